@@ -1,0 +1,92 @@
+"""
+Every difference between CPython and MicroPython that the core has to know about.
+
+Nothing else in ``lib12333`` tests ``sys.implementation``; code that needs one of
+these helpers imports it from here, so the list of differences stays in one file.
+"""
+
+import sys
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(value):
+        return value
+
+
+try:
+    from collections import OrderedDict
+except ImportError:  # pragma: no cover - every supported port has it
+    OrderedDict = dict
+
+
+if IS_MICROPYTHON:
+    from sys import print_exception  # noqa: F401
+else:
+    import traceback
+
+    def print_exception(exc, file=None):
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=file)
+
+
+def is_int(value):
+    """True for an int that is not a bool (MicroPython's bool is not an int subclass)."""
+    return type(value) is int
+
+
+def bit_length(value):
+    """``int.bit_length`` for non-negative ints; MicroPython ints lack the method."""
+    n = 0
+    while value:
+        value >>= 1
+        n += 1
+    return n
+
+
+def int_from_bytes(data, signed=False):
+    """Big-endian integer from bytes (MicroPython's from_bytes takes no keywords)."""
+    value = int.from_bytes(data, "big")
+    if signed and data and data[0] & 0x80:
+        value -= 1 << (8 * len(data))
+    return value
+
+
+def reversed_bytes(data):
+    """``data[::-1]`` for bytes; MicroPython forbids slices with a step."""
+    out = bytearray(len(data))
+    n = len(data)
+    for i in range(n):
+        out[n - 1 - i] = data[i]
+    return bytes(out)
+
+
+def ljust(text, width, fill=" "):
+    """``str.ljust``, which MicroPython lacks."""
+    if len(text) >= width:
+        return text
+    return text + fill * (width - len(text))
+
+
+def rjust(text, width, fill=" "):
+    """``str.rjust`` / ``zfill`` (with fill "0"), which MicroPython lacks."""
+    if len(text) >= width:
+        return text
+    return fill * (width - len(text)) + text
+
+
+def data_path(name):
+    """Where the installed package keeps the generated data file ``name`` (``lib12333/data/``).
+
+    The core never opens files itself; the caller opens this path (or a copy in
+    flash) and passes the file object in.
+    """
+    import lib12333
+
+    base = lib12333.__file__
+    cut = base.rfind("/")
+    if cut < 0:
+        cut = base.rfind("\\")
+    return base[:cut] + "/data/" + name

@@ -1,0 +1,76 @@
+"""
+The ``lib12333`` command line.
+
+Each sub-command lives in its own module ``cmd_<name>.py`` in this package and
+exposes ``register(subparsers)``; the modules are discovered at start-up so that
+adding a command never means editing a shared table.  Command modules import
+their heavy dependencies inside the handler, keeping ``lib12333 --help`` fast.
+
+Exit codes (also in ``docs/cli.md``):
+
+    0  success, and the answer is "yes" (valid, compliant, delivered)
+    1  success, and the answer is "no" (invalid ID, check failed, target missed)
+    2  usage error (bad options)
+    3  bad input data (a decode or validation error in what you passed in)
+    4  device, port or file could not be used
+    5  the operation was attempted and failed (send failed, card refused)
+"""
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from lib12333 import __version__
+from lib12333.errors import DecodeError, DeviceError, Lib12333Error, ValidationError
+
+EXIT_OK = 0
+EXIT_NO = 1
+EXIT_USAGE = 2
+EXIT_DATA = 3
+EXIT_IO = 4
+EXIT_FAILED = 5
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="lib12333",
+        description="Tools for the 12333 human-resources and social-security service: "
+        "codes, identifiers, SMS, modems, cards, the centre gateway, kiosks and reports.",
+    )
+    parser.add_argument("--version", action="version", version="lib12333 " + __version__)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    package = sys.modules[__name__]
+    names = sorted(
+        info.name for info in pkgutil.iter_modules(package.__path__) if info.name.startswith("cmd_")
+    )
+    for name in names:
+        module = importlib.import_module(__name__ + "." + name)
+        module.register(subparsers)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code = handler(args)
+    except (DecodeError, ValidationError) as exc:
+        print("error: " + str(exc), file=sys.stderr)
+        return EXIT_DATA
+    except DeviceError as exc:
+        print("error: " + str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except Lib12333Error as exc:
+        print("error: " + str(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print("error: " + str(exc), file=sys.stderr)
+        return EXIT_IO
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_OK if code is None else code

@@ -1,0 +1,25 @@
+"""Shared output helpers for command modules: JSON or text, stdout, progress on stderr."""
+
+import json
+import sys
+
+
+def emit(data, as_json, render_text=None, stream=None):
+    """Print ``data`` as JSON (``--json``) or through ``render_text(data) -> str``."""
+    stream = stream or sys.stdout
+    if as_json or render_text is None:
+        stream.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    else:
+        text = render_text(data)
+        stream.write(text if text.endswith("\n") else text + "\n")
+    stream.flush()
+
+
+def add_json_flag(parser):
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def progress(message):
+    """One progress line on stderr, so that stdout stays clean for data and --json."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
