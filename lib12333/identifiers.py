@@ -1,0 +1,519 @@
+"""
+Identifiers: citizen ID numbers, unified social credit codes, card numbers, masking.
+
+- Citizen ID number / 社会保障号码 (GB 11643-1999): 6-digit address code, 8-digit
+  birth date, 3-digit order code, ISO 7064 MOD 11-2 check character.  The
+  15-digit numbers of GB 11643-1989 (6-digit birth date, no check) are upgraded
+  by inserting "19" and appending the check character.  The region check covers
+  the 2-digit province part only; full GB/T 2260 division codes are not in the
+  core yet (see docs/identifiers.md).
+- Unified social credit code (GB 32100-2015): 18 characters from a 31-character
+  alphabet, the last one a MOD 31 check character.
+- Social-security card number (社会保障卡卡号, 人社信息函〔2012〕37号 附录A): 8
+  characters and a MOD 11 check character.  Real cards are known to fail the
+  check, so it is advisory: reported, never a reason to reject.
+- Masking helpers for every place personal data is shown.
+
+Parsers raise ``DecodeError`` for text that is not shaped like the identifier
+and ``ValidationError`` for a rule it breaks; messages never contain the value.
+``identify`` never raises for text input: it returns an ``IdCheck``.
+"""
+
+from lib12333.errors import DecodeError, ValidationError
+
+# 2-digit province-level codes of GB/T 2260, plus 83 (Taiwan residents'
+# residence permits; 81 and 82 serve Hong Kong and Macao residents' permits).
+_PROVINCES = (
+    "|11北京市|12天津市|13河北省|14山西省|15内蒙古自治区|21辽宁省|22吉林省|23黑龙江省|"
+    "31上海市|32江苏省|33浙江省|34安徽省|35福建省|36江西省|37山东省|41河南省|42湖北省|"
+    "43湖南省|44广东省|45广西壮族自治区|46海南省|50重庆市|51四川省|52贵州省|53云南省|"
+    "54西藏自治区|61陕西省|62甘肃省|63青海省|64宁夏回族自治区|65新疆维吾尔自治区|71台湾省|"
+    "81香港特别行政区|82澳门特别行政区|83台湾地区（居住证）|"
+)
+_DIGITS = "0123456789"
+_ID_CHECK = "10X98765432"
+_USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CARD_BODY = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_CARD_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_COMPOUND = (
+    "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|轩辕|令狐|端木|"
+    "百里|呼延|独孤|南宫|西门|申屠|闻人|澹台|公冶|太叔|赫连|钟离|宗政|濮阳|淳于|单于|"
+    "拓跋|万俟|司空|左丘|东郭|第五|"
+)
+MIN_BIRTH_YEAR = 1800
+KIND_CITIZEN = "citizen_id"
+KIND_CITIZEN15 = "citizen_id_15"
+KIND_USCC = "uscc"
+KIND_CARD = "card_number"
+KIND_UNKNOWN = "unknown"
+
+
+def province_name(code):
+    """Name of a 2-digit province-level code, or None."""
+    if not isinstance(code, str) or len(code) != 2:
+        return None
+    i = _PROVINCES.find("|" + code)
+    if i < 0:
+        return None
+    return _PROVINCES[i + 3 : _PROVINCES.find("|", i + 1)]
+
+
+def _is_leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def days_in_month(year, month):
+    if month == 2:
+        return 29 if _is_leap(year) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _today_tuple(today):
+    """(y, m, d) from a tuple, "YYYY-MM-DD" or "YYYYMMDD", or None."""
+    if today is None:
+        return None
+    if isinstance(today, str):
+        t = today.replace("-", "")
+        if len(t) != 8 or not all(ch in _DIGITS for ch in t):
+            raise ValidationError("not a date", field="today", expected="YYYY-MM-DD")
+        return (int(t[:4]), int(t[4:6]), int(t[6:]))
+    if isinstance(today, tuple) and len(today) >= 3:
+        return (today[0], today[1], today[2])
+    raise ValidationError("not a date", field="today", expected="(year, month, day) or YYYY-MM-DD")
+
+
+def _check_birth(y, m, d, today, field):
+    if m < 1 or m > 12 or d < 1 or d > days_in_month(y, m):
+        raise ValidationError("birth date does not exist", field=field, expected="a calendar date")
+    if y < MIN_BIRTH_YEAR:
+        raise ValidationError("birth year too early", field=field, expected="year " + str(MIN_BIRTH_YEAR) + " or later")
+    t = _today_tuple(today)
+    if t is not None and (y, m, d) > t:
+        raise ValidationError("birth date is after today", field=field, expected="a date not after today")
+
+
+def _need_text(text, field):
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("ascii")
+        except UnicodeError:
+            raise DecodeError("not ASCII", field=field)
+    if not isinstance(text, str):
+        raise DecodeError("not a text value", field=field, expected="a string")
+    return text
+
+
+def _need_digits(text, start, stop, field):
+    for i in range(start, stop):
+        if text[i] not in _DIGITS:
+            raise DecodeError("character is not a digit", field=field, position=i + 1, expected="0-9")
+
+
+# ---------------------------------------------------------------- citizen ID
+
+
+def citizen_id_check_digit(body):
+    """The ISO 7064 MOD 11-2 check character for the first 17 digits of an ID number."""
+    body = _need_text(body, "citizen ID body")
+    if len(body) != 17:
+        raise DecodeError("length " + str(len(body)), field="citizen ID body", expected="17 digits")
+    _need_digits(body, 0, 17, "citizen ID body")
+    total = 0
+    weight = 1
+    for i in range(16, -1, -1):
+        weight = weight * 2 % 11
+        total += (ord(body[i]) - 48) * weight
+    return _ID_CHECK[total % 11]
+
+
+class CitizenId:
+    """A valid citizen ID number.  ``number`` is always the 18-character form."""
+
+    __slots__ = ("number", "from15")
+
+    def __init__(self, number, from15=False):
+        self.number = number
+        self.from15 = from15
+
+    @property
+    def region(self):
+        """The 6-digit address code (GB/T 2260) of the household registration at issue."""
+        return self.number[:6]
+
+    @property
+    def province(self):
+        return self.number[:2]
+
+    @property
+    def birth(self):
+        n = self.number
+        return (int(n[6:10]), int(n[10:12]), int(n[12:14]))
+
+    @property
+    def birth_date(self):
+        n = self.number
+        return n[6:10] + "-" + n[10:12] + "-" + n[12:14]
+
+    @property
+    def sex(self):
+        """"male" for an odd order code, "female" for an even one."""
+        return "male" if (ord(self.number[16]) - 48) % 2 else "female"
+
+    @property
+    def masked(self):
+        return mask_id(self.number)
+
+    def __eq__(self, other):
+        return isinstance(other, CitizenId) and other.number == self.number
+
+    def __hash__(self):
+        return hash(self.number)
+
+    def __repr__(self):
+        return "CitizenId(" + repr(self.masked) + ")"
+
+
+def parse_citizen_id(text, today=None):
+    """Check a 15- or 18-character ID number; return a ``CitizenId`` (18-character form).
+
+    A trailing lowercase ``x`` is accepted as ``X``.  ``today`` (``(y, m, d)`` or
+    ``"YYYY-MM-DD"``) enables the not-in-the-future check of the birth date.
+    """
+    field = "citizen ID"
+    text = _need_text(text, field)
+    n = len(text)
+    if n == 15:
+        _need_digits(text, 0, 15, field)
+        _check_region(text)
+        _check_birth(1900 + int(text[6:8]), int(text[8:10]), int(text[10:12]), today, field + " birth date")
+        return CitizenId(upgrade_citizen_id(text), True)
+    if n != 18:
+        raise DecodeError("length " + str(n), field=field, expected="15 or 18 characters")
+    _need_digits(text, 0, 17, field)
+    last = text[17]
+    if last == "x":
+        last = "X"
+        text = text[:17] + "X"
+    if last not in "0123456789X":
+        raise DecodeError("check character is not a digit or X", field=field, position=18, expected="0-9 or X")
+    _check_region(text)
+    _check_birth(int(text[6:10]), int(text[10:12]), int(text[12:14]), today, field + " birth date")
+    if citizen_id_check_digit(text[:17]) != last:
+        raise ValidationError("check character does not match", field=field, expected="ISO 7064 MOD 11-2")
+    return CitizenId(text)
+
+
+def _check_region(text):
+    if province_name(text[:2]) is None:
+        raise ValidationError("unknown province code", field="citizen ID region", expected="a GB/T 2260 province")
+
+
+def is_valid_citizen_id(text, today=None):
+    try:
+        parse_citizen_id(text, today)
+    except (DecodeError, ValidationError):
+        return False
+    return True
+
+
+def upgrade_citizen_id(text):
+    """18-character form of a 15-digit ID number: insert "19", append the check character."""
+    text = _need_text(text, "citizen ID (15)")
+    if len(text) != 15:
+        raise DecodeError("length " + str(len(text)), field="citizen ID (15)", expected="15 digits")
+    _need_digits(text, 0, 15, "citizen ID (15)")
+    body = text[:6] + "19" + text[6:]
+    return body + citizen_id_check_digit(body)
+
+
+def downgrade_citizen_id(text):
+    """15-digit form of a valid 18-character ID number born 1900-1999 (the inverse of upgrade)."""
+    cid = parse_citizen_id(text)
+    if cid.number[6:8] != "19":
+        raise ValidationError("born outside 1900-1999", field="citizen ID", expected="a 19xx birth year")
+    return cid.number[:6] + cid.number[8:17]
+
+
+# ---------------------------------------------------------------- USCC
+
+
+def uscc_check_char(body):
+    """The GB 32100-2015 check character for the first 17 characters of a credit code."""
+    body = _need_text(body, "USCC body")
+    if len(body) != 17:
+        raise DecodeError("length " + str(len(body)), field="USCC body", expected="17 characters")
+    total = 0
+    weight = 1
+    for i in range(17):
+        v = _USCC.find(body[i])
+        if v < 0:
+            raise DecodeError("character not in the code alphabet", field="USCC", position=i + 1, expected=_USCC)
+        total += v * weight
+        weight = weight * 3 % 31
+    return _USCC[(31 - total % 31) % 31]
+
+
+class Uscc:
+    """A valid unified social credit code."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code):
+        self.code = code
+
+    @property
+    def department(self):
+        """Registering department code (position 1), e.g. "9" for market regulation."""
+        return self.code[0]
+
+    @property
+    def entity_type(self):
+        return self.code[1]
+
+    @property
+    def region(self):
+        """6-digit division code of the registering authority (positions 3-8)."""
+        return self.code[2:8]
+
+    @property
+    def organization_code(self):
+        """The 9-character entity identifier (positions 9-17, the former organization code)."""
+        return self.code[8:17]
+
+    def __eq__(self, other):
+        return isinstance(other, Uscc) and other.code == self.code
+
+    def __hash__(self):
+        return hash(self.code)
+
+    def __repr__(self):
+        return "Uscc(" + repr(self.code) + ")"
+
+
+def parse_uscc(text):
+    """Check an 18-character unified social credit code; return a ``Uscc``."""
+    field = "USCC"
+    text = _need_text(text, field)
+    if len(text) != 18:
+        raise DecodeError("length " + str(len(text)), field=field, expected="18 characters")
+    for i in range(18):
+        if _USCC.find(text[i]) < 0:
+            raise DecodeError("character not in the code alphabet", field=field, position=i + 1, expected=_USCC)
+    if text[0] == "0" or text[1] == "0":
+        raise ValidationError("department or entity type is 0", field=field, expected="1-9 or A-Y")
+    _need_digits(text, 2, 8, field + " region")
+    if uscc_check_char(text[:17]) != text[17]:
+        raise ValidationError("check character does not match", field=field, expected="GB 32100-2015 MOD 31")
+    return Uscc(text)
+
+
+def is_valid_uscc(text):
+    try:
+        parse_uscc(text)
+    except (DecodeError, ValidationError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- card number
+
+
+def card_number_check_char(body):
+    """The check character for the first 8 characters of a social-security card number."""
+    body = _need_text(body, "card number body")
+    if len(body) != 8:
+        raise DecodeError("length " + str(len(body)), field="card number body", expected="8 characters")
+    total = 0
+    for i in range(8):
+        v = _CARD_BODY.find(body[i])
+        if v < 0:
+            raise DecodeError("character is not 0-9 or A-Z", field="card number", position=i + 1, expected="0-9, A-Z")
+        total += v * _CARD_WEIGHTS[i]
+    c = 11 - total % 11
+    return "X" if c == 10 else ("0" if c == 11 else str(c))
+
+
+class CardNumber:
+    """A social-security card number with the advisory check result.
+
+    ``check_ok`` is False when the check character differs from ``expected``;
+    real cards do that, so it is a warning, not an error.
+    """
+
+    __slots__ = ("number", "check_ok", "expected", "warnings")
+
+    def __init__(self, number, check_ok, expected, warnings):
+        self.number = number
+        self.check_ok = check_ok
+        self.expected = expected
+        self.warnings = warnings
+
+    @property
+    def masked(self):
+        return mask_card(self.number)
+
+    def __repr__(self):
+        return "CardNumber(" + repr(self.masked) + ", check_ok=" + repr(self.check_ok) + ")"
+
+
+def parse_card_number(text):
+    """Read a 9-character card number; raise only for a wrong shape, report the check."""
+    field = "card number"
+    text = _need_text(text, field)
+    if len(text) != 9:
+        raise DecodeError("length " + str(len(text)), field=field, expected="9 characters")
+    expected = card_number_check_char(text[:8])
+    warnings = []
+    if text[0] not in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        warnings.append("first character is not a letter (expected the issuing district letter)")
+    ok = text[8] == expected
+    if not ok:
+        if text[8] not in "0123456789X":
+            warnings.append("check character is not 0-9 or X")
+        warnings.append("check character does not match (advisory; real cards may fail it)")
+    return CardNumber(text, ok, expected, tuple(warnings))
+
+
+# ---------------------------------------------------------------- masking
+
+
+def mask_id(text):
+    """``110105********002X``: first 6 and last 4 characters kept (all but 4 for short text)."""
+    text = str(text)
+    n = len(text)
+    if n >= 11:
+        return text[:6] + "*" * (n - 10) + text[n - 4 :]
+    if n > 4:
+        return "*" * (n - 4) + text[n - 4 :]
+    return "*" * n
+
+
+def mask_name(name):
+    """``张*``, ``张**``, ``欧阳**``: the surname kept (compound surnames included).
+
+    A Latin-script name keeps the first letter of each word: ``J*** S****``.
+    """
+    name = str(name).strip()
+    if not name:
+        return ""
+    if " " in name:
+        return " ".join(w[:1] + "*" * (len(w) - 1) for w in name.split(" ") if w)
+    keep = 1
+    if len(name) > 2 and _COMPOUND.find(name[:2] + "|") >= 0:
+        keep = 2
+    if len(name) == 1:
+        return "*"
+    return name[:keep] + "*" * (len(name) - keep)
+
+
+def mask_phone(text):
+    """``138****1234``: digits kept are the first 3 and last 4; separators stay in place.
+
+    Numbers of 7 digits or fewer keep only the last 2 digits.
+    """
+    text = str(text)
+    positions = [i for i in range(len(text)) if text[i] in _DIGITS]
+    n = len(positions)
+    if n > 7:
+        hide = positions[3 : n - 4]
+    else:
+        hide = positions[: max(0, n - 2)]
+    out = list(text)
+    for i in hide:
+        out[i] = "*"
+    return "".join(out)
+
+
+def mask_card(text):
+    """Card numbers: 9-character social-security card numbers keep the first and last 2
+    (``X******19``); longer (bank) numbers keep the first 6 and last 4."""
+    text = str(text)
+    n = len(text)
+    if n >= 12:
+        return text[:6] + "*" * (n - 10) + text[n - 4 :]
+    if n >= 4:
+        return text[:1] + "*" * (n - 3) + text[n - 2 :]
+    return "*" * n
+
+
+# ---------------------------------------------------------------- identify
+
+
+class IdCheck:
+    """What ``identify`` found.  ``number`` is the normalised value (personal data:
+    show ``masked`` unless the user asked for personal data)."""
+
+    __slots__ = ("kind", "valid", "reason", "number", "region", "birth_date", "masked", "warnings")
+
+    def __init__(self, kind, valid, reason=None, number=None, region=None, birth_date=None, masked=None, warnings=()):
+        self.kind = kind
+        self.valid = valid
+        self.reason = reason
+        self.number = number
+        self.region = region
+        self.birth_date = birth_date
+        self.masked = masked
+        self.warnings = warnings
+
+    def __repr__(self):
+        return "IdCheck(" + self.kind + ", valid=" + repr(self.valid) + ", " + repr(self.masked) + ")"
+
+
+def _guess_kind(text):
+    n = len(text)
+    if n == 15:
+        return KIND_CITIZEN15
+    if n == 18:
+        body_digits = all(ch in _DIGITS for ch in text[:17])
+        if body_digits and text[17] in "0123456789Xx":
+            if is_valid_citizen_id(text) or not is_valid_uscc(text):
+                return KIND_CITIZEN
+        return KIND_USCC
+    if n == 9:
+        return KIND_CARD
+    return KIND_UNKNOWN
+
+
+def identify(text, today=None, kind=None):
+    """Detect the kind of identifier and check it; return an ``IdCheck``.
+
+    Spaces and hyphens are ignored.  ``kind`` forces one of ``KIND_CITIZEN``,
+    ``KIND_USCC``, ``KIND_CARD`` (``KIND_CITIZEN`` covers 15 and 18 digits).
+    An 18-digit number is a citizen ID unless only the USCC reading is valid.
+    """
+    text = _need_text(text, "identifier")
+    text = text.replace(" ", "").replace("-", "")
+    _today_tuple(today)
+    if kind is None:
+        kind = _guess_kind(text)
+    elif kind == KIND_CITIZEN and len(text) == 15:
+        kind = KIND_CITIZEN15
+    masked = mask_id(text)
+    try:
+        if kind in (KIND_CITIZEN, KIND_CITIZEN15):
+            cid = parse_citizen_id(text, today)
+            warnings = ("upgraded from 15 digits",) if cid.from15 else ()
+            return IdCheck(kind, True, None, cid.number, cid.region, cid.birth_date, mask_id(cid.number), warnings)
+        if kind == KIND_USCC:
+            u = parse_uscc(text)
+            return IdCheck(kind, True, None, u.code, u.region, None, u.code)
+        if kind == KIND_CARD:
+            c = parse_card_number(text)
+            return IdCheck(kind, True, None, c.number, None, None, c.masked, c.warnings)
+        if kind != KIND_UNKNOWN:
+            raise ValidationError("unknown kind", field="kind", expected="citizen_id, uscc or card_number")
+        return IdCheck(
+            KIND_UNKNOWN,
+            False,
+            "identifier: length " + str(len(text)) + "; expected 15 or 18 (ID, USCC) or 9 (card number)",
+            None,
+            None,
+            None,
+            masked,
+        )
+    except DecodeError as exc:
+        return IdCheck(kind, False, str(exc), None, None, None, masked if kind != KIND_USCC else text)
+    except ValidationError as exc:
+        if exc.field == "kind":
+            raise
+        return IdCheck(kind, False, str(exc), None, None, None, masked if kind != KIND_USCC else text)
