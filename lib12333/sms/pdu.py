@@ -1,0 +1,368 @@
+"""
+Decoding SMS PDUs (3GPP TS 23.040 section 9.2.2): SMS-DELIVER, SMS-SUBMIT and
+SMS-STATUS-REPORT, with or without the SMSC address in front.
+
+``decode(data, smsc=True)`` reads what a modem prints for ``+CMGR``, ``+CMGL``,
+``+CMT`` and ``+CDS`` in PDU mode (``AT+CMGF=0``).  The message type comes from
+TP-MTI read in the direction a modem sees it: 0 = DELIVER (received), 1 = SUBMIT
+(a stored outgoing message), 2 = STATUS-REPORT; 3 is reserved and rejected.
+
+Strictness: lengths are checked against the octets present (TP-UDL decides the
+length of the user data, never the bytes available), and octets left over after
+the user data are an error.  Reserved DCS coding groups and the reserved
+alphabet value are read as the GSM 7-bit alphabet, as TS 23.038 tells a receiver
+to do, and reported through ``dcs_group`` = "reserved".
+"""
+
+from lib12333.errors import DecodeError
+from lib12333.sms import address, gsm7, ucs2, udh
+from lib12333.sms.scts import Timestamp, Validity
+
+DELIVER = "SMS-DELIVER"
+SUBMIT = "SMS-SUBMIT"
+STATUS_REPORT = "SMS-STATUS-REPORT"
+
+_TYPES = (DELIVER, SUBMIT, STATUS_REPORT)
+_ENCODINGS = ("gsm7", "8bit", "ucs2", "gsm7")
+
+
+def parse_dcs(dcs):
+    """``(group, encoding, msg_class, compressed)`` of a TP-DCS octet (TS 23.038 section 4)."""
+    g = dcs >> 4
+    if g < 8:  # 00xx general, 01xx automatic deletion
+        group = "general" if g < 4 else "auto-delete"
+        alpha = (dcs >> 2) & 3
+        enc = _ENCODINGS[alpha]
+        if alpha == 3:
+            group = "reserved"
+        cls = (dcs & 3) if dcs & 0x10 else None
+        return group, enc, cls, bool(dcs & 0x20)
+    if g == 0x0C:
+        return "mwi-discard", "gsm7", None, False
+    if g == 0x0D:
+        return "mwi-store", "gsm7", None, False
+    if g == 0x0E:
+        return "mwi-store-ucs2", "ucs2", None, False
+    if g == 0x0F:
+        return "data-class", ("8bit" if dcs & 0x04 else "gsm7"), dcs & 3, False
+    return "reserved", "gsm7", None, False
+
+
+_STATUS_TEXT = {
+    0x00: "received by the recipient",
+    0x01: "forwarded, delivery not confirmed",
+    0x02: "replaced by the service centre",
+    0x20: "congestion, still trying",
+    0x21: "recipient busy, still trying",
+    0x22: "no response from recipient, still trying",
+    0x23: "service rejected, still trying",
+    0x24: "quality of service not available, still trying",
+    0x25: "error in recipient, still trying",
+    0x40: "remote procedure error",
+    0x41: "incompatible destination",
+    0x42: "connection rejected by recipient",
+    0x43: "not obtainable",
+    0x44: "quality of service not available",
+    0x45: "no interworking available",
+    0x46: "validity period expired",
+    0x47: "deleted by originating entity",
+    0x48: "deleted by service centre administration",
+    0x49: "message does not exist",
+    0x60: "congestion, gave up",
+    0x61: "recipient busy, gave up",
+    0x62: "no response from recipient, gave up",
+    0x63: "service rejected, gave up",
+    0x64: "quality of service not available, gave up",
+    0x65: "error in recipient, gave up",
+}
+
+
+def status_kind(st):
+    """"delivered" (0x00-0x1F), "pending" (0x20-0x3F), "failed" (0x40-0x7F) or "reserved"."""
+    if st < 0x20:
+        return "delivered" if st < 0x03 or st >= 0x10 else "reserved"
+    if st < 0x40:
+        return "pending"
+    if st < 0x80:
+        return "failed"
+    return "reserved"
+
+
+class Message:
+    """A decoded TPDU; see ``lib12333.sms`` for the attributes.  Absent fields are None."""
+
+    type = None
+    smsc = None
+    smsc_toa = None
+    number = None
+    toa = None
+    pid = None
+    dcs = None
+    encoding = None
+    msg_class = None
+    compressed = False
+    dcs_group = None
+    mr = None
+    srr = False
+    more_messages = None
+    rd = None
+    reply_path = False
+    scts = None
+    vp = None
+    udh = ()
+    concat = None
+    ports = None
+    text = None
+    data = b""
+    udl = None
+    discharge = None
+    status = None
+    tpdu_length = None
+    parts = 1
+
+    @property
+    def flash(self):
+        return self.msg_class == 0
+
+    @property
+    def status_kind(self):
+        return None if self.status is None else status_kind(self.status)
+
+    @property
+    def status_text(self):
+        if self.status is None:
+            return None
+        t = _STATUS_TEXT.get(self.status)
+        if t is None:
+            t = "reserved or service-centre specific (" + status_kind(self.status) + ")"
+        return t
+
+    def copy(self):
+        m = Message()
+        for k in _FIELDS:
+            v = getattr(self, k)
+            if v is not getattr(Message, k):
+                setattr(m, k, v)
+        return m
+
+    def to_dict(self):
+        """Ordered dict of JSON-ready values (the ``lib12333 sms decode --json`` shape)."""
+        from lib12333.compat import OrderedDict
+
+        d = OrderedDict()
+        d["type"] = self.type
+        d["smsc"] = self.smsc
+        d["smsc_toa"] = self.smsc_toa
+        d["number"] = self.number
+        d["toa"] = self.toa
+        if self.mr is not None:
+            d["mr"] = self.mr
+        d["first_octet"] = OrderedDict(
+            (
+                ("srr", self.srr),
+                ("reply_path", self.reply_path),
+                ("more_messages", self.more_messages),
+                ("rd", self.rd),
+            )
+        )
+        if self.type == STATUS_REPORT:
+            d["scts"] = self.scts.isoformat()
+            d["discharge"] = self.discharge.isoformat()
+            d["status"] = self.status
+            d["status_kind"] = self.status_kind
+            d["status_text"] = self.status_text
+        d["pid"] = self.pid
+        d["dcs"] = self.dcs
+        d["dcs_group"] = self.dcs_group
+        d["encoding"] = self.encoding
+        d["class"] = self.msg_class
+        d["flash"] = self.flash
+        if self.type == DELIVER:
+            d["scts"] = self.scts.isoformat()
+        if self.type == SUBMIT:
+            d["vp"] = None if self.vp is None else self.vp.to_json()
+        d["udl"] = self.udl
+        d["udh"] = [OrderedDict((("iei", i), ("data", bytes(v).hex()))) for i, v in self.udh]
+        c = self.concat
+        d["concat"] = None if c is None else OrderedDict((("ref", c.ref), ("total", c.total), ("seq", c.seq), ("bits", c.bits)))
+        p = self.ports
+        d["ports"] = None if p is None else OrderedDict((("dest", p[0]), ("src", p[1])))
+        d["text"] = self.text
+        if self.encoding == "8bit" or self.compressed:
+            d["data"] = bytes(self.data).hex()
+        if self.parts != 1:
+            d["parts"] = self.parts
+        d["tpdu_length"] = self.tpdu_length
+        return d
+
+    def __repr__(self):
+        return "<Message %s %s>" % (self.type, self.encoding)
+
+
+_FIELDS = [k for k in dir(Message) if not k.startswith("_") and not callable(getattr(Message, k)) and k not in ("flash", "status_kind", "status_text")]
+
+
+def _need(data, pos, n, field):
+    if pos + n > len(data):
+        raise DecodeError("PDU ends early", field=field, position=len(data), expected="%d more octet(s)" % (pos + n - len(data)))
+
+
+def _user_data(m, data, pos, udhi):
+    """Read TP-UDL and TP-UD at ``data[pos]`` into ``m``; returns the end position."""
+    _need(data, pos, 1, "TP-UDL")
+    udl = data[pos]
+    pos += 1
+    m.udl = udl
+    enc = m.encoding
+    septets = enc == "gsm7" and not m.compressed
+    if septets:
+        if udl > 160:
+            raise DecodeError("%d septets" % udl, field="TP-UDL", position=pos - 1, expected="<= 160")
+        nbytes = (udl * 7 + 7) // 8
+    else:
+        if udl > 140:
+            raise DecodeError("%d octets" % udl, field="TP-UDL", position=pos - 1, expected="<= 140")
+        nbytes = udl
+    end = pos + nbytes
+    if end > len(data):
+        raise DecodeError(
+            "user data shorter than TP-UDL says", field="TP-UD", position=len(data), expected="%d octets" % nbytes
+        )
+    if end < len(data):
+        raise DecodeError("%d octet(s) after the user data" % (len(data) - end), field="TP-UD", position=end, expected="end of PDU")
+    body = pos
+    hlen = 0
+    if udhi:
+        if nbytes < 1:
+            raise DecodeError("header indicated but user data is empty", field="TP-UDHL", position=pos, expected="1 octet or more")
+        hlen = data[pos] + 1
+        if hlen > nbytes:
+            raise DecodeError("header longer than the user data", field="TP-UDHL", position=pos, expected="<= %d" % (nbytes - 1))
+        ies = udh.parse(data, pos)
+        m.udh = ies
+        if ies:
+            m.concat = udh.find_concat(ies)
+            m.ports = udh.find_ports(ies)
+        body = pos + hlen
+    else:
+        m.udh = []
+    if septets:
+        fill = 0
+        count = udl
+        if hlen:
+            hs = udh.header_septets(hlen)
+            if hs > udl:
+                raise DecodeError("header longer than TP-UDL septets", field="TP-UDHL", position=pos, expected="<= %d septets" % udl)
+            fill = hs * 7 - hlen * 8
+            count = udl - hs
+        sept = gsm7.unpack(data, count, fill, body)
+        m.data = sept
+        m.text = gsm7.decode(sept)
+    else:
+        raw = bytes(data[body:end])
+        m.data = raw
+        if enc == "ucs2" and not m.compressed:
+            m.text = ucs2.decode(raw)
+    return end
+
+
+def decode(data, smsc=True):
+    """Decode one PDU (bytes); see the module docstring."""
+    m = Message()
+    pos = 0
+    if smsc:
+        m.smsc, m.smsc_toa, pos = address.decode_smsc(data, 0)
+    start = pos
+    _need(data, pos, 1, "first octet")
+    fo = data[pos]
+    mti = fo & 3
+    if mti == 3:
+        raise DecodeError("reserved message type 3", field="TP-MTI", position=pos, expected="0 (DELIVER), 1 (SUBMIT) or 2 (STATUS-REPORT)")
+    m.type = _TYPES[mti]
+    udhi = fo & 0x40
+    m.reply_path = bool(fo & 0x80)
+    m.srr = bool(fo & 0x20)
+    pos += 1
+    if mti == 0:
+        m.more_messages = not (fo & 0x04)
+        m.number, m.toa, pos = address.decode(data, pos, "TP-OA")
+        _need(data, pos, 9, "TP-PID")
+        m.pid = data[pos]
+        m.dcs = data[pos + 1]
+        m.dcs_group, m.encoding, m.msg_class, m.compressed = parse_dcs(m.dcs)
+        m.scts = Timestamp.from_bytes(data, pos + 2)
+        pos = _user_data(m, data, pos + 9, udhi)
+    elif mti == 1:
+        m.rd = bool(fo & 0x04)
+        vpf = (fo >> 3) & 3
+        _need(data, pos, 1, "TP-MR")
+        m.mr = data[pos]
+        m.number, m.toa, pos = address.decode(data, pos + 1, "TP-DA")
+        _need(data, pos, 2, "TP-PID")
+        m.pid = data[pos]
+        m.dcs = data[pos + 1]
+        m.dcs_group, m.encoding, m.msg_class, m.compressed = parse_dcs(m.dcs)
+        pos += 2
+        if vpf:
+            m.vp = Validity.from_bytes(vpf, data, pos)
+            pos += len(m.vp.raw)
+        pos = _user_data(m, data, pos, udhi)
+    else:
+        m.more_messages = not (fo & 0x04)
+        _need(data, pos, 1, "TP-MR")
+        m.mr = data[pos]
+        m.number, m.toa, pos = address.decode(data, pos + 1, "TP-RA")
+        m.scts = Timestamp.from_bytes(data, pos)
+        m.discharge = Timestamp.from_bytes(data, pos + 7, "TP-DT")
+        pos += 14
+        _need(data, pos, 1, "TP-ST")
+        m.status = data[pos]
+        pos += 1
+        m.udh = []
+        if pos < len(data):
+            pi = data[pos]
+            pos += 1
+            ext = pi
+            while ext & 0x80:  # further TP-PI octets carry nothing we use
+                _need(data, pos, 1, "TP-PI")
+                ext = data[pos]
+                pos += 1
+            if pi & 0x01:
+                _need(data, pos, 1, "TP-PID")
+                m.pid = data[pos]
+                pos += 1
+            if pi & 0x02:
+                _need(data, pos, 1, "TP-DCS")
+                m.dcs = data[pos]
+                m.dcs_group, m.encoding, m.msg_class, m.compressed = parse_dcs(m.dcs)
+                pos += 1
+            if pi & 0x04:
+                if m.encoding is None:
+                    m.encoding = "gsm7"
+                pos = _user_data(m, data, pos, udhi)
+        if pos != len(data):
+            raise DecodeError("%d octet(s) after the status report" % (len(data) - pos), field="TP-PI", position=pos, expected="end of PDU")
+    m.tpdu_length = len(data) - start
+    return m
+
+
+def from_hex(text):
+    """Bytes of a hex string (spaces and a trailing newline allowed); DecodeError otherwise."""
+    if not isinstance(text, str):
+        raise DecodeError("PDU must be given as text", field="PDU", expected="hexadecimal string")
+    s = text.strip().replace(" ", "")
+    if len(s) & 1:
+        raise DecodeError("odd number of hex digits", field="PDU", position=len(s), expected="pairs of hex digits")
+    try:
+        return bytes.fromhex(s)
+    except ValueError:
+        pass
+    for i in range(len(s)):
+        if "0123456789abcdefABCDEF".find(s[i]) < 0:
+            raise DecodeError("not a hex digit", field="PDU", position=i, expected="0-9, A-F")
+    raise DecodeError("not hexadecimal", field="PDU", expected="0-9, A-F")
+
+
+def decode_hex(text, smsc=True):
+    """``decode`` for a hex string."""
+    return decode(from_hex(text), smsc)
