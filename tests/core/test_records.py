@@ -1,0 +1,127 @@
+"""The native service record and its binary, CSV and JSON Lines forms; runs on MicroPython too."""
+
+import unittest
+
+from lib12333.errors import DecodeError, ValidationError
+from lib12333.records import ServiceRecord, binary, text
+from tests.core.support import read_json
+
+VECTORS = read_json("protocols/records/vectors.json")
+
+
+def _unhex(h):
+    return bytes(int(h[i:i + 2], 16) for i in range(0, len(h), 2))
+
+
+def _hex(b):
+    return "".join("%02x" % x for x in b)
+
+
+class BinaryVectorsTest(unittest.TestCase):
+    def test_valid_encode_and_decode(self):
+        for v in VECTORS["valid"]:
+            with self.subTest(ref=v["fields"]["ref"]):
+                record = ServiceRecord.from_dict(v["fields"])
+                self.assertEqual(_hex(binary.encode(record)), v["hex"])
+                decoded, end = binary.decode(_unhex(v["hex"]))
+                self.assertEqual(decoded, record)
+                self.assertEqual(end, len(v["hex"]) // 2)
+
+    def test_invalid_named_field(self):
+        for v in VECTORS["invalid"]:
+            with self.subTest(why=v["why"]):
+                with self.assertRaises(DecodeError) as ctx:
+                    binary.decode(_unhex(v["hex"]))
+                self.assertEqual(ctx.exception.field, v["field"])
+
+    def test_stream_of_records(self):
+        import io
+
+        blob = b"".join(_unhex(v["hex"]) for v in VECTORS["valid"])
+        records = list(binary.read_records(io.BytesIO(blob)))
+        self.assertEqual(len(records), len(VECTORS["valid"]))
+        self.assertEqual(binary.decode_all(blob), records)
+        with self.assertRaises(DecodeError) as ctx:
+            list(binary.read_records(io.BytesIO(blob + b"\x00\x05\x01")))
+        self.assertEqual(ctx.exception.position, len(blob))
+
+
+class TextFormsTest(unittest.TestCase):
+    def test_csv_vectors(self):
+        for v in VECTORS["valid"]:
+            record = ServiceRecord.from_dict(v["fields"])
+            self.assertEqual(text.to_csv_line(record), v["csv"])
+            self.assertEqual(text.from_csv_line(v["csv"] + "\r\n"), record)
+
+    def test_json_round_trip(self):
+        for v in VECTORS["valid"]:
+            record = ServiceRecord.from_dict(v["fields"])
+            self.assertEqual(text.from_json_line(text.to_json_line(record)), record)
+
+    def test_csv_quoting(self):
+        self.assertEqual(text.split_csv_line('a,"b,c","d""e",'), ["a", "b,c", 'd"e', ""])
+        self.assertEqual(text.split_csv_line(""), [""])
+        with self.assertRaises(DecodeError):
+            text.split_csv_line('"open', 7)
+        with self.assertRaises(DecodeError):
+            text.split_csv_line('x"y')
+
+    def test_csv_errors_carry_line(self):
+        with self.assertRaises(DecodeError) as ctx:
+            text.from_csv_line("a,b,c", 42)
+        self.assertEqual(ctx.exception.position, 42)
+        good = VECTORS["valid"][0]["csv"]
+        bad = good.replace("2026-03-01T00:00:05Z", "2026-02-30T00:00:05Z")
+        with self.assertRaises(DecodeError) as ctx:
+            text.from_csv_line(bad, 3)
+        self.assertEqual(ctx.exception.field, "arrival")
+
+    def test_json_errors(self):
+        for line in ("{", "[1]", '{"service": 12333.0}', '{"bogus": 1}', '{"region": true}'):
+            with self.subTest(line=line):
+                with self.assertRaises(DecodeError):
+                    text.from_json_line(line, 1)
+
+
+class TimeTest(unittest.TestCase):
+    def test_known_dates(self):
+        self.assertEqual(text.format_time(0), "1970-01-01T00:00:00Z")
+        self.assertEqual(text.format_time(951782400), "2000-02-29T00:00:00Z")
+        self.assertEqual(text.format_time(1772323205), "2026-03-01T00:00:05Z")
+        self.assertEqual(text.format_time(1772323205, 28800, False), "2026-03-01T08:00:05")
+        self.assertEqual(text.parse_time("2026-03-01 08:00:05", offset_s=28800, sep=" ", zulu=False), 1772323205)
+
+    def test_round_trip_days(self):
+        for days in (-1, 0, 59, 60, 365, 10957, 11016, 20513, 49710):
+            y, m, d = text.civil_from_days(days)
+            self.assertEqual(text.days_from_civil(y, m, d), days)
+
+
+class RecordRulesTest(unittest.TestCase):
+    def test_rules(self):
+        ok = dict(channel="call", service=12333, arrival=100)
+        ServiceRecord(**ok)
+        for bad in (dict(service=12345), dict(channel="fax"), dict(region=1000000), dict(category="1"),
+                    dict(category="ab"), dict(outcome="lost"), dict(answer=99), dict(end=50),
+                    dict(queue="a\nb"), dict(agent="x" * 65), dict(arrival=-1), dict(arrival=True)):
+            kw = dict(ok)
+            kw.update(bad)
+            with self.subTest(bad=bad):
+                with self.assertRaises(ValidationError):
+                    ServiceRecord(**kw)
+
+    def test_derived(self):
+        r = ServiceRecord(arrival=100, answer=112, end=300, outcome="answered")
+        self.assertEqual(r.wait, 12)
+        self.assertEqual(r.talk, 188)
+        self.assertTrue(r.answered and r.offered)
+        r = ServiceRecord(arrival=100, end=130, outcome="abandoned")
+        self.assertEqual(r.wait, 30)
+        self.assertIsNone(r.talk)
+        self.assertFalse(r.answered)
+        self.assertTrue(r.offered)
+        self.assertFalse(ServiceRecord(arrival=1, outcome="ivr").offered)
+
+
+if __name__ == "__main__":
+    unittest.main()
