@@ -1,0 +1,173 @@
+"""``lib12333 deploy``: flash, provision, verify and roll back kiosk boards."""
+
+import json
+import sys
+
+from lib12333.host.cli import EXIT_FAILED, EXIT_OK
+from lib12333.host.cli.output import add_json_flag, emit, progress
+
+HELP = """\
+Install lib12333 (core, kiosk firmware and the board's drivers) on a MicroPython board
+over its serial port, atomically: the new version is uploaded beside the old one,
+every file's SHA-256 is checked on the device, then one rename switches versions.
+A cut cable or power loss leaves a board that boots the old or the new version.
+
+  lib12333 deploy --port /dev/ttyUSB0 --board esp32s3-a7670c --device-id K0571-0001 --key-file k.bin
+  lib12333 deploy --port /dev/ttyUSB0 --dry-run         show the plan, write nothing
+  lib12333 deploy status --port /dev/ttyUSB0 --verify   what is installed, and is it intact
+  lib12333 deploy rollback --port /dev/ttyUSB0          boot the previous version again
+"""
+
+
+def register(subparsers):
+    p = subparsers.add_parser(
+        "deploy", help="flash, provision, verify and roll back kiosk boards",
+        description=HELP, formatter_class=__import__("argparse").RawDescriptionHelpFormatter,
+    )
+    p.add_argument("action", nargs="?", default="install", choices=("install", "status", "rollback"),
+                   help="install (default), status, or rollback")
+    p.add_argument("--port", required=True, help="serial port of the board (/dev/ttyUSB0, /dev/pts/3, COM4)")
+    p.add_argument("--board", help="board folder name under board/ (sets the architecture and drivers)")
+    p.add_argument("--arch", help="override the mpy-cross architecture (default: the board's, else the device's)")
+    p.add_argument("--device-id", help="provision this device id")
+    key = p.add_mutually_exclusive_group()
+    key.add_argument("--key-file", help="provision the 16-byte device key read from this file")
+    key.add_argument("--key-hex", help="provision the device key given as 32 hex digits")
+    p.add_argument("--site", help="JSON file with the site configuration to provision (centre number, hall name...)")
+    p.add_argument("--source", action="store_true", help="upload .py sources instead of compiled .mpy")
+    p.add_argument("--verify", action="store_true", help="status: check every installed file's SHA-256")
+    p.add_argument("--dry-run", action="store_true", help="show the plan; write nothing to the device")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the board per command")
+    add_json_flag(p)
+    p.set_defaults(handler=run)
+
+
+def _read_key(args):
+    if args.key_file:
+        with open(args.key_file, "rb") as f:
+            data = f.read()
+    elif args.key_hex:
+        try:
+            data = bytes.fromhex(args.key_hex)
+        except ValueError:
+            data = b""
+    else:
+        return None
+    if len(data) != 16:
+        from lib12333.errors import ValidationError
+
+        raise ValidationError("device key must be 16 bytes", field="key", expected="16 bytes (32 hex digits)")
+    return data
+
+
+def _provision(args):
+    if not (args.device_id or args.site or args.key_file or args.key_hex):
+        return None
+    if not args.device_id:
+        from lib12333.errors import ValidationError
+
+        raise ValidationError("provisioning needs --device-id", field="device-id")
+    config = {"device_id": args.device_id}
+    if args.site:
+        with open(args.site, encoding="utf-8") as f:
+            config["site"] = json.load(f)
+    config["key"] = _read_key(args)
+    return config
+
+
+def _printer(quiet):
+    state = {"last": None}
+
+    def report(phase, done, total, item):
+        if quiet:
+            return
+        pct = 100 * done // total if total else 100
+        key = (phase, pct // 10)
+        if key != state["last"] or done == total:
+            state["last"] = key
+            progress("[%s] %3d%%  %s" % (phase, pct, item))
+
+    return report
+
+
+def run(args):
+    from lib12333.host.deploy import bundle as bundle_mod
+    from lib12333.host.deploy import installer
+    from lib12333.host.deploy.device import SerialDevice
+
+    device = SerialDevice(args.port, timeout=args.timeout)
+    try:
+        identity = device.identify()
+        if args.action == "status":
+            state = installer.DeviceState(device).as_dict()
+            state["device"] = identity
+            state["booted"] = installer.booted_version(device)
+            config = device.read_text("/config/device.json")
+            state["device_id"] = json.loads(config)["device_id"] if config else None
+            if args.verify and state["active"]:
+                state["problems"] = installer.verify_version(device, state["active"])
+            emit(state, args.json, _render_status)
+            return EXIT_FAILED if state.get("problems") else EXIT_OK
+        if args.action == "rollback":
+            result = installer.rollback(device)
+            emit(result, args.json, lambda r: "rolled back: %s is active, %s is previous" % (r["active"], r["previous"]))
+            return EXIT_OK
+
+        board = bundle_mod.load_board(args.board) if args.board else None
+        installer.check_compatibility(identity, board)
+        arch = args.arch or (board or {}).get("arch") or identity["arch"]
+        report = _printer(args.json and not sys.stderr.isatty())
+        build = bundle_mod.build(board=board, arch=arch, compile_py=not args.source, progress=report)
+        provision = _provision(args)
+        if args.dry_run:
+            state, steps = installer.plan(device, build, provision)
+            result = {
+                "version": build.version, "files": len(build.files), "bytes": build.size,
+                "device": identity, "installed": state.as_dict(), "arch": arch,
+                "steps": [s.as_dict() for s in steps],
+            }
+            emit(result, args.json, _render_plan)
+            return EXIT_OK
+        result = installer.install(
+            device, build, provision, with_main=any(f.path.startswith("firmware/") for f in build.files),
+            progress=report,
+        )
+        result["device"] = identity
+        emit(result, args.json, _render_result)
+        return EXIT_OK
+    finally:
+        device.close()
+
+
+def _render_status(s):
+    lines = [
+        "device     MicroPython %s (%s, .mpy v%d.%d, arch %s)" % (
+            s["device"]["micropython"], s["device"]["platform"], s["device"]["mpy_major"],
+            s["device"]["mpy_sub"], s["device"]["arch"] or "any"),
+        "device id  %s" % (s["device_id"] or "(not provisioned)"),
+        "active     %s" % (s["active"] or "(none)"),
+        "previous   %s" % (s["previous"] or "(none)"),
+        "boots      %s" % (s["booted"] or "(nothing: maintenance REPL only)"),
+    ]
+    if "problems" in s:
+        lines.append("verify     " + ("all files intact" if not s["problems"] else "; ".join(s["problems"])))
+    return "\n".join(lines)
+
+
+def _render_plan(r):
+    counts = {}
+    for s in r["steps"]:
+        counts[s["action"]] = counts.get(s["action"], 0) + 1
+    lines = ["version %s: %d files, %d bytes, compiled for %s" % (r["version"], r["files"], r["bytes"], r["arch"] or "any arch")]
+    lines.append("device: active %s, previous %s" % (r["installed"]["active"], r["installed"]["previous"]))
+    for s in r["steps"]:
+        if s["action"] not in ("skip",):
+            lines.append("  %-9s %s  %s" % (s["action"], s["path"], s["detail"]))
+    lines.append("(%d files already on the device are skipped)" % counts.get("skip", 0))
+    return "\n".join(lines)
+
+
+def _render_result(r):
+    return "installed %s (%d files, %d uploaded, %d bytes); previous %s; removed %s" % (
+        r["version"], r["files"], r["uploaded"], r["bytes_uploaded"], r["previous"] or "none",
+        ", ".join(r["removed"]) or "nothing")
