@@ -327,6 +327,22 @@ class SerialDecoder:
                           expected="03 (SYNC)" + (", 50 or 80-FF" if self._events_ok else ""))
 
 
+def t0_tpdu(command):
+    """The T=0 TPDU a TPDU-level reader (the GemPC Twin) expects for a short command APDU.
+
+    Case 1 gets P3=00, case 2 and 3 are unchanged, case 4 drops Le: the card then
+    answers 61xx and the data comes with GET RESPONSE (``apdu.Exchange`` does that).
+    """
+    from lib12333.card import apdu
+
+    c = apdu.parse_command(command)
+    if c.case == 1:
+        return bytes(command) + b"\x00"
+    if c.case == 4:
+        return apdu.build(c.cla, c.ins, c.p1, c.p2, c.data, None)
+    return bytes(command)
+
+
 def _answer_type(cmd_type):
     for c, a in ANSWER_TYPE:
         if c == cmd_type:
