@@ -1,0 +1,606 @@
+"""
+The sans-IO AT modem engine: commands in, bytes out; bytes in, events out.
+
+It owns no port, thread or clock.  The caller (a pyserial loop on a PC, a
+``machine.UART`` loop on a kiosk, or a test feeding scripted bytes) does::
+
+    eng = Engine(now=clock())
+    eng.start(now)                      # queue the init sequence
+    while True:
+        port.write(eng.data_to_send())
+        eng.receive(port.read(...), clock())
+        eng.poll(clock())               # deadlines and timers
+        for ev in eng.events():
+            ...                         # ev.kind: "ready", "message", "sent", ...
+        wait until data arrives or eng.next_deadline()
+
+Operations (init, info, send, read, delete) are generators in ``ops.py`` that
+yield ``Command`` objects (or ``Sleep``) and receive a ``Response``; one runs
+at a time, strictly in order, so a response can never be paired with the wrong
+command.  Unsolicited results are routed here whenever they arrive, also between
+the lines of a command's answer.
+
+Events (``Event.kind`` and its attributes):
+
+    ready         profile, memory, used, total, smsc            init finished
+    init-failed   error                                         will retry after ``init_retry``
+    reboot        line                                          the module restarted; re-init queued
+    info          info (dict)                                   answer to ``query_info()``
+    sent          id, parts [(seq, mr)]                         every part accepted by the SMSC
+    send-failed   id, error, sent [(seq, mr)], failed_seq       with the reason (DeviceError/DeadlineError)
+    message       message, token, key, complete                 hand to the application; then confirm(token)
+    report        id, seq, mr, status, status_kind, number      status report matched by TP-MR (id None if unknown)
+    registration  tech ("gsm"/"lte"), stat, registered          changed registration state
+    storage       used, total, full                             SMS storage state (full=True: act)
+    ring          line
+    deadline      command, op                                   a command got no final result in time
+    bad-message   error, token                                  an undecodable stored PDU (confirm deletes it)
+    unknown       line                                          a line nobody expected
+"""
+
+from lib12333.compat import const
+from lib12333.errors import DeadlineError, DeviceError, Lib12333Error
+from lib12333.modem import at
+from lib12333.modem.errors import device_error
+
+MAX_EVENTS = const(256)
+RECENT_KEYS = const(64)
+QUIET = 0.5  # seconds without commands after a timeout or restart: late answers are dropped
+
+
+class Event:
+    def __init__(self, kind, **fields):
+        self.kind = kind
+        self.fields = fields
+        for k in fields:
+            setattr(self, k, fields[k])
+
+    def __repr__(self):
+        return "Event(" + self.kind + ", " + repr(self.fields) + ")"
+
+
+class Command:
+    """One AT command line.  ``prefix`` marks answer lines that look like URCs
+    (``+CREG:`` in answer to ``AT+CREG?``); ``data`` is sent after the ``>`` prompt
+    and terminated with Ctrl-Z."""
+
+    def __init__(self, text, prefix=None, timeout=5.0, data=None, prompt_timeout=10.0):
+        self.text = text
+        self.prefix = prefix
+        self.timeout = timeout
+        self.data = data
+        self.prompt_timeout = prompt_timeout
+
+
+class Sleep:
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+
+class Response:
+    """``ok``; ``lines`` (answer lines without echo/URCs); ``final`` (the final line);
+    ``error`` (``DeviceError`` / ``DeadlineError``) when not ok."""
+
+    def __init__(self, ok, lines, final, error=None):
+        self.ok = ok
+        self.lines = lines
+        self.final = final
+        self.error = error
+
+    def first(self, prefix=None):
+        """First answer line, with ``prefix`` (or any ``+XXX:``) removed; None if none."""
+        for line in self.lines:
+            if prefix is not None:
+                if line.startswith(prefix):
+                    return line[len(prefix) :].strip()
+                continue
+            if line.startswith("+") and ":" in line:
+                return at.payload(line)
+            return line
+        return None
+
+
+class Engine:
+    """See the module docstring.  Options: ``profile`` (``profiles.Profile``; None =
+    detect from AT+CGMM), ``smsc`` (number written with AT+CSCA when the SIM has
+    none), ``direct`` (receive with +CMT instead of stored +CMTI), ``send_deadline``
+    (seconds from ``send_sms`` to a final result), ``send_retries`` (attempts per
+    part on a retryable error), ``scan_interval`` (seconds between storage scans
+    that catch messages whose +CMTI was lost; None = never)."""
+
+    def __init__(self, now=0.0, profile=None, smsc=None, direct=False, send_deadline=180.0,
+                 send_retries=3, scan_interval=300.0, reassembly_timeout=3600, init_retry=5.0):
+        from lib12333.sms.reassembly import Reassembler
+
+        self.now = now
+        self.profile = profile
+        self.auto_profile = profile is None
+        self.smsc = smsc
+        self.direct = direct
+        self.send_deadline = send_deadline
+        self.send_retries = send_retries
+        self.scan_interval = scan_interval
+        self.init_retry = init_retry
+        self.parser = at.AtParser()
+        self.out = bytearray()
+        self._events = []
+        self.ready = False
+        self.memory = None
+        self.cnma = False
+        self.registration = {}
+        self._ops = []  # queued [name, generator, deadline or None, on_expire]
+        self._op = None  # the running entry
+        self._cmd = None  # command in flight
+        self._lines = []
+        self._stage = None  # "prompt" or "final"
+        self._deadline = None
+        self._wake = None
+        self._next_scan = None if scan_interval is None else now + scan_interval
+        self._ids = 0
+        self._tokens = {}  # token -> list of (mem, index)
+        self._known = {}  # (mem, index) -> True while read / awaiting confirm / deleting
+        self._sets = {}  # reassembly set key -> list of (mem, index)
+        self._recent = []  # keys of parts already delivered
+        self._mr = []  # [(mr, id, seq)] of sent parts awaiting reports
+        self.reassembler = Reassembler(timeout=reassembly_timeout)
+        self._refs = None
+        self._running = False
+        self._held = None
+        self._quiet = 0.0
+
+    # ---- public API -------------------------------------------------------
+
+    def start(self, now=None):
+        """Queue the init sequence (also done automatically after a reboot)."""
+        from lib12333.modem import ops
+
+        if now is not None:
+            self.now = now
+        self._queue("init", ops.init(self), front=True)
+        self._advance()
+
+    def data_to_send(self):
+        data = bytes(self.out)
+        self.out = bytearray()
+        return data
+
+    def events(self):
+        evs = self._events
+        self._events = []
+        return evs
+
+    def receive(self, data, now):
+        """Bytes from the modem.  Never raises for bad bytes: noise becomes events."""
+        self.now = now
+        for kind, text, extra in self.parser.feed(data):
+            if kind == at.PROMPT:
+                self._on_prompt()
+            elif kind == at.URC2:
+                self._urc2(text, extra)
+            elif kind == at.LINE:
+                self._on_line(text)
+        self._advance()
+
+    def poll(self, now):
+        """Expire deadlines and timers; call whenever ``next_deadline()`` passes."""
+        self.now = now
+        if self._cmd is not None and self._deadline is not None and now >= self._deadline:
+            cmd = self._cmd
+            if self._stage == "prompt":
+                self.out.extend(b"\x1b")  # leave PDU entry
+            self._emit("deadline", command=cmd.text, op=self._op[0])
+            self._quiet = now + QUIET
+            self._finish(Response(False, self._lines, None,
+                                  DeadlineError(cmd.text.split("=")[0] + ": no final result within "
+                                                + str(cmd.timeout) + " s")))
+        keep = []
+        for entry in self._ops:
+            if entry[2] is not None and now >= entry[2]:
+                entry[3](entry)
+            else:
+                keep.append(entry)
+        self._ops = keep
+        if self._next_scan is not None and now >= self._next_scan:
+            self._next_scan = now + self.scan_interval
+            if self.ready:
+                from lib12333.modem import ops
+
+                self._queue("scan", ops.scan(self))
+        for ev in self.reassembler.expire(now):
+            self._evicted(ev)
+        for ev in self.reassembler.take_evicted():
+            self._evicted(ev)
+        self._advance()
+
+    def next_deadline(self):
+        """Earliest time at which ``poll`` has something to do (None: only on input)."""
+        times = [self._deadline, self._next_scan]
+        if self._cmd is None:
+            times.append(self._wake)
+        for entry in self._ops:
+            times.append(entry[2])
+        best = None
+        for t in times:
+            if t is not None and (best is None or t < best):
+                best = t
+        return best
+
+    def idle(self):
+        return self._op is None and not self._ops
+
+    def send_sms(self, number, text, report=True):
+        """Queue a text message; returns its id (in ``sent`` / ``send-failed`` /
+        ``report`` events).  Raises ``ValidationError`` for text or number that
+        cannot be encoded, before anything is queued."""
+        from lib12333.modem import ops
+        from lib12333.sms.encode import RefCounter, encode_submit
+
+        if self._refs is None:
+            self._refs = RefCounter()
+        parts = encode_submit(number, text=text, srr=report, ref=self._refs.next(number))
+        self._ids += 1
+        sid = self._ids
+        deadline = self.now + self.send_deadline
+        self._queue("send", ops.send(self, sid, parts, deadline), deadline=deadline,
+                    on_expire=self._send_expired, ident=sid)
+        self._advance()
+        return sid
+
+    def query_info(self):
+        """Queue the identity / signal / registration / storage queries (``info`` event)."""
+        from lib12333.modem import ops
+
+        self._queue("info", ops.info(self))
+        self._advance()
+
+    def scan(self):
+        """Queue a scan of the SMS storage (``AT+CMGL=4``) for messages not yet seen."""
+        from lib12333.modem import ops
+
+        self._queue("scan", ops.scan(self))
+        self._advance()
+
+    def confirm(self, token):
+        """The application has stored the message of ``token``: delete it from the
+        modem.  Unknown or already-confirmed tokens are ignored (idempotent)."""
+        from lib12333.modem import ops
+
+        locs = self._tokens.pop(token, None)
+        if not locs:
+            return False
+        for mem, index in locs:
+            self._queue("delete", ops.delete(self, mem, index), priority=True)
+        self._advance()
+        return True
+
+    # ---- plumbing used by ops ---------------------------------------------
+
+    def _emit(self, kind, **fields):
+        if len(self._events) >= MAX_EVENTS and kind in ("unknown", "registration", "ring", "storage"):
+            return  # an URC storm must not eat the heap; state events are repeated later
+        self._events.append(Event(kind, **fields))
+
+    def _queue(self, name, gen, front=False, priority=False, deadline=None, on_expire=None, ident=None):
+        entry = [name, gen, deadline, on_expire, ident, None]
+        if front:
+            self._ops.insert(0, entry)
+        elif priority:
+            i = 0
+            while i < len(self._ops) and self._ops[i][0] in ("init", "read", "delete"):
+                i += 1
+            self._ops.insert(i, entry)
+        else:
+            self._ops.append(entry)
+
+    def _send_expired(self, entry):
+        self._emit("send-failed", id=entry[4], error=DeadlineError("send: not started before its deadline"),
+                   sent=[], failed_seq=1)
+
+    def _advance(self, resp=None):
+        """Run operations until one waits for the modem or a timer."""
+        if self._running:
+            return  # called from inside an operation; the outer loop continues
+        self._running = True
+        try:
+            self._run(resp)
+        finally:
+            self._running = False
+
+    def _run(self, resp):
+        while self._cmd is None:
+            if self._op is None:
+                if not self._ops:
+                    return
+                self._op = self._ops.pop(0)
+                item = self._op[5]
+                self._op[5] = None
+                if item is None:
+                    item = self._step(None)
+            else:
+                if self._wake is not None:
+                    if self.now < self._wake:
+                        return
+                    self._wake = None
+                if self._held is not None:
+                    item = self._held
+                    self._held = None
+                else:
+                    item = self._step(resp)
+            resp = None
+            if item is None:
+                continue
+            if not self.ready and self._op[0] != "init" and self._ops and self._ops[0][0] == "init":
+                # the module restarted: park this operation behind the init sequence
+                self._op[5] = item
+                self._ops.insert(1, self._op)
+                self._op = None
+                continue
+            if isinstance(item, Sleep):
+                self._wake = self.now + item.seconds
+                continue
+            if self.now < self._quiet:
+                # after a timeout or restart, let late answers drain before the next command
+                self._held = item
+                self._wake = self._quiet
+                continue
+            self._start(item)
+
+    def _step(self, resp):
+        try:
+            return self._op[1].send(resp)
+        except StopIteration:
+            self._op = None
+        except Lib12333Error as exc:
+            self._emit("op-failed", op=self._op[0], error=exc)
+            self._op = None
+        return None
+
+    def _start(self, cmd):
+        self._cmd = cmd
+        self._lines = []
+        self.out.extend(cmd.text.encode())
+        self.out.extend(b"\r")
+        if cmd.data is not None:
+            self._stage = "prompt"
+            self.parser.expect_prompt = True
+            self._deadline = self.now + cmd.prompt_timeout
+        else:
+            self._stage = "final"
+            self._deadline = self.now + cmd.timeout
+
+    def _finish(self, resp):
+        self._cmd = None
+        self._stage = None
+        self._deadline = None
+        self.parser.expect_prompt = False
+        self._advance(resp)
+
+    def _on_prompt(self):
+        if self._cmd is None or self._stage != "prompt":
+            return
+        self.out.extend(self._cmd.data.encode())
+        self.out.extend(b"\x1a")
+        self._stage = "final"
+        self._deadline = self.now + self._cmd.timeout
+
+    def _on_line(self, line):
+        cmd = self._cmd
+        kind = at.classify(line)
+        if cmd is not None:
+            up = line.upper()
+            if up == cmd.text.upper() or (cmd.data is not None and up == cmd.data.upper()):
+                return  # echo
+            if at.is_final(kind):
+                if kind == at.OK:
+                    self._finish(Response(True, self._lines, line))
+                else:
+                    self._finish(Response(False, self._lines, line, device_error(line, cmd.text)))
+                return
+            if cmd.prefix is not None and line.startswith(cmd.prefix):
+                self._lines.append(line)
+                return
+            if kind is None:
+                self._lines.append(line)
+                return
+        elif at.is_final(kind) or kind is None:
+            if line.upper().startswith("AT"):
+                return  # echo of a command that already timed out
+            if kind is None or kind == at.ERROR:
+                self._emit("unknown", line=line)
+            return  # a late final result of a command that already timed out
+        self._urc(kind, line)
+
+    # ---- unsolicited results ----------------------------------------------
+
+    def _urc(self, kind, line):
+        from lib12333.modem import ops
+
+        prof = self.profile
+        reboot = prof.is_reboot(line) if prof is not None else (line == "RDY" or line.startswith("*ATREADY"))
+        if reboot:
+            self._on_reboot(line)
+            return
+        try:
+            if kind == "+CMTI:" or kind == "+CDSI:":
+                params = at.split_params(at.payload(line), kind)
+                mem = params[0] if params and type(params[0]) is str else self.memory
+                index = at.param_int(params, 1, kind + " index")
+                if (mem, index) not in self._known:
+                    self._known[(mem, index)] = True
+                    self._queue("read", ops.read(self, mem, index), priority=True)
+            elif kind in ("+CREG:", "+CEREG:", "+CGREG:"):
+                params = at.split_params(at.payload(line), kind)
+                self._registration("lte" if kind == "+CEREG:" else "gsm", at.param_int(params, 0, kind))
+            elif kind == "RING" or kind == "+CRING:":
+                self._emit("ring", line=line)
+            elif kind == "+CPIN:" and "READY" not in line:
+                self._emit("sim", state=at.payload(line))
+            elif kind == "+CIEV:" and "SMSFULL" in line.upper():
+                self._emit("storage", used=None, total=None, full=True)
+        except Lib12333Error:
+            self._emit("unknown", line=line)
+
+    def _urc2(self, header, pdu):
+        from lib12333.modem import ops
+
+        if pdu is None:
+            self._emit("unknown", line=header)
+            return
+        if self.cnma:
+            self._queue("ack", ops.ack(self), front=self._op is None)
+        self.incoming(pdu, None)
+
+    def _on_reboot(self, line):
+        from lib12333.modem import ops
+
+        self._emit("reboot", line=line)
+        self._quiet = self.now + QUIET
+        self.ready = False
+        self.parser.expect_prompt = False
+        if self._op is not None and self._op[0] == "init":
+            self._op = None  # restart init from the top
+            self._held = None
+            self._cmd = None
+            self._stage = None
+            self._deadline = None
+            self._wake = None
+        elif self._cmd is not None:
+            cmd = self._cmd
+            # the op sees a retryable failure; re-init runs before its retry
+            self._queue("init", ops.init(self), front=True)
+            self._finish(Response(False, self._lines, line,
+                                  DeviceError(cmd.text.split("=")[0] + ": modem restarted during the command",
+                                              code="REBOOT", retryable=True)))
+            return
+        # drop queued inits; one fresh init at the front
+        self._ops = [e for e in self._ops if e[0] != "init"]
+        self._queue("init", ops.init(self), front=True)
+
+    def _registration(self, tech, stat):
+        registered = stat == 1 or stat == 5
+        if self.registration.get(tech) != stat:
+            self.registration[tech] = stat
+            self._emit("registration", tech=tech, stat=stat, registered=registered)
+
+    # ---- received messages -------------------------------------------------
+
+    def incoming(self, pdu_hex, loc):
+        """A PDU read from storage (``loc`` = (mem, index)) or delivered directly (None)."""
+        from lib12333.sms.pdu import decode_hex
+
+        try:
+            msg = decode_hex(pdu_hex)
+        except Lib12333Error as exc:
+            self._emit("bad-message", error=exc, token=self._token([loc] if loc else []))
+            return
+        if msg.type == "SMS-STATUS-REPORT":
+            self._report(msg)
+            if loc is not None:
+                self._token_now([loc])
+            return
+        key = part_key(msg)
+        if key in self._recent:
+            if loc is not None:
+                self._token_now([loc])  # duplicate of a delivered part: just delete it
+            return
+        if msg.concat is not None:
+            skey = set_key(msg)
+            locs = self._sets.get(skey)
+            if locs is None:
+                locs = []
+                self._sets[skey] = locs
+            if loc is not None and loc not in locs:
+                locs.append(loc)
+        full = self.reassembler.add(msg, self.now)
+        for ev in self.reassembler.take_evicted():
+            self._evicted(ev)
+        if full is None:
+            return
+        locs = [loc] if (loc is not None and msg.concat is None) else []
+        if msg.concat is not None:
+            locs = self._sets.pop(set_key(msg), [])
+            keys = self._set_keys(msg)
+        else:
+            keys = [key]
+        for k in keys:
+            self._remember(k)
+        self._emit("message", message=full, token=self._token(locs), key=message_key(full),
+                   complete=True)
+
+    def _set_keys(self, msg):
+        # every part of a completed set counts as delivered
+        c = msg.concat
+        base = str(msg.number) + "|" + str(c.ref) + "|" + str(c.total) + "|"
+        return [base + str(i) for i in range(1, c.total + 1)]
+
+    def _evicted(self, ev):
+        skey = str(ev.number) + "|" + str(ev.ref) + "|" + str(ev.total)
+        locs = []
+        for k in list(self._sets):
+            if k.startswith(skey + "|"):
+                locs.extend(self._sets.pop(k))
+        first = ev.messages[0] if ev.messages else None
+        self._emit("message", message=first, text=ev.text, token=self._token(locs),
+                   key=skey + "|partial", complete=False, received=ev.received, total=ev.total,
+                   reason=ev.reason)
+
+    def _remember(self, key):
+        self._recent.append(key)
+        if len(self._recent) > RECENT_KEYS:
+            self._recent.pop(0)
+
+    def _token(self, locs):
+        self._ids += 1
+        self._tokens[self._ids] = locs
+        return self._ids
+
+    def _token_now(self, locs):
+        self.confirm(self._token(locs))
+
+    # ---- status reports ---------------------------------------------------
+
+    def sent_part(self, sid, seq, mr):
+        self._mr.append((mr, sid, seq))
+        if len(self._mr) > RECENT_KEYS:
+            self._mr.pop(0)
+
+    def _report(self, msg):
+        sid = None
+        seq = None
+        for i in range(len(self._mr) - 1, -1, -1):
+            if self._mr[i][0] == msg.mr:
+                sid, seq = self._mr[i][1], self._mr[i][2]
+                if msg.status_kind != "pending":
+                    self._mr.pop(i)
+                break
+        self._emit("report", id=sid, seq=seq, mr=msg.mr, status=msg.status, status_kind=msg.status_kind,
+                   number=msg.number)
+
+
+def _fnv(data):
+    h = 0x811C9DC5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def part_key(msg):
+    """Identity of one received PDU: sender, timestamp, concat position, content."""
+    c = msg.concat
+    if c is not None:
+        return str(msg.number) + "|" + str(c.ref) + "|" + str(c.total) + "|" + str(c.seq)
+    ts = msg.scts.isoformat() if msg.scts is not None else ""
+    return str(msg.number) + "|" + ts + "|" + str(_fnv(msg.data or b""))
+
+
+def set_key(msg):
+    c = msg.concat
+    return str(msg.number) + "|" + str(c.ref) + "|" + str(c.total) + "|" + str(c.bits)
+
+
+def message_key(full):
+    """Stable key the application can use to drop a message it already stored
+    (the same message re-read after a power cut has the same key)."""
+    ts = full.scts.isoformat() if full.scts is not None else ""
+    body = full.text.encode() if full.text is not None else (full.data or b"")
+    return str(full.number) + "|" + ts + "|" + str(_fnv(body))

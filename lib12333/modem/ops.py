@@ -1,0 +1,300 @@
+"""
+The engine's operations, each a generator: it yields ``Command`` / ``Sleep``
+and receives a ``Response`` (or None after a sleep).  The engine runs one at a
+time, so every operation owns the line until it returns.
+
+    init(eng)            ATE0, CMEE=2, model, SIM, CMGF=0, CPMS, CNMI, CREG, CSCA, then a storage scan
+    info(eng)            identity, signal, registration, SMSC, storage -> "info" event
+    send(eng, id, parts, deadline)  AT+CMGS per part, retries retryable errors
+    read(eng, mem, i)    AT+CMGR=i -> engine.incoming (delete only after confirm)
+    delete(eng, mem, i)  AT+CMGD=i (that index only; never "delete all")
+    scan(eng)            AT+CMGL=4: stored messages whose +CMTI was missed
+    ack(eng)             AT+CNMA after a direct +CMT / +CDS
+"""
+
+from lib12333.errors import DeadlineError, DeviceError, Lib12333Error
+from lib12333.modem import at, profiles
+from lib12333.modem.engine import Command, Sleep
+
+SYNC_TRIES = 10
+SIM_WAIT = 30  # seconds for "+CPIN: READY" after a start
+SMS_WAIT = 30  # seconds for SMS commands to stop answering "not ready"
+
+
+def _must(resp, what):
+    if not resp.ok:
+        raise resp.error if resp.error is not None else DeviceError(what + ": failed")
+
+
+def _retrying(eng, cmd, wait):
+    """Run ``cmd``; on a retryable error try again for up to ``wait`` seconds."""
+    end = eng.now + wait
+    while True:
+        r = yield cmd
+        if r.ok or r.error is None or not getattr(r.error, "retryable", False) or eng.now >= end:
+            return r
+        yield Sleep(1.0)
+
+
+def _select_memory(eng, mem):
+    if mem is not None and mem != eng.memory:
+        r = yield Command("AT+CPMS=" + at.quote(mem), "+CPMS:")
+        _must(r, "AT+CPMS")
+        eng.memory = mem
+
+
+def init(eng):
+    try:
+        for _ in range(SYNC_TRIES):
+            r = yield Command("AT", timeout=1.0)
+            if r.ok:
+                break
+        else:
+            raise DeadlineError("init: the modem does not answer AT")
+        _must((yield Command("ATE0")), "ATE0")
+        _must((yield Command("AT+CMEE=2")), "AT+CMEE")
+        if eng.auto_profile:
+            r = yield Command("AT+CGMM")
+            eng.profile = profiles.detect(r.first() if r.ok else "")
+        prof = eng.profile
+        end = eng.now + SIM_WAIT
+        while True:
+            r = yield Command("AT+CPIN?", "+CPIN:")
+            state = r.first("+CPIN:") if r.ok else None
+            if state == "READY":
+                break
+            if eng.now >= end or (r.error is not None and not r.error.retryable):
+                raise DeviceError("init: SIM not ready (" + str(state or r.final) + ")", code="SIM",
+                                  retryable=True)
+            yield Sleep(1.0)
+        for extra in prof.uart_init:
+            yield Command(extra)  # best effort: USB-connected modules refuse some
+        _must((yield from _retrying(eng, Command("AT+CMGF=0"), SMS_WAIT)), "AT+CMGF")
+        eng.cnma = False
+        if eng.direct:
+            r = yield Command("AT+CSMS=1", "+CSMS:")
+            eng.cnma = r.ok
+        mem = at.quote(prof.memory)
+        r = yield from _retrying(eng, Command("AT+CPMS=" + mem + "," + mem + "," + mem, "+CPMS:"), SMS_WAIT)
+        _must(r, "AT+CPMS")
+        eng.memory = prof.memory
+        used, total = _cpms_counts(r.first("+CPMS:"))
+        cnmi = prof.cnmi_direct if eng.direct else prof.cnmi
+        _must((yield Command("AT+CNMI=" + cnmi)), "AT+CNMI")
+        yield Command("AT+CREG=1")
+        if prof.lte:
+            yield Command("AT+CEREG=1")
+        r = yield Command("AT+CSCA?", "+CSCA:")
+        smsc = _first_param(r.first("+CSCA:")) if r.ok else None
+        if not smsc and eng.smsc:
+            _must((yield Command("AT+CSCA=" + at.quote(eng.smsc) + ",145")), "AT+CSCA")
+            smsc = eng.smsc
+        eng.ready = True
+        eng._emit("ready", profile=prof.name, memory=prof.memory, used=used, total=total, smsc=smsc)
+        if used is not None and total and used >= total:
+            eng._emit("storage", used=used, total=total, full=True)
+        yield from scan(eng)
+    except Lib12333Error as exc:
+        eng._emit("init-failed", error=exc)
+        yield Sleep(eng.init_retry)
+        eng._queue("init", init(eng), front=True)
+
+
+def _cpms_counts(text):
+    if not text:
+        return None, None
+    try:
+        p = at.split_params(text, "+CPMS")
+    except Lib12333Error:
+        return None, None
+    # "+CPMS: used,total,..." (set) or '+CPMS: "SM",used,total,...' (query)
+    if p and type(p[0]) is str:
+        p = p[1:]
+    if len(p) >= 2 and type(p[0]) is int and type(p[1]) is int:
+        return p[0], p[1]
+    return None, None
+
+
+def _first_param(text):
+    if not text:
+        return None
+    try:
+        p = at.split_params(text, "+CSCA")
+    except Lib12333Error:
+        return None
+    return p[0] if p and type(p[0]) is str and p[0] else None
+
+
+def scan(eng):
+    """List stored messages (PDU mode stat 4 = all) and process the ones not yet seen."""
+    r = yield Command("AT+CMGL=4", "+CMGL:", timeout=30.0)
+    if not r.ok:
+        return
+    lines = r.lines
+    for i in range(len(lines)):
+        line = lines[i]
+        if not line.startswith("+CMGL:") or i + 1 >= len(lines) or lines[i + 1].startswith("+CMGL:"):
+            continue
+        try:
+            index = at.param_int(at.split_params(at.payload(line), "+CMGL"), 0, "+CMGL index")
+        except Lib12333Error:
+            continue
+        loc = (eng.memory, index)
+        if loc in eng._known:
+            continue
+        eng._known[loc] = True
+        eng.incoming(lines[i + 1], loc)
+
+
+def read(eng, mem, index):
+    loc = (mem, index)
+    try:
+        yield from _select_memory(eng, mem)
+        r = yield Command("AT+CMGR=" + str(index), "+CMGR:")
+        if not r.ok:
+            eng._known.pop(loc, None)
+            if r.error is not None and r.error.retryable:
+                eng._known[loc] = True
+                yield Sleep(1.0)
+                eng._queue("read", read(eng, mem, index), priority=True)
+            return
+        pdu = None
+        for i in range(len(r.lines) - 1):
+            if r.lines[i].startswith("+CMGR:"):
+                pdu = r.lines[i + 1]
+        if pdu is None:
+            eng._known.pop(loc, None)  # empty slot
+            return
+        eng.incoming(pdu, loc)
+    except Lib12333Error:
+        eng._known.pop(loc, None)
+        raise
+
+
+def delete(eng, mem, index):
+    loc = (mem, index)
+    for _ in range(3):
+        try:
+            yield from _select_memory(eng, mem)
+        except Lib12333Error:
+            continue
+        r = yield Command("AT+CMGD=" + str(index))
+        if r.ok or (r.error is not None and not r.error.retryable):
+            break
+        yield Sleep(1.0)
+    eng._known.pop(loc, None)
+
+
+def ack(eng):
+    yield Command("AT+CNMA")
+
+
+def send(eng, sid, parts, deadline):
+    sent = []
+    prof = eng.profile
+    timeout = float(prof.send_timeout) if prof is not None else 60.0
+    for part in parts:
+        tries = 0
+        while True:
+            if eng.now >= deadline:
+                eng._emit("send-failed", id=sid, error=DeadlineError("send: deadline passed"), sent=sent,
+                          failed_seq=part.seq)
+                return
+            left = deadline - eng.now
+            cmd = Command("AT+CMGS=" + str(part.tpdu_length), "+CMGS:", timeout=min(timeout, left),
+                          data=part.hex, prompt_timeout=min(10.0, left))
+            r = yield cmd
+            tries += 1
+            if r.ok:
+                mr = None
+                try:
+                    mr = at.param_int(at.split_params(r.first("+CMGS:") or "", "+CMGS"), 0, "+CMGS")
+                except Lib12333Error:
+                    pass
+                sent.append((part.seq, mr))
+                if mr is not None:
+                    eng.sent_part(sid, part.seq, mr)
+                break
+            err = r.error
+            if tries >= eng.send_retries or not getattr(err, "retryable", True) and not isinstance(
+                    err, DeadlineError):
+                eng._emit("send-failed", id=sid, error=err, sent=sent, failed_seq=part.seq)
+                return
+            yield Sleep(min(2.0 * tries, max(0.0, deadline - eng.now)))
+    eng._emit("sent", id=sid, parts=sent)
+
+
+INFO = (
+    ("manufacturer", "AT+CGMI", None),
+    ("model", "AT+CGMM", None),
+    ("revision", "AT+CGMR", None),
+    ("imei", "AT+CGSN", None),
+    ("imsi", "AT+CIMI", None),
+)
+
+
+def info(eng):
+    out = {}
+    errors = {}
+    for name, text, prefix in INFO:
+        r = yield Command(text, prefix)
+        out[name] = _clean(r.first()) if r.ok else None
+        if not r.ok:
+            errors[name] = str(r.error)
+    prof = eng.profile or profiles.detect(out.get("model"))
+    r = yield Command(prof.ccid)
+    out["iccid"] = _clean(r.first()) if r.ok else None
+    if not r.ok:
+        errors["iccid"] = str(r.error)
+    r = yield Command("AT+CSQ", "+CSQ:")
+    out["signal"] = None
+    if r.ok:
+        try:
+            p = at.split_params(r.first("+CSQ:") or "", "+CSQ")
+            rssi = at.param_int(p, 0, "+CSQ rssi")
+            out["signal"] = {"rssi": rssi, "dbm": None if rssi == 99 else -113 + 2 * rssi,
+                             "ber": p[1] if len(p) > 1 else None}
+        except Lib12333Error as exc:
+            errors["signal"] = str(exc)
+    for name, text, prefix in (("gsm", "AT+CREG?", "+CREG:"), ("lte", "AT+CEREG?", "+CEREG:")):
+        if name == "lte" and not prof.lte:
+            continue
+        r = yield Command(text, prefix)
+        out["registration_" + name] = None
+        if r.ok:
+            try:
+                p = at.split_params(r.first(prefix) or "", prefix)
+                stat = at.param_int(p, 1, prefix + " stat")
+                out["registration_" + name] = {"stat": stat, "text": REG_TEXT.get(stat, "unknown")}
+                eng._registration(name, stat)
+            except Lib12333Error as exc:
+                errors["registration_" + name] = str(exc)
+    r = yield Command("AT+COPS?", "+COPS:")
+    out["operator"] = None
+    if r.ok:
+        try:
+            p = at.split_params(r.first("+COPS:") or "", "+COPS")
+            out["operator"] = p[2] if len(p) > 2 else None
+        except Lib12333Error:
+            pass
+    r = yield Command("AT+CSCA?", "+CSCA:")
+    out["smsc"] = _first_param(r.first("+CSCA:")) if r.ok else None
+    r = yield Command("AT+CPMS?", "+CPMS:")
+    used, total = _cpms_counts(r.first("+CPMS:")) if r.ok else (None, None)
+    out["storage"] = {"memory": eng.memory, "used": used, "total": total}
+    out["profile"] = prof.name
+    out["errors"] = errors
+    eng._emit("info", info=out)
+
+
+REG_TEXT = {0: "not registered, not searching", 1: "registered, home", 2: "searching", 3: "denied",
+            4: "unknown", 5: "registered, roaming"}
+
+
+def _clean(text):
+    if text is None:
+        return None
+    text = text.strip()
+    if text.startswith('"') and text.endswith('"') and len(text) > 1:
+        text = text[1:-1]
+    return text
