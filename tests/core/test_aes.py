@@ -1,7 +1,6 @@
 """AES-128 (lib12333.secure.aes) against the FIPS-197 examples, both backends."""
 
 import unittest
-
 from binascii import hexlify, unhexlify
 
 from lib12333.errors import ValidationError

@@ -2,7 +2,6 @@
 
 import sys
 import unittest
-
 from binascii import hexlify, unhexlify
 
 from lib12333.errors import SecurityError, ValidationError

@@ -1,7 +1,6 @@
 """The secure frame (lib12333.secure.frame / messages): vectors, round trips, rejections, SMS budget."""
 
 import unittest
-
 from binascii import hexlify, unhexlify
 
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
