@@ -80,7 +80,8 @@ Encoding -- ``lib12333.sms.encode``
     ``ref`` (concatenation reference, REQUIRED when the message needs more than one
     part; use ``RefCounter``), ``ref16`` (16-bit references), ``max_parts``
     (ValidationError when exceeded), ``extra_ies`` (list of ``(iei, bytes)`` added
-    to every part's header).  ``number`` "+86..." = international, other digits =
+    to every part's header), ``toa`` / ``smsc_toa`` (force a type-of-address octet,
+    e.g. 0xA1 national).  ``number`` "+86..." = international, other digits =
     unknown/national, letters = alphanumeric.  ``smsc`` None -> "00" prefix (use
     the SIM's SMSC).
 ``encode_deliver(number, scts, text=None, data=None, smsc=None, ref=None, ...) -> [Part]``

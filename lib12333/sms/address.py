@@ -43,6 +43,8 @@ def _digits(data, pos, count, field):
         b = data[pos + (k >> 1)]
         d = (b >> 4) if k & 1 else (b & 0x0F)
         if d == 15:
+            if k == count - 1:
+                break  # a length that counts the filler: tolerated
             raise DecodeError("filler semi-octet inside the address", field=field, position=pos + (k >> 1), expected="a digit")
         out.append(_DIGITS[d])
     return "".join(out)

@@ -178,9 +178,10 @@ def encode_submit(
     max_parts=None,
     extra_ies=None,
     toa=None,
+    smsc_toa=None,
 ):
     """SMS-SUBMIT PDUs for ``text`` (str) or ``data`` (bytes) to ``number``; a list of ``Part``."""
-    sc = address.encode_smsc(smsc)
+    sc = address.encode_smsc(smsc, smsc_toa)
     da = address.encode(number, toa, "TP-DA")
     if vp is not None and not isinstance(vp, Validity):
         vp = Validity.relative(vp)
@@ -234,9 +235,10 @@ def encode_deliver(
     max_parts=None,
     extra_ies=None,
     toa=None,
+    smsc_toa=None,
 ):
     """SMS-DELIVER PDUs from ``number`` (for emulators); a list of ``Part``."""
-    sc = address.encode_smsc(smsc)
+    sc = address.encode_smsc(smsc, smsc_toa)
     oa = address.encode(number, toa, "TP-OA")
     fo_base = 0x00
     if not more_messages:
