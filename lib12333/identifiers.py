@@ -459,6 +459,12 @@ class IdCheck:
         return "IdCheck(" + self.kind + ", valid=" + repr(self.valid) + ", " + repr(self.masked) + ")"
 
 
+def _region_warning(regions, code):
+    if regions is None or regions.is_known(code):
+        return ()
+    return ("address code is not a current GB/T 2260 division (it may be a former code)",)
+
+
 def _guess_kind(text):
     n = len(text)
     if n == 15:
@@ -474,12 +480,17 @@ def _guess_kind(text):
     return KIND_UNKNOWN
 
 
-def identify(text, today=None, kind=None):
+def identify(text, today=None, kind=None, regions=None):
     """Detect the kind of identifier and check it; return an ``IdCheck``.
 
     Spaces and hyphens are ignored.  ``kind`` forces one of ``KIND_CITIZEN``,
     ``KIND_USCC``, ``KIND_CARD`` (``KIND_CITIZEN`` covers 15 and 18 digits).
     An 18-digit number is a citizen ID unless only the USCC reading is valid.
+
+    ``regions`` is optional: any object with ``is_known(code) -> bool`` (for
+    example ``lib12333.routing.regions.RegionTable``).  An address code it does
+    not know only adds a warning, because people keep their number when their
+    county is renamed or merged, so former codes stay valid.
     """
     text = _need_text(text, "identifier")
     text = text.replace(" ", "").replace("-", "")
@@ -493,10 +504,11 @@ def identify(text, today=None, kind=None):
         if kind in (KIND_CITIZEN, KIND_CITIZEN15):
             cid = parse_citizen_id(text, today)
             warnings = ("upgraded from 15 digits",) if cid.from15 else ()
+            warnings = warnings + _region_warning(regions, cid.region)
             return IdCheck(kind, True, None, cid.number, cid.region, cid.birth_date, mask_id(cid.number), warnings)
         if kind == KIND_USCC:
             u = parse_uscc(text)
-            return IdCheck(kind, True, None, u.code, u.region, None, u.code)
+            return IdCheck(kind, True, None, u.code, u.region, None, u.code, _region_warning(regions, u.region))
         if kind == KIND_CARD:
             c = parse_card_number(text)
             return IdCheck(kind, True, None, c.number, None, None, c.masked, c.warnings)

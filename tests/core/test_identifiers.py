@@ -220,6 +220,24 @@ class IdentifyTest(unittest.TestCase):
         self.assertEqual(I.identify("121000000000000063").kind, I.KIND_CITIZEN)
         self.assertFalse(I.identify("121000000000000063").valid)
 
+    def test_region_table_is_advisory(self):
+        class Known:
+            def __init__(self, codes):
+                self.codes = codes
+
+            def is_known(self, code):
+                return code in self.codes
+
+        r = I.identify("440524188001010014", regions=Known(("110105",)))
+        self.assertTrue(r.valid)
+        self.assertEqual(len(r.warnings), 1)
+        self.assertTrue("former" in r.warnings[0])
+        r = I.identify("11010519491231002X", regions=Known(("110105",)))
+        self.assertEqual(r.warnings, ())
+        r = I.identify("91350100M000100Y43", regions=Known(()))
+        self.assertTrue(r.valid)
+        self.assertEqual(len(r.warnings), 1)
+
     def test_forced_kind(self):
         self.assertEqual(I.identify("130503670401001", kind=I.KIND_CITIZEN).kind, I.KIND_CITIZEN15)
         self.assertFalse(I.identify("11010519491231002X", kind=I.KIND_USCC).valid)

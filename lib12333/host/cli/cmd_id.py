@@ -1,5 +1,6 @@
 """``lib12333 id``: check citizen ID numbers, social credit codes and card numbers."""
 
+from lib12333.errors import Lib12333Error
 from lib12333.host.cli.output import add_json_flag, emit
 
 EXIT_OK = 0
@@ -66,7 +67,8 @@ def check_data(number, kind=None, today=None, show_pii=False):
     if today is None:
         d = datetime.date.today()
         today = (d.year, d.month, d.day)
-    result = ids.identify(number, today=today, kind=kind)
+    regions = _regions()
+    result = ids.identify(number, today=today, kind=kind, regions=regions)
     birth = result.birth_date
     if birth and not show_pii:
         birth = birth[:4] + "-**-**"
@@ -77,6 +79,7 @@ def check_data(number, kind=None, today=None, show_pii=False):
         "masked": result.masked,
         "region": result.region,
         "province": ids.province_name(result.region[:2]) if result.region else None,
+        "city": _city_name(regions, result.region),
         "birth_date": birth,
         "warnings": list(result.warnings),
     }
@@ -88,6 +91,25 @@ def check_data(number, kind=None, today=None, show_pii=False):
     return data
 
 
+def _regions():
+    """The installed GB/T 2260 table of the routing module, or None when it is not available."""
+    try:
+        from lib12333.routing.regions import RegionTable
+
+        return RegionTable.open_default()
+    except (ImportError, OSError, Lib12333Error):
+        return None
+
+
+def _city_name(regions, code):
+    if regions is None or not code:
+        return None
+    from lib12333.routing.regions import city_of
+
+    found = regions.region(city_of(code))
+    return found.name if found is not None else None
+
+
 def _render_check(d):
     lines = ["%s: %s" % (d["kind"], "valid" if d["valid"] else "INVALID")]
     if d.get("number"):
@@ -96,7 +118,9 @@ def _render_check(d):
     if d["reason"]:
         lines.append("reason:     " + d["reason"])
     if d["region"]:
-        lines.append("region:     " + d["region"] + ("  " + d["province"] if d["province"] else ""))
+        names = [n for n in (d["province"], d["city"]) if n]
+        names = " ".join(names[:1] if len(names) == 2 and names[0] == names[1] else names)
+        lines.append("region:     " + d["region"] + ("  " + names if names else ""))
     if d["birth_date"]:
         lines.append("birth date: " + d["birth_date"])
     if d.get("sex"):
