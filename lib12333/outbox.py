@@ -166,7 +166,7 @@ class Outbox:
         try:
             _messages.decode(msg_type, payload)
         except DecodeError as e:
-            raise ValidationError("payload does not decode as its message type: " + str(e), field="payload")
+            raise ValidationError("payload does not decode as its message type: " + str(e), field="payload")  # noqa: B904
         seq = self.next_seq()
         raw = self._seal(msg_type, payload, now, seq)
         self.journal.append(R_ACCEPT, _p32(seq) + bytes((msg_type,)) + _p32(now) + raw)

@@ -77,7 +77,7 @@ class FileStore:
             try:
                 self._f = open(self.path, "ab")
             except OSError as e:
-                raise StorageError("cannot open journal file for append: " + str(e))
+                raise StorageError("cannot open journal file for append: " + str(e))  # noqa: B904
         self._f.write(data)
 
     def sync(self):
