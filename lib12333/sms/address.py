@@ -5,7 +5,8 @@ Text form used throughout lib12333.sms:
 
 - international (type of number 1): "+" then the digits, e.g. "+8613800571500";
 - any other numeric type: the digits as they are ("12333", "13800571500");
-  ``*``, ``#``, ``a``, ``b``, ``c`` stand for the semi-octets 0xA..0xE;
+  ``*`` and ``#`` stand for the semi-octets 0xA and 0xB; 0xC..0xE decode as
+  ``a``, ``b``, ``c`` (text made of letters is always encoded alphanumeric);
 - alphanumeric (type of number 5): the name, GSM 7-bit packed on the wire.
 
 TP addresses count their length in semi-octets (digits); for an alphanumeric
@@ -61,7 +62,7 @@ def split_number(number, toa=None, field="TP-DA"):
         return toa, digits, False
     alpha = False
     for ch in number:
-        if _DIGITS.find(ch) < 0:
+        if _DIGITS.find(ch) < 0 or ch > "9" and ch != "*" and ch != "#":
             alpha = True
             break
     if alpha:

@@ -11,7 +11,7 @@ always travel in the same part.
 Capacity of one part (TS 23.040 9.2.3.16 / 9.2.3.24): 140 octets of user data,
 minus the header (UDHL + elements) when there is one; 7-bit text fills the rest
 in septets after the fill bits.  Single-part: 160 septets or 70 units; with an
-8-bit concatenation header: 153 septets or 67 units; 16-bit: 152 or 67.
+8-bit concatenation header: 153 septets or 67 units; 16-bit: 152 or 66.
 """
 
 from lib12333.errors import ValidationError
