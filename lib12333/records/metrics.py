@@ -1,0 +1,264 @@
+"""
+Service metrics from ``ServiceRecord`` streams: per queue, per interval, per category, overall.
+
+Sans-IO and constant memory per bucket: feed records one at a time with
+``Metrics.add(record)``, read the figures with ``Metrics.report()``.  Definitions
+(docs/cdr.md has the sources and the variants):
+
+* **offered** -- requests that reached a queue: answered, transferred, abandoned,
+  timeout, exit_key, exit_empty, withdrawn.  IVR-only, busy and failed calls and
+  SMS / kiosk records are counted per outcome but are not offered.
+* **answered** -- answered + transferred.  **answer_rate** (接通率) = answered / offered.
+* **abandoned** -- caller hung up in the queue.  **abandon_rate** (放弃率) = abandoned /
+  offered; abandons with wait <= ``short_abandon`` s are also counted as
+  **short_abandoned**, and ``abandon_rate_excl_short`` = (abandoned - short) /
+  (offered - short).
+* **timeouts** -- the queue's own timeout (EXITWITHTIMEOUT); exit_key, exit_empty and
+  withdrawn are separate counts.  All are in offered and none is "abandoned".
+* **service_level** -- answered with wait <= T / offered (T = ``answer_within``,
+  inclusive).  Variants by name in ``service_level_variants``.
+* **asa_s** -- mean queue wait of answered calls; **aht_s** -- mean talk time
+  (answer to end) of answered calls with a known end, plus ``wrapup`` s;
+  **longest_wait_s** -- over all offered calls.
+
+A record is attributed to the interval, day, month and hour of its **arrival**
+(ENTERQUEUE), in local time ``tz_offset`` seconds east of UTC (28800 = Beijing).
+"""
+
+from lib12333.compat import OrderedDict
+from lib12333.errors import ValidationError
+from lib12333.records.text import civil_from_days
+
+_COUNTS = ("records", "offered", "answered", "transferred", "abandoned", "short_abandoned", "timeouts",
+           "exit_key", "exit_empty", "withdrawn", "ivr", "busy", "failed", "delivered", "unknown",
+           "answered_within", "abandoned_within", "answered_within_15", "talk_count", "responses",
+           "responses_within_180")
+_N = len(_COUNTS)
+_I = {}
+for _k in range(_N):
+    _I[_COUNTS[_k]] = _k
+_OUTCOME_COUNTER = {
+    "answered": "answered", "transferred": "transferred", "abandoned": "abandoned", "timeout": "timeouts",
+    "exit_key": "exit_key", "exit_empty": "exit_empty", "withdrawn": "withdrawn", "ivr": "ivr",
+    "busy": "busy", "failed": "failed", "delivered": "delivered", "unknown": "unknown",
+}
+DIMENSIONS = ("queue", "interval", "category", "region", "channel", "service", "day", "month", "hour")
+
+
+class Bucket:
+    """The running sums of one group of records."""
+
+    def __init__(self):
+        self.c = [0] * _N
+        self.wait_answered = 0
+        self.talk = 0
+        self.longest_wait = 0
+
+    def add(self, r, answer_within, short_abandon):
+        c = self.c
+        c[0] += 1
+        outcome = r.outcome
+        c[_I[_OUTCOME_COUNTER[outcome]]] += 1
+        wait = r.wait
+        if r.channel != "call" and r.answer is not None:
+            c[_I["responses"]] += 1
+            if r.answer - r.arrival <= 180:
+                c[_I["responses_within_180"]] += 1
+        if not r.offered:
+            return
+        c[1] += 1
+        if wait is not None and wait > self.longest_wait:
+            self.longest_wait = wait
+        if outcome == "answered" or outcome == "transferred":
+            if wait is not None:
+                self.wait_answered += wait
+                if wait <= answer_within:
+                    c[_I["answered_within"]] += 1
+                if wait <= 15:
+                    c[_I["answered_within_15"]] += 1
+            talk = r.talk
+            if talk is not None:
+                self.talk += talk
+                c[_I["talk_count"]] += 1
+        elif outcome == "abandoned" and wait is not None:
+            if wait <= short_abandon:
+                c[_I["short_abandoned"]] += 1
+            if wait <= answer_within:
+                c[_I["abandoned_within"]] += 1
+
+    def figures(self, wrapup=0):
+        c = self.c
+        out = OrderedDict()
+        for k in range(_N):
+            if _COUNTS[k] != "talk_count":
+                out[_COUNTS[k]] = c[k]
+        offered = c[1]
+        answered = c[_I["answered"]] + c[_I["transferred"]]
+        abandoned = c[_I["abandoned"]]
+        short = c[_I["short_abandoned"]]
+        within = c[_I["answered_within"]]
+        ab_within = c[_I["abandoned_within"]]
+        out["answered"] = answered
+        out["answer_rate"] = _ratio(answered, offered)
+        out["abandon_rate"] = _ratio(abandoned, offered)
+        out["abandon_rate_excl_short"] = _ratio(abandoned - short, offered - short)
+        out["service_level"] = _ratio(within, offered)
+        v = OrderedDict()
+        v["answered_within_over_offered"] = out["service_level"]
+        v["answered_within_over_offered_excl_short"] = _ratio(within, offered - short)
+        v["answered_within_over_answered"] = _ratio(within, answered)
+        v["within_over_answered_and_abandoned"] = _ratio(within + ab_within, answered + abandoned)
+        v["answered_within_over_answered_and_late_abandoned"] = _ratio(within, answered + abandoned - ab_within)
+        out["service_level_variants"] = v
+        out["asa_s"] = _ratio(self.wait_answered, answered)
+        talk_count = c[_I["talk_count"]]
+        out["aht_s"] = None if not talk_count else self.talk / talk_count + wrapup
+        out["longest_wait_s"] = self.longest_wait if offered else None
+        return out
+
+
+def _ratio(a, b):
+    return None if b <= 0 else a / b
+
+
+def _two(n):
+    return ("0" + str(n)) if n < 10 else str(n)
+
+
+class Metrics:
+    """Aggregates records into an overall bucket and one bucket per key of each dimension."""
+
+    def __init__(self, answer_within=20, short_abandon=5, interval=1800, tz_offset=28800,
+                 dimensions=("queue", "interval", "category"), wrapup=0):
+        for value, name in ((answer_within, "answer_within"), (short_abandon, "short_abandon"),
+                            (wrapup, "wrapup")):
+            if not (type(value) in (int, float)) or value < 0:
+                raise ValidationError("must be a number >= 0", field=name, expected=">= 0")
+        if type(interval) is not int or interval <= 0 or 86400 % interval:
+            raise ValidationError("must divide a day", field="interval", expected="seconds dividing 86400")
+        for d in dimensions:
+            if d not in DIMENSIONS:
+                raise ValidationError("unknown dimension " + repr(d)[:20], field="dimensions",
+                                      expected=", ".join(DIMENSIONS))
+        self.answer_within = answer_within
+        self.short_abandon = short_abandon
+        self.interval = interval
+        self.tz_offset = tz_offset
+        self.wrapup = wrapup
+        self.dimensions = tuple(dimensions)
+        self.overall = Bucket()
+        self.groups = {}
+        for d in self.dimensions:
+            self.groups[d] = {}
+        self._day_cache = (None, None)
+
+    def _date(self, local_day):
+        if self._day_cache[0] != local_day:
+            y, m, d = civil_from_days(local_day)
+            self._day_cache = (local_day, (str(y) + "-" + _two(m), str(y) + "-" + _two(m) + "-" + _two(d)))
+        return self._day_cache[1]
+
+    def key(self, dimension, r):
+        if dimension == "queue":
+            return r.queue
+        if dimension == "category":
+            return r.category
+        if dimension == "region":
+            return r.region
+        if dimension == "channel":
+            return r.channel
+        if dimension == "service":
+            return r.service
+        t = r.arrival + self.tz_offset
+        day = t // 86400
+        sec = t - day * 86400
+        if dimension == "hour":
+            return _two(sec // 3600)
+        month, date = self._date(day)
+        if dimension == "month":
+            return month
+        if dimension == "day":
+            return date
+        start = sec - sec % self.interval
+        return date + "T" + _two(start // 3600) + ":" + _two((start // 60) % 60)
+
+    def add(self, r):
+        self.overall.add(r, self.answer_within, self.short_abandon)
+        for d in self.dimensions:
+            k = self.key(d, r)
+            g = self.groups[d]
+            b = g.get(k)
+            if b is None:
+                b = g[k] = Bucket()
+            b.add(r, self.answer_within, self.short_abandon)
+
+    def report(self):
+        """Ordered dict: parameters, ``overall`` and ``by_<dimension>`` (keys sorted)."""
+        out = OrderedDict()
+        p = OrderedDict()
+        p["answer_within_s"] = self.answer_within
+        p["short_abandon_s"] = self.short_abandon
+        p["interval_s"] = self.interval
+        p["tz_offset_s"] = self.tz_offset
+        p["wrapup_s"] = self.wrapup
+        out["parameters"] = p
+        out["overall"] = self.overall.figures(self.wrapup)
+        for d in self.dimensions:
+            g = self.groups[d]
+            by = OrderedDict()
+            for k in sorted(g):
+                by[str(k)] = g[k].figures(self.wrapup)
+            out["by_" + d] = by
+        return out
+
+
+def gbt33358(metrics, min_daily_rate=0.95):
+    """GB/T 33358-2016 (政府热线服务规范) hotline targets checked on a ``Metrics`` with a ``day`` dimension.
+
+    * calls answered within 15 s: every answered call (share and violations reported);
+    * connection rate (接通率) >= 95 % in each calendar day (the standard says any 24 hours;
+      calendar days in local time are used here);
+    * SMS and other media answered within 3 minutes.
+    """
+    if "day" not in metrics.dimensions:
+        raise ValidationError("needs the day dimension", field="dimensions", expected="'day' in dimensions")
+    c = metrics.overall.c
+    answered = c[_I["answered"]] + c[_I["transferred"]]
+    within = c[_I["answered_within_15"]]
+    out = OrderedDict()
+    a = OrderedDict()
+    a["target"] = "answered within 15 s"
+    a["answered"] = answered
+    a["within"] = within
+    a["share"] = _ratio(within, answered)
+    a["violations"] = answered - within
+    a["pass"] = answered == within
+    out["answer_within_15s"] = a
+    d = OrderedDict()
+    d["target"] = "connection rate >= " + str(min_daily_rate) + " every day"
+    failing = []
+    lowest = None
+    days = metrics.groups["day"]
+    for k in sorted(days):
+        b = days[k].c
+        if not b[1]:
+            continue
+        rate = (b[_I["answered"]] + b[_I["transferred"]]) / b[1]
+        if lowest is None or rate < lowest:
+            lowest = rate
+        if rate < min_daily_rate:
+            failing.append(k)
+    d["days"] = len(days)
+    d["lowest_rate"] = lowest
+    d["failing_days"] = failing
+    d["pass"] = not failing
+    out["daily_connection_rate"] = d
+    s = OrderedDict()
+    s["target"] = "SMS / other media answered within 180 s"
+    s["responses"] = c[_I["responses"]]
+    s["within"] = c[_I["responses_within_180"]]
+    s["share"] = _ratio(s["within"], s["responses"])
+    s["pass"] = s["responses"] == s["within"]
+    out["media_response_3min"] = s
+    out["pass"] = a["pass"] and d["pass"] and s["pass"]
+    return out
