@@ -155,3 +155,38 @@ def open_importer(fmt, path, **options):
     else:
         raise ConfigError("unknown format", item=fmt)
     return cls(path, **options)
+
+
+def parse_duration(text, name="duration"):
+    """Seconds from ``30m``, ``1h``, ``90s``, ``1800`` (plain numbers are seconds)."""
+    from lib12333.errors import ValidationError
+
+    t = str(text).strip().lower()
+    factor = 1
+    if t.endswith("h"):
+        factor, t = 3600, t[:-1]
+    elif t.endswith("m"):
+        factor, t = 60, t[:-1]
+    elif t.endswith("s"):
+        t = t[:-1]
+    try:
+        value = float(t) * factor
+    except ValueError:
+        raise ValidationError("not a duration", field=name, expected="e.g. 30m, 1h, 90s, 1800")
+    if value != value or value < 0:
+        raise ValidationError("not a duration", field=name, expected="a non-negative duration")
+    return int(value) if value == int(value) else value
+
+
+def parse_tz(text):
+    """UTC offset in seconds from ``+08:00``, ``-05:30``, ``0``, ``UTC``."""
+    from lib12333.errors import ValidationError
+
+    t = str(text).strip().upper()
+    if t in ("0", "UTC", "Z", "GMT"):
+        return 0
+    if len(t) == 6 and t[0] in "+-" and t[3] == ":" and t[1:3].isdigit() and t[4:].isdigit():
+        seconds = int(t[1:3]) * 3600 + int(t[4:]) * 60
+        if seconds <= 14 * 3600:
+            return seconds if t[0] == "+" else -seconds
+    raise ValidationError("not a UTC offset", field="tz", expected="+HH:MM, e.g. +08:00")

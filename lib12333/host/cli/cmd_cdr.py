@@ -1,0 +1,213 @@
+"""``lib12333 cdr``: call-centre statistics from Asterisk / FreeSWITCH logs, and record conversion."""
+
+import os
+import sys
+
+from lib12333.host.cli.output import add_json_flag, emit, progress
+
+FORMATS = ("asterisk-queue-log", "asterisk-master", "freeswitch", "native")
+PROGRESS_BYTES = 32 * 1024 * 1024
+
+
+def _common(p):
+    p.add_argument("files", nargs="+", metavar="FILE", help="input files, read in order as one stream")
+    p.add_argument("--format", required=True, choices=FORMATS, help="input format")
+    p.add_argument("--tz", default="+08:00",
+                   help="UTC offset of text time stamps (Master.csv, FreeSWITCH) and of local intervals/days "
+                   "(default +08:00; use 0 for usegmtime=yes)")
+    p.add_argument("--columns", type=int, choices=(16, 18, 21),
+                   help="Master.csv width (default: taken from the first line)")
+    p.add_argument("--queue-map", metavar="CSV",
+                   help="file of queue,service,region,category lines giving each queue's service number, "
+                   "region code and category code")
+    p.add_argument("--service", type=int, default=12333, choices=(12333, 12370),
+                   help="service number of queues not in --queue-map (default 12333)")
+    p.add_argument("--region", type=int, default=0, help="region code of queues not in --queue-map")
+    p.add_argument("--progress", action="store_true", help="progress on stderr (automatic above 32 MiB)")
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "cdr",
+        help="call records: statistics (answer rate, abandon rate, service level) and conversion",
+        description="Read Asterisk queue_log, Asterisk Master.csv, FreeSWITCH mod_cdr_csv or lib12333 record "
+        "files, streaming in constant memory. Malformed lines are counted and listed with line numbers. "
+        "Definitions: docs/cdr.md.",
+    )
+    sub = parser.add_subparsers(dest="cdr_command", metavar="ACTION")
+    stats = sub.add_parser(
+        "stats",
+        help="offered, answered, abandoned, answer rate, abandon rate, service level, ASA, AHT",
+        description="Metrics overall, per queue, per interval (of the call's queue entry) and per category, "
+        "plus the GB/T 33358-2016 hotline checks (answer within 15 s; connection rate >= 95 %% per day). "
+        "Service level = answered within T / offered; other variants are in the JSON. Use queue_log for "
+        "answer and abandon rates: Master.csv marks IVR-answered calls ANSWERED. Exit 0, or 3 with "
+        "--strict when a line was malformed.",
+    )
+    _common(stats)
+    stats.add_argument("--answer-within", type=float, default=20.0, help="service-level threshold T in s (default 20)")
+    stats.add_argument("--interval", default="30m", help="interval length dividing a day: 15m, 30m, 1h (default 30m)")
+    stats.add_argument("--short-abandon", type=float, default=5.0,
+                       help="abandons within this many seconds are short abandons (default 5)")
+    stats.add_argument("--wrapup", type=float, default=0.0, help="seconds of after-call work added to AHT")
+    stats.add_argument("--by", default="queue,interval,category",
+                       help="comma-separated groupings: queue, interval, category, region, channel, service, "
+                       "day, month, hour (default queue,interval,category)")
+    stats.add_argument("--strict", action="store_true", help="exit 3 if any line was malformed")
+    add_json_flag(stats)
+    stats.set_defaults(handler=_stats)
+
+    convert = sub.add_parser(
+        "convert",
+        help="convert call logs to lib12333 records (CSV, JSON Lines or binary)",
+        description="Write one lib12333 service record per call. Callers are always masked.",
+    )
+    _common(convert)
+    convert.add_argument("--to", required=True, choices=("csv", "jsonl", "binary"), help="output form")
+    convert.add_argument("--out", required=True, help="output file ('-' for stdout)")
+    convert.set_defaults(handler=_convert)
+    parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
+
+
+def open_input(args):
+    from lib12333.host.cdr import QueueMap, open_importer, parse_tz
+
+    tz = parse_tz(args.tz)
+    if args.queue_map:
+        qm = QueueMap.load(args.queue_map, args.service, args.region)
+    else:
+        qm = QueueMap(args.service, args.region)
+    for f in args.files:
+        if not os.path.isfile(f):
+            raise OSError("no such file: " + f)
+    options = {}
+    if args.format == "asterisk-queue-log":
+        options["queue_map"] = qm
+    elif args.format == "asterisk-master":
+        options.update(queue_map=qm, tz_offset=tz, columns=args.columns)
+    elif args.format == "freeswitch":
+        options.update(queue_map=qm, tz_offset=tz)
+    imp = open_importer(args.format, args.files, **options)
+    total = sum(os.path.getsize(f) for f in args.files)
+    show = args.progress or total > PROGRESS_BYTES
+    return imp, tz, show, total
+
+
+def _records(imp, show):
+    n = 0
+    for rec in imp:
+        n += 1
+        if show and not n % 500000:
+            r = imp.report
+            progress("cdr: %d lines, %d records, %d malformed" % (r.lines, r.records, r.malformed_count))
+        yield rec
+
+
+def _stats(args):
+    from lib12333.host.cdr import parse_duration
+    from lib12333.records.metrics import DIMENSIONS, Metrics, gbt33358
+
+    interval = parse_duration(args.interval, "interval")
+    dims = [d.strip() for d in args.by.split(",") if d.strip()]
+    for d in dims:
+        if d not in DIMENSIONS:
+            progress("error: unknown grouping %r; choose from %s" % (d, ", ".join(DIMENSIONS)))
+            return 2
+    wanted = list(dims)
+    if "day" not in dims:
+        dims.append("day")  # for the GB/T 33358 daily check
+    imp, tz, show, _ = open_input(args)
+    if args.format in ("asterisk-master", "freeswitch"):
+        progress("warning: %s marks calls answered by the IVR as answered and its answer time is the IVR's; "
+                 "queue answer/abandon rates and waits need queue_log (docs/cdr.md)" % args.format)
+    m = Metrics(answer_within=args.answer_within, short_abandon=args.short_abandon, interval=int(interval),
+                tz_offset=tz, dimensions=dims, wrapup=args.wrapup)
+    for rec in _records(imp, show):
+        m.add(rec)
+    data = m.report()
+    if "day" not in wanted:
+        del data["by_day"]
+    data["gbt_33358_2016"] = gbt33358(m)
+    data["import"] = imp.report.to_dict()
+    emit(data, args.json, _text)
+    if imp.report.malformed_count:
+        progress("cdr: %d malformed line(s); first at line %s (listed under import.malformed_lines in --json)"
+                 % (imp.report.malformed_count, imp.report.malformed[0][0] if imp.report.malformed else "?"))
+        if args.strict:
+            return 3
+    return 0
+
+
+def _pct(x):
+    return "     -" if x is None else "%5.1f%%" % (100.0 * x)
+
+
+def _sec(x):
+    return "     -" if x is None else "%6.1f" % x
+
+
+def _row(name, f):
+    return "%-24s %8d %8d %8d %8d %s %s %s %s %s %6s" % (
+        name[:24], f["offered"], f["answered"], f["abandoned"], f["timeouts"], _pct(f["answer_rate"]),
+        _pct(f["abandon_rate"]), _pct(f["service_level"]), _sec(f["asa_s"]), _sec(f["aht_s"]),
+        "-" if f["longest_wait_s"] is None else f["longest_wait_s"])
+
+
+def _text(d):
+    p = d["parameters"]
+    head = "%-24s %8s %8s %8s %8s %6s %6s %6s %6s %6s %6s" % (
+        "", "offered", "answered", "abandon", "timeout", "ans%", "abn%", "SL", "ASA", "AHT", "max")
+    out = ["service level = answered within %g s / offered; short abandon <= %g s" % (p["answer_within_s"],
+                                                                                     p["short_abandon_s"]), head]
+    out.append(_row("overall", d["overall"]))
+    for key in d:
+        if key.startswith("by_"):
+            out.append("")
+            out.append(key[3:] + ":")
+            for name, f in d[key].items():
+                out.append(_row("  " + (name or "(none)"), f))
+    g = d["gbt_33358_2016"]
+    out.append("")
+    out.append("GB/T 33358-2016: %s" % ("pass" if g["pass"] else "FAIL"))
+    a = g["answer_within_15s"]
+    out.append("  answered within 15 s: %s of %d answered (%d late)" % (_pct(a["share"]), a["answered"],
+                                                                        a["violations"]))
+    dd = g["daily_connection_rate"]
+    out.append("  connection rate >= 95%% every day: lowest %s, failing days: %s"
+               % (_pct(dd["lowest_rate"]), ", ".join(dd["failing_days"][:10]) or "none"))
+    imp = d["import"]
+    out.append("")
+    out.append("input: %d lines, %d records, %d malformed" % (imp["lines"], imp["records"], imp["malformed"]))
+    for item in imp["malformed_lines"][:20]:
+        out.append("  line %s: %s" % (item["line"], item["reason"]))
+    for k, v in imp["notes"].items():
+        out.append("  %s: %s" % (k, v))
+    return "\n".join(out)
+
+
+def _convert(args):
+    from lib12333.host.cdr.native import Writer
+
+    imp, _, show, _ = open_input(args)
+    if args.out == "-":
+        stream = sys.stdout.buffer
+        close = False
+    else:
+        stream = open(args.out, "wb")
+        close = True
+    try:
+        w = Writer(stream, args.to)
+        n = 0
+        for rec in _records(imp, show):
+            w.write(rec)
+            n += 1
+    finally:
+        if close:
+            stream.close()
+        else:
+            stream.flush()
+    r = imp.report
+    progress("cdr convert: %d records written, %d lines read, %d malformed" % (n, r.lines, r.malformed_count))
+    for line_no, reason in r.malformed[:20]:
+        progress("  line %s: %s" % (line_no, reason))
+    return 0
