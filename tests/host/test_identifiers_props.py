@@ -194,7 +194,7 @@ def test_cli_check_exit_codes():
     assert run_cli("id", "check", "11010519491231002X")[0] == 0
     assert run_cli("id", "check", "110105194912310021")[0] == 1
     assert run_cli("id", "check", "hello")[0] == 1
-    code, out, _ = run_cli("id", "check", "110105202612310027", "--today", "2026-11-29", "--json")
+    code, out, _ = run_cli("id", "check", "110105202612310025", "--today", "2026-11-29", "--json")
     data = json.loads(out)
     assert code == 1 and "after today" in data["reason"]
     code, _, err = run_cli("id", "check", "11010519491231002X", "--today", "someday")
