@@ -46,6 +46,7 @@ class CcidSerialReaderEmulator:
         self._was_present = card.present
         self.frames = 0
         self.naks = 0
+        self.absent_polls = 0  # GetSlotStatus answers that reported no card
 
     # -- lifecycle -------------------------------------------------------
     def start(self):
@@ -143,6 +144,8 @@ class CcidSerialReaderEmulator:
             data = FIRMWARE if m.data[:1] == b"\x02" else b""
             return ccid.escape_response(slot, seq, ccid.status_byte(self._icc()), 0, data)
         if t == ccid.PC_TO_RDR_GET_SLOT_STATUS:
+            if not self.card.present:
+                self.absent_polls += 1
             return ccid.slot_status(slot, seq, ccid.status_byte(self._icc()))
         if t == ccid.PC_TO_RDR_ICC_POWER_OFF:
             self.card.power_off()

@@ -187,6 +187,20 @@ class EmulatedCard:
     def atr(self):
         return self.profile.atr
 
+    def load(self, profile=None, fail=None, remove_after=None):
+        """Swap in another card (new data, fresh counters), present and unpowered."""
+        with self._lock:
+            self.profile = profile or CardProfile()
+            self.ef05, self.ef06 = personalise(self.profile)
+            self.fail = dict(fail or {})
+            self.remove_after = remove_after
+            self.apdu_count = 0
+            self.pin_tries_left = self.profile.pin_tries
+            self.auth_tries_left = 3
+            self.present = True
+            self.powered = False
+            self._reset_state()
+
     # -- physical --------------------------------------------------------
     def remove(self):
         with self._lock:

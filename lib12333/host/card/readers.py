@@ -63,6 +63,7 @@ class PcscReader:
                 if time.monotonic() < deadline:
                     time.sleep(0.1)
                     continue
+                _release(conn)
                 if isinstance(exc, NoCardException):
                     raise DeviceError("no card in " + self.name, code="no-card", retryable=True) from exc
                 raise DeviceError("cannot connect to the card in %s: %s" % (self.name, exc), code="no-card",
@@ -85,10 +86,17 @@ class PcscReader:
     def disconnect(self):
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
-                conn.disconnect()
-            except Exception:
-                pass
+            _release(conn)
+
+
+def _release(conn):
+    """Disconnect and free the PC/SC context now, while pcscd is still there (pyscard would
+    otherwise do it in ``__del__`` and raise from the garbage collector)."""
+    for name in ("disconnect", "release"):
+        try:
+            getattr(conn, name)()
+        except Exception:
+            pass
 
 
 class SerialCcidReader:
