@@ -8,8 +8,8 @@ Run lib12333's core test suite on real MicroPython.
 
 The runtime is the official MicroPython WebAssembly port from npm (pinned in
 package-lock.json), run by Node through ``tests/mp/runner.mjs``.  The core is
-staged into a temporary folder -- ``lib12333`` without ``host/``, the core
-tests, and the data files under ``protocols/`` -- which the runner copies into
+staged into a temporary folder -- ``lib12333`` without ``host/``, the kiosk
+``firmware/``, the core tests, and the data files under ``protocols/`` -- which the runner copies into
 the VM's file system at ``/app``.
 
 The last line printed is ``N passed, N failed``; the exit status is non-zero
@@ -33,9 +33,17 @@ DATA_SUFFIXES = (".json", ".bin", ".hex", ".txt", ".csv", ".idx", ".dat")
 
 
 def core_modules():
-    """Dotted names of every core module (lib12333 minus host/ and __main__)."""
+    """Dotted names of every core module (lib12333 minus host/ and __main__) and firmware module."""
     names = []
-    base = os.path.join(ROOT, "lib12333")
+    for top in ("lib12333", "firmware"):
+        base = os.path.join(ROOT, top)
+        if os.path.isdir(base):
+            names.extend(_modules_under(base))
+    return names
+
+
+def _modules_under(base):
+    names = []
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in CPYTHON_ONLY)
         rel = os.path.relpath(folder, ROOT).replace(os.sep, ".")
@@ -75,6 +83,8 @@ def stage(target):
         return name.endswith(".py") or name.endswith(DATA_SUFFIXES)
 
     _copy_tree(os.path.join(ROOT, "lib12333"), os.path.join(target, "lib12333"), is_code_or_data)
+    if os.path.isdir(os.path.join(ROOT, "firmware")):
+        _copy_tree(os.path.join(ROOT, "firmware"), os.path.join(target, "firmware"), is_code_or_data)
     os.makedirs(os.path.join(target, "tests"), exist_ok=True)
     shutil.copy2(os.path.join(ROOT, "tests", "__init__.py"), os.path.join(target, "tests", "__init__.py"))
     _copy_tree(os.path.join(ROOT, "tests", "core"), os.path.join(target, "tests", "core"), is_code_or_data)

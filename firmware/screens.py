@@ -1,0 +1,138 @@
+"""
+What the kiosk shows, in Chinese, screen by screen.
+
+``render(screen, params)`` returns the lines of one screen (title first, then
+the body, then the key hints).  Display drivers on each board decide how to draw
+them (a 320x240 LCD, a character display, the PC terminal of the host board).
+
+Personal data reaches this module only already masked (``张*``, ``1101**********002X``,
+``138****5678``): the state machine masks before it asks for a screen.
+"""
+
+WELCOME = "welcome"
+INSERT_CARD = "insert_card"
+READING = "reading"
+MENU = "menu"
+BROWSE = "browse"
+ENTRY = "entry"
+LOSS_PHONE = "loss_phone"
+LOSS_CONFIRM = "loss_confirm"
+SUBMITTING = "submitting"
+RESULT = "result"
+WAITING = "waiting"
+MESSAGE_KIND = "message_kind"
+MESSAGE_TOPIC = "message_topic"
+MESSAGE_PHONE = "message_phone"
+MESSAGE_CONFIRM = "message_confirm"
+ERROR = "error"
+OUT_OF_SERVICE = "out_of_service"
+MAINTENANCE = "maintenance"
+
+# Card states as the centre reports them (lib12333 loss-report state machine codes).
+CARD_STATE_NAMES = {
+    0: "正常",
+    1: "临时挂失",
+    2: "挂失",
+    3: "注销",
+    4: "补换中",
+}
+
+REQUEST_STATUS_NAMES = {
+    0: "未查到",
+    1: "已受理",
+    2: "处理中",
+    3: "已答复",
+    4: "已办结",
+}
+
+# What the citizen should do for each error the kiosk can meet.
+ERROR_ADVICE = {
+    "card_unreadable": ("无法读取社会保障卡", "请将卡片芯片朝上、朝里重新插入。", "多次失败请到服务窗口办理。"),
+    "card_removed": ("卡片已取出", "读卡过程中卡片被取出，", "请重新插卡。"),
+    "card_unsupported": ("不支持的卡片", "本终端只能读取社会保障卡。", "请插入您的社会保障卡。"),
+    "card_locked": ("卡片已锁定", "卡片密码已锁定或卡片已注销，", "请持身份证到服务窗口办理。"),
+    "refused": ("业务未能办理", "中心未能受理本次申请，", "请到服务窗口或拨打12333咨询。"),
+    "identity": ("身份信息不符", "卡片信息与登记信息不一致，", "请持身份证到服务窗口办理。"),
+    "already_lost": ("卡片已挂失", "这张卡已处于挂失状态，", "无需重复挂失。"),
+    "send_failed": ("申请未能送达", "多次尝试后仍未能送达中心，", "请拨打12333或到服务窗口办理。"),
+    "storage": ("终端存储故障", "申请未能保存，请勿离开，", "请联系大厅工作人员。"),
+    "phone": ("手机号码有误", "请输入11位手机号码，", "以1开头。"),
+}
+
+_MESSAGE_KINDS = ("咨询", "投诉", "举报")
+
+
+def render(screen, params):
+    p = params or {}
+    if screen == WELCOME:
+        lines = ["欢迎使用12333自助服务终端", p.get("unit", "人力资源社会保障电话咨询服务中心"), "",
+                 "请插入社会保障卡", "按任意键查看服务信息"]
+        if p.get("offline"):
+            lines.append("（网络暂不可用：申请会保存在本机，恢复后自动发送）")
+        if p.get("pending"):
+            lines.append("待发送申请：%d 件" % p["pending"])
+        return lines
+    if screen == INSERT_CARD:
+        return ["请插入社会保障卡", "芯片朝上，插入读卡口", "", "[返回] 回到首页"]
+    if screen == READING:
+        return ["正在读卡，请稍候……", "读卡期间请勿拔出卡片"]
+    if screen == MENU:
+        return ["%s，您好" % p.get("name", ""), "卡号 %s" % p.get("card", ""), "",
+                "1 信息查询", "2 社保卡挂失", "3 挂失/办件进度查询", "4 咨询/投诉留言", "",
+                "[返回] 退出并取卡"]
+    if screen == BROWSE:
+        lines = ["信息查询 %s" % p.get("path", "")]
+        for i, item in enumerate(p.get("items", ())):
+            lines.append("%d %s" % (i + 1, item))
+        if p.get("more"):
+            lines.append("0 下一页")
+        lines.append("[返回] 上一级")
+        return lines
+    if screen == ENTRY:
+        lines = [p.get("title", "")]
+        lines.extend(p.get("body", ()))
+        if p.get("source"):
+            lines.append("依据：" + p["source"])
+        lines.append("0 下一页  [返回] 上一级" if p.get("more") else "[返回] 上一级")
+        return lines
+    if screen == LOSS_PHONE or screen == MESSAGE_PHONE:
+        return ["请输入您的手机号码", "用于接收办理结果短信", "", p.get("typed", "") + "_", "",
+                "[确认] 下一步  [返回] 取消"]
+    if screen == LOSS_CONFIRM:
+        return ["社保卡临时挂失", "姓名 %s" % p.get("name", ""), "卡号 %s" % p.get("card", ""),
+                "短信通知 %s" % p.get("phone", ""), "",
+                "临时挂失有效期 %d 天，到期前请到服务窗口办理正式挂失和补卡。" % p.get("days", 0),
+                "1 确认挂失  [返回] 取消"]
+    if screen == SUBMITTING:
+        return ["正在保存申请……", "请勿拔卡或离开"]
+    if screen == WAITING:
+        lines = ["申请已受理，受理编号 %s" % p.get("ref", ""), "正在等待中心确认……"]
+        if p.get("offline"):
+            lines.append("网络暂不可用，申请已保存在本机，网络恢复后自动发送。")
+        lines.append("办理结果将以短信通知您，您可以先行取卡离开。")
+        return lines
+    if screen == RESULT:
+        return [p.get("title", "办理完成")] + list(p.get("lines", ())) + ["", "[确认] 回到菜单"]
+    if screen == MESSAGE_KIND:
+        lines = ["请选择留言类型"]
+        for i, kind in enumerate(_MESSAGE_KINDS):
+            lines.append("%d %s" % (i + 1, kind))
+        lines.append("[返回] 回到菜单")
+        return lines
+    if screen == MESSAGE_TOPIC:
+        lines = ["请选择事项类别"]
+        for i, item in enumerate(p.get("items", ())):
+            lines.append("%d %s" % (i + 1, item))
+        lines.append("[返回] 上一步")
+        return lines
+    if screen == MESSAGE_CONFIRM:
+        return ["%s留言" % p.get("kind", ""), "类别 %s" % p.get("topic", ""), "回电号码 %s" % p.get("phone", ""),
+                "工作人员将在工作时间内回电答复。", "1 确认提交  [返回] 取消"]
+    if screen == ERROR:
+        advice = ERROR_ADVICE.get(p.get("code"), ("出现问题", "请重试，", "或到服务窗口办理。"))
+        return list(advice) + ["", "[确认] 继续"]
+    if screen == OUT_OF_SERVICE:
+        return ["本终端暂停服务", "请到服务窗口办理或拨打12333", "", "故障：" + p.get("reason", "")]
+    if screen == MAINTENANCE:
+        return ["维护模式"] + list(p.get("lines", ())) + ["[返回] 退出维护模式"]
+    return [screen]
