@@ -37,6 +37,10 @@ from lib12333.secure import messages as msg
 
 from firmware import screens
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
 IDLE_TIMEOUT = 60  # seconds without a key press before personal data is wiped
 RESULT_TIMEOUT = 30
 BROWSE_PAGE = 6
@@ -80,7 +84,7 @@ class Kiosk:
         self.temp_loss_days = temp_loss_days
         self.library = library
         # status() -> dict of maintenance figures (outbox, modem, log); provided by the runtime.
-        self.status = status or (lambda: {})
+        self.status = status or _no_status  # type: Callable[[], dict]
         self.state = "boot"
         self.online = False
         self.pending = 0
@@ -94,7 +98,7 @@ class Kiosk:
 
     def _wipe(self):
         """Forget everything personal: the card, the phone number, the request in progress."""
-        self.card = None
+        self.card = None  # type: Any
         self.phone = ""
         self.typed = ""
         self.request = None
@@ -103,11 +107,11 @@ class Kiosk:
         self.page = 0
         self.entry_n = None
         self.message_kind = 0
-        self.message_topic = None
+        self.message_topic = None  # type: Any
 
     def handle(self, event, now):
         kind = event[0]
-        actions = []
+        actions = []  # type: list
         if kind == "key":
             self.last_input = now
             if self._maintenance_sequence(event[1]) and self.state != "maintenance":
@@ -454,6 +458,10 @@ class Kiosk:
             self._enter(actions, "welcome", now)
             return
         self._enter(actions, "maintenance", now, {"lines": maintenance_lines(self.status())})
+
+
+def _no_status():
+    return {}
 
 
 def maintenance_lines(status):

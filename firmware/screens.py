@@ -129,7 +129,7 @@ def render(screen, params):
         return ["%s留言" % p.get("kind", ""), "类别 %s" % p.get("topic", ""), "回电号码 %s" % p.get("phone", ""),
                 "工作人员将在工作时间内回电答复。", "1 确认提交  [返回] 取消"]
     if screen == ERROR:
-        advice = ERROR_ADVICE.get(p.get("code"), ("出现问题", "请重试，", "或到服务窗口办理。"))
+        advice = ERROR_ADVICE.get(p.get("code") or "", ("出现问题", "请重试，", "或到服务窗口办理。"))
         return list(advice) + ["", "[确认] 继续"]
     if screen == OUT_OF_SERVICE:
         return ["本终端暂停服务", "请到服务窗口办理或拨打12333", "", "故障：" + p.get("reason", "")]

@@ -2,8 +2,8 @@
 What goes onto a kiosk board, compiled with mpy-cross.
 
 A bundle is the list of files of one version: the lib12333 core, the kiosk
-firmware (``firmware/``) and the chosen board's own modules (``board/<name>/``,
-installed as the ``board`` package), each ``.py`` compiled to ``.mpy`` for the
+firmware (``firmware/``) and the chosen board's module (``board/<name>/board.py``,
+installed as the top-level module ``board``), each ``.py`` compiled to ``.mpy`` for the
 board's architecture, data files copied as they are.  Its version id is derived
 from the content, so deploying the same tree twice is recognised as the same
 version and an interrupted upload resumes where it stopped.
@@ -57,6 +57,7 @@ class Bundle:
 def load_board(name, boards_dir=None):
     """The board description ``board/<name>/board.json`` (architecture, UART pins...)."""
     boards_dir = boards_dir or os.path.join(ROOT, "board")
+    name = name.replace("-", "_")  # "esp32s3-a7670c" names the folder board/esp32s3_a7670c
     path = os.path.join(boards_dir, name, "board.json")
     if not os.path.isfile(path):
         known = sorted(
@@ -124,7 +125,8 @@ def build(board=None, arch=None, compile_py=True, progress=None, root=ROOT):
     if os.path.isdir(firmware):
         sources += list(_walk(firmware, "firmware"))
     if board is not None:
-        sources += list(_walk(board["folder"], "board"))
+        # board/<name>/board.py becomes the top-level module ``board`` on the device.
+        sources += [(src, dev.split("/", 1)[1]) for src, dev in _walk(board["folder"], "board")]
         if arch is None:
             arch = board.get("arch")
     files = []

@@ -1,0 +1,63 @@
+"""
+Board: ESP32-S3 (N16R8 module) + SIMCom A7670C LTE Cat-1 + CCID serial card reader + UART HMI.
+
+Wiring in docs/boards/esp32s3-a7670c.md.  The USB-Serial/JTAG port carries the
+REPL (for `lib12333 deploy`), so all three hardware UARTs are free for devices.
+"""
+
+import time
+
+import machine
+
+from firmware.drivers.ccid_reader import CcidReader
+from firmware.drivers.hmi import HmiDisplay
+from firmware.drivers.keypad import MatrixKeypad
+
+NAME = "esp32s3-a7670c"
+MODEM_PROFILE = "A7670C"
+STORAGE = "/data"
+
+# GPIO numbers (see the wiring table).
+MODEM_UART, MODEM_TX, MODEM_RX, MODEM_BAUD = 1, 17, 18, 115200
+MODEM_PWRKEY, MODEM_RESET = 4, 5
+READER_UART, READER_TX, READER_RX, READER_BAUD = 2, 15, 16, 9600
+HMI_UART, HMI_TX, HMI_RX, HMI_BAUD = 0, 43, 44, 115200
+KEY_ROWS = (6, 7, 8, 9)
+KEY_COLS = (10, 11, 12, 13)
+WATCHDOG_MS = 8000
+
+
+class Hardware:
+    def __init__(self):
+        self.modem = machine.UART(MODEM_UART, baudrate=MODEM_BAUD, tx=MODEM_TX, rx=MODEM_RX,
+                                  rxbuf=4096, timeout=0)
+        self.modem_pwrkey = machine.Pin(MODEM_PWRKEY, machine.Pin.OUT, value=0)
+        self.modem_reset = machine.Pin(MODEM_RESET, machine.Pin.OUT, value=0)
+        reader_uart = machine.UART(READER_UART, baudrate=READER_BAUD, tx=READER_TX, rx=READER_RX,
+                                   rxbuf=1024, timeout=0)
+        self.reader = CcidReader(reader_uart, time.ticks_ms, time.sleep_ms)
+        self.display = HmiDisplay(machine.UART(HMI_UART, baudrate=HMI_BAUD, tx=HMI_TX, rx=HMI_RX, timeout=0))
+        rows = [machine.Pin(p, machine.Pin.OUT, value=1) for p in KEY_ROWS]
+        cols = [machine.Pin(p, machine.Pin.IN, machine.Pin.PULL_UP) for p in KEY_COLS]
+        self.keypad = MatrixKeypad(rows, cols)
+        self.watchdog = machine.WDT(timeout=WATCHDOG_MS)
+        self.storage = STORAGE
+
+    def clock_ms(self):
+        return time.ticks_ms()
+
+    def ticks_diff(self, a, b):
+        return time.ticks_diff(a, b)
+
+    def sleep_ms(self, ms):
+        time.sleep_ms(ms)
+
+    def power_cycle_modem(self):
+        """Hard reset of the A7670C: RESET low 2.5 s (the module's documented reset pulse)."""
+        self.modem_reset.value(1)
+        time.sleep_ms(2500)
+        self.modem_reset.value(0)
+
+    def wall_time(self):
+        """Unix seconds from the RTC (the runtime sets it from the network time the modem reports)."""
+        return time.time()
