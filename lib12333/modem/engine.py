@@ -64,7 +64,7 @@ class Command:
     (``+CREG:`` in answer to ``AT+CREG?``); ``data`` is sent after the ``>`` prompt
     and terminated with Ctrl-Z."""
 
-    def __init__(self, text, prefix=None, timeout=5.0, data=None, prompt_timeout=10.0):
+    def __init__(self, text, prefix=None, timeout=None, data=None, prompt_timeout=None):
         self.text = text
         self.prefix = prefix
         self.timeout = timeout
@@ -106,10 +106,13 @@ class Engine:
     none), ``direct`` (receive with +CMT instead of stored +CMTI), ``send_deadline``
     (seconds from ``send_sms`` to a final result), ``send_retries`` (attempts per
     part on a retryable error), ``scan_interval`` (seconds between storage scans
-    that catch messages whose +CMTI was lost; None = never)."""
+    that catch messages whose +CMTI was lost; None = never), ``command_timeout``
+    / ``prompt_timeout`` / ``send_timeout`` (seconds for an ordinary command, for
+    the ``>`` prompt, and for ``+CMGS`` after the PDU; None = the profile's)."""
 
     def __init__(self, now=0.0, profile=None, smsc=None, direct=False, send_deadline=180.0,
-                 send_retries=3, scan_interval=300.0, reassembly_timeout=3600, init_retry=5.0):
+                 send_retries=3, scan_interval=300.0, reassembly_timeout=3600, init_retry=5.0,
+                 command_timeout=5.0, prompt_timeout=10.0, send_timeout=None):
         from lib12333.sms.reassembly import Reassembler
 
         self.now = now
@@ -121,6 +124,9 @@ class Engine:
         self.send_retries = send_retries
         self.scan_interval = scan_interval
         self.init_retry = init_retry
+        self.command_timeout = command_timeout
+        self.prompt_timeout = prompt_timeout
+        self.send_timeout = send_timeout
         self.parser = at.AtParser()
         self.out = bytearray()
         self._events = []
@@ -202,7 +208,7 @@ class Engine:
         self._ops = keep
         if self._next_scan is not None and now >= self._next_scan:
             self._next_scan = now + self.scan_interval
-            if self.ready:
+            if self.ready and not self._has("scan"):
                 from lib12333.modem import ops
 
                 self._queue("scan", ops.scan(self))
@@ -292,6 +298,14 @@ class Engine:
         else:
             self._ops.append(entry)
 
+    def _has(self, name):
+        if self._op is not None and self._op[0] == name:
+            return True
+        for e in self._ops:
+            if e[0] == name:
+                return True
+        return False
+
     def _send_expired(self, entry):
         self._emit("send-failed", id=entry[4], error=DeadlineError("send: not started before its deadline"),
                    sent=[], failed_seq=1)
@@ -356,6 +370,10 @@ class Engine:
         return None
 
     def _start(self, cmd):
+        if cmd.timeout is None:
+            cmd.timeout = self.command_timeout
+        if cmd.prompt_timeout is None:
+            cmd.prompt_timeout = self.prompt_timeout
         self._cmd = cmd
         self._lines = []
         self.out.extend(cmd.text.encode())

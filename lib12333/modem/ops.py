@@ -21,6 +21,13 @@ SIM_WAIT = 30  # seconds for "+CPIN: READY" after a start
 SMS_WAIT = 30  # seconds for SMS commands to stop answering "not ready"
 
 
+def retryable(err):
+    """Timeouts and retryable device errors may succeed on a second try."""
+    if isinstance(err, DeadlineError):
+        return True
+    return bool(getattr(err, "retryable", False))
+
+
 def _must(resp, what):
     if not resp.ok:
         raise resp.error if resp.error is not None else DeviceError(what + ": failed")
@@ -31,7 +38,7 @@ def _retrying(eng, cmd, wait):
     end = eng.now + wait
     while True:
         r = yield cmd
-        if r.ok or r.error is None or not getattr(r.error, "retryable", False) or eng.now >= end:
+        if r.ok or r.error is None or not retryable(r.error) or eng.now >= end:
             return r
         yield Sleep(1.0)
 
@@ -63,7 +70,7 @@ def init(eng):
             state = r.first("+CPIN:") if r.ok else None
             if state == "READY":
                 break
-            if eng.now >= end or (r.error is not None and not r.error.retryable):
+            if eng.now >= end or (r.error is not None and not retryable(r.error)):
                 raise DeviceError("init: SIM not ready (" + str(state or r.final) + ")", code="SIM",
                                   retryable=True)
             yield Sleep(1.0)
@@ -127,7 +134,7 @@ def _first_param(text):
 
 def scan(eng):
     """List stored messages (PDU mode stat 4 = all) and process the ones not yet seen."""
-    r = yield Command("AT+CMGL=4", "+CMGL:", timeout=30.0)
+    r = yield Command("AT+CMGL=4", "+CMGL:", timeout=4 * eng.command_timeout)
     if not r.ok:
         return
     lines = r.lines
@@ -153,7 +160,7 @@ def read(eng, mem, index):
         r = yield Command("AT+CMGR=" + str(index), "+CMGR:")
         if not r.ok:
             eng._known.pop(loc, None)
-            if r.error is not None and r.error.retryable:
+            if r.error is not None and retryable(r.error):
                 eng._known[loc] = True
                 yield Sleep(1.0)
                 eng._queue("read", read(eng, mem, index), priority=True)
@@ -179,7 +186,7 @@ def delete(eng, mem, index):
         except Lib12333Error:
             continue
         r = yield Command("AT+CMGD=" + str(index))
-        if r.ok or (r.error is not None and not r.error.retryable):
+        if r.ok or (r.error is not None and not retryable(r.error)):
             break
         yield Sleep(1.0)
     eng._known.pop(loc, None)
@@ -192,7 +199,7 @@ def ack(eng):
 def send(eng, sid, parts, deadline):
     sent = []
     prof = eng.profile
-    timeout = float(prof.send_timeout) if prof is not None else 60.0
+    timeout = eng.send_timeout or (float(prof.send_timeout) if prof is not None else 60.0)
     for part in parts:
         tries = 0
         while True:
@@ -202,7 +209,7 @@ def send(eng, sid, parts, deadline):
                 return
             left = deadline - eng.now
             cmd = Command("AT+CMGS=" + str(part.tpdu_length), "+CMGS:", timeout=min(timeout, left),
-                          data=part.hex, prompt_timeout=min(10.0, left))
+                          data=part.hex, prompt_timeout=min(eng.prompt_timeout, left))
             r = yield cmd
             tries += 1
             if r.ok:
@@ -216,8 +223,7 @@ def send(eng, sid, parts, deadline):
                     eng.sent_part(sid, part.seq, mr)
                 break
             err = r.error
-            if tries >= eng.send_retries or not getattr(err, "retryable", True) and not isinstance(
-                    err, DeadlineError):
+            if tries >= eng.send_retries or not retryable(err):
                 eng._emit("send-failed", id=sid, error=err, sent=sent, failed_seq=part.seq)
                 return
             yield Sleep(min(2.0 * tries, max(0.0, deadline - eng.now)))
