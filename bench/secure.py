@@ -74,6 +74,17 @@ def _frame(fields):
     return F.Frame(M.LOSS_REPORT, 42, 7, 1796083200, M.encode(M.LOSS_REPORT, fields))
 
 
+def _measure(label, fr, raw, header, nonce, pure, ref, n):
+    def best(fn):
+        return min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e6
+
+    return [
+        (label, len(raw), "lib12333 (pure)", best(lambda: F.seal(pure, fr)), best(lambda: F.open(pure, raw))),
+        (label, len(raw), "cryptography AESCCM", best(lambda: header + ref.encrypt(nonce, fr.payload, header)),
+         best(lambda: ref.decrypt(nonce, raw[F.HEADER_LEN :], header))),
+    ]
+
+
 def cpython_rows(n):
     from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
@@ -87,12 +98,7 @@ def cpython_rows(n):
         nonce = F.nonce(fr)
         assert header + ref.encrypt(nonce, fr.payload, header) == raw
 
-        def best(fn):
-            return min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e6
-
-        rows.append((label, len(raw), "lib12333 (pure)", best(lambda: F.seal(pure, fr)), best(lambda: F.open(pure, raw))))
-        rows.append((label, len(raw), "cryptography AESCCM", best(lambda: header + ref.encrypt(nonce, fr.payload, header)),
-                     best(lambda: ref.decrypt(nonce, raw[F.HEADER_LEN :], header))))
+        rows.extend(_measure(label, fr, raw, header, nonce, pure, ref, n))
     return rows
 
 
