@@ -1,0 +1,129 @@
+"""
+Heap needed for a full social-security card read on real MicroPython.
+
+    python bench/card_heap.py            # .py and mpy-cross .mpy
+
+Stages the core like tests/mp/run.py and runs each step in a fresh VM of the
+MicroPython wasm port (npm, the version tests/mp pins).  The card is the
+MicroPython-safe scripted card of tests/core/card_fixture.py (T=0: 61xx + GET
+RESPONSE, exact Le); the GBK table is read from lib12333/data/gbk.bin with seek.
+
+* retained: ``gc.mem_alloc()`` after the step minus before (each after ``gc.collect()``,
+  in separate runPython calls so the step's garbage is really reclaimed);
+* peak: highest ``mem_alloc()`` sampled at every APDU and at the end of the step,
+  minus before (a lower bound of the transient need);
+
+(A "smallest heap that works" bisection is not possible on this port: its heap
+grows past the ``heapsize`` it is started with, so every size "works".)
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
+import run as mp_run  # noqa: E402
+
+IMPORTS = "from lib12333.card import ssse, readcardbas\nfrom lib12333.card.gbk import GbkTable\n"
+CARD = """
+from tests.core import card_fixture as F
+ATR = bytes((0x3B, 0x6D, 0, 0, 0, 0x81, 0x4E, 0x43, 0x23, 0x86, 0x97, 0x15, 0x99, 0, 0xBF, 0x7C, 0x7A))
+AUTH = bytes(range(16))
+card = F.ScriptedCard(F.holder({version}, b"\\xb0\\xa1" * 15, b"\\xb0\\xa2\\xb0\\xa3"), auth_data={auth})
+auth = F.FixedAuthenticator(AUTH)
+card.log = None
+class _NoLog:
+    def append(self, x):
+        pass
+card.log = _NoLog()
+def tx(c):
+    _p(gc.mem_alloc())
+    return card.transmit(c)
+f = open("/app/lib12333/data/gbk.bin", "rb")
+table = GbkTable(f)
+"""
+READ = "info = ssse.read_card(tx, auth, table, ATR)\ns = readcardbas.format_basic(info)\n"
+
+STEPS = [
+    ("import apdu+tlv+gbk+ssse+readcardbas", "", IMPORTS),
+    ("import ccid", "", "from lib12333.card import ccid"),
+    ("full read, 2.0 card (50-byte name)", IMPORTS + CARD.format(version='b"2.00"', auth="None"), READ),
+    ("full read, 3.0 card + external auth", IMPORTS + CARD.format(version='b"3.00"', auth="AUTH"), READ),
+    ("GBK decode of a 50-byte name", IMPORTS + "f = open('/app/lib12333/data/gbk.bin', 'rb')\nt = GbkTable(f)\n"
+     "raw = b'\\xb0\\xa1' * 25\n", "n = t.decode(raw)\n"),
+]
+
+SETUP = "import gc\n_peak = [0]\ndef _p(v):\n    if v > _peak[0]:\n        _peak[0] = v\n{setup}"
+BEFORE = "gc.collect()\n_b = gc.mem_alloc()\n_peak[0] = _b\n"
+STEP = "{step}\n_p(gc.mem_alloc())\n"
+AFTER = "gc.collect()\nprint('HEAPSTEP', gc.mem_alloc() - _b, _peak[0] - _b)\n"
+
+NODE = r"""
+import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
+import fs from "node:fs";
+import path from "node:path";
+const plan = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+function copyTree(mp, h, v) {
+  try { mp.FS.mkdir(v); } catch (e) {}
+  for (const e of fs.readdirSync(h, { withFileTypes: true })) {
+    if (e.isDirectory()) copyTree(mp, path.join(h, e.name), v + "/" + e.name);
+    else mp.FS.writeFile(v + "/" + e.name, fs.readFileSync(path.join(h, e.name)));
+  }
+}
+for (const job of plan.jobs) {
+  const out = [];
+  let mp;
+  try {
+    mp = await loadMicroPython({ heapsize: job.heap, stdout: (l) => out.push(l), stderr: (l) => out.push(l) });
+    copyTree(mp, plan.root, "/app");
+    mp.runPython("import sys\nsys.path.insert(0, '/app')\n");
+    for (const chunk of job.chunks) mp.runPython(chunk);
+  } catch (e) { out.push("ERROR " + String(e).split("\n").slice(-2).join(" ")); }
+  console.log(out.filter((l) => l.startsWith("HEAPSTEP") || l.startsWith("OK") || l.startsWith("ERROR")).join(" ") || "NOOUTPUT");
+}
+"""
+
+
+def run_jobs(staging, jobs):
+    with tempfile.TemporaryDirectory(prefix="lib12333-cardheap-") as tmp:
+        plan = os.path.join(tmp, "plan.json")
+        with open(plan, "w") as f:
+            json.dump({"root": staging, "jobs": jobs}, f)
+        runner = os.path.join(ROOT, "bench", "_card_heap.mjs")  # inside ROOT so node_modules resolves
+        with open(runner, "w") as f:
+            f.write(NODE)
+        try:
+            out = subprocess.run(["node", runner, plan], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        finally:
+            os.remove(runner)
+    return out.strip().splitlines()
+
+
+def measure(use_mpy):
+    with tempfile.TemporaryDirectory(prefix="lib12333-cardheap-") as tmp:
+        staging = os.path.join(tmp, "app")
+        mp_run.stage(staging)
+        if use_mpy:
+            mp_run.compile_to_mpy(staging)
+        jobs = [{"heap": 1024 * 1024, "chunks": [SETUP.format(setup=setup), BEFORE, STEP.format(step=step), AFTER]}
+                for _, setup, step in STEPS]
+        rows = []
+        for line in run_jobs(staging, jobs):
+            parts = line.split()
+            rows.append((int(parts[1]), int(parts[2])) if parts[0] == "HEAPSTEP" else (line, ""))
+        return rows
+
+
+def main():
+    py = measure(False)
+    mpy = measure(True)
+    print("%-40s %12s %10s %13s %10s" % ("step", ".py retained", ".py peak", ".mpy retained", ".mpy peak"))
+    for (name, _, _), a, b in zip(STEPS, py, mpy):
+        print("%-40s %12s %10s %13s %10s" % (name, a[0], a[1], b[0], b[1]))
+
+
+if __name__ == "__main__":
+    main()
