@@ -27,9 +27,9 @@ def load_file(path):
     try:
         doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise DecodeError("library file is not UTF-8", field=os.path.basename(path), position=exc.start)
+        raise DecodeError("library file is not UTF-8", field=os.path.basename(path), position=exc.start) from exc
     except json.JSONDecodeError as exc:
-        raise DecodeError("library file is not JSON: " + exc.msg, field=os.path.basename(path), position=exc.pos)
+        raise DecodeError("library file is not JSON: " + exc.msg, field=os.path.basename(path), position=exc.pos) from exc
     return load_library(doc)
 
 

@@ -84,7 +84,7 @@ class RequestStore:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise StorageError("request database " + str(path) + " cannot be used: " + str(exc))
+            raise StorageError("request database " + str(path) + " cannot be used: " + str(exc)) from exc
 
     def close(self):
         self._db.close()
@@ -177,7 +177,7 @@ class RequestStore:
             return req
         except sqlite3.DatabaseError as exc:
             self._rollback()
-            raise StorageError("request database: " + str(exc))
+            raise StorageError("request database: " + str(exc)) from exc
         except BaseException:
             self._rollback()
             raise
@@ -208,7 +208,7 @@ class RequestStore:
             return event
         except sqlite3.DatabaseError as exc:
             self._rollback()
-            raise StorageError("request database: " + str(exc))
+            raise StorageError("request database: " + str(exc)) from exc
         except BaseException:
             self._rollback()
             raise

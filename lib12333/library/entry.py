@@ -237,8 +237,8 @@ def load_library(doc):
         try:
             entries.append(Entry.from_dict(raw[i]))
         except ValidationError as exc:
-            raise ValidationError("entry " + str(i) + ": " + exc.reason, field=exc.field, expected=exc.expected)
+            raise ValidationError("entry " + str(i) + ": " + exc.reason, field=exc.field, expected=exc.expected)  # noqa: B904
         except DecodeError as exc:
-            raise DecodeError("entry " + str(i) + ": " + exc.reason, field=exc.field, position=exc.position,
-                              expected=exc.expected)
+            raise DecodeError("entry " + str(i) + ": " + exc.reason, field=exc.field,  # noqa: B904
+                              position=exc.position, expected=exc.expected)
     return entries, local

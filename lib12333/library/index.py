@@ -43,7 +43,7 @@ def _decode(raw, what):
     try:
         return raw.decode("utf-8")
     except UnicodeError:
-        raise StorageError(what + ": text is not UTF-8")
+        raise StorageError(what + ": text is not UTF-8")  # noqa: B904 (no chaining on MicroPython)
 
 
 class Category:

@@ -97,6 +97,16 @@ class IndexReadTest(unittest.TestCase):
         self.files = open_vectors()
         self.assertTrue(retained < 8192)
         self.assertTrue(gross < 32768)
+        # for comparison: what loading the whole library as JSON holds
+        import json
+
+        entry = titles = kb = cat = files = None
+        gc.collect()
+        before = gc.mem_alloc()
+        with open(project_path("lib12333/data/kb/starter.json")) as f:
+            doc = json.load(f)
+        gc.collect()
+        print("KB-HEAP json-load retained", gc.mem_alloc() - before, "entries", len(doc["entries"]))
 
 
 class CorruptIndexTest(unittest.TestCase):

@@ -58,7 +58,7 @@ def test_construct_parses_builder_output_and_rebuilds_it():
     # tree shape: sorted by (length, code), parents are prefixes, children contiguous
     codes = [c.code for c in pi.categories]
     assert codes == sorted(codes, key=lambda c: (len(c), c))
-    for i, c in enumerate(pi.categories):
+    for c in pi.categories:
         if c.parent == F.NO_PARENT:
             assert len(c.code) == 2
         else:

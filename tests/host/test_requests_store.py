@@ -161,10 +161,11 @@ def test_store_matches_the_core_state_machine(tmp_path_factory, steps):
             t += 1
             kw = dict(note="n", target=(NB if actor == HZ else HZ) if action == "transfer" else None)
             outcomes = []
-            for apply in (lambda: s.apply(req.ref, action, actor, t, "k%d" % key, **kw),
-                          lambda: R.apply(mem, action, actor, t, "k%d" % key, **kw)):
+            idem = "k%d" % key
+            for apply in (s.apply, R.apply):
+                target = req.ref if apply == s.apply else mem
                 try:
-                    outcomes.append(apply().seq)
+                    outcomes.append(apply(target, action, actor, t, idem, **kw).seq)
                 except StateError:
                     outcomes.append("refused")
             assert outcomes[0] == outcomes[1]
