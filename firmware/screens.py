@@ -28,13 +28,15 @@ ERROR = "error"
 OUT_OF_SERVICE = "out_of_service"
 MAINTENANCE = "maintenance"
 
-# Card states as the centre reports them (lib12333 loss-report state machine codes).
+# Card states as the centre reports them: the codes of lib12333.lossreport (a test keeps them equal;
+# the kiosk does not import lossreport only to save its heap).
 CARD_STATE_NAMES = {
-    0: "正常",
-    1: "临时挂失",
-    2: "挂失",
-    3: "注销",
-    4: "补换中",
+    1: "封存",
+    2: "正常",
+    3: "临时挂失",
+    4: "挂失",
+    5: "挂失（已申请补领）",
+    6: "注销",
 }
 
 REQUEST_STATUS_NAMES = {

@@ -94,7 +94,7 @@ class TestKioskFlows(unittest.TestCase):
         self.assertEqual(screen_of(actions), screens.WAITING)
         self.assertEqual(params_of(actions), {"ref": "7001-42", "offline": False})
         until = 1767225600  # 2026-01-01 08:00 CST
-        actions = d.send("reply", msg.ACK, {"ref_seq": 42, "result": msg.ACK_APPLIED, "state": 1, "until": until})
+        actions = d.send("reply", msg.ACK, {"ref_seq": 42, "result": msg.ACK_APPLIED, "state": 3, "until": until})
         self.assertEqual(screen_of(actions), screens.RESULT)
         p = params_of(actions)
         self.assertEqual(p["title"], "挂失成功")
@@ -125,7 +125,7 @@ class TestKioskFlows(unittest.TestCase):
         d.send("key", "ok")
         d.send("key", "1")
         d.send("accepted", "7001-44", False)
-        actions = d.send("reply", msg.ACK, {"ref_seq": 41, "result": 0, "state": 1, "until": 0})
+        actions = d.send("reply", msg.ACK, {"ref_seq": 41, "result": 0, "state": 3, "until": 0})
         self.assertEqual(screen_of(actions), None)
         self.assertEqual(d.kiosk.state, "waiting")
 
@@ -137,7 +137,7 @@ class TestKioskFlows(unittest.TestCase):
         d.send("key", "ok")
         d.send("key", "1")
         d.send("accepted", "7001-45", False)
-        actions = d.send("reply", msg.ERROR, {"ref_seq": 45, "code": msg.E_STATE, "state": 1})
+        actions = d.send("reply", msg.ERROR, {"ref_seq": 45, "code": msg.E_STATE, "state": 3})
         self.assertEqual(params_of(actions)["title"], "卡片已挂失")
         d2 = KioskDriver()
         d2.to_menu()
@@ -202,7 +202,7 @@ class TestKioskFlows(unittest.TestCase):
         actions = d.send("key", "3")
         self.assertEqual([a for a in actions if a[0] == "submit"][0][1], msg.CARD_STATUS_QUERY)
         d.send("accepted", "7001-50", False)
-        actions = d.send("reply", msg.CARD_STATUS_ANSWER, {"ref_seq": 50, "state": 1, "since": 0, "until": 0})
+        actions = d.send("reply", msg.CARD_STATUS_ANSWER, {"ref_seq": 50, "state": 3, "since": 0, "until": 0})
         self.assertEqual(params_of(actions)["lines"], ["卡片状态：临时挂失"])
         d.send("key", "ok")
         self.assertEqual(screen_of(d.send("key", "4")), screens.MESSAGE_KIND)
@@ -243,6 +243,13 @@ class TestHelpers(unittest.TestCase):
         self.assertEqual(_date(0), "1970-01-01")
         self.assertEqual(_date(951782400), "2000-02-29")  # 2000-02-29 08:00 CST
         self.assertEqual(_date(1767196800 - 8 * 3600 + 3600), "2025-12-31")
+
+    def test_card_state_names_match_the_loss_report_machine(self):
+        from lib12333 import lossreport
+
+        for code, (_name, chinese) in lossreport.STATE_NAMES.items():
+            self.assertEqual(screens.CARD_STATE_NAMES[code], chinese)
+        self.assertEqual(len(screens.CARD_STATE_NAMES), len(lossreport.STATE_NAMES))
 
     def test_describe_unknown_error_code(self):
         d = describe_reply(msg.ERROR, {"code": msg.E_BUSY}, "loss")
