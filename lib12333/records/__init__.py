@@ -94,13 +94,21 @@ def _utf8_ok(b):
     return True
 
 
+_printable = getattr(str, "isprintable", None)
+
+
 def check_text(name, value):
     """Validate a text field: str, at most MAX_TEXT UTF-8 bytes, no control characters."""
     if type(value) is not str:
         raise ValidationError("not text", field=name, expected="str")
-    b = value.encode("utf-8")
+    try:
+        b = value.encode("utf-8")
+    except UnicodeError:  # a lone surrogate (CPython only)
+        raise ValidationError("not encodable as UTF-8", field=name, expected="text")
     if len(b) > MAX_TEXT:
         raise ValidationError("too long", field=name, expected="at most " + str(MAX_TEXT) + " UTF-8 bytes")
+    if _printable is not None and _printable(value):
+        return b  # fast path on CPython: no control characters
     if not _utf8_ok(b):
         raise ValidationError("control character", field=name, expected="printable text")
     return b

@@ -66,7 +66,7 @@ def _digits(text, start, count, field, position):
     for i in range(start, start + count):
         c = text[i]
         if not ("0" <= c <= "9"):
-            raise DecodeError("not a digit", field=field, position=position + i, expected="digit")
+            raise DecodeError("not a digit", field=field, position=position, expected="digit")
         value = value * 10 + ord(c) - 48
     return value
 

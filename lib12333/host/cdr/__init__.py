@@ -135,6 +135,8 @@ def mask_caller(text):
 
 def clip(text):
     """Text fit for a record field: control characters replaced, at most 64 UTF-8 bytes."""
+    if len(text) <= 16 and text.isprintable():
+        return text
     text = "".join(ch if ch >= " " and ch != "\x7f" else "?" for ch in text)
     b = text.encode("utf-8")
     if len(b) <= 64:
