@@ -1,0 +1,75 @@
+"""``lib12333 sms`` end to end, through the real entry point."""
+
+import json
+import subprocess
+import sys
+
+NIHAO = "0891683108501955F1040D91683118140276F8000841011251018123044F60597D"
+
+
+def run(*args):
+    p = subprocess.run([sys.executable, "-m", "lib12333", "sms"] + list(args), capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_decode_json_keys():
+    code, out, _ = run("decode", NIHAO, "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["type"] == "SMS-DELIVER"
+    assert d["smsc"] == "+8613800591551"
+    assert d["number"] == "+8613814120678"
+    assert d["toa"] == 0x91
+    assert d["pid"] == 0 and d["dcs"] == 8
+    assert d["scts"] == "2014-10-21T15:10:18+08:00"
+    assert d["text"] == "你好"
+    assert d["udh"] == [] and d["concat"] is None and d["ports"] is None
+
+
+def test_decode_mask_and_no_smsc():
+    code, out, _ = run("decode", NIHAO[18:], "--no-smsc", "--mask", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["smsc"] is None
+    assert d["number"] == "+861******0678"
+
+
+def test_decode_concat_and_status_text():
+    code, out, _ = run("decode", "0006D60B911326880736F4111011719551401110117195714000")
+    assert code == 0
+    assert "status_kind  delivered" in out
+    code, out, _ = run(
+        "decode",
+        "0591721891F1400781721881F800003160526104848059050003C30101916536FB1DCABEEB2074D85E064941B19CAB060319A5C522289C96D3D3ED32286C0FA7D96131BBEC024941B19CAB0603DDD36C36A88C87A7E565D0DB0D82C55EB0DB4B068BCD5C20",
+        "--json",
+    )
+    assert json.loads(out)["concat"] == {"ref": 195, "total": 1, "seq": 1, "bits": 8}
+
+
+def test_decode_bad_input_exit_3():
+    code, out, err = run("decode", "0003")
+    assert code == 3
+    assert "TP-MTI" in err and out == ""
+
+
+def test_encode_json_parts_and_lengths():
+    code, out, _ = run("encode", "--to", "+8613800571500", "--text", "你好" * 40, "--ref", "7", "--json", "--smsc", "+8613800571500")
+    assert code == 0
+    d = json.loads(out)
+    assert d["encoding"] == "ucs2"
+    assert [p["seq"] for p in d["parts"]] == [1, 2]
+    for p in d["parts"]:
+        assert p["pdu"].startswith("0891683108501705F0")
+        assert p["tpdu_length"] == len(p["pdu"]) // 2 - 9
+    code, out, _ = run("encode", "--to", "10086", "--text", "hello")
+    assert "AT+CMGS=15" in out and "00010005810180F6000005E8329BFD06" in out
+
+
+def test_split_and_check():
+    code, out, _ = run("split", "price €5", "--json")
+    d = json.loads(out)
+    assert (d["encoding"], d["count"], d["left"]) == ("gsm7", 1, 151)
+    code, out, _ = run("check", "您好", "--signature", "【XX市人力资源社会保障电话咨询服务中心】", "--json")
+    assert code == 1 and json.loads(out)["allowed"] is False
+    code, out, _ = run("check", "您好", "--signature", "【XX市中心】", "--sign", "--service", "civil-service-exam", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["sender"] == "12370" and d["text"] == "【XX市中心】您好"
