@@ -323,14 +323,54 @@ def path(code, _name=_national_name):
 
 
 def children(code=None):
-    """Codes directly below ``code`` in order; the 27 classes when ``code`` is None."""
+    """Codes directly below ``code`` in order; the 27 classes when ``code`` is None.
+
+    Walks the packed table and slices out codes only, never names.
+    """
+    out = []
     if code is None:
-        return [c for c, _ in items() if len(c) == 2]
+        pos = 0
+        end = len(_TABLE) - 1
+        while pos < end:
+            sp = _TABLE.find(" ", pos + 1)
+            if sp - pos == 3:
+                out.append(_TABLE[pos + 1 : sp])
+            pos = _TABLE.find("\n", sp)
+        return out
     validate(code)
-    return [c for c, _ in items() if len(c) == len(code) + 2 and c[: len(code)] == code]
+    if len(code) != 2:
+        return out  # the national table has no level below the sub-classes
+    pos = _TABLE.find("\n", _TABLE.find("\n" + code + " ") + 1)
+    while pos < len(_TABLE) - 1:
+        sp = _TABLE.find(" ", pos + 1)
+        child = _TABLE[pos + 1 : sp]
+        if child[:2] != code:
+            break
+        out.append(child)
+        pos = _TABLE.find("\n", sp)
+    return out
 
 
-def search(text, limit=None, _items=items):
+def _matches(query):
+    """(code, name) of the national names containing ``query``, found with ``str.find``
+    so that only the matching lines are sliced."""
+    out = []
+    if "\n" in query or " " in query:
+        return out  # names contain neither
+    pos = _TABLE.find(query)
+    while pos >= 0:
+        start = _TABLE.rfind("\n", 0, pos)
+        sp = _TABLE.find(" ", start)
+        if pos > sp:
+            end = _TABLE.find("\n", pos)
+            out.append((_TABLE[start + 1 : sp], _TABLE[sp + 1 : end]))
+            pos = _TABLE.find(query, end)
+        else:
+            pos = _TABLE.find(query, sp + 1)
+    return out
+
+
+def search(text, limit=None, _items=None):
     """[Category] whose name contains ``text``: exact matches first, then prefixes, then the rest.
 
     Within a rank the order is code order.  ASCII parentheses match the
@@ -341,10 +381,13 @@ def search(text, limit=None, _items=items):
     query = text.replace("(", "（").replace(")", "）").strip()
     if not query:
         raise ValidationError("empty", field="search text", expected="at least one character")
+    if _items is None:
+        found = _matches(query)
+    else:
+        found = [(c, name) for c, name in _items() if query in name]
     ranks = ([], [], [])
-    for c, name in _items():
-        if query in name:
-            ranks[0 if name == query else (1 if name.startswith(query) else 2)].append(Category(c, name))
+    for c, name in found:
+        ranks[0 if name == query else (1 if name.startswith(query) else 2)].append(Category(c, name))
     out = ranks[0] + ranks[1] + ranks[2]
     return out if limit is None else out[:limit]
 

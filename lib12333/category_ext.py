@@ -15,6 +15,7 @@ from lib12333.categories import (
     LEVEL_PROVINCE,
     Category,
     _national_name,
+    children,
     items,
     path,
     search,
@@ -102,12 +103,10 @@ class Tree:
 
     def children(self, code=None):
         """Codes directly below ``code`` in order; the 27 classes when ``code`` is None."""
-        if code is None:
-            return [c for c, _ in items() if len(c) == 2]
+        if code is None or len(code) == 2:
+            return children(code)
         self.validate(code)
         want = len(code) + 2
-        if want == 4:
-            return [c for c, _ in items() if len(c) == 4 and c[:2] == code]
         return sorted(c for c in self._local if len(c) == want and c[: len(code)] == code)
 
     def walk(self, code=None):

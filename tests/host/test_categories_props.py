@@ -10,9 +10,11 @@ from lib12333.category_ext import load_extension
 from lib12333.errors import ConfigError, Lib12333Error
 from lib12333.host.testing.categories import (
     city_tables,
+    class_codes,
     malformed_codes,
     national_codes,
     province_tables,
+    subclass_codes,
     unknown_codes,
 )
 
@@ -128,3 +130,37 @@ def test_fuzz_api_raises_only_library_errors(value):
         categories.search(value)
     except Lib12333Error:
         pass
+
+
+def _brute_search(query):
+    ranks = ([], [], [])
+    for code, name in categories.items():
+        if query in name:
+            ranks[0 if name == query else (1 if name.startswith(query) else 2)].append(code)
+    return ranks[0] + ranks[1] + ranks[2]
+
+
+_ALL_NAME_CHARS = "".join(sorted({ch for _, n in categories.items() for ch in n}))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        national_codes().flatmap(
+            lambda c: st.tuples(st.just(categories.lookup(c)), st.integers(0, 8), st.integers(1, 8)).map(
+                lambda t: t[0][t[1] : t[1] + t[2]]
+            )
+        ),
+        st.text(_ALL_NAME_CHARS + "0123456789 \n", min_size=1, max_size=3),
+    ).filter(lambda q: q.strip())
+)
+def test_search_equals_brute_force(query):
+    # the national search jumps through the packed table with str.find; it must equal the definition
+    assert [c.code for c in categories.search(query)] == _brute_search(query.strip())
+
+
+@EXAMPLES
+@given(st.one_of(st.none(), class_codes(), subclass_codes()))
+def test_children_equals_brute_force(code):
+    want = [c for c, _ in categories.items() if (len(c) == 2 if code is None else (len(c) == len(code) + 2 and c.startswith(code)))]
+    assert categories.children(code) == want
