@@ -34,8 +34,8 @@ DOWN = 1  # centre -> kiosk
 
 # 3GPP TS 23.040 9.2.3.24.4: 16000-16999 is "available for allocation by applications".
 PORT = 16333
-# 140 bytes of 8-bit user data minus the 6-byte UDH (UDHL, IEI 05, IEDL 04, two ports).
-SINGLE_SMS = 134
+# 140 octets of 8-bit user data minus the 7-octet UDH: UDHL (06), IEI 05, IEDL 04, two 16-bit ports.
+SINGLE_SMS = 133
 # One part of a concatenated message: 140 - 12 (UDHL + IE 00 + IE 05) bytes.
 PART_SIZE = 128
 MAX_PARTS = 4
@@ -143,7 +143,7 @@ def decode_header(data):
     if seq == 0:
         raise DecodeError("sequence number 0 is reserved", field="seq", position=7, expected="1..4294967295")
     if t in _m.SINGLE_SMS_TYPES and n > SINGLE_SMS:
-        raise DecodeError("message type must fit one SMS", field="frame", position=SINGLE_SMS, expected="<= 134 bytes")
+        raise DecodeError("message type must fit one SMS", field="frame", position=SINGLE_SMS, expected="<= " + str(SINGLE_SMS) + " bytes")
     return Frame(t, device, seq, _get32(data, 11), None, flags, data[0])
 
 

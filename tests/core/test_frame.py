@@ -45,8 +45,9 @@ class TestVectors(unittest.TestCase):
 
 class TestBudget(unittest.TestCase):
     def test_constants(self):
-        self.assertEqual(F.SINGLE_SMS, 140 - 6)
-        self.assertEqual(F.MAX_PAYLOAD_SINGLE, 111)
+        self.assertEqual(F.SINGLE_SMS, 140 - 7)
+        self.assertEqual(F.MAX_PAYLOAD_SINGLE, 110)
+        self.assertEqual(F.PART_SIZE, 140 - 12)
         self.assertTrue(16000 <= F.PORT <= 16999)
 
     def test_loss_report_fits_one_sms_with_a_long_name(self):
