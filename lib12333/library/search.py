@@ -7,6 +7,10 @@ whole and lower-cased ("12333", "sms"); full-width letters and digits are folded
 to ASCII first; a lone Chinese character between punctuation is kept as a
 unigram.  Punctuation and spaces separate runs.
 
+Common short forms are expanded at query time (``SYNONYMS``): a query with
+社保卡 also looks for 社会保障卡, 社保 for 社会保险, 人社 for 人力资源社会保障, and
+the other way round, so agents find entries whichever form the writer used.
+
 Ranking is Okapi BM25 (k1 = 1.2, b = 0.75) over a weighted term frequency:
 a term counts ``TITLE_WEIGHT`` (3) times in the title, ``KEYWORD_WEIGHT`` (2) in
 the keywords and once in the body, so a query that matches a title outranks one
@@ -14,6 +18,15 @@ that only appears deep in a body.  Ties sort by key, so results are stable.
 """
 
 import math
+
+SYNONYMS = (
+    ("社保卡", "社会保障卡"),  # longer short forms first
+    ("社保", "社会保险"),
+    ("人社", "人力资源社会保障"),
+    ("医保", "医疗保险"),
+    ("养老金", "养老保险"),
+    ("公积金", "住房公积金"),
+)
 
 TITLE_WEIGHT = 3
 KEYWORD_WEIGHT = 2
@@ -71,6 +84,20 @@ def tokens(text):
     return out
 
 
+def expand(query):
+    """``query`` plus the other form of every short or long form it contains."""
+    extra = []
+    work = query  # matched forms are blanked so 社保 is not found again inside 社保卡
+    for short, full in SYNONYMS:
+        if full in work:
+            extra.append(short)
+            work = work.replace(full, " ")
+        elif short in work:
+            extra.append(full)
+            work = work.replace(short, " ")
+    return query if not extra else query + " " + " ".join(extra)
+
+
 def _count(terms, weight, into):
     for t in terms:
         into[t] = into.get(t, 0) + weight
@@ -107,7 +134,7 @@ class SearchIndex:
     def search(self, query, limit=10):
         """``[(score, entry)]`` best first; an empty or punctuation-only query finds nothing."""
         terms = []
-        for t in tokens(query):
+        for t in tokens(expand(query)):
             if t not in terms:
                 terms.append(t)
         if not terms or not self._docs:

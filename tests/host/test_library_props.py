@@ -292,3 +292,13 @@ def test_tokens():
     assert tokens("社保卡挂失") == ["社保", "保卡", "卡挂", "挂失"]
     assert tokens("拨打０５７１－12333，SMS") == ["拨打", "0571", "12333", "sms"]
     assert tokens("卡，丢") == ["卡", "丢"]
+
+
+def test_synonyms_reach_the_long_form():
+    from lib12333.library.search import expand
+
+    assert expand("社保卡丢了") == "社保卡丢了 社会保障卡"
+    assert expand("社会保障卡") == "社会保障卡 社保卡"
+    assert expand("12333") == "12333"
+    top = [e.key for _s, e in SEARCH.search("社保卡丢了怎么办", 3)]
+    assert "card-loss-phone" in top
