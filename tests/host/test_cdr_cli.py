@@ -78,3 +78,75 @@ def test_staffing_cli():
     assert code == 0 and "erlang-a" in out and "max_occupancy" in out
     code, _, err = run("staffing", "--calls", "100", "--aht", "180", "--target", "1.5")
     assert code == 3 and "target" in err
+
+
+def _year_of_records(path, year=2025, n=3000):
+    """Synthetic native JSONL: calls, SMS and kiosk transactions over a year on both numbers."""
+    import random
+
+    from lib12333.records import ServiceRecord
+    from lib12333.records.text import days_from_civil, to_json_line
+
+    rng = random.Random(2025)
+    start = days_from_civil(year, 1, 1) * 86400 - 8 * 3600
+    expected = {"calls_12333": 0, "sms_12370": 0, "kiosk": 0, "march_calls": 0, "answered": 0}
+    with open(path, "w") as f:
+        for i in range(n):
+            t = start + rng.randrange(365 * 86400)
+            channel = rng.choice(("call", "call", "call", "sms", "kiosk"))
+            service = 12370 if rng.random() < 0.2 else 12333
+            if channel == "call":
+                wait = rng.randrange(60)
+                if rng.random() < 0.85:
+                    r = ServiceRecord(channel="call", service=service, region=330100, category="0101", queue="q",
+                                      arrival=t, answer=t + wait, end=t + wait + 100, outcome="answered")
+                    if service == 12333:
+                        expected["answered"] += 1
+                else:
+                    r = ServiceRecord(channel="call", service=service, region=330200, category="0301", queue="q",
+                                      arrival=t, end=t + wait, outcome="abandoned")
+                if service == 12333:
+                    expected["calls_12333"] += 1
+                    if (t + 8 * 3600 - start - 8 * 3600) // 86400 in range(59, 90):
+                        expected["march_calls"] += 1
+            else:
+                r = ServiceRecord(channel=channel, service=service, region=330100, category="02", arrival=t,
+                                  answer=t + 30, outcome="delivered", agent="kiosk-1" if channel == "kiosk" else "")
+                if channel == "sms" and service == 12370:
+                    expected["sms_12370"] += 1
+                if channel == "kiosk":
+                    expected["kiosk"] += 1
+            f.write(to_json_line(r) + "\n")
+        f.write(to_json_line(ServiceRecord(arrival=start - 10, outcome="unknown")) + "\n")  # 2024: outside
+    return expected
+
+
+def test_report_annual(tmp_path):
+    import csv
+    from html.parser import HTMLParser
+
+    src = tmp_path / "year.jsonl"
+    want = _year_of_records(str(src))
+    out = tmp_path / "out"
+    code, stdout, err = run("report", "annual", "--year", "2025", "--input", str(src), "--format", "native",
+                            "--out", str(out), "--province", "浙江省", "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["report_due"] == "2026-03-20"
+    fig = json.loads((out / "annual-2025.json").read_text())
+    calls = fig["services"]["12333"]["call"]
+    assert calls["overall"]["records"] == want["calls_12333"]
+    assert calls["overall"]["answered"] == want["answered"]
+    assert calls["by_month"]["2025-03"]["records"] == want["march_calls"]
+    assert sum(f["records"] for f in calls["by_hour"].values()) == want["calls_12333"]
+    assert fig["services"]["12370"]["sms"]["overall"]["records"] == want["sms_12370"]
+    kiosk = sum(fig["services"][s].get("kiosk", {"overall": {"records": 0}})["overall"]["records"]
+                for s in ("12333", "12370"))
+    assert kiosk == want["kiosk"]
+    assert fig["records_outside_year"] == 1
+    rows = list(csv.DictReader(open(out / "annual-2025.csv")))
+    row = [r for r in rows if r["service"] == "12333" and r["channel"] == "call" and r["dimension"] == "overall"][0]
+    assert int(row["records"]) == want["calls_12333"]
+    page = (out / "annual-2025.html").read_text()
+    assert "3 月 20 日" in page and "2026-03-20" in page and page.count("<svg") >= 8
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
+    HTMLParser().feed(page)
