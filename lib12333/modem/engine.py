@@ -234,16 +234,19 @@ class Engine:
     def idle(self):
         return self._op is None and not self._ops
 
-    def send_sms(self, number, text, report=True):
-        """Queue a text message; returns its id (in ``sent`` / ``send-failed`` /
-        ``report`` events).  Raises ``ValidationError`` for text or number that
-        cannot be encoded, before anything is queued."""
+    def send_sms(self, number, text=None, report=True, data=None, port=None):
+        """Queue a message; returns its id (in ``sent`` / ``send-failed`` /
+        ``report`` events).  Give ``text``, or ``data`` (8-bit bytes) with an
+        optional application ``port`` (the destination port; the source port is
+        the same number), as the kiosk frames use.  Raises ``ValidationError`` for
+        text, data or number that cannot be encoded, before anything is queued."""
         from lib12333.modem import ops
         from lib12333.sms.encode import RefCounter, encode_submit
 
         if self._refs is None:
             self._refs = RefCounter()
-        parts = encode_submit(number, text=text, srr=report, ref=self._refs.next(number))
+        ports = None if port is None else (port, port)
+        parts = encode_submit(number, text=text, data=data, ports=ports, srr=report, ref=self._refs.next(number))
         self._ids += 1
         sid = self._ids
         deadline = self.now + self.send_deadline
