@@ -131,6 +131,11 @@ class RegionTable:
         for tag in "RAK":
             if tag not in sections:
                 raise ConfigError("missing section", source=name, line=1, item=tag)
+        if self._data is not None:
+            for tag in "RAK":
+                sec = sections[tag]
+                if sec.count < 0 or sec.width < 7 or sec.offset < self.HEADER or sec.offset + sec.count * sec.width > len(self._data):
+                    raise ConfigError("section outside the data", source=name, line=1, item=tag)
         self._r = sections["R"]
         self._a = sections["A"]
         self._k = sections["K"]
@@ -170,16 +175,29 @@ class RegionTable:
                 hi = mid
         return None
 
-    @staticmethod
-    def _parse_region(row):
-        code = row[:6].decode("ascii")
-        kind = row[7:8].decode("ascii")
-        rest = row[9:].decode("utf-8").strip()
+    def _corrupt(self, what):
+        return ConfigError("corrupt " + what + " row", source=self._name)
+
+    def _parse_region(self, row):
+        try:
+            code = row[:6].decode("ascii")
+            kind = row[7:8].decode("ascii")
+            rest = row[9:].decode("utf-8").strip()
+        except Exception:  # UnicodeError on CPython, ValueError/UnicodeError on MicroPython
+            raise self._corrupt("region")
         cut = rest.find(" ")
+        if len(code) != 6 or kind not in KIND_NAMES or cut < 1:
+            raise self._corrupt("region")
         field = rest[:cut]
         name = rest[cut:].strip()
         areas = () if field == "-" else tuple(field.split(","))
         return Region(code, kind, areas, name)
+
+    def _ascii(self, row, what):
+        try:
+            return row.decode("ascii")
+        except Exception:
+            raise self._corrupt(what)
 
     def region(self, code):
         """The Region row for a province, municipality, prefecture or province-administered unit, or None."""
@@ -219,7 +237,7 @@ class RegionTable:
         row = self._search(self._a, key)
         if row is None:
             return ()
-        return tuple(row[4:].decode("ascii").split())
+        return tuple(self._ascii(row[4:], "area").split())
 
     def area_for(self, code):
         """The area code to dial for the city of division ``code`` ("0571"), or None if the data has none."""
@@ -236,9 +254,9 @@ class RegionTable:
     def areas(self):
         """Every (area code, region codes) pair, in file order."""
         for i in range(self._a.count):
-            row = self._row(self._a, i).decode("ascii")
+            row = self._ascii(self._row(self._a, i), "area")
             yield row[:4].strip(), tuple(row[4:].split())
 
     def counties(self):
         for i in range(self._k.count):
-            yield self._row(self._k, i)[:6].decode("ascii")
+            yield self._ascii(self._row(self._k, i)[:6], "county")
