@@ -32,8 +32,16 @@ STEPS = [
         "from lib12333 import categories as C\ncodes=[c for c, _ in C.items()]",
         "for c in codes:\n    C.lookup(c)\n    _p(gc.mem_alloc())",
     ),
-    ("search('养老') (results kept)", "from lib12333 import categories as C", "r = C.search('养老')\n_p(gc.mem_alloc())"),
-    ("children('14') (result kept)", "from lib12333 import categories as C", "r = C.children('14')\n_p(gc.mem_alloc())"),
+    (
+        "search('养老') (results kept)",
+        "from lib12333 import categories as C",
+        "r = C.search('养老')\n_p(gc.mem_alloc())",
+    ),
+    (
+        "children('14') (result kept)",
+        "from lib12333 import categories as C",
+        "r = C.children('14')\n_p(gc.mem_alloc())",
+    ),
     (
         "identify() of a citizen ID",
         "from lib12333 import identifiers as I",
@@ -96,7 +104,8 @@ def measure(use_mpy):
         if use_mpy:
             mp_run.compile_to_mpy(staging)
         scripts = [
-            [SETUP.format(setup=setup), BEFORE, STEP.format(step=step or "pass"), AFTER] for _, setup, step in STEPS
+            [SETUP.format(setup=setup), BEFORE, STEP.format(step=step or "pass"), AFTER]
+            for _, setup, step in STEPS
         ]
         plan = os.path.join(tmp, "plan.json")
         with open(plan, "w") as f:
@@ -105,7 +114,9 @@ def measure(use_mpy):
         with open(runner, "w") as f:
             f.write(NODE)
         try:
-            out = subprocess.run(["node", runner, plan], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                ["node", runner, plan], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout
         finally:
             os.remove(runner)
     rows = []

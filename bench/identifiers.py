@@ -24,11 +24,16 @@ from lib12333 import identifiers as ids  # noqa: E402
 def make_ids(n, rng):
     out = []
     for _ in range(n):
-        body = rng.choice(["110105", "330106", "440305", "510104"]) + "%04d%02d%02d" % (
-            rng.randint(1950, 2005),
-            rng.randint(1, 12),
-            rng.randint(1, 28),
-        ) + "%03d" % rng.randint(0, 999)
+        body = (
+            rng.choice(["110105", "330106", "440305", "510104"])
+            + "%04d%02d%02d"
+            % (
+                rng.randint(1950, 2005),
+                rng.randint(1, 12),
+                rng.randint(1, 28),
+            )
+            + "%03d" % rng.randint(0, 999)
+        )
         good = body + ids.citizen_id_check_digit(body)
         out.append(good if rng.random() < 0.8 else body + ("0" if good[-1] != "0" else "1"))
     return out
@@ -59,7 +64,11 @@ def main():
         ("citizen ID, checksum only", "lib12333", best(lambda v: ids.citizen_id_check_digit(v[:17]), cids)),
         ("USCC, full check", "lib12333", best(ids.is_valid_uscc, codes)),
         ("identify() on citizen IDs", "lib12333", best(ids.identify, cids)),
-        ("category lookup (173 codes)", "lib12333", best(categories.lookup, [c for c, _ in categories.items()] * 20)),
+        (
+            "category lookup (173 codes)",
+            "lib12333",
+            best(categories.lookup, [c for c, _ in categories.items()] * 20),
+        ),
     ]
     try:
         from stdnum.cn import ric, uscc

@@ -183,7 +183,7 @@ def load_extension(data, source="<extension>"):
         try:
             data = bytes(data).decode("utf-8")
         except UnicodeError:
-            raise ConfigError("not UTF-8 text", source=source)
+            raise ConfigError("not UTF-8 text", source=source)  # noqa: B904 (no chaining on MicroPython)
     if isinstance(data, str):
         text = data
         if text[:1] == "\ufeff":
@@ -194,7 +194,7 @@ def load_extension(data, source="<extension>"):
             data = json.loads(text)
         except (ValueError, RuntimeError) as exc:  # RuntimeError: nesting too deep
             line = getattr(exc, "lineno", None)
-            raise ConfigError("not valid JSON", source=source, line=line, expected="a JSON object")
+            raise ConfigError("not valid JSON", source=source, line=line, expected="a JSON object")  # noqa: B904
     if not isinstance(data, dict):
         raise ConfigError("top level is not an object", source=source, expected="a JSON object")
     for key in sorted(data):
@@ -213,13 +213,19 @@ def load_extension(data, source="<extension>"):
     if not _digits(region, 6):
         raise ConfigError('"region" is not a 6-digit division code', source=source, expected="e.g. 330000")
     if level == LEVEL_PROVINCE and region[2:] != "0000":
-        raise ConfigError("a province region ends in 0000", source=source, item=region, expected="e.g. 330000")
+        raise ConfigError(
+            "a province region ends in 0000", source=source, item=region, expected="e.g. 330000"
+        )
     if level == LEVEL_CITY and region[2:] == "0000":
-        raise ConfigError("a city region does not end in 0000", source=source, item=region, expected="e.g. 330100")
+        raise ConfigError(
+            "a city region does not end in 0000", source=source, item=region, expected="e.g. 330100"
+        )
     from lib12333.identifiers import province_name
 
     if province_name(region[:2]) is None:
-        raise ConfigError("unknown province in region", source=source, item=region, expected="a GB/T 2260 code")
+        raise ConfigError(
+            "unknown province in region", source=source, item=region, expected="a GB/T 2260 code"
+        )
     title = data.get("title")
     if title is not None and not isinstance(title, str):
         raise ConfigError('"title" is not text', source=source)
@@ -247,7 +253,9 @@ def load_extension(data, source="<extension>"):
             if key not in ("code", "name"):
                 raise ConfigError(where + "unknown key " + repr(key), source=source, line=line, item=code)
         if not isinstance(code, str) or not code:
-            raise ConfigError(where + '"code" missing', source=source, line=line, expected="a string of digits")
+            raise ConfigError(
+                where + '"code" missing', source=source, line=line, expected="a string of digits"
+            )
         for ch in code:
             if ch not in "0123456789":
                 raise ConfigError(where + "code is not all digits", source=source, line=line, item=code)

@@ -86,7 +86,9 @@ def _check_birth(y, m, d, today, field):
     if m < 1 or m > 12 or d < 1 or d > days_in_month(y, m):
         raise ValidationError("birth date does not exist", field=field, expected="a calendar date")
     if y < MIN_BIRTH_YEAR:
-        raise ValidationError("birth year too early", field=field, expected="year " + str(MIN_BIRTH_YEAR) + " or later")
+        raise ValidationError(
+            "birth year too early", field=field, expected="year " + str(MIN_BIRTH_YEAR) + " or later"
+        )
     t = _today_tuple(today)
     if t is not None and (y, m, d) > t:
         raise ValidationError("birth date is after today", field=field, expected="a date not after today")
@@ -97,7 +99,7 @@ def _need_text(text, field):
         try:
             text = bytes(text).decode("ascii")
         except UnicodeError:
-            raise DecodeError("not ASCII", field=field)
+            raise DecodeError("not ASCII", field=field)  # noqa: B904 (no chaining on MicroPython)
     if not isinstance(text, str):
         raise DecodeError("not a text value", field=field, expected="a string")
     return text
@@ -156,7 +158,7 @@ class CitizenId:
 
     @property
     def sex(self):
-        """"male" for an odd order code, "female" for an even one."""
+        """ "male" for an odd order code, "female" for an even one."""
         return "male" if (ord(self.number[16]) - 48) % 2 else "female"
 
     @property
@@ -195,7 +197,9 @@ def parse_citizen_id(text, today=None):
         last = "X"
         text = text[:17] + "X"
     if last not in "0123456789X":
-        raise DecodeError("check character is not a digit or X", field=field, position=18, expected="0-9 or X")
+        raise DecodeError(
+            "check character is not a digit or X", field=field, position=18, expected="0-9 or X"
+        )
     _check_region(text)
     _check_birth(int(text[6:10]), int(text[10:12]), int(text[12:14]), today, field + " birth date")
     if citizen_id_check_digit(text[:17]) != last:
@@ -205,7 +209,9 @@ def parse_citizen_id(text, today=None):
 
 def _check_region(text):
     if province_name(text[:2]) is None:
-        raise ValidationError("unknown province code", field="citizen ID region", expected="a GB/T 2260 province")
+        raise ValidationError(
+            "unknown province code", field="citizen ID region", expected="a GB/T 2260 province"
+        )
 
 
 def is_valid_citizen_id(text, today=None):
@@ -247,7 +253,9 @@ def uscc_check_char(body):
     for i in range(17):
         v = _USCC.find(body[i])
         if v < 0:
-            raise DecodeError("character not in the code alphabet", field="USCC", position=i + 1, expected=_USCC)
+            raise DecodeError(
+                "character not in the code alphabet", field="USCC", position=i + 1, expected=_USCC
+            )
         total += v * weight
         weight = weight * 3 % 31
     return _USCC[(31 - total % 31) % 31]
@@ -298,7 +306,9 @@ def parse_uscc(text):
         raise DecodeError("length " + str(len(text)), field=field, expected="18 characters")
     for i in range(18):
         if _USCC.find(text[i]) < 0:
-            raise DecodeError("character not in the code alphabet", field=field, position=i + 1, expected=_USCC)
+            raise DecodeError(
+                "character not in the code alphabet", field=field, position=i + 1, expected=_USCC
+            )
     if text[0] == "0" or text[1] == "0":
         raise ValidationError("department or entity type is 0", field=field, expected="1-9 or A-Y")
     _need_digits(text, 2, 8, field + " region")
@@ -327,7 +337,9 @@ def card_number_check_char(body):
     for i in range(8):
         v = _CARD_BODY.find(body[i])
         if v < 0:
-            raise DecodeError("character is not 0-9 or A-Z", field="card number", position=i + 1, expected="0-9, A-Z")
+            raise DecodeError(
+                "character is not 0-9 or A-Z", field="card number", position=i + 1, expected="0-9, A-Z"
+            )
         total += v * _CARD_WEIGHTS[i]
     c = 11 - total % 11
     return "X" if c == 10 else ("0" if c == 11 else str(c))
@@ -445,7 +457,9 @@ class IdCheck:
 
     __slots__ = ("kind", "valid", "reason", "number", "region", "birth_date", "masked", "warnings")
 
-    def __init__(self, kind, valid, reason=None, number=None, region=None, birth_date=None, masked=None, warnings=()):
+    def __init__(
+        self, kind, valid, reason=None, number=None, region=None, birth_date=None, masked=None, warnings=()
+    ):
         self.kind = kind
         self.valid = valid
         self.reason = reason
@@ -505,10 +519,14 @@ def identify(text, today=None, kind=None, regions=None):
             cid = parse_citizen_id(text, today)
             warnings = ("upgraded from 15 digits",) if cid.from15 else ()
             warnings = warnings + _region_warning(regions, cid.region)
-            return IdCheck(kind, True, None, cid.number, cid.region, cid.birth_date, mask_id(cid.number), warnings)
+            return IdCheck(
+                kind, True, None, cid.number, cid.region, cid.birth_date, mask_id(cid.number), warnings
+            )
         if kind == KIND_USCC:
             u = parse_uscc(text)
-            return IdCheck(kind, True, None, u.code, u.region, None, u.code, _region_warning(regions, u.region))
+            return IdCheck(
+                kind, True, None, u.code, u.region, None, u.code, _region_warning(regions, u.region)
+            )
         if kind == KIND_CARD:
             c = parse_card_number(text)
             return IdCheck(kind, True, None, c.number, None, None, c.masked, c.warnings)

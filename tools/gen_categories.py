@@ -36,7 +36,7 @@ class SeedFormatError(Exception):
 
 def find_seed(explicit=None):
     """Path of the seed file, or None when it is not on this machine."""
-    for path in ((explicit,) if explicit else SEED_CANDIDATES):
+    for path in (explicit,) if explicit else SEED_CANDIDATES:
         if path and os.path.isfile(path):
             return os.path.normpath(path)
     return None

@@ -176,20 +176,28 @@ class ExtensionTest(unittest.TestCase):
         self.fail("no ConfigError")
 
     def test_bad_parent(self):
-        exc = self._config_error(_province_with('{"code": "140201", "name": "a"},\n{"code": "261001", "name": "b"}'))
+        exc = self._config_error(
+            _province_with('{"code": "140201", "name": "a"},\n{"code": "261001", "name": "b"}')
+        )
         self.assertEqual(exc.source, "t.json")
         self.assertEqual(exc.item, "261001")
         self.assertEqual(exc.line, 8)
         self.assertTrue("national sub-class" in str(exc))
 
     def test_duplicate(self):
-        exc = self._config_error(_province_with('{"code": "140201", "name": "a"},\n{"code": "140201", "name": "b"}'))
+        exc = self._config_error(
+            _province_with('{"code": "140201", "name": "a"},\n{"code": "140201", "name": "b"}')
+        )
         self.assertEqual(exc.item, "140201")
         self.assertEqual(exc.line, 8)
         self.assertTrue("duplicate" in str(exc))
 
     def test_missing_name(self):
-        for entry in ('{"code": "140201"}', '{"code": "140201", "name": ""}', '{"code": "140201", "name": 5}'):
+        for entry in (
+            '{"code": "140201"}',
+            '{"code": "140201", "name": ""}',
+            '{"code": "140201", "name": 5}',
+        ):
             with self.subTest(entry=entry):
                 exc = self._config_error(_province_with(entry))
                 self.assertEqual(exc.item, "140201")

@@ -15,7 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _load_generator():
-    spec = importlib.util.spec_from_file_location("gen_categories", os.path.join(ROOT, "tools", "gen_categories.py"))
+    spec = importlib.util.spec_from_file_location(
+        "gen_categories", os.path.join(ROOT, "tools", "gen_categories.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -118,7 +120,12 @@ def test_tree_cli():
     assert len(roots) == 27
     assert sum(len(r["children"]) for r in roots) == 146
     status, out, _ = run_cli("categories", "tree", "22")
-    assert out.splitlines() == ["22  行政事业性收费", "  2201  基本制度", "  2202  行政性收费", "  2209  事业性收费"]
+    assert out.splitlines() == [
+        "22  行政事业性收费",
+        "  2201  基本制度",
+        "  2202  行政性收费",
+        "  2209  事业性收费",
+    ]
 
 
 PROVINCE = {
@@ -147,7 +154,11 @@ def test_extensions_cli(tmp_path):
     data = json.loads(out)
     assert (data["level"], data["parent"], data["name"]) == (4, "140201", "资格认证")
     status, out, _ = run_cli("categories", "tree", "1402", "--extensions", str(prov), str(city))
-    assert out.splitlines()[1:] == ["  140201  企业职工养老待遇", "    14020101  资格认证", "  140202  转移接续"]
+    assert out.splitlines()[1:] == [
+        "  140201  企业职工养老待遇",
+        "    14020101  资格认证",
+        "  140202  转移接续",
+    ]
     bad = tmp_path / "bad.json"
     broken = dict(PROVINCE, categories=[{"code": "140201", "name": "a"}, {"code": "140201", "name": "b"}])
     bad.write_text(json.dumps(broken, indent=1), encoding="utf-8")

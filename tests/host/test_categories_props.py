@@ -90,8 +90,16 @@ def test_duplicate_line_is_reported(prov, data):
 
 
 JSONISH = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.sampled_from(["140201", "province", "city"])),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=5)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.text(max_size=8),
+        st.sampled_from(["140201", "province", "city"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=5)
+    ),
     max_leaves=12,
 )
 
@@ -162,5 +170,9 @@ def test_search_equals_brute_force(query):
 @EXAMPLES
 @given(st.one_of(st.none(), class_codes(), subclass_codes()))
 def test_children_equals_brute_force(code):
-    want = [c for c, _ in categories.items() if (len(c) == 2 if code is None else (len(c) == len(code) + 2 and c.startswith(code)))]
+    want = [
+        c
+        for c, _ in categories.items()
+        if (len(c) == 2 if code is None else (len(c) == len(code) + 2 and c.startswith(code)))
+    ]
     assert categories.children(code) == want

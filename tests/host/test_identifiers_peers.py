@@ -8,7 +8,9 @@ from lib12333 import identifiers as ids
 from lib12333.host.testing.identifiers import USCC_ALPHABET
 
 ric = pytest.importorskip("stdnum.cn.ric", reason="python-stdnum (pip install -e .[peers]) is not installed")
-uscc = pytest.importorskip("stdnum.cn.uscc", reason="python-stdnum (pip install -e .[peers]) is not installed")
+uscc = pytest.importorskip(
+    "stdnum.cn.uscc", reason="python-stdnum (pip install -e .[peers]) is not installed"
+)
 
 
 @settings(max_examples=400, deadline=None)

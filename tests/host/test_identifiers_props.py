@@ -13,12 +13,10 @@ from lib12333.errors import Lib12333Error
 from lib12333.host.cli import main
 from lib12333.host.testing.identifiers import (
     ID_ALPHABET,
-    USCC_ALPHABET,
     card_numbers,
     citizen_id_mutants,
     citizen_ids,
     citizen_ids_15,
-    single_char_mutants,
     uscc_mutants,
     usccs,
 )
@@ -200,7 +198,11 @@ def test_cli_check_exit_codes():
     code, _, err = run_cli("id", "check", "11010519491231002X", "--today", "someday")
     assert code == 3 and "today" in err
     code, out, _ = run_cli("id", "checkdigit", "11010519491231002", "--json")
-    assert code == 0 and json.loads(out) == {"kind": "citizen_id", "check": "X", "masked": "110105********002X"}
+    assert code == 0 and json.loads(out) == {
+        "kind": "citizen_id",
+        "check": "X",
+        "masked": "110105********002X",
+    }
     code, out, _ = run_cli("id", "checkdigit", "91350100M000100Y4")
     assert out.strip() == "3"
     code, out, _ = run_cli("id", "checkdigit", "D2143569")

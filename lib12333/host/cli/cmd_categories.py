@@ -15,7 +15,9 @@ def register(subparsers):
     )
     sub = parser.add_subparsers(dest="categories_command", metavar="ACTION")
 
-    show = sub.add_parser("show", help="one code: name, level, parent, children", description="Show one code.")
+    show = sub.add_parser(
+        "show", help="one code: name, level, parent, children", description="Show one code."
+    )
     show.add_argument("code", help="a 2, 4, 6 or 8-digit category code")
     _common(show)
     show.set_defaults(handler=_show)

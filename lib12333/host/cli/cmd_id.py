@@ -25,7 +25,9 @@ def register(subparsers):
     )
     check.add_argument("number", help="the identifier (spaces and hyphens are ignored)")
     check.add_argument("--kind", choices=KINDS, help="skip detection and check as this kind")
-    check.add_argument("--today", help="date for the not-in-the-future birth check (YYYY-MM-DD; default today)")
+    check.add_argument(
+        "--today", help="date for the not-in-the-future birth check (YYYY-MM-DD; default today)"
+    )
     check.add_argument("--show-pii", action="store_true", help="print the number and birth date unmasked")
     add_json_flag(check)
     check.set_defaults(handler=_check)
@@ -43,7 +45,9 @@ def register(subparsers):
     digit.set_defaults(handler=_checkdigit)
 
     upgrade = sub.add_parser(
-        "upgrade", help="15-digit ID number to 18 digits", description="Convert a 15-digit ID number to 18 digits."
+        "upgrade",
+        help="15-digit ID number to 18 digits",
+        description="Convert a 15-digit ID number to 18 digits.",
     )
     upgrade.add_argument("number", help="15-digit citizen ID number")
     upgrade.add_argument("--show-pii", action="store_true", help="print the result unmasked")
@@ -164,7 +168,6 @@ def _checkdigit(args):
 
 def _upgrade(args):
     from lib12333 import identifiers as ids
-
     from lib12333.errors import DecodeError
 
     text = args.number.replace(" ", "")

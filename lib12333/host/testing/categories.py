@@ -42,9 +42,7 @@ def malformed_codes():
     return st.one_of(wrong_length, with_letter)
 
 
-_names = st.text(
-    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=12
-)
+_names = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=12)
 
 
 @st.composite

@@ -10,9 +10,7 @@ from hypothesis import strategies as st
 
 from lib12333 import identifiers as ids
 
-PROVINCES = tuple(
-    "%02d" % n for n in range(10, 100) if ids.province_name("%02d" % n) is not None
-)
+PROVINCES = tuple("%02d" % n for n in range(10, 100) if ids.province_name("%02d" % n) is not None)
 ID_ALPHABET = "0123456789X"
 USCC_ALPHABET = ids._USCC
 
