@@ -7,10 +7,10 @@ twice, no sequence number used for two different frames.
 """
 
 import pytest
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lib12333.host.cipher import OpenSSLAES128
 from lib12333.host.testing.powercut import Power, PowerCutStore, PowerLost
 from lib12333.journal import Journal
 from lib12333.outbox import FAILED, Outbox
@@ -21,17 +21,7 @@ KEY = bytes(range(32, 48))
 DEVICE = 0x05710007
 
 
-class FastCipher:
-    """AES-128 from OpenSSL: the crypto is tested elsewhere; here it only has to be quick."""
-
-    def __init__(self, key):
-        self._enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-
-    def encrypt_block(self, block):
-        return self._enc.update(bytes(block))
-
-
-CIPHER = FastCipher(KEY)
+CIPHER = OpenSSLAES128(KEY)  # the crypto is tested elsewhere; here it only has to be quick
 
 
 class Centre:

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError
+from lib12333.host.cipher import OpenSSLAES128
 from lib12333.host.testing import frame as S
 from lib12333.secure import aes, ccm
 from lib12333.secure import frame as F
@@ -240,6 +241,15 @@ def test_vector_file_is_current():
     r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "frame_vectors.py"), "--check"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+@FAST
+@given(frame=S.frames(), key=S.keys())
+def test_host_openssl_cipher_gives_same_frames(frame, key):
+    fast = OpenSSLAES128(key)
+    sealed = F.seal(fast, frame)
+    assert sealed == F.seal(aes.AES128(key, backend="pure"), frame)
+    assert F.open(fast, sealed) == frame
 
 
 def test_rfc_and_nist_vectors_match_openssl():
