@@ -43,6 +43,43 @@ def load_files(paths):
     return entries, names
 
 
+def load_category_tables(paths):
+    """Names of the local codes in category extension tables (``lib12333.category_ext`` format).
+
+    Province and city tables are combined with ``category_ext.Tree`` so a city
+    table is checked against its province table; returns ``{code: name}``.
+    """
+    from lib12333.categories import LEVEL_PROVINCE
+    from lib12333.category_ext import Tree, load_extension
+
+    provinces = {}
+    cities = []
+    for path in paths:
+        with open(path, "rb") as f:
+            ext = load_extension(f.read(), source=path)
+        if ext.level == LEVEL_PROVINCE:
+            provinces[ext.region[:2]] = ext
+        else:
+            cities.append(ext)
+    names = {}
+    for ext in provinces.values():
+        Tree(ext)
+        names.update(dict(ext.entries))
+    for ext in cities:
+        Tree(provinces.get(ext.region[:2]), ext)
+        names.update(dict(ext.entries))
+    return names
+
+
+def unknown_local_codes(entries, names):
+    """Entries whose local (6/8-digit) category has no name: ``[(key, level, region, code)]``."""
+    out = []
+    for e in entries:
+        if len(e.category) > 4 and e.category not in names:
+            out.append((e.key, e.level, e.region, e.category))
+    return out
+
+
 def category_name(code, names):
     if code in names:
         return names[code]

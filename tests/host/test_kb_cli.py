@@ -83,3 +83,30 @@ def test_build_with_conflict_exits_1(tmp_path):
     code, out, err = run("build", str(p), "--out", str(tmp_path / "out"), "--date", "2013-03-01")
     assert code == 1 and "warning: conflict" in err
     assert os.path.exists(tmp_path / "out" / "kb.idx")
+
+
+def test_local_category_names_from_extension_tables(tmp_path):
+    table = tmp_path / "zj.json"
+    table.write_text(json.dumps({"format": "lib12333/category-extension/1", "level": "province", "region": "330000",
+                                 "title": "浙江省", "categories": [{"code": "250402", "name": "自助终端服务"}]},
+                                ensure_ascii=False), encoding="utf-8")
+    lib = tmp_path / "lib.json"
+    lib.write_text(json.dumps({"format": "lib12333-kb", "entries": [{
+        "key": "kiosk-hours", "kind": "qa", "category": "250402", "level": "provincial", "region": "330000",
+        "title": "自助终端几点开放？", "body": "与服务大厅同时开放。", "source_doc": "人社厅发〔2010〕92号",
+        "source_date": "2010-10-12"}]}, ensure_ascii=False), encoding="utf-8")
+    code, out, _err = run("validate", str(lib), "--json")
+    assert code == 1 and "250402" in json.loads(out)["problems"][0]
+    code, out, _err = run("validate", str(lib), "--categories", str(table))
+    assert code == 0
+    code, _out, err = run("build", str(lib), "--region", "330000", "--out", str(tmp_path / "a"))
+    assert code == 0 and "has no name" in err
+    code, _out, err = run("build", str(lib), "--region", "330000", "--categories", str(table), "--out",
+                          str(tmp_path / "b"))
+    assert code == 0 and err == ""
+    code, out, _err = run("browse", str(tmp_path / "b"), "2504", "--json")
+    assert json.loads(out)["children"] == [{"code": "250402", "name": "自助终端服务", "entries": 1, "children": 0}]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "nope"}', encoding="utf-8")
+    code, _out, _err = run("build", str(lib), "--categories", str(bad), "--out", str(tmp_path / "c"))
+    assert code == 3

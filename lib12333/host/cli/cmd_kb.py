@@ -40,6 +40,7 @@ def _merged(args):
     from lib12333.library.merge import merge
 
     entries, names = kb.load_files(_libraries(args))
+    names.update(kb.load_category_tables(args.categories or []))
     return merge(entries, _region(args), _day(args)), names
 
 
@@ -49,6 +50,9 @@ def _add_scope(p):
                    "(city); default national only")
     p.add_argument("--date", default="", help="the day the library is viewed on, ISO or Chinese "
                    "(二〇一三年三月一日); expired entries drop out; default today")
+    p.add_argument("--categories", action="append", metavar="TABLE",
+                   help="category extension table (lib12333/category-extension/1 JSON) naming local codes; "
+                   "repeat for province and city tables")
 
 
 def _entry_dict(e):
@@ -78,6 +82,8 @@ def cmd_build(args):
     paths = kb.write_index(args.out, idx, dat, args.name)
     for c in result.conflicts:
         progress("warning: " + c.describe())
+    for key, _lvl, _reg, code in kb.unknown_local_codes(result.entries, names):
+        progress("warning: entry " + key + " uses local category " + code + " that has no name")
     data = {
         "region": region,
         "date": day,
@@ -190,12 +196,21 @@ def cmd_validate(args):
 
     problems = []
     entries = []
+    names = {}
     for path in _libraries(args):
         try:
-            got, _names = kb.load_file(path)
+            got, local = kb.load_file(path)
             entries.extend(got)
+            names.update(local)
         except Lib12333Error as exc:
             problems.append(path + ": " + str(exc))
+    try:
+        names.update(kb.load_category_tables(args.categories or []))
+    except Lib12333Error as exc:
+        problems.append(str(exc))
+    for key, level, region, code in kb.unknown_local_codes(entries, names):
+        problems.append("entry " + key + " (" + level + " " + region + "): local category " + code
+                        + " is not named in the library file or a --categories table")
     day = _day(args)
     regions = sorted({""} | {e.region for e in entries})
     conflicts = []
