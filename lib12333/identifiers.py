@@ -69,7 +69,7 @@ def days_in_month(year, month):
 
 
 def _today_tuple(today):
-    """(y, m, d) from a tuple, "YYYY-MM-DD" or "YYYYMMDD", or None."""
+    """(y, m, d) from a tuple (``time.localtime()`` works), a date object, "YYYY-MM-DD" or "YYYYMMDD", or None."""
     if today is None:
         return None
     if isinstance(today, str):
@@ -77,9 +77,13 @@ def _today_tuple(today):
         if len(t) != 8 or not all(ch in _DIGITS for ch in t):
             raise ValidationError("not a date", field="today", expected="YYYY-MM-DD")
         return (int(t[:4]), int(t[4:6]), int(t[6:]))
+    if hasattr(today, "year") and hasattr(today, "month") and hasattr(today, "day"):
+        today = (today.year, today.month, today.day)  # datetime.date on CPython
     if isinstance(today, tuple) and len(today) >= 3:
-        return (today[0], today[1], today[2])
-    raise ValidationError("not a date", field="today", expected="(year, month, day) or YYYY-MM-DD")
+        t = (today[0], today[1], today[2])
+        if all(type(v) is int for v in t):
+            return t
+    raise ValidationError("not a date", field="today", expected="(year, month, day), a date or YYYY-MM-DD")
 
 
 def _check_birth(y, m, d, today, field):

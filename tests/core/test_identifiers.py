@@ -127,6 +127,17 @@ class CitizenIdTest(unittest.TestCase):
         self.assertTrue(I.is_valid_citizen_id(future, "20261130"))
         with self.assertRaises(ValidationError):
             I.parse_citizen_id(future, "yesterday")
+        for bad in (("2026", "11", "29"), (2026, 11), 20261129, [2026, 11, 29]):
+            with self.subTest(today=bad):
+                with self.assertRaises(ValidationError):
+                    I.parse_citizen_id(future, bad)
+        # time.localtime()-style tuples have more fields; the first three count
+        self.assertFalse(I.is_valid_citizen_id(future, (2026, 11, 29, 10, 0, 0, 6, 333)))
+
+        class Day:
+            year, month, day = 2026, 12, 1
+
+        self.assertTrue(I.is_valid_citizen_id(future, Day()))
 
 
 class UsccTest(unittest.TestCase):

@@ -211,3 +211,24 @@ def test_cli_check_exit_codes():
     code, out, _ = run_cli("id", "upgrade", "130503670401001")
     assert out.strip() == "130503********0016"
     assert run_cli("id", "upgrade", "130503671301001")[0] == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.none(),
+        st.text(max_size=12),
+        st.tuples(st.integers(), st.integers(), st.integers()),
+        st.lists(st.integers(), max_size=4).map(tuple),
+        st.dates(),
+        st.integers(),
+        st.tuples(st.text(max_size=2), st.text(max_size=2), st.text(max_size=2)),
+    )
+)
+def test_fuzz_today_values(today):
+    try:
+        ids.parse_citizen_id("11010519491231002X", today=today)
+        r = ids.identify("11010519491231002X", today=today)
+    except Lib12333Error:
+        return
+    assert r.valid is True
