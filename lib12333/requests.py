@@ -355,6 +355,18 @@ def contains_personal_data(text):
     return False
 
 
+def status_text(req, policy):
+    """SMS or kiosk answer to "what is the status of REF": reference, state and nothing else.
+
+    Signed and checked like ``notice_text``; works in every state (a transfer
+    shows as 转办中 until the other centre accepts it).  Returns ``(text, decision)``.
+    """
+    label = KIND_LABELS[KINDS.index(req.kind)]
+    text = policy.sign("您的" + label + "（" + req.ref + "）目前状态：" + state_label(req.state) + "。")
+    service = "consultation" if req.kind == "consultation" else "complaint"
+    return text, policy.check(text, service, notice=True)
+
+
 def notice_text(req, policy, detail=None):
     """SMS text telling the citizen that ``req`` is closed (办结) or returned (退回).
 

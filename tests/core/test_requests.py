@@ -173,6 +173,14 @@ class NoticeTest(unittest.TestCase):
         with self.assertRaises(ValidationError):
             R.notice_text(r, Policy(SIGN), detail="身份证33010219800101123X有误")
 
+    def test_status_answer(self):
+        r = fresh()
+        text, decision = R.status_text(r, Policy(SIGN, one_part_notices=True))
+        self.assertEqual(text, SIGN + "您的投诉（" + r.ref + "）目前状态：受理。")
+        self.assertEqual(decision.parts, 1)
+        R.apply(r, "transfer", HZ, 1001, "t", target=NB)
+        self.assertIn("转办中", R.status_text(r, Policy(SIGN))[0])
+
     def test_no_notice_while_open(self):
         with self.assertRaises(StateError):
             R.notice_text(fresh(), Policy(SIGN))
