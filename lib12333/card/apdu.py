@@ -26,51 +26,54 @@ INS_GET_RESPONSE = 0xC0
 
 SW_OK = 0x9000
 
-# Exact status words (ISO 7816-4 and the card spec's table 5).
-_SW_TEXT = (
-    (0x9000, "success"),
-    (0x6200, "warning: no information given"),
-    (0x6281, "warning: returned data may be corrupted"),
-    (0x6282, "warning: end of file or record reached before Le bytes"),
-    (0x6283, "warning: selected file invalidated"),
-    (0x6581, "memory failure"),
-    (0x6700, "wrong length (Lc or Le)"),
-    (0x6881, "logical channel not supported"),
-    (0x6882, "secure messaging not supported"),
-    (0x6900, "command not allowed"),
-    (0x6901, "command not accepted"),
-    (0x6981, "command incompatible with file structure"),
-    (0x6982, "security status not satisfied"),
-    (0x6983, "authentication method blocked (key or PIN locked)"),
-    (0x6984, "referenced data invalidated"),
-    (0x6985, "conditions of use not satisfied"),
-    (0x6986, "command not allowed (no current EF)"),
-    (0x6987, "expected secure messaging data objects missing"),
-    (0x6988, "secure messaging data objects incorrect (MAC)"),
-    (0x6A80, "incorrect parameters in the data field"),
-    (0x6A81, "function not supported (card or application locked)"),
-    (0x6A82, "file or application not found"),
-    (0x6A83, "record not found"),
-    (0x6A84, "not enough memory space in the file"),
-    (0x6A86, "incorrect parameters P1-P2"),
-    (0x6A88, "referenced data (key) not found"),
-    (0x6B00, "wrong parameters P1-P2 (offset outside the EF)"),
-    (0x6D00, "instruction code not supported"),
-    (0x6E00, "class not supported"),
-    (0x6F00, "no precise diagnosis"),
-    (0x9302, "MAC invalid"),
-    (0x9303, "application permanently locked"),
-    (0x9401, "insufficient balance"),
-    (0x9403, "key not found"),
-    (0x9406, "required MAC not available"),
-)
+# Exact status words (ISO 7816-4 and the card spec's table 5), one "SW text" per line.
+_SW_TEXT = """
+9000 success
+6200 warning: no information given
+6281 warning: returned data may be corrupted
+6282 warning: end of file or record reached before Le bytes
+6283 warning: selected file invalidated
+6581 memory failure
+6700 wrong length (Lc or Le)
+6881 logical channel not supported
+6882 secure messaging not supported
+6900 command not allowed
+6901 command not accepted
+6981 command incompatible with file structure
+6982 security status not satisfied
+6983 authentication method blocked (key or PIN locked)
+6984 referenced data invalidated
+6985 conditions of use not satisfied
+6986 command not allowed (no current EF)
+6987 expected secure messaging data objects missing
+6988 secure messaging data objects incorrect (MAC)
+6A80 incorrect parameters in the data field
+6A81 function not supported (card or application locked)
+6A82 file or application not found
+6A83 record not found
+6A84 not enough memory space in the file
+6A86 incorrect parameters P1-P2
+6A88 referenced data (key) not found
+6B00 wrong parameters P1-P2 (offset outside the EF)
+6D00 instruction code not supported
+6E00 class not supported
+6F00 no precise diagnosis
+9302 MAC invalid
+9303 application permanently locked
+9401 insufficient balance
+9403 key not found
+9406 required MAC not available
+"""
 
 
 def sw_meaning(sw):
     """A short English description of status word ``sw`` (an int 0x0000-0xFFFF)."""
-    for code, text in _SW_TEXT:
-        if code == sw:
-            return text
+    key = "\n%04X " % sw
+    table = _SW_TEXT  # starts with a newline
+    i = table.find(key)
+    if i >= 0:
+        start = i + len(key)
+        return table[start:table.index("\n", start)]
     sw1 = sw >> 8
     sw2 = sw & 0xFF
     if sw1 == 0x61:
