@@ -245,9 +245,9 @@ class Kiosk:
             self._enter(actions, "loss_phone", now, {"typed": ""})
         elif key == "3":
             self.request = "query"
+            self._enter(actions, "submitting", now)
             actions.append(("submit", msg.CARD_STATUS_QUERY,
                             {"ssn": self.card["ssn"], "card": self.card["card"], "name": self.card["name"]}))
-            self._enter(actions, "submitting", now)
         elif key == "4":
             self.request = "message"
             self._enter(actions, "message_kind", now)
@@ -365,9 +365,10 @@ class Kiosk:
     def _on_loss_confirm_key(self, actions, event, now):
         key = event[1]
         if key == "1":
+            # The screen first: the runtime may answer the submit at once (accepted / storage_failed).
+            self._enter(actions, "submitting", now)
             actions.append(("submit", msg.LOSS_REPORT, {
                 "ssn": self.card["ssn"], "card": self.card["card"], "phone": self.phone, "name": self.card["name"]}))
-            self._enter(actions, "submitting", now)
         elif key == "back":
             self.phone = ""
             self._enter(actions, "menu", now, self._masked_card())
@@ -440,10 +441,10 @@ class Kiosk:
     def _on_message_confirm_key(self, actions, event, now):
         key = event[1]
         if key == "1":
+            self._enter(actions, "submitting", now)
             actions.append(("submit", msg.REQUEST, {
                 "kind": self.message_kind, "category": self.message_topic[0], "phone": self.phone,
                 "text": "自助终端留言：请回电" + ("咨询" if self.message_kind == 1 else "受理")}))
-            self._enter(actions, "submitting", now)
         elif key == "back":
             self.phone = ""
             self._enter(actions, "menu", now, self._masked_card())

@@ -1,0 +1,287 @@
+"""
+The kiosk runtime: wires the state machine to a board's hardware and to the centre.
+
+One ``KioskApp.step()`` is one pass of the main loop and never blocks for long
+(reading a card is the exception: about half a second).  Each pass:
+
+1. moves bytes between the modem UART and the sans-IO modem engine;
+2. turns engine events into kiosk events (network up/down, frames from the centre);
+3. lets the durable outbox send what is due and report what failed;
+4. polls the keypad / touch screen and the card slot;
+5. gives the kiosk a tick (timeouts), carries out the kiosk's actions;
+6. feeds the watchdog.
+
+A frame from the centre is handled in this order, so that nothing is applied
+twice and nothing is lost: verify tag -> check replay window -> acknowledge the
+outbox entry -> persist the window -> delete the SMS from the modem (confirm).
+A reboot between any two steps repeats the later steps harmlessly.
+
+``hw`` is the board's ``Hardware`` (see board/*/board.py and board/host/board.py):
+display, keypad, reader, modem (UART-like), storage, watchdog, clock_ms,
+ticks_diff, sleep_ms, wall_time.
+"""
+
+from lib12333.errors import CapacityError, Lib12333Error, SecurityError, StorageError
+
+from firmware import screens
+from firmware.kiosk import Kiosk
+
+CARD_POLL_MS = 500
+LOG_LINES = 64
+
+
+class LocalLog:
+    """The kiosk's own log: a ring of short lines without personal data (the kiosk never logs any)."""
+
+    def __init__(self, size=LOG_LINES):
+        self.size = size
+        self.lines = []
+
+    def add(self, now, text):
+        self.lines.append("%d %s" % (now, text))
+        if len(self.lines) > self.size:
+            self.lines.pop(0)
+
+
+class KioskApp:
+    def __init__(self, hw, config, key, journal, engine, library=None, gbk=None, authenticator=None):
+        from lib12333.outbox import Outbox
+        from lib12333.secure.aes import AES128
+        from lib12333.secure.replay import ReplayWindow
+
+        self.hw = hw
+        self.config = config
+        self.centre = config["centre_number"]
+        self.engine = engine
+        self.gbk = gbk
+        self.authenticator = authenticator
+        self.cipher = AES128(key)
+        self.outbox = Outbox(journal, self.cipher, config["device_id"])
+        self.log = LocalLog()
+        self.kiosk = Kiosk(unit=config.get("unit", ""), temp_loss_days=config.get("temp_loss_days", 30),
+                           library=library, status=self.status)
+        self.window = ReplayWindow(64)
+        self.card_present = False
+        self.next_card_poll = 0
+        self.sending = {}  # engine send id -> outbox seq
+        self.modem_ready = False
+        self.problems = []
+        # The modem engine runs on a monotonic clock in seconds; ticks_ms wraps (2**30 ms on
+        # MicroPython), so the app accumulates differences instead of using ticks directly.
+        self._last_ms = hw.clock_ms()
+        self._mono = 0.0
+
+    def monotonic(self):
+        ms = self.hw.clock_ms()
+        self._mono += self.hw.ticks_diff(ms, self._last_ms) / 1000.0
+        self._last_ms = ms
+        return self._mono
+
+    # ------------------------------------------------------------------ boot
+
+    def boot(self):
+        """Self-test and recovery; returns the list of failed checks (empty when all is well)."""
+        from lib12333.secure.replay import ReplayWindow
+
+        now = int(self.hw.wall_time())
+        problems = []
+        try:
+            pending = self.outbox.open(now)
+            if self.outbox.window:
+                self.window = ReplayWindow.from_bytes(self.outbox.window)
+            self._log("outbox recovered: %d pending" % len(pending))
+        except Lib12333Error as exc:
+            problems.append("存储")
+            self._log("storage self-test failed: %s" % exc)
+        try:
+            self.card_present = bool(self.hw.reader.present())
+        except Lib12333Error as exc:
+            problems.append("读卡器")
+            self._log("reader self-test failed: %s" % exc)
+        self.engine.start(self.monotonic())
+        self.problems = problems
+        self._perform(self.kiosk.handle(("boot", problems), now))
+        if self.card_present and not problems:
+            self._perform(self.kiosk.handle(("card_in",), now))
+        return problems
+
+    # ------------------------------------------------------------------ main loop
+
+    def step(self):
+        hw = self.hw
+        now = int(hw.wall_time())
+        self._pump_modem(self.monotonic())
+        for event in self.engine.events():
+            self._on_engine_event(event, now)
+        for event in self.outbox.poll(now):
+            self._on_outbox_event(event, now)
+        key = hw.keypad.poll(hw.clock_ms())
+        if key is None and hasattr(hw.display, "poll_touch"):
+            key = hw.display.poll_touch()
+        if key is not None:
+            self._perform(self.kiosk.handle(("key", key), now))
+        self._poll_card(now)
+        self._perform(self.kiosk.handle(("tick",), now))
+        hw.watchdog.feed()
+
+    def _pump_modem(self, mono):
+        out = self.engine.data_to_send()
+        if out:
+            self.hw.modem.write(out)
+        if self.hw.modem.any():
+            data = self.hw.modem.read()
+            if data:
+                self.engine.receive(data, mono)
+        self.engine.poll(mono)
+
+    def _poll_card(self, now):
+        ms = self.hw.clock_ms()
+        if self.hw.ticks_diff(ms, self.next_card_poll) < 0:
+            return
+        self.next_card_poll = ms + CARD_POLL_MS
+        try:
+            present = bool(self.hw.reader.present())
+        except Lib12333Error:
+            present = False
+        if present != self.card_present:
+            self.card_present = present
+            self._perform(self.kiosk.handle(("card_in",) if present else ("card_out",), now))
+
+    # ------------------------------------------------------------------ engine events
+
+    def _on_engine_event(self, ev, now):
+        kind = ev.kind
+        if kind == "ready":
+            self.modem_ready = True
+            self._log("modem ready")
+            self._perform(self.kiosk.handle(("modem", True), now))
+        elif kind == "registration":
+            self._perform(self.kiosk.handle(("modem", bool(ev.registered)), now))
+        elif kind == "reboot":
+            self.modem_ready = False
+            self._log("modem rebooted")
+            self._perform(self.kiosk.handle(("modem", False), now))
+        elif kind == "message":
+            self._on_sms(ev, now)
+        elif kind == "bad-message":
+            self.engine.confirm(ev.token)
+            self._log("undecodable SMS deleted")
+        elif kind == "sent":
+            self.sending.pop(ev.id, None)
+        elif kind == "send-failed":
+            seq = self.sending.pop(ev.id, None)
+            self._log("send of request %s failed: %s" % (seq, ev.error))
+        elif kind == "storage" and ev.full:
+            self._log("modem SMS storage full")
+
+    def _on_sms(self, ev, now):
+        from lib12333.secure import frame as frame_mod
+        from lib12333.secure import messages as msg
+
+        message = ev.message
+        ports = message.ports
+        if not ports or ports[0] != frame_mod.PORT or message.data is None:
+            # A human SMS to the kiosk's number: nobody reads it here. Delete it.
+            self.engine.confirm(ev.token)
+            self._log("ignored a text SMS")
+            return
+        try:
+            f = frame_mod.open(self.cipher, message.data, direction=frame_mod.DOWN)
+            if f.device_id != self.config["device_id"]:
+                raise SecurityError("frame for another device")
+            self.window.accept(f.seq)
+            fields = msg.decode(f.msg_type, f.payload)
+        except Lib12333Error as exc:
+            self.engine.confirm(ev.token)
+            self._log("rejected a frame: %s" % exc)
+            return
+        ref = fields.get("ref_seq")
+        if ref is not None and f.msg_type in (msg.ACK, msg.ERROR, msg.CARD_STATUS_ANSWER, msg.STATUS_ANSWER):
+            self.outbox.ack(ref)
+        self.outbox.save_window(self.window.to_bytes())
+        self.engine.confirm(ev.token)
+        self._log("reply %s for request %s" % (msg.type_name(f.msg_type), ref))
+        self._perform(self.kiosk.handle(("reply", f.msg_type, fields), now))
+
+    # ------------------------------------------------------------------ outbox events
+
+    def _on_outbox_event(self, event, now):
+        from lib12333.secure import frame as frame_mod
+
+        kind, seq = event[0], event[1]
+        if kind == "send":
+            if not self.modem_ready:
+                return  # stays due; the outbox's backoff retries it after the network returns
+            sid = self.engine.send_sms(self.centre, data=event[2], port=frame_mod.PORT)
+            self.sending[sid] = seq
+        elif kind == "failed":
+            ref = "%d-%d" % (self.config["device_id"], seq)
+            self._log("request %s failed after retries" % ref)
+            self._perform(self.kiosk.handle(("failed", ref, "no answer from the centre"), now))
+
+    # ------------------------------------------------------------------ kiosk actions
+
+    def _perform(self, actions):
+        for action in actions:
+            kind = action[0]
+            if kind == "screen":
+                self.hw.display.show(screens.render(action[1], action[2]))
+            elif kind == "log":
+                self._log(action[1])
+            elif kind == "read_card":
+                self._read_card()
+            elif kind == "submit":
+                self._submit(action[1], action[2])
+
+    def _read_card(self):
+        from lib12333.card import ssse
+
+        now = int(self.hw.wall_time())
+        reader = self.hw.reader
+        try:
+            atr = reader.power_on()
+            info = ssse.read_card(reader.transmit, authenticator=self.authenticator, gbk=self.gbk, atr=atr)
+            event = ("card_read", {"ssn": info.ssn, "name": info.name, "card": info.card_number,
+                                   "region": info.region})
+        except SecurityError:
+            event = ("card_error", "card_locked")
+        except Lib12333Error as exc:
+            code = getattr(exc, "code", None)
+            if code == "no-card":
+                event = ("card_error", "card_removed")
+            elif "6A82" in str(exc) or "SSSE" in str(exc):
+                event = ("card_error", "card_unsupported")
+            else:
+                event = ("card_error", "card_unreadable")
+        finally:
+            reader.power_off()
+        self._perform(self.kiosk.handle(event, now))
+
+    def _submit(self, msg_type, fields):
+        from lib12333.secure import messages as msg
+
+        now = int(self.hw.wall_time())
+        try:
+            payload = msg.encode(msg_type, fields)
+            seq = self.outbox.accept(msg_type, payload, now)
+        except (StorageError, CapacityError, OSError) as exc:
+            self._log("outbox refused a request: %s" % type(exc).__name__)
+            self._perform(self.kiosk.handle(("storage_failed",), now))
+            return
+        ref = "%d-%d" % (self.config["device_id"], seq)
+        self._perform(self.kiosk.handle(("accepted", ref, not self.modem_ready), now))
+
+    # ------------------------------------------------------------------ maintenance
+
+    def _log(self, text):
+        self.log.add(int(self.hw.wall_time()), text)
+
+    def status(self):
+        return {
+            "device": self.config["device_id"],
+            "modem": "ready" if self.modem_ready else "not ready",
+            "outbox pending": len(self.outbox.pending()),
+            "outbox failed": len(self.outbox.failures()),
+            "self-test": "、".join(self.problems) or "ok",
+            "last log": self.log.lines[-1] if self.log.lines else "",
+        }

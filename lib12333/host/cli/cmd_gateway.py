@@ -1,0 +1,234 @@
+"""``lib12333 gateway``: the centre gateway and its administration."""
+
+import argparse
+import json
+import logging
+import sys
+
+from lib12333.host.cli import EXIT_NO, EXIT_OK
+from lib12333.host.cli.output import add_json_flag, emit, progress
+
+HELP = """\
+Run the centre gateway: receive kiosk frames through a modem, apply each request
+exactly once to the SQLite database, answer the kiosk and send the citizen an SMS
+notice that follows the 12333 SMS rules.
+
+  lib12333 gateway --modem /dev/ttyUSB2 --db centre.db --unit "【杭州市人力资源社会保障电话咨询服务中心】"
+  lib12333 gateway device add --db centre.db --device-id 1001 --key-out kiosk1001.key --name 西湖区服务大厅
+  lib12333 gateway device list --db centre.db
+  lib12333 gateway card add --db centre.db --card A12345678 --ssn 330106... --name 张三
+  lib12333 gateway card show --db centre.db --card A12345678
+  lib12333 gateway request list --db centre.db
+"""
+
+
+def register(subparsers):
+    p = subparsers.add_parser("gateway", help="the centre gateway (kiosk frames by SMS, exactly once)",
+                              description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--modem", help="serial port of the centre's modem")
+    p.add_argument("--db", help="the gateway's SQLite database (created and migrated as needed)")
+    p.add_argument("--unit", default="【人力资源社会保障电话咨询服务中心】",
+                   help="the sending unit named in every SMS (人社信息函[2010]43号)")
+    p.add_argument("--temp-days", type=int, default=7, help="days a temporary loss lasts (local policy)")
+    p.add_argument("--centre-code", default="000000", help="division code of this centre (request references)")
+    p.add_argument("--verbose", "-v", action="store_true", help="log every frame (masked)")
+    p.set_defaults(handler=run_gateway)
+    sub = p.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
+
+    dev = sub.add_parser("device", help="kiosks and their keys").add_subparsers(dest="device_command", required=True)
+    a = dev.add_parser("add", help="register a kiosk and its key")
+    a.add_argument("--db", required=True)
+    a.add_argument("--device-id", type=int, required=True, help="the kiosk's numeric id (1..4294967295)")
+    key = a.add_mutually_exclusive_group()
+    key.add_argument("--key-hex", help="the kiosk's 16-byte key as 32 hex digits")
+    key.add_argument("--key-file", help="read the 16-byte key from this file")
+    a.add_argument("--key-out", help="with no key given, write the generated key to this file (for deploy)")
+    a.add_argument("--name", default="", help="service hall name")
+    a.add_argument("--region", default="", help="division code of the hall")
+    a.add_argument("--phone", default="", help="the kiosk SIM's number")
+    add_json_flag(a)
+    a.set_defaults(handler=device_add)
+    ls = dev.add_parser("list", help="registered kiosks (no keys shown)")
+    ls.add_argument("--db", required=True)
+    ls.add_argument("--show-pii", action="store_true", help="show SIM numbers unmasked")
+    add_json_flag(ls)
+    ls.set_defaults(handler=device_list)
+    rv = dev.add_parser("revoke", help="refuse every further frame of a kiosk")
+    rv.add_argument("--db", required=True)
+    rv.add_argument("--device-id", type=int, required=True)
+    rv.set_defaults(handler=device_revoke)
+
+    card = sub.add_parser("card", help="the card registry").add_subparsers(dest="card_command", required=True)
+    ca = card.add_parser("add", help="add or update a card holder record")
+    ca.add_argument("--db", required=True)
+    ca.add_argument("--card", required=True, help="card number (卡号, 9 characters)")
+    ca.add_argument("--ssn", required=True, help="social-security number (18 characters)")
+    ca.add_argument("--name", required=True, help="holder's name")
+    ca.add_argument("--region", default="", help="issuing division code")
+    ca.set_defaults(handler=card_add)
+    cs = card.add_parser("show", help="a card's loss state and history (masked)")
+    cs.add_argument("--db", required=True)
+    cs.add_argument("--card", required=True)
+    cs.add_argument("--show-pii", action="store_true", help="show personal data unmasked")
+    add_json_flag(cs)
+    cs.set_defaults(handler=card_show)
+
+    req = sub.add_parser("request", help="citizen requests (back office)").add_subparsers(
+        dest="request_command", required=True)
+    rl = req.add_parser("list", help="requests, newest first")
+    rl.add_argument("--db", required=True)
+    rl.add_argument("--state", help="only requests in this state")
+    rl.add_argument("--owner", help="only requests owned by this centre")
+    rl.add_argument("--show-pii", action="store_true")
+    add_json_flag(rl)
+    rl.set_defaults(handler=request_list)
+    rs = req.add_parser("show", help="one request with its history")
+    rs.add_argument("--db", required=True)
+    rs.add_argument("ref")
+    rs.add_argument("--show-pii", action="store_true")
+    add_json_flag(rs)
+    rs.set_defaults(handler=request_show)
+    ru = req.add_parser("update", help="move a request on (start, close, return, transfer, accept-transfer...)")
+    ru.add_argument("--db", required=True)
+    ru.add_argument("ref")
+    ru.add_argument("action")
+    ru.add_argument("--actor", required=True, help="who acts (a centre code or staff id)")
+    ru.add_argument("--note", help="answer or reason")
+    ru.add_argument("--target", help="target centre of a transfer")
+    ru.add_argument("--idem", help="idempotency key (default: derived from the arguments)")
+    add_json_flag(ru)
+    ru.set_defaults(handler=request_update)
+
+
+def _conn(path):
+    from lib12333.host.gateway import db
+
+    return db.connect(path)
+
+
+def run_gateway(args):
+    if args.gateway_command is not None:
+        return EXIT_OK  # sub-command handlers are set on their own parsers
+    if not args.modem or not args.db:
+        from lib12333.errors import ValidationError
+
+        raise ValidationError("the gateway needs --modem PORT and --db FILE", field="arguments")
+    from lib12333.host.gateway import admin
+    from lib12333.host.gateway.centre import Centre
+    from lib12333.host.gateway.service import GatewayService
+    from lib12333.host.modem.transport import SerialModem
+    from lib12333.host.requests_store import RequestStore
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    conn = _conn(args.db)
+    centre = Centre(conn, args.unit, temp_days=args.temp_days, centre_code=args.centre_code,
+                    requests=RequestStore(admin.requests_path(args.db)))
+    modem = SerialModem(args.modem)
+    service = GatewayService(modem, centre, on_event=lambda kind, detail: progress("[%s] %s" % (kind, detail)))
+    progress("gateway: modem %s, database %s; Ctrl-C stops" % (args.modem, args.db))
+    try:
+        service.run()
+    except KeyboardInterrupt:
+        pass
+    progress("gateway stopped: %s" % json.dumps(centre.stats))
+    return EXIT_OK
+
+
+def _read_key(args):
+    if args.key_hex:
+        try:
+            return bytes.fromhex(args.key_hex)
+        except ValueError:
+            return b""
+    if args.key_file:
+        with open(args.key_file, "rb") as f:
+            return f.read()
+    return None
+
+
+def device_add(args):
+    import os
+
+    from lib12333.host.gateway import admin
+
+    key = admin.add_device(_conn(args.db), args.device_id, _read_key(args), args.name, args.region, args.phone)
+    if args.key_out:
+        fd = os.open(args.key_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+    emit({"device_id": args.device_id, "key_file": args.key_out, "registered": True}, args.json,
+         lambda d: "device %d registered%s" % (d["device_id"], "; key written to " + d["key_file"] if d["key_file"] else ""))
+    return EXIT_OK
+
+
+def device_list(args):
+    from lib12333.host.gateway import admin
+
+    rows = admin.list_devices(_conn(args.db), args.show_pii)
+    emit(rows, args.json, lambda rs: "\n".join(
+        "%-10d %-8s %-7s %-12s frames %d  %s" % (r["device_id"], r["status"], r["region"], r["phone"],
+                                                 r["frames_applied"], r["name"]) for r in rs) or "(no devices)")
+    return EXIT_OK
+
+
+def device_revoke(args):
+    from lib12333.host.gateway import admin
+
+    admin.revoke_device(_conn(args.db), args.device_id)
+    progress("device %d revoked: its frames are refused from now on" % args.device_id)
+    return EXIT_OK
+
+
+def card_add(args):
+    from lib12333.host.gateway import admin
+
+    admin.add_card(_conn(args.db), args.card, args.ssn, args.name, args.region)
+    return EXIT_OK
+
+
+def card_show(args):
+    from lib12333.host.gateway import admin
+
+    view = admin.card_view(_conn(args.db), args.card, args.show_pii)
+    if view is None:
+        progress("no such card")
+        return EXIT_NO
+    emit(view, args.json, lambda v: "card %s  %s  %s  state %s%s\n%s" % (
+        v["card"], v["name"], v["ssn"], v["state_name"],
+        "" if not v["until"] else " until %d" % v["until"],
+        "\n".join("  %d %s via %s: %s -> %s" % (e["at"], e["action"], e["channel"], e["from"], e["to"])
+                  for e in v["events"])))
+    return EXIT_OK
+
+
+def _requests(args):
+    from lib12333.host.gateway import admin
+    from lib12333.host.requests_store import RequestStore
+
+    return RequestStore(admin.requests_path(args.db))
+
+
+def request_list(args):
+    store = _requests(args)
+    rows = [r.to_dict(show_pii=args.show_pii) for r in store.list(owner=args.owner, state=args.state)]
+    emit(rows, args.json, lambda rs: "\n".join(
+        "%s  %-12s %-10s %s" % (r["ref"], r["kind"], r["state"], r.get("subject", "")) for r in rs) or "(no requests)")
+    return EXIT_OK
+
+
+def request_show(args):
+    store = _requests(args)
+    emit(store.get(args.ref).to_dict(show_pii=args.show_pii), args.json,
+         lambda r: json.dumps(r, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def request_update(args):
+    import time
+
+    store = _requests(args)
+    idem = args.idem or "cli-%s-%s-%s" % (args.action, args.actor, args.target or "")
+    req = store.apply(args.ref, args.action, args.actor, int(time.time()), idem, note=args.note, target=args.target)
+    emit(req.to_dict(), args.json, lambda r: "%s is now %s" % (r["ref"], r["state"]))
+    return EXIT_OK

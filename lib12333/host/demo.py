@@ -1,0 +1,381 @@
+"""
+A whole service hall on one machine: ``lib12333 demo``.
+
+Parts, all real code talking over real ptys:
+
+- the emulated mobile network with three emulated modems (``lib12333.host.modem``):
+  the centre's, the kiosk's and the citizen's phone;
+- the centre gateway (``lib12333.host.gateway``) on the centre's modem, with its
+  SQLite database in a temporary folder, the kiosk registered with its key and the
+  citizen's card in the registry;
+- the kiosk: the reference firmware (``firmware/``) on the host board
+  (``board/host``), its modem and a CCID serial card reader on ptys, its journal
+  and information library on "flash" (a folder);
+- the citizen's social-security card in the card emulator behind the reader.
+
+The scripted citizen inserts the card, opens 社保卡挂失, types the phone number,
+confirms, waits for the centre's answer, receives the SMS notice and takes the
+card.  ``run()`` returns the transcript and whether the registry really shows the
+card as 临时挂失 (the command exits 0 only then).
+"""
+
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+
+from lib12333 import identifiers, lossreport
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CENTRE_NUMBER = "+8610657112333"
+KIOSK_NUMBER = "+8613800571001"
+CITIZEN_PHONE = "13912345678"
+DEVICE_ID = 1001
+UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
+HOLDER = {"name": "李明华", "ssn17": "33010619850312004", "card": "A38612750", "region": "330100"}
+
+
+def _holder():
+    ssn = HOLDER["ssn17"] + identifiers.citizen_id_check_digit(HOLDER["ssn17"])
+    return dict(HOLDER, ssn=ssn)
+
+
+class Transcript:
+    """What a person watching the hall would see, masked; printed as it happens."""
+
+    def __init__(self, echo=True):
+        self.lines = []
+        self.echo = echo
+        self.start = time.monotonic()
+        self.lock = threading.Lock()
+
+    def add(self, who, text):
+        stamp = "%5.1fs" % (time.monotonic() - self.start)
+        with self.lock:
+            for i, line in enumerate(text.split("\n")):
+                entry = "%s %-8s %s" % (stamp if i == 0 else "      ", who if i == 0 else "", line)
+                self.lines.append(entry)
+                if self.echo:
+                    sys.stdout.write(entry + "\n")
+                    sys.stdout.flush()
+
+
+def mask_digit_runs(text):
+    """Mask every run of 7+ digits (phone numbers typed on screen) as mask_phone does."""
+    out, run = [], []
+    for ch in text + "\0":
+        if ch.isdigit():
+            run.append(ch)
+            continue
+        if run:
+            digits = "".join(run)
+            out.append(identifiers.mask_phone(digits) if len(digits) >= 7 else digits)
+            run = []
+        out.append(ch)
+    return "".join(out[:-1])
+
+
+def _screen_sink(transcript, shown):
+    def sink(lines):
+        shown.append(list(lines))
+        # The citizen sees what they type; the transcript (a log) does not.
+        body = "\n".join("│ " + mask_digit_runs(line) for line in lines if line)
+        transcript.add("kiosk", "┌─ screen\n" + body + "\n└─")
+
+    return sink
+
+
+class _TranscriptLog(logging.Handler):
+    """Gateway log lines (already masked by the gateway) into the transcript."""
+
+    def __init__(self, transcript):
+        logging.Handler.__init__(self, logging.INFO)
+        self.transcript = transcript
+
+    def emit(self, record):
+        self.transcript.add("centre", "log: " + record.getMessage())
+
+
+class Hall:
+    """The running parts; ``close()`` stops them all."""
+
+    def __init__(self, workdir, transcript, keys=None, display=None):
+        from lib12333.host.card.ccid_reader import CcidSerialReaderEmulator
+        from lib12333.host.card.emulator import CardProfile, EmulatedCard
+        from lib12333.host.gateway import admin, db
+        from lib12333.host.gateway.centre import Centre
+        from lib12333.host.gateway.service import GatewayService
+        from lib12333.host.modem.network import Simulator
+        from lib12333.host.modem.transport import SerialModem
+        from lib12333.host.requests_store import RequestStore
+
+        self.workdir = workdir
+        self.t = transcript
+        self.holder = _holder()
+        self.threads = []
+        self.stop_event = threading.Event()
+        self.shown = []
+        self.phone_messages = []
+
+        # The network and its three modems.
+        self.sim = Simulator(numbers=[CENTRE_NUMBER, KIOSK_NUMBER, "+86" + CITIZEN_PHONE]).start()
+        centre_port, kiosk_port, phone_port = [m.path for m in self.sim.modems]
+        self.t.add("network", "emulated modems: centre %s, kiosk %s, citizen's phone %s"
+                   % (centre_port, kiosk_port, phone_port))
+
+        # The centre: database, device, card registry, gateway.
+        self.db_path = os.path.join(workdir, "centre.db")
+        conn = db.connect(self.db_path)
+        self.key = admin.add_device(conn, DEVICE_ID, os.urandom(16), name="西湖区社保服务大厅", region="330106",
+                                    phone=KIOSK_NUMBER)
+        h = self.holder
+        admin.add_card(conn, h["card"], h["ssn"], h["name"], h["region"])
+        self.t.add("centre", "database %s: kiosk %d registered, card %s in the registry (%s)"
+                   % (self.db_path, DEVICE_ID, identifiers.mask_card(h["card"]), lossreport.STATE_NAMES[2][1]))
+        self.centre = Centre(conn, UNIT, temp_days=7, centre_code="330100",
+                             requests=RequestStore(admin.requests_path(self.db_path)))
+        handler = _TranscriptLog(transcript)
+        logging.getLogger("lib12333.gateway").addHandler(handler)
+        logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
+        self.log_handler = handler
+        self.gateway = GatewayService(SerialModem(centre_port), self.centre,
+                                      on_event=lambda kind, detail: self._gateway_event(kind, detail))
+        self._thread(self._run_gateway, "gateway")
+
+        # The citizen's card in a CCID serial reader.
+        profile = CardProfile.for_spec("2.0", card_number=h["card"], ssn=h["ssn"], name=h["name"],
+                                       card_id="330100D156000005" + "00BF7C7A48FB4966")
+        self.card = EmulatedCard(profile)
+        self.card.remove()  # the citizen still holds it
+        self.reader = CcidSerialReaderEmulator(self.card).start()
+
+        # The citizen's phone.
+        self.phone = SerialModem(phone_port)
+        self._thread(self._run_phone, "phone")
+
+        # The kiosk on the host board.
+        sys.path.insert(0, os.path.join(ROOT, "board", "host"))
+        import board as host_board  # board/host/board.py
+
+        from firmware import main as firmware_main
+
+        flash = os.path.join(workdir, "kiosk-flash")
+        self.keys = keys or host_board.ScriptedKeys()
+        self.hw = host_board.Hardware(kiosk_port, self.reader.port, flash,
+                                      display=display or host_board.TerminalDisplay(_screen_sink(transcript, self.shown)),
+                                      keypad=self.keys)
+        self._build_library(flash)
+        config = {"device_id": DEVICE_ID, "centre_number": CENTRE_NUMBER, "unit": UNIT, "temp_loss_days": 7}
+        from lib12333.compat import data_path
+
+        self.app = firmware_main.start(self.hw, config, self.key, flash, data_path("gbk.bin"), library_dir=flash)
+        self._thread(self._run_kiosk, "kiosk")
+
+    # ------------------------------------------------------------------ parts
+
+    def _thread(self, fn, name):
+        t = threading.Thread(target=fn, name=name, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def _run_gateway(self):
+        while not self.stop_event.is_set():
+            self.gateway.step(0.02)
+
+    def _gateway_event(self, kind, detail):
+        if kind == "frame":
+            self.t.add("centre", "kiosk frame %s" % detail)
+        elif kind == "sent":
+            row = self.centre.conn.execute("SELECT kind, to_number FROM outgoing WHERE id = ?", (detail,)).fetchone()
+            what = "encrypted answer to the kiosk" if row[0] == "frame" else "SMS notice to the citizen"
+            self.t.add("centre", "%s sent to %s" % (what, identifiers.mask_phone(row[1])))
+
+    def _run_phone(self):
+        while not self.stop_event.is_set():
+            for ev in self.phone.pump(0.05):
+                if ev.kind == "message":
+                    text = ev.message.text or ""
+                    self.phone_messages.append(text)
+                    self.t.add("phone", "SMS from %s:\n%s" % (ev.message.number, text))
+                    self.phone.engine.confirm(ev.token)
+
+    def _run_kiosk(self):
+        last_log = 0
+        while not self.stop_event.is_set():
+            self.app.step()
+            lines = self.app.log.lines
+            for line in lines[last_log:] if len(lines) > last_log else []:
+                self.t.add("kiosk", "log: " + line.split(" ", 1)[1])
+            last_log = len(lines)
+            time.sleep(0.01)
+
+    def _build_library(self, flash):
+        from lib12333.host import kb
+
+        starter = os.path.join(ROOT, "lib12333", "data", "kb", "starter.json")
+        if os.path.exists(starter):
+            t = time.gmtime(time.time() + 8 * 3600)
+            idx, dat, _result = kb.build_from_files([starter], "330100", "%04d-%02d-%02d" % t[:3])
+            kb.write_index(flash, idx, dat)
+
+    # ------------------------------------------------------------------ the citizen
+
+    def wait_screen(self, title_part, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            for lines in self.shown[seen:]:
+                if any(title_part in line for line in lines):
+                    return True
+            seen = max(0, len(self.shown) - 1)
+            time.sleep(0.02)
+        return False
+
+    def press(self, keys, label=None):
+        self.t.add("citizen", label or "presses " + " ".join(keys))
+        for k in keys:
+            self.keys.press(k)
+            time.sleep(0.05)
+
+    def registry_state(self):
+        from lib12333.host.gateway import admin, db
+
+        conn = db.connect(self.db_path)
+        try:
+            return admin.card_view(conn, self.holder["card"])
+        finally:
+            conn.close()
+
+    def close(self):
+        logging.getLogger("lib12333.gateway").removeHandler(self.log_handler)
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(3)
+        for closer in (self.hw.close, self.phone.close, self.gateway.modem.close, self.reader.stop, self.sim.stop):
+            try:
+                closer()
+            except Exception:
+                pass
+
+
+def scripted(hall, timeout=60.0):
+    """The citizen's visit. Returns (ok, reason)."""
+    t = hall.t
+    phone = CITIZEN_PHONE
+    if not hall.wait_screen("欢迎使用", timeout):
+        return False, "the kiosk never showed its welcome screen"
+    if not hall.wait_screen("网络", 0.1) and not hall.app.modem_ready:
+        pass
+    deadline = time.monotonic() + timeout
+    while not hall.app.modem_ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    t.add("citizen", "inserts the social-security card")
+    hall.card.insert()
+    if not hall.wait_screen("您好", timeout):
+        return False, "the card was not read"
+    hall.press(["2"], "chooses 2 社保卡挂失")
+    if not hall.wait_screen("请输入您的手机号码", timeout):
+        return False, "no phone number screen"
+    hall.press(list(phone), "types the phone number " + identifiers.mask_phone(phone))
+    hall.press(["ok"], "presses 确认")
+    if not hall.wait_screen("社保卡临时挂失", timeout):
+        return False, "no confirmation screen"
+    hall.press(["1"], "presses 1 确认挂失")
+    if not hall.wait_screen("挂失成功", timeout):
+        return False, "the centre's acknowledgement did not arrive"
+    deadline = time.monotonic() + timeout
+    while not hall.phone_messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not hall.phone_messages:
+        return False, "the citizen's phone received no notice"
+    t.add("citizen", "takes the card")
+    hall.card.remove()
+    if not hall.wait_screen("欢迎使用", timeout):
+        return False, "the kiosk did not return to the welcome screen"
+    view = hall.registry_state()
+    t.add("centre", "registry: card %s is %s%s" % (view["card"], view["state_name"],
+                                                    " until %s" % _cst(view["until"]) if view["until"] else ""))
+    if view["state"] != lossreport.TEMP_LOST:
+        return False, "the registry shows %s, not 临时挂失" % view["state_name"]
+    notice = hall.phone_messages[-1]
+    if UNIT not in notice or hall.holder["card"] in notice:
+        return False, "the notice does not follow the 12333 SMS rules"
+    return True, "the card is 临时挂失 in the registry and the citizen has the notice"
+
+
+def _cst(seconds):
+    t = time.gmtime(int(seconds) + 8 * 3600)
+    return "%04d-%02d-%02d" % t[:3]
+
+
+def run(workdir=None, echo=True, timeout=60.0):
+    """Run the scripted demo; returns (ok, reason, transcript lines)."""
+    transcript = Transcript(echo)
+    own = workdir is None
+    tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-") if own else None
+    hall = None
+    try:
+        hall = Hall(tmp.name if own else workdir, transcript)
+        ok, reason = scripted(hall, timeout)
+    finally:
+        if hall is not None:
+            hall.close()
+        if tmp is not None:
+            tmp.cleanup()
+    transcript.add("demo", ("OK: " if ok else "FAILED: ") + reason)
+    return ok, reason, transcript.lines
+
+
+def interactive(workdir=None):
+    """A person drives the kiosk with the keyboard: digits, Enter = 确认, Esc/b = 返回, i = insert/remove card."""
+    import termios
+    import tty
+
+    sys.path.insert(0, os.path.join(ROOT, "board", "host"))
+    import board as host_board
+
+    transcript = Transcript(echo=False)
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    keys = _InteractiveKeys(host_board.StdinKeys())
+    tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-")
+    hall = None
+    try:
+        tty.setcbreak(fd)
+        hall = Hall(workdir or tmp.name, transcript, keys=keys, display=host_board.TerminalDisplay())
+        keys.hall = hall
+        print("keys: digits, * #, Enter = 确认, Esc or b = 返回, i = insert / remove the card, q = quit")
+        while not keys.quit:
+            time.sleep(0.1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        if hall is not None:
+            hall.close()
+        tmp.cleanup()
+    return 0
+
+
+class _InteractiveKeys:
+    def __init__(self, stdin_keys):
+        self.stdin = stdin_keys
+        self.quit = False
+        self.hall = None
+
+    def poll(self, now_ms):
+        import select
+
+        ready, _, _ = select.select([self.stdin.fd], [], [], 0)
+        if not ready:
+            return None
+        ch = os.read(self.stdin.fd, 1).decode("latin-1")
+        if ch == "q":
+            self.quit = True
+            return None
+        if ch == "i" and self.hall is not None:
+            card = self.hall.card
+            card.remove() if card.present else card.insert()
+            return None
+        return {"\n": "ok", "\r": "ok", "\x1b": "back", "b": "back", "\x7f": "back"}.get(
+            ch, ch if ch in "0123456789*#" else None)

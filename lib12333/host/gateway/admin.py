@@ -1,0 +1,103 @@
+"""
+Administration of the gateway database: devices (kiosks and their keys) and the card registry.
+
+Keys are stored in the database (protect the file like a key store) and never
+printed; ``add_device`` can write a freshly generated key to a file for
+``lib12333 deploy --key-file``.
+"""
+
+import os
+import time
+
+from lib12333 import identifiers, lossreport
+from lib12333.errors import ValidationError
+from lib12333.host.gateway.db import Transaction
+
+
+def requests_path(db_path):
+    """Citizen requests live in their own SQLite file next to the gateway database."""
+    return db_path + ".requests"
+
+
+def add_device(conn, device_id, key=None, name="", region="", phone="", now=None):
+    if type(device_id) is not int or not 1 <= device_id <= 0xFFFFFFFF:
+        raise ValidationError("device id must be 1..4294967295", field="device-id")
+    if key is None:
+        key = os.urandom(16)
+    if len(key) != 16:
+        raise ValidationError("device key must be 16 bytes", field="key", expected="16 bytes (32 hex digits)")
+    with Transaction(conn):
+        if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)).fetchone():
+            raise ValidationError("device %d is already registered" % device_id, field="device-id",
+                                  expected="a new id, or revoke the old device first")
+        conn.execute(
+            "INSERT INTO devices (device_id, key, name, region, phone, added_at) VALUES (?,?,?,?,?,?)",
+            (device_id, key, name, region, phone, int(now if now is not None else time.time())),
+        )
+    return key
+
+
+def list_devices(conn, show_pii=False):
+    rows = conn.execute(
+        "SELECT device_id, name, region, phone, status, added_at, down_seq,"
+        " (SELECT COUNT(*) FROM applied a WHERE a.device_id = d.device_id) FROM devices d ORDER BY device_id"
+    ).fetchall()
+    return [
+        {"device_id": r[0], "name": r[1], "region": r[2],
+         "phone": r[3] if show_pii else identifiers.mask_phone(r[3]) if r[3] else "",
+         "status": r[4], "added_at": r[5], "frames_applied": r[7]}
+        for r in rows
+    ]
+
+
+def revoke_device(conn, device_id):
+    with Transaction(conn):
+        cur = conn.execute("UPDATE devices SET status = 'revoked' WHERE device_id = ?", (device_id,))
+        if cur.rowcount != 1:
+            raise ValidationError("no device %d" % device_id, field="device-id")
+
+
+def add_card(conn, card_no, ssn, name, region="", state=lossreport.NORMAL, now=None):
+    if len(card_no) != 9 or not card_no.isalnum() or card_no.upper() != card_no:
+        raise ValidationError("card number must be 9 characters 0-9 A-Z", field="card")
+    if len(ssn) != 18:
+        raise ValidationError("social-security number must have 18 characters", field="ssn")
+    if not name:
+        raise ValidationError("name is required", field="name")
+    with Transaction(conn):
+        conn.execute(
+            "INSERT INTO cards (card_no, ssn, name, region, state, updated_at) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT (card_no) DO UPDATE SET ssn = excluded.ssn, name = excluded.name,"
+            " region = excluded.region",
+            (card_no, ssn, name, region, state, int(now if now is not None else time.time())),
+        )
+
+
+def card_view(conn, card_no, show_pii=False, now=None):
+    row = conn.execute(
+        "SELECT card_no, ssn, name, region, state, since, until, updated_at FROM cards WHERE card_no = ?", (card_no,)
+    ).fetchone()
+    if row is None:
+        return None
+    now = int(now if now is not None else time.time())
+    rec = lossreport.CardRecord(row[1], row[2], row[0], row[4], row[5], row[6])
+    state = rec.state_at(now)
+    events = conn.execute(
+        "SELECT at, action, channel, from_state, to_state, device_id, seq FROM card_events WHERE card_no = ?"
+        " ORDER BY id", (card_no,)
+    ).fetchall()
+    return {
+        "card": row[0] if show_pii else identifiers.mask_card(row[0]),
+        "ssn": row[1] if show_pii else identifiers.mask_id(row[1]),
+        "name": row[2] if show_pii else identifiers.mask_name(row[2]),
+        "region": row[3],
+        "state": state,
+        "state_name": lossreport.STATE_NAMES[state][1],
+        "since": row[5],
+        "until": row[6] if state == lossreport.TEMP_LOST else 0,
+        "events": [
+            {"at": e[0], "action": e[1], "channel": e[2], "from": lossreport.STATE_NAMES[e[3]][1],
+             "to": lossreport.STATE_NAMES[e[4]][1], "device_id": e[5], "seq": e[6]}
+            for e in events
+        ],
+    }

@@ -1,0 +1,283 @@
+"""
+The centre's handling of kiosk frames: verify, decrypt, drop replays, apply once, answer.
+
+``Centre.handle(sender, data, now)`` is called with the 8-bit payload of an SMS
+that arrived on the kiosk port.  In ONE database transaction it:
+
+1. finds the device from the (unauthenticated) header, refuses unknown or revoked ones;
+2. verifies the tag and decrypts (AES-CCM with the device's key);
+3. looks up (device, seq) in ``applied``: a frame seen before is not applied
+   again -- its recorded reply is queued once more (the kiosk evidently lost it);
+4. checks the device's replay window (persisted in ``devices.window``);
+5. applies the request (card registry, loss-report state machine, requests);
+6. records ``applied``, the reply frame and the citizen's notice in ``outgoing``.
+
+Only after the commit does the caller delete the SMS from the modem, so a kill
+at any moment either leaves the SMS to be handled again (and deduplicated) or
+everything done.  Frames that fail verification change nothing and are logged
+without their content.
+
+Personal data: the card registry holds names and numbers (the centre must);
+logs, notices and CLI output mask them (lib12333.identifiers).
+"""
+
+import logging
+import time
+
+from lib12333 import identifiers, lossreport
+from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
+from lib12333.host.gateway.db import Transaction
+from lib12333.secure import aes, frame as frame_mod, messages as msg
+from lib12333.secure.replay import ReplayWindow
+
+log = logging.getLogger("lib12333.gateway")
+
+STATUS_OF_REQUEST = {"received": msg.ST_RECEIVED, "in_progress": msg.ST_IN_PROGRESS,
+                     "closed": msg.ST_CLOSED, "returned": msg.ST_ANSWERED, "transferred": msg.ST_IN_PROGRESS}
+
+
+class Rejected(Exception):
+    """A frame that is dropped without an answer (forged, replayed, unknown device)."""
+
+
+class Centre:
+    def __init__(self, conn, unit_signature, temp_days=7, centre_code="000000", requests=None,
+                 sms_policy=None, clock=time.time):
+        from lib12333.sms.policy import Policy
+
+        self.conn = conn
+        self.unit = unit_signature
+        self.policy = lossreport.Policy(temp_days)
+        self.sms_policy = sms_policy or Policy(unit_signature, one_part_notices=True)
+        self.centre_code = centre_code
+        self.requests = requests  # a lib12333.host.requests_store.RequestStore, or None
+        self.clock = clock
+        self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0}
+
+    # ------------------------------------------------------------------ devices
+
+    def _device(self, device_id):
+        row = self.conn.execute(
+            "SELECT key, status, window, down_seq, region FROM devices WHERE device_id = ?", (device_id,)
+        ).fetchone()
+        if row is None:
+            raise Rejected("unknown device %d" % device_id)
+        if row[1] != "active":
+            raise Rejected("revoked device %d" % device_id)
+        return row
+
+    # ------------------------------------------------------------------ entry point
+
+    def handle(self, sender, data, now=None):
+        """Handle one frame; returns a short outcome string ('applied', 'duplicate', 'rejected: ...')."""
+        now = int(self.clock() if now is None else now)
+        try:
+            header = frame_mod.peek(data)
+        except Lib12333Error as exc:
+            self.stats["rejected"] += 1
+            log.warning("frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
+            return "rejected: malformed header"
+        try:
+            with Transaction(self.conn):
+                return self._handle(sender, data, header, now)
+        except Rejected as exc:
+            self.stats["rejected"] += 1
+            log.warning("frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
+            return "rejected: %s" % exc
+
+    def _handle(self, sender, data, header, now):
+        key, _status, window_bytes, _down, region = self._device(header.device_id)
+        cipher = aes.AES128(key)
+        try:
+            f = frame_mod.open(cipher, data, direction=frame_mod.UP)
+        except (SecurityError, DecodeError) as exc:
+            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq, exc))
+        done = self.conn.execute(
+            "SELECT reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?", (f.device_id, f.seq)
+        ).fetchone()
+        if done is not None:
+            # Applied before: the kiosk did not get our answer. Answer again, change nothing.
+            self._queue_frame(f.device_id, sender, done[0], bytes(done[1]), cipher, now)
+            self.stats["duplicates"] += 1
+            log.info("device %d seq %d: duplicate, reply sent again", f.device_id, f.seq)
+            return "duplicate"
+        window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
+        if window.classify(f.seq) != 0:
+            raise Rejected("device %d seq %d: outside the replay window" % (f.device_id, f.seq))
+        window.accept(f.seq)
+        self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
+        try:
+            fields = msg.decode(f.msg_type, f.payload)
+            reply_type, reply_fields, notice = self._apply(f, fields, region, now)
+        except Lib12333Error as exc:
+            reply_type, reply_fields, notice = msg.ERROR, {"ref_seq": f.seq, "code": msg.E_MALFORMED, "state": 0}, None
+            log.warning("device %d seq %d: %s", f.device_id, f.seq, exc)
+        payload = msg.encode(reply_type, reply_fields)
+        self.conn.execute(
+            "INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload) VALUES (?,?,?,?,?,?)",
+            (f.device_id, f.seq, f.msg_type, now, reply_type, payload),
+        )
+        self._queue_frame(f.device_id, sender, reply_type, payload, cipher, now)
+        if notice is not None:
+            self.conn.execute(
+                "INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('notice', ?, ?, ?)",
+                (notice[0], notice[1].encode("utf-8"), now),
+            )
+        self.stats["applied"] += 1
+        log.info("device %d seq %d: %s -> %s", f.device_id, f.seq, msg.type_name(f.msg_type), msg.type_name(reply_type))
+        return "applied"
+
+    def _queue_frame(self, device_id, to, msg_type, payload, cipher, now):
+        seq = self.conn.execute("SELECT down_seq FROM devices WHERE device_id = ?", (device_id,)).fetchone()[0]
+        self.conn.execute("UPDATE devices SET down_seq = ? WHERE device_id = ?", (seq + 1, device_id))
+        data = frame_mod.seal(cipher, frame_mod.Frame(msg_type, device_id, seq, now, payload, frame_mod.DOWN))
+        self.conn.execute(
+            "INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('frame', ?, ?, ?)", (to, data, now)
+        )
+        self.stats["replies"] += 1
+
+    # ------------------------------------------------------------------ the requests
+
+    def _apply(self, f, fields, region, now):
+        if f.msg_type == msg.LOSS_REPORT:
+            return self._loss_report(f, fields, region, now)
+        if f.msg_type == msg.CARD_STATUS_QUERY:
+            return self._card_status(f, fields, now)
+        if f.msg_type == msg.REQUEST:
+            return self._request(f, fields, region, now)
+        if f.msg_type == msg.STATUS_QUERY:
+            return self._status_query(f, fields)
+        return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
+
+    def _card(self, card_no):
+        row = self.conn.execute(
+            "SELECT ssn, name, state, since, until, region FROM cards WHERE card_no = ?", (card_no,)
+        ).fetchone()
+        if row is None:
+            return None, None
+        rec = lossreport.CardRecord(row[0], row[1], card_no, row[2], row[3], row[4], self.policy)
+        return rec, row[5]
+
+    def _save_card(self, rec, now, device_id, seq, first_event):
+        self.conn.execute(
+            "UPDATE cards SET state = ?, since = ?, until = ?, updated_at = ? WHERE card_no = ?",
+            (rec.state, rec.since, rec.until, now, rec.card_no),
+        )
+        for when, action, channel, old, new in rec.history[first_event:]:
+            self.conn.execute(
+                "INSERT INTO card_events (card_no, at, action, channel, from_state, to_state, device_id, seq)"
+                " VALUES (?,?,?,?,?,?,?,?)", (rec.card_no, when, action, channel, old, new, device_id, seq),
+            )
+
+    def _record(self, region, category, arrival, end, outcome, device_id, caller):
+        self.conn.execute(
+            "INSERT INTO service_records (channel, service, region, category, queue, arrival, answer, end_at,"
+            " outcome, agent, caller) VALUES ('kiosk', '12333', ?, ?, 'kiosk', ?, ?, ?, ?, ?, ?)",
+            (region or "", category, arrival, arrival, end, outcome, "kiosk-%d" % device_id,
+             identifiers.mask_phone(caller) if caller else ""),
+        )
+
+    def _loss_report(self, f, fields, region, now):
+        rec, card_region = self._card(fields["card"])
+        if rec is None:
+            self._record(region, "1500", f.time, now, "refused", f.device_id, fields.get("phone"))
+            return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNKNOWN_CARD, "state": 0}, None
+        before = len(rec.history)
+        try:
+            rec.apply(lossreport.REPORT_TEMPORARY, lossreport.KIOSK, now,
+                      ssn=fields["ssn"], name=fields["name"], card_no=fields["card"])
+        except Lib12333Error as exc:
+            code = lossreport.wire_error(exc)
+            # An expiry that happened on the way is still a real change: keep it.
+            self._save_card(rec, now, f.device_id, f.seq, before)
+            self._record(region, "1500", f.time, now, "refused", f.device_id, fields.get("phone"))
+            state = rec.state if code != msg.E_IDENTITY else 0  # no card state for an unproven caller
+            return msg.ERROR, {"ref_seq": f.seq, "code": code, "state": state}, None
+        self._save_card(rec, now, f.device_id, f.seq, before)
+        self._record(region or card_region, "1500", f.time, now, "completed", f.device_id, fields.get("phone"))
+        notice = None
+        if fields.get("phone"):
+            notice = (fields["phone"], self.loss_notice(rec, now))
+        return msg.ACK, {"ref_seq": f.seq, "result": msg.ACK_APPLIED, "state": rec.state, "until": rec.until}, notice
+
+    def loss_notice(self, rec, now):
+        """The citizen's SMS: names the unit (43号), one part, card number masked, no other personal data."""
+        # One SMS part is 70 UCS2 characters; the unit's name takes about 20 of them.  The longer
+        # wording is used when it fits, else the short one (the policy refuses anything longer).
+        tail = rec.card_no[-4:]
+        until = _cst(rec.until, False)
+        for wording in (
+            "您尾号%s的社保卡已于%s临时挂失，有效至%s，请持身份证到网点办理正式挂失和补卡。" % (tail, _cst(now, True)[5:], until),
+            "您尾号%s的社保卡已临时挂失，有效至%s，请持身份证到网点办理正式挂失补卡。" % (tail, until),
+            "尾号%s社保卡已临时挂失，有效至%s。" % (tail, until),
+        ):
+            text = self.sms_policy.sign(wording)
+            try:
+                self.sms_policy.check(text, service="account-query", notice=True)
+                return text
+            except ValidationError:
+                continue
+        raise ValidationError("the unit's name leaves no room for a one-part notice", field="unit")
+
+    def _card_status(self, f, fields, now):
+        rec, _region = self._card(fields["card"])
+        if rec is None or not rec.identity_matches(fields["ssn"], fields["name"], fields["card"]):
+            code = msg.E_UNKNOWN_CARD if rec is None else msg.E_IDENTITY
+            return msg.ERROR, {"ref_seq": f.seq, "code": code, "state": 0}, None
+        before = len(rec.history)
+        rec.settle(now)
+        self._save_card(rec, now, f.device_id, f.seq, before)
+        return msg.CARD_STATUS_ANSWER, {"ref_seq": f.seq, "state": rec.state, "since": rec.since,
+                                        "until": rec.until}, None
+
+    def _request(self, f, fields, region, now):
+        kinds = {msg.CONSULTATION: "consultation", msg.COMPLAINT: "complaint", msg.REPORT: "report"}
+        if self.requests is None:
+            return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
+        day = time.gmtime(now + 8 * 3600)[:3]
+        req = self.requests.create(
+            kinds.get(fields["kind"], "consultation"), self.centre_code, "K%d" % (f.device_id % 100),
+            day, now, subject=fields.get("text") or "", contact=fields.get("phone") or "",
+            idem="kiosk-%d-%d" % (f.device_id, f.seq),
+        )
+        self._record(region, fields.get("category") or "0000", f.time, now, "queued", f.device_id, fields.get("phone"))
+        log.info("device %d seq %d: request %s accepted", f.device_id, f.seq, req.ref)
+        return msg.ACK, {"ref_seq": f.seq, "result": msg.ACK_QUEUED, "state": 0, "until": 0}, None
+
+    def _status_query(self, f, fields):
+        row = self.conn.execute(
+            "SELECT reply_type FROM applied WHERE device_id = ? AND seq = ?", (fields["ref_device"], fields["ref_seq"])
+        ).fetchone()
+        status = msg.ST_RECEIVED if row is not None else msg.ST_UNKNOWN
+        return msg.STATUS_ANSWER, {"ref_device": fields["ref_device"], "ref_seq": fields["ref_seq"],
+                                   "status": status, "updated": 0, "text": ""}, None
+
+    # ------------------------------------------------------------------ outgoing
+
+    def due(self, now, limit=20):
+        """[(id, kind, to_number, body)] waiting to be sent at ``now``."""
+        return self.conn.execute(
+            "SELECT id, kind, to_number, body FROM outgoing WHERE sent_at IS NULL AND failed IS NULL AND next_at <= ?"
+            " ORDER BY id LIMIT ?", (int(now), limit),
+        ).fetchall()
+
+    def mark_sent(self, out_id, now):
+        self.conn.execute("UPDATE outgoing SET sent_at = ? WHERE id = ?", (int(now), out_id))
+
+    def mark_attempt(self, out_id, now, error, max_attempts=6):
+        row = self.conn.execute("SELECT attempts FROM outgoing WHERE id = ?", (out_id,)).fetchone()
+        attempts = row[0] + 1
+        if attempts >= max_attempts:
+            self.conn.execute("UPDATE outgoing SET attempts = ?, failed = ? WHERE id = ?", (attempts, str(error), out_id))
+            log.error("outgoing %d failed after %d attempts: %s", out_id, attempts, error)
+        else:
+            delay = min(30 * 2 ** (attempts - 1), 1800)
+            self.conn.execute("UPDATE outgoing SET attempts = ?, next_at = ? WHERE id = ?",
+                              (attempts, int(now) + delay, out_id))
+
+
+def _cst(seconds, with_time):
+    t = time.gmtime(int(seconds) + 8 * 3600)
+    if with_time:
+        return "%04d-%02d-%02d %02d:%02d" % t[:5]
+    return "%04d-%02d-%02d" % t[:3]

@@ -1,0 +1,146 @@
+"""
+The centre's SQLite database: schema, migrations, connection settings.
+
+The schema is versioned with ``PRAGMA user_version``; ``connect`` applies the
+migrations that are missing, each in its own transaction, so a database of any
+earlier version (or a new file) is brought up to date and a kill during a
+migration leaves the previous version intact.  Connections use the WAL journal
+with ``synchronous=FULL``: a transaction that returned is on disk, and a kill at
+any moment leaves the last committed state.
+
+Tables (docs/gateway.md describes every column):
+
+    devices         kiosks: id, key, name, region, status (active / revoked), the persisted
+                    replay window of their frames, the next sequence number for frames to them
+    cards           the card registry: card number, social-security number, name, loss state
+    card_events     every state change of a card, with channel, device and frame sequence
+    applied         (device, seq) of every frame applied, with the reply: the exactly-once key
+    outgoing        replies and citizen notices waiting to be sent (written in the same
+                    transaction as the change they announce)
+    service_records one row per kiosk transaction, for lib12333 cdr stats / report annual
+"""
+
+import sqlite3
+
+MIGRATIONS = (
+    # 1: the first schema
+    """
+    CREATE TABLE devices (
+        device_id INTEGER PRIMARY KEY,
+        key BLOB NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        region TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
+        added_at INTEGER NOT NULL,
+        window BLOB,
+        down_seq INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE cards (
+        card_no TEXT PRIMARY KEY,
+        ssn TEXT NOT NULL,
+        name TEXT NOT NULL,
+        region TEXT NOT NULL DEFAULT '',
+        state INTEGER NOT NULL,
+        since INTEGER NOT NULL DEFAULT 0,
+        until INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE card_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        card_no TEXT NOT NULL REFERENCES cards (card_no),
+        at INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        from_state INTEGER NOT NULL,
+        to_state INTEGER NOT NULL,
+        device_id INTEGER,
+        seq INTEGER
+    );
+    CREATE TABLE applied (
+        device_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        msg_type INTEGER NOT NULL,
+        applied_at INTEGER NOT NULL,
+        reply_type INTEGER NOT NULL,
+        reply_payload BLOB NOT NULL,
+        PRIMARY KEY (device_id, seq)
+    );
+    CREATE TABLE outgoing (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('frame', 'notice')),
+        to_number TEXT NOT NULL,
+        body BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL DEFAULT 0,
+        sent_at INTEGER,
+        failed TEXT
+    );
+    CREATE INDEX outgoing_due ON outgoing (sent_at, next_at);
+    CREATE TABLE service_records (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        service TEXT NOT NULL,
+        region TEXT NOT NULL,
+        category TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        arrival INTEGER NOT NULL,
+        answer INTEGER,
+        end_at INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        caller TEXT NOT NULL
+    );
+    """,
+)
+VERSION = len(MIGRATIONS)
+
+
+def connect(path):
+    """Open (and create or migrate) the gateway database at ``path``."""
+    # One thread at a time uses a connection; it may be opened in another (the gateway's loop thread).
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn)
+    return conn
+
+
+def version(conn):
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn):
+    current = version(conn)
+    if current > VERSION:
+        from lib12333.errors import StorageError
+
+        raise StorageError("database schema version %d is newer than this lib12333 (%d)" % (current, VERSION))
+    for number in range(current + 1, VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[number - 1].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("PRAGMA user_version = %d" % number)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+class Transaction:
+    """``with Transaction(conn):`` -- BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

@@ -1,0 +1,96 @@
+"""
+The gateway process: a modem engine on a serial port driving the ``Centre``.
+
+    svc = GatewayService(SerialModem(port), centre)
+    svc.run()            # until stop() or Ctrl-C
+
+Loop: pump the modem; hand each received SMS on the kiosk port to
+``Centre.handle`` and only then confirm it to the engine (which deletes it from
+the modem's storage); send what ``Centre.due`` lists -- reply frames to kiosks,
+notices to citizens -- and mark each row sent when the SMSC accepted it.  A
+text SMS from a citizen (no kiosk port) is logged masked and deleted.
+"""
+
+import logging
+import threading
+import time
+
+from lib12333 import identifiers
+from lib12333.errors import Lib12333Error
+from lib12333.secure import frame as frame_mod
+
+log = logging.getLogger("lib12333.gateway")
+
+
+class GatewayService:
+    def __init__(self, modem, centre, clock=time.time, on_event=None):
+        self.modem = modem
+        self.centre = centre
+        self.clock = clock
+        self.on_event = on_event or (lambda kind, detail: None)
+        self.in_flight = {}  # engine send id -> outgoing row id
+        self.ready = False
+        self._stop = threading.Event()
+
+    def stop(self):
+        self._stop.set()
+
+    def run(self, idle=0.05):
+        while not self._stop.is_set():
+            self.step(idle)
+
+    def step(self, timeout=0.05):
+        for ev in self.modem.pump(timeout):
+            self._on_event(ev)
+        if self.ready:
+            self._send_due()
+
+    def _on_event(self, ev):
+        now = self.clock()
+        if ev.kind == "ready":
+            self.ready = True
+            self.on_event("modem", "ready")
+        elif ev.kind == "reboot":
+            self.ready = False
+            # Sends in flight are lost with the reboot: their rows stay unsent and go again.
+            self.in_flight.clear()
+        elif ev.kind == "message":
+            self._on_message(ev, now)
+        elif ev.kind == "bad-message":
+            self.modem.engine.confirm(ev.token)
+        elif ev.kind == "sent":
+            out_id = self.in_flight.pop(ev.id, None)
+            if out_id is not None:
+                self.centre.mark_sent(out_id, now)
+                self.on_event("sent", out_id)
+        elif ev.kind == "send-failed":
+            out_id = self.in_flight.pop(ev.id, None)
+            if out_id is not None:
+                self.centre.mark_attempt(out_id, now, ev.error)
+
+    def _on_message(self, ev, now):
+        m = ev.message
+        if m.ports and m.ports[0] == frame_mod.PORT and m.data is not None:
+            outcome = self.centre.handle(m.number, m.data, now)
+            self.on_event("frame", outcome)
+        else:
+            log.info("text SMS from %s ignored (%d characters)", identifiers.mask_phone(m.number or ""),
+                     len(m.text or ""))
+        # Confirm only now: the change (or the refusal) is committed.
+        self.modem.engine.confirm(ev.token)
+
+    def _send_due(self):
+        now = self.clock()
+        busy = set(self.in_flight.values())
+        for out_id, kind, to, body in self.centre.due(now):
+            if out_id in busy:
+                continue
+            try:
+                if kind == "frame":
+                    sid = self.modem.engine.send_sms(to, data=bytes(body), port=frame_mod.PORT)
+                else:
+                    sid = self.modem.engine.send_sms(to, text=bytes(body).decode("utf-8"))
+            except Lib12333Error as exc:
+                self.centre.mark_attempt(out_id, now, exc, max_attempts=1)
+                continue
+            self.in_flight[sid] = out_id
