@@ -1,5 +1,5 @@
 """
-Heap used by lib12333.categories / category_ext / identifiers on real MicroPython.
+Heap used by lib12333.categories / category_ext / identifiers / masking on real MicroPython.
 
     python bench/categories_heap.py          # source (.py) and mpy-cross (.mpy)
 
@@ -27,6 +27,7 @@ STEPS = [
     ("import lib12333.categories", "import lib12333.errors", "import lib12333.categories"),
     ("import lib12333.category_ext", "import lib12333.categories", "import lib12333.category_ext"),
     ("import lib12333.identifiers", "import lib12333.errors", "import lib12333.identifiers"),
+    ("import lib12333.masking", "", "import lib12333.masking"),
     (
         "lookup of all 173 codes",
         "from lib12333 import categories as C\ncodes=[c for c, _ in C.items()]",
