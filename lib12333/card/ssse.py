@@ -188,15 +188,60 @@ def convert(kind, value, field):
     return strip_padding(value)  # gbk: decoded later with the table
 
 
-def _read_items(transmit, ef_name, items, info):
+def _xchg(command):
+    """One T=0 exchange as a generator: yields command bytes, is sent the responses."""
+    ex = apdu.Exchange(command)
+    while not ex.done:
+        response = yield ex.command
+        ex.receive(response)
+    return ex.data, ex.sw
+
+
+def _read_items(ef_name, items, info):
     for tag, attr, length, kind, required in items:
-        data, sw = apdu.transmit_apdu(transmit, read_record_by_tag(tag, length))
+        data, sw = yield from _xchg(read_record_by_tag(tag, length))
         field = _field_name(ef_name, tag)
         if sw == 0x6A83 and not required:
             continue
         apdu.check_sw(sw, "READ RECORD " + field)
         value = tlv.one_simple(data, tag, field=field)
         setattr(info, attr, convert(kind, value, field))
+
+
+def read_steps(authenticator=None, gbk=None, atr=None):
+    """The full basic read as a generator, for callers that cannot block in ``transmit``.
+
+    Each value it yields is a command APDU to send; ``send()`` the card's response back.
+    When it stops, ``StopIteration.value`` is the :class:`CardInfo`.  :func:`run` drives it.
+    """
+    info = CardInfo()
+    info.atr = atr
+    fci, sw = yield from _xchg(select_ssse())
+    apdu.check_sw(sw, "SELECT SSSE")
+    if fci:
+        tlv.parse_ber(fci, field="FCI")  # reject malformed FCI early, with a position
+    _, sw = yield from _xchg(select_ef(0xEF05))
+    apdu.check_sw(sw, "SELECT EF05")
+    yield from _read_items("EF05", EF05_ITEMS, info)
+    info.algorithm = algorithm_from_fci(fci, info.region)
+    if needs_external_auth(info.spec_version):
+        yield from _authenticate(info, authenticator)
+    _, sw = yield from _xchg(select_ef(0xEF06))
+    apdu.check_sw(sw, "SELECT EF06")
+    yield from _read_items("EF06", EF06_ITEMS, info)
+    if gbk is not None:
+        info.name = full_name(info, gbk)
+    return info
+
+
+def run(transmit, steps):
+    """Drive a step generator (:func:`read_steps`) with ``transmit(bytes) -> bytes``; its result."""
+    try:
+        command = next(steps)
+        while True:
+            command = steps.send(transmit(command))
+    except StopIteration as stop:
+        return stop.args[0] if stop.args else None
 
 
 def read_card(transmit, authenticator=None, gbk=None, atr=None):
@@ -207,24 +252,7 @@ def read_card(transmit, authenticator=None, gbk=None, atr=None):
     iReadCardBas string.  3.0 cards need ``authenticator``; without one a
     :class:`SecurityError` is raised before EF06 is touched.
     """
-    info = CardInfo()
-    info.atr = atr
-    fci, sw = apdu.transmit_apdu(transmit, select_ssse())
-    apdu.check_sw(sw, "SELECT SSSE")
-    if fci:
-        tlv.parse_ber(fci, field="FCI")  # reject malformed FCI early, with a position
-    _, sw = apdu.transmit_apdu(transmit, select_ef(0xEF05))
-    apdu.check_sw(sw, "SELECT EF05")
-    _read_items(transmit, "EF05", EF05_ITEMS, info)
-    info.algorithm = algorithm_from_fci(fci, info.region)
-    if needs_external_auth(info.spec_version):
-        authenticate(transmit, info, authenticator)
-    _, sw = apdu.transmit_apdu(transmit, select_ef(0xEF06))
-    apdu.check_sw(sw, "SELECT EF06")
-    _read_items(transmit, "EF06", EF06_ITEMS, info)
-    if gbk is not None:
-        info.name = full_name(info, gbk)
-    return info
+    return run(transmit, read_steps(authenticator, gbk, atr))
 
 
 def full_name(info, gbk):
@@ -239,12 +267,16 @@ def full_name(info, gbk):
 
 def authenticate(transmit, info, authenticator):
     """GET CHALLENGE + EXTERNAL AUTHENTICATE (RKSSSE) for a 3.0 card."""
+    run(transmit, _authenticate(info, authenticator))
+
+
+def _authenticate(info, authenticator):
     if authenticator is None:
         err = SecurityError("spec " + info.spec + " card: EF06 needs external authentication with RKSSSE; "
                             "expected an authenticator (PSAM or security module)")
         err.readcardbas_code = -2203
         raise err
-    challenge, sw = apdu.transmit_apdu(transmit, get_challenge(8))
+    challenge, sw = yield from _xchg(get_challenge(8))
     apdu.check_sw(sw, "GET CHALLENGE")
     if len(challenge) != 8:
         raise DecodeError("challenge of %d bytes" % len(challenge), field="GET CHALLENGE", expected="8 bytes")
@@ -252,7 +284,7 @@ def authenticate(transmit, info, authenticator):
     if len(data) != 16:
         raise SecurityError("authenticator returned %d bytes; expected 16" % len(data))
     key_id = getattr(authenticator, "key_id", KEY_RKSSSE)
-    _, sw = apdu.transmit_apdu(transmit, external_authenticate(key_id, data))
+    _, sw = yield from _xchg(external_authenticate(key_id, data))
     if sw >> 8 == 0x63 and sw & 0xF0 == 0xC0:
         err = SecurityError("EXTERNAL AUTHENTICATE refused, %d tries left" % (sw & 0x0F))
         err.tries_left = sw & 0x0F

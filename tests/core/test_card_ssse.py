@@ -123,6 +123,21 @@ class ReadCard(unittest.TestCase):
         self.assertEqual(info.birth_date, "")
         self.assertEqual(info.name, "")
 
+    def test_step_generator(self):
+        card = F.ScriptedCard(F.holder(b"3.00"), auth_data=AUTH)
+        steps = ssse.read_steps(F.FixedAuthenticator(AUTH), None, ATR)
+        sent = 0
+        command = next(steps)
+        try:
+            while True:
+                sent += 1
+                command = steps.send(card.transmit(command))
+        except StopIteration as stop:
+            info = stop.args[0]
+        self.assertEqual(sent, 20)
+        self.assertEqual(info.ssn, "111111198101011110")
+        self.assertTrue(info.authenticated)
+
     def test_algorithm_rule_without_fci(self):
         self.assertEqual(ssse.algorithm_from_fci(b"", "110100"), ssse.ALGORITHM_SSF33)
         self.assertEqual(ssse.algorithm_from_fci(None, "330100"), ssse.ALGORITHM_DES)

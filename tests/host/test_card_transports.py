@@ -67,6 +67,36 @@ def test_in_process_3_0_wrong_key():
     assert readcardbas.error_code(e.value) == -0x63C2
 
 
+def test_in_process_pin_tries_and_block():
+    from lib12333.card import ssse
+
+    reader = InProcessReader(EmulatedCard(CardProfile(pin="2468", pin_tries=3)))
+    reader.connect()
+    for left in (2, 1):
+        with pytest.raises(SecurityError) as e:
+            ssse.verify_pin(reader.transmit, "1111")
+        assert e.value.tries_left == left
+        assert readcardbas.error_code(e.value) == -51
+    assert ssse.verify_pin(reader.transmit, "2468") is None  # a right PIN resets the counter
+    for _ in range(3):
+        with pytest.raises(SecurityError):
+            ssse.verify_pin(reader.transmit, "1111")
+    with pytest.raises(SecurityError) as e:
+        ssse.verify_pin(reader.transmit, "2468")
+    assert readcardbas.error_code(e.value) == -52
+
+
+def test_in_process_apdu_sequence():
+    """The read sends the documented sequence: SELECT SSSE (61 1E), GET RESPONSE, 16 more commands."""
+    card = EmulatedCard(profile("2.0"))
+    read_card(InProcessReader(card))
+    commands = [c for c, _ in card.log]
+    assert commands[0] == bytes.fromhex("00A404000F7378312E73682EC9E7BBE1B1A3D5CF00")
+    assert card.log[0][1] == b"\x61\x1e"
+    assert commands[1] == bytes.fromhex("00C000001E")
+    assert len(commands) == 18
+
+
 # ---------------------------------------------------------------- our UART reader on a pty
 
 

@@ -26,7 +26,7 @@ import os
 import threading
 
 from lib12333.card import apdu, ssse, tlv
-from lib12333.errors import DeviceError
+from lib12333.errors import DecodeError, DeviceError
 
 # ATR whose historical bytes are those of the reader spec's iReadCardBas example
 DEFAULT_ATR = bytes.fromhex("3B6D0000" "00814E43238697159900BF7C7A")
@@ -246,7 +246,7 @@ class EmulatedCard:
     def _answer(self, command):
         try:
             c = apdu.parse_command(command)
-        except Exception:
+        except DecodeError:
             return _sw(0x6700)
         for key in ((c.ins, c.p1), c.ins):
             if key in self.fail:
