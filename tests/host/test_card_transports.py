@@ -141,6 +141,41 @@ def test_serial_reader_recovers_from_nak(serial_emulator):
     reader.disconnect()
 
 
+@pytest.mark.parametrize("garbage, error", [
+    (b"\x04\x05\x06", "CCID serial SYNC"),
+    (b"\x03\x06\x80\x01\x00\x00\x00\x00\x00\x00\x00\x00\x3b\x00", "CCID serial LRC"),
+    (b"\x03\x06\x99" + bytes(9) + b"\x9c", "CCID bMessageType"),
+])
+def test_serial_reader_malformed_reader_answers(garbage, error):
+    """A reader that answers garbage gives a DecodeError naming the broken field, at once."""
+    import os
+    import select
+    import threading
+    import tty
+
+    from lib12333.errors import DecodeError
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+
+    def answer():
+        ready, _, _ = select.select([master], [], [], 5)
+        if ready:
+            os.read(master, 1024)
+            os.write(master, garbage)
+
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(DecodeError) as e:
+            SerialCcidReader(os.ttyname(slave), timeout=3).connect()
+        assert e.value.field == error
+    finally:
+        t.join(5)
+        os.close(master)
+        os.close(slave)
+
+
 # ---------------------------------------------------------------- pcscd
 
 
