@@ -63,11 +63,32 @@ def erlang_b(n, a):
     """Blocking probability B(n, a) of ``n`` servers offered ``a`` Erlangs (loss system)."""
     n = _servers(n)
     a = _number("load", a, 0.0)
+    if n > 64 and a > 0.0 and n - a <= 20.0 * math.sqrt(a):
+        return _erlang_b_near(n, a)
     b = 1.0
     for k in range(1, n + 1):
         ab = a * b
         b = ab / (k + ab)
     return b
+
+
+def _erlang_b_near(n, a):
+    """B(n, a) for n near a: 1/B = sum_{j=0..n} n!/((n-j)! a^j), summed from j = 0 until the tail is negligible.
+
+    The terms peak where n - j ~ a and then fall like a Gaussian, so about (n - a) + 9 sqrt(a)
+    terms are added instead of the n steps of the recursion; bounded by exp((n-a)^2 / 2a) <= e^200.
+    """
+    total = 0.0
+    term = 1.0
+    j = 0
+    while j <= n:
+        total += term
+        r = (n - j) / a
+        term *= r
+        j += 1
+        if r < 1.0 and term * r <= _EPS * total * (1.0 - r):
+            break
+    return 1.0 / total
 
 
 def erlang_c(n, a):
@@ -126,6 +147,10 @@ def erlang_c_metrics(n, calls, period_s, aht_s, within_s):
     a = offered_load(calls, period_s, aht_s)
     within_s = _number("within", within_s, 0.0)
     n = _servers(n)
+    return _c_metrics(n, a, aht_s, within_s, None)
+
+
+def _c_metrics(n, a, aht_s, within_s, c):
     out = OrderedDict()
     out["model"] = "erlang-c"
     out["agents"] = n
@@ -138,7 +163,8 @@ def erlang_c_metrics(n, calls, period_s, aht_s, within_s):
         out["abandonment"] = 0.0
         out["occupancy"] = 1.0 if n else 0.0
         return out
-    c = erlang_c(n, a)
+    if c is None:
+        c = erlang_c(n, a)
     out["probability_wait"] = c
     out["service_level"] = max(0.0, 1.0 - c * math.exp(-(n - a) * within_s / aht_s))
     out["asa_s"] = c * aht_s / (n - a)
@@ -308,8 +334,8 @@ def staff(calls, period_s, aht_s, target, within_s, patience_s=None, max_abandon
             raise ValidationError("an abandonment cap needs a patience", field="max_abandon",
                                   expected="patience_s")
     if patience_s is None:
-        n, binding = _staff_c(a, target, within_s, aht_s, max_occupancy)
-        result = erlang_c_metrics(n, calls, period_s, aht_s, within_s)
+        n, binding, c = _staff_c(a, target, within_s, aht_s, max_occupancy)
+        result = _c_metrics(n, a, aht_s, within_s, c)
     else:
         patience_s = _number("patience", patience_s, 0.0, low_open=True)
         n, binding = _staff_a(calls, period_s, aht_s, target, within_s, patience_s, max_abandon, max_occupancy)
@@ -338,7 +364,8 @@ def _staff_c(a, target, within_s, aht_s, max_occupancy):
         if need > n:
             n = need
             binding = "max_occupancy"
-    return n, binding
+            c = None
+    return n, binding, c
 
 
 def _feasible_a(n, calls, period_s, aht_s, target, within_s, patience_s, max_abandon, max_occupancy):

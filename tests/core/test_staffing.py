@@ -29,6 +29,15 @@ class ErlangBTest(unittest.TestCase):
         self.assertEqual(S.erlang_b_servers(4.47, 0.01), 11)
         self.assertEqual(S.erlang_b_servers(0.0, 0.01), 0)
 
+    def test_both_methods_agree(self):
+        # n near a uses the truncated backward sum; compare with the plain recursion
+        for n, a in ((65, 60.0), (200, 150.0), (1500, 1490.5), (3000, 3100.0)):
+            b = 1.0
+            for k in range(1, n + 1):
+                b = a * b / (k + a * b)
+            with self.subTest(n=n):
+                self.assertAlmostEqual(S.erlang_b(n, a) / b, 1.0, places=12)
+
     def test_large_n_against_mpmath(self):
         # 60-digit references (docs/staffing.md): no factorial overflow at thousands of servers.
         self.assertAlmostEqual(S.erlang_b(1011, 1000.0) / 0.018351462894092653, 1.0, places=12)
