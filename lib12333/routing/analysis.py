@@ -141,8 +141,60 @@ def meets(a, b):
     return True
 
 
+def _prefixes(key):
+    """Proper even-length prefixes of a code key ("330106" -> "33", "3301")."""
+    if key == "unknown":
+        return ()
+    return tuple(key[:n] for n in range(2, len(key), 2))
+
+
+class _MeetIndex:
+    """Per condition key: the rules that could share an input with a given condition (bit masks)."""
+
+    def __init__(self, ordered):
+        self.everyone = (1 << len(ordered)) - 1
+        self.dims = []
+        for key in _DISCRETE_KEYS + PREFIX:
+            free = 0
+            exact = {}
+            longer = {}
+            for i in range(len(ordered)):
+                bit = 1 << i
+                cond = ordered[i].conds.get(key)
+                if cond is None:
+                    free |= bit
+                    continue
+                for v in cond:
+                    exact[v] = exact.get(v, 0) | bit
+                    for p in _prefixes(v):
+                        longer[p] = longer.get(p, 0) | bit
+            if free != self.everyone:
+                self.dims.append((key, free, exact, longer))
+
+    def candidates(self, rule):
+        mask = self.everyone
+        for key, free, exact, longer in self.dims:
+            cond = rule.conds.get(key)
+            if cond is None:
+                continue
+            m = free
+            for v in cond:
+                m |= exact.get(v, 0) | longer.get(v, 0)
+                for p in _prefixes(v):
+                    m |= exact.get(p, 0)
+            mask &= m
+            if not mask:
+                break
+        return mask
+
+
 def check(ordered, source):
-    """Run the checks on rules already in evaluation order; raise ConfigError on the first problem."""
+    """Run the checks on rules already in evaluation order; raise ConfigError on the first problem.
+
+    Only pairs that can share an input (found with a bit-mask index over the
+    discrete and prefix conditions) are compared in full, so large rule sets
+    load in near-linear time.
+    """
     if not ordered:
         raise ConfigError("the rule set has no rules", source=source, item="rules")
     has_default = False
@@ -158,10 +210,17 @@ def check(ordered, source):
             line=last.line,
             item=last.name,
         )
+    index = _MeetIndex(ordered)
+    bitpos = {}
+    for i in range(len(ordered)):
+        bitpos[1 << i] = i
     for i in range(len(ordered)):
         rule = ordered[i]
-        for j in range(i):
-            earlier = ordered[j]
+        cand = index.candidates(rule) & ((1 << i) - 1)
+        while cand:
+            low = cand & -cand
+            cand ^= low
+            earlier = ordered[bitpos[low]]
             if covers(earlier, rule):
                 raise ConfigError(
                     "unreachable: rule %r (line %s) matches everything this rule matches" % (earlier.name, earlier.line),

@@ -16,6 +16,8 @@ _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 def _num(text, start, end, field):
     part = text[start:end]
+    if len(part) == end - start and part.isdigit() and len(part.encode()) == len(part):
+        return int(part)  # fast path: ASCII digits only (isdigit alone accepts other scripts' digits)
     if len(part) != end - start:
         raise DecodeError("too short", field=field, position=start, expected="YYYY-MM-DDTHH:MM")
     value = 0
@@ -78,7 +80,13 @@ def parse_time(text, field="time"):
     if type(text) is not str or len(text) not in (16, 19) or text[10] not in "T ":
         raise DecodeError("bad timestamp", field=field, expected="YYYY-MM-DDTHH:MM")
     date = parse_date(text[:10], field)
-    minute = parse_clock(text[11:16], field)
+    if text[13] != ":":
+        raise DecodeError("bad time of day", field=field, position=13, expected="HH:MM")
+    hour = _num(text, 11, 13, field)
+    minute = _num(text, 14, 16, field)
+    if hour > 23 or minute > 59:
+        raise DecodeError("time of day out of range", field=field, position=11, expected="00:00-23:59")
+    minute += hour * 60
     if len(text) == 19:
         if text[16] != ":" or _num(text, 17, 19, field) > 59:
             raise DecodeError("bad seconds", field=field, position=16, expected=":SS")

@@ -133,6 +133,8 @@ class RuleSet:
         self.calendar = calendar
         self.source = source
         everyone = (1 << len(rules)) - 1
+        self._everyone = everyone
+        self._days = {}
         self._bit = {}
         for i in range(len(rules)):
             self._bit[1 << i] = i
@@ -155,18 +157,51 @@ class RuleSet:
             self._residual.append((rule.conds.get("hours"), rule.conds.get("waiting"), rule.conds.get("agents")))
 
     def _day(self, request, calendar):
-        if request.date is None:
+        date = request.date
+        if date is None:
             return "unknown"
-        cal = self.calendar if calendar is None else self.calendar.merged(calendar)
-        return cal.day_type(request.date)
+        if calendar is not None:
+            if date in calendar.holidays:
+                return "restday"
+            if date in calendar.workdays:
+                return "workday"
+        day = self._days.get(date)
+        if day is None:
+            if len(self._days) > 400:
+                self._days = {}
+            day = self.calendar.day_type(date)
+            self._days[date] = day
+        return day
 
     def _candidates(self, request, day):
-        keys = _input_keys(request, day)
-        mask = (1 << len(self.rules)) - 1
+        mask = self._everyone
         for d, free, table in self._dims:
-            m = free
-            for k in keys[d]:
-                m |= table.get(k, 0)
+            if d == 0:
+                m = free | table.get(request.number, 0)
+            elif d == 1:
+                m = free | table.get(request.channel, 0)
+            elif d == 2:
+                m = free | table.get(day, 0)
+            elif d == 3:
+                m = free | table.get(request.card_relation(), 0)
+            elif d < 7:
+                code = request.reached if d == 4 else request.caller_region if d == 5 else request.card_region
+                if code is None:
+                    m = free | table.get("unknown", 0)
+                else:
+                    m = free | table.get(code[:2], 0) | table.get(code[:4], 0) | table.get(code, 0)
+            else:
+                code = request.category
+                m = free
+                if code is not None:
+                    n = len(code)
+                    m |= table.get(code[:2], 0)
+                    if n >= 4:
+                        m |= table.get(code[:4], 0)
+                        if n >= 6:
+                            m |= table.get(code[:6], 0)
+                            if n >= 8:
+                                m |= table.get(code[:8], 0)
             mask &= m
             if not mask:
                 break

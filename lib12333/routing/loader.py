@@ -29,47 +29,70 @@ MAX_RULES = 4096
 
 
 def _skip_string(text, i, n):
-    """Index of the closing quote of the string opening at ``i``."""
-    i += 1
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == '"':
-            return i
-        i += 1
-    return n
+    """Index of the closing quote of the string opening at ``i`` (``n`` when unterminated)."""
+    j = i + 1
+    while True:
+        j = text.find('"', j)
+        if j < 0:
+            return n
+        k = j - 1
+        while text[k] == "\\":
+            k -= 1
+        if (j - 1 - k) % 2 == 0:  # an even number of backslashes: the quote is not escaped
+            return j
+        j += 1
+
+
+_MARKS = '"{}[]'
 
 
 def rule_lines(text):
-    """Line numbers (1-based) of the objects in the top-level ``"rules"`` array of valid JSON text."""
+    """Line numbers (1-based) of the objects in the top-level ``"rules"`` array of valid JSON text.
+
+    Jumps between the structural characters with ``str.find`` (fast on MicroPython too).
+    """
     lines = []
     stack = []
     last = None
-    line = 1
-    i = 0
     n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-        elif c == '"':
-            end = _skip_string(text, i, n)
+    nxt = [text.find(c) for c in _MARKS]
+    line = 1
+    counted = 0
+    i = 0
+    while True:
+        pos = n
+        which = -1
+        for m in range(5):
+            p = nxt[m]
+            if p >= 0 and p < pos:
+                pos = p
+                which = m
+        if which < 0:
+            break
+        c = _MARKS[which]
+        if c == '"':
+            end = _skip_string(text, pos, n)
             if len(stack) == 1:
-                last = text[i + 1 : end]
-            i = end
-        elif c == "{" or c == "[":
-            if c == "{" and len(stack) == 2 and stack[1] == "R":
-                lines.append(line)
-            if c == "[" and len(stack) == 1 and stack[0] == "{" and last == "rules":
-                stack.append("R")
-            else:
-                stack.append(c)
-        elif c == "}" or c == "]":
-            if stack:
+                last = text[pos + 1 : end]
+            i = end + 1
+        else:
+            if c == "{" or c == "[":
+                if c == "{" and len(stack) == 2 and stack[1] == "R":
+                    line += text.count("\n", counted, pos)
+                    counted = pos
+                    lines.append(line)
+                if c == "[" and len(stack) == 1 and stack[0] == "{" and last == "rules":
+                    stack.append("R")
+                else:
+                    stack.append(c)
+            elif stack:
                 stack.pop()
-        i += 1
+            i = pos + 1
+        if i >= n:
+            break
+        for m in range(5):
+            if nxt[m] >= 0 and nxt[m] < i:
+                nxt[m] = text.find(_MARKS[m], i)
     return lines
 
 

@@ -199,9 +199,7 @@ def parse_rule(raw, order, line, source, table=None, categories=None):
         conds["hours"] = _hours(when["hours"], fail)
     for key in RANGES:
         if key in when:
-            lo, hi = _range(when[key], key, fail)
-            if lo > 0 or hi is not None:
-                conds[key] = (lo, hi)
+            conds[key] = _range(when[key], key, fail)  # even {"min": 0}: the value must be given
     then = raw.get("then")
     if type(then) is not dict:
         fail("rule needs a \"then\" object")

@@ -175,3 +175,19 @@ def test_narrowed_copy_after_rule_is_unreachable(doc):
         assert exc.item in (first["name"], "default")
         return
     raise AssertionError("a narrowed copy of an earlier rule was accepted")
+
+
+@EXAMPLES
+@given(rule_documents(max_rules=5), st.lists(st.integers(0, 3), min_size=12, max_size=12), st.sampled_from((None, 1, 2)))
+def test_rule_lines_match_layout(doc, gaps, indent):
+    parts = ['{"schema": "lib12333-routing/1", "note": "a \\"rules\\": [{", "rules": [']
+    line = 1
+    expected = []
+    for i, rule in enumerate(doc["rules"]):
+        line += 1 + gaps[i]
+        parts.append("\n" * (1 + gaps[i]) + json.dumps(rule, indent=indent) + ("," if i + 1 < len(doc["rules"]) else ""))
+        expected.append(line)
+        line += json.dumps(rule, indent=indent).count("\n")
+    text = "".join(parts) + "]}"
+    assert json.loads(text)["rules"] == doc["rules"]
+    assert loader.rule_lines(text) == expected

@@ -1,0 +1,24 @@
+// Run one MicroPython script in the official WebAssembly port (the runtime of tests/mp) for bench/routing.py.
+// Usage: node bench/routing_mp.mjs STAGED_ROOT SCRIPT.py   (STAGED_ROOT is copied to /app in the VM)
+import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
+import fs from "node:fs";
+import path from "node:path";
+
+function copyTree(mp, hostDir, vmDir) {
+  try { mp.FS.mkdir(vmDir); } catch (e) { /* exists */ }
+  for (const entry of fs.readdirSync(hostDir, { withFileTypes: true })) {
+    const h = path.join(hostDir, entry.name);
+    const v = vmDir + "/" + entry.name;
+    if (entry.isDirectory()) copyTree(mp, h, v);
+    else mp.FS.writeFile(v, fs.readFileSync(h));
+  }
+}
+
+const mp = await loadMicroPython({
+  heapsize: 8 * 1024 * 1024,
+  stdout: (line) => console.log(line),
+  stderr: (line) => console.error(line),
+});
+copyTree(mp, process.argv[2], "/app");
+mp.runPython("import sys\nsys.path.insert(0, '/app')\n");
+mp.runPython(fs.readFileSync(process.argv[3], "utf8"));
