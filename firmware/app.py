@@ -36,8 +36,10 @@ class LocalLog:
     def __init__(self, size=LOG_LINES):
         self.size = size
         self.lines = []
+        self.total = 0  # lines ever added (a reader can tell which lines are new)
 
     def add(self, now, text):
+        self.total += 1
         self.lines.append("%d %s" % (now, text))
         if len(self.lines) > self.size:
             self.lines.pop(0)
@@ -56,7 +58,9 @@ class KioskApp:
         self.gbk = gbk
         self.authenticator = authenticator
         self.cipher = AES128(key)
-        self.outbox = Outbox(journal, self.cipher, config["device_id"])
+        self.outbox = Outbox(journal, self.cipher, config["device_id"],
+                             base_delay=config.get("retry_base", 60), max_delay=config.get("retry_max", 3600),
+                             max_attempts=config.get("retry_attempts", 6))
         self.log = LocalLog()
         self.kiosk = Kiosk(unit=config.get("unit", ""), temp_loss_days=config.get("temp_loss_days", 30),
                            library=library, status=self.status)

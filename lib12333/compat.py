@@ -32,6 +32,21 @@ else:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=file)
 
 
+if IS_MICROPYTHON:
+    # MicroPython has no UTF-16 codec (encoding to it silently yields UTF-8): callers fall back
+    # to their hand-written code when these are None.
+    utf16be_encode = None
+    utf16be_decode = None
+else:
+
+    def utf16be_encode(text):
+        """UTF-16BE bytes through CPython's codec (UnicodeError for a lone surrogate)."""
+        return text.encode("utf-16-be")
+
+    def utf16be_decode(data):
+        return bytes(data).decode("utf-16-be")
+
+
 def is_int(value):
     """True for an int that is not a bool (MicroPython's bool is not an int subclass)."""
     return type(value) is int

@@ -101,7 +101,7 @@ class _TranscriptLog(logging.Handler):
 class Hall:
     """The running parts; ``close()`` stops them all."""
 
-    def __init__(self, workdir, transcript, keys=None, display=None):
+    def __init__(self, workdir, transcript, keys=None, display=None, faults=None, kiosk_config=None):
         from lib12333.host.card.ccid_reader import CcidSerialReaderEmulator
         from lib12333.host.card.emulator import CardProfile, EmulatedCard
         from lib12333.host.gateway import admin, db
@@ -120,7 +120,7 @@ class Hall:
         self.phone_messages = []
 
         # The network and its three modems.
-        self.sim = Simulator(numbers=[CENTRE_NUMBER, KIOSK_NUMBER, "+86" + CITIZEN_PHONE]).start()
+        self.sim = Simulator(numbers=[CENTRE_NUMBER, KIOSK_NUMBER, "+86" + CITIZEN_PHONE], faults=faults).start()
         centre_port, kiosk_port, phone_port = [m.path for m in self.sim.modems]
         self.t.add("network", "emulated modems: centre %s, kiosk %s, citizen's phone %s"
                    % (centre_port, kiosk_port, phone_port))
@@ -153,13 +153,12 @@ class Hall:
 
         # The citizen's phone.
         self.phone = SerialModem(phone_port)
+        self.phone.engine.start(self.phone.clock())
         self._thread(self._run_phone, "phone")
 
         # The kiosk on the host board.
         sys.path.insert(0, os.path.join(ROOT, "board", "host"))
         import board as host_board  # board/host/board.py
-
-        from firmware import main as firmware_main
 
         flash = os.path.join(workdir, "kiosk-flash")
         self.keys = keys or host_board.ScriptedKeys()
@@ -167,11 +166,28 @@ class Hall:
                                       display=display or host_board.TerminalDisplay(_screen_sink(transcript, self.shown)),
                                       keypad=self.keys)
         self._build_library(flash)
-        config = {"device_id": DEVICE_ID, "centre_number": CENTRE_NUMBER, "unit": UNIT, "temp_loss_days": 7}
+        self.flash = flash
+        self.kiosk_config = {"device_id": DEVICE_ID, "centre_number": CENTRE_NUMBER, "unit": UNIT,
+                             "temp_loss_days": 7}
+        self.kiosk_config.update(kiosk_config or {})
+        self.kiosk_running = threading.Event()
+        self.start_kiosk()
+
+    def start_kiosk(self):
+        """Boot the kiosk firmware (again, after a power cut: same flash, same journal)."""
         from lib12333.compat import data_path
 
-        self.app = firmware_main.start(self.hw, config, self.key, flash, data_path("gbk.bin"), library_dir=flash)
+        from firmware import main as firmware_main
+
+        self.app = firmware_main.start(self.hw, dict(self.kiosk_config), self.key, self.flash, data_path("gbk.bin"),
+                                       library_dir=self.flash)
+        self.kiosk_running.set()
         self._thread(self._run_kiosk, "kiosk")
+
+    def power_cut_kiosk(self):
+        """Stop the kiosk's loop where it is; what it wrote to flash stays, everything in RAM is gone."""
+        self.kiosk_running.clear()
+        time.sleep(0.1)
 
     # ------------------------------------------------------------------ parts
 
@@ -203,12 +219,14 @@ class Hall:
 
     def _run_kiosk(self):
         last_log = 0
-        while not self.stop_event.is_set():
-            self.app.step()
-            lines = self.app.log.lines
-            for line in lines[last_log:] if len(lines) > last_log else []:
+        app = self.app
+        while not self.stop_event.is_set() and self.kiosk_running.is_set() and app is self.app:
+            app.step()
+            log = app.log
+            new = log.total - last_log
+            for line in log.lines[len(log.lines) - min(new, len(log.lines)):] if new > 0 else []:
                 self.t.add("kiosk", "log: " + line.split(" ", 1)[1])
-            last_log = len(lines)
+            last_log = log.total
             time.sleep(0.01)
 
     def _build_library(self, flash):

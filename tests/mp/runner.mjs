@@ -48,10 +48,12 @@ for (const name of plan.heap_modules || []) {
   const out = [];
   const mp = await freshVM(out);
   try {
-    mp.runPython(
-      "import gc\ngc.collect()\n_b = gc.mem_alloc()\nimport " + name +
-      "\ngc.collect()\n_a = gc.mem_alloc()\nprint('HEAP', _a - _b)\n"
-    );
+    // Separate runPython calls: the wasm port scans the C stack conservatively, so
+    // garbage made earlier in the same call survives gc.collect() and would be counted.
+    mp.runPython("import gc\ngc.collect()\n_b = gc.mem_alloc()\n");
+    mp.runPython("import " + name + "\n");
+    mp.runPython("gc.collect()\n");
+    mp.runPython("_a = gc.mem_alloc()\nprint('HEAP', _a - _b)\n");
     const line = out.find((l) => l.startsWith("HEAP "));
     const bytes = parseInt(line.slice(5), 10);
     report.heap.push({ module: name, bytes });

@@ -31,6 +31,8 @@ class GatewayService:
         self.in_flight = {}  # engine send id -> outgoing row id
         self.ready = False
         self._stop = threading.Event()
+        # Initialise the modem now: one that is already running sends no boot messages to trigger it.
+        self.modem.engine.start(self.modem.clock())
 
     def stop(self):
         self._stop.set()
