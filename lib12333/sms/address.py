@@ -26,7 +26,21 @@ TOA_ALPHANUMERIC = 0xD0
 _DIGITS = "0123456789*#abc"
 
 
+def _probe_translate():
+    try:
+        return b"\x12".translate(bytes(((i & 15) << 4) | (i >> 4) for i in range(256))) == b"\x21"
+    except Exception:  # noqa: BLE001 - MicroPython has no bytes.translate
+        return False
+
+
+# Fast path where bytes.translate exists (CPython): swap the two semi-octets of every
+# octet with one table lookup in C, then read or write the digits as hex text.
+_SWAP = bytes(((i & 15) << 4) | (i >> 4) for i in range(256)) if _probe_translate() else None
+
+
 def _bcd(digits, field):
+    if _SWAP is not None and digits.isdigit() and digits.isascii():
+        return bytes.fromhex(digits + "f" if len(digits) & 1 else digits).translate(_SWAP)
     out = bytearray()
     n = len(digits)
     for i in range(0, n, 2):
@@ -39,6 +53,10 @@ def _bcd(digits, field):
 
 
 def _digits(data, pos, count, field):
+    if _SWAP is not None:
+        text = data[pos : pos + ((count + 1) >> 1)].translate(_SWAP).hex()[:count]
+        if text.isdigit():
+            return text
     out = []
     for k in range(count):
         b = data[pos + (k >> 1)]

@@ -106,6 +106,16 @@ def _byte(value, field):
 
 def _user_data(text, data, encoding, ref, ref16, ports, extra_ies, max_parts):
     """``[(header_ies, udl, ud_bytes_without_header, part_text)]`` and the encoding used."""
+    if data is None and ports is None and not extra_ies and isinstance(text, str) and encoding in (None, "gsm7", "ucs2"):
+        # fast path: a text that fits one part with no header
+        if encoding != "ucs2" and gsm7.is_gsm7(text):
+            sept = gsm7.encode(text)
+            if len(sept) <= 160:
+                return [(b"", len(sept), gsm7.pack(sept), text)], "gsm7"
+        elif encoding != "gsm7":
+            raw = ucs2.encode(text)
+            if len(raw) <= 140:
+                return [(b"", len(raw), raw, text)], "ucs2"
     base = list(extra_ies) if extra_ies else []
     if ports is not None:
         base.insert(0, udh.ports_ie(ports[0], ports[1]))

@@ -23,11 +23,22 @@ SUBMIT = "SMS-SUBMIT"
 STATUS_REPORT = "SMS-STATUS-REPORT"
 
 _TYPES = (DELIVER, SUBMIT, STATUS_REPORT)
+_INTERPRETED = (udh.IEI_CONCAT8, udh.IEI_PORTS8, udh.IEI_PORTS16, udh.IEI_CONCAT16)
 _ENCODINGS = ("gsm7", "8bit", "ucs2", "gsm7")
+
+
+_dcs_cache = {}
 
 
 def parse_dcs(dcs):
     """``(group, encoding, msg_class, compressed)`` of a TP-DCS octet (TS 23.038 section 4)."""
+    r = _dcs_cache.get(dcs)
+    if r is None:
+        r = _dcs_cache[dcs] = _parse_dcs(dcs)
+    return r
+
+
+def _parse_dcs(dcs):
     g = dcs >> 4
     if g < 8:  # 00xx general, 01xx automatic deletion
         group = "general" if g < 4 else "auto-delete"
@@ -209,7 +220,8 @@ def _need(data, pos, n, field):
 
 def _user_data(m, data, pos, udhi):
     """Read TP-UDL and TP-UD at ``data[pos]`` into ``m``; returns the end position."""
-    _need(data, pos, 1, "TP-UDL")
+    if pos >= len(data):
+        _need(data, pos, 1, "TP-UDL")
     udl = data[pos]
     pos += 1
     m.udl = udl
@@ -240,9 +252,11 @@ def _user_data(m, data, pos, udhi):
             raise DecodeError("header longer than the user data", field="TP-UDHL", position=pos, expected="<= %d" % (nbytes - 1))
         ies = udh.parse(data, pos)
         m.udh = ies
-        if ies:
-            m.concat = udh.find_concat(ies)
-            m.ports = udh.find_ports(ies)
+        for iei, v in ies:
+            if iei in _INTERPRETED:
+                m.concat = udh.find_concat(ies)
+                m.ports = udh.find_ports(ies)
+                break
         body = pos + hlen
     else:
         m.udh = []
@@ -273,20 +287,24 @@ def decode(data, smsc=True):
     if smsc:
         m.smsc, m.smsc_toa, pos = address.decode_smsc(data, 0)
     start = pos
-    _need(data, pos, 1, "first octet")
+    if pos >= len(data):
+        _need(data, pos, 1, "first octet")
     fo = data[pos]
     mti = fo & 3
     if mti == 3:
         raise DecodeError("reserved message type 3", field="TP-MTI", position=pos, expected="0 (DELIVER), 1 (SUBMIT) or 2 (STATUS-REPORT)")
     m.type = _TYPES[mti]
     udhi = fo & 0x40
-    m.reply_path = bool(fo & 0x80)
-    m.srr = bool(fo & 0x20)
+    if fo & 0x80:
+        m.reply_path = True
+    if fo & 0x20:
+        m.srr = True
     pos += 1
     if mti == 0:
         m.more_messages = not (fo & 0x04)
         m.number, m.toa, pos = address.decode(data, pos, "TP-OA")
-        _need(data, pos, 9, "TP-PID")
+        if pos + 9 > len(data):
+            _need(data, pos, 9, "TP-PID")
         m.pid = data[pos]
         m.dcs = data[pos + 1]
         m.dcs_group, m.encoding, m.msg_class, m.compressed = parse_dcs(m.dcs)
@@ -350,7 +368,9 @@ def from_hex(text):
     """Bytes of a hex string (spaces and a trailing newline allowed); DecodeError otherwise."""
     if not isinstance(text, str):
         raise DecodeError("PDU must be given as text", field="PDU", expected="hexadecimal string")
-    s = text.strip().replace(" ", "")
+    s = text.strip()
+    if " " in s:
+        s = s.replace(" ", "")
     if len(s) & 1:
         raise DecodeError("odd number of hex digits", field="PDU", position=len(s), expected="pairs of hex digits")
     try:

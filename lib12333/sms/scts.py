@@ -56,18 +56,19 @@ class Timestamp:
     def from_bytes(cls, data, pos=0, field="TP-SCTS"):
         if pos + 7 > len(data):
             raise DecodeError("time stamp truncated", field=field, position=pos, expected="7 octets")
-        yy = _bcd(data[pos], field, pos)
-        month = _bcd(data[pos + 1], field, pos + 1)
-        day = _bcd(data[pos + 2], field, pos + 2)
-        hour = _bcd(data[pos + 3], field, pos + 3)
-        minute = _bcd(data[pos + 4], field, pos + 4)
-        second = _bcd(data[pos + 5], field, pos + 5)
-        z = data[pos + 6]
-        tz_lo = z & 0x07
-        tz_hi = z >> 4
-        if tz_hi > 9:
+        chunk = data[pos : pos + 7]
+        if not chunk[:6].hex().isdigit():
+            raise DecodeError("semi-octet above 9", field=field, position=pos, expected="decimal digits")
+        yy, month, day, hour, minute, second, z = chunk
+        yy = (yy & 0x0F) * 10 + (yy >> 4)
+        month = (month & 0x0F) * 10 + (month >> 4)
+        day = (day & 0x0F) * 10 + (day >> 4)
+        hour = (hour & 0x0F) * 10 + (hour >> 4)
+        minute = (minute & 0x0F) * 10 + (minute >> 4)
+        second = (second & 0x0F) * 10 + (second >> 4)
+        q = (z & 0x07) * 10 + (z >> 4)
+        if z > 0x9F:
             raise DecodeError("time zone semi-octet above 9", field=field, position=pos + 6, expected="decimal digits")
-        q = tz_lo * 10 + tz_hi
         if q > 79:
             raise DecodeError("time zone above 79 quarters", field=field, position=pos + 6, expected="0..79")
         if z & 0x08:
@@ -75,7 +76,17 @@ class Timestamp:
         if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 59):
             raise DecodeError("date or time out of range", field=field, position=pos, expected="a valid date and time")
         year = 2000 + yy if yy < PIVOT else 1900 + yy
-        return cls(year, month, day, hour, minute, second, q * 15)
+        t = _new()
+        if t is None:  # MicroPython: no object.__new__ for user classes; check the fields again
+            return cls(year, month, day, hour, minute, second, q * 15)
+        t.year = year
+        t.month = month
+        t.day = day
+        t.hour = hour
+        t.minute = minute
+        t.second = second
+        t.tz_minutes = q * 15
+        return t
 
     def to_bytes(self):
         q = self.tz_minutes // 15
@@ -116,6 +127,23 @@ class Timestamp:
 
     def __repr__(self):
         return "Timestamp(" + self.isoformat() + ")"
+
+
+_NEW_OK = [None]
+
+
+def _new():
+    """A Timestamp without the argument checks (the caller validated the fields), or None
+    where the runtime cannot create one without ``__init__`` (MicroPython)."""
+    if _NEW_OK[0] is False:
+        return None
+    try:
+        t = Timestamp.__new__(Timestamp)
+    except Exception:  # noqa: BLE001 - TypeError on MicroPython
+        _NEW_OK[0] = False
+        return None
+    _NEW_OK[0] = True
+    return t
 
 
 def relative_seconds(vp):

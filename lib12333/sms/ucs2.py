@@ -6,10 +6,11 @@ characters outside the Basic Multilingual Plane (emoji, rare CJK ideographs
 from CJK Extension B, which Chinese names do use) as UTF-16 surrogate pairs,
 so we read and write UTF-16BE.
 
-MicroPython has no UTF-16 codec (``str.encode("utf-16-be")`` silently returns
-UTF-8 there), so the codec is written out by hand.  When the running Python
-has a working ``utf-16-be`` codec (CPython) it is used as a fast path; the
-hand-written code is the reference and the tests compare both.
+MicroPython has no UTF-16 codec (encoding to it silently returns UTF-8
+there), so the codec is written out by hand.  When the running Python has a
+working UTF-16BE codec (CPython; ``lib12333.compat.utf16be_encode``) it is
+used as a fast path; the hand-written code is the reference and the tests
+compare both.
 
 Decoding: an odd number of octets raises DecodeError; a lone (unpaired)
 surrogate becomes U+FFFD, the replacement character, so the text can always be
@@ -17,21 +18,19 @@ re-encoded as UTF-8.  Encoding: a lone surrogate in a Python ``str`` raises
 ValidationError.
 """
 
+from lib12333.compat import utf16be_decode, utf16be_encode
 from lib12333.errors import DecodeError, ValidationError
 
-
-def _probe():
-    try:
-        return "\u00e9\U0001f600".encode("utf-16-be") == b"\x00\xe9\xd8\x3d\xde\x00"
-    except Exception:  # noqa: BLE001 - any failure means "no codec"
-        return False
-
-
-FAST = _probe()
+FAST = utf16be_encode is not None
 
 
 def units(text):
     """Number of UTF-16 code units ``text`` needs (characters above U+FFFF count 2)."""
+    if FAST:
+        try:
+            return len(utf16be_encode(text)) >> 1
+        except UnicodeError:
+            pass
     n = len(text)
     for ch in text:
         if ord(ch) > 0xFFFF:
@@ -98,7 +97,7 @@ if FAST:
     def encode(text):
         """UTF-16BE bytes of ``text``; ValidationError for a lone surrogate."""
         try:
-            return text.encode("utf-16-be")
+            return utf16be_encode(text)
         except UnicodeError:
             return encode_slow(text)
 
@@ -107,7 +106,7 @@ if FAST:
         if pos or end is not None:
             data = data[pos:end]
         try:
-            return data.decode("utf-16-be")
+            return utf16be_decode(data)
         except UnicodeError:
             return decode_slow(data)
 
