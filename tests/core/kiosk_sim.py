@@ -1,0 +1,431 @@
+"""
+The real kiosk runtime (firmware/app.py ``KioskApp``) on simulated hardware (CPython and MicroPython).
+
+Everything around the firmware is small and scripted, so the whole app runs end to
+end inside MicroPython (tests/core/test_kiosk_app.py, bench/firmware_heap.py):
+
+- ``Display`` records the screens, ``Keys`` plays pressed keys, ``Clock`` is a
+  millisecond counter the simulation advances, ``Watchdog`` counts feeds;
+- ``Reader`` holds the scripted T=0 card of tests/core/card_fixture.py (made only
+  when the card is inserted, so the card code is not loaded at boot);
+- ``ModemUart`` is a minimal A7670C on the UART: it answers the engine's init
+  sequence, takes ``AT+CMGS`` PDUs, hands each one to ``Centre`` and delivers the
+  centre's answer as ``+CMTI`` (then ``AT+CMGR``) or, with ``direct=True``, as
+  ``+CMT``; ``AT+CMGD`` deletes it;
+- ``Centre`` opens the kiosk's sealed frame (UP) and answers a loss report with a
+  sealed ACK frame (DOWN) in an SMS-DELIVER (``encode_deliver``);
+- the journal lives in two ``MemoryStore`` s.
+
+``loss_report(sim)`` is the citizen's visit as a generator that yields after every
+``app.step()``, so that a benchmark can measure between steps; ``run(gen)`` drives
+it to the end.  Steps raise ``SimError`` when a screen does not come.
+"""
+
+DEVICE_ID = 1001
+KEY = bytes(range(16))
+CENTRE_NUMBER = "+8610657112333"
+PHONE = "13912345678"
+CONFIG = {"device_id": DEVICE_ID, "centre_number": CENTRE_NUMBER, "unit": "【杭州市人力资源社会保障电话咨询服务中心】",
+          "temp_loss_days": 7}
+ATR = b"\x3b\x6d\x00\x00\x00\x81\x4e\x43\x23\x86\x97\x15\x99\x00\xbf\x7c\x7a"
+START_TIME = 1795000000  # wall clock of the simulation (Unix seconds, 2026-11-18)
+
+
+class SimError(Exception):
+    pass
+
+
+class Clock:
+    def __init__(self):
+        self.ms = 0
+
+    def advance(self, ms):
+        self.ms += ms
+
+
+class Display:
+    """Keeps every screen (``record=True``) or only the titles and the last screen."""
+
+    def __init__(self, record=True):
+        self.record = record
+        self.screens = []
+        self.titles = []
+        self.last = None
+
+    def show(self, lines):
+        self.last = lines
+        self.titles.append(lines[0] if lines else "")
+        if self.record:
+            self.screens.append(lines)
+
+    def text(self):
+        return "\n".join(self.last or ())
+
+
+class Keys:
+    def __init__(self):
+        self.queue = []
+
+    def press(self, *keys):
+        for k in keys:
+            self.queue.append(k)
+
+    def poll(self, now_ms):
+        return self.queue.pop(0) if self.queue else None
+
+
+class Watchdog:
+    def __init__(self):
+        self.feeds = 0
+
+    def feed(self):
+        self.feeds += 1
+
+
+class Reader:
+    """A card slot with the scripted card of card_fixture (a spec 1.00 card, holder 张三)."""
+
+    def __init__(self):
+        self.card = None
+        self.powered = False
+
+    def insert(self):
+        from tests.core import card_fixture
+
+        self.card = card_fixture.ScriptedCard(card_fixture.holder())
+
+    def remove(self):
+        self.card = None
+
+    def present(self):
+        return self.card is not None
+
+    def power_on(self):
+        if self.card is None:
+            from lib12333.errors import DeviceError
+
+            raise DeviceError("no card in the reader", code="no-card")
+        self.powered = True
+        return ATR
+
+    def transmit(self, command):
+        if self.card is None:
+            from lib12333.errors import DeviceError
+
+            raise DeviceError("card removed", code="no-card")
+        return self.card.transmit(command)
+
+    def power_off(self):
+        self.powered = False
+
+
+class Centre:
+    """The centre's side of the secure channel, just enough to answer a loss report."""
+
+    def __init__(self, key=KEY, device_id=DEVICE_ID, number=CENTRE_NUMBER, reply=True):
+        self.key = key
+        self.device_id = device_id
+        self.number = number
+        self.reply = reply
+        self.seq = 0
+        self.received = []  # (msg_type, device seq, fields) of every frame from the kiosk
+
+    def on_submit(self, pdu_hex, now):
+        """An SMS-SUBMIT from the kiosk; returns the SMS-DELIVER PDUs (hex) to send back."""
+        from lib12333.secure import frame, messages
+        from lib12333.secure.aes import AES128
+        from lib12333.sms.encode import encode_deliver
+        from lib12333.sms.pdu import decode_hex
+        from lib12333.sms.scts import Timestamp
+
+        sms = decode_hex(pdu_hex)
+        if sms.ports is None or sms.ports[0] != frame.PORT:
+            raise SimError("the kiosk sent an SMS without the frame port")
+        cipher = AES128(self.key)
+        f = frame.open(cipher, sms.data, direction=frame.UP)
+        fields = messages.decode(f.msg_type, f.payload)
+        self.received.append((f.msg_type, f.seq, fields))
+        if not self.reply or f.msg_type != messages.LOSS_REPORT:
+            return []
+        payload = messages.encode(messages.ACK, {"ref_seq": f.seq, "result": messages.ACK_APPLIED, "state": 3,
+                                                 "until": now + 7 * 86400})
+        self.seq += 1
+        sealed = frame.seal(cipher, frame.Frame(messages.ACK, self.device_id, self.seq, now, payload,
+                                                direction=frame.DOWN))
+        parts = encode_deliver(self.number, Timestamp(2026, 11, 18, 10, 0, 0, 480), data=sealed,
+                               ports=(frame.PORT, frame.PORT))
+        return [p.hex for p in parts]
+
+
+class ModemUart:
+    """A minimal A7670C behind a UART (write / any / read, as machine.UART)."""
+
+    def __init__(self, centre, clock, direct=False, capacity=30):
+        self.centre = centre
+        self.clock = clock
+        self.direct = direct
+        self.capacity = capacity
+        self.rx = bytearray()  # modem -> kiosk
+        self.buf = bytearray()  # kiosk -> modem, not yet a whole command
+        self.pdu_length = None  # set while a PDU is expected after the "> " prompt
+        self.mr = 0
+        self.stored = {}  # index -> PDU hex
+        self.commands = []  # every command line received (for tests)
+        self.submits = 0
+
+    # ---- machine.UART
+    def write(self, data):
+        self.buf.extend(data)
+        self._process()
+        return len(data)
+
+    def any(self):
+        return len(self.rx)
+
+    def read(self, n=None):
+        if n is None or n >= len(self.rx):
+            data = bytes(self.rx)
+            self.rx = bytearray()
+        else:
+            data = bytes(self.rx[:n])
+            self.rx = self.rx[n:]
+        return data or None
+
+    # ---- the modem
+    def _say(self, text):
+        self.rx.extend(b"\r\n" + text.encode() + b"\r\n")
+
+    def _process(self):
+        while True:
+            if self.pdu_length is not None:
+                end = self.buf.find(b"\x1a")
+                esc = self.buf.find(b"\x1b")
+                if esc >= 0 and (end < 0 or esc < end):
+                    self.buf = self.buf[esc + 1:]
+                    self.pdu_length = None
+                    self._say("OK")
+                    continue
+                if end < 0:
+                    return
+                pdu = bytes(self.buf[:end]).decode()
+                self.buf = self.buf[end + 1:]
+                self.pdu_length = None
+                self._submitted(pdu)
+                continue
+            end = self.buf.find(b"\r")
+            if end < 0:
+                return
+            line = bytes(self.buf[:end]).decode().strip()
+            self.buf = self.buf[end + 1:]
+            if line:
+                self.commands.append(line)
+                self._command(line)
+
+    def _submitted(self, pdu):
+        self.mr = (self.mr + 1) & 0xFF
+        self.submits += 1
+        self._say("+CMGS: %d" % self.mr)
+        self._say("OK")
+        now = START_TIME + self.clock.ms // 1000
+        for reply in self.centre.on_submit(pdu, now):
+            self.deliver(reply)
+
+    def deliver(self, pdu):
+        """An SMS-DELIVER (hex, with the SMSC prefix) arrives from the network."""
+        tpdu_len = len(pdu) // 2 - 1 - int(pdu[:2], 16)
+        if self.direct:
+            self._say("+CMT: ,%d" % tpdu_len)
+            self.rx.extend(pdu.encode() + b"\r\n")
+            return
+        index = 0
+        while index in self.stored:
+            index += 1
+        self.stored[index] = pdu
+        self._say('+CMTI: "SM",%d' % index)
+
+    def _command(self, line):
+        up = line.upper()
+        say = self._say
+        if up in ("AT", "ATE0", "AT+CMEE=2", "AT+CMGF=0", "AT+CNMA") or up.startswith("AT+CNMI="):
+            say("OK")
+        elif up == "AT+CGMM":
+            say("A7670C-LASE")
+            say("OK")
+        elif up == "AT+CPIN?":
+            say("+CPIN: READY")
+            say("OK")
+        elif up == "AT+CSMS=1":
+            say("+CSMS: 1,1,1")
+            say("OK")
+        elif up.startswith("AT+CPMS="):
+            n = len(self.stored)
+            say("+CPMS: %d,%d,%d,%d,%d,%d" % (n, self.capacity, n, self.capacity, n, self.capacity))
+            say("OK")
+        elif up == "AT+CREG=1":
+            say("OK")
+            say("+CREG: 1")
+        elif up == "AT+CEREG=1":
+            say("OK")
+            say("+CEREG: 1")
+        elif up == "AT+CSCA?":
+            say('+CSCA: "+8613800571500",145')
+            say("OK")
+        elif up == "AT+CMGL=4":
+            for index in sorted(self.stored):
+                pdu = self.stored[index]
+                say("+CMGL: %d,0,,%d" % (index, len(pdu) // 2 - 1 - int(pdu[:2], 16)))
+                self.rx.extend(pdu.encode() + b"\r\n")
+            say("OK")
+        elif up.startswith("AT+CMGR="):
+            pdu = self.stored.get(_int(up[8:]))
+            if pdu is not None:
+                say("+CMGR: 0,,%d" % (len(pdu) // 2 - 1 - int(pdu[:2], 16)))
+                self.rx.extend(pdu.encode() + b"\r\n")
+            say("OK")
+        elif up.startswith("AT+CMGD="):
+            self.stored.pop(_int(up[8:]), None)
+            say("OK")
+        elif up.startswith("AT+CMGS="):
+            self.pdu_length = _int(up[8:])
+            self.rx.extend(b"\r\n> ")
+        else:
+            say("ERROR")
+
+
+def _int(text):
+    try:
+        return int(text.split(",")[0])
+    except ValueError:
+        return -1
+
+
+class Hardware:
+    """The ``hw`` object of firmware/app.py."""
+
+    def __init__(self, centre=None, direct=False, record=True):
+        self.clock = Clock()
+        self.display = Display(record)
+        self.keypad = Keys()
+        self.reader = Reader()
+        self.centre = centre or Centre()
+        self.modem = ModemUart(self.centre, self.clock, direct=direct)
+        self.watchdog = Watchdog()
+        self.storage = None
+
+    def clock_ms(self):
+        return self.clock.ms
+
+    def ticks_diff(self, a, b):
+        return a - b
+
+    def sleep_ms(self, ms):
+        self.clock.advance(ms)
+
+    def wall_time(self):
+        return START_TIME + self.clock.ms // 1000
+
+
+class KioskSim:
+    """Hardware + journal + modem engine + ``KioskApp``; ``probe`` (if set) is called
+    after every ``app.step()`` and after every event the kiosk state machine handles."""
+
+    def __init__(self, direct=False, record=True, probe=None, gbk=True):
+        self.hw = Hardware(direct=direct, record=record)
+        self.direct = direct
+        self.probe = probe
+        self.use_gbk = gbk
+        self.app = None
+        self.steps = 0
+
+    def boot(self):
+        """What firmware/main.py start() does, with the simulated parts."""
+        from lib12333.journal import Journal
+        from lib12333.modem.engine import Engine
+        from lib12333.storage import MemoryStore
+
+        from firmware.app import KioskApp
+
+        gbk = None
+        if self.use_gbk:
+            from lib12333.card.gbk import GbkTable
+            from tests.core.support import project_path
+
+            gbk = GbkTable(open(project_path("lib12333/data/gbk.bin"), "rb"))
+        journal = Journal(MemoryStore(), MemoryStore())
+        engine = Engine(now=0.0, direct=self.direct)
+        self.app = KioskApp(self.hw, dict(CONFIG), KEY, journal, engine, gbk=gbk)
+        if self.probe is not None:
+            self._wrap_kiosk()
+        return self.app.boot()
+
+    def _wrap_kiosk(self):
+        kiosk = self.app.kiosk
+        handle = kiosk.handle
+        probe = self.probe
+
+        def probed(event, now):
+            actions = handle(event, now)
+            probe()
+            return actions
+
+        kiosk.handle = probed
+
+    def step(self, ms=20):
+        self.hw.clock.advance(ms)
+        self.app.step()
+        self.steps += 1
+        if self.probe is not None:
+            self.probe()
+
+    def screen_has(self, text):
+        return text in self.hw.display.text()
+
+
+def until(sim, text=None, check=None, limit=400):
+    """Step until the current screen shows ``text`` (or ``check()`` is true); yields after each step."""
+    for _ in range(limit):
+        if (text is not None and sim.screen_has(text)) or (check is not None and check()):
+            return
+        sim.step()
+        yield
+    raise SimError("no screen with %r after %d steps; screen: %s" % (text, limit, sim.hw.display.text()))
+
+
+def press(sim, *keys):
+    """Press keys one at a time, a step each (the app reads one key per pass)."""
+    for k in keys:
+        sim.hw.keypad.press(k)
+        sim.step()
+        yield
+
+
+def boot(sim):
+    """Power on and wait until the modem is ready and the welcome screen is up."""
+    problems = sim.boot()
+    if problems:
+        raise SimError("self-test failed: %s" % problems)
+    yield
+    yield from until(sim, check=lambda: sim.app.modem_ready and sim.app.engine.idle())
+    yield from until(sim, "欢迎使用")
+
+
+def loss_report(sim, phone=PHONE):
+    """The citizen's visit: card in, 2 社保卡挂失, phone, 确认, 1 确认挂失, the centre's ACK, card out."""
+    sim.hw.reader.insert()
+    yield from until(sim, "您好")
+    yield from press(sim, "2")
+    yield from until(sim, "请输入您的手机号码")
+    yield from press(sim, *phone)
+    yield from press(sim, "ok")
+    yield from until(sim, "社保卡临时挂失")
+    yield from press(sim, "1")
+    yield from until(sim, "挂失成功")
+    # the SMS is deleted from the modem once the reply is applied
+    yield from until(sim, check=lambda: sim.app.engine.idle())
+    sim.hw.reader.remove()
+    yield from until(sim, "欢迎使用")
+
+
+def run(gen):
+    for _ in gen:
+        pass

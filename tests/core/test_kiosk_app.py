@@ -1,0 +1,88 @@
+"""The kiosk runtime (firmware/app.py) end to end on simulated hardware (CPython and MicroPython)."""
+
+import unittest
+
+from lib12333.secure import messages as msg
+from tests.core import kiosk_sim as S
+
+
+def titles(sim):
+    return sim.hw.display.titles
+
+
+class KioskAppLossReport(unittest.TestCase):
+    def visit(self, direct):
+        sim = S.KioskSim(direct=direct)
+        S.run(S.boot(sim))
+        self.assertTrue(sim.app.modem_ready)
+        self.assertEqual(sim.app.problems, [])
+        self.assertEqual(titles(sim)[-1], "欢迎使用12333自助服务终端")
+        S.run(S.loss_report(sim))
+        return sim
+
+    def check_visit(self, sim):
+        shown = titles(sim)
+        for title in ("正在读卡，请稍候……", "张*，您好", "请输入您的手机号码", "社保卡临时挂失", "正在保存申请……",
+                      "申请已受理，受理编号 1001-1", "挂失成功"):
+            self.assertIn(title, shown)
+        # in this order
+        order = [shown.index(t) for t in ("张*，您好", "社保卡临时挂失", "申请已受理，受理编号 1001-1", "挂失成功")]
+        self.assertEqual(order, sorted(order))
+        result = [s for s in sim.hw.display.screens if s[0] == "挂失成功"][0]
+        self.assertEqual(result[1], "卡片状态：临时挂失")
+        self.assertEqual(result[2], "临时挂失有效至 2026-11-25")
+        # the confirmation screen shows masked data only
+        confirm = [s for s in sim.hw.display.screens if s[0] == "社保卡临时挂失"][0]
+        self.assertEqual(confirm[1:4], ["姓名 张*", "卡号 X******19", "短信通知 139****5678"])
+        # the centre got exactly one loss report with the card's data and the phone typed
+        self.assertEqual(len(sim.hw.centre.received), 1)
+        msg_type, seq, fields = sim.hw.centre.received[0]
+        self.assertEqual((msg_type, seq), (msg.LOSS_REPORT, 1))
+        self.assertEqual(fields["ssn"], "111111198101011110")
+        self.assertEqual(fields["card"], "X00000019")
+        self.assertEqual(fields["phone"], S.PHONE)
+        self.assertEqual(fields["name"], "张三")
+        # acknowledged: nothing left to send, nothing waiting in the modem, the kiosk is idle again
+        self.assertEqual(sim.app.outbox.pending(), [])
+        self.assertEqual(sim.app.outbox.failures(), [])
+        self.assertEqual(sim.hw.modem.stored, {})
+        self.assertEqual(sim.hw.modem.submits, 1)
+        self.assertEqual(sim.app.kiosk.state, "welcome")
+        self.assertIsNone(sim.app.kiosk.card)
+        self.assertEqual(sim.app.kiosk.phone, "")
+        self.assertEqual(titles(sim)[-1], "欢迎使用12333自助服务终端")
+        # the local log has no personal data
+        log = "\n".join(sim.app.log.lines)
+        for secret in ("111111198101011110", "X00000019", S.PHONE, "张三"):
+            self.assertFalse(secret in log, secret)
+
+    def test_loss_report_with_stored_sms(self):
+        sim = self.visit(direct=False)
+        self.check_visit(sim)
+        commands = sim.hw.modem.commands
+        self.assertIn("AT+CMGR=0", commands)
+        self.assertIn("AT+CMGD=0", commands)
+
+    def test_loss_report_with_direct_delivery(self):
+        sim = self.visit(direct=True)
+        self.check_visit(sim)
+        self.assertIn("AT+CSMS=1", sim.hw.modem.commands)
+        self.assertFalse("AT+CMGR=0" in sim.hw.modem.commands)
+
+    def test_no_answer_keeps_the_request_in_the_outbox(self):
+        sim = S.KioskSim(direct=False)
+        sim.hw.centre.reply = False
+        S.run(S.boot(sim))
+        sim.hw.reader.insert()
+        S.run(S.until(sim, "您好"))
+        S.run(S.press(sim, "2", *S.PHONE))
+        S.run(S.press(sim, "ok", "1"))
+        S.run(S.until(sim, check=lambda: sim.hw.modem.submits == 1))
+        S.run(S.until(sim, check=lambda: sim.app.engine.idle()))
+        self.assertEqual(sim.hw.display.titles[-1], "申请已受理，受理编号 1001-1")
+        self.assertEqual(sim.app.outbox.pending(), [1])
+        self.assertFalse("挂失成功" in titles(sim))
+
+
+if __name__ == "__main__":
+    unittest.main()
