@@ -27,6 +27,7 @@ A record is attributed to the interval, day, month and hour of its **arrival**
 
 from lib12333.compat import OrderedDict
 from lib12333.errors import ValidationError
+from lib12333.records import OFFERED_OUTCOMES as _OFFERED
 from lib12333.records.text import civil_from_days
 
 _COUNTS = ("records", "offered", "answered", "transferred", "abandoned", "short_abandoned", "timeouts",
@@ -45,6 +46,41 @@ _OUTCOME_COUNTER = {
 DIMENSIONS = ("queue", "interval", "category", "region", "channel", "service", "day", "month", "hour")
 
 
+def contribution(r, answer_within, short_abandon):
+    """What one record adds to a bucket: (counter indexes, answered wait, talk, wait for the longest-wait max)."""
+    outcome = r.outcome
+    incs = [0, _I[_OUTCOME_COUNTER[outcome]]]
+    wait_answered = 0
+    talk_sum = 0
+    longest = 0
+    if r.channel != "call" and r.answer is not None:
+        incs.append(_I["responses"])
+        if r.answer - r.arrival <= 180:
+            incs.append(_I["responses_within_180"])
+    if outcome in _OFFERED:
+        incs.append(1)
+        wait = r.wait
+        if wait is not None:
+            longest = wait
+        if outcome == "answered" or outcome == "transferred":
+            if wait is not None:
+                wait_answered = wait
+                if wait <= answer_within:
+                    incs.append(_I["answered_within"])
+                if wait <= 15:
+                    incs.append(_I["answered_within_15"])
+            talk = r.talk
+            if talk is not None:
+                talk_sum = talk
+                incs.append(_I["talk_count"])
+        elif outcome == "abandoned" and wait is not None:
+            if wait <= short_abandon:
+                incs.append(_I["short_abandoned"])
+            if wait <= answer_within:
+                incs.append(_I["abandoned_within"])
+    return incs, wait_answered, talk_sum, longest
+
+
 class Bucket:
     """The running sums of one group of records."""
 
@@ -55,36 +91,17 @@ class Bucket:
         self.longest_wait = 0
 
     def add(self, r, answer_within, short_abandon):
+        self.apply(contribution(r, answer_within, short_abandon))
+
+    def apply(self, contrib):
+        incs, wait_answered, talk, longest = contrib
         c = self.c
-        c[0] += 1
-        outcome = r.outcome
-        c[_I[_OUTCOME_COUNTER[outcome]]] += 1
-        wait = r.wait
-        if r.channel != "call" and r.answer is not None:
-            c[_I["responses"]] += 1
-            if r.answer - r.arrival <= 180:
-                c[_I["responses_within_180"]] += 1
-        if not r.offered:
-            return
-        c[1] += 1
-        if wait is not None and wait > self.longest_wait:
-            self.longest_wait = wait
-        if outcome == "answered" or outcome == "transferred":
-            if wait is not None:
-                self.wait_answered += wait
-                if wait <= answer_within:
-                    c[_I["answered_within"]] += 1
-                if wait <= 15:
-                    c[_I["answered_within_15"]] += 1
-            talk = r.talk
-            if talk is not None:
-                self.talk += talk
-                c[_I["talk_count"]] += 1
-        elif outcome == "abandoned" and wait is not None:
-            if wait <= short_abandon:
-                c[_I["short_abandoned"]] += 1
-            if wait <= answer_within:
-                c[_I["abandoned_within"]] += 1
+        for i in incs:
+            c[i] += 1
+        self.wait_answered += wait_answered
+        self.talk += talk
+        if longest > self.longest_wait:
+            self.longest_wait = longest
 
     def figures(self, wrapup=0):
         c = self.c
@@ -183,14 +200,15 @@ class Metrics:
         return date + "T" + _two(start // 3600) + ":" + _two((start // 60) % 60)
 
     def add(self, r):
-        self.overall.add(r, self.answer_within, self.short_abandon)
+        contrib = contribution(r, self.answer_within, self.short_abandon)
+        self.overall.apply(contrib)
         for d in self.dimensions:
             k = self.key(d, r)
             g = self.groups[d]
             b = g.get(k)
             if b is None:
                 b = g[k] = Bucket()
-            b.add(r, self.answer_within, self.short_abandon)
+            b.apply(contrib)
 
     def report(self):
         """Ordered dict: parameters, ``overall`` and ``by_<dimension>`` (keys sorted)."""

@@ -123,5 +123,62 @@ class RecordRulesTest(unittest.TestCase):
         self.assertFalse(ServiceRecord(arrival=1, outcome="ivr").offered)
 
 
+class MetricsTest(unittest.TestCase):
+    B = 1772409600  # 2026-03-02 08:00 Beijing
+
+    def records(self):
+        B = self.B
+        R = ServiceRecord
+        return [
+            R(queue="a", category="01", arrival=B, answer=B + 12, end=B + 192, outcome="answered"),
+            R(queue="a", category="01", arrival=B + 60, end=B + 63, outcome="abandoned"),
+            R(queue="a", category="01", arrival=B + 120, answer=B + 145, end=B + 385, outcome="answered"),
+            R(queue="a", arrival=B + 200, end=B + 500, outcome="timeout"),
+            R(queue="b", arrival=B + 300, answer=B + 305, end=B + 405, outcome="transferred"),
+            R(queue="b", arrival=B + 400, answer=B + 420, end=B + 480, outcome="transferred"),
+            R(queue="b", arrival=B + 500, end=B + 540, outcome="abandoned"),
+            R(queue="b", arrival=B + 600, end=B + 610, outcome="exit_key"),
+            R(queue="a", arrival=B + 1810, answer=B + 1812, end=B + 1872, outcome="answered"),
+            R(queue="a", arrival=B + 1900, end=B + 1901, outcome="exit_empty"),
+            R(queue="a", arrival=B + 10, end=B + 40, outcome="ivr"),
+            R(channel="sms", arrival=B, answer=B + 200, outcome="delivered"),
+        ]
+
+    def test_hand_computed(self):
+        from lib12333.records.metrics import Metrics
+
+        m = Metrics(answer_within=20, short_abandon=5, dimensions=("queue", "interval", "category", "day"))
+        for r in self.records():
+            m.add(r)
+        rep = m.report()
+        o = rep["overall"]
+        self.assertEqual((o["records"], o["offered"], o["answered"], o["abandoned"]), (12, 10, 5, 2))
+        self.assertEqual((o["ivr"], o["delivered"], o["short_abandoned"], o["timeouts"]), (1, 1, 1, 1))
+        self.assertAlmostEqual(o["service_level"], 0.4)
+        self.assertAlmostEqual(o["asa_s"], 12.8)
+        self.assertAlmostEqual(o["aht_s"], 128.0)
+        self.assertEqual(o["longest_wait_s"], 300)
+        self.assertEqual(rep["by_queue"]["a"]["offered"], 6)
+        self.assertEqual(rep["by_interval"]["2026-03-02T08:30"]["offered"], 2)
+        self.assertEqual(rep["by_category"]["01"]["answered"], 2)
+        self.assertEqual(list(rep["by_day"]), ["2026-03-02"])
+
+    def test_gbt33358(self):
+        from lib12333.records.metrics import Metrics, gbt33358
+
+        m = Metrics(dimensions=("day",))
+        for r in self.records():
+            m.add(r)
+        g = gbt33358(m)
+        self.assertEqual(g["answer_within_15s"]["violations"], 2)
+        self.assertEqual(g["daily_connection_rate"]["failing_days"], ["2026-03-02"])
+        self.assertEqual((g["media_response_3min"]["responses"], g["media_response_3min"]["within"]), (1, 0))
+        self.assertFalse(g["pass"])
+        with self.assertRaises(ValidationError):
+            gbt33358(Metrics(dimensions=("queue",)))
+        with self.assertRaises(ValidationError):
+            Metrics(interval=7 * 60)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -127,7 +127,7 @@ def mask_caller(text):
     text = (text or "").strip()
     if "<" in text and text.endswith(">"):
         text = text[text.rfind("<") + 1:-1]
-    keep = "".join(ch for ch in text if ch.isdigit() or ch in "+-")
+    keep = text if text.isdigit() else "".join(ch for ch in text if ch.isdigit() or ch in "+-")
     if not keep:
         return ""
     return mask_phone(keep)[:64]
