@@ -159,20 +159,25 @@ MP_SCRIPT = r"""
 import json, time, gc
 from lib12333.routing import loader, engine
 from lib12333.routing.regions import RegionTable
-f = open('/app/regions.txt', 'rb'); table = RegionTable(f.read()); f.close()
-f = open('/app/bench_rules.json'); text = f.read(); f.close()
-f = open('/app/bench_requests.json'); reqs = json.load(f); f.close()
+table = RegionTable(open('/app/regions.txt', 'rb'))  # reads rows from the file on demand
+loader.category_check()
 gc.collect()
+h0 = gc.mem_alloc()
+#---
+f = open('/app/bench_rules.json', 'rb'); text = f.read(); f.close()
 t0 = time.ticks_ms()
 rs = loader.loads(text, 'bench-500', table)
 t1 = time.ticks_ms()
-gc.collect()
+del text
 print('RESULT compile_s', time.ticks_diff(t1, t0) / 1000)
-print('RESULT heap_after_compile', gc.mem_alloc())
-built = []
-for r in reqs:
-    built.append(engine.Request(r['number'], r['channel'], r['reached'], r['caller_region'], r['card_region'],
-                                r['category'], r['time'], r['waiting'], r['agents']))
+#---
+gc.collect()
+print('RESULT heap_500_rules_bytes', gc.mem_alloc() - h0)
+f = open('/app/bench_requests.json'); reqs = json.load(f); f.close()
+def make(r):
+    return engine.Request(r['number'], r['channel'], r['reached'], r['caller_region'], r['card_region'],
+                          r['category'], r['time'], r['waiting'], r['agents'])
+built = [make(r) for r in reqs]
 t0 = time.ticks_ms()
 for q in built:
     rs.evaluate(q)
@@ -180,10 +185,18 @@ t1 = time.ticks_ms()
 print('RESULT evaluate_per_s', len(built) * 1000 // max(1, time.ticks_diff(t1, t0)))
 t0 = time.ticks_ms()
 for r in reqs:
-    rs.evaluate(engine.Request(r['number'], r['channel'], r['reached'], r['caller_region'], r['card_region'],
-                               r['category'], r['time'], r['waiting'], r['agents']))
+    rs.evaluate(make(r))
 t1 = time.ticks_ms()
 print('RESULT request_evaluate_per_s', len(reqs) * 1000 // max(1, time.ticks_diff(t1, t0)))
+del rs, built, reqs
+#---
+gc.collect()
+h0 = gc.mem_alloc()
+#---
+f = open('/app/lib12333/data/route-province.json', 'rb'); p = loader.loads(f.read(), 'p', table); f.close()
+#---
+gc.collect()
+print('RESULT heap_province_preset_bytes', gc.mem_alloc() - h0)
 """
 
 

@@ -21,4 +21,6 @@ const mp = await loadMicroPython({
 });
 copyTree(mp, process.argv[2], "/app");
 mp.runPython("import sys\nsys.path.insert(0, '/app')\n");
-mp.runPython(fs.readFileSync(process.argv[3], "utf8"));
+// Parts separated by a line "#---" run as separate runPython calls: the wasm port's GC only
+// frees what nothing on the native stack still points to, so heap figures are read between calls.
+for (const part of fs.readFileSync(process.argv[3], "utf8").split("\n#---\n")) mp.runPython(part);

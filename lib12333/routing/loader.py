@@ -28,34 +28,37 @@ TOP_KEYS = ("schema", "name", "description", "calendar", "rules")
 MAX_RULES = 4096
 
 
-def _skip_string(text, i, n):
+def _skip_string(data, i, n):
     """Index of the closing quote of the string opening at ``i`` (``n`` when unterminated)."""
     j = i + 1
     while True:
-        j = text.find('"', j)
+        j = data.find(b'"', j)
         if j < 0:
             return n
         k = j - 1
-        while text[k] == "\\":
+        while data[k] == 92:  # backslash
             k -= 1
         if (j - 1 - k) % 2 == 0:  # an even number of backslashes: the quote is not escaped
             return j
         j += 1
 
 
-_MARKS = '"{}[]'
+_MARKS = (b'"', b"{", b"}", b"[", b"]")
 
 
 def rule_lines(text):
     """Line numbers (1-based) of the objects in the top-level ``"rules"`` array of valid JSON text.
 
-    Jumps between the structural characters with ``str.find`` (fast on MicroPython too).
+    Works on the UTF-8 bytes (MicroPython indexes ``str`` by scanning from the
+    start, bytes in constant time) and jumps between the structural characters
+    with ``find``.
     """
+    data = text.encode() if isinstance(text, str) else bytes(text)
     lines = []
     stack = []
     last = None
-    n = len(text)
-    nxt = [text.find(c) for c in _MARKS]
+    n = len(data)
+    nxt = [data.find(c) for c in _MARKS]
     line = 1
     counted = 0
     i = 0
@@ -69,22 +72,21 @@ def rule_lines(text):
                 which = m
         if which < 0:
             break
-        c = _MARKS[which]
-        if c == '"':
-            end = _skip_string(text, pos, n)
+        if which == 0:
+            end = _skip_string(data, pos, n)
             if len(stack) == 1:
-                last = text[pos + 1 : end]
+                last = data[pos + 1 : end]
             i = end + 1
         else:
-            if c == "{" or c == "[":
-                if c == "{" and len(stack) == 2 and stack[1] == "R":
-                    line += text.count("\n", counted, pos)
+            if which == 1 or which == 3:
+                if which == 1 and len(stack) == 2 and stack[1] == 0:
+                    line += data.count(b"\n", counted, pos)
                     counted = pos
                     lines.append(line)
-                if c == "[" and len(stack) == 1 and stack[0] == "{" and last == "rules":
-                    stack.append("R")
+                if which == 3 and len(stack) == 1 and stack[0] == 1 and last == b"rules":
+                    stack.append(0)  # the rules array
                 else:
-                    stack.append(c)
+                    stack.append(which)
             elif stack:
                 stack.pop()
             i = pos + 1
@@ -92,7 +94,7 @@ def rule_lines(text):
             break
         for m in range(5):
             if nxt[m] >= 0 and nxt[m] < i:
-                nxt[m] = text.find(_MARKS[m], i)
+                nxt[m] = data.find(_MARKS[m], i)
     return lines
 
 
