@@ -132,6 +132,7 @@ class Engine:
         self._events = []
         self.ready = False
         self.memory = None
+        self.capacity = None  # SMS slots in the receive memory (from AT+CPMS)
         self.cnma = False
         self.registration = {}
         self._ops = []  # queued [name, generator, deadline or None, on_expire]
@@ -278,6 +279,7 @@ class Engine:
         if not locs:
             return False
         for mem, index in locs:
+            self._known[(mem, index)] = "delete"
             self._queue("delete", ops.delete(self, mem, index), priority=True)
         self._advance()
         return True
@@ -446,9 +448,13 @@ class Engine:
                 params = at.split_params(at.payload(line), kind)
                 mem = params[0] if params and type(params[0]) is str else self.memory
                 index = at.param_int(params, 1, kind + " index")
-                if (mem, index) not in self._known:
+                state = self._known.get((mem, index))
+                if state is None:
                     self._known[(mem, index)] = True
                     self._queue("read", ops.read(self, mem, index), priority=True)
+                elif state == "delete":
+                    # a new message took the slot we are deleting: read it after the delete
+                    self._known[(mem, index)] = "reread"
             elif kind in ("+CREG:", "+CEREG:", "+CGREG:"):
                 params = at.split_params(at.payload(line), kind)
                 self._registration("lte" if kind == "+CEREG:" else "gsm", at.param_int(params, 0, kind))
@@ -536,6 +542,7 @@ class Engine:
         for ev in self.reassembler.take_evicted():
             self._evicted(ev)
         if full is None:
+            self._check_spill()
             return
         locs = [loc] if (loc is not None and msg.concat is None) else []
         if msg.concat is not None:
@@ -547,6 +554,30 @@ class Engine:
             self._remember(k)
         self._emit("message", message=full, token=self._token(locs), key=message_key(full),
                    complete=True)
+
+    def _check_spill(self):
+        """Parts of incomplete messages stay in the modem until the message is
+        complete; but if they (with messages awaiting confirmation) fill the
+        storage, the next part could never arrive.  Then the waiting parts are
+        deleted from the modem and kept only in the reassembler (RAM)."""
+        if not self.capacity:
+            return
+        held = 0
+        for k in self._sets:
+            held += len(self._sets[k])
+        if held == 0:
+            return
+        waiting = 0
+        for t in self._tokens:
+            waiting += len(self._tokens[t])
+        if held + waiting < self.capacity:
+            return
+        locs = []
+        for k in self._sets:
+            locs.extend(self._sets[k])
+            self._sets[k] = []
+        self._emit("storage", used=held + waiting, total=self.capacity, full=True, spilled=len(locs))
+        self._token_now(locs)
 
     def _set_keys(self, msg):
         # every part of a completed set counts as delivered

@@ -86,6 +86,7 @@ def init(eng):
         _must(r, "AT+CPMS")
         eng.memory = prof.memory
         used, total = _cpms_counts(r.first("+CPMS:"))
+        eng.capacity = total
         cnmi = prof.cnmi_direct if eng.direct else prof.cnmi
         _must((yield Command("AT+CNMI=" + cnmi)), "AT+CNMI")
         yield Command("AT+CREG=1")
@@ -189,7 +190,9 @@ def delete(eng, mem, index):
         if r.ok or (r.error is not None and not retryable(r.error)):
             break
         yield Sleep(1.0)
-    eng._known.pop(loc, None)
+    if eng._known.pop(loc, None) == "reread":
+        eng._known[loc] = True
+        eng._queue("read", read(eng, mem, index), priority=True)
 
 
 def ack(eng):

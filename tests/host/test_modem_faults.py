@@ -18,6 +18,7 @@ from lib12333.host.modem.transport import SerialModem
 
 SEND_DEADLINE = 25.0
 RUN_LIMIT = 60.0
+SEED = 7  # change to replay the matrix with other random faults
 
 ENGINE = dict(command_timeout=1.0, prompt_timeout=1.0, send_timeout=2.0, send_deadline=SEND_DEADLINE,
               scan_interval=2.0, init_retry=1.0, reassembly_timeout=120)
@@ -101,7 +102,7 @@ def run_matrix(spec, seed):
 
 @pytest.mark.parametrize("spec", FAULTS)
 def test_fault_matrix(spec):
-    sends, received, elapsed, sim, (a, b) = run_matrix(spec, seed=7)
+    sends, received, elapsed, sim, (a, b) = run_matrix(spec, seed=SEED)
     assert elapsed < RUN_LIMIT, "run did not settle: " + spec
     # 1. every message confirmed or failed with a reason, never past its deadline (+ one pump)
     for (mid, sid), (text, t0, final) in sends.items():
@@ -128,6 +129,11 @@ def test_fault_matrix(spec):
         assert text in sent_texts or any(text == s[0] for s in sends.values())
     if spec == "":
         assert len(sent_texts) == len(sends)  # without faults everything goes through
-    # 3. the modems' storage is empty: every delivered message was deleted after confirmation
-    for m in sim.modems:
-        assert sum(len(v) for v in m.store.values()) == 0, (spec, m.store)
+    # 3. every delivered message was deleted after confirmation: what is left in a
+    #    modem's storage are parts the engine holds for a message still incomplete
+    #    (the rest of a multipart message whose sending failed)
+    for m, eng in zip(sim.modems, (a.engine, b.engine)):
+        held = sum(len(v) for v in eng._sets.values())
+        assert sum(len(v) for v in m.store.values()) == held, (spec, m.store)
+        if held:
+            assert eng.reassembler.pending > 0

@@ -194,6 +194,9 @@ class EmulatedModem:
         if b == 0x0D:
             line = bytes(self.inbuf).decode("latin-1").strip()
             self.inbuf = bytearray()
+            start = line.upper().find("AT")
+            if start > 0:
+                line = line[start:]  # like a module, skip noise (an ESC, a stray byte) before "AT"
             if line:
                 self._command(line)
         elif b == 0x0A:

@@ -68,6 +68,7 @@ class Network:
         self.sim = sim
         self.smsc = smsc
         self.pending = []  # deliveries waiting for their destination
+        self._kick_due = False
 
     def find(self, number):
         key = route_key(number)
@@ -101,7 +102,13 @@ class Network:
                 self._report(item["src"], item["to"], item["mr"], item["scts"], 0)
             return
         self.pending.append(item)
-        self.sim.at(self.sim.now() + RETRY_SECONDS, self.kick)
+        if not self._kick_due:
+            self._kick_due = True
+            self.sim.at(self.sim.now() + RETRY_SECONDS, self._timed_kick)
+
+    def _timed_kick(self):
+        self._kick_due = False
+        self.kick()
 
     def _report(self, src, to, mr, scts, status):
         from lib12333.sms.encode import encode_status_report
