@@ -104,7 +104,7 @@ def check_text(name, value):
     try:
         b = value.encode("utf-8")
     except UnicodeError:  # a lone surrogate (CPython only)
-        raise ValidationError("not encodable as UTF-8", field=name, expected="text")
+        raise ValidationError("not encodable as UTF-8", field=name, expected="text")  # noqa: B904 (no chaining on MicroPython)
     if len(b) > MAX_TEXT:
         raise ValidationError("too long", field=name, expected="at most " + str(MAX_TEXT) + " UTF-8 bytes")
     if _printable is not None and _printable(value):

@@ -111,7 +111,7 @@ def decode(data, offset=0):
                                queue=texts[1], arrival=arrival, answer=answer, end=end, outcome=OUTCOMES[oc],
                                agent=texts[2], caller=texts[3], ref=texts[4])
     except ValidationError as exc:
-        raise DecodeError(exc.reason, field=exc.field, position=start, expected=exc.expected)
+        raise DecodeError(exc.reason, field=exc.field, position=start, expected=exc.expected)  # noqa: B904 (no chaining on MicroPython)
     return record, stop
 
 
@@ -144,8 +144,7 @@ def read_records(stream):
         try:
             record, _ = decode(head + body)
         except DecodeError as exc:
-            pos = exc.position
-            raise DecodeError(exc.reason, field=exc.field, position=None if pos is None else offset + pos,
-                              expected=exc.expected)
+            pos = None if exc.position is None else offset + exc.position
+            raise DecodeError(exc.reason, field=exc.field, position=pos, expected=exc.expected)  # noqa: B904
         offset += 2 + size
         yield record

@@ -149,7 +149,7 @@ class Metrics:
                  dimensions=("queue", "interval", "category"), wrapup=0):
         for value, name in ((answer_within, "answer_within"), (short_abandon, "short_abandon"),
                             (wrapup, "wrapup")):
-            if not (type(value) in (int, float)) or value < 0:
+            if type(value) not in (int, float) or value < 0:
                 raise ValidationError("must be a number >= 0", field=name, expected=">= 0")
         if type(interval) is not int or interval <= 0 or 86400 % interval:
             raise ValidationError("must divide a day", field="interval", expected="seconds dividing 86400")

@@ -182,7 +182,7 @@ def from_csv_line(line, line_no=0):
     try:
         return ServiceRecord(**kwargs)
     except ValidationError as exc:
-        raise DecodeError(exc.reason, field=exc.field, position=line_no, expected=exc.expected)
+        raise DecodeError(exc.reason, field=exc.field, position=line_no, expected=exc.expected)  # noqa: B904 (no chaining on MicroPython)
 
 
 def _all_digits(text):
@@ -202,12 +202,12 @@ def from_json_line(line, line_no=0):
     try:
         data = json.loads(line)
     except ValueError:
-        raise DecodeError("not JSON", field="jsonl", position=line_no, expected="one JSON object per line")
+        raise DecodeError("not JSON", field="jsonl", position=line_no, expected="one JSON object per line")  # noqa: B904 (no chaining on MicroPython)
     if not isinstance(data, dict):
         raise DecodeError("not a JSON object", field="jsonl", position=line_no, expected="object")
     try:
         return ServiceRecord.from_dict(data)
     except (ValidationError, TypeError) as exc:
         field = getattr(exc, "field", None) or "jsonl"
-        raise DecodeError(getattr(exc, "reason", "bad record"), field=field, position=line_no,
-                          expected=getattr(exc, "expected", None))
+        reason = getattr(exc, "reason", "bad record")
+        raise DecodeError(reason, field=field, position=line_no, expected=getattr(exc, "expected", None))  # noqa: B904

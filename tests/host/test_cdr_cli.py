@@ -5,8 +5,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "tests", "host", "data", "cdr")
 
@@ -36,7 +34,7 @@ def test_cdr_stats_text_threshold_and_strict():
                          "--answer-within", "30", "--strict")
     assert code == 3
     assert "answered within 30 s" in out and "line 19" in out
-    overall = [l for l in out.splitlines() if l.startswith("overall")][0]
+    overall = [line for line in out.splitlines() if line.startswith("overall")][0]
     assert "50.0%" in overall  # SL(30 s) = 5 answered within 30 / 10 offered
 
 
@@ -91,7 +89,7 @@ def _year_of_records(path, year=2025, n=3000):
     start = days_from_civil(year, 1, 1) * 86400 - 8 * 3600
     expected = {"calls_12333": 0, "sms_12370": 0, "kiosk": 0, "march_calls": 0, "answered": 0}
     with open(path, "w") as f:
-        for i in range(n):
+        for _ in range(n):
             t = start + rng.randrange(365 * 86400)
             channel = rng.choice(("call", "call", "call", "sms", "kiosk"))
             service = 12370 if rng.random() < 0.2 else 12333

@@ -117,7 +117,7 @@ class QueueMap:
                 try:
                     check_category(category)
                 except Exception:
-                    raise ConfigError("category must be empty or 2/4 digits", source=path, line=n, item=queue)
+                    raise ConfigError("category must be empty or 2/4 digits", source=path, line=n, item=queue) from None
                 qm.map[queue] = (int(service), int(region), category)
         return qm
 
@@ -174,7 +174,7 @@ def parse_duration(text, name="duration"):
     try:
         value = float(t) * factor
     except ValueError:
-        raise ValidationError("not a duration", field=name, expected="e.g. 30m, 1h, 90s, 1800")
+        raise ValidationError("not a duration", field=name, expected="e.g. 30m, 1h, 90s, 1800") from None
     if value != value or value < 0:
         raise ValidationError("not a duration", field=name, expected="a non-negative duration")
     return int(value) if value == int(value) else value

@@ -56,10 +56,11 @@ def _int(fields, i):
 class QueueLogImporter:
     """Iterate over the records of one or more queue_log files (``path`` may be a list)."""
 
-    def __init__(self, path, queue_map=None, max_open_s=86400, max_listed=1000):
+    def __init__(self, path, queue_map=None, max_open_s=86400, max_listed=1000, expire_every=65536):
         self.paths = [path] if isinstance(path, str) else list(path)
         self.queue_map = queue_map or QueueMap()
         self.max_open_s = max_open_s
+        self.expire_every = expire_every
         self.report = ImportReport(", ".join(self.paths), max_listed)
         self.open = {}  # callid -> [arrival, queue, caller, answer, agent]
         self._newest = 0
@@ -109,7 +110,7 @@ class QueueLogImporter:
                 report.records += 1
                 yield rec
             check_every += 1
-            if check_every >= 65536:
+            if check_every >= self.expire_every:
                 check_every = 0
                 for rec in self._expire(self._newest - self.max_open_s):
                     yield rec
