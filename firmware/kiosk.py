@@ -17,7 +17,8 @@ first item is the kind:
     ("accepted", ref, queued)   the outbox stored the request durably (ref "device-seq");
                                 queued is True when it cannot be sent right now
     ("storage_failed",)         the outbox could not store the request
-    ("reply", msg_type, fields) the centre answered (decoded frame payload)
+    ("reply", msg_type, fields) the centre answered (decoded frame payload); a STATUS_ANSWER
+                                to a consultation/complaint carries its reference number
     ("failed", ref, reason)     the outbox gave up on a request after its retries
 
 Actions are tuples too:
@@ -60,6 +61,9 @@ TRANSITIONS = {
     "submitting": {"accepted": "_on_accepted", "storage_failed": "_on_storage_failed"},
     "waiting": {"reply": "_on_reply", "failed": "_on_failed", "key": "_on_waiting_key", "modem": "_on_modem"},
     "result": {"key": "_on_result_key"},
+    "query_menu": {"key": "_on_query_menu_key"},
+    "query_list": {"key": "_on_query_list_key"},
+    "query_ref": {"key": "_on_query_ref_key"},
     "message_kind": {"key": "_on_message_kind_key"},
     "message_topic": {"key": "_on_message_topic_key"},
     "message_phone": {"key": "_on_phone_key"},
@@ -76,6 +80,9 @@ MESSAGE_TOPICS = (
     ("1300", "工伤保险"), ("1500", "社会保障卡"), ("1800", "劳动关系"), ("2100", "公务员管理"),
 )
 MAINTENANCE_CODE = "*#12333#"
+SESSION_REQUESTS = 5  # requests of this card session the 办件进度 list remembers
+REF_LENGTH = 21  # lib12333.requests reference numbers, e.g. T330100K0113030100077
+TYPED_REF_DIGITS = 10  # what a citizen types for a reference: its day YYMMDD and sequence NNNN
 
 
 class Kiosk:
@@ -108,10 +115,14 @@ class Kiosk:
         self.entry_n = None
         self.message_kind = 0
         self.message_topic = None  # type: Any
+        # [local ref "device-seq", reference from the centre or ""] of this card session's requests
+        self.session_requests = []  # type: list
 
     def handle(self, event, now):
         kind = event[0]
         actions = []  # type: list
+        if kind == "reply":
+            self._note_reference(event[1], event[2])
         if kind == "key":
             self.last_input = now
             if self._maintenance_sequence(event[1]) and self.state != "maintenance":
@@ -244,10 +255,7 @@ class Kiosk:
             self.typed = ""
             self._enter(actions, "loss_phone", now, {"typed": ""})
         elif key == "3":
-            self.request = "query"
-            self._enter(actions, "submitting", now)
-            actions.append(("submit", msg.CARD_STATUS_QUERY,
-                            {"ssn": self.card["ssn"], "card": self.card["card"], "name": self.card["name"]}))
+            self._enter(actions, "query_menu", now)
         elif key == "4":
             self.request = "message"
             self._enter(actions, "message_kind", now)
@@ -375,6 +383,10 @@ class Kiosk:
 
     def _on_accepted(self, actions, event, now):
         self.ref = event[1]
+        if self.request == "message":
+            self.session_requests.append([self.ref, ""])
+            if len(self.session_requests) > SESSION_REQUESTS:
+                self.session_requests.pop(0)
         queued = event[2]
         self.pending += 1 if queued else 0
         actions.append(("log", "request %s stored%s" % (self.ref, " (queued offline)" if queued else "")))
@@ -449,6 +461,71 @@ class Kiosk:
             self.phone = ""
             self._enter(actions, "menu", now, self._masked_card())
 
+    # ---------------------------------------------------------------- status queries (menu 3)
+
+    def _note_reference(self, msg_type, fields):
+        """The centre answers a request with its reference: remember it for this session's 办件进度 list."""
+        if msg_type != msg.STATUS_ANSWER or fields.get("status") != msg.ST_RECEIVED:
+            return
+        text = fields.get("text") or ""
+        local = "%s-%s" % (fields.get("ref_device"), fields.get("ref_seq"))
+        for item in self.session_requests:
+            if item[0] == local and len(text) == REF_LENGTH:
+                item[1] = text
+
+    def _on_query_menu_key(self, actions, event, now):
+        key = event[1]
+        if key == "1":
+            self.request = "query"
+            self._enter(actions, "submitting", now)
+            actions.append(("submit", msg.CARD_STATUS_QUERY,
+                            {"ssn": self.card["ssn"], "card": self.card["card"], "name": self.card["name"]}))
+        elif key == "2":
+            self._show_query_list(actions, now)
+        elif key == "back":
+            self._enter(actions, "menu", now, self._masked_card())
+
+    def _show_query_list(self, actions, now):
+        items = [format_ref(r) if r else "编号待中心确认（本机序号 %s）" % local for local, r in self.session_requests]
+        self._enter(actions, "query_list", now, {"items": items})
+
+    def _on_query_list_key(self, actions, event, now):
+        key = event[1]
+        if key == "back":
+            self._enter(actions, "query_menu", now)
+        elif key == "0":
+            self.typed = ""
+            self._enter(actions, "query_ref", now, {"typed": ""})
+        elif "1" <= key <= "9" and len(key) == 1 and int(key) <= len(self.session_requests):
+            device, seq = self.session_requests[int(key) - 1][0].split("-")
+            self._submit_status_query(actions, now, int(device), int(seq))
+
+    def _submit_status_query(self, actions, now, ref_device, ref_seq):
+        self.request = "request_status"
+        self._enter(actions, "submitting", now)
+        actions.append(("submit", msg.STATUS_QUERY, {"ref_device": ref_device, "ref_seq": ref_seq}))
+
+    def _on_query_ref_key(self, actions, event, now):
+        key = event[1]
+        if key == "back":
+            self.typed = ""
+            self._show_query_list(actions, now)
+            return
+        if key == "*":
+            self.typed = self.typed[:-1]
+        elif "0" <= key <= "9" and len(key) == 1 and len(self.typed) < TYPED_REF_DIGITS:
+            self.typed += key
+        elif key == "ok":
+            number = typed_ref_number(self.typed)
+            self.typed = ""
+            if number is None:
+                self._show(actions, screens.ERROR, {"code": "ref_digits"})
+                return
+            # ref_device 0: "a reference this kiosk issued, by its day and sequence" (protocols/frame/README.md)
+            self._submit_status_query(actions, now, 0, number)
+            return
+        self._show(actions, screens.QUERY_REF, {"typed": self.typed})
+
     # ---------------------------------------------------------------- maintenance
 
     def _on_maintenance_key(self, actions, event, now):
@@ -489,14 +566,59 @@ def describe_reply(msg_type, fields, request):
             lines.append("临时挂失有效至 %s" % _date(fields["until"]))
         return {"title": "挂失进度", "lines": lines}
     if msg_type == msg.STATUS_ANSWER:
-        return {"title": "办件进度", "lines": [
-            "状态：%s" % screens.REQUEST_STATUS_NAMES.get(fields.get("status"), "未知"), fields.get("text") or ""]}
+        # The centre's text is the reference number, then (for a status query) a space and the state.
+        text = fields.get("text") or ""
+        ref = text[:REF_LENGTH] if len(text) >= REF_LENGTH else ""
+        if request == "message":
+            lines = ["受理编号：" + format_ref(ref)] if ref else []
+            lines.append("请记下编号：可在本机“查询进度”中查询，")
+            lines.append("或发短信“查询 编号”至中心号码。工作人员将尽快答复。")
+            return {"title": "中心已受理", "lines": lines}
+        status = fields.get("status")
+        if status == msg.ST_UNKNOWN or not ref:
+            return {"title": "办件进度", "lines": ["未查到该编号的办件。", "请核对编号，或拨打12333咨询。"]}
+        label = text[REF_LENGTH + 1:] or screens.REQUEST_STATUS_NAMES.get(status, "未知")
+        return {"title": "办件进度", "lines": ["受理编号：" + format_ref(ref), "状态：" + label]}
     if msg_type == msg.ERROR:
         codes = {msg.E_IDENTITY: "identity", msg.E_STATE: "already_lost"}
         code = codes.get(fields.get("code"), "refused")
         title, line1, line2 = screens.ERROR_ADVICE[code]
         return {"title": title, "lines": [line1, line2]}
     return {"title": "中心答复", "lines": [msg.type_name(msg_type)]}
+
+
+def format_ref(ref):
+    """A reference grouped for reading aloud: T-330100-K01-130301-0007-7 (as lib12333.requests.format_ref)."""
+    if len(ref) != REF_LENGTH:
+        return ref
+    return ref[0] + "-" + ref[1:7] + "-" + ref[7:10] + "-" + ref[10:16] + "-" + ref[16:20] + "-" + ref[20]
+
+
+def day_number(yy, mm, dd):
+    """Days from 2000-01-01 to 20yy-mm-dd, or None when that is not a date."""
+    if not (0 <= yy <= 99 and 1 <= mm <= 12):
+        return None
+    months = (31, 29 if yy % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 2000-2099
+    if not 1 <= dd <= months[mm - 1]:
+        return None
+    days = yy * 365 + (yy + 3) // 4  # leap days of the years 2000 .. 20(yy-1)
+    for i in range(mm - 1):
+        days += months[i]
+    return days + dd - 1
+
+
+def typed_ref_number(typed):
+    """The STATUS_QUERY ref_seq for the 10 typed digits YYMMDDNNNN of a reference, or None if they cannot be one."""
+    if len(typed) != TYPED_REF_DIGITS:
+        return None
+    for ch in typed:
+        if not ("0" <= ch <= "9"):
+            return None
+    days = day_number(int(typed[0:2]), int(typed[2:4]), int(typed[4:6]))
+    seq = int(typed[6:10])
+    if days is None or seq == 0:
+        return None
+    return days * 10000 + seq
 
 
 def _date(seconds):

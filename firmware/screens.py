@@ -27,6 +27,9 @@ MESSAGE_CONFIRM = "message_confirm"
 ERROR = "error"
 OUT_OF_SERVICE = "out_of_service"
 MAINTENANCE = "maintenance"
+QUERY_MENU = "query_menu"
+QUERY_LIST = "query_list"
+QUERY_REF = "query_ref"
 
 # Card states as the centre reports them: the codes of lib12333.lossreport (a test keeps them equal;
 # the kiosk does not import lossreport only to save its heap).
@@ -59,6 +62,7 @@ ERROR_ADVICE = {
     "send_failed": ("申请未能送达", "多次尝试后仍未能送达中心，", "请拨打12333或到服务窗口办理。"),
     "storage": ("终端存储故障", "申请未能保存，请勿离开，", "请联系大厅工作人员。"),
     "phone": ("手机号码有误", "请输入11位手机号码，", "以1开头。"),
+    "ref_digits": ("编号有误", "请输入受理编号中的日期和序号共10位，", "如编号 T-330100-K01-130301-0007-7 输入 1303010007。"),
 }
 
 _MESSAGE_KINDS = ("咨询", "投诉", "举报")
@@ -108,7 +112,7 @@ def render(screen, params):
     if screen == SUBMITTING:
         return ["正在保存申请……", "请勿拔卡或离开"]
     if screen == WAITING:
-        lines = ["申请已受理，受理编号 %s" % p.get("ref", ""), "正在等待中心确认……"]
+        lines = ["申请已保存（本机序号 %s）" % p.get("ref", ""), "正在等待中心确认……"]
         if p.get("offline"):
             lines.append("网络暂不可用，申请已保存在本机，网络恢复后自动发送。")
         lines.append("办理结果将以短信通知您，您可以先行取卡离开。")
@@ -130,6 +134,20 @@ def render(screen, params):
     if screen == MESSAGE_CONFIRM:
         return ["%s留言" % p.get("kind", ""), "类别 %s" % p.get("topic", ""), "回电号码 %s" % p.get("phone", ""),
                 "工作人员将在工作时间内回电答复。", "1 确认提交  [返回] 取消"]
+    if screen == QUERY_MENU:
+        return ["查询进度", "1 挂失进度（本卡）", "2 办件进度（咨询、投诉、举报）", "", "[返回] 回到菜单"]
+    if screen == QUERY_LIST:
+        items = p.get("items", ())
+        lines = ["办件进度：本次办理的留言"]
+        for i, item in enumerate(items):
+            lines.append("%d %s" % (i + 1, item))
+        if not items:
+            lines.append("（本次未在本机留言）")
+        lines += ["0 输入受理编号查询", "[返回] 上一步"]
+        return lines
+    if screen == QUERY_REF:
+        return ["输入受理编号查询（限本机受理的编号）", "请输入编号中的日期和序号共10位", "如 T-330100-K01-130301-0007-7 输入 1303010007",
+                "", p.get("typed", "") + "_", "", "[确认] 查询  [*] 删除  [返回] 上一步"]
     if screen == ERROR:
         advice = ERROR_ADVICE.get(p.get("code") or "", ("出现问题", "请重试，", "或到服务窗口办理。"))
         return list(advice) + ["", "[确认] 继续"]

@@ -72,13 +72,14 @@ _EV_COLS = "seq, action, from_state, to_state, actor, at, idem, note, target"
 
 
 class RequestStore:
-    """SQLite-backed store; one instance per connection (use one per thread)."""
+    """SQLite-backed store; one instance per connection, used by one thread at a time."""
 
     def __init__(self, path, timeout=10.0, fault=None):
         # ``fault`` is a test hook called after the writes and before COMMIT
         self._fault = fault
         try:
-            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+            # One thread at a time uses a store, but it may be opened in another (a gateway's loop thread).
+            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")

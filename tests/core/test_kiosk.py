@@ -3,10 +3,12 @@
 import unittest
 
 from firmware import screens
-from firmware.kiosk import IDLE_TIMEOUT, MAINTENANCE_CODE, TRANSITIONS, Kiosk, _date, describe_reply
+from firmware.kiosk import (IDLE_TIMEOUT, MAINTENANCE_CODE, SESSION_REQUESTS, TRANSITIONS, Kiosk, _date,
+                            day_number, describe_reply, format_ref, typed_ref_number)
 from lib12333.secure import messages as msg
 
 CARD = {"ssn": "11010519491231002X", "name": "张三丰", "card": "A12345678", "region": "110105"}
+REF = "T330100K0113030100077"  # a lib12333.requests reference: complaint, 330100, K01, 2013-03-01, no. 7
 
 
 def screen_of(actions):
@@ -199,7 +201,8 @@ class TestKioskFlows(unittest.TestCase):
     def test_status_query_and_message(self):
         d = KioskDriver()
         d.to_menu()
-        actions = d.send("key", "3")
+        self.assertEqual(screen_of(d.send("key", "3")), screens.QUERY_MENU)
+        actions = d.send("key", "1")
         self.assertEqual([a for a in actions if a[0] == "submit"][0][1], msg.CARD_STATUS_QUERY)
         d.send("accepted", "7001-50", False)
         actions = d.send("reply", msg.CARD_STATUS_ANSWER, {"ref_seq": 50, "state": 3, "since": 0, "until": 0})
@@ -215,6 +218,110 @@ class TestKioskFlows(unittest.TestCase):
         submit = [a for a in actions if a[0] == "submit"][0]
         self.assertEqual(submit[1], msg.REQUEST)
         self.assertEqual((submit[2]["kind"], submit[2]["category"], submit[2]["phone"]), (2, "1000", "13912345678"))
+
+    def leave_complaint(self, d, local="7001-50"):
+        d.send("key", "4")
+        d.send("key", "2")  # 投诉
+        d.send("key", "2")  # 养老保险
+        d.keys("13912345678")
+        d.send("key", "ok")
+        actions = d.send("key", "1")
+        self.assertEqual([a for a in actions if a[0] == "submit"][0][1], msg.REQUEST)
+        return d.send("accepted", local, False)
+
+    def test_accepted_complaint_shows_its_reference(self):
+        d = KioskDriver()
+        d.to_menu()
+        actions = self.leave_complaint(d)
+        self.assertEqual(screen_of(actions), screens.WAITING)
+        actions = d.send("reply", msg.STATUS_ANSWER, {"ref_device": 7001, "ref_seq": 50, "status": msg.ST_RECEIVED,
+                                                      "updated": 0, "text": REF})
+        self.assertEqual(screen_of(actions), screens.RESULT)
+        p = params_of(actions)
+        self.assertEqual(p["title"], "中心已受理")
+        self.assertEqual(p["lines"][0], "受理编号：T-330100-K01-130301-0007-7")
+        self.assertEqual(d.kiosk.session_requests, [["7001-50", REF]])
+        # an old gateway's plain ACK still reads as accepted (without a reference)
+        self.assertEqual(describe_reply(msg.ACK, {"result": msg.ACK_QUEUED}, "message")["title"], "中心已受理")
+
+    def test_session_status_query_of_this_cards_requests(self):
+        d = KioskDriver()
+        d.to_menu()
+        self.leave_complaint(d, "7001-50")
+        d.send("key", "ok")  # the citizen does not wait for the centre
+        d.send("reply", msg.STATUS_ANSWER, {"ref_device": 7001, "ref_seq": 50, "status": msg.ST_RECEIVED,
+                                            "updated": 0, "text": REF})  # late: remembered anyway
+        self.leave_complaint(d, "7001-52")  # no answer yet
+        d.send("key", "ok")
+        self.assertEqual(d.kiosk.state, "menu")
+        d.send("key", "3")
+        actions = d.send("key", "2")
+        self.assertEqual(screen_of(actions), screens.QUERY_LIST)
+        self.assertEqual(params_of(actions)["items"], ["T-330100-K01-130301-0007-7", "编号待中心确认（本机序号 7001-52）"])
+        self.assertEqual(screen_of(d.send("key", "3")), None)  # no third request
+        actions = d.send("key", "1")
+        self.assertEqual([a for a in actions if a[0] == "submit"],
+                         [("submit", msg.STATUS_QUERY, {"ref_device": 7001, "ref_seq": 50})])
+        d.send("accepted", "7001-53", False)
+        actions = d.send("reply", msg.STATUS_ANSWER, {"ref_device": 7001, "ref_seq": 53, "status": msg.ST_IN_PROGRESS,
+                                                      "updated": 0, "text": REF + " 处理中"})
+        self.assertEqual(params_of(actions), {"title": "办件进度", "lines": ["受理编号：T-330100-K01-130301-0007-7",
+                                                                         "状态：处理中"]})
+        # a status query is not a request of the session
+        self.assertEqual(len(d.kiosk.session_requests), 2)
+        # taking the card ends the session: the list is gone
+        d.send("card_out")
+        self.assertEqual(d.kiosk.session_requests, [])
+
+    def test_session_list_keeps_the_last_requests(self):
+        d = KioskDriver()
+        d.to_menu()
+        for i in range(SESSION_REQUESTS + 2):
+            self.leave_complaint(d, "7001-%d" % (60 + i))
+            d.send("key", "ok")
+        locals_ = [r[0] for r in d.kiosk.session_requests]
+        self.assertEqual(locals_, ["7001-%d" % (60 + i) for i in range(2, SESSION_REQUESTS + 2)])
+
+    def test_status_query_by_typed_reference_digits(self):
+        d = KioskDriver()
+        d.to_menu()
+        d.send("key", "3")
+        d.send("key", "2")
+        self.assertEqual(screen_of(d.send("key", "0")), screens.QUERY_REF)
+        d.keys("13130100079")  # one digit too many is not taken
+        self.assertEqual(d.kiosk.typed, "1313010007")
+        actions = d.send("key", "ok")  # month 13
+        self.assertEqual(params_of(actions), {"code": "ref_digits"})
+        self.assertEqual((d.kiosk.state, d.kiosk.typed), ("query_ref", ""))
+        d.keys("13030100078")
+        actions = d.send("key", "*")
+        self.assertEqual(params_of(actions), {"typed": "130301000"})
+        d.send("key", "7")
+        actions = d.send("key", "ok")
+        self.assertEqual([a for a in actions if a[0] == "submit"],
+                         [("submit", msg.STATUS_QUERY, {"ref_device": 0, "ref_seq": 4808 * 10000 + 7})])
+        d.send("accepted", "7001-54", False)
+        actions = d.send("reply", msg.STATUS_ANSWER, {"ref_device": 7001, "ref_seq": 54, "status": msg.ST_UNKNOWN,
+                                                      "updated": 0, "text": ""})
+        self.assertEqual(params_of(actions)["lines"][0], "未查到该编号的办件。")
+        d.send("key", "ok")
+        d.send("key", "3")
+        d.send("key", "2")
+        d.send("key", "0")
+        self.assertEqual(screen_of(d.send("key", "back")), screens.QUERY_LIST)
+        self.assertEqual(screen_of(d.send("key", "back")), screens.QUERY_MENU)
+        self.assertEqual(screen_of(d.send("key", "back")), screens.MENU)
+
+    def test_typed_digits_are_wiped_by_the_idle_timeout(self):
+        d = KioskDriver()
+        d.to_menu()
+        d.send("key", "3")
+        d.send("key", "2")
+        d.send("key", "0")
+        d.keys("1303")
+        d.now += IDLE_TIMEOUT
+        self.assertEqual(screen_of(d.send("tick")), screens.WELCOME)
+        self.assertEqual(d.kiosk.typed, "")
 
     def test_maintenance_mode_by_key_sequence(self):
         d = KioskDriver(status=lambda: {"outbox pending": 2, "modem": "registered"})
@@ -250,6 +357,30 @@ class TestHelpers(unittest.TestCase):
         for code, (_name, chinese) in lossreport.STATE_NAMES.items():
             self.assertEqual(screens.CARD_STATE_NAMES[code], chinese)
         self.assertEqual(len(screens.CARD_STATE_NAMES), len(lossreport.STATE_NAMES))
+
+    def test_day_numbers_and_typed_references(self):
+        self.assertEqual([day_number(0, 1, 1), day_number(0, 2, 29), day_number(13, 3, 1), day_number(26, 5, 29),
+                          day_number(99, 12, 31)], [0, 59, 4808, 9645, 36524])
+        for bad in ((13, 2, 29), (26, 13, 1), (26, 4, 31), (26, 0, 1), (26, 1, 0), (100, 1, 1)):
+            self.assertIsNone(day_number(*bad), bad)
+        self.assertEqual(typed_ref_number("1303010007"), 48080007)
+        for bad in ("", "130301000", "1303010000", "13030100a7", "1302300001"):
+            self.assertIsNone(typed_ref_number(bad), bad)
+
+    def test_format_ref_matches_the_core(self):
+        from lib12333.requests import format_ref as core_format_ref
+
+        self.assertEqual(format_ref(REF), core_format_ref(REF))
+        self.assertEqual(format_ref("short"), "short")
+
+    def test_status_answer_screens(self):
+        d = describe_reply(msg.STATUS_ANSWER, {"status": msg.ST_CLOSED, "text": REF}, "request_status")
+        self.assertEqual(d["lines"], ["受理编号：T-330100-K01-130301-0007-7", "状态：已办结"])
+        d = describe_reply(msg.STATUS_ANSWER, {"status": msg.ST_RECEIVED, "text": "bad"}, "request_status")
+        self.assertEqual(d["lines"][0], "未查到该编号的办件。")
+        d = describe_reply(msg.STATUS_ANSWER, {"status": msg.ST_RECEIVED, "text": ""}, "message")
+        self.assertEqual(d["title"], "中心已受理")
+        self.assertFalse("受理编号" in d["lines"][0])
 
     def test_describe_unknown_error_code(self):
         d = describe_reply(msg.ERROR, {"code": msg.E_BUSY}, "loss")

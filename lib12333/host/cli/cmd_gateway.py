@@ -18,7 +18,11 @@ notice that follows the 12333 SMS rules.
   lib12333 gateway device list --db centre.db
   lib12333 gateway card add --db centre.db --card A12345678 --ssn 330106... --name 张三
   lib12333 gateway card show --db centre.db --card A12345678
-  lib12333 gateway request list --db centre.db
+  lib12333 gateway request list --db centre.db --state accepted
+  lib12333 gateway request update --db centre.db T330100K0113030100077 close --note "已电话答复"
+
+Citizens ask for a request's status by texting "查询 <reference>" (or "CX <reference>")
+to the centre's number; only the number the request was filed with gets the status.
 """
 
 
@@ -88,14 +92,25 @@ def register(subparsers):
     rs.add_argument("--show-pii", action="store_true")
     add_json_flag(rs)
     rs.set_defaults(handler=request_show)
-    ru = req.add_parser("update", help="move a request on (start, close, return, transfer, accept-transfer...)")
-    ru.add_argument("--db", required=True)
-    ru.add_argument("ref")
-    ru.add_argument("action")
-    ru.add_argument("--actor", required=True, help="who acts (a centre code or staff id)")
-    ru.add_argument("--note", help="answer or reason")
+    ru = req.add_parser(
+        "update", help="move a request on (start, close, return, transfer, accept-transfer...)",
+        description="Apply one back-office step to a request, exactly once (the idempotency key makes a retry "
+                    "harmless). Closing (close = complete) or returning a request queues the citizen's SMS "
+                    "notice in the gateway database; the running gateway sends it.")
+    ru.add_argument("--db", required=True, help="the gateway's SQLite database (requests are in DB.requests)")
+    ru.add_argument("ref", help="the request's reference number (dashes allowed)")
+    ru.add_argument("action", help="start | close (complete) | return | transfer | accept-transfer | "
+                                   "reject-transfer | withdraw-transfer")
+    ru.add_argument("--actor", help="the acting centre's division code (default: the centre responsible now)")
+    ru.add_argument("--note", help="answer or reason (required by close, return, reject-transfer; "
+                                   "kept in the history, never sent by SMS)")
     ru.add_argument("--target", help="target centre of a transfer")
-    ru.add_argument("--idem", help="idempotency key (default: derived from the arguments)")
+    ru.add_argument("--idem", help="idempotency key, e.g. the form id (default: derived from the arguments and "
+                                   "the number of steps so far, so running the same command twice is refused)")
+    ru.add_argument("--unit", default="【人力资源社会保障电话咨询服务中心】",
+                    help="the sending unit that signs the citizen's notice (use the gateway's --unit)")
+    ru.add_argument("--no-notice", action="store_true", help="do not queue the citizen's SMS notice")
+    ru.add_argument("--show-pii", action="store_true", help="show the contact number unmasked")
     add_json_flag(ru)
     ru.set_defaults(handler=request_update)
 
@@ -218,8 +233,10 @@ def request_list(args):
 
 
 def request_show(args):
+    from lib12333 import requests as R
+
     store = _requests(args)
-    emit(store.get(args.ref).to_dict(show_pii=args.show_pii), args.json,
+    emit(store.get(R.parse_ref(args.ref)["ref"]).to_dict(show_pii=args.show_pii), args.json,
          lambda r: json.dumps(r, ensure_ascii=False, indent=2))
     return EXIT_OK
 
@@ -227,8 +244,18 @@ def request_show(args):
 def request_update(args):
     import time
 
+    from lib12333 import requests as R
+    from lib12333.host.gateway import request_desk
+    from lib12333.sms.policy import Policy
+
     store = _requests(args)
-    idem = args.idem or "cli-%s-%s-%s" % (args.action, args.actor, args.target or "")
-    req = store.apply(args.ref, args.action, args.actor, int(time.time()), idem, note=args.note, target=args.target)
-    emit(req.to_dict(), args.json, lambda r: "%s is now %s" % (r["ref"], r["state"]))
+    ref = R.parse_ref(args.ref)["ref"]
+    req, event, notice = request_desk.update(
+        _conn(args.db), store, Policy(args.unit, one_part_notices=True), ref, args.action, int(time.time()),
+        actor=args.actor, idem=args.idem, note=args.note, target=args.target, notify=not args.no_notice)
+    out = req.to_dict(show_pii=args.show_pii)
+    out["event"] = event.to_dict()
+    out["notice"] = notice
+    emit(out, args.json, lambda r: "%s is now %s (%s)%s" % (
+        r["ref"], r["state"], r["state_label"], "; SMS notice queued for " + r["contact"] if r["notice"] else ""))
     return EXIT_OK

@@ -9,7 +9,8 @@ that arrived on the kiosk port.  In ONE database transaction it:
 3. looks up (device, seq) in ``applied``: a frame seen before is not applied
    again -- its recorded reply is queued once more (the kiosk evidently lost it);
 4. checks the device's replay window (persisted in ``devices.window``);
-5. applies the request (card registry, loss-report state machine, requests);
+5. applies the request (card registry, loss-report state machine, requests --
+   ``request_desk`` answers a request with its reference number);
 6. records ``applied``, the reply frame and the citizen's notice in ``outgoing``.
 
 Only after the commit does the caller delete the SMS from the modem, so a kill
@@ -26,14 +27,14 @@ import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
+from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.db import Transaction
 from lib12333.secure import aes, frame as frame_mod, messages as msg
 from lib12333.secure.replay import ReplayWindow
 
 log = logging.getLogger("lib12333.gateway")
 
-STATUS_OF_REQUEST = {"received": msg.ST_RECEIVED, "in_progress": msg.ST_IN_PROGRESS,
-                     "closed": msg.ST_CLOSED, "returned": msg.ST_ANSWERED, "transferred": msg.ST_IN_PROGRESS}
+STATUS_OF_REQUEST = desk.STATUS_OF_REQUEST
 
 
 class Rejected(Exception):
@@ -235,22 +236,41 @@ class Centre:
         if self.requests is None:
             return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
         day = time.gmtime(now + 8 * 3600)[:3]
+        # The request store is its own SQLite file: creation is idempotent on the frame's (device, seq),
+        # so a rollback here after the store committed gives the same reference on the retry.
         req = self.requests.create(
-            kinds.get(fields["kind"], "consultation"), self.centre_code, "K%d" % (f.device_id % 100),
+            kinds.get(fields["kind"], "consultation"), self.centre_code, desk.device_code(f.device_id),
             day, now, subject=fields.get("text") or "", contact=fields.get("phone") or "",
             idem="kiosk-%d-%d" % (f.device_id, f.seq),
         )
         self._record(region, fields.get("category") or "0000", f.time, now, "queued", f.device_id, fields.get("phone"))
         log.info("device %d seq %d: request %s accepted", f.device_id, f.seq, req.ref)
-        return msg.ACK, {"ref_seq": f.seq, "result": msg.ACK_QUEUED, "state": 0, "until": 0}, None
+        # An ACK cannot carry the reference: the answer is a STATUS_ANSWER whose text is the reference.
+        return msg.STATUS_ANSWER, desk.request_answer(f.device_id, f.seq, req.ref, now), None
 
     def _status_query(self, f, fields):
-        row = self.conn.execute(
-            "SELECT reply_type FROM applied WHERE device_id = ? AND seq = ?", (fields["ref_device"], fields["ref_seq"])
-        ).fetchone()
-        status = msg.ST_RECEIVED if row is not None else msg.ST_UNKNOWN
-        return msg.STATUS_ANSWER, {"ref_device": fields["ref_device"], "ref_seq": fields["ref_seq"],
-                                   "status": status, "updated": 0, "text": ""}, None
+        return msg.STATUS_ANSWER, desk.status_answer(self.conn, self.requests, self.centre_code, f.device_id, f.seq,
+                                                     fields), None
+
+    # ------------------------------------------------------------------ citizens' text SMS
+
+    def handle_text(self, sender, text, now=None):
+        """A text SMS from a citizen: answer a status query (``查询 <reference>``); returns the outcome."""
+        now = int(self.clock() if now is None else now)
+        if self.requests is None:
+            return "ignored"
+        try:
+            reply = desk.sms_reply(self.requests, self.sms_policy, sender, text)
+            if reply is None:
+                log.info("text SMS from %s ignored (%d characters)", identifiers.mask_phone(sender or ""),
+                         len(text or ""))
+                return "ignored"
+            desk.queue_sms(self.conn, sender, reply, now)
+        except Lib12333Error as exc:
+            log.warning("text SMS from %s not answered: %s", identifiers.mask_phone(sender or ""), exc)
+            return "failed"
+        log.info("status query from %s answered", identifiers.mask_phone(sender or ""))
+        return "answered"
 
     # ------------------------------------------------------------------ outgoing
 

@@ -8,14 +8,14 @@ Loop: pump the modem; hand each received SMS on the kiosk port to
 ``Centre.handle`` and only then confirm it to the engine (which deletes it from
 the modem's storage); send what ``Centre.due`` lists -- reply frames to kiosks,
 notices to citizens -- and mark each row sent when the SMSC accepted it.  A
-text SMS from a citizen (no kiosk port) is logged masked and deleted.
+text SMS from a citizen (no kiosk port) goes to ``Centre.handle_text`` (status
+queries are answered, anything else is logged masked) and is deleted.
 """
 
 import logging
 import threading
 import time
 
-from lib12333 import identifiers
 from lib12333.errors import Lib12333Error
 from lib12333.secure import frame as frame_mod
 
@@ -76,8 +76,8 @@ class GatewayService:
             outcome = self.centre.handle(m.number, m.data, now)
             self.on_event("frame", outcome)
         else:
-            log.info("text SMS from %s ignored (%d characters)", identifiers.mask_phone(m.number or ""),
-                     len(m.text or ""))
+            # A citizen's text: a status query (查询 <reference>) is answered through ``outgoing``.
+            self.on_event("text", self.centre.handle_text(m.number or "", m.text or "", now))
         # Confirm only now: the change (or the refusal) is committed.
         self.modem.engine.confirm(ev.token)
 

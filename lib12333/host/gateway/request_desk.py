@@ -1,0 +1,212 @@
+"""
+Citizen requests at the centre gateway: references for kiosks, status answers, SMS queries, completion notices.
+
+The request itself lives in ``lib12333.host.requests_store`` (its own SQLite
+file, ``admin.requests_path(db)``); what the citizen is sent goes into the
+gateway database's ``outgoing`` table, which the running gateway sends.
+
+**Kiosk frames** (``Centre`` calls these):
+
+- a REQUEST frame is answered with a STATUS_ANSWER (not an ACK: an ACK has no
+  room for the 21-character reference) -- ``ref_device`` / ``ref_seq`` = the
+  kiosk and the seq of the REQUEST frame, status 1 (received), ``text`` = the
+  reference number;
+- a STATUS_QUERY is answered with a STATUS_ANSWER for the query frame whose
+  ``text`` is ``"<reference> <state label>"`` (e.g. ``T330100K0113030100077
+  处理中``) or empty with status 0 when nothing is found.  The query names the
+  request either as ``ref_device`` = the asking kiosk's own id and ``ref_seq`` =
+  the seq of its REQUEST frame, or as ``ref_device`` = 0 and ``ref_seq`` =
+  (days since 2000-01-01 of the reference's day) x 10000 + its 4-digit
+  sequence: the digits a citizen types at the kiosk, for a reference that
+  kiosk issued.  Another kiosk's requests are never answered.
+
+**SMS status queries** (``sms_reply``): a text SMS ``查询 <reference>`` or
+``CX <reference>`` (any case, dashes, spaces or a colon allowed) is answered
+with ``lib12333.requests.status_text`` -- but only to the phone number the
+request was filed with; any other sender, an unknown or mistyped reference all
+get the same neutral ``NOT_FOUND`` text, so nobody learns whether another
+citizen's reference exists.  Other text SMS are not answered.
+
+**Completion notices** (``update``): a back-office transition to 办结 or 退回
+queues ``lib12333.requests.notice_text`` (signed with the unit, one part, no
+personal data) to the request's contact number, at most once per request and
+state even when the update is retried after a crash between the two databases.
+"""
+
+import datetime
+import logging
+
+from lib12333 import identifiers
+from lib12333 import requests as R
+from lib12333.errors import Lib12333Error, StorageError, ValidationError
+from lib12333.host.gateway.db import Transaction
+from lib12333.secure import messages as msg
+
+log = logging.getLogger("lib12333.gateway")
+
+QUERY_WORDS = ("查询", "CX")
+NOT_FOUND = "未查到与本机号码对应的办件，请核对受理编号，或拨打12333咨询。"
+EPOCH = datetime.date(2000, 1, 1)
+MAX_DAYS = 36524  # 2000-01-01 .. 2099-12-31: the references' YY covers this century
+
+# lib12333.requests states -> the status byte of a STATUS_ANSWER (the text carries the exact label)
+STATUS_OF_REQUEST = {R.ACCEPTED: msg.ST_RECEIVED, R.IN_PROGRESS: msg.ST_IN_PROGRESS,
+                     R.TRANSFERRING: msg.ST_IN_PROGRESS, R.DONE: msg.ST_CLOSED, R.RETURNED: msg.ST_ANSWERED}
+
+# ``gateway request update`` accepts these spellings besides the core action names.
+ACTION_ALIASES = {"close": "complete", "finish": "complete", "answer": "complete",
+                  "accept-transfer": "accept_transfer", "reject-transfer": "reject_transfer",
+                  "withdraw-transfer": "withdraw_transfer"}
+
+
+def device_code(device_id):
+    """The 3-character device part of the references a kiosk's requests get (K + 2 digits)."""
+    return "K%02d" % (device_id % 100)
+
+
+def day_number(day):
+    """Days from 2000-01-01 to ``day`` (y, m, d): what a kiosk sends for a typed reference."""
+    return (datetime.date(*day) - EPOCH).days
+
+
+def typed_number(ref):
+    """The STATUS_QUERY ``ref_seq`` (with ``ref_device`` 0) naming ``ref``: day number x 10000 + sequence."""
+    p = R.parse_ref(ref)
+    return day_number(p["day"]) * 10000 + p["seq"]
+
+
+# ------------------------------------------------------------------ kiosk frames
+
+
+def request_answer(device_id, seq, ref, now):
+    """STATUS_ANSWER fields telling the kiosk its REQUEST frame ``seq`` became request ``ref``."""
+    return {"ref_device": device_id, "ref_seq": seq, "status": msg.ST_RECEIVED, "updated": now, "text": ref}
+
+
+def _ref_of_frame(conn, device_id, seq):
+    """The reference the REQUEST frame (device_id, seq) was given (from its recorded answer), or None."""
+    row = conn.execute("SELECT msg_type, reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?",
+                       (device_id, seq)).fetchone()
+    if row is None or row[0] != msg.REQUEST or row[1] != msg.STATUS_ANSWER:
+        return None
+    return msg.decode(msg.STATUS_ANSWER, bytes(row[2]))["text"] or None
+
+
+def _find_typed(store, centre, device_id, number):
+    days, seq = divmod(number, 10000)
+    if seq == 0 or days > MAX_DAYS:
+        return None
+    d = EPOCH + datetime.timedelta(days=days)
+    for kind in R.KINDS:
+        ref = R.make_ref(kind, centre, device_code(device_id), (d.year, d.month, d.day), seq)
+        try:
+            return store.get(ref)
+        except StorageError:
+            continue
+    return None
+
+
+def status_answer(conn, store, centre, device_id, seq, fields):
+    """STATUS_ANSWER fields for the STATUS_QUERY frame ``seq`` of kiosk ``device_id``."""
+    req = None
+    if store is not None:
+        if fields["ref_device"] == device_id:
+            ref = _ref_of_frame(conn, device_id, fields["ref_seq"])
+            if ref is not None:
+                try:
+                    req = store.get(ref)
+                except StorageError:
+                    req = None
+        elif fields["ref_device"] == 0:
+            req = _find_typed(store, centre, device_id, fields["ref_seq"])
+    if req is None:
+        return {"ref_device": device_id, "ref_seq": seq, "status": msg.ST_UNKNOWN, "updated": 0, "text": ""}
+    return {"ref_device": device_id, "ref_seq": seq, "status": STATUS_OF_REQUEST[req.state],
+            "updated": req.updated_at, "text": req.ref + " " + R.state_label(req.state)}
+
+
+# ------------------------------------------------------------------ SMS
+
+
+def normalize_phone(number):
+    """Digits of a mobile number without the +86 / 0086 prefix (for comparing senders and contacts)."""
+    digits = "".join(ch for ch in (number or "") if "0" <= ch <= "9")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def parse_query(text):
+    """The reference part of a status-query SMS (``查询 <ref>`` / ``CX <ref>``), or None if it is not one."""
+    t = (text or "").strip()
+    for word in QUERY_WORDS:
+        if t[:len(word)].upper() == word:
+            return t[len(word):].strip(" :：\t\r\n")
+    return None
+
+
+def sms_reply(store, policy, sender, text):
+    """The answer to a citizen's text SMS, or None when it is not a status query."""
+    rest = parse_query(text)
+    if rest is None:
+        return None
+    req = None
+    try:
+        req = store.get(R.parse_ref(rest)["ref"])
+    except Lib12333Error:
+        req = None
+    mine = (req is not None and req.contact and normalize_phone(sender)
+            and normalize_phone(req.contact) == normalize_phone(sender))
+    if not mine:
+        return policy.sign(NOT_FOUND)
+    return R.status_text(req, policy)[0]
+
+
+def queue_sms(conn, to, text, now, once=False):
+    """Put a text SMS in ``outgoing`` (with ``once``, not if the same text to the same number is there); True if queued."""
+    with Transaction(conn):
+        body = text.encode("utf-8")
+        if once and conn.execute("SELECT 1 FROM outgoing WHERE kind = 'notice' AND to_number = ? AND body = ?",
+                                 (to, body)).fetchone():
+            return False
+        conn.execute("INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('notice', ?, ?, ?)",
+                     (to, body, int(now)))
+    return True
+
+
+# ------------------------------------------------------------------ back office
+
+
+def completion_notice(conn, req, policy, now, detail=None):
+    """Queue the 办结 / 退回 notice of ``req`` to its contact number; returns the text (None if no contact)."""
+    if req.state not in R.FINAL or not req.contact:
+        return None
+    text = R.notice_text(req, policy, detail)[0]
+    if queue_sms(conn, req.contact, text, now, once=True):
+        log.info("request %s: %s notice queued to %s", req.ref, req.state, identifiers.mask_phone(req.contact))
+    return text
+
+
+def update(conn, store, policy, ref, action, at, actor=None, idem=None, note=None, target=None, notify=True,
+           detail=None):
+    """Apply a back-office step; on 办结 / 退回 queue the citizen's notice.  Returns (request, event, notice)."""
+    action = ACTION_ALIASES.get(action, action)
+    req = store.get(ref)
+    if actor is None:
+        row = R.find_transition(action, req.state)
+        actor = req.pending_owner if row is not None and row[3] == "target" else req.owner
+    if actor is None:
+        raise ValidationError("no centre is responsible for this step", field="actor")
+    if idem is None:
+        # Derived from the arguments and the request's history so far: the same step repeated later
+        # (a second transfer) is a new transition, and re-running a command that already went through
+        # is refused by the state machine instead of being applied twice.
+        idem = "cli-%s-%s-%s-%d" % (action, actor, target or "", len(req.history))
+    event = store.apply(ref, action, actor, int(at), idem, note=note, target=target)
+    req = store.get(ref)
+    notice = None
+    if notify and event.to_state in R.FINAL:
+        notice = completion_notice(conn, req, policy, at, detail)
+    return req, event, notice
