@@ -250,8 +250,16 @@ def _user_data(m, data, pos, udhi):
         hlen = data[pos] + 1
         if hlen > nbytes:
             raise DecodeError("header longer than the user data", field="TP-UDHL", position=pos, expected="<= %d" % (nbytes - 1))
-        ies = udh.parse(data, pos)
-        m.udh = ies
+        if hlen == 6 and data[pos + 1] == 0 and data[pos + 2] == 3:
+            # the usual header: one 8-bit concatenation element
+            ref, total, seq = data[pos + 3], data[pos + 4], data[pos + 5]
+            m.udh = [(0, bytes(data[pos + 3 : pos + 6]))]
+            if total and seq and seq <= total:
+                m.concat = udh.Concat(ref, total, seq, 8)
+            ies = ()
+        else:
+            ies = udh.parse(data, pos)
+            m.udh = ies
         for iei, v in ies:
             if iei in _INTERPRETED:
                 m.concat = udh.find_concat(ies)
