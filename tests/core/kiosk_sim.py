@@ -6,8 +6,8 @@ end inside MicroPython (tests/core/test_kiosk_app.py, bench/firmware_heap.py):
 
 - ``Display`` records the screens, ``Keys`` plays pressed keys, ``Clock`` is a
   millisecond counter the simulation advances, ``Watchdog`` counts feeds;
-- ``Reader`` holds the scripted T=0 card of tests/core/card_fixture.py (made only
-  when the card is inserted, so the card code is not loaded at boot);
+- ``Reader`` holds ``MinimalCard``, a T=0 card with the holder of
+  tests/core/card_fixture.py that imports no card code (or that fixture's ScriptedCard);
 - ``ModemUart`` is a minimal A7670C on the UART: it answers the engine's init
   sequence, takes ``AT+CMGS`` PDUs, hands each one to ``Centre`` and delivers the
   centre's answer as ``+CMTI`` (then ``AT+CMGR``) or, with ``direct=True``, as
@@ -44,18 +44,20 @@ class Clock:
 
 
 class Display:
-    """Keeps every screen (``record=True``) or only the titles and the last screen."""
+    """Keeps every screen and its title (``record=True``) or only the last screen and a count."""
 
     def __init__(self, record=True):
         self.record = record
         self.screens = []
         self.titles = []
         self.last = None
+        self.shown = 0
 
     def show(self, lines):
         self.last = lines
-        self.titles.append(lines[0] if lines else "")
+        self.shown += 1
         if self.record:
+            self.titles.append(lines[0] if lines else "")
             self.screens.append(lines)
 
     def text(self):
@@ -82,17 +84,79 @@ class Watchdog:
         self.feeds += 1
 
 
+_HEX = "0123456789ABCDEF"
+
+
+def _unhex(text):
+    return bytes(_HEX.index(text[i]) * 16 + _HEX.index(text[i + 1]) for i in range(0, len(text), 2))
+
+
+# The holder of tests/core/card_fixture.py ``holder()``: a spec 1.00 card of 张三 (GBK D5C5 C8FD).
+SSSE_AID = b"sx1.sh.\xc9\xe7\xbb\xe1\xb1\xa3\xd5\xcf"
+FCI = "6F1C840F7378312E73682EC9E7BBE1B1A3D5CFA50988011E9F0C03860103"
+RECORDS = {
+    0xEF05: ((0x01, "639900D15600000500BF7C7A48FB4966"), (0x02, "33"), (0x03, "312E3030"),
+             (0x04, "915600000263990063990001"), (0x05, "20101001"), (0x06, "20201001"),
+             (0x07, "583030303030303139")),
+    0xEF06: ((0x08, "313131313131313938313031303131313130"), (0x09, "D5C5C8FD" + "00" * 26), (0x0A, "31"),
+             (0x0B, "01"), (0x0C, "639900"), (0x0D, "19810101")),
+}
+
+
+class MinimalCard:
+    """A T=0 social-security card answering the basic read of lib12333.card.ssse, without
+    importing lib12333.card itself (so the benchmark sees only what the firmware loads):
+    case-4 SELECT answers 61xx and GET RESPONSE; a wrong Le on READ RECORD answers 6Cxx."""
+
+    def __init__(self):
+        self.current = None
+        self.pending = b""
+
+    def transmit(self, c):
+        ins, p1 = c[1], c[2]
+        if ins == 0xC0:  # GET RESPONSE
+            data, self.pending = self.pending[:c[4]], self.pending[c[4]:]
+            return data + (bytes((0x61, len(self.pending))) if self.pending else b"\x90\x00")
+        if ins == 0xA4:  # SELECT
+            data = bytes(c[5:5 + c[4]])
+            if p1 == 0x04:
+                if data != SSSE_AID:
+                    return b"\x6a\x82"
+                self.pending = _unhex(FCI)
+                return bytes((0x61, len(self.pending)))
+            fid = (data[0] << 8) | data[1]
+            if fid not in RECORDS:
+                return b"\x6a\x82"
+            self.current = fid
+            return b"\x90\x00"
+        if ins == 0xB2:  # READ RECORD by record identifier
+            for tag, value in RECORDS.get(self.current, ()):
+                if tag == p1:
+                    rec = bytes((tag, len(value) // 2)) + _unhex(value)
+                    if c[4] != len(rec):
+                        return bytes((0x6C, len(rec)))
+                    return rec + b"\x90\x00"
+            return b"\x6a\x83"
+        return b"\x6d\x00"
+
+
 class Reader:
-    """A card slot with the scripted card of card_fixture (a spec 1.00 card, holder 张三)."""
+    """A card slot.  ``insert()`` puts in the ``MinimalCard`` (default) or, with
+    ``fixture=True``, the ScriptedCard of tests/core/card_fixture.py (same holder)."""
 
     def __init__(self):
         self.card = None
+        self.last = None
         self.powered = False
 
-    def insert(self):
-        from tests.core import card_fixture
+    def insert(self, fixture=False):
+        if fixture:
+            from tests.core import card_fixture
 
-        self.card = card_fixture.ScriptedCard(card_fixture.holder())
+            self.card = card_fixture.ScriptedCard(card_fixture.holder())
+        else:
+            self.card = MinimalCard()
+        self.last = self.card  # stays after remove() (tests read the fixture's APDU log)
 
     def remove(self):
         self.card = None
@@ -160,8 +224,9 @@ class Centre:
 class ModemUart:
     """A minimal A7670C behind a UART (write / any / read, as machine.UART)."""
 
-    def __init__(self, centre, clock, direct=False, capacity=30):
+    def __init__(self, centre, clock, direct=False, capacity=30, record=True):
         self.centre = centre
+        self.record = record
         self.clock = clock
         self.direct = direct
         self.capacity = capacity
@@ -170,7 +235,7 @@ class ModemUart:
         self.pdu_length = None  # set while a PDU is expected after the "> " prompt
         self.mr = 0
         self.stored = {}  # index -> PDU hex
-        self.commands = []  # every command line received (for tests)
+        self.commands = []  # every command line received (record=True, for tests)
         self.submits = 0
 
     # ---- machine.UART
@@ -218,7 +283,8 @@ class ModemUart:
             line = bytes(self.buf[:end]).decode().strip()
             self.buf = self.buf[end + 1:]
             if line:
-                self.commands.append(line)
+                if self.record:
+                    self.commands.append(line)
                 self._command(line)
 
     def _submitted(self, pdu):
@@ -308,7 +374,7 @@ class Hardware:
         self.keypad = Keys()
         self.reader = Reader()
         self.centre = centre or Centre()
-        self.modem = ModemUart(self.centre, self.clock, direct=direct)
+        self.modem = ModemUart(self.centre, self.clock, direct=direct, record=record)
         self.watchdog = Watchdog()
         self.storage = None
 
@@ -409,9 +475,9 @@ def boot(sim):
     yield from until(sim, "欢迎使用")
 
 
-def loss_report(sim, phone=PHONE):
+def loss_report(sim, phone=PHONE, fixture_card=False):
     """The citizen's visit: card in, 2 社保卡挂失, phone, 确认, 1 确认挂失, the centre's ACK, card out."""
-    sim.hw.reader.insert()
+    sim.hw.reader.insert(fixture_card)
     yield from until(sim, "您好")
     yield from press(sim, "2")
     yield from until(sim, "请输入您的手机号码")

@@ -2,8 +2,23 @@
 
 import unittest
 
+from firmware import screens
 from lib12333.secure import messages as msg
 from tests.core import kiosk_sim as S
+
+
+def title(screen, **params):
+    """The first line of a screen as firmware/screens.py draws it."""
+    return screens.render(screen, params)[0]
+
+
+WELCOME = title(screens.WELCOME)
+READING = title(screens.READING)
+MENU = title(screens.MENU, name="张*", card="X******19")
+PHONE = title(screens.LOSS_PHONE)
+CONFIRM = title(screens.LOSS_CONFIRM)
+SUBMITTING = title(screens.SUBMITTING)
+WAITING = title(screens.WAITING, ref="1001-1")
 
 
 def titles(sim):
@@ -11,28 +26,27 @@ def titles(sim):
 
 
 class KioskAppLossReport(unittest.TestCase):
-    def visit(self, direct):
+    def visit(self, direct, fixture_card=False):
         sim = S.KioskSim(direct=direct)
         S.run(S.boot(sim))
         self.assertTrue(sim.app.modem_ready)
         self.assertEqual(sim.app.problems, [])
-        self.assertEqual(titles(sim)[-1], "欢迎使用12333自助服务终端")
-        S.run(S.loss_report(sim))
+        self.assertEqual(titles(sim)[-1], WELCOME)
+        S.run(S.loss_report(sim, fixture_card=fixture_card))
         return sim
 
     def check_visit(self, sim):
         shown = titles(sim)
-        for title in ("正在读卡，请稍候……", "张*，您好", "请输入您的手机号码", "社保卡临时挂失", "正在保存申请……",
-                      "申请已受理，受理编号 1001-1", "挂失成功"):
-            self.assertIn(title, shown)
+        for t in (READING, MENU, PHONE, CONFIRM, SUBMITTING, WAITING, "挂失成功"):
+            self.assertIn(t, shown)
         # in this order
-        order = [shown.index(t) for t in ("张*，您好", "社保卡临时挂失", "申请已受理，受理编号 1001-1", "挂失成功")]
+        order = [shown.index(t) for t in (MENU, CONFIRM, WAITING, "挂失成功")]
         self.assertEqual(order, sorted(order))
         result = [s for s in sim.hw.display.screens if s[0] == "挂失成功"][0]
         self.assertEqual(result[1], "卡片状态：临时挂失")
         self.assertEqual(result[2], "临时挂失有效至 2026-11-25")
         # the confirmation screen shows masked data only
-        confirm = [s for s in sim.hw.display.screens if s[0] == "社保卡临时挂失"][0]
+        confirm = [s for s in sim.hw.display.screens if s[0] == CONFIRM][0]
         self.assertEqual(confirm[1:4], ["姓名 张*", "卡号 X******19", "短信通知 139****5678"])
         # the centre got exactly one loss report with the card's data and the phone typed
         self.assertEqual(len(sim.hw.centre.received), 1)
@@ -50,7 +64,7 @@ class KioskAppLossReport(unittest.TestCase):
         self.assertEqual(sim.app.kiosk.state, "welcome")
         self.assertIsNone(sim.app.kiosk.card)
         self.assertEqual(sim.app.kiosk.phone, "")
-        self.assertEqual(titles(sim)[-1], "欢迎使用12333自助服务终端")
+        self.assertEqual(titles(sim)[-1], WELCOME)
         # the local log has no personal data
         log = "\n".join(sim.app.log.lines)
         for secret in ("111111198101011110", "X00000019", S.PHONE, "张三"):
@@ -69,6 +83,11 @@ class KioskAppLossReport(unittest.TestCase):
         self.assertIn("AT+CSMS=1", sim.hw.modem.commands)
         self.assertFalse("AT+CMGR=0" in sim.hw.modem.commands)
 
+    def test_loss_report_with_the_card_fixture(self):
+        sim = self.visit(direct=False, fixture_card=True)
+        self.check_visit(sim)
+        self.assertIn(bytes((0x00, 0xB2, 0x08, 0x00, 0x14)), sim.hw.reader.last.log)
+
     def test_no_answer_keeps_the_request_in_the_outbox(self):
         sim = S.KioskSim(direct=False)
         sim.hw.centre.reply = False
@@ -79,7 +98,7 @@ class KioskAppLossReport(unittest.TestCase):
         S.run(S.press(sim, "ok", "1"))
         S.run(S.until(sim, check=lambda: sim.hw.modem.submits == 1))
         S.run(S.until(sim, check=lambda: sim.app.engine.idle()))
-        self.assertEqual(sim.hw.display.titles[-1], "申请已受理，受理编号 1001-1")
+        self.assertEqual(sim.hw.display.titles[-1], WAITING)
         self.assertEqual(sim.app.outbox.pending(), [1])
         self.assertFalse("挂失成功" in titles(sim))
 

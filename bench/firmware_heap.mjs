@@ -1,0 +1,132 @@
+// Heap of the kiosk firmware (firmware/app.py KioskApp on tests/core/kiosk_sim.py) on real MicroPython:
+// the official WebAssembly port (@micropython/micropython-webassembly-pyscript), run by Node.
+//
+// Usage: node bench/firmware_heap.mjs PLAN.json       (written by bench/firmware_heap.py)
+//
+// PLAN.json: { "root": staged folder (copied to /app), "heapsize": bytes, "experiment": name, ... }
+// Prints one line "RESULT <json>".
+//
+// Every phase runs in its own runPython call: on this port gc.collect() does not free
+// what the same runPython call created (the C stack is scanned conservatively, so stale
+// pointers from the running call keep objects alive).  So a figure is always taken as
+// call 1: do the work; call 2: gc.collect(); call 3: read gc.mem_alloc().
+
+import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
+import fs from "node:fs";
+import path from "node:path";
+
+const plan = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+
+function copyTree(mp, hostDir, vmDir) {
+  try { mp.FS.mkdir(vmDir); } catch (e) { /* exists */ }
+  for (const entry of fs.readdirSync(hostDir, { withFileTypes: true })) {
+    const h = path.join(hostDir, entry.name);
+    const v = vmDir + "/" + entry.name;
+    if (entry.isDirectory()) copyTree(mp, h, v);
+    else mp.FS.writeFile(v, fs.readFileSync(h));
+  }
+}
+
+const out = [];
+const mp = await loadMicroPython({
+  heapsize: plan.heapsize,
+  stdout: (line) => out.push(line),
+  stderr: (line) => out.push(line),
+});
+copyTree(mp, plan.root, "/app");
+const py = (code) => mp.runPython(code);
+
+function value(expr) {
+  out.length = 0;
+  py("print('V', json.dumps(" + expr + "))");
+  const line = out.find((l) => l.startsWith("V "));
+  return JSON.parse(line.slice(2));
+}
+
+function live() {
+  py("gc.collect()");
+  return value("gc.mem_alloc()");
+}
+
+py("import sys, gc, json\nsys.path.insert(0, '/app')\n");
+py(`
+_peak = [0]
+def _probe():
+    a = gc.mem_alloc()
+    if a > _peak[0]:
+        _peak[0] = a
+def _mods(prefixes):
+    return sorted(m for m in sys.modules if m.split('.')[0] in prefixes)
+`);
+const result = { experiment: plan.experiment, heapsize: plan.heapsize };
+result.vm_start = live();
+
+// Drive a generator of tests/core/kiosk_sim.py one step per runPython call; returns
+// the highest live heap (after collect) and the highest mem_alloc seen by the probe
+// (after every app.step and every kiosk event, no collect inside the step).
+function drive(genExpr, label) {
+  py("_g = " + genExpr);
+  let steps = 0, livePeak = 0, allocPeak = 0;
+  for (;;) {
+    py("gc.collect()");
+    py("_peak[0] = gc.mem_alloc()\ntry:\n    next(_g)\n    _done = False\nexcept StopIteration:\n    _done = True\n_probe()");
+    const done = value("_done");
+    allocPeak = Math.max(allocPeak, value("_peak[0]"));
+    livePeak = Math.max(livePeak, live());
+    if (done) break;
+    steps++;
+  }
+  py("_g = None");
+  return { steps, live_peak: livePeak, alloc_peak: allocPeak, live_end: live() };
+}
+
+try {
+  if (plan.experiment === "imports") {
+    // Code only: import the given modules, construct nothing.
+    const base = live();
+    const rows = [];
+    let prev = base;
+    for (const name of plan.modules) {
+      py("import " + name);
+      const now = live();
+      rows.push([name, now - prev]);
+      prev = now;
+    }
+    result.rows = rows;
+    result.total = prev - base;
+  } else if (plan.experiment === "run") {
+    // A natural run: modules load as the firmware asks for them (lazy imports included).
+    // With plan.preload, the listed modules are imported before the baseline: the figures
+    // are then the data only (what a frozen firmware keeps in RAM, minus module dicts).
+    for (const name of plan.preload || []) py("import " + name);
+    const base = live();
+    result.base = base - result.vm_start;
+    py("from tests.core import kiosk_sim as S");
+    result.sim_module = live() - base;
+    py("sim = S.KioskSim(record=False, direct=" + (plan.direct ? "True" : "False") + ", probe=_probe)");
+    result.sim_hardware = live() - base;
+    const boot = drive("S.boot(sim)", "boot");
+    result.boot_steps = boot.steps;
+    result.after_boot = live() - base;
+    result.boot_live_peak = boot.live_peak - base;
+    result.boot_alloc_peak = boot.alloc_peak - base;
+    result.modules_after_boot = value("_mods(('lib12333', 'firmware', 'tests'))");
+    const tx = drive("S.loss_report(sim)", "loss_report");
+    result.tx_steps = tx.steps;
+    result.tx_live_peak = tx.live_peak - base;
+    result.tx_alloc_peak = tx.alloc_peak - base;
+    result.after_tx = live() - base;
+    result.state_after = value("sim.app.kiosk.state");
+    result.pending_after = value("len(sim.app.outbox.pending())");
+    result.centre_got = value("len(sim.hw.centre.received)");
+    result.modules_after_tx = value("_mods(('lib12333', 'firmware', 'tests'))");
+  } else if (plan.experiment === "fit") {
+    // Does boot + the loss report complete in plan.heapsize bytes of heap?  One runPython
+    // call, like a device's main loop; the collector runs by itself when the heap is full.
+    py("from tests.core import kiosk_sim as S\nsim = S.KioskSim(record=False)\nS.run(S.boot(sim))\nS.run(S.loss_report(sim))");
+    result.ok = value("len(sim.app.outbox.pending()) == 0 and len(sim.hw.centre.received) == 1");
+  }
+} catch (e) {
+  result.error = String(e.message || e).split("\n").slice(-3).join(" | ");
+}
+console.log("RESULT " + JSON.stringify(result));

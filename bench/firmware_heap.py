@@ -1,0 +1,191 @@
+"""
+Heap of the kiosk firmware on real MicroPython (issue #7): boot and a complete loss report.
+
+    python bench/firmware_heap.py            # firmware + core compiled with mpy-cross (.mpy)
+    python bench/firmware_heap.py --py       # imported from source instead
+    python bench/firmware_heap.py --json     # the raw figures
+
+The real ``firmware/app.py`` ``KioskApp`` runs on the simulated hardware of
+``tests/core/kiosk_sim.py`` (scripted card, minimal A7670C modem on a fake UART, the
+centre's sealed ACK in an SMS-DELIVER, journal in RAM) inside the MicroPython
+WebAssembly port that tests/mp/run.py uses (bench/firmware_heap.mjs; one VM per
+experiment).  Each figure is gc.collect() then gc.mem_alloc(), with the work, the
+collect and the reading in three separate runPython calls (on this port a collect
+frees nothing the same call created: the C stack is scanned conservatively).
+
+Experiments:
+
+- ``run``: a natural run, modules load when the firmware asks for them.  Live heap
+  after boot (modem ready, welcome screen); during the loss report the live heap
+  after every step (collect between steps) and the highest mem_alloc seen after
+  every app.step and every kiosk event without a collect inside the step.
+- ``run --preload``: the same after importing every module the run needs before the
+  baseline: the data alone (the frozen-firmware equivalent, minus module objects).
+- ``imports``: the code alone: each module the run loads, imported one after the
+  other, nothing constructed.
+- ``fit``: the smallest VM heap (found by bisection, 1 KiB steps) in which boot and
+  the loss report complete in one runPython call, the collector running by itself.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
+import run as mp_run  # noqa: E402
+
+NODE = os.path.join(ROOT, "bench", "firmware_heap.mjs")
+SCAFFOLD = ("tests",)  # the simulation's own modules (tests.core.kiosk_sim, card_fixture, support)
+HEAP = 4 * 1024 * 1024
+
+
+def experiment(tmp, staging, name, heapsize=HEAP, **extra):
+    plan = dict(extra, root=staging, experiment=name, heapsize=heapsize)
+    path = os.path.join(tmp, "plan.json")
+    with open(path, "w") as f:
+        json.dump(plan, f)
+    proc = subprocess.run(["node", NODE, path], cwd=ROOT, capture_output=True, text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise SystemExit("firmware_heap.mjs failed:\n" + proc.stdout[-2000:] + proc.stderr[-2000:])
+
+
+def fit(tmp, staging, low, high):
+    """Smallest heap (bytes, 1 KiB resolution) in which the whole run completes."""
+    trials = []
+    while high - low > 1024:
+        mid = (low + high) // 2 // 1024 * 1024
+        r = experiment(tmp, staging, "fit", heapsize=mid)
+        ok = bool(r.get("ok")) and "error" not in r
+        trials.append((mid, ok, r.get("error", "")))
+        if ok:
+            high = mid
+        else:
+            low = mid
+    return high, trials
+
+
+def measure(use_mpy, do_fit=True):
+    with tempfile.TemporaryDirectory(prefix="lib12333-fwheap-") as tmp:
+        staging = os.path.join(tmp, "app")
+        mp_run.stage(staging)
+        if use_mpy:
+            mp_run.compile_to_mpy(staging)
+        out = {"mode": "mpy" if use_mpy else "py"}
+        natural = experiment(tmp, staging, "run")
+        out["run"] = natural
+        out["run_direct"] = experiment(tmp, staging, "run", direct=True)
+        mods = natural.get("modules_after_tx") or []
+        product = [m for m in mods if m.split(".")[0] not in SCAFFOLD]
+        scaffold = [m for m in mods if m.split(".")[0] in SCAFFOLD]
+        boot_mods = [m for m in natural.get("modules_after_boot") or [] if m.split(".")[0] not in SCAFFOLD]
+        out["code_boot"] = experiment(tmp, staging, "imports", modules=_ordered(boot_mods))
+        out["code_all"] = experiment(tmp, staging, "imports", modules=_ordered(product))
+        out["code_scaffold"] = experiment(tmp, staging, "imports", modules=_ordered(scaffold))
+        out["run_preloaded"] = experiment(tmp, staging, "run", preload=_ordered(product + scaffold))
+        if do_fit:
+            out["fit"], out["fit_trials"] = fit(tmp, staging, 16 * 1024, 1024 * 1024)
+        return out
+
+
+def _top_level_imports(name, known):
+    """Modules of ``known`` that ``name`` imports at module level (lazy imports in functions excluded)."""
+    import ast
+
+    base = os.path.join(ROOT, *name.split("."))
+    path = os.path.join(base, "__init__.py") if os.path.isdir(base) else base + ".py"
+    deps = set()
+    if "." in name:
+        deps.add(name.rsplit(".", 1)[0])  # a package's __init__ runs first
+    body = []
+    if os.path.exists(path):  # a folder without __init__.py is a namespace package
+        with open(path, encoding="utf-8") as f:
+            body = ast.parse(f.read()).body
+    for node in body:
+        if isinstance(node, ast.Import):
+            deps.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for a in node.names:
+                full = node.module + "." + a.name
+                deps.add(full if full in known else node.module)
+    out = set()
+    for d in deps:
+        while d and d not in known:
+            d = d.rsplit(".", 1)[0] if "." in d else ""
+        if d and d != name:
+            out.add(d)
+    return out
+
+
+def _ordered(mods):
+    """Dependencies first (a topological order of the module-level imports), so that each
+    row of the ``imports`` experiment is the cost of that module alone."""
+    known = set(mods)
+    deps = {m: _top_level_imports(m, known) for m in mods}
+    order, done = [], set()
+
+    def visit(m, stack):
+        if m in done or m in stack:
+            return
+        for d in sorted(deps[m]):
+            visit(d, stack + (m,))
+        done.add(m)
+        order.append(m)
+
+    for m in sorted(mods):
+        visit(m, ())
+    return order
+
+
+def kb(n):
+    return "%.1f KB" % (n / 1024.0) if isinstance(n, (int, float)) else str(n)
+
+
+def report(r):
+    run, pre = r["run"], r["run_preloaded"]
+    lines = ["mode: %s (MicroPython wasm port, VM heap %d KiB)" % (r["mode"], HEAP // 1024)]
+    for label, res in (("natural run (+CMTI / AT+CMGR)", run), ("natural run (+CMT direct)", r["run_direct"]),
+                       ("data only (all modules preloaded)", pre)):
+        if "error" in res:
+            lines.append("%s: ERROR %s" % (label, res["error"]))
+            continue
+        lines.append(label)
+        lines.append("  sim module + hardware (scaffolding)      %s" % kb(res["sim_hardware"]))
+        lines.append("  live after boot                          %s  (%d steps)" % (kb(res["after_boot"]),
+                                                                                       res["boot_steps"]))
+        lines.append("  loss report: live peak                   %s" % kb(res["tx_live_peak"]))
+        lines.append("  loss report: allocated-since-collect peak %s  (%d steps)" % (kb(res["tx_alloc_peak"]),
+                                                                                       res["tx_steps"]))
+        lines.append("  live after the transaction               %s" % kb(res["after_tx"]))
+        lines.append("  outbox pending after ACK: %d; frames at the centre: %d" % (res["pending_after"],
+                                                                                  res["centre_got"]))
+    for key, label in (("code_boot", "code loaded by boot"), ("code_all", "code loaded by boot + loss report"),
+                       ("code_scaffold", "code of the simulation (tests.core.*)")):
+        res = r[key]
+        lines.append("%s: %s" % (label, kb(res.get("total", res.get("error")))))
+        for name, n in sorted(res.get("rows", []), key=lambda x: -x[1]):
+            lines.append("    %-32s %s" % (name, kb(n)))
+    if "fit" in r:
+        lines.append("smallest VM heap that completes boot + loss report: %s (VM start %s)"
+                     % (kb(r["fit"]), kb(run.get("vm_start"))))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Kiosk firmware heap on MicroPython (boot + loss report).")
+    p.add_argument("--py", action="store_true", help="import from source instead of mpy-cross .mpy")
+    p.add_argument("--no-fit", action="store_true", help="skip the smallest-heap bisection")
+    p.add_argument("--json", action="store_true", help="print the raw figures as JSON")
+    a = p.parse_args(argv)
+    r = measure(not a.py, not a.no_fit)
+    print(json.dumps(r, indent=1, ensure_ascii=False) if a.json else report(r))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
