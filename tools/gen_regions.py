@@ -83,7 +83,7 @@ def parse_loc(path):
 
 
 def current_name(spans):
-    for start, end, name in spans:
+    for _start, end, name in spans:
         if end is None:
             return name
     return None
@@ -108,7 +108,7 @@ def build_divisions(loc_path):
             continue
         if code.endswith("00") and prov not in MUNICIPALITIES:
             regions[code] = ("C", name)
-            for start, end, old in spans:
+            for _start, _end, old in spans:
                 if old != name:
                     history[prov].append((old, code))
         elif code[2:4] == "90":
@@ -165,11 +165,11 @@ def match_part(part, prov, regions, history, county_names):
 def match_description(desc, regions, provinces, history, county_names):
     """Map one phonenumbers description to (region codes, unmatched parts)."""
     prov = None
-    rest = desc
+    rest_prefix = ""
     for code in sorted(provinces):
         full = provinces[code]
         for prefix in (full, province_short(full)):
-            if desc.startswith(prefix) and (prov is None or len(prefix) > len(rest_prefix)):
+            if desc.startswith(prefix) and len(prefix) > len(rest_prefix):
                 prov, rest_prefix = code, prefix
     if prov is None:
         return [], [desc]

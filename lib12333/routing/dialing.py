@@ -63,7 +63,7 @@ def _as_number(value, field):
     except DecodeError as exc:  # name the right field: the caller's number or the dialled one
         if field == "number":
             raise
-        raise DecodeError(exc.reason, field=field, position=exc.position, expected=exc.expected)
+        raise DecodeError(exc.reason, field=field, position=exc.position, expected=exc.expected)  # noqa: B904 (no chaining on MicroPython)
 
 
 def _by_area(table, area, caller_region, field):

@@ -133,7 +133,7 @@ def _calendar(doc, text, source):
             try:
                 clock.parse_date(d, key)
             except DecodeError as exc:
-                raise ConfigError(str(exc), source=source, line=line, item=key)
+                raise ConfigError(str(exc), source=source, line=line, item=key)  # noqa: B904 (no chaining on MicroPython)
         lists.append(dates)
     return clock.Calendar(lists[0], lists[1])
 
@@ -186,13 +186,13 @@ def loads(text, source="<rules>", table=None, categories=True):
         try:
             text = bytes(text).decode("utf-8")
         except (UnicodeError, ValueError):
-            raise DecodeError("rule file is not UTF-8", field=source, expected="UTF-8 JSON")
+            raise DecodeError("rule file is not UTF-8", field=source, expected="UTF-8 JSON")  # noqa: B904 (no chaining on MicroPython)
     if type(text) is not str:
         raise DecodeError("rule text must be str or bytes", field=source)
     try:
         doc = json.loads(text)
     except (ValueError, RuntimeError, MemoryError, TypeError) as exc:
-        raise DecodeError("invalid JSON", field=source, position=getattr(exc, "pos", None), expected="a JSON object")
+        raise DecodeError("invalid JSON", field=source, position=getattr(exc, "pos", None), expected="a JSON object")  # noqa: B904 (no chaining on MicroPython)
     if categories is True:
         categories = category_check()
     elif categories is False:

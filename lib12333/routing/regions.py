@@ -115,7 +115,7 @@ class RegionTable:
         try:
             text = head.decode("ascii")
         except Exception:
-            raise ConfigError("header is not ASCII", source=name, line=1)
+            raise ConfigError("header is not ASCII", source=name, line=1)  # noqa: B904 (no chaining on MicroPython)
         parts = text.split()
         if len(parts) < 5 or parts[0] != "L12333-REGIONS" or parts[1] != "1":
             raise ConfigError("not a lib12333 region table", source=name, line=1, expected="L12333-REGIONS 1")
@@ -127,7 +127,7 @@ class RegionTable:
                     width, offset = rest.split("@")
                     sections[part[0]] = _Section(int(count), int(width), int(offset))
                 except ValueError:
-                    raise ConfigError("bad section entry", source=name, line=1, item=part)
+                    raise ConfigError("bad section entry", source=name, line=1, item=part)  # noqa: B904 (no chaining on MicroPython)
         for tag in "RAK":
             if tag not in sections:
                 raise ConfigError("missing section", source=name, line=1, item=tag)
@@ -184,7 +184,7 @@ class RegionTable:
             kind = row[7:8].decode("ascii")
             rest = row[9:].decode("utf-8").strip()
         except Exception:  # UnicodeError on CPython, ValueError/UnicodeError on MicroPython
-            raise self._corrupt("region")
+            raise self._corrupt("region")  # noqa: B904 (no chaining on MicroPython)
         cut = rest.find(" ")
         if len(code) != 6 or kind not in KIND_NAMES or cut < 1:
             raise self._corrupt("region")
@@ -197,7 +197,7 @@ class RegionTable:
         try:
             return row.decode("ascii")
         except Exception:
-            raise self._corrupt(what)
+            raise self._corrupt(what)  # noqa: B904 (no chaining on MicroPython)
 
     def region(self, code):
         """The Region row for a province, municipality, prefecture or province-administered unit, or None."""

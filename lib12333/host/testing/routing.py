@@ -129,7 +129,7 @@ def conditions(draw):
             when[key] = draw(st.lists(st.one_of(division_codes(), st.just("unknown")), min_size=1, max_size=2, unique=True))
         elif key == "hours":
             a = draw(st.integers(0, 47)) * 30
-            b = draw(st.integers(0, 47).filter(lambda x: x * 30 != a)) * 30
+            b = (a + 30 * draw(st.integers(1, 47))) % 1440
             when[key] = "%02d:%02d-%02d:%02d" % (a // 60, a % 60, b // 60, b % 60)
         else:
             lo = draw(st.integers(0, 10))
