@@ -39,7 +39,7 @@ def register(subparsers):
         "stats",
         help="offered, answered, abandoned, answer rate, abandon rate, service level, ASA, AHT",
         description="Metrics overall, per queue, per interval (of the call's queue entry) and per category, "
-        "plus the GB/T 33358-2016 hotline checks (answer within 15 s; connection rate >= 95 %% per day). "
+        "plus the GB/T 33358-2016 hotline checks (answer within 15 s; connection rate >= 95 % per day). "
         "Service level = answered within T / offered; other variants are in the JSON. Use queue_log for "
         "answer and abandon rates: Master.csv marks IVR-answered calls ANSWERED. Exit 0, or 3 with "
         "--strict when a line was malformed.",
