@@ -5,7 +5,7 @@ import unittest
 
 from lib12333.errors import ConfigError, ValidationError
 from lib12333.routing import regions
-from tests.core.support import read_bytes
+from tests.core.support import project_path, read_bytes
 
 DATA = read_bytes("lib12333/data/regions.txt")
 
@@ -96,6 +96,14 @@ class TableTest(unittest.TestCase):
                 b = self.table.region(code)
                 self.assertEqual((a.code, a.kind, a.areas, a.name), (b.code, b.kind, b.areas, b.name))
         self.assertEqual(on_file.area("0898"), ("460100", "460200"))
+
+    def test_open_file_reads_rows_on_demand(self):
+        with open(project_path("lib12333/data/regions.txt"), "rb") as f:
+            table = regions.RegionTable(f)
+            self.assertEqual(table.region("330100").name, "杭州市")
+            self.assertEqual(table.area("0571"), ("330100",))
+            self.assertEqual(table.city("659001").name, "石河子市")
+            self.assertTrue(table.is_county("110105"))
 
     def test_bad_header(self):
         with self.assertRaises(ConfigError):
