@@ -171,7 +171,7 @@ def device_error(line, action=None):
     if line.startswith("+CMS ERROR") or line.startswith("+CME ERROR"):
         kind = "cms" if line.startswith("+CMS") else "cme"
         detail = line[line.find(":") + 1 :].strip() if ":" in line else ""
-        if detail.isdigit():
+        if detail and _ascii_digits(detail):
             code = int(detail)
             meaning, retry = lookup(kind, code)
         else:
@@ -181,6 +181,13 @@ def device_error(line, action=None):
         meaning, retry, tag = "command rejected (plain ERROR)", False, "ERROR"
     msg = meaning if action is None else action + ": " + meaning
     return DeviceError(msg, code=tag, retryable=retry)
+
+
+def _ascii_digits(text):
+    for c in text:
+        if c < "0" or c > "9":
+            return False
+    return True
 
 
 def table_rows(kind):
