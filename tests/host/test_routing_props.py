@@ -191,3 +191,44 @@ def test_rule_lines_match_layout(doc, gaps, indent):
     text = "".join(parts) + "]}"
     assert json.loads(text)["rules"] == doc["rules"]
     assert loader.rule_lines(text) == expected
+
+
+@EXAMPLES
+@given(rule_documents(max_rules=5))
+def test_loader_error_for_each_check(doc):
+    text = json.dumps(doc)
+    try:
+        loader.compile_doc(doc, text, "gen", TABLE, None)
+    except ConfigError:
+        return
+    # 1. without its default rule the set is rejected
+    no_default = dict(doc, rules=[r for r in doc["rules"] if r["name"] != "default"])
+    if no_default["rules"]:
+        try:
+            loader.compile_doc(no_default, json.dumps(no_default), "gen", TABLE, None)
+        except ConfigError as exc:
+            assert "no default rule" in str(exc)
+        else:
+            raise AssertionError("accepted without a default rule")
+    # 2. a twin of a rule at the same priority with another result is an overlap (or unreachable)
+    first = next((r for r in doc["rules"] if r["name"] != "default"), None)
+    if first is not None:
+        twin = dict(first, name="twin", then={"action": "callback", "centre": "national", "queue": "twin-only"})
+        d = dict(doc, rules=doc["rules"] + [twin])
+        try:
+            loader.compile_doc(d, json.dumps(d), "gen", TABLE, None)
+        except ConfigError as exc:
+            assert exc.item == "twin"
+            assert "unreachable" in str(exc) or "overlaps" in str(exc)
+        else:
+            raise AssertionError("accepted a same-priority twin with another result")
+    # 3. an unknown region code in any rule is rejected with that rule's name
+    bad = dict(doc, rules=[dict(r, when=dict(r.get("when", {}), reached=["330199"])) if r["name"] != "default" else r
+                           for r in doc["rules"]])
+    if first is not None:
+        try:
+            loader.compile_doc(bad, json.dumps(bad), "gen", TABLE, None)
+        except ConfigError as exc:
+            assert "unknown region" in str(exc)
+        else:
+            raise AssertionError("accepted an unknown region code")
