@@ -120,7 +120,7 @@ def _user_data(text, data, encoding, ref, ref16, ports, extra_ies, max_parts):
     if ports is not None:
         base.insert(0, udh.ports_ie(ports[0], ports[1]))
     extra = 0
-    for iei, v in base:
+    for _iei, v in base:
         extra += 2 + len(v)
     if data is not None:
         if text is not None:

@@ -260,7 +260,7 @@ def _user_data(m, data, pos, udhi):
         else:
             ies = udh.parse(data, pos)
             m.udh = ies
-        for iei, v in ies:
+        for iei, _v in ies:
             if iei in _INTERPRETED:
                 m.concat = udh.find_concat(ies)
                 m.ports = udh.find_ports(ies)
