@@ -21,13 +21,16 @@ display, keypad, reader, modem (UART-like), storage, watchdog, clock_ms,
 ticks_diff, sleep_ms, wall_time.
 """
 
-from lib12333.errors import CapacityError, Lib12333Error, SecurityError, StorageError
-
 from firmware import screens
 from firmware.kiosk import Kiosk
+from lib12333.errors import CapacityError, Lib12333Error, SecurityError, StorageError
 
 CARD_POLL_MS = 500
 LOG_LINES = 64
+# What a card read loads (lib12333.card.ssse and its imports).  On MicroPython the app
+# drops them again after each read: imported from .mpy their bytecode is about 15 KB
+# of RAM that the rest of the transaction (send, receive the answer) can use instead.
+CARD_MODULES = ("lib12333.card.ssse", "lib12333.card.apdu", "lib12333.card.tlv")
 
 
 class LocalLog:
@@ -238,6 +241,9 @@ class KioskApp:
                 self._submit(action[1], action[2])
 
     def _read_card(self):
+        import sys
+
+        loaded = [name for name in CARD_MODULES if name in sys.modules]
         from lib12333.card import ssse
 
         now = int(self.hw.wall_time())
@@ -259,6 +265,7 @@ class KioskApp:
                 event = ("card_error", "card_unreadable")
         finally:
             reader.power_off()
+        unload(CARD_MODULES, loaded)
         self._perform(self.kiosk.handle(event, now))
 
     def _submit(self, msg_type, fields):
@@ -289,3 +296,23 @@ class KioskApp:
             "self-test": "、".join(self.problems) or "ok",
             "last log": self.log.lines[-1] if self.log.lines else "",
         }
+
+
+def unload(names, keep=()):
+    """Forget the modules ``names`` (except those in ``keep``) so the collector can free them.
+
+    Only on MicroPython, where a module imported from .mpy holds its bytecode in RAM;
+    on CPython other code in the process may still use them, and memory is no concern.
+    """
+    import sys
+
+    if sys.implementation.name != "micropython":
+        return
+    for name in names:
+        if name in keep or name not in sys.modules:
+            continue
+        del sys.modules[name]
+        parent, child = name.rsplit(".", 1)
+        package = sys.modules.get(parent)
+        if package is not None and getattr(package, child, None) is not None:
+            delattr(package, child)  # the parent package's reference, set by the import

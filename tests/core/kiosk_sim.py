@@ -405,11 +405,10 @@ class KioskSim:
 
     def boot(self):
         """What firmware/main.py start() does, with the simulated parts."""
+        from firmware.app import KioskApp
         from lib12333.journal import Journal
         from lib12333.modem.engine import Engine
         from lib12333.storage import MemoryStore
-
-        from firmware.app import KioskApp
 
         gbk = None
         if self.use_gbk:
