@@ -157,7 +157,9 @@ class Message:
         return m
 
     def to_dict(self):
-        """Ordered dict of JSON-ready values (the ``lib12333 sms decode --json`` shape)."""
+        """Ordered dict of JSON-ready values (the ``lib12333 sms decode --json`` shape).
+
+        Every key is always present (None when the message type has no such field)."""
         from lib12333.compat import OrderedDict
 
         d = OrderedDict()
@@ -166,8 +168,7 @@ class Message:
         d["smsc_toa"] = self.smsc_toa
         d["number"] = self.number
         d["toa"] = self.toa
-        if self.mr is not None:
-            d["mr"] = self.mr
+        d["mr"] = self.mr
         d["first_octet"] = OrderedDict(
             (
                 ("srr", self.srr),
@@ -176,22 +177,18 @@ class Message:
                 ("rd", self.rd),
             )
         )
-        if self.type == STATUS_REPORT:
-            d["scts"] = self.scts.isoformat()
-            d["discharge"] = self.discharge.isoformat()
-            d["status"] = self.status
-            d["status_kind"] = self.status_kind
-            d["status_text"] = self.status_text
         d["pid"] = self.pid
         d["dcs"] = self.dcs
         d["dcs_group"] = self.dcs_group
         d["encoding"] = self.encoding
         d["class"] = self.msg_class
         d["flash"] = self.flash
-        if self.type == DELIVER:
-            d["scts"] = self.scts.isoformat()
-        if self.type == SUBMIT:
-            d["vp"] = None if self.vp is None else self.vp.to_json()
+        d["scts"] = None if self.scts is None else self.scts.isoformat()
+        d["vp"] = None if self.vp is None else self.vp.to_json()
+        d["discharge"] = None if self.discharge is None else self.discharge.isoformat()
+        d["status"] = self.status
+        d["status_kind"] = self.status_kind
+        d["status_text"] = self.status_text
         d["udl"] = self.udl
         d["udh"] = [OrderedDict((("iei", i), ("data", bytes(v).hex()))) for i, v in self.udh]
         c = self.concat
@@ -199,10 +196,8 @@ class Message:
         p = self.ports
         d["ports"] = None if p is None else OrderedDict((("dest", p[0]), ("src", p[1])))
         d["text"] = self.text
-        if self.encoding == "8bit" or self.compressed:
-            d["data"] = bytes(self.data).hex()
-        if self.parts != 1:
-            d["parts"] = self.parts
+        d["data"] = bytes(self.data).hex() if (self.encoding == "8bit" or self.compressed) else None
+        d["parts"] = self.parts
         d["tpdu_length"] = self.tpdu_length
         return d
 

@@ -115,7 +115,7 @@ def _decode(args):
 def _render_decode(d):
     lines = []
     for k, v in d.items():
-        if v is None or v == [] or k == "first_octet":
+        if v is None or v == [] or k == "first_octet" or (k == "parts" and v == 1):
             continue
         if k in ("toa", "smsc_toa", "dcs", "pid"):
             v = "0x%02X" % v
