@@ -41,7 +41,6 @@ Events (``Event.kind`` and its attributes):
 from lib12333.compat import const
 from lib12333.errors import DeadlineError, DeviceError, Lib12333Error
 from lib12333.modem import at
-from lib12333.modem.errors import device_error
 
 MAX_EVENTS = const(256)
 RECENT_KEYS = const(64)
@@ -417,6 +416,8 @@ class Engine:
                 if kind == at.OK:
                     self._finish(Response(True, self._lines, line))
                 else:
+                    from lib12333.modem.errors import device_error  # the tables load on the first error
+
                     self._finish(Response(False, self._lines, line, device_error(line, cmd.text)))
                 return
             if cmd.prefix is not None and line.startswith(cmd.prefix):
