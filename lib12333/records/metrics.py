@@ -25,10 +25,13 @@ A record is attributed to the interval, day, month and hour of its **arrival**
 (ENTERQUEUE), in local time ``tz_offset`` seconds east of UTC (28800 = Beijing).
 """
 
-from lib12333.compat import OrderedDict
+from lib12333.compat import IS_MICROPYTHON, OrderedDict
 from lib12333.errors import ValidationError
 from lib12333.records import OFFERED_OUTCOMES as _OFFERED
 from lib12333.records.text import civil_from_days
+
+if not IS_MICROPYTHON:
+    OrderedDict = dict  # noqa: F811 -- CPython dicts keep insertion order at half the memory
 
 _COUNTS = ("records", "offered", "answered", "transferred", "abandoned", "short_abandoned", "timeouts",
            "exit_key", "exit_empty", "withdrawn", "ivr", "busy", "failed", "delivered", "unknown",

@@ -1,5 +1,6 @@
 """``lib12333 cdr``: call-centre statistics from Asterisk / FreeSWITCH logs, and record conversion."""
 
+import json
 import os
 import sys
 
@@ -129,7 +130,13 @@ def _stats(args):
         del data["by_day"]
     data["gbt_33358_2016"] = gbt33358(m)
     data["import"] = imp.report.to_dict()
-    emit(data, args.json, _text)
+    if args.json:
+        # streamed: a year of 30-minute intervals is ~20 MB of JSON, not built as one string
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    else:
+        emit(data, False, _text)
     if imp.report.malformed_count:
         progress("cdr: %d malformed line(s); first at line %s (listed under import.malformed_lines in --json)"
                  % (imp.report.malformed_count, imp.report.malformed[0][0] if imp.report.malformed else "?"))
