@@ -43,12 +43,19 @@ function value(expr) {
   return JSON.parse(line.slice(2));
 }
 
+function qstrBytes() {
+  out.length = 0;
+  py("micropython.qstr_info()");
+  const line = out.find((l) => l.includes("n_total_bytes="));
+  return line ? parseInt(line.split("n_total_bytes=")[1], 10) : null;
+}
+
 function live() {
   py("gc.collect()");
   return value("gc.mem_alloc()");
 }
 
-py("import sys, gc, json\nsys.path.insert(0, '/app')\n");
+py("import sys, gc, json, micropython\nsys.path.insert(0, '/app')\n");
 py(`
 _peak = [0]
 def _probe():
@@ -67,23 +74,28 @@ result.vm_start = live();
 function drive(genExpr, label) {
   py("_g = " + genExpr);
   let steps = 0, livePeak = 0, allocPeak = 0;
+  const trace = [];
   for (;;) {
     py("gc.collect()");
     py("_peak[0] = gc.mem_alloc()\ntry:\n    next(_g)\n    _done = False\nexcept StopIteration:\n    _done = True\n_probe()");
     const done = value("_done");
     allocPeak = Math.max(allocPeak, value("_peak[0]"));
-    livePeak = Math.max(livePeak, live());
+    const now = live();
+    livePeak = Math.max(livePeak, now);
+    trace.push([value("sim.app.kiosk.state"), now]);
     if (done) break;
     steps++;
   }
   py("_g = None");
-  return { steps, live_peak: livePeak, alloc_peak: allocPeak, live_end: live() };
+  return { steps, live_peak: livePeak, alloc_peak: allocPeak, live_end: live(), trace };
 }
 
 try {
   if (plan.experiment === "imports") {
-    // Code only: import the given modules, construct nothing.
+    // Code only: import the given modules, construct nothing (after plan.preload, not counted).
+    for (const name of plan.preload || []) py("import " + name);
     const base = live();
+    const qbase = qstrBytes();
     const rows = [];
     let prev = base;
     for (const name of plan.modules) {
@@ -94,12 +106,14 @@ try {
     }
     result.rows = rows;
     result.total = prev - base;
+    result.qstr = qstrBytes() - qbase;
   } else if (plan.experiment === "run") {
     // A natural run: modules load as the firmware asks for them (lazy imports included).
     // With plan.preload, the listed modules are imported before the baseline: the figures
     // are then the data only (what a frozen firmware keeps in RAM, minus module dicts).
     for (const name of plan.preload || []) py("import " + name);
     const base = live();
+    const qbase = qstrBytes();
     result.base = base - result.vm_start;
     py("from tests.core import kiosk_sim as S");
     result.sim_module = live() - base;
@@ -108,23 +122,21 @@ try {
     const boot = drive("S.boot(sim)", "boot");
     result.boot_steps = boot.steps;
     result.after_boot = live() - base;
+    result.qstr_after_boot = qstrBytes() - qbase;
     result.boot_live_peak = boot.live_peak - base;
     result.boot_alloc_peak = boot.alloc_peak - base;
     result.modules_after_boot = value("_mods(('lib12333', 'firmware', 'tests'))");
     const tx = drive("S.loss_report(sim)", "loss_report");
     result.tx_steps = tx.steps;
+    result.tx_trace = tx.trace.map(([state, n]) => [state, n - base]);
     result.tx_live_peak = tx.live_peak - base;
     result.tx_alloc_peak = tx.alloc_peak - base;
     result.after_tx = live() - base;
+    result.qstr_after_tx = qstrBytes() - qbase;
     result.state_after = value("sim.app.kiosk.state");
     result.pending_after = value("len(sim.app.outbox.pending())");
     result.centre_got = value("len(sim.hw.centre.received)");
     result.modules_after_tx = value("_mods(('lib12333', 'firmware', 'tests'))");
-  } else if (plan.experiment === "fit") {
-    // Does boot + the loss report complete in plan.heapsize bytes of heap?  One runPython
-    // call, like a device's main loop; the collector runs by itself when the heap is full.
-    py("from tests.core import kiosk_sim as S\nsim = S.KioskSim(record=False)\nS.run(S.boot(sim))\nS.run(S.loss_report(sim))");
-    result.ok = value("len(sim.app.outbox.pending()) == 0 and len(sim.hw.centre.received) == 1");
   }
 } catch (e) {
   result.error = String(e.message || e).split("\n").slice(-3).join(" | ");
