@@ -91,36 +91,51 @@ class AtParser:
     """
 
     def __init__(self):
-        self.buf = bytearray()
+        self.buf = b""
         self.expect_prompt = False
         self.pending = None  # header of a two-line URC waiting for its PDU line
 
     def reset(self):
-        self.buf = bytearray()
+        self.buf = b""
         self.pending = None
 
     def feed(self, data):
         out = []
-        buf = self.buf
-        for b in data:
-            if b == 0x0D or b == 0x0A:
-                if buf:
-                    self._line(buf, out)
-                    buf = bytearray()
+        data = bytes(data)
+        if b"\x00" in data:
+            data = data.replace(b"\x00", b"")  # NUL is line noise
+        if b"\x1a" in data:
+            data = data.replace(b"\x1a", b"")  # an echoed Ctrl-Z
+        buf = self.buf + data if self.buf else data
+        n = len(buf)
+        start = 0
+        while start < n:
+            c = buf[start]
+            if c == 0x0D or c == 0x0A:
+                start += 1
                 continue
-            if b == 0x00 or b == 0x1A:  # NUL and an echoed Ctrl-Z are noise
-                continue
-            buf.append(b)
-            if self.expect_prompt and len(buf) == 1 and b == 0x3E and self.pending is None:
-                # "> " : the modem waits for the PDU; the space may follow or not
+            if c == 0x3E and self.expect_prompt and self.pending is None:
+                # "> " at the start of a line: the modem waits for the PDU
                 out.append((PROMPT, ">", None))
                 self.expect_prompt = False
-                buf = bytearray()
+                start += 1
                 continue
-            if len(buf) > MAX_LINE:
-                out.append((GARBAGE, "", len(buf)))
-                buf = bytearray()
-        self.buf = buf
+            end = buf.find(b"\r", start)
+            lf = buf.find(b"\n", start)
+            if end < 0 or (0 <= lf < end):
+                end = lf
+            if end < 0:
+                break
+            if end - start > MAX_LINE:
+                out.append((GARBAGE, "", end - start))
+            else:
+                self._line(buf[start:end], out)
+            start = end + 1
+        rest = buf[start:] if start < n else b""
+        if len(rest) > MAX_LINE:
+            out.append((GARBAGE, "", len(rest)))
+            rest = b""
+        self.buf = rest
         return out
 
     def _line(self, raw, out):

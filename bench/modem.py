@@ -1,0 +1,135 @@
+"""
+Modem engine benchmarks.
+
+    python bench/modem.py [--rounds 5]
+
+1. CPU cost of the sans-IO engine alone (no port): a scripted session of N received
+   messages (+CMTI -> AT+CMGR -> message event -> confirm -> AT+CMGD) and N sends
+   (AT+CMGS -> prompt -> PDU -> +CMGS), measured with time.process_time.
+2. Wall time over a real pty against the emulator (no faults), ours vs python-gsmmodem-new
+   0.13 (if installed): open + initialise, send a 1-part and a 2-part Chinese SMS.
+   These are dominated by the round trips of the AT dialogue, not by CPU.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from lib12333.modem import profiles  # noqa: E402
+from lib12333.modem.engine import Engine  # noqa: E402
+from lib12333.sms.encode import encode_deliver  # noqa: E402
+from lib12333.sms.scts import Timestamp  # noqa: E402
+
+INIT = [b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\n+CPIN: READY\r\n\r\nOK\r\n", b"\r\nOK\r\n",
+        b"\r\n+CPMS: 0,30,0,30,0,30\r\n\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n",
+        b'\r\n+CSCA: "+8613800571500",145\r\n\r\nOK\r\n', b"\r\nOK\r\n"]
+TEXT1 = "您好，您的社保卡挂失申请已受理，请于三个工作日内到服务大厅办理补卡。"
+TEXT2 = TEXT1 * 2
+
+
+def engine_cpu(n):
+    eng = Engine(now=0.0, profile=profiles.get("SIM7600CE"), scan_interval=None)
+    eng.start(0.0)
+    for a in INIT:
+        eng.data_to_send()
+        eng.receive(a, 0.0)
+    eng.events()
+    ts = Timestamp(2026, 11, 29, 10, 0, 0, 480)
+    pdus = [encode_deliver("+8613800000002", ts, text=TEXT1 + str(i))[0] for i in range(n)]
+    t0 = time.process_time()
+    for i, p in enumerate(pdus):
+        eng.receive(b'\r\n+CMTI: "SM",' + str(i % 30).encode() + b"\r\n", 1.0)
+        eng.data_to_send()
+        eng.receive(b"\r\n+CMGR: 0,," + str(p.tpdu_length).encode() + b"\r\n" + p.hex.encode() + b"\r\n\r\nOK\r\n",
+                    1.0)
+        for ev in eng.events():
+            eng.confirm(ev.token)
+        eng.data_to_send()
+        eng.receive(b"\r\nOK\r\n", 1.0)
+    t_recv = (time.process_time() - t0) / n
+    t0 = time.process_time()
+    for i in range(n):
+        eng.send_sms("+8613800000002", TEXT1, report=False)
+        eng.data_to_send()
+        eng.receive(b"\r\n> ", 2.0)
+        eng.data_to_send()
+        eng.receive(b"\r\n+CMGS: " + str(i % 256).encode() + b"\r\n\r\nOK\r\n", 2.0)
+        eng.events()
+    t_send = (time.process_time() - t0) / n
+    return t_recv, t_send
+
+
+def ours_pty(sim):
+    from lib12333.host.modem.transport import SerialModem
+
+    out = {}
+    t0 = time.monotonic()
+    m = SerialModem(sim.modems[0].path)
+    m.init(30)
+    out["open + init"] = time.monotonic() - t0
+    for name, text in (("send 1 part", TEXT1), ("send 2 parts", TEXT2)):
+        t0 = time.monotonic()
+        ev, _ = m.send(sim.modems[1].number, text, timeout=30)
+        assert ev.kind == "sent"
+        out[name] = time.monotonic() - t0
+    m.close()
+    return out
+
+
+def gsmmodem_pty(sim):
+    from gsmmodem.modem import GsmModem
+
+    out = {}
+    t0 = time.monotonic()
+    m = GsmModem(sim.modems[0].path, 115200)
+    m.connect()
+    out["open + init"] = time.monotonic() - t0
+    for name, text in (("send 1 part", TEXT1), ("send 2 parts", TEXT2)):
+        t0 = time.monotonic()
+        m.sendSms(sim.modems[1].number, text)
+        out[name] = time.monotonic() - t0
+    m.close()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--number", type=int, default=300)
+    args = ap.parse_args()
+    best = [min(x) for x in zip(*[engine_cpu(args.number) for _ in range(args.rounds)])]
+    print("engine CPU, no I/O (best of %d, %d messages):" % (args.rounds, args.number))
+    print("  receive cycle (CMTI, CMGR, decode, confirm, CMGD): %.1f us" % (best[0] * 1e6))
+    print("  send cycle (encode, CMGS, prompt, PDU, +CMGS):     %.1f us" % (best[1] * 1e6))
+
+    from lib12333.host.modem.network import Simulator
+
+    peers = [("lib12333", ours_pty)]
+    try:
+        import gsmmodem  # noqa: F401
+
+        peers.append(("python-gsmmodem-new", gsmmodem_pty))
+    except ImportError:
+        pass
+    results = {}
+    for _ in range(args.rounds):
+        for name, fn in peers:
+            with Simulator(2) as sim:
+                time.sleep(0.4)  # boot messages
+                for k, v in fn(sim).items():
+                    results.setdefault(name, {}).setdefault(k, []).append(v)
+    print("\nover a pty against the emulator, median of %d rounds (ms):" % args.rounds)
+    cases = ["open + init", "send 1 part", "send 2 parts"]
+    print("| case | " + " | ".join(n for n, _ in peers) + " |")
+    print("|---|" + "---|" * len(peers))
+    for c in cases:
+        print("| " + c + " | " + " | ".join("%.1f" % (statistics.median(results[n][c]) * 1000) for n, _ in peers)
+              + " |")
+
+
+if __name__ == "__main__":
+    main()
