@@ -141,6 +141,7 @@ Low-level modules: ``gsm7`` (``encode(text) -> bytes`` of septet values,
 ``decode(septets) -> str``, ``pack(septets, fill_bits=0) -> bytes``,
 ``unpack(data, count, fill_bits=0) -> bytes``), ``ucs2`` (``encode(text) -> bytes``
 UTF-16BE with surrogates, ``decode(data) -> str``), ``udh`` (``parse(data) -> list``,
-``build(ies) -> bytes``, ``fill_bits(udh_len)``), ``address`` (``encode(number) ->
-(bytes, toa)``, ``decode``), ``scts``.
+``build(ies) -> bytes``, ``fill_bits(udh_len)``), ``address`` (``encode(number, toa=None)
+-> address field bytes``, ``decode(data, pos) -> (number, toa, next_pos)``,
+``encode_smsc`` / ``decode_smsc``), ``scts``.
 """
