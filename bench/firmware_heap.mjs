@@ -107,6 +107,13 @@ try {
     result.rows = rows;
     result.total = prev - base;
     result.qstr = qstrBytes() - qbase;
+  } else if (plan.experiment === "script") {
+    // plan.preload imported, then plan.code run; it prints one line "V <json>".
+    for (const name of plan.preload || []) py("import " + name);
+    out.length = 0;
+    py(plan.code);
+    const line = out.find((l) => l.startsWith("V "));
+    result.value = line ? JSON.parse(line.slice(2)) : out.join(" | ");
   } else if (plan.experiment === "run") {
     // A natural run: modules load as the firmware asks for them (lazy imports included).
     // With plan.preload, the listed modules are imported before the baseline: the figures

@@ -81,7 +81,67 @@ def measure(use_mpy):
         card = [m for m in CARD_MODULES if m not in product]
         out["code_card"] = experiment(tmp, staging, "imports", modules=_ordered(card), preload=_ordered(product))
         out["run_preloaded"] = experiment(tmp, staging, "run", preload=_ordered(product + card + scaffold))
+        out["frozen_boot"] = experiment(tmp, staging, "script", preload=_ordered(boot_mods), code=FROZEN_ESTIMATE)
+        out["frozen_all"] = experiment(tmp, staging, "script", preload=_ordered(product + card),
+                                       code=FROZEN_ESTIMATE)
         return out
+
+
+# What a frozen build would still keep in RAM for the imported modules, estimated by
+# counting objects in the VM (32-bit port, 16-byte GC blocks): the module object and its
+# globals dict, a function object per function, a type object and locals dict per class,
+# and the dicts / lists / sets built at import time (constant tuples, str, bytes and
+# bytecode stay in flash when frozen).  Sizes: module 16, dict 16 + table (8 bytes an
+# entry, the table grown through MicroPython's prime sizes), function 32, class 80,
+# list 16 + 4 bytes an item; rounded up to 16-byte blocks.
+FROZEN_ESTIMATE = """
+import sys
+_PRIMES = (0, 2, 4, 7, 11, 17, 23, 29, 37, 47, 59, 73, 97, 127, 167, 223, 293, 389, 521, 691, 919, 1223)
+def _blk(n):
+    return (n + 15) // 16 * 16
+def _table(n):
+    for p in _PRIMES:
+        if p >= n:
+            return _blk(p * 8)
+    return _blk(n * 8)
+_seen = {}
+def _data(v):
+    if id(v) in _seen:
+        return 0
+    t = type(v)
+    if t is dict:
+        _seen[id(v)] = 1
+        return 16 + _table(len(v)) + sum(_data(k) + _data(v[k]) for k in v)
+    if t is list or t is set:
+        _seen[id(v)] = 1
+        return 16 + _blk(4 * len(v)) + sum(_data(x) for x in v)
+    if t is tuple:
+        inner = sum(_data(x) for x in v)
+        return inner + (_blk(8 + 4 * len(v)) if inner else 0)
+    return 0
+def _fn(v):
+    return type(v).__name__ in ('function', 'generator', 'closure', 'bound_method')
+rows = []
+for name in sorted(sys.modules):
+    if name.split('.')[0] not in ('lib12333', 'firmware'):
+        continue
+    g = sys.modules[name].__dict__
+    n = 16 + 16 + _table(len(g))
+    for k in g:
+        v = g[k]
+        if _fn(v):
+            n += 32
+        elif type(v) is type:
+            if getattr(v, '__module__', name) != name and hasattr(v, '__module__'):
+                continue
+            d = v.__dict__
+            n += 80 + 16 + _table(len(d))
+            n += 32 * len([1 for a in d if _fn(d[a])])
+        else:
+            n += _data(v)
+    rows.append((name, n))
+print('V', json.dumps({'rows': rows, 'total': sum(r[1] for r in rows)}))
+"""
 
 
 def _top_level_imports(name, known):
@@ -165,6 +225,15 @@ def report(r):
         lines.append("%s: %s (qstr pool %s)" % (label, kb(res.get("total", res.get("error"))), kb(res.get("qstr"))))
         for name, n in sorted(res.get("rows", []), key=lambda x: -x[1]):
             lines.append("    %-32s %s" % (name, kb(n)))
+    for key, label in (("frozen_boot", "boot"), ("frozen_all", "boot + loss report + card")):
+        v = r[key].get("value")
+        if isinstance(v, dict):
+            lines.append("estimated RAM of the %s modules if frozen (module/class dicts, functions, "
+                         "import-time containers): %s" % (label, kb(v["total"])))
+            for name, n in sorted(v["rows"], key=lambda x: -x[1])[:8]:
+                lines.append("    %-32s %s" % (name, kb(n)))
+        else:
+            lines.append("frozen estimate (%s) failed: %s" % (label, r[key].get("error") or v))
     return "\n".join(lines)
 
 
