@@ -106,3 +106,13 @@ def test_bad_port_and_errors_table():
                                      "meaning": "SMSC address unknown (set it with AT+CSCA)"}]
     r = run("modem-sim", "--faults", "nonsense=1")
     assert r.returncode == 3
+
+
+def test_docs_error_tables_match_the_code():
+    from lib12333.modem import errors
+
+    text = open(os.path.join(ROOT, "docs", "modem.md"), encoding="utf-8").read()
+    for kind, head in (("cms", "| +CMS | class | meaning |"), ("cme", "| +CME | class | meaning |")):
+        block = text[text.index(head):].split("\n\n")[0].splitlines()[2:]
+        rows = [tuple(c.strip() for c in line.strip("|").split("|")) for line in block]
+        assert rows == [(str(c), k, m) for c, k, m in errors.table_rows(kind)]
