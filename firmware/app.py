@@ -248,6 +248,7 @@ class KioskApp:
 
         now = int(self.hw.wall_time())
         reader = self.hw.reader
+        event = ()  # type: tuple
         try:
             atr = reader.power_on()
             info = ssse.read_card(reader.transmit, authenticator=self.authenticator, gbk=self.gbk, atr=atr)
