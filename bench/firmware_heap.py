@@ -81,6 +81,7 @@ def measure(use_mpy):
         card = [m for m in CARD_MODULES if m not in product]
         out["code_card"] = experiment(tmp, staging, "imports", modules=_ordered(card), preload=_ordered(product))
         out["run_preloaded"] = experiment(tmp, staging, "run", preload=_ordered(product + card + scaffold))
+        out["calibration"] = experiment(tmp, staging, "script", code=CALIBRATE)
         out["frozen_boot"] = experiment(tmp, staging, "script", preload=_ordered(boot_mods), code=FROZEN_ESTIMATE)
         out["frozen_all"] = experiment(tmp, staging, "script", preload=_ordered(product + card),
                                        code=FROZEN_ESTIMATE)
@@ -141,6 +142,57 @@ for name in sorted(sys.modules):
             n += _data(v)
     rows.append((name, n))
 print('V', json.dumps({'rows': rows, 'total': sum(r[1] for r in rows)}))
+"""
+
+
+# Checks the sizes above on the port: objects made N times, mem_alloc before and after.
+CALIBRATE = """
+import gc, json
+def mkf():
+    def inner(a, b):
+        return a + b
+    return inner
+def mkfd():
+    def inner(a, b=1, c=2):
+        return a + b
+    return inner
+def mkc():
+    class C:
+        def m(self):
+            return 1
+        def n(self):
+            return 2
+    return C
+def mkexc():
+    class E(Exception):
+        pass
+    return E
+N = 100
+keep = [None] * N
+res = {}
+for name, fn in (("function", mkf), ("function+2 defaults", mkfd), ("class with 2 methods", mkc), ("exception class", mkexc)):
+    for i in range(N):
+        keep[i] = None
+    gc.collect()
+    a = gc.mem_alloc()
+    for i in range(N):
+        keep[i] = fn()
+    res[name] = (gc.mem_alloc() - a) / N
+for n in (5, 10, 20, 40):
+    gc.collect()
+    a = gc.mem_alloc()
+    d = {}
+    for i in range(n):
+        d["k%d" % i] = None
+    b = gc.mem_alloc()
+    ks = ["k%d" % i for i in range(n)]
+    gc.collect()
+    a = gc.mem_alloc()
+    d2 = {}
+    for k in ks:
+        d2[k] = None
+    res["dict %d entries" % n] = gc.mem_alloc() - a
+print('V', json.dumps(res))
 """
 
 
@@ -234,6 +286,10 @@ def report(r):
                 lines.append("    %-32s %s" % (name, kb(n)))
         else:
             lines.append("frozen estimate (%s) failed: %s" % (label, r[key].get("error") or v))
+    cal = r.get("calibration", {}).get("value")
+    if isinstance(cal, dict):
+        lines.append("object sizes measured on the port (bytes): " + ", ".join(
+            "%s %s" % (k, int(cal[k])) for k in sorted(cal)))
     return "\n".join(lines)
 
 
