@@ -24,10 +24,15 @@ Guarantees (tested by the power-cut harness, tests/host/test_powercut.py):
   the request fails with a ("failed", ...) event; it stays in ``failures()``
   until ``dismiss(seq)`` so a reboot cannot swallow the report.
 
-Journal records (types 0x10-0x16): RESERVE u32 upto; ACCEPT u32 seq, u8 type,
+Journal records (types 0x10-0x17): RESERVE u32 upto; ACCEPT u32 seq, u8 type,
 u32 time, frame; ATTEMPT u32 seq, u8 count; ACKED u32 seq; FAILED u32 seq;
 DISMISS u32 seq; WINDOW bytes (the persisted replay window for frames from the
-centre).
+centre); ACCEPT_TO (0x17, issue 8) u32 seq, u8 type, u32 time, u8 n, n bytes of
+the destination number (ASCII), frame: an ACCEPT that also fixes where the
+request goes, written in the same record so a power cut cannot separate the
+request from its destination.  A journal without 0x17 records (older firmware)
+reads as before; ``destination(seq)`` is then None and the caller uses its
+default number.
 """
 
 from lib12333.errors import CapacityError, DecodeError, StorageError, ValidationError
@@ -41,6 +46,8 @@ R_ACKED = 0x13
 R_FAILED = 0x14
 R_DISMISS = 0x15
 R_WINDOW = 0x16
+R_ACCEPT_TO = 0x17
+MAX_DESTINATION = 24
 
 SEND = "send"
 FAILED = "failed"
@@ -57,13 +64,33 @@ def _u32(b, i=0):
 
 
 class _Entry:
-    def __init__(self, seq, msg_type, accepted_at, frame):
+    def __init__(self, seq, msg_type, accepted_at, frame, dest=None):
         self.seq = seq
         self.msg_type = msg_type
         self.accepted_at = accepted_at
         self.frame = frame
+        self.dest = dest
         self.attempts = 0
         self.due = 0
+
+
+def _accept_record(e):
+    """(type, body) of the record that stores entry ``e``: ACCEPT, or ACCEPT_TO when it has a destination."""
+    head = _p32(e.seq) + bytes((e.msg_type,)) + _p32(e.accepted_at)
+    if e.dest is None:
+        return R_ACCEPT, head + e.frame
+    d = e.dest.encode()
+    return R_ACCEPT_TO, head + bytes((len(d),)) + d + e.frame
+
+
+def _check_destination(dest):
+    if dest is None:
+        return
+    if not isinstance(dest, str) or not 1 <= len(dest) <= MAX_DESTINATION:
+        raise ValidationError("destination must be 1..24 characters", field="destination")
+    for ch in dest:
+        if not ("0" <= ch <= "9" or ch == "+"):
+            raise ValidationError("destination must be a phone number", field="destination", expected="digits and +")
 
 
 class Outbox:
@@ -108,6 +135,16 @@ class Outbox:
                 seq = _u32(body)
                 failed.pop(seq, None)  # a retried failure is written again as ACCEPT
                 pending[seq] = _Entry(seq, body[4], _u32(body, 5), bytes(body[9:]))
+                if seq > reserved:
+                    reserved = seq
+            elif rtype == R_ACCEPT_TO:
+                if len(body) < 10 or len(body) < 10 + body[9]:
+                    raise StorageError("outbox ACCEPT_TO record too short")
+                seq = _u32(body)
+                n = body[9]
+                failed.pop(seq, None)
+                dest = bytes(body[10 : 10 + n]).decode()
+                pending[seq] = _Entry(seq, body[4], _u32(body, 5), bytes(body[10 + n :]), dest)
                 if seq > reserved:
                     reserved = seq
             elif rtype == R_ATTEMPT:
@@ -157,8 +194,13 @@ class Outbox:
 
     # ------------------------------------------------------------ requests
 
-    def accept(self, msg_type, payload, now):
-        """Seal and store a request; returns its sequence number once it is durable."""
+    def accept(self, msg_type, payload, now, destination=None):
+        """Seal and store a request; returns its sequence number once it is durable.
+
+        ``destination`` (a phone number, optional) is stored in the same journal
+        record; ``destination(seq)`` returns it after any reboot.
+        """
+        _check_destination(destination)
         if len(self._pending) >= self.max_pending:
             raise CapacityError("outbox full: too many unacknowledged requests")
         # Validate (type, direction, size) before a sequence number is spent.
@@ -169,8 +211,9 @@ class Outbox:
             raise ValidationError("payload does not decode as its message type: " + str(e), field="payload")  # noqa: B904
         seq = self.next_seq()
         raw = self._seal(msg_type, payload, now, seq)
-        self.journal.append(R_ACCEPT, _p32(seq) + bytes((msg_type,)) + _p32(now) + raw)
-        e = _Entry(seq, msg_type, now, raw)
+        e = _Entry(seq, msg_type, now, raw, destination)
+        rtype, body = _accept_record(e)
+        self.journal.append(rtype, body)
         e.due = now
         self._pending[seq] = e
         self._maybe_compact()
@@ -229,6 +272,11 @@ class Outbox:
     def pending(self):
         return sorted(self._pending)
 
+    def destination(self, seq):
+        """The number ``seq`` was accepted for, or None (accepted without one, or unknown)."""
+        e = self._pending.get(seq) or self._failed.get(seq)
+        return None if e is None else e.dest
+
     def failures(self):
         """[(seq, msg_type, accepted_at)] of requests that gave up and are not yet dismissed."""
         return [(s, self._failed[s].msg_type, self._failed[s].accepted_at) for s in sorted(self._failed)]
@@ -244,7 +292,8 @@ class Outbox:
         e = self._failed.pop(seq, None)
         if e is None:
             return False
-        self.journal.append(R_ACCEPT, _p32(seq) + bytes((e.msg_type,)) + _p32(e.accepted_at) + e.frame)
+        rtype, body = _accept_record(e)
+        self.journal.append(rtype, body)
         e.attempts = 0
         e.due = now
         self._pending[seq] = e
@@ -266,12 +315,12 @@ class Outbox:
         recs = [(R_RESERVE, _p32(self._reserved))]
         for seq in sorted(self._pending):
             e = self._pending[seq]
-            recs.append((R_ACCEPT, _p32(seq) + bytes((e.msg_type,)) + _p32(e.accepted_at) + e.frame))
+            recs.append(_accept_record(e))
             if e.attempts:
                 recs.append((R_ATTEMPT, _p32(seq) + bytes((e.attempts,))))
         for seq in sorted(self._failed):
             e = self._failed[seq]
-            recs.append((R_ACCEPT, _p32(seq) + bytes((e.msg_type,)) + _p32(e.accepted_at) + e.frame))
+            recs.append(_accept_record(e))
             recs.append((R_FAILED, _p32(seq)))
         if self.window is not None:
             recs.append((R_WINDOW, self.window))

@@ -14,6 +14,8 @@ Field encodings (protocols/frame/README.md has the tables):
     name    u8 byte count (1..255), then UTF-8
     text    UTF-8 up to the end of the payload (may be empty)
     code    u16, a 4-digit category code of 人社信息函[2010]52号 ("0000"-"9999")
+    region  3 bytes: a 6-digit GB/T 2260 division code, two digits a byte (BCD)
+    bytes   raw bytes up to the end of the payload (an enclosed payload)
     u8/u32  unsigned, big-endian
 
 Dicts are returned with plain keys; nothing here is printed, and the frame's
@@ -30,14 +32,21 @@ STATUS_QUERY = 5
 STATUS_ANSWER = 6
 ACK = 7
 ERROR = 8
+# Centre <-> centre (issue 8): a kiosk frame relayed to the responsible centre, and its answer.
+RELAY = 9
+RELAY_ANSWER = 10
+LAST_TYPE = 10
 
 _NAMES = ("", "loss-report", "card-status-query", "card-status-answer", "request", "status-query",
-          "status-answer", "ack", "error")
+          "status-answer", "ack", "error", "relay", "relay-answer")
 
 # Types that must fit one SMS; the others may use up to MAX_PARTS concatenated parts.
 SINGLE_SMS_TYPES = (LOSS_REPORT, CARD_STATUS_QUERY, CARD_STATUS_ANSWER, STATUS_QUERY, ACK, ERROR)
-_UP_ONLY = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY)
-_DOWN_ONLY = (CARD_STATUS_ANSWER, STATUS_ANSWER)
+_UP_ONLY = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY, RELAY)
+_DOWN_ONLY = (CARD_STATUS_ANSWER, STATUS_ANSWER, RELAY_ANSWER)
+# Kiosk request types a centre may relay, and the answers that may travel back.
+RELAYABLE = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY)
+ANSWERS = (CARD_STATUS_ANSWER, STATUS_ANSWER, ACK, ERROR)
 
 # REQUEST kinds
 CONSULTATION = 1
@@ -75,6 +84,15 @@ LAYOUTS = {
                     ("text", "text")),
     ACK: (("ref_seq", "u32"), ("result", "u8"), ("state", "u8"), ("until", "u32")),
     ERROR: (("ref_seq", "u32"), ("code", "u8"), ("state", "u8")),
+    RELAY: (("origin_device", "u32"), ("origin_seq", "u32"), ("origin_time", "u32"), ("inner_type", "u8"),
+            ("inner", "bytes")),
+    RELAY_ANSWER: (("origin_device", "u32"), ("origin_seq", "u32"), ("reply_type", "u8"), ("reply", "bytes")),
+}
+# Optional trailing fields: present when the payload continues after the last required field.
+# The card-issuing region lets the centre apply the routing rules (relay to the card's centre).
+OPTIONAL = {
+    LOSS_REPORT: ("card_region", "region"),
+    CARD_STATUS_QUERY: ("card_region", "region"),
 }
 
 _CARD_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -84,7 +102,7 @@ MAX_PHONE = 20
 
 
 def is_known(msg_type):
-    return type(msg_type) is int and 1 <= msg_type <= 8
+    return type(msg_type) is int and 1 <= msg_type <= LAST_TYPE
 
 
 def type_name(msg_type):
@@ -157,34 +175,49 @@ def encode(msg_type, fields):
     for name, kind in LAYOUTS[msg_type]:
         if name not in fields:
             raise ValidationError("missing", field=name)
-        v = fields[name]
-        if kind == "ssn":
-            _enc_ssn(v, out)
-        elif kind == "card":
-            _enc_card(v, out)
-        elif kind == "phone":
-            _enc_phone(v, out, name)
-        elif kind == "name":
-            if not isinstance(v, str):
-                raise ValidationError("must be text", field=name)
-            b = v.encode("utf-8")
-            if not 1 <= len(b) <= 255:
-                raise ValidationError("must be 1..255 UTF-8 bytes", field=name, expected="1..255 bytes")
-            out.append(len(b))
-            out.extend(b)
-        elif kind == "text":
-            if not isinstance(v, str):
-                raise ValidationError("must be text", field=name)
-            out.extend(v.encode("utf-8"))
-        elif kind == "code":
-            if not isinstance(v, str) or len(v) != 4 or not _digits(v):
-                raise ValidationError("must be 4 digits", field=name, expected="0000-9999")
-            _enc_uint(int(v), 2, out, name)
-        elif kind == "u8":
-            _enc_uint(v, 1, out, name)
-        else:
-            _enc_uint(v, 4, out, name)
+        _encode_field(name, kind, fields[name], out)
+    opt = OPTIONAL.get(msg_type)
+    if opt is not None and fields.get(opt[0]) is not None:
+        _encode_field(opt[0], opt[1], fields[opt[0]], out)
     return bytes(out)
+
+
+def _encode_field(name, kind, v, out):
+    if kind == "ssn":
+        _enc_ssn(v, out)
+    elif kind == "card":
+        _enc_card(v, out)
+    elif kind == "phone":
+        _enc_phone(v, out, name)
+    elif kind == "name":
+        if not isinstance(v, str):
+            raise ValidationError("must be text", field=name)
+        b = v.encode("utf-8")
+        if not 1 <= len(b) <= 255:
+            raise ValidationError("must be 1..255 UTF-8 bytes", field=name, expected="1..255 bytes")
+        out.append(len(b))
+        out.extend(b)
+    elif kind == "text":
+        if not isinstance(v, str):
+            raise ValidationError("must be text", field=name)
+        out.extend(v.encode("utf-8"))
+    elif kind == "code":
+        if not isinstance(v, str) or len(v) != 4 or not _digits(v):
+            raise ValidationError("must be 4 digits", field=name, expected="0000-9999")
+        _enc_uint(int(v), 2, out, name)
+    elif kind == "region":
+        if not isinstance(v, str) or len(v) != 6 or not _digits(v):
+            raise ValidationError("must be 6 digits", field=name, expected="a 6-digit division code")
+        for i in range(0, 6, 2):
+            out.append(((ord(v[i]) - 48) << 4) | (ord(v[i + 1]) - 48))
+    elif kind == "bytes":
+        if not isinstance(v, (bytes, bytearray)):
+            raise ValidationError("must be bytes", field=name)
+        out.extend(v)
+    elif kind == "u8":
+        _enc_uint(v, 1, out, name)
+    else:
+        _enc_uint(v, 4, out, name)
 
 
 def _digits(s):
@@ -249,85 +282,106 @@ def _need(payload, pos, n, field):
 def decode(msg_type, payload):
     """Dict of fields from the payload bytes of ``msg_type``; trailing bytes are an error."""
     if not is_known(msg_type):
-        raise DecodeError("unknown message type", field="type", expected="1..8")
+        raise DecodeError("unknown message type", field="type", expected="1.." + str(LAST_TYPE))
     p = payload
     pos = 0
     out = {}
     for name, kind in LAYOUTS[msg_type]:
-        if kind == "ssn":
-            _need(p, pos, 9, name)
-            chars = []
-            for i in range(9):
-                for d in (p[pos + i] >> 4, p[pos + i] & 15):
-                    if d < 10:
-                        chars.append(chr(48 + d))
-                    elif d == 10:
-                        chars.append("X")
-                    else:
-                        raise DecodeError("bad nibble", field=name, position=pos + i, expected="0-9 or 0xA")
-            out[name] = "".join(chars)
-            pos += 9
-        elif kind == "card":
-            _need(p, pos, CARD_LEN, name)
-            s = ""
-            for i in range(CARD_LEN):
-                c = p[pos + i]
-                if not (48 <= c <= 57 or 65 <= c <= 90):
-                    raise DecodeError("bad character", field=name, position=pos + i, expected="0-9 or A-Z")
-                s += chr(c)
-            out[name] = s
-            pos += CARD_LEN
-        elif kind == "phone":
-            _need(p, pos, 1, name)
-            n = p[pos]
-            if n > MAX_PHONE:
-                raise DecodeError("too many digits", field=name, position=pos, expected="0-20")
-            nb = (n + 1) // 2
-            _need(p, pos + 1, nb, name)
-            digits = []
-            for i in range(nb):
-                b = p[pos + 1 + i]
-                hi = b >> 4
-                lo = b & 15
-                if hi > 9:
-                    raise DecodeError("bad digit", field=name, position=pos + 1 + i, expected="0-9")
-                digits.append(chr(48 + hi))
-                if 2 * i + 1 < n:
-                    if lo > 9:
-                        raise DecodeError("bad digit", field=name, position=pos + 1 + i, expected="0-9")
-                    digits.append(chr(48 + lo))
-                elif lo != 15:
-                    raise DecodeError("bad padding", field=name, position=pos + 1 + i, expected="nibble 0xF")
-            out[name] = "".join(digits)
-            pos += 1 + nb
-        elif kind == "name":
-            _need(p, pos, 1, name)
-            n = p[pos]
-            if n == 0:
-                raise DecodeError("empty", field=name, position=pos, expected="1..255 bytes")
-            _need(p, pos + 1, n, name)
-            out[name] = _text(p[pos + 1 : pos + 1 + n], name, pos + 1)
-            pos += 1 + n
-        elif kind == "text":
-            out[name] = _text(p[pos:], name, pos)
-            pos = len(p)
-        elif kind == "code":
-            _need(p, pos, 2, name)
-            v = (p[pos] << 8) | p[pos + 1]
-            if v > 9999:
-                raise DecodeError("category code above 9999", field=name, position=pos, expected="0-9999")
-            s = str(v)
-            out[name] = "0" * (4 - len(s)) + s
-            pos += 2
-        elif kind == "u8":
-            _need(p, pos, 1, name)
-            out[name] = p[pos]
-            pos += 1
-        else:
-            _need(p, pos, 4, name)
-            out[name] = (p[pos] << 24) | (p[pos + 1] << 16) | (p[pos + 2] << 8) | p[pos + 3]
-            pos += 4
+        pos = _decode_field(p, pos, name, kind, out)
+    opt = OPTIONAL.get(msg_type)
+    if opt is not None and pos < len(p):
+        pos = _decode_field(p, pos, opt[0], opt[1], out)
     if pos != len(p):
         raise DecodeError("unexpected bytes after the last field", field=type_name(msg_type), position=pos,
                           expected=str(pos) + " bytes")
     return out
+
+
+def _decode_field(p, pos, name, kind, out):
+    if kind == "ssn":
+        _need(p, pos, 9, name)
+        chars = []
+        for i in range(9):
+            for d in (p[pos + i] >> 4, p[pos + i] & 15):
+                if d < 10:
+                    chars.append(chr(48 + d))
+                elif d == 10:
+                    chars.append("X")
+                else:
+                    raise DecodeError("bad nibble", field=name, position=pos + i, expected="0-9 or 0xA")
+        out[name] = "".join(chars)
+        pos += 9
+    elif kind == "card":
+        _need(p, pos, CARD_LEN, name)
+        s = ""
+        for i in range(CARD_LEN):
+            c = p[pos + i]
+            if not (48 <= c <= 57 or 65 <= c <= 90):
+                raise DecodeError("bad character", field=name, position=pos + i, expected="0-9 or A-Z")
+            s += chr(c)
+        out[name] = s
+        pos += CARD_LEN
+    elif kind == "phone":
+        _need(p, pos, 1, name)
+        n = p[pos]
+        if n > MAX_PHONE:
+            raise DecodeError("too many digits", field=name, position=pos, expected="0-20")
+        nb = (n + 1) // 2
+        _need(p, pos + 1, nb, name)
+        digits = []
+        for i in range(nb):
+            b = p[pos + 1 + i]
+            hi = b >> 4
+            lo = b & 15
+            if hi > 9:
+                raise DecodeError("bad digit", field=name, position=pos + 1 + i, expected="0-9")
+            digits.append(chr(48 + hi))
+            if 2 * i + 1 < n:
+                if lo > 9:
+                    raise DecodeError("bad digit", field=name, position=pos + 1 + i, expected="0-9")
+                digits.append(chr(48 + lo))
+            elif lo != 15:
+                raise DecodeError("bad padding", field=name, position=pos + 1 + i, expected="nibble 0xF")
+        out[name] = "".join(digits)
+        pos += 1 + nb
+    elif kind == "name":
+        _need(p, pos, 1, name)
+        n = p[pos]
+        if n == 0:
+            raise DecodeError("empty", field=name, position=pos, expected="1..255 bytes")
+        _need(p, pos + 1, n, name)
+        out[name] = _text(p[pos + 1 : pos + 1 + n], name, pos + 1)
+        pos += 1 + n
+    elif kind == "text":
+        out[name] = _text(p[pos:], name, pos)
+        pos = len(p)
+    elif kind == "code":
+        _need(p, pos, 2, name)
+        v = (p[pos] << 8) | p[pos + 1]
+        if v > 9999:
+            raise DecodeError("category code above 9999", field=name, position=pos, expected="0-9999")
+        s = str(v)
+        out[name] = "0" * (4 - len(s)) + s
+        pos += 2
+    elif kind == "region":
+        _need(p, pos, 3, name)
+        chars = []
+        for i in range(3):
+            for d in (p[pos + i] >> 4, p[pos + i] & 15):
+                if d > 9:
+                    raise DecodeError("bad digit", field=name, position=pos + i, expected="BCD digits 0-9")
+                chars.append(chr(48 + d))
+        out[name] = "".join(chars)
+        pos += 3
+    elif kind == "bytes":
+        out[name] = bytes(p[pos:])
+        pos = len(p)
+    elif kind == "u8":
+        _need(p, pos, 1, name)
+        out[name] = p[pos]
+        pos += 1
+    else:
+        _need(p, pos, 4, name)
+        out[name] = (p[pos] << 24) | (p[pos + 1] << 16) | (p[pos + 2] << 8) | p[pos + 3]
+        pos += 4
+    return pos

@@ -24,6 +24,7 @@ from construct import (
     Int8ub,
     Int16ub,
     Int32ub,
+    Optional,
     Struct,
     Terminated,
     ValidationError,
@@ -39,8 +40,9 @@ MAX_FRAME = 4 * 128
 
 LOSS_REPORT, CARD_STATUS_QUERY, CARD_STATUS_ANSWER, REQUEST = 1, 2, 3, 4
 STATUS_QUERY, STATUS_ANSWER, ACK, ERROR = 5, 6, 7, 8
-UP_ONLY = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY)
-DOWN_ONLY = (CARD_STATUS_ANSWER, STATUS_ANSWER)
+RELAY, RELAY_ANSWER = 9, 10  # centre <-> centre
+UP_ONLY = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY, RELAY)
+DOWN_ONLY = (CARD_STATUS_ANSWER, STATUS_ANSWER, RELAY_ANSWER)
 SINGLE_SMS_TYPES = (LOSS_REPORT, CARD_STATUS_QUERY, CARD_STATUS_ANSWER, STATUS_QUERY, ACK, ERROR)
 
 
@@ -55,7 +57,7 @@ def _direction_ok(ctx):
 HEADER = Struct(
     "version" / Const(VERSION, Int8ub),
     "type" / Int8ub,
-    Check(lambda ctx: 1 <= ctx.type <= 8),
+    Check(lambda ctx: 1 <= ctx.type <= 10),
     "flags" / Int8ub,  # bit 0: 0 = kiosk -> centre, 1 = centre -> kiosk; bits 1-7 zero
     Check(lambda ctx: ctx.flags in (0, 1)),
     Check(_direction_ok),
@@ -184,13 +186,31 @@ class _Code(Adapter):
         return int(obj)
 
 
+class _Region(Adapter):
+    """A 6-digit GB/T 2260 division code in 3 bytes of BCD, high nibble first."""
+
+    def _decode(self, obj, context, path):
+        if any((b >> 4) > 9 or (b & 15) > 9 for b in obj):
+            raise ValidationError("region digit above 9", path=path)
+        return obj.hex()
+
+    def _encode(self, obj, context, path):
+        if len(obj) != 6 or not obj.isdigit():
+            raise ValidationError("region must be 6 digits", path=path)
+        return bytes.fromhex(obj)
+
+
+# Optional trailing card-issuing region: present when the payload goes on after the name.
+_CARD_REGION = Optional(_Region(Bytes(3)))
 _SSN = _Ssn(Bytes(9))
 _CARD = _Card(Bytes(9))
 _CATEGORY = _Code(Int16ub)
 
 PAYLOADS = {
-    LOSS_REPORT: Struct("ssn" / _SSN, "card" / _CARD, "phone" / _PHONE, "name" / _NAME, Terminated),
-    CARD_STATUS_QUERY: Struct("ssn" / _SSN, "card" / _CARD, "name" / _NAME, Terminated),
+    LOSS_REPORT: Struct("ssn" / _SSN, "card" / _CARD, "phone" / _PHONE, "name" / _NAME,
+                        "card_region" / _CARD_REGION, Terminated),
+    CARD_STATUS_QUERY: Struct("ssn" / _SSN, "card" / _CARD, "name" / _NAME, "card_region" / _CARD_REGION,
+                              Terminated),
     CARD_STATUS_ANSWER: Struct("ref_seq" / Int32ub, "state" / Int8ub, "since" / Int32ub, "until" / Int32ub,
                                Terminated),
     REQUEST: Struct("kind" / Int8ub, "category" / _CATEGORY, "phone" / _PHONE, "text" / _TEXT),
@@ -199,13 +219,20 @@ PAYLOADS = {
                           "text" / _TEXT),
     ACK: Struct("ref_seq" / Int32ub, "result" / Int8ub, "state" / Int8ub, "until" / Int32ub, Terminated),
     ERROR: Struct("ref_seq" / Int32ub, "code" / Int8ub, "state" / Int8ub, Terminated),
+    # A kiosk frame's payload relayed by the centre that received it to the responsible centre.
+    RELAY: Struct("origin_device" / Int32ub, "origin_seq" / Int32ub, "origin_time" / Int32ub,
+                  "inner_type" / Int8ub, "inner" / GreedyBytes),
+    # The responsible centre's answer to a RELAY: the reply payload for the kiosk.
+    RELAY_ANSWER: Struct("origin_device" / Int32ub, "origin_seq" / Int32ub, "reply_type" / Int8ub,
+                         "reply" / GreedyBytes),
 }
+OPTIONAL_FIELDS = ("card_region",)
 
 
 def parse_payload(msg_type, data):
     """Plain dict of the payload fields (construct's private keys removed)."""
     c = PAYLOADS[msg_type].parse(data)
-    return {k: v for k, v in c.items() if not k.startswith("_")}
+    return {k: v for k, v in c.items() if not k.startswith("_") and not (k in OPTIONAL_FIELDS and v is None)}
 
 
 __all__ = ["HEADER", "SEALED_FRAME", "NONCE", "PAYLOADS", "parse_payload", "nonce_of", "ConstructError"]

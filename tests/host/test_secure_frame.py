@@ -119,7 +119,7 @@ def _core_payload(t, data):
 
 
 @FAST
-@given(t=st.integers(1, 8), data=st.binary(max_size=60))
+@given(t=st.integers(1, M.LAST_TYPE), data=st.binary(max_size=60))
 def test_payload_parse_agrees_on_random_bytes(t, data):
     assert _core_payload(t, data) == _construct_payload(t, data)
 

@@ -1,7 +1,7 @@
 """
 Hypothesis strategies for the secure kiosk frame (lib12333.secure).
 
-    ssns(), cards(), phones(), names(), texts()      field values the codec accepts
+    ssns(), cards(), phones(), names(), texts(), regions()   field values the codec accepts
     fields(msg_type)                                  a valid field dict for one message type
     messages()                                        (msg_type, fields)
     frames(max_device=...)                            lib12333.secure.frame.Frame with an encoded payload
@@ -54,11 +54,24 @@ _u8 = st.integers(min_value=0, max_value=255)
 _code = st.integers(min_value=0, max_value=9999).map(lambda v: "%04d" % v)
 
 
+def regions():
+    """6-digit division-code shaped strings (the frame checks the format only)."""
+    return st.text(alphabet="0123456789", min_size=6, max_size=6)
+
+
 def fields(msg_type):
     if msg_type == M.LOSS_REPORT:
-        return st.fixed_dictionaries({"ssn": ssns(), "card": cards(), "phone": phones(), "name": names()})
+        return st.fixed_dictionaries({"ssn": ssns(), "card": cards(), "phone": phones(), "name": names()},
+                                     optional={"card_region": regions()})
     if msg_type == M.CARD_STATUS_QUERY:
-        return st.fixed_dictionaries({"ssn": ssns(), "card": cards(), "name": names()})
+        return st.fixed_dictionaries({"ssn": ssns(), "card": cards(), "name": names()},
+                                     optional={"card_region": regions()})
+    if msg_type == M.RELAY:
+        return st.fixed_dictionaries({"origin_device": _u32, "origin_seq": _u32, "origin_time": _u32,
+                                      "inner_type": _u8, "inner": st.binary(max_size=110)})
+    if msg_type == M.RELAY_ANSWER:
+        return st.fixed_dictionaries({"origin_device": _u32, "origin_seq": _u32, "reply_type": _u8,
+                                      "reply": st.binary(max_size=110)})
     if msg_type == M.CARD_STATUS_ANSWER:
         return st.fixed_dictionaries({"ref_seq": _u32, "state": _u8, "since": _u32, "until": _u32})
     if msg_type == M.REQUEST:
@@ -75,13 +88,13 @@ def fields(msg_type):
 
 
 def messages():
-    return st.integers(min_value=1, max_value=8).flatmap(lambda t: st.tuples(st.just(t), fields(t)))
+    return st.integers(min_value=1, max_value=M.LAST_TYPE).flatmap(lambda t: st.tuples(st.just(t), fields(t)))
 
 
 def _direction(msg_type):
-    if msg_type in (M.LOSS_REPORT, M.CARD_STATUS_QUERY, M.REQUEST, M.STATUS_QUERY):
+    if msg_type in (M.LOSS_REPORT, M.CARD_STATUS_QUERY, M.REQUEST, M.STATUS_QUERY, M.RELAY):
         return st.just(F.UP)
-    if msg_type in (M.CARD_STATUS_ANSWER, M.STATUS_ANSWER):
+    if msg_type in (M.CARD_STATUS_ANSWER, M.STATUS_ANSWER, M.RELAY_ANSWER):
         return st.just(F.DOWN)
     return st.sampled_from((F.UP, F.DOWN))
 
@@ -109,6 +122,9 @@ def _shrink(t, f):
         f["name"] = f["name"][:10] or "x"
     if "text" in f:
         f["text"] = f["text"][:10]
+    for raw in ("inner", "reply"):
+        if raw in f:
+            f[raw] = f[raw][:40]
     return f
 
 
