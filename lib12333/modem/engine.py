@@ -630,10 +630,11 @@ class Engine:
                    number=msg.number)
 
 
-def _fnv(data):
-    h = 0x811C9DC5
+def _hash(data):
+    """24-bit polynomial hash; stays a small int on MicroPython (no bignum per byte)."""
+    h = 0
     for b in data:
-        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+        h = (h * 31 + b) & 0xFFFFFF
     return h
 
 
@@ -643,7 +644,7 @@ def part_key(msg):
     if c is not None:
         return str(msg.number) + "|" + str(c.ref) + "|" + str(c.total) + "|" + str(c.seq)
     ts = msg.scts.isoformat() if msg.scts is not None else ""
-    return str(msg.number) + "|" + ts + "|" + str(_fnv(msg.data or b""))
+    return str(msg.number) + "|" + ts + "|" + str(_hash(msg.data or b""))
 
 
 def set_key(msg):
@@ -656,4 +657,4 @@ def message_key(full):
     (the same message re-read after a power cut has the same key)."""
     ts = full.scts.isoformat() if full.scts is not None else ""
     body = full.text.encode() if full.text is not None else (full.data or b"")
-    return str(full.number) + "|" + ts + "|" + str(_fnv(body))
+    return str(full.number) + "|" + ts + "|" + str(_hash(body))
