@@ -28,7 +28,7 @@ INIT = [b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\n+CPIN: READY\r\n\r\nO
         b"\r\n+CPMS: 0,30,0,30,0,30\r\n\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n",
         b'\r\n+CSCA: "+8613800571500",145\r\n\r\nOK\r\n', b"\r\nOK\r\n"]
 TEXT1 = "您好，您的社保卡挂失申请已受理，请于三个工作日内到服务大厅办理补卡。"
-TEXT2 = TEXT1 * 2
+TEXT2 = TEXT1 * 3  # 102 characters: 2 UCS2 parts
 
 
 def engine_cpu(n):
