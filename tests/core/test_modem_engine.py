@@ -217,7 +217,7 @@ class SendTest(unittest.TestCase):
     def test_multipart_per_part_results(self):
         h = Harness(self)
         h.boot()
-        sid = h.eng.send_sms(PEER, "社保" * 40, report=False)
+        h.eng.send_sms(PEER, "社保" * 40, report=False)
         for mr in (21, 22):
             out = h.eng.data_to_send()
             self.assertTrue(out.startswith(b"AT+CMGS="))

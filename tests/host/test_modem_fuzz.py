@@ -26,7 +26,7 @@ def test_parser_random_bytes(chunks):
     total = 0
     for c in chunks:
         total += len(c)
-        for kind, text, extra in p.feed(c):
+        for kind, text, _extra in p.feed(c):
             assert kind in (at.LINE, at.PROMPT, at.URC2, at.GARBAGE)
             assert isinstance(text, str)
             if kind == at.LINE:

@@ -6,7 +6,6 @@ arrive at the other emulated modem intact, read there by our engine; what our
 engine sends must be read intact by gammu.
 """
 
-import os
 import shutil
 import subprocess
 
@@ -30,7 +29,7 @@ def gammu(rc, *args, timeout=60):
 def sim(tmp_path):
     s = Simulator(2).start()
     rcs = []
-    for i, (number, path) in enumerate(s.paths()):
+    for i, (_number, path) in enumerate(s.paths()):
         rc = tmp_path / ("gammurc" + str(i))
         rc.write_text("[gammu]\ndevice = " + path + "\nconnection = at\n")
         rcs.append(str(rc))

@@ -283,11 +283,11 @@ def _sim(args):
     import signal
     import time
 
+    from lib12333.errors import ConfigError
     from lib12333.host.modem import transport
     from lib12333.host.modem.emulator import MODELS
     from lib12333.host.modem.faults import Faults
     from lib12333.host.modem.network import Simulator
-    from lib12333.errors import ConfigError
 
     if args.model not in MODELS:
         raise ConfigError("unknown model", "--model", None, args.model, ", ".join(sorted(MODELS)))

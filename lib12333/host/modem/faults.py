@@ -67,7 +67,7 @@ class Faults:
                 try:
                     values[name] = int(value) if name in _INT else float(value)
                 except ValueError:
-                    raise ConfigError("not a number", "--faults", None, name, "a number")
+                    raise ConfigError("not a number", "--faults", None, name, "a number") from None
                 if name in ("drop", "dup", "cms", "garbage", "storm", "reboot", "unreg", "urcdrop") and not (
                         0.0 <= values[name] <= 1.0):
                     raise ConfigError("probability out of range", "--faults", None, name, "0..1")
