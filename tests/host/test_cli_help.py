@@ -86,6 +86,27 @@ def test_every_documented_command_exists():
     assert not stale, "docs/cli.md lists commands that do not exist: " + ", ".join(" ".join(p) for p in stale)
 
 
+def _parser_for(path):
+    parser = build_parser()
+    for name in path:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    return parser
+
+
+def test_the_json_and_show_pii_columns_match_the_options():
+    with open(CLI_DOC, encoding="utf-8") as f:
+        rows = [re.match(r"^\| `lib12333((?: [a-z][a-z0-9-]*)*)` \| (yes|) \| (yes|) \|", line) for line in f]
+    columns = dict((tuple(m.group(1).split()), (m.group(2) == "yes", m.group(3) == "yes")) for m in rows if m)
+    assert set(columns) == set(PATHS)
+    wrong = []
+    for path in PATHS:
+        options = set(o for a in _parser_for(path)._actions for o in a.option_strings)
+        if columns[path] != ("--json" in options, "--show-pii" in options):
+            wrong.append(" ".join(path))
+    assert not wrong, "docs/cli.md --json / --show-pii columns are wrong for: " + ", ".join(wrong)
+
+
 def test_the_exit_code_table_matches_the_code():
     from lib12333.host import cli
 
