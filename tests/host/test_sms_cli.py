@@ -13,7 +13,7 @@ def run(*args):
 
 
 def test_decode_json_keys():
-    code, out, _ = run("decode", NIHAO, "--json")
+    code, out, _ = run("decode", NIHAO, "--json", "--show-pii")
     assert code == 0
     d = json.loads(out)
     assert d["type"] == "SMS-DELIVER"
@@ -27,7 +27,7 @@ def test_decode_json_keys():
 
 
 def test_decode_mask_and_no_smsc():
-    code, out, _ = run("decode", NIHAO[18:], "--no-smsc", "--mask", "--json")
+    code, out, _ = run("decode", NIHAO[18:], "--no-smsc", "--json")
     d = json.loads(out)
     assert code == 0 and d["smsc"] is None
     assert d["number"] == "+861******0678"

@@ -1,9 +1,9 @@
 """``lib12333 sms``: decode, build and split SMS PDUs; preview a 12333 message.
 
-``decode`` is a technician's tool for reading what a modem printed: it shows
-the phone numbers (the originator, the SMSC) because that is what is being
-debugged.  Pass ``--mask`` before pasting the output into a ticket or a log.
-The other sub-commands print only numbers the user typed in.
+``decode`` is a technician's tool for reading what a modem printed.  Phone
+numbers (the originator, the SMSC) are personal data: they are masked unless
+``--show-pii`` asks for them, like everywhere else in lib12333.  The other
+sub-commands print only numbers the user typed in.
 """
 
 from lib12333.host.cli.output import add_json_flag, emit
@@ -27,12 +27,12 @@ def register(subparsers):
         description="Decode one PDU as a modem prints it. Shows type, SMSC, number and its type of address, "
         "PID, DCS (alphabet, class), time stamp (ISO 8601 with offset), validity period, text, user data "
         "header elements, concatenation, application ports and, for status reports, the status. Phone "
-        "numbers are shown (this is a debugging tool); --mask hides their middle digits. Exit status 3 "
+        "numbers are masked unless --show-pii is given. Exit status 3 "
         "when the PDU is malformed, with the field and position in the message.",
     )
     dec.add_argument("hex", metavar="HEX", help="the PDU in hexadecimal (spaces allowed)")
     dec.add_argument("--no-smsc", action="store_true", help="the PDU has no SMSC field in front (a bare TPDU)")
-    dec.add_argument("--mask", action="store_true", help="mask phone numbers (for logs and tickets)")
+    dec.add_argument("--show-pii", action="store_true", help="show phone numbers unmasked (not for tickets or logs)")
     add_json_flag(dec)
     dec.set_defaults(handler=_decode)
 
@@ -102,8 +102,8 @@ def _decode(args):
 
     m = pdu.decode_hex(args.hex, not args.no_smsc)
     d = m.to_dict()
-    if args.mask:
-        from lib12333.identifiers import mask_phone
+    if not args.show_pii:
+        from lib12333.masking import mask_phone
 
         for k in ("smsc", "number"):
             if d.get(k):
