@@ -155,6 +155,14 @@ def _c_metrics(n, a, aht_s, within_s, c):
     out["model"] = "erlang-c"
     out["agents"] = n
     out["load_erlangs"] = a
+    if a == 0.0:
+        out["probability_wait"] = 0.0
+        out["service_level"] = 1.0
+        out["asa_s"] = 0.0
+        out["mean_wait_all_s"] = 0.0
+        out["abandonment"] = 0.0
+        out["occupancy"] = 0.0
+        return out
     if n <= a:
         out["probability_wait"] = 1.0
         out["service_level"] = 0.0
@@ -349,6 +357,8 @@ def staff(calls, period_s, aht_s, target, within_s, patience_s=None, max_abandon
 
 
 def _staff_c(a, target, within_s, aht_s, max_occupancy):
+    if a == 0.0:
+        return 0, "service_level", 0.0
     n = int(a) + 1
     b = erlang_b(n, a)
     while True:

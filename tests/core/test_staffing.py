@@ -74,6 +74,11 @@ class ErlangCTest(unittest.TestCase):
         self.assertIsNone(m["asa_s"])
         self.assertEqual(m["service_level"], 0.0)
 
+    def test_no_calls_no_agents(self):
+        self.assertEqual(S.staff(0, 1800, 180, 0.8, 20)["agents"], 0)
+        self.assertEqual(S.staff(0, 1800, 180, 0.8, 20, patience_s=60)["agents"], 0)
+        self.assertEqual(S.erlang_c_metrics(0, 0, 1800, 180, 20)["service_level"], 1.0)
+
     def test_occupancy_cap_binds(self):
         r = S.staff(10000, 1800, 180, 0.8, 20, max_occupancy=0.85)
         self.assertEqual(r["agents"], 1177)  # ceil(1000 / 0.85)

@@ -107,3 +107,37 @@ def test_erlang_a_sl_variants_by_quadrature():
         assert sl >= last - 1e-12
         last = sl
     assert not math.isnan(last)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from lib12333.errors import Lib12333Error  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(calls=st.floats(1, 20000), aht=st.floats(10, 900), target=st.floats(0.05, 0.98),
+       within=st.floats(0, 120), patience=st.one_of(st.none(), st.floats(5, 3600)),
+       max_abandon=st.one_of(st.none(), st.floats(0.01, 0.5)), max_occ=st.one_of(st.none(), st.floats(0.5, 1.0)))
+def test_staffing_is_minimal_and_feasible(calls, aht, target, within, patience, max_abandon, max_occ):
+    if patience is None:
+        max_abandon = None
+    try:
+        r = S.staff(calls, 1800, aht, target, within, patience_s=patience, max_abandon=max_abandon,
+                    max_occupancy=max_occ)
+    except Lib12333Error:
+        return  # unreachable targets are reported, not looped on
+    n = r["agents"]
+
+    def ok(m):
+        return (m["service_level"] >= target and (max_abandon is None or m["abandonment"] <= max_abandon)
+                and (max_occ is None or m["occupancy"] <= max_occ + 1e-12))
+
+    def metrics(k):
+        if patience is None:
+            return S.erlang_c_metrics(k, calls, 1800, aht, within)
+        return S.erlang_a_metrics(k, calls, 1800, aht, within, patience)
+
+    assert ok(metrics(n))
+    if n > 0:
+        assert not ok(metrics(n - 1))
