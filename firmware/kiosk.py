@@ -28,6 +28,11 @@ Actions are tuples too:
     ("submit", msg_type, fields)    store the request in the outbox and send it
     ("log", text)                   one local log line (never personal data)
 
+Menu 3 (查询进度) offers 1 挂失进度 (the card's state) and 2 办件进度: the
+requests left in this card session (their references, as the centre answered
+them) or, with 0, a reference this kiosk issued typed as its 10 digits
+YYMMDDNNNN -- a keypad has no letters (docs/requests.md).
+
 Every allowed (state, event kind) pair is in ``TRANSITIONS`` below, in this one
 place; an event that a state does not expect is ignored and logged, so a stray
 key press or a late reply can never corrupt a transaction.

@@ -112,7 +112,7 @@ def render(screen, params):
     if screen == SUBMITTING:
         return ["正在保存申请……", "请勿拔卡或离开"]
     if screen == WAITING:
-        lines = ["申请已保存（本机序号 %s）" % p.get("ref", ""), "正在等待中心确认……"]
+        lines = ["申请已受理，本机序号 %s" % p.get("ref", ""), "正在等待中心确认……"]
         if p.get("offline"):
             lines.append("网络暂不可用，申请已保存在本机，网络恢复后自动发送。")
         lines.append("办理结果将以短信通知您，您可以先行取卡离开。")

@@ -3,8 +3,18 @@
 import unittest
 
 from firmware import screens
-from firmware.kiosk import (IDLE_TIMEOUT, MAINTENANCE_CODE, SESSION_REQUESTS, TRANSITIONS, Kiosk, _date,
-                            day_number, describe_reply, format_ref, typed_ref_number)
+from firmware.kiosk import (
+    IDLE_TIMEOUT,
+    MAINTENANCE_CODE,
+    SESSION_REQUESTS,
+    TRANSITIONS,
+    Kiosk,
+    _date,
+    day_number,
+    describe_reply,
+    format_ref,
+    typed_ref_number,
+)
 from lib12333.secure import messages as msg
 
 CARD = {"ssn": "11010519491231002X", "name": "张三丰", "card": "A12345678", "region": "110105"}

@@ -20,7 +20,9 @@ from lib12333 import requests as R
 from lib12333.host.gateway import admin, db, request_desk
 from lib12333.host.gateway.centre import Centre
 from lib12333.host.requests_store import RequestStore
-from lib12333.secure import aes, frame as frame_mod, messages as msg
+from lib12333.secure import aes
+from lib12333.secure import frame as frame_mod
+from lib12333.secure import messages as msg
 from lib12333.sms.policy import Policy
 
 KEY = bytes(range(16))
@@ -174,11 +176,26 @@ def test_update_close_queues_one_signed_one_part_notice(centre):
     # retried (lost answer, crash between the two databases): still one event, still one notice
     request_desk.update(centre.conn, centre.requests, policy, ref, "close", NOW + 30, note="已电话答复：按月领取",
                         idem="form-77")
-    # the same command again without a key is a new transition, which 办结 refuses
+    # a start run twice without a key is refused (a new transition), not applied twice
     from lib12333.errors import StateError
 
     with pytest.raises(StateError):
-        request_desk.update(centre.conn, centre.requests, policy, ref, "close", NOW + 30, note="again")
+        request_desk.update(centre.conn, centre.requests, policy, ref, "start", NOW + 30)
+
+
+def test_default_key_close_retried_after_a_lost_notice_queues_it(centre):
+    ref = file_request(centre, 3)
+    policy = Policy(UNIT, one_part_notices=True)
+    request_desk.update(centre.conn, centre.requests, policy, ref, "start", NOW + 10)
+    # the step was committed in the request store, then the process died before queuing the notice
+    request_desk.update(centre.conn, centre.requests, policy, ref, "close", NOW + 20, note="ok", notify=False)
+    assert texts(centre) == []
+    req, event, notice = request_desk.update(centre.conn, centre.requests, policy, ref, "close", NOW + 30,
+                                             note="ok")
+    assert (event.at, len(req.history)) == (NOW + 20, 2)  # the recorded step
+    assert texts(centre) == [(PHONE, notice)]
+    request_desk.update(centre.conn, centre.requests, policy, ref, "close", NOW + 40, note="ok")
+    assert len(texts(centre)) == 1
     assert texts(centre) == [(PHONE, notice)]
     assert len(centre.requests.get(ref).history) == 2
     due = centre.due(NOW + 40)

@@ -105,8 +105,8 @@ def register(subparsers):
     ru.add_argument("--note", help="answer or reason (required by close, return, reject-transfer; "
                                    "kept in the history, never sent by SMS)")
     ru.add_argument("--target", help="target centre of a transfer")
-    ru.add_argument("--idem", help="idempotency key, e.g. the form id (default: derived from the arguments and "
-                                   "the number of steps so far, so running the same command twice is refused)")
+    ru.add_argument("--idem", help="idempotency key, e.g. the form id (default: derived from the arguments; "
+                                   "see docs/requests.md)")
     ru.add_argument("--unit", default="【人力资源社会保障电话咨询服务中心】",
                     help="the sending unit that signs the citizen's notice (use the gateway's --unit)")
     ru.add_argument("--no-notice", action="store_true", help="do not queue the citizen's SMS notice")

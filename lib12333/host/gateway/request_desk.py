@@ -200,10 +200,14 @@ def update(conn, store, policy, ref, action, at, actor=None, idem=None, note=Non
     if actor is None:
         raise ValidationError("no centre is responsible for this step", field="actor")
     if idem is None:
-        # Derived from the arguments and the request's history so far: the same step repeated later
-        # (a second transfer) is a new transition, and re-running a command that already went through
-        # is refused by the state machine instead of being applied twice.
-        idem = "cli-%s-%s-%s-%d" % (action, actor, target or "", len(req.history))
+        if action in ("complete", "return"):
+            # Final steps happen once per request: re-running the command is a retry, which returns
+            # the recorded step and queues the notice if a crash lost it.
+            idem = "cli-%s-%s" % (action, actor)
+        else:
+            # With the number of steps so far: the same step later (a second transfer) is a new
+            # transition, and re-running a command that went through is refused, not applied twice.
+            idem = "cli-%s-%s-%s-%d" % (action, actor, target or "", len(req.history))
     event = store.apply(ref, action, actor, int(at), idem, note=note, target=target)
     req = store.get(ref)
     notice = None
