@@ -1,8 +1,8 @@
 """
 The annual report of 12333 / 12370 use: figures (JSON, CSV) and a printable HTML page with SVG charts.
 
-The notices in the seed (人社厅函 on the 12333/12370 numbers and their SMS numbers) require each
-province to report the previous year's use of 12333 and 12370, and of their SMS numbers, to the
+The notices in the seed (人社信息函[2009]35号 on the 12333/12370 numbers, 人社信息函[2010]43号 on their
+SMS numbers) require each province to report the previous year's use of 12333 and 12370, and of their SMS numbers, to the
 Ministry in writing by 20 March.  ``build(records, year)`` aggregates one year (by the local date of
 each record's arrival) per service number and channel: volumes by month, hour, category and region,
 and for calls the answer rate, abandon rate, service level and ASA.  The page needs no network access:
@@ -185,7 +185,7 @@ def to_html(fig, province=""):
                  "</style></head><body>")
     parts.append("<h1>%s12333 / 12370 号码年度使用情况 — %d 年</h1>" % (html.escape(province + " ") if province else "", y))
     parts.append("<p class=\"due\">报送要求：各省须于每年 3 月 20 日前将上年度本省 12333 和 12370 号码及其短消息号码的"
-                 "使用情况书面报人力资源社会保障部（由部汇总后报工业和信息化部）。本报告为 %d 年度，"
+                 "使用情况书面报人力资源社会保障部（由部汇总后报工业和信息化部；人社信息函[2009]35号、[2010]43号）。本报告为 %d 年度，"
                  "<b>应于 %s 前报送</b>。<br>Due: the previous year's use of 12333 and 12370 (numbers and SMS) "
                  "must reach the Ministry in writing by 20 March — for %d, by <b>%s</b>.</p>"
                  % (y, fig["report_due"], y, fig["report_due"]))
