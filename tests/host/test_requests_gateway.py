@@ -160,6 +160,22 @@ def test_day_numbers_match_the_kiosks_own_computation():
         assert kiosk_day_number(*bad) is None, bad
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ref_device=st.one_of(st.just(0), st.just(1001), st.integers(0, 2**32 - 1)),
+       ref_seq=st.one_of(st.integers(0, 2**32 - 1), st.integers(0, 40000 * 10000)))
+def test_fuzz_status_queries_always_get_an_answer(centre, ref_device, ref_seq):
+    if not centre.requests.list():
+        file_request(centre, 1)
+    seq = centre.conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0] + 1
+    assert centre.handle("x", query_frame(seq, ref_device, ref_seq), NOW + 10) == "applied"
+    t, fields = last_reply(centre)
+    assert t == msg.STATUS_ANSWER and fields["ref_seq"] == seq and fields["ref_device"] == 1001
+    found = fields["status"] != msg.ST_UNKNOWN
+    assert found == (fields["text"] != "")
+    if found:
+        assert (ref_device, ref_seq) in ((1001, 1), (0, request_desk.day_number((2026, 5, 29)) * 10000 + 1))
+
+
 # ------------------------------------------------------------------ back office and notices
 
 
