@@ -219,7 +219,9 @@ class KioskApp:
         if kind == "send":
             if not self.modem_ready:
                 return  # stays due; the outbox's backoff retries it after the network returns
-            sid = self.engine.send_sms(self.centre, data=event[2], port=frame_mod.PORT)
+            # The number chosen when the request was accepted (routing, issue 8), else the home centre.
+            to = self.outbox.destination(seq) or self.centre
+            sid = self.engine.send_sms(to, data=event[2], port=frame_mod.PORT)
             self.sending[sid] = seq
         elif kind == "failed":
             ref = "%d-%d" % (self.config["device_id"], seq)
@@ -273,15 +275,35 @@ class KioskApp:
         from lib12333.secure import messages as msg
 
         now = int(self.hw.wall_time())
+        destination = None
+        if self.config.get("routing"):
+            fields, destination = self._route(msg_type, fields, now)
         try:
             payload = msg.encode(msg_type, fields)
-            seq = self.outbox.accept(msg_type, payload, now)
+            seq = self.outbox.accept(msg_type, payload, now, destination=destination)
         except (StorageError, CapacityError, OSError) as exc:
             self._log("outbox refused a request: %s" % type(exc).__name__)
             self._perform(self.kiosk.handle(("storage_failed",), now))
             return
         ref = "%d-%d" % (self.config["device_id"], seq)
         self._perform(self.kiosk.handle(("accepted", ref, not self.modem_ready), now))
+
+    def _route(self, msg_type, fields, now):
+        """(fields, number) for a request by the routing rules (firmware/routing_choice.py)."""
+        import sys
+
+        loaded = [name for name in sys.modules if name.startswith("lib12333.routing")]
+        from firmware import routing_choice as rc
+
+        card = self.kiosk.card or {}
+        number, decision = rc.choose(self.config, msg_type, fields, card.get("region"), now)
+        fields = rc.with_card_region(msg_type, fields, card.get("region"))
+        if decision is None:
+            self._log("routing rules unusable: home centre")
+        else:
+            self._log("routed by rule %s (%s)" % (decision.rule, decision.action))
+        unload(rc.ROUTING_MODULES + ("lib12333.routing", "firmware.routing_choice"), loaded)
+        return fields, number
 
     # ------------------------------------------------------------------ maintenance
 

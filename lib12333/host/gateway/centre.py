@@ -42,6 +42,9 @@ class Rejected(Exception):
 
 
 class Centre:
+    # Centre-to-centre relay (lib12333.host.gateway.relay.Relay, issue 8); None: every request is applied here.
+    relay = None
+
     def __init__(self, conn, unit_signature, temp_days=7, centre_code="000000", requests=None,
                  sms_policy=None, clock=time.time):
         from lib12333.sms.policy import Policy
@@ -78,6 +81,17 @@ class Centre:
             self.stats["rejected"] += 1
             log.warning("frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
             return "rejected: malformed header"
+        relay = self.relay
+        if relay is not None and header.msg_type in (msg.RELAY, msg.RELAY_ANSWER):
+            from lib12333.host.gateway.relay import PeerRejected
+
+            try:
+                with Transaction(self.conn):
+                    return relay.handle(self, sender, data, header, now)
+            except PeerRejected as exc:
+                relay.stats["rejected"] += 1
+                log.warning("centre frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
+                return "rejected: %s" % exc
         try:
             with Transaction(self.conn):
                 return self._handle(sender, data, header, now)
@@ -102,6 +116,8 @@ class Centre:
             self.stats["duplicates"] += 1
             log.info("device %d seq %d: duplicate, reply sent again", f.device_id, f.seq)
             return "duplicate"
+        if self.relay is not None and self.relay.resend_if_waiting(f.device_id, f.seq, now):
+            return "relaying"
         window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
         if window.classify(f.seq) != 0:
             raise Rejected("device %d seq %d: outside the replay window" % (f.device_id, f.seq))
@@ -109,6 +125,8 @@ class Centre:
         self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
         try:
             fields = msg.decode(f.msg_type, f.payload)
+            if self.relay is not None and self.relay.route(f, fields, region, sender, now):
+                return "relayed"  # the answer comes back from the responsible centre (relay.py)
             reply_type, reply_fields, notice = self._apply(f, fields, region, now)
         except Lib12333Error as exc:
             reply_type, reply_fields, notice = msg.ERROR, {"ref_seq": f.seq, "code": msg.E_MALFORMED, "state": 0}, None

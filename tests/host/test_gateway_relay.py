@@ -1,0 +1,201 @@
+"""
+Centre-to-centre relay (lib12333/host/gateway/relay.py, issue 8) on two real SQLite files.
+
+杭州 (330100, centre A) receives a kiosk's loss report for a card issued in 南京;
+the rules (preset ``city``: card of another province -> transfer to the card's
+province through the national platform) name 江苏 (320000, centre B).  A relays,
+B applies once and answers, A hands the answer to the kiosk.  Frames are carried
+between the two Centre objects by hand, so every loss, duplicate and reordering
+is under the test's control.
+"""
+
+import pytest
+
+from lib12333 import identifiers, lossreport
+from lib12333.host.gateway import admin, db, relay
+from lib12333.host.gateway.centre import Centre
+from lib12333.routing import loader
+from lib12333.compat import data_path
+from lib12333.secure import aes, frame as frame_mod, messages as msg
+
+KIOSK_KEY = bytes(range(16))
+PEER_KEY = bytes(range(100, 116))
+A_NUMBER, B_NUMBER, KIOSK_NUMBER = "+8613800571000", "+8613800250000", "+8613800571001"
+SSN = "32010619850312004" + identifiers.citizen_id_check_digit("32010619850312004")
+CARD, NAME, PHONE = "B38612751", "王小明", "13912345678"
+NOW = 1_796_083_200 + 2 * 3600  # 2026-12-01 10:00 CST
+RULES = loader.loads(open(data_path("route-city.json"), "rb").read(), source="city")
+
+
+def _centre(path, code, unit, peer_code, peer_number):
+    conn = db.connect(str(path))
+    c = Centre(conn, unit, temp_days=7, centre_code=code)
+    relay.add_peer(conn, peer_code, peer_number, PEER_KEY, name="peer", now=NOW)
+    c.relay = relay.Relay(conn, code if code.endswith("0000") else code[:2] + "0000", RULES)
+    return c
+
+
+@pytest.fixture()
+def pair(tmp_path):
+    a = _centre(tmp_path / "hangzhou.db", "330100", "【杭州市人力资源社会保障电话咨询服务中心】", "320000", B_NUMBER)
+    b = _centre(tmp_path / "jiangsu.db", "320000", "【江苏省人力资源社会保障电话咨询服务中心】", "330000", A_NUMBER)
+    admin.add_device(a.conn, 1001, KIOSK_KEY, name="西湖区大厅", region="330106", phone=KIOSK_NUMBER, now=NOW)
+    admin.add_card(b.conn, CARD, SSN, NAME, "320100", now=NOW)
+    return a, b
+
+
+def kiosk_frame(seq, card_region="320100", msg_type=msg.LOSS_REPORT, fields=None):
+    if fields is None:
+        fields = {"ssn": SSN, "card": CARD, "phone": PHONE, "name": NAME}
+        if card_region:
+            fields["card_region"] = card_region
+    payload = msg.encode(msg_type, fields)
+    return frame_mod.seal(aes.AES128(KIOSK_KEY), frame_mod.Frame(msg_type, 1001, seq, NOW, payload, frame_mod.UP))
+
+
+def take(c, to=None):
+    """Unsent outgoing rows (kind, to, body) of centre ``c``, marked sent."""
+    rows = c.conn.execute("SELECT id, kind, to_number, body FROM outgoing WHERE sent_at IS NULL ORDER BY id").fetchall()
+    out = []
+    for row in rows:
+        if to is None or row[2] == to:
+            c.mark_sent(row[0], NOW)
+            out.append((row[1], row[2], bytes(row[3])))
+    return out
+
+
+def kiosk_reply(body):
+    f = frame_mod.open(aes.AES128(KIOSK_KEY), body, direction=frame_mod.DOWN)
+    return f, msg.decode(f.msg_type, f.payload)
+
+
+def card_state(b):
+    return b.conn.execute("SELECT state FROM cards WHERE card_no = ?", (CARD,)).fetchone()[0]
+
+
+def test_loss_report_relayed_applied_once_and_answered_end_to_end(pair):
+    a, b = pair
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(1), NOW) == "relayed"
+    # Nothing applied or answered at A yet; one RELAY frame queued for B.
+    assert a.conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0] == 0
+    (kind, to, relay_frame), = take(a)
+    assert (kind, to) == ("frame", B_NUMBER)
+    head = frame_mod.peek(relay_frame)
+    assert (head.msg_type, head.device_id, head.seq, head.direction) == (msg.RELAY, 330000, 1, frame_mod.UP)
+
+    assert b.handle(A_NUMBER, relay_frame, NOW + 1) == "relay-applied"
+    assert card_state(b) == lossreport.TEMP_LOST
+    rows = take(b)
+    assert [(r[0], r[1]) for r in rows] == [("frame", A_NUMBER), ("notice", PHONE)]
+    notice = rows[1][2].decode()
+    assert notice.startswith("【江苏省") and "2751" in notice and "临时挂失" in notice
+    event = b.conn.execute("SELECT action, channel, device_id, seq FROM card_events").fetchall()
+    assert event == [(lossreport.REPORT_TEMPORARY, lossreport.KIOSK, 1001, 1)]  # origin device and seq
+
+    assert a.handle(B_NUMBER, rows[0][2], NOW + 2) == "relay-answered"
+    (kind, to, body), = take(a)
+    assert (kind, to) == ("frame", KIOSK_NUMBER)
+    f, fields = kiosk_reply(body)
+    assert (f.msg_type, fields["ref_seq"], fields["result"], fields["state"]) == (
+        msg.ACK, 1, msg.ACK_APPLIED, lossreport.TEMP_LOST)
+    assert fields["until"] == NOW + 1 + 7 * 86400
+    assert a.conn.execute("SELECT device_id, seq, reply_type FROM applied").fetchall() == [(1001, 1, msg.ACK)]
+    # A later kiosk retry is answered from A's applied table, without bothering B.
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(1), NOW + 3) == "duplicate"
+    assert [r[1] for r in take(a)] == [KIOSK_NUMBER]
+
+
+def test_retries_and_lost_answers_apply_once(pair):
+    a, b = pair
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(7), NOW) == "relayed"
+    (_, _, first), = take(a)
+    # The kiosk retries before B answered: the same RELAY bytes go out again.
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(7), NOW + 60) == "relaying"
+    (_, to, second), = take(a)
+    assert to == B_NUMBER and second == first
+    assert b.handle(A_NUMBER, first, NOW + 61) == "relay-applied"
+    lost_answer = take(b)  # B's answer and notice; the answer is lost on the way
+    assert b.handle(A_NUMBER, second, NOW + 62) == "duplicate"
+    (_, _, answer_again), = take(b)  # only the answer again, no second notice
+    assert b.conn.execute("SELECT COUNT(*) FROM relays_in").fetchone()[0] == 1
+    assert b.conn.execute("SELECT COUNT(*) FROM card_events").fetchone()[0] == 1
+    assert len(lost_answer) == 2
+    assert a.handle(B_NUMBER, answer_again, NOW + 63) == "relay-answered"
+    # The first answer arrives late: ignored (replay window / already answered), no second kiosk reply.
+    assert a.handle(B_NUMBER, lost_answer[0][2], NOW + 64) == "duplicate"
+    assert [r[1] for r in take(a)] == [KIOSK_NUMBER]
+
+
+def test_own_province_card_is_applied_locally(pair, tmp_path):
+    a, _b = pair
+    admin.add_card(a.conn, "A38612750", SSN, NAME, "330100", now=NOW)
+    fields = {"ssn": SSN, "card": "A38612750", "phone": "", "name": NAME, "card_region": "330100"}
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(2, fields=fields), NOW) == "applied"
+    assert a.conn.execute("SELECT COUNT(*) FROM relays_out").fetchone()[0] == 0
+    # Without the card region (older kiosk firmware) the rules cannot tell: applied here (unknown card).
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(3, card_region=None), NOW) == "applied"
+    f, fields = kiosk_reply(take(a)[-1][2])
+    assert (f.msg_type, fields["code"]) == (msg.ERROR, msg.E_UNKNOWN_CARD)
+
+
+def test_transfer_without_a_registered_peer_is_applied_locally(pair):
+    a, _b = pair
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(4, card_region="440300"), NOW) == "applied"
+    f, fields = kiosk_reply(take(a)[0][2])
+    assert fields["code"] == msg.E_UNKNOWN_CARD
+
+
+def test_forged_and_unknown_peer_frames_are_rejected(pair):
+    a, b = pair
+    a.handle(KIOSK_NUMBER, kiosk_frame(5), NOW)
+    (_, _, relay_frame), = take(a)
+    tampered = bytearray(relay_frame)
+    tampered[-1] ^= 1
+    assert b.handle(A_NUMBER, bytes(tampered), NOW).startswith("rejected: peer 330000")
+    payload = msg.encode(msg.RELAY, {"origin_device": 1, "origin_seq": 1, "origin_time": NOW,
+                                     "inner_type": msg.LOSS_REPORT, "inner": b""})
+    stranger = frame_mod.seal(aes.AES128(PEER_KEY), frame_mod.Frame(msg.RELAY, 440000, 1, NOW, payload, frame_mod.UP))
+    assert b.handle("+8613800000000", stranger, NOW) == "rejected: unknown peer 440000"
+    assert b.conn.execute("SELECT COUNT(*) FROM relays_in").fetchone()[0] == 0
+    assert card_state(b) == lossreport.NORMAL
+    # The genuine frame still works afterwards.
+    assert b.handle(A_NUMBER, relay_frame, NOW) == "relay-applied"
+
+
+def test_answer_for_a_request_never_relayed_is_rejected(pair):
+    a, b = pair
+    payload = msg.encode(msg.RELAY_ANSWER, {"origin_device": 1001, "origin_seq": 99, "reply_type": msg.ACK,
+                                            "reply": msg.encode(msg.ACK, {"ref_seq": 99, "result": 0, "state": 3,
+                                                                          "until": 0})})
+    forged = frame_mod.seal(aes.AES128(PEER_KEY),
+                            frame_mod.Frame(msg.RELAY_ANSWER, 320000, 1, NOW, payload, frame_mod.DOWN))
+    assert a.handle(B_NUMBER, forged, NOW).startswith("rejected: answer from 320000 for device 1001 seq 99")
+    assert a.conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0] == 0
+
+
+def test_malformed_inner_payload_gets_an_error_answer(pair):
+    a, b = pair
+    payload = msg.encode(msg.RELAY, {"origin_device": 1001, "origin_seq": 9, "origin_time": NOW,
+                                     "inner_type": msg.LOSS_REPORT, "inner": b"\x01\x02"})
+    data = frame_mod.seal(aes.AES128(PEER_KEY), frame_mod.Frame(msg.RELAY, 330000, 50, NOW, payload, frame_mod.UP))
+    assert b.handle(A_NUMBER, data, NOW) == "relay-applied"
+    (_, _, answer), = take(b)
+    f = frame_mod.open(aes.AES128(PEER_KEY), answer, direction=frame_mod.DOWN)
+    fields = msg.decode(f.msg_type, f.payload)
+    assert (f.device_id, fields["reply_type"]) == (320000, msg.ERROR)
+    assert msg.decode(msg.ERROR, fields["reply"])["code"] == msg.E_MALFORMED
+
+
+def test_peer_registration_checks_and_listing(pair):
+    a, _b = pair
+    with pytest.raises(Exception):
+        relay.add_peer(a.conn, "320000", B_NUMBER, PEER_KEY)  # twice
+    from lib12333.errors import ValidationError
+
+    for code, key in (("3200", PEER_KEY), ("000000", PEER_KEY), ("440000", b"short")):
+        with pytest.raises(ValidationError):
+            relay.add_peer(a.conn, code, "+861", key)
+    peers = relay.list_peers(a.conn)
+    assert peers == [{"code": "320000", "name": "peer", "number": identifiers.mask_phone(B_NUMBER),
+                      "status": "active", "relays_sent": 0, "answers_sent": 0}]
+    assert B_NUMBER not in str(peers)
