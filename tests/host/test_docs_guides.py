@@ -58,3 +58,20 @@ def test_links_resolve(name):
         elif anchor and full.endswith(".md") and anchor not in anchors(full):
             broken.append(target)
     assert not broken, "%s: broken links %s" % (name, broken)
+
+
+@pytest.mark.parametrize("name", GUIDES)
+def test_tables_have_the_same_number_of_cells_in_every_row(name):
+    with open(os.path.join(ROOT, "docs", name), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    fence, table, bad = False, [], []
+    for number, line in enumerate(lines + [""], 1):
+        if line.startswith("```"):
+            fence = not fence
+        if not fence and line.startswith("|"):
+            table.append((number, line.count("|") - line.count("\\|")))
+        elif table:
+            if len(set(cells for _n, cells in table)) > 1:
+                bad.append(table[0][0])
+            table = []
+    assert not bad, "%s: tables starting at lines %s have rows of different widths" % (name, bad)
