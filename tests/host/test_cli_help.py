@@ -66,8 +66,9 @@ def test_every_command_answers_help(path):
 
 
 def test_top_level_help_through_the_entry_point():
-    result = subprocess.run([sys.executable, "-m", "lib12333", "--help"], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "lib12333", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     for path in PATHS:
         if len(path) == 1:

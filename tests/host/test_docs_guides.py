@@ -11,14 +11,26 @@ import re
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GUIDES = ["integrator.md", "technician.md", "deploy.md", "gateway.md", "cli.md",
-          "boards/esp32s3-a7670c.md", "boards/rp2040-ec800n.md", "boards/host.md"]
+GUIDES = [
+    "integrator.md",
+    "technician.md",
+    "deploy.md",
+    "gateway.md",
+    "cli.md",
+    "boards/esp32s3-a7670c.md",
+    "boards/rp2040-ec800n.md",
+    "boards/host.md",
+]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def test_integrator_examples_run():
-    result = doctest.testfile(os.path.join(ROOT, "docs", "integrator.md"), module_relative=False,
-                              optionflags=doctest.ELLIPSIS, verbose=False)
+    result = doctest.testfile(
+        os.path.join(ROOT, "docs", "integrator.md"),
+        module_relative=False,
+        optionflags=doctest.ELLIPSIS,
+        verbose=False,
+    )
     assert result.attempted >= 40
     assert result.failed == 0
 
