@@ -12,6 +12,7 @@ import machine
 from firmware.drivers.ccid_reader import CcidReader
 from firmware.drivers.hmi import HmiDisplay
 from firmware.drivers.keypad import MatrixKeypad
+from firmware.drivers.mcu import McuHardware
 
 NAME = "esp32s3-a7670c"
 MODEM_PROFILE = "A7670C"
@@ -27,7 +28,10 @@ KEY_COLS = (10, 11, 12, 13)
 WATCHDOG_MS = 8000
 
 
-class Hardware:
+class Hardware(McuHardware):
+    # A7670C: RESET held 2.5 s (the module's documented reset pulse)
+    modem_reset_ms = 2500
+
     def __init__(self):
         self.modem = machine.UART(MODEM_UART, baudrate=MODEM_BAUD, tx=MODEM_TX, rx=MODEM_RX,
                                   rxbuf=4096, timeout=0)
@@ -42,22 +46,3 @@ class Hardware:
         self.keypad = MatrixKeypad(rows, cols)
         self.watchdog = machine.WDT(timeout=WATCHDOG_MS)
         self.storage = STORAGE
-
-    def clock_ms(self):
-        return time.ticks_ms()
-
-    def ticks_diff(self, a, b):
-        return time.ticks_diff(a, b)
-
-    def sleep_ms(self, ms):
-        time.sleep_ms(ms)
-
-    def power_cycle_modem(self):
-        """Hard reset of the A7670C: RESET low 2.5 s (the module's documented reset pulse)."""
-        self.modem_reset.value(1)
-        time.sleep_ms(2500)
-        self.modem_reset.value(0)
-
-    def wall_time(self):
-        """Unix seconds from the RTC (the runtime sets it from the network time the modem reports)."""
-        return time.time()

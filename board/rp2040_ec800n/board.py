@@ -14,6 +14,7 @@ import rp2
 from firmware.drivers.ccid_reader import CcidReader
 from firmware.drivers.hmi import HmiDisplay
 from firmware.drivers.keypad import MatrixKeypad
+from firmware.drivers.mcu import McuHardware
 
 NAME = "rp2040-ec800n"
 MODEM_PROFILE = "EC800N"
@@ -60,7 +61,10 @@ class PioUartTx:
         return None
 
 
-class Hardware:
+class Hardware(McuHardware):
+    # EC800N: RESET_N low for at least 300 ms (through the board's NPN inverter: pin high)
+    modem_reset_ms = 400
+
     def __init__(self):
         self.modem = machine.UART(MODEM_UART, baudrate=MODEM_BAUD, tx=machine.Pin(MODEM_TX),
                                   rx=machine.Pin(MODEM_RX), rxbuf=4096, timeout=0)
@@ -75,21 +79,3 @@ class Hardware:
         self.keypad = MatrixKeypad(rows, cols)
         self.watchdog = machine.WDT(timeout=WATCHDOG_MS)
         self.storage = STORAGE
-
-    def clock_ms(self):
-        return time.ticks_ms()
-
-    def ticks_diff(self, a, b):
-        return time.ticks_diff(a, b)
-
-    def sleep_ms(self, ms):
-        time.sleep_ms(ms)
-
-    def power_cycle_modem(self):
-        """EC800N reset: RESET_N low for at least 300 ms (through the board's NPN inverter: pin high)."""
-        self.modem_reset.value(1)
-        time.sleep_ms(400)
-        self.modem_reset.value(0)
-
-    def wall_time(self):
-        return time.time()
