@@ -1,0 +1,182 @@
+"""
+Two centres on the emulated network (issue 8): a kiosk in Hangzhou reports the loss of
+a card issued in Nanjing.  The kiosk's rules send the request to its own centre (the
+card's province is not in its centre table); the Hangzhou gateway's rules say "card of
+another province -> 江苏 through the national platform" and relay it to the Jiangsu
+gateway over SMS; Jiangsu applies 临时挂失 once, notifies the citizen, and answers;
+Hangzhou hands the answer to the kiosk, which shows 挂失成功.
+
+Everything is real except the radio: kiosk firmware on the host board, four emulated
+modems on ptys (Hangzhou gateway, kiosk, citizen's phone, Jiangsu gateway), two
+gateways on two SQLite files, the card in a CCID serial reader.
+"""
+
+import logging
+import os
+import sys
+import threading
+import time
+
+from lib12333 import identifiers, lossreport
+from lib12333.compat import data_path
+from lib12333.host import demo
+from lib12333.routing import loader
+
+HZ_NUMBER = demo.CENTRE_NUMBER
+JS_NUMBER = "+8610652512333"
+PEER_KEY = bytes(range(200, 216))
+JS_UNIT = "【江苏省人力资源社会保障电话咨询服务中心】"
+HOLDER = {"name": "王小明", "ssn17": "32010619850312004", "card": "B38612751", "region": "320100"}
+
+
+class RelayHall(demo.Hall):
+    """demo.Hall with a second centre (Jiangsu) holding the card, and relaying configured on both."""
+
+    def __init__(self, workdir, transcript):  # noqa: C901 (one wiring function, like demo.Hall)
+        from lib12333.host.card.ccid_reader import CcidSerialReaderEmulator
+        from lib12333.host.card.emulator import CardProfile, EmulatedCard
+        from lib12333.host.gateway import admin, db, relay
+        from lib12333.host.gateway.centre import Centre
+        from lib12333.host.gateway.service import GatewayService
+        from lib12333.host.modem.network import Simulator
+        from lib12333.host.modem.transport import SerialModem
+
+        self.workdir = workdir
+        self.t = transcript
+        ssn = HOLDER["ssn17"] + identifiers.citizen_id_check_digit(HOLDER["ssn17"])
+        self.holder = dict(HOLDER, ssn=ssn)
+        self.threads = []
+        self.stop_event = threading.Event()
+        self.shown = []
+        self.phone_messages = []
+        rules = loader.loads(open(data_path("route-city.json"), "rb").read(), source="city")
+
+        self.sim = Simulator(numbers=[HZ_NUMBER, demo.KIOSK_NUMBER, "+86" + demo.CITIZEN_PHONE, JS_NUMBER]).start()
+        hz_port, kiosk_port, phone_port, js_port = [m.path for m in self.sim.modems]
+
+        # Hangzhou: the kiosk's centre; the card is not in its registry.
+        self.db_path = os.path.join(workdir, "hangzhou.db")
+        conn = db.connect(self.db_path)
+        self.key = admin.add_device(conn, demo.DEVICE_ID, os.urandom(16), name="西湖区社保服务大厅", region="330106",
+                                    phone=demo.KIOSK_NUMBER)
+        relay.add_peer(conn, "320000", JS_NUMBER, PEER_KEY, name="江苏")
+        self.centre = Centre(conn, demo.UNIT, temp_days=7, centre_code="330100")
+        self.centre.relay = relay.Relay(conn, "330100", rules)
+
+        # Jiangsu: the card's province; it knows Hangzhou as a peer (same pairwise key).
+        self.js_db_path = os.path.join(workdir, "jiangsu.db")
+        js_conn = db.connect(self.js_db_path)
+        h = self.holder
+        admin.add_card(js_conn, h["card"], h["ssn"], h["name"], h["region"])
+        relay.add_peer(js_conn, "330100", HZ_NUMBER, PEER_KEY, name="杭州")
+        self.js_centre = Centre(js_conn, JS_UNIT, temp_days=7, centre_code="320000")
+        self.js_centre.relay = relay.Relay(js_conn, "320000", rules)
+
+        handler = demo._TranscriptLog(transcript)
+        logging.getLogger("lib12333.gateway").addHandler(handler)
+        logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
+        self.log_handler = handler
+        self.gateway = GatewayService(SerialModem(hz_port), self.centre)
+        self.js_gateway = GatewayService(SerialModem(js_port), self.js_centre)
+        self._thread(self._run_gateway, "gateway-hangzhou")
+        self._thread(self._run_js_gateway, "gateway-jiangsu")
+
+        profile = CardProfile.for_spec("2.0", card_number=h["card"], ssn=h["ssn"], name=h["name"],
+                                       card_id="320100D156000005" + "00BF7C7A48FB4966")
+        self.card = EmulatedCard(profile)
+        self.card.remove()
+        self.reader = CcidSerialReaderEmulator(self.card).start()
+
+        self.phone = SerialModem(phone_port)
+        self.phone.engine.start(self.phone.clock())
+        self._thread(self._run_phone, "phone")
+
+        sys.path.insert(0, os.path.join(demo.ROOT, "board", "host"))
+        import board as host_board
+
+        flash = os.path.join(workdir, "kiosk-flash")
+        self.keys = host_board.ScriptedKeys()
+        self.hw = host_board.Hardware(kiosk_port, self.reader.port, flash,
+                                      display=host_board.TerminalDisplay(demo._screen_sink(transcript, self.shown)),
+                                      keypad=self.keys)
+        self.flash = flash
+        self.kiosk_config = {"device_id": demo.DEVICE_ID, "centre_number": HZ_NUMBER, "unit": demo.UNIT,
+                             "temp_loss_days": 7, "retry_base": 5, "retry_max": 10,
+                             "routing": {"rules": "city", "region": "330106", "centres": {"330100": HZ_NUMBER}}}
+        self.kiosk_running = threading.Event()
+        self.start_kiosk()
+
+    def _run_js_gateway(self):
+        while not self.stop_event.is_set():
+            self.js_gateway.step(0.02)
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            try:
+                self.js_gateway.modem.close()
+            except Exception:
+                pass
+
+
+def _count(path, sql):
+    from lib12333.host.gateway import db
+
+    conn = db.connect(path)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _wait(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_loss_of_a_card_from_another_province_is_relayed_and_applied_once(tmp_path):
+    hall = RelayHall(str(tmp_path), demo.Transcript(echo=False))
+    try:
+        assert hall.wait_screen("欢迎使用", 30)
+        assert _wait(lambda: hall.app.modem_ready, 30)
+        hall.card.insert()
+        assert hall.wait_screen("您好", 30), "card not read"
+        hall.press(["2"])
+        assert hall.wait_screen("请输入您的手机号码", 30)
+        hall.press(list(demo.CITIZEN_PHONE) + ["ok"])
+        assert hall.wait_screen("社保卡临时挂失", 30)
+        hall.press(["1"])
+        assert hall.wait_screen("挂失成功", 60), "\n".join(hall.t.lines[-40:])
+        assert _wait(lambda: hall.phone_messages, 30), "no notice"
+        notice = hall.phone_messages[-1]
+        assert notice.startswith(JS_UNIT) and "临时挂失" in notice and hall.holder["card"] not in notice
+
+        # The kiosk chose its home centre by rule card-other-province and stored it with the request.
+        assert any("routed by rule card-other-province (transfer)" in line for line in hall.app.log.lines)
+        # Jiangsu's registry: 临时挂失, exactly once, keyed by the kiosk's (device, seq).
+        js, hz = hall.js_db_path, hall.db_path
+        conn_rows = _count(js, "SELECT state FROM cards")
+        assert conn_rows == lossreport.TEMP_LOST
+        assert _count(js, "SELECT COUNT(*) FROM card_events") == 1
+        assert _count(js, "SELECT COUNT(*) FROM relays_in WHERE peer_code = '330100' AND origin_device = %d"
+                      % demo.DEVICE_ID) == 1
+        assert _count(js, "SELECT COUNT(*) FROM applied") == 0  # no Jiangsu device involved
+        # Hangzhou relayed, got the answer, recorded it as applied for the kiosk.
+        assert _count(hz, "SELECT COUNT(*) FROM relays_out WHERE state = 'answered'") == 1
+        assert _count(hz, "SELECT COUNT(*) FROM applied WHERE device_id = %d" % demo.DEVICE_ID) == 1
+        assert _count(hz, "SELECT COUNT(*) FROM cards") == 0
+        assert _wait(lambda: not hall.app.outbox.pending(), 20)
+        time.sleep(1)  # anything late would show up as a second event
+        assert _count(js, "SELECT COUNT(*) FROM card_events") == 1
+        assert hall.js_centre.relay.stats["applied"] == 1
+        # Personal data stays out of the gateways' log lines.
+        text = "\n".join(hall.t.lines)
+        for secret in (hall.holder["ssn"], hall.holder["card"], demo.CITIZEN_PHONE):
+            assert secret not in text
+    finally:
+        hall.close()
