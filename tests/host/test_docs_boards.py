@@ -107,3 +107,16 @@ def test_pins_in_cell():
     assert pins_in_cell("6, 7, 8, 9") == {6, 7, 8, 9}
     assert pins_in_cell("GP10–GP13 (14–17)") == {10, 11, 12, 13}
     assert pins_in_cell("GP0 (1)") == {0}
+
+
+def test_hmi_setup_matches_the_driver():
+    from firmware.drivers import hmi
+
+    with open(os.path.join(ROOT, "docs", "boards", "esp32s3-a7670c.md"), encoding="utf-8") as f:
+        text = f.read()
+    assert "`t0` … `t%d`" % (hmi.LINES - 1) in text
+    ids = re.search(r"^\s*\| id \|(.+)\|$", text, re.M).group(1).split("|")
+    keys = re.search(r"^\s*\| key \|(.+)\|$", text, re.M).group(1).split("|")
+    names = {"确认 (ok)": "ok", "返回 (back)": "back"}
+    documented = dict((int(i), names.get(k.strip(), k.strip())) for i, k in zip(ids, keys))
+    assert documented == hmi.BUTTONS
