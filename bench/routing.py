@@ -220,7 +220,7 @@ def micropython(doc, reqs, use_mpy):
         script = os.path.join(tmp, "bench.py")
         with open(script, "w") as f:
             f.write(MP_SCRIPT)
-        out = subprocess.run(["node", os.path.join(ROOT, "bench", "routing_mp.mjs"), app, script], cwd=ROOT,
+        out = subprocess.run(["node", os.path.join(ROOT, "tests", "mp", "run_script.mjs"), app, script], cwd=ROOT,
                              capture_output=True, text=True, timeout=1200)
         if out.returncode != 0:
             raise SystemExit(out.stdout + out.stderr)

@@ -113,7 +113,7 @@ def micropython_rows(n, use_mpy):
         script = os.path.join(tmp, "bench_secure.py")
         with open(script, "w") as f:
             f.write(MP_SCRIPT % {"n": n, "cases": [("loss report", SMALL), ("full SMS", FULL)]})
-        out = subprocess.run(["node", os.path.join(ROOT, "bench", "secure_mp.mjs"), tmp, script], cwd=ROOT,
+        out = subprocess.run(["node", os.path.join(ROOT, "tests", "mp", "run_script.mjs"), tmp, script], cwd=ROOT,
                              capture_output=True, text=True, timeout=900)
     if out.returncode:
         raise SystemExit(out.stdout + out.stderr)

@@ -13,31 +13,18 @@
 // Prints each test's outcome, the heap figures, and last a line "N passed, N failed".
 // Exit code 0 only when every test module imported and every test passed.
 
-import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
 import fs from "node:fs";
-import path from "node:path";
+import { bootVM } from "./vm.mjs";
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 
-function copyTree(mp, hostDir, vmDir) {
-  try { mp.FS.mkdir(vmDir); } catch (e) { /* exists */ }
-  for (const entry of fs.readdirSync(hostDir, { withFileTypes: true })) {
-    const h = path.join(hostDir, entry.name);
-    const v = vmDir + "/" + entry.name;
-    if (entry.isDirectory()) copyTree(mp, h, v);
-    else mp.FS.writeFile(v, fs.readFileSync(h));
-  }
-}
-
-async function freshVM(out) {
-  const mp = await loadMicroPython({
+function freshVM(out) {
+  return bootVM({
+    root: plan.root,
     heapsize: plan.heapsize || 1048576,
     stdout: (line) => out.push(line),
     stderr: (line) => out.push(line),
   });
-  copyTree(mp, plan.root, "/app");
-  mp.runPython("import sys\nsys.path.insert(0, '/app')\n");
-  return mp;
 }
 
 const report = { tests: [], heap: [], passed: 0, failed: 0, errors: [] };
