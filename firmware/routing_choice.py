@@ -42,6 +42,7 @@ ROUTING_MODULES = (
     "lib12333.routing.engine",
     "lib12333.routing.clock",
     "lib12333.routing.regions",
+    "lib12333.routing.centres",
 )
 
 
@@ -106,20 +107,10 @@ def request_for(msg_type, fields, kiosk_region, card_region, now):
 
 
 def number_for(decision, centres, default):
-    """The SMS number of the decision's centre in ``centres``, or ``default``."""
-    code = decision.centre
-    if code is None:
-        keys = ("national",) if decision.level == "national" else ()
-    else:
-        keys = ()
-        if decision.queue:
-            keys += (code + ":" + decision.queue,)
-        keys += (code, code[:2] + "0000")
-    for k in keys:
-        number = centres.get(k)
-        if number:
-            return number
-    return default
+    """The SMS number of the decision's centre in ``centres``, or ``default`` (lib12333.routing.centres)."""
+    from lib12333.routing.centres import number_for as lookup
+
+    return lookup(decision, centres, default)
 
 
 def choose(config, msg_type, fields, card_region, now, rules=None):

@@ -40,6 +40,12 @@ def register(subparsers):
     explain.add_argument("--waiting", type=int, metavar="N", help="callers waiting in the queue now")
     explain.add_argument("--agents", type=int, metavar="N", help="agents free now")
     _add_rules_options(explain)
+    explain.add_argument("--centres", metavar="FILE",
+                         help="centre table JSON (centre id -> SMS number, as in a kiosk's routing config): "
+                              "also print the number the request is sent to")
+    explain.add_argument("--default-number", metavar="NUMBER",
+                         help="with --centres: the number for a centre the table does not list (the kiosk's own "
+                              "centre, which relays); default: none")
     explain.add_argument("--show-pii", action="store_true", help="print the caller's number unmasked")
     add_json_flag(explain)
     explain.set_defaults(handler=_explain)
@@ -161,6 +167,8 @@ def _explain(args):
         "dial": dial,
         "tried": result["tried"],
     }
+    if args.centres:
+        data["centre_number"], data["centre_key"] = _centre_number(args, decision)
     emit(data, args.json, lambda d: _render_explain(d, table))
     return EXIT_OK
 
@@ -196,7 +204,29 @@ def _render_explain(d, table):
         lines.append("  note: " + dec["note"])
     if d["dial"]:
         lines.append("from a mobile or another city dial: " + d["dial"])
+    if "centre_number" in d:
+        how = "table entry " + d["centre_key"] if d["centre_key"] else "not in the table: default"
+        lines.append("sent to: %s (%s)" % (d["centre_number"] or "-", how))
     return "\n".join(lines)
+
+
+def _centre_number(args, decision):
+    """(number, table key used or None) for the decision with the --centres table."""
+    import json
+
+    from lib12333.errors import ConfigError
+    from lib12333.routing import centres
+
+    try:
+        with open(args.centres, encoding="utf-8") as f:
+            table = json.load(f)
+    except ValueError as exc:
+        raise ConfigError("centre table is not JSON: %s" % exc, source=args.centres)  # noqa: B904
+    centres.check_table(table, args.centres)
+    for key in centres.keys_for(decision):
+        if table.get(key):
+            return table[key], key
+    return args.default_number, None
 
 
 def _check(args):
