@@ -87,3 +87,34 @@ def test_tables_have_the_same_number_of_cells_in_every_row(name):
                 bad.append(table[0][0])
             table = []
     assert not bad, "%s: tables starting at lines %s have rows of different widths" % (name, bad)
+
+
+def _read(*parts):
+    with open(os.path.join(ROOT, *parts), encoding="utf-8") as f:
+        return f.read()
+
+
+def test_technician_guide_gives_the_real_maintenance_code():
+    from firmware.kiosk import MAINTENANCE_CODE
+
+    assert "**`%s`**" % MAINTENANCE_CODE in _read("docs", "technician.md")
+
+
+def test_deploy_guide_lists_the_installers_device_layout():
+    from lib12333.host.deploy import installer
+
+    layout = re.findall(r"^\s+(/[a-z/<>._]+)\s", installer.__doc__, re.M)
+    assert "/active" in layout and "/config/key.bin" in layout
+    guide = _read("docs", "deploy.md")
+    missing = [p for p in layout if "| `%s` |" % p.replace("/...", "/") not in guide]
+    assert not missing, missing
+
+
+def test_deploy_guide_documents_every_site_setting_the_firmware_reads():
+    folder = os.path.join(ROOT, "firmware")
+    source = "".join(_read("firmware", n) for n in sorted(os.listdir(folder)) if n.endswith(".py"))
+    keys = set(re.findall(r"config(?:\.get\(|\[)\"([a-z_]+)\"", source)) - {"device_id"}
+    assert "centre_number" in keys
+    guide = _read("docs", "deploy.md")
+    missing = sorted(k for k in keys if "`%s`" % k not in guide)
+    assert not missing, missing
