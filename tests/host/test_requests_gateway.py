@@ -266,6 +266,15 @@ def test_sms_query_answers_only_the_filing_number(centre):
     assert ref not in neutral and len(neutral) <= 70 and len(status) <= 70
 
 
+def test_sms_answers_are_limited_per_number_and_day(centre):
+    ref = file_request(centre, 3)
+    outcomes = [centre.handle_text("+86" + OTHER, "查询 " + ref, NOW + 10 + i) for i in range(12)]
+    assert outcomes == ["answered"] * request_desk.ANSWERS_PER_DAY + ["limited"] * 2
+    assert centre.handle_text("+86" + PHONE, "查询 " + ref, NOW + 30) == "answered"  # others still answered
+    assert centre.handle_text("+86" + OTHER, "查询 " + ref, NOW + 10 + 86400) == "answered"  # a day later
+    assert len(texts(centre)) == request_desk.ANSWERS_PER_DAY + 2
+
+
 def test_request_filed_without_phone_is_not_answered_by_sms(centre):
     ref = file_request(centre, 3, phone="")
     centre.handle_text("+86" + PHONE, "查询 " + ref, NOW + 10)

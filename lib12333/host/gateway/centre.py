@@ -283,6 +283,10 @@ class Centre:
                 log.info("text SMS from %s ignored (%d characters)", identifiers.mask_phone(sender or ""),
                          len(text or ""))
                 return "ignored"
+            if desk.answers_today(self.conn, sender, now) >= desk.ANSWERS_PER_DAY:
+                log.warning("status query from %s not answered: %d answers in 24 h", identifiers.mask_phone(sender),
+                            desk.ANSWERS_PER_DAY)
+                return "limited"
             desk.queue_sms(self.conn, sender, reply, now)
         except Lib12333Error as exc:
             log.warning("text SMS from %s not answered: %s", identifiers.mask_phone(sender or ""), exc)

@@ -25,7 +25,8 @@ gateway database's ``outgoing`` table, which the running gateway sends.
 with ``lib12333.requests.status_text`` -- but only to the phone number the
 request was filed with; any other sender, an unknown or mistyped reference all
 get the same neutral ``NOT_FOUND`` text, so nobody learns whether another
-citizen's reference exists.  Other text SMS are not answered.
+citizen's reference exists.  Other text SMS are not answered, nor are more
+than ``ANSWERS_PER_DAY`` queries from one number in 24 hours (SMS cost a fee).
 
 **Completion notices** (``update``): a back-office transition to 办结 or 退回
 queues ``lib12333.requests.notice_text`` (signed with the unit, one part, no
@@ -47,6 +48,7 @@ log = logging.getLogger("lib12333.gateway")
 QUERY_WORDS = ("查询", "CX")
 NOT_FOUND = "未查到与本机号码对应的办件，请核对受理编号，或拨打12333咨询。"
 EPOCH = datetime.date(2000, 1, 1)
+ANSWERS_PER_DAY = 10  # SMS answers to one number in 24 hours; further queries are logged, not answered
 MAX_DAYS = 36524  # 2000-01-01 .. 2099-12-31: the references' YY covers this century
 
 # lib12333.requests states -> the status byte of a STATUS_ANSWER (the text carries the exact label)
@@ -162,6 +164,12 @@ def sms_reply(store, policy, sender, text):
     if not mine:
         return policy.sign(NOT_FOUND)
     return R.status_text(req, policy)[0]
+
+
+def answers_today(conn, to, now):
+    """Text SMS queued to ``to`` in the 24 hours before ``now``."""
+    return conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'notice' AND to_number = ? AND created_at > ?",
+                        (to, int(now) - 86400)).fetchone()[0]
 
 
 def queue_sms(conn, to, text, now, once=False):
