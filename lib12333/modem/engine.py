@@ -212,8 +212,7 @@ class Engine:
                 from lib12333.modem import ops
 
                 self._queue("scan", ops.scan(self))
-        for ev in self.reassembler.expire(now):
-            self._evicted(ev)
+        self.reassembler.expire(now)  # what it drops is also in take_evicted(): handle it once
         for ev in self.reassembler.take_evicted():
             self._evicted(ev)
         self._advance()
@@ -577,6 +576,7 @@ class Engine:
         for k in self._sets:
             locs.extend(self._sets[k])
             self._sets[k] = []
+        locs.sort()  # deterministic order (MicroPython dicts are not ordered)
         self._emit("storage", used=held + waiting, total=self.capacity, full=True, spilled=len(locs))
         self._token_now(locs)
 
@@ -592,6 +592,7 @@ class Engine:
         for k in list(self._sets):
             if k.startswith(skey + "|"):
                 locs.extend(self._sets.pop(k))
+        locs.sort()
         first = ev.messages[0] if ev.messages else None
         self._emit("message", message=first, text=ev.text, token=self._token(locs),
                    key=skey + "|partial", complete=False, received=ev.received, total=ev.total,

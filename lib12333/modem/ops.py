@@ -56,6 +56,9 @@ def init(eng):
             r = yield Command("AT", timeout=1.0)
             if r.ok:
                 break
+            # a module left waiting for a PDU after "> " (the host restarted mid-send) takes
+            # every byte as PDU text until ESC: cancel that before trying again
+            eng.out.extend(b"\x1b")
         else:
             raise DeadlineError("init: the modem does not answer AT")
         _must((yield Command("ATE0")), "ATE0")

@@ -98,6 +98,16 @@ class InitTest(unittest.TestCase):
         h.tx(b"AT+CMGF=0\r")
         self.assertEqual(h.events("unknown"), [])
 
+    def test_module_stuck_in_pdu_entry_is_freed(self):
+        h = Harness(self)
+        h.eng.start(h.t)
+        h.tx(b"AT\r")  # taken as PDU text by the module: no answer
+        h.wait(1.0)
+        h.tx(b"\x1b")  # leave PDU entry
+        h.wait(0.5)
+        h.step(b"AT\r", b"\r\nOK\r\n")
+        h.tx(b"ATE0\r")
+
     def test_auto_profile_and_smsc_written(self):
         h = Harness(self, profile=None, smsc="+8613800571500")
         script = (INIT[:3] + ((b"AT+CGMM\r", b"\r\nEC200U\r\n\r\nOK\r\n"),) + INIT[3:4]
@@ -128,7 +138,7 @@ class InitTest(unittest.TestCase):
         h = Harness(self, init_retry=5.0)
         h.eng.start(h.t)
         for i in range(10):
-            h.tx(b"AT\r")
+            h.tx(b"\x1bAT\r" if i else b"AT\r")  # ESC before each retry
             h.wait(1.0)  # each AT waits one second
             if i < 9:
                 h.wait(0.5)  # quiet window after a timeout
@@ -138,7 +148,7 @@ class InitTest(unittest.TestCase):
         self.assertEqual(len([e for e in h.seen if e.kind == "deadline"]), 10)
         h.wait(5.0)
         h.wait(0.5)
-        h.tx(b"AT\r")  # init tried again
+        h.tx(b"\x1bAT\r")  # init tried again (after the ESC of the last failed try)
 
 
 class SendTest(unittest.TestCase):
@@ -340,6 +350,61 @@ class ReceiveTest(unittest.TestCase):
         self.assertEqual(len(bad), 1)
         h.eng.confirm(bad[0].token)
         h.step(b"AT+CMGD=8\r", b"\r\nOK\r\n")
+
+
+class StorageTest(unittest.TestCase):
+    def read(self, h, index, part):
+        h.tx(("AT+CMGR=" + str(index) + "\r").encode())
+        h.rx(("\r\n+CMGR: 0,," + str(part.tpdu_length) + "\r\n" + part.hex + "\r\n\r\nOK\r\n").encode())
+
+    def test_incomplete_message_given_out_after_timeout(self):
+        h = Harness(self, reassembly_timeout=600)
+        h.boot()
+        text = "社保" * 50
+        h.rx(b'\r\n+CMTI: "SM",2\r\n')
+        self.read(h, 2, deliver_hex(text, ref=9, seq=1))
+        self.assertEqual(h.events("message"), [])
+        h.wait(601.0)
+        msgs = h.events("message")
+        self.assertEqual(len(msgs), 1)
+        self.assertFalse(msgs[0].complete)
+        self.assertEqual(msgs[0].received, [1])
+        self.assertEqual(msgs[0].reason, "timeout")
+        self.assertTrue(msgs[0].text.startswith("社保"))
+        h.eng.confirm(msgs[0].token)
+        h.step(b"AT+CMGD=2\r", b"\r\nOK\r\n")
+
+    def test_held_parts_spilled_when_storage_full(self):
+        h = Harness(self)
+        h.boot(INIT[:5] + ((b'AT+CPMS="SM","SM","SM"\r', b"\r\n+CPMS: 0,2,0,2,0,2\r\n\r\nOK\r\n"),) + INIT[6:])
+        text = "社保" * 50
+        h.rx(b'\r\n+CMTI: "SM",0\r\n')
+        self.read(h, 0, deliver_hex(text, ref=1, seq=1))
+        h.tx(b"")  # one held part, one slot free: keep it on the SIM
+        h.rx(b'\r\n+CMTI: "SM",1\r\n')
+        self.read(h, 1, deliver_hex(text, ref=2, seq=1))
+        spill = h.events("storage")
+        self.assertEqual([(e.full, e.spilled) for e in spill], [(True, 2)])
+        h.step(b"AT+CMGD=0\r", b"\r\nOK\r\n")
+        h.step(b"AT+CMGD=1\r", b"\r\nOK\r\n")
+        # the rest still completes the message from RAM
+        h.rx(b'\r\n+CMTI: "SM",0\r\n')
+        self.read(h, 0, deliver_hex(text, ref=1, seq=2))
+        msgs = h.events("message")
+        self.assertEqual([m.message.text for m in msgs], [text])
+        h.eng.confirm(msgs[0].token)
+        h.step(b"AT+CMGD=0\r", b"\r\nOK\r\n")
+
+    def test_slot_refilled_during_delete_is_read(self):
+        h = Harness(self)
+        h.boot()
+        h.rx(b'\r\n+CMTI: "SM",0\r\n')
+        self.read(h, 0, deliver_hex("one"))
+        h.eng.confirm(h.events("message")[0].token)
+        h.tx(b"AT+CMGD=0\r")
+        h.rx(b'\r\n+CMTI: "SM",0\r\n\r\nOK\r\n')  # a new message took slot 0 at once
+        self.read(h, 0, deliver_hex("two", ts=TS2))
+        self.assertEqual([m.message.text for m in h.events("message")], ["two"])
 
 
 class RebootTest(unittest.TestCase):
