@@ -120,7 +120,9 @@ class KioskApp:
         self._pump_modem(self.monotonic())
         for event in self.engine.events():
             self._on_engine_event(event, now)
-        for event in self.outbox.poll(now):
+        # Offline, requests wait in the outbox without spending their attempts: the citizen was told
+        # they go out when the network returns, and a retry count is for a centre that does not answer.
+        for event in self.outbox.poll(now) if self.modem_ready else ():
             self._on_outbox_event(event, now)
         key = hw.keypad.poll(hw.clock_ms())
         if key is None and hasattr(hw.display, "poll_touch"):
@@ -217,8 +219,6 @@ class KioskApp:
 
         kind, seq = event[0], event[1]
         if kind == "send":
-            if not self.modem_ready:
-                return  # stays due; the outbox's backoff retries it after the network returns
             # The number chosen when the request was accepted (routing, issue 8), else the home centre.
             to = self.outbox.destination(seq) or self.centre
             sid = self.engine.send_sms(to, data=event[2], port=frame_mod.PORT)
