@@ -299,7 +299,7 @@ class KioskApp:
         number, decision = rc.choose(self.config, msg_type, fields, card.get("region"), now)
         fields = rc.with_card_region(msg_type, fields, card.get("region"))
         if decision is None:
-            self._log("routing rules unusable: home centre")
+            self._log("routed to the home centre (no usable rules)")
         else:
             self._log("routed by rule %s (%s)" % (decision.rule, decision.action))
         unload(rc.ROUTING_MODULES + ("lib12333.routing", "firmware.routing_choice"), loaded)

@@ -9,7 +9,7 @@ rules, the centre table or the clock changed in between.
 
 Configuration (``config["routing"]``, from the site part of device.json)::
 
-    {"rules": "city",                    # a preset (city / province) or a rules-file path
+    {"rules": "city",                    # a preset (city / province), a rules-file path, or "none"
      "region": "330106",                 # where the kiosk stands (default config["region"])
      "centres": {"330100": "+8613800000001",                  # centre code -> SMS number
                  "330100:civil-service": "+8613800000009",    # centre:queue, checked first
@@ -29,7 +29,11 @@ category (``2505`` 社会保障卡 for loss reports and card-status queries), th
 time (China Standard Time).
 
 Nothing here is imported at boot: the app imports it at submit time and drops
-the routing modules afterwards on MicroPython (see ``ROUTING_MODULES``).
+the routing modules afterwards on MicroPython (see ``ROUTING_MODULES``).  That
+costs about 38 KB of modules (.mpy) plus about 24 KB while the preset compiles,
+for the length of one submit (docs/routing.md).  ``"rules": "none"`` skips the
+rules on the kiosk: every request goes to ``centre_number`` with the card
+region, and the home gateway routes (relays) it.
 """
 
 from lib12333.errors import Lib12333Error
@@ -121,6 +125,8 @@ def choose(config, msg_type, fields, card_region, now, rules=None):
     """
     routing = config.get("routing") or {}
     default = config["centre_number"]
+    if routing.get("rules") == "none":
+        return default, None  # low-heap mode: the home centre decides (the card region still goes with the request)
     try:
         if rules is None:
             rules = load_rules(routing.get("rules", "city"))

@@ -62,6 +62,11 @@ class TestChoice(unittest.TestCase):
         config = {"centre_number": HOME, "routing": {"rules": "city", "region": "33010"}}  # malformed region
         self.assertEqual(rc.choose(config, M.LOSS_REPORT, LOSS, "330100", T_WORK, rules=RULES), (HOME, None))
 
+    def test_low_heap_mode_skips_the_rules(self):
+        config = {"centre_number": HOME, "routing": {"rules": "none", "centres": CENTRES}}
+        self.assertEqual(rc.choose(config, M.LOSS_REPORT, LOSS, "320100", T_WORK), (HOME, None))
+        self.assertEqual(rc.with_card_region(M.LOSS_REPORT, LOSS, "320100")["card_region"], "320100")
+
     def test_number_for_lookup_order(self):
         class D:
             def __init__(self, level, centre, queue):
