@@ -120,3 +120,37 @@ def test_hmi_setup_matches_the_driver():
     names = {"确认 (ok)": "ok", "返回 (back)": "back"}
     documented = dict((int(i), names.get(k.strip(), k.strip())) for i, k in zip(ids, keys))
     assert documented == hmi.BUTTONS
+
+
+@pytest.mark.parametrize("folder,doc", BOARDS)
+def test_the_documented_type_check_passes(folder, doc, tmp_path):
+    """The mypy.ini and command shown on the board page work as shown (stubs as in test_boards)."""
+    import subprocess
+    import sys
+
+    from tests.host.test_boards import stubs_for
+
+    with open(os.path.join(ROOT, "docs", "boards", doc), encoding="utf-8") as f:
+        text = f.read()
+    ini = re.search(r"<<'EOF'\n(\[mypy\].*?)EOF\n", text, re.S).group(1)
+    command = re.search(r"^\$ python -m mypy --config-file \S+ (.+)$", text, re.M).group(1).split()
+    port = re.search(r"custom_typeshed_dir = \.cache/typings-(\w+)", ini).group(1)
+    stubs_for(port)
+    (tmp_path / "mypy.ini").write_text(ini)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(tmp_path / "mypy.ini"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ]
+        + command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Success: no issues found" in proc.stdout
