@@ -12,11 +12,14 @@ is under the test's control.
 import pytest
 
 from lib12333 import identifiers, lossreport
+from lib12333.compat import data_path
+from lib12333.errors import ValidationError
 from lib12333.host.gateway import admin, db, relay
 from lib12333.host.gateway.centre import Centre
 from lib12333.routing import loader
-from lib12333.compat import data_path
-from lib12333.secure import aes, frame as frame_mod, messages as msg
+from lib12333.secure import aes
+from lib12333.secure import frame as frame_mod
+from lib12333.secure import messages as msg
 
 KIOSK_KEY = bytes(range(16))
 PEER_KEY = bytes(range(100, 116))
@@ -188,10 +191,8 @@ def test_malformed_inner_payload_gets_an_error_answer(pair):
 
 def test_peer_registration_checks_and_listing(pair):
     a, _b = pair
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         relay.add_peer(a.conn, "320000", B_NUMBER, PEER_KEY)  # twice
-    from lib12333.errors import ValidationError
-
     for code, key in (("3200", PEER_KEY), ("000000", PEER_KEY), ("440000", b"short")):
         with pytest.raises(ValidationError):
             relay.add_peer(a.conn, code, "+861", key)

@@ -39,7 +39,9 @@ import time
 
 from lib12333 import identifiers
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
-from lib12333.secure import aes, frame as frame_mod, messages as msg
+from lib12333.secure import aes
+from lib12333.secure import frame as frame_mod
+from lib12333.secure import messages as msg
 from lib12333.secure.replay import ReplayWindow
 
 log = logging.getLogger("lib12333.gateway")
@@ -110,6 +112,8 @@ def add_peer(conn, code, number, key, name="", now=None):
     if not isinstance(key, (bytes, bytearray)) or len(key) != 16:
         raise ValidationError("a peer key is 16 bytes", field="key")
     ensure_schema(conn)
+    if conn.execute("SELECT 1 FROM peers WHERE code = ?", (code,)).fetchone() is not None:
+        raise ValidationError("peer already registered", field="code")
     conn.execute(
         "INSERT INTO peers (code, peer_id, number, key, name, added_at) VALUES (?,?,?,?,?,?)",
         (code, int(code), number, bytes(key), name, int(time.time() if now is None else now)),
