@@ -65,7 +65,7 @@ class KioskApp:
                              base_delay=config.get("retry_base", 60), max_delay=config.get("retry_max", 3600),
                              max_attempts=config.get("retry_attempts", 6))
         self.log = LocalLog()
-        self.kiosk = Kiosk(unit=config.get("unit", ""), temp_loss_days=config.get("temp_loss_days", 30),
+        self.kiosk = Kiosk(unit=config.get("unit", ""), temp_loss_days=config.get("temp_loss_days", 7),
                            library=library, status=self.status)
         self.window = ReplayWindow(64)
         self.card_present = False

@@ -91,7 +91,7 @@ TYPED_REF_DIGITS = 10  # what a citizen types for a reference: its day YYMMDD an
 
 
 class Kiosk:
-    def __init__(self, unit="", temp_loss_days=30, library=None, status=None):
+    def __init__(self, unit="", temp_loss_days=7, library=None, status=None):
         self.unit = unit
         self.temp_loss_days = temp_loss_days
         self.library = library

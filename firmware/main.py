@@ -8,7 +8,7 @@ The PC host board calls :func:`start` with its own paths and hardware.
 
 import json
 
-SITE_DEFAULTS = {"temp_loss_days": 30, "unit": "【人力资源社会保障电话咨询服务中心】"}
+SITE_DEFAULTS = {"temp_loss_days": 7, "unit": "【人力资源社会保障电话咨询服务中心】"}
 
 
 def load_config(config_dir):

@@ -28,7 +28,6 @@ import time
 
 from lib12333 import identifiers, lossreport
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CENTRE_NUMBER = "+8610657112333"
 KIOSK_NUMBER = "+8613800571001"
 CITIZEN_PHONE = "13912345678"
@@ -157,8 +156,7 @@ class Hall:
         self._thread(self._run_phone, "phone")
 
         # The kiosk on the host board.
-        sys.path.insert(0, os.path.join(ROOT, "board", "host"))
-        import board as host_board  # board/host/board.py
+        from lib12333.host import kiosk_board as host_board
 
         flash = os.path.join(workdir, "kiosk-flash")
         self.keys = keys or host_board.ScriptedKeys()
@@ -232,7 +230,9 @@ class Hall:
     def _build_library(self, flash):
         from lib12333.host import kb
 
-        starter = os.path.join(ROOT, "lib12333", "data", "kb", "starter.json")
+        from lib12333.compat import data_path
+
+        starter = data_path("kb/starter.json")
         if os.path.exists(starter):
             t = time.gmtime(time.time() + 8 * 3600)
             idx, dat, _result = kb.build_from_files([starter], "330100", "%04d-%02d-%02d" % t[:3])
@@ -351,8 +351,7 @@ def interactive(workdir=None):
     import termios
     import tty
 
-    sys.path.insert(0, os.path.join(ROOT, "board", "host"))
-    import board as host_board
+    from lib12333.host import kiosk_board as host_board
 
     transcript = Transcript(echo=False)
     fd = sys.stdin.fileno()
