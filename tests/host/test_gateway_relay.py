@@ -10,12 +10,15 @@ is under the test's control.
 """
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lib12333 import identifiers, lossreport
 from lib12333.compat import data_path
 from lib12333.errors import ValidationError
 from lib12333.host.gateway import admin, db, relay
 from lib12333.host.gateway.centre import Centre
+from lib12333.host.testing import frame as FS
 from lib12333.routing import loader
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
@@ -200,3 +203,37 @@ def test_peer_registration_checks_and_listing(pair):
     assert peers == [{"code": "320000", "name": "peer", "number": identifiers.mask_phone(B_NUMBER),
                       "status": "active", "relays_sent": 0, "answers_sent": 0}]
     assert B_NUMBER not in str(peers)
+
+
+# ------------------------------------------------------------------ fuzz: mutated centre-to-centre frames
+
+
+def _fresh_pair():
+    import tempfile
+    from pathlib import Path
+
+    d = Path(tempfile.mkdtemp(prefix="relay-fuzz-"))
+    return pair.__wrapped__(d)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_peer_frames_never_escape_and_never_apply_twice(data):
+    a, b = _fresh_pair()
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(1), NOW) == "relayed"
+    (_, _, relay_frame), = take(a)
+    mutated = data.draw(FS.mutations(relay_frame))
+    outcome = b.handle(A_NUMBER, mutated, NOW)
+    assert outcome in ("relay-applied", "duplicate") or outcome.startswith("rejected: ")
+    if outcome == "relay-applied":
+        assert mutated == relay_frame or frame_mod.peek(mutated).msg_type == msg.RELAY
+    assert b.handle(A_NUMBER, relay_frame, NOW + 1) in ("relay-applied", "duplicate")
+    assert b.conn.execute("SELECT COUNT(*) FROM card_events").fetchone()[0] == 1
+    answer = [r for r in take(b) if r[0] == "frame"][-1][2]
+    mutated_answer = data.draw(FS.mutations(answer))
+    outcome = a.handle(B_NUMBER, mutated_answer, NOW + 2)
+    assert outcome in ("relay-answered", "duplicate") or outcome.startswith("rejected: ")
+    assert a.handle(B_NUMBER, answer, NOW + 3) in ("relay-answered", "duplicate")
+    assert a.conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0] == 1
+    for c in (a, b):
+        c.conn.close()

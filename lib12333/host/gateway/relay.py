@@ -319,7 +319,6 @@ class Relay:
     # side A again: the answer goes to the kiosk
     def _answer_in(self, centre, peer, f, fields, now):
         code = peer[0]
-        self._window(code, "answer_window", peer[5], f.seq)
         device, seq = fields["origin_device"], fields["origin_seq"]
         row = self.conn.execute(
             "SELECT msg_type, kiosk_number, state FROM relays_out WHERE device_id = ? AND seq = ? AND peer_code = ?",
@@ -328,7 +327,8 @@ class Relay:
         if row is None:
             raise PeerRejected("answer from %s for device %d seq %d that was never relayed there" % (code, device, seq))
         if row[2] == "answered":
-            return "duplicate"
+            return "duplicate"  # the network delivered the answer twice, or the peer answered a resent relay
+        self._window(code, "answer_window", peer[5], f.seq)
         reply_type, reply = fields["reply_type"], fields["reply"]
         if reply_type not in msg.ANSWERS:
             raise PeerRejected("answer from %s of type %d" % (code, reply_type))
