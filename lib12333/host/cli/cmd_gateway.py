@@ -5,7 +5,7 @@ import json
 import logging
 import sys
 
-from lib12333.host.cli import EXIT_NO, EXIT_OK
+from lib12333.host.cli import EXIT_NO, EXIT_OK, gateway_relay
 from lib12333.host.cli.output import add_json_flag, emit, progress
 
 HELP = """\
@@ -36,8 +36,10 @@ def register(subparsers):
     p.add_argument("--temp-days", type=int, default=7, help="days a temporary loss lasts (local policy)")
     p.add_argument("--centre-code", default="000000", help="division code of this centre (request references)")
     p.add_argument("--verbose", "-v", action="store_true", help="log every frame (masked)")
+    gateway_relay.add_run_options(p)  # --relay-rules (issue 8)
     p.set_defaults(handler=run_gateway)
     sub = p.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
+    gateway_relay.register_peer(sub)  # gateway peer add|list (issue 8)
 
     dev = sub.add_parser("device", help="kiosks and their keys").add_subparsers(dest="device_command", required=True)
     a = dev.add_parser("add", help="register a kiosk and its key")
@@ -139,6 +141,7 @@ def run_gateway(args):
     conn = _conn(args.db)
     centre = Centre(conn, args.unit, temp_days=args.temp_days, centre_code=args.centre_code,
                     requests=RequestStore(admin.requests_path(args.db)))
+    gateway_relay.attach(centre, conn, args)
     modem = SerialModem(args.modem)
     service = GatewayService(modem, centre, on_event=lambda kind, detail: progress("[%s] %s" % (kind, detail)))
     progress("gateway: modem %s, database %s; Ctrl-C stops" % (args.modem, args.db))
