@@ -62,9 +62,23 @@ def start(hw, config, key, data_dir, gbk_path, library_dir=None, engine=None):
     return app
 
 
+MAINTENANCE_FLAG = "/maintenance"
+
+
 def run():
-    """The main loop of a real board (never returns; the watchdog restarts a hung loop)."""
+    """The main loop of a real board (never returns; the watchdog restarts a hung loop).
+
+    When ``/maintenance`` exists (``lib12333 deploy`` writes it before updating a running
+    kiosk) nothing is started -- no watchdog, no modem -- so the REPL stays free.
+    """
     import os
+
+    try:
+        os.stat(MAINTENANCE_FLAG)
+        print("lib12333: maintenance flag present, kiosk not started")
+        return
+    except OSError:
+        pass
 
     import board  # the board's module, installed by lib12333 deploy
 

@@ -153,10 +153,10 @@ def files_of(bundle):
 def test_fresh_install_then_upgrade_then_rollback_in_memory():
     old, new = small_bundle(b"v1"), small_bundle(b"v2")
     dev = MemoryDevice()
-    result = installer.install(dev, old, provision={"device_id": "K1", "key": b"k" * 16})
+    result = installer.install(dev, old, provision={"device_id": 1001, "key": b"k" * 16})
     assert result["version"] == old.version and result["uploaded"] == 4
     assert dev.boots() == old.version
-    assert json.loads(dev.files["/config/device.json"]) == {"device_id": "K1"}
+    assert json.loads(dev.files["/config/device.json"]) == {"device_id": 1001}
     assert dev.files["/config/key.bin"] == b"k" * 16
     result = installer.install(dev, new)
     assert (result["version"], result["previous"]) == (new.version, old.version)
@@ -266,7 +266,7 @@ def test_core_bundle_deploys_to_real_micropython_and_imports(board):
     assert any(f.path == "lib12333/errors.mpy" for f in build.files)
     dev = connect(board)
     try:
-        result = installer.install(dev, build, provision={"device_id": "K0571-0001", "key": bytes(range(16))})
+        result = installer.install(dev, build, provision={"device_id": 571001, "key": bytes(range(16))})
         assert result["version"] == build.version
         assert installer.verify_version(dev, build.version) == []
         assert installer.booted_version(dev) == build.version
@@ -276,7 +276,7 @@ def test_core_bundle_deploys_to_real_micropython_and_imports(board):
             "print(str(errors.DecodeError('bad', field='F', position=3)))" % build.version
         ).strip()
         assert out == "F: bad; at position 3"
-        assert dev.read_text("/config/device.json") == '{"device_id": "K0571-0001"}'
+        assert dev.read_text("/config/device.json") == '{"device_id": 571001}'
     finally:
         dev.close()
 
@@ -295,12 +295,14 @@ def test_cli_dry_run_status_and_rollback_on_real_micropython(board):
     assert [s["action"] for s in data["steps"]].count("upload") == data["files"]
     assert connect_and(board, lambda d: d.listdir("/")) == ["dev", "home", "proc", "tmp"]  # nothing written
 
-    done = cli("--device-id", "K1", "--key-hex", "00" * 16, "--json")
+    bad = cli("--device-id", "K1", "--key-hex", "00" * 16)
+    assert bad.returncode == 3 and "device id must be a number" in bad.stderr
+    done = cli("--device-id", "7", "--key-hex", "00" * 16, "--json")
     assert done.returncode == 0, done.stderr
     version = json.loads(done.stdout)["version"]
     status = cli("status", "--verify", "--json")
     s = json.loads(status.stdout)
-    assert (s["active"], s["booted"], s["problems"], s["device_id"]) == (version, version, [], "K1")
+    assert (s["active"], s["booted"], s["problems"], s["device_id"]) == (version, version, [], 7)
     assert "00" * 16 not in done.stdout + done.stderr + status.stdout  # the key is never shown
     rollback = cli("rollback")
     assert rollback.returncode == 5 and "no previous version" in rollback.stderr
@@ -349,3 +351,37 @@ def test_power_cuts_on_real_micropython_boot_old_or_new(board):
         finally:
             dev.close()
     assert outcomes == set([old.version, new.version])
+
+
+def test_deploying_over_a_running_kiosk_uses_the_maintenance_flag(board):
+    """A running kiosk's watchdog cannot be stopped: deploy reboots it into maintenance first."""
+    build = bundle_mod.build(board=None)
+    assert any(f.path == "firmware/main.mpy" for f in build.files)
+    dev = connect(board)
+    try:
+        installer.install(dev, build, with_main=True)
+        # The kiosk "runs": firmware.main is loaded, as after main.py started it.
+        dev.exec("import sys\nsys.path.insert(0, '/apps/%s')\nimport firmware.main" % build.version)
+        assert installer.kiosk_running(dev)
+        installer.set_maintenance(dev, True)
+        # With the flag set, run() starts nothing (no board, no watchdog) and returns at once.
+        out = dev.exec("firmware.main.run()").strip()
+        assert out == "lib12333: maintenance flag present, kiosk not started"
+        assert dev.hard_reset() is False  # the virtual board has no machine.reset(); real boards do
+    finally:
+        dev.close()
+    proc = subprocess.run([sys.executable, "-m", "lib12333", "deploy", "status", "--port", board.port, "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert json.loads(proc.stdout)["maintenance"] is True
+    dev = connect(board)
+    try:
+        installer.set_maintenance(dev, False)
+        assert dev.sha256(installer.MAINTENANCE_FLAG) is None
+    finally:
+        dev.close()
+
+
+def test_an_unreachable_port_is_an_io_error():
+    proc = subprocess.run([sys.executable, "-m", "lib12333", "deploy", "status", "--port", "/dev/nonexistent-tty",
+                           "--timeout", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 4 and "cannot open a raw REPL" in proc.stderr

@@ -12,7 +12,7 @@ over its serial port, atomically: the new version is uploaded beside the old one
 every file's SHA-256 is checked on the device, then one rename switches versions.
 A cut cable or power loss leaves a board that boots the old or the new version.
 
-  lib12333 deploy --port /dev/ttyUSB0 --board esp32s3-a7670c --device-id K0571-0001 --key-file k.bin
+  lib12333 deploy --port /dev/ttyUSB0 --board esp32s3-a7670c --device-id 1001 --key-file kiosk1001.key
   lib12333 deploy --port /dev/ttyUSB0 --dry-run         show the plan, write nothing
   lib12333 deploy status --port /dev/ttyUSB0 --verify   what is installed, and is it intact
   lib12333 deploy rollback --port /dev/ttyUSB0          boot the previous version again
@@ -63,11 +63,14 @@ def _read_key(args):
 def _provision(args):
     if not (args.device_id or args.site or args.key_file or args.key_hex):
         return None
-    if not args.device_id:
-        from lib12333.errors import ValidationError
+    from lib12333.errors import ValidationError
 
+    if not args.device_id:
         raise ValidationError("provisioning needs --device-id", field="device-id")
-    config = {"device_id": args.device_id}
+    if not args.device_id.isdigit() or not 1 <= int(args.device_id) <= 0xFFFFFFFF:
+        raise ValidationError("device id must be a number", field="device-id",
+                              expected="1..4294967295, the id registered with lib12333 gateway device add")
+    config = {"device_id": int(args.device_id)}
     if args.site:
         with open(args.site, encoding="utf-8") as f:
             config["site"] = json.load(f)
@@ -91,11 +94,19 @@ def _printer(quiet):
 
 
 def run(args):
+    from lib12333.host.cli import EXIT_IO
     from lib12333.host.deploy import bundle as bundle_mod
     from lib12333.host.deploy import installer
-    from lib12333.host.deploy.device import SerialDevice
+    from lib12333.host.deploy.device import DeviceLost, SerialDevice
 
-    device = SerialDevice(args.port, timeout=args.timeout)
+    # Check what the technician typed before the board is touched or anything compiled.
+    provision = _provision(args) if args.action == "install" else None
+    board = bundle_mod.load_board(args.board) if args.board and args.action == "install" else None
+    try:
+        device = SerialDevice(args.port, timeout=args.timeout)
+    except DeviceLost as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return EXIT_IO
     try:
         identity = device.identify()
         if args.action == "status":
@@ -104,6 +115,7 @@ def run(args):
             state["booted"] = installer.booted_version(device)
             config = device.read_text("/config/device.json")
             state["device_id"] = json.loads(config)["device_id"] if config else None
+            state["maintenance"] = device.sha256(installer.MAINTENANCE_FLAG) is not None
             if args.verify and state["active"]:
                 state["problems"] = installer.verify_version(device, state["active"])
             emit(state, args.json, _render_status)
@@ -113,12 +125,10 @@ def run(args):
             emit(result, args.json, lambda r: "rolled back: %s is active, %s is previous" % (r["active"], r["previous"]))
             return EXIT_OK
 
-        board = bundle_mod.load_board(args.board) if args.board else None
         installer.check_compatibility(identity, board)
         arch = args.arch or (board or {}).get("arch") or identity["arch"]
         report = _printer(args.json and not sys.stderr.isatty())
         build = bundle_mod.build(board=board, arch=arch, compile_py=not args.source, progress=report)
-        provision = _provision(args)
         if args.dry_run:
             state, steps = installer.plan(device, build, provision)
             result = {
@@ -128,10 +138,23 @@ def run(args):
             }
             emit(result, args.json, _render_plan)
             return EXIT_OK
+        restart = False
+        if installer.kiosk_running(device):
+            # Ctrl-C stopped the kiosk, but its hardware watchdog cannot be stopped: reboot into
+            # maintenance (firmware.main.run() starts nothing while /maintenance exists).
+            progress("[maintenance] stopping the running kiosk: reboot without the application")
+            installer.set_maintenance(device, True)
+            if device.hard_reset():
+                device = SerialDevice.reconnect(args.port, timeout=args.timeout)
+            restart = True
         result = installer.install(
             device, build, provision, with_main=any(f.path.startswith("firmware/") for f in build.files),
             progress=report,
         )
+        installer.set_maintenance(device, False)
+        if restart:
+            progress("[restart] starting the kiosk on version %s" % result["version"])
+            result["restarted"] = device.hard_reset()
         result["device"] = identity
         emit(result, args.json, _render_result)
         return EXIT_OK
@@ -149,6 +172,8 @@ def _render_status(s):
         "previous   %s" % (s["previous"] or "(none)"),
         "boots      %s" % (s["booted"] or "(nothing: maintenance REPL only)"),
     ]
+    if s.get("maintenance"):
+        lines.append("maintenance  /maintenance is set: the kiosk will not start (an interrupted deploy? run it again)")
     if "problems" in s:
         lines.append("verify     " + ("all files intact" if not s["problems"] else "; ".join(s["problems"])))
     return "\n".join(lines)

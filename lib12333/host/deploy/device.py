@@ -56,6 +56,36 @@ class SerialDevice:
         except Exception:  # closing a dead port must not hide the original error
             pass
 
+    def hard_reset(self):
+        """``machine.reset()`` and drop the connection; False when the port has no ``machine``."""
+        try:
+            self.exec("import machine")
+        except DeviceError:
+            return False
+        try:
+            self._transport.exec_raw_no_follow("machine.reset()")
+        except Exception:  # the board resets under our feet: that is the point
+            pass
+        try:
+            self._transport.close()
+        except Exception:
+            pass
+        return True
+
+    @classmethod
+    def reconnect(cls, port, timeout=10, wait=20.0):
+        """Open ``port`` again after a reset, trying until ``wait`` seconds have passed."""
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return cls(port, timeout=timeout)
+            except DeviceLost:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.5)
+
     def exec(self, code):
         from mpremote.transport import TransportError, TransportExecError
 

@@ -122,7 +122,7 @@ def plan(device, bundle, provision=None):
     steps.append(Step("verify", base, "SHA-256 of %d files on the device" % len(bundle.files)))
     steps.append(Step("manifest", base + "/MANIFEST", "marks the version complete"))
     if provision:
-        steps.append(Step("provision", "/config/device.json", "device id " + provision["device_id"]))
+        steps.append(Step("provision", "/config/device.json", "device id %s" % provision["device_id"]))
         if provision.get("key") is not None:
             steps.append(Step("provision", "/config/key.bin", "device key (not shown)"))
     steps.append(Step("boot", "/boot.py", "boot selector"))
@@ -220,6 +220,22 @@ def booted_version(device):
         "try:\n exec(open('/boot.py').read())\n print(repr(LIB12333_VERSION))\nexcept OSError:\n print('None')\n"
     ).strip()
     return None if out == "None" else out.strip("'\"")
+
+
+MAINTENANCE_FLAG = "/maintenance"
+
+
+def kiosk_running(device):
+    """True when the kiosk application was running (its watchdog is armed until the next reset)."""
+    return bool(device.eval("'firmware.main' in __import__('sys').modules"))
+
+
+def set_maintenance(device, on):
+    """Write or remove ``/maintenance``: while it exists firmware.main.run() starts nothing."""
+    if on:
+        device.write_file(MAINTENANCE_FLAG, b"lib12333 deploy\n")
+    else:
+        device.remove_tree(MAINTENANCE_FLAG)
 
 
 def rollback(device):
