@@ -143,7 +143,11 @@ class Outbox:
                 seq = _u32(body)
                 n = body[9]
                 failed.pop(seq, None)
-                dest = bytes(body[10 : 10 + n]).decode()
+                dest = ""
+                for c in body[10 : 10 + n]:
+                    if not (48 <= c <= 57 or c == 43):  # digits and "+", as accept() checked
+                        raise StorageError("outbox ACCEPT_TO record has a bad destination")
+                    dest += chr(c)
                 pending[seq] = _Entry(seq, body[4], _u32(body, 5), bytes(body[10 + n :]), dest)
                 if seq > reserved:
                     reserved = seq

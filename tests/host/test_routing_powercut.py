@@ -129,3 +129,29 @@ def test_truncated_accept_to_record_is_a_storage_error():
     j.append(R_ACCEPT_TO, bytes((0, 0, 0, 1, 4, 0, 0, 0, 1, 20)) + b"123")
     with pytest.raises(StorageError):
         _outbox(a, b).open(0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=40))
+def test_random_accept_to_bodies_raise_only_storage_errors(body):
+    a, b = MemoryStore(), MemoryStore()
+    j = Journal(a, b)
+    j.open()
+    j.append(R_ACCEPT_TO, body)
+    ob = _outbox(a, b)
+    try:
+        pending = ob.open(0)
+    except StorageError:
+        return
+    assert len(pending) == 1
+    dest = ob.destination(pending[0])
+    assert all(ch in "+0123456789" for ch in dest)
+
+
+def test_accept_to_with_a_non_number_destination_is_a_storage_error():
+    a, b = MemoryStore(), MemoryStore()
+    j = Journal(a, b)
+    j.open()
+    j.append(R_ACCEPT_TO, bytes((0, 0, 0, 1, 4, 0, 0, 0, 1, 2)) + b"\xff1" + b"frame")
+    with pytest.raises(StorageError):
+        _outbox(a, b).open(0)
