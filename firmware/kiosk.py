@@ -286,7 +286,7 @@ class Kiosk:
         items = [c.name for c in cats]
         cat = self.browse_path[-1] if self.browse_path else None
         titles = self.library.titles(cat) if cat is not None else []
-        items += [t for _n, t in titles]
+        items += [t[-1] for t in titles]  # (entry number, key, title)
         start = self.page * BROWSE_PAGE
         path = " > ".join(c.name for c in self.browse_path)
         self._enter(actions, "browse", now, {

@@ -355,6 +355,56 @@ class TestKioskFlows(unittest.TestCase):
                 self.assertTrue(callable(getattr(k, TRANSITIONS[state][kind])), (state, kind))
 
 
+class TestBrowsing(unittest.TestCase):
+    """信息查询 over the real on-device index of the starter library (protocols/library/vectors)."""
+
+    def setUp(self):
+        from lib12333.library.index import KbIndex
+        from tests.core.support import project_path
+
+        self.files = [open(project_path("protocols/library/vectors/starter-330100." + ext), "rb")
+                      for ext in ("idx", "dat")]
+        self.library = KbIndex(self.files[0], self.files[1])
+
+    def tearDown(self):
+        for f in self.files:
+            f.close()
+
+    def test_browse_the_tree_and_read_an_entry(self):
+        d = KioskDriver(library=self.library)
+        d.to_menu()
+        actions = d.send("key", "1")
+        self.assertEqual(screen_of(actions), screens.BROWSE)
+        top = params_of(actions)["items"]
+        self.assertEqual(top, [c.name for c in self.library.top()][:6])
+        # Walk down the first branch until entries appear, then open the first entry.
+        for _ in range(4):
+            cats = d.kiosk._browse_children()
+            if not cats:
+                break
+            actions = d.send("key", "1")
+            self.assertEqual(screen_of(actions), screens.BROWSE)
+        cat = d.kiosk.browse_path[-1]
+        titles = self.library.titles(cat)
+        self.assertTrue(len(titles) > 0)
+        self.assertEqual(params_of(actions)["items"][0], titles[0][2])
+        actions = d.send("key", "1")
+        self.assertEqual(screen_of(actions), screens.ENTRY)
+        entry = self.library.entry(titles[0][0])
+        self.assertEqual(params_of(actions)["title"], entry["title"])
+        self.assertEqual("".join(params_of(actions)["body"]), entry["body"][:120])
+        self.assertEqual(screen_of(d.send("key", "back")), screens.BROWSE)
+        for _ in range(len(d.kiosk.browse_path)):
+            d.send("key", "back")
+        self.assertEqual(screen_of(d.send("key", "back")), screens.MENU)
+
+    def test_without_a_library_the_kiosk_says_so(self):
+        d = KioskDriver()
+        d.to_menu()
+        actions = d.send("key", "1")
+        self.assertEqual(params_of(actions)["title"], "信息查询暂不可用")
+
+
 class TestHelpers(unittest.TestCase):
     def test_date(self):
         self.assertEqual(_date(0), "1970-01-01")

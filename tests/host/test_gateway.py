@@ -248,3 +248,18 @@ def test_device_and_card_administration_cli(tmp_path):
     assert json.loads(cli("gateway", "card", "show", "--db", path, "--card", CARD, "--json", "--show-pii").stdout)["ssn"] == SSN
     assert cli("gateway", "card", "show", "--db", path, "--card", "B00000000").returncode == 1
     assert cli("gateway", "--help").returncode == 0
+
+
+def test_logs_never_hold_keys_or_personal_data(centre, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="lib12333.gateway")
+    frames = [kiosk_frame(1), kiosk_frame(1), kiosk_frame(2, key=b"\x07" * 16), kiosk_frame(3, device=99),
+              kiosk_frame(4, fields={"ssn": SSN, "card": CARD, "phone": "13912345678", "name": "王五"}),
+              kiosk_frame(5)[:-3], b"\x01\x02"]
+    for data in frames:
+        centre.handle("+8613800571001", data, NOW)
+    text = caplog.text
+    assert "device 1001 seq 1" in text and "rejected" in text  # the log is there ...
+    for secret in (SSN, NAME, CARD, "13912345678", "王五", KEY.hex(), (b"\x07" * 16).hex(), "8613800571001"):
+        assert secret not in text  # ... without keys or personal values
