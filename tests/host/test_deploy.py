@@ -385,3 +385,32 @@ def test_an_unreachable_port_is_an_io_error():
     proc = subprocess.run([sys.executable, "-m", "lib12333", "deploy", "status", "--port", "/dev/nonexistent-tty",
                            "--timeout", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 4 and "cannot open a raw REPL" in proc.stderr
+
+
+def test_deploy_registers_the_device_with_the_gateway(board, tmp_path):
+    from lib12333.host.gateway import admin, db
+
+    gw = str(tmp_path / "centre.db")
+    site = tmp_path / "site.json"
+    site.write_text(json.dumps({"hall": "西湖区服务大厅", "region": "330106", "centre_number": "+8610657112333"}))
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "lib12333", "deploy", "--port", board.port] + list(args),
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    done = cli("--device-id", "4242", "--site", str(site), "--gateway-db", gw, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["gateway"] == "registered"
+    conn = db.connect(gw)
+    rows = admin.list_devices(conn)
+    assert [(r["device_id"], r["name"], r["region"]) for r in rows] == [(4242, "西湖区服务大厅", "330106")]
+    key = bytes(conn.execute("SELECT key FROM devices").fetchone()[0])
+    dev = connect(board)
+    try:  # the board got the same key the gateway has, and the key was never printed
+        assert dev.sha256("/config/key.bin") == hashlib.sha256(key).hexdigest()
+    finally:
+        dev.close()
+    assert key.hex() not in done.stdout + done.stderr
+    # The same id with another key is refused before the board is touched.
+    again = cli("--device-id", "4242", "--key-hex", "11" * 16, "--gateway-db", gw)
+    assert again.returncode == 3 and "another key" in again.stderr

@@ -34,6 +34,8 @@ def register(subparsers):
     key.add_argument("--key-file", help="provision the 16-byte device key read from this file")
     key.add_argument("--key-hex", help="provision the device key given as 32 hex digits")
     p.add_argument("--site", help="JSON file with the site configuration to provision (centre number, hall name...)")
+    p.add_argument("--gateway-db", help="register the device and its key in this gateway database (a new key is "
+                   "generated when none is given); checked before the board is touched")
     p.add_argument("--source", action="store_true", help="upload .py sources instead of compiled .mpy")
     p.add_argument("--verify", action="store_true", help="status: check every installed file's SHA-256")
     p.add_argument("--dry-run", action="store_true", help="show the plan; write nothing to the device")
@@ -75,7 +77,40 @@ def _provision(args):
         with open(args.site, encoding="utf-8") as f:
             config["site"] = json.load(f)
     config["key"] = _read_key(args)
+    if config["key"] is None and args.gateway_db:
+        import os
+
+        config["key"] = os.urandom(16)  # a new kiosk: its key goes to the board and the gateway only
     return config
+
+
+def _gateway_check(args, provision):
+    """With --gateway-db: refuse early if the id is registered with another key; returns the connection."""
+    if not args.gateway_db:
+        return None
+    from lib12333.errors import ValidationError
+    from lib12333.host.gateway import db
+
+    if provision is None:
+        raise ValidationError("--gateway-db needs --device-id", field="device-id")
+    conn = db.connect(args.gateway_db)
+    row = conn.execute("SELECT key, status FROM devices WHERE device_id = ?", (provision["device_id"],)).fetchone()
+    if row is not None and (bytes(row[0]) != provision["key"] or row[1] != "active"):
+        raise ValidationError("device %d is registered at the gateway with another key or revoked"
+                              % provision["device_id"], field="device-id",
+                              expected="the key from `lib12333 gateway device add --key-out`, or a new device id")
+    return conn
+
+
+def _gateway_register(conn, provision):
+    from lib12333.host.gateway import admin
+
+    if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (provision["device_id"],)).fetchone():
+        return "already registered"
+    site = provision.get("site") or {}
+    admin.add_device(conn, provision["device_id"], provision["key"], name=site.get("hall", ""),
+                     region=site.get("region", ""), phone=site.get("kiosk_number", ""))
+    return "registered"
 
 
 def _printer(quiet):
@@ -101,6 +136,7 @@ def run(args):
 
     # Check what the technician typed before the board is touched or anything compiled.
     provision = _provision(args) if args.action == "install" else None
+    gateway = _gateway_check(args, provision) if args.action == "install" and not args.dry_run else None
     board = bundle_mod.load_board(args.board) if args.board and args.action == "install" else None
     try:
         device = SerialDevice(args.port, timeout=args.timeout)
@@ -152,6 +188,9 @@ def run(args):
             progress=report,
         )
         installer.set_maintenance(device, False)
+        if gateway is not None:
+            result["gateway"] = _gateway_register(gateway, provision)
+            progress("[gateway] device %d %s in %s" % (provision["device_id"], result["gateway"], args.gateway_db))
         if restart:
             progress("[restart] starting the kiosk on version %s" % result["version"])
             result["restarted"] = device.hard_reset()
