@@ -63,7 +63,8 @@ class Command:
     (``+CREG:`` in answer to ``AT+CREG?``); ``data`` is sent after the ``>`` prompt
     and terminated with Ctrl-Z."""
 
-    def __init__(self, text, prefix=None, timeout=None, data=None, prompt_timeout=None):
+    def __init__(self, text, prefix=None, timeout=None, data=None, prompt_timeout=None, until=None):
+        self.until = until  # absolute time no stage of the command may pass (an operation's deadline)
         self.text = text
         self.prefix = prefix
         self.timeout = timeout
@@ -384,10 +385,14 @@ class Engine:
         if cmd.data is not None:
             self._stage = "prompt"
             self.parser.expect_prompt = True
-            self._deadline = self.now + cmd.prompt_timeout
+            self._deadline = self._cap(self.now + cmd.prompt_timeout)
         else:
             self._stage = "final"
-            self._deadline = self.now + cmd.timeout
+            self._deadline = self._cap(self.now + cmd.timeout)
+
+    def _cap(self, t):
+        u = self._cmd.until
+        return t if u is None or t < u else u
 
     def _finish(self, resp):
         self._cmd = None
@@ -402,7 +407,7 @@ class Engine:
         self.out.extend(self._cmd.data.encode())
         self.out.extend(b"\x1a")
         self._stage = "final"
-        self._deadline = self.now + self._cmd.timeout
+        self._deadline = self._cap(self.now + self._cmd.timeout)
 
     def _on_line(self, line):
         cmd = self._cmd

@@ -215,7 +215,7 @@ def send(eng, sid, parts, deadline):
                 return
             left = deadline - eng.now
             cmd = Command("AT+CMGS=" + str(part.tpdu_length), "+CMGS:", timeout=min(timeout, left),
-                          data=part.hex, prompt_timeout=min(eng.prompt_timeout, left))
+                          data=part.hex, prompt_timeout=min(eng.prompt_timeout, left), until=deadline)
             r = yield cmd
             tries += 1
             if r.ok:

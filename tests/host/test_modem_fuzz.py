@@ -76,7 +76,7 @@ def _drive(eng, chunks, rng):
             assert isinstance(ev.kind, str)
             if ev.kind in ("sent", "send-failed"):
                 finals += 1
-                assert now <= 20.0 + 3.0  # the send deadline (+ one step of this loop)
+                assert now <= 20.0 + 3.0  # the send deadline (+ at most one step of this loop)
             if ev.kind == "message":
                 eng.confirm(ev.token)
     # with the modem silent, everything settles: the send ends by its deadline
