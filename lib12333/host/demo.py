@@ -185,7 +185,8 @@ class Hall:
     def power_cut_kiosk(self):
         """Stop the kiosk's loop where it is; what it wrote to flash stays, everything in RAM is gone."""
         self.kiosk_running.clear()
-        time.sleep(0.1)
+        # The loop ends after the step it is in; only then may a new kiosk use the same ports.
+        self.kiosk_thread.join(10)
 
     # ------------------------------------------------------------------ parts
 
@@ -193,6 +194,8 @@ class Hall:
         t = threading.Thread(target=fn, name=name, daemon=True)
         t.start()
         self.threads.append(t)
+        if name == "kiosk":
+            self.kiosk_thread = t
 
     def _run_gateway(self):
         while not self.stop_event.is_set():
