@@ -479,7 +479,7 @@ class Engine:
             self._emit("unknown", line=header)
             return
         if self.cnma:
-            self._queue("ack", ops.ack(self), front=self._op is None)
+            self._queue("ack", ops.ack(self), priority=True)  # the network waits only seconds
         self.incoming(pdu, None)
 
     def _on_reboot(self, line):

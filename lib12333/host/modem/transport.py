@@ -143,32 +143,50 @@ def list_ports():
     return out
 
 
+def _registry_files():
+    base = os.path.dirname(REGISTRY)
+    prefix = os.path.basename(REGISTRY)[: -len(".json")] + "-"
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        return []
+    return [os.path.join(base, n) for n in names if n.startswith(prefix) and n.endswith(".json")]
+
+
 def read_registry():
-    try:
-        with open(REGISTRY) as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return []
-    if not isinstance(data, dict):
-        return []
-    pid = data.get("pid")
-    try:
-        os.kill(pid, 0)
-    except (OSError, TypeError):
-        return []  # the simulator that wrote it is gone
-    return [m for m in data.get("modems", []) if isinstance(m, dict) and os.path.exists(m.get("path", ""))]
+    """Modems announced by every running ``modem-sim`` (one file per process)."""
+    out = []
+    for path in _registry_files():
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        try:
+            os.kill(data.get("pid"), 0)
+        except (OSError, TypeError):
+            continue  # the simulator that wrote it is gone
+        out.extend(m for m in data.get("modems", []) if isinstance(m, dict) and os.path.exists(m.get("path", "")))
+    return out
+
+
+def registry_path(pid=None):
+    return REGISTRY[: -len(".json")] + "-" + str(pid or os.getpid()) + ".json"
 
 
 def write_registry(sim, model):
     data = {"pid": os.getpid(), "modems": [{"number": n, "path": p, "model": model} for n, p in sim.paths()]}
-    tmp = REGISTRY + ".tmp"
+    path = registry_path()
+    tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(data, f)
-    os.replace(tmp, REGISTRY)
+    os.replace(tmp, path)
 
 
 def clear_registry():
     try:
-        os.remove(REGISTRY)
+        os.remove(registry_path())
     except OSError:
         pass
