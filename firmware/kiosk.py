@@ -38,14 +38,13 @@ place; an event that a state does not expect is ignored and logged, so a stray
 key press or a late reply can never corrupt a transaction.
 """
 
+from firmware import screens
 from lib12333 import masking  # not identifiers: the ID checks are not needed to mask (11 KB less heap)
 from lib12333.secure import messages as msg
 
-from firmware import screens
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from typing import Any, Callable  # noqa: F401 - used in type comments
 
 IDLE_TIMEOUT = 60  # seconds without a key press before personal data is wiped
 RESULT_TIMEOUT = 30

@@ -32,12 +32,11 @@ def _open_optional(path, mode="rb"):
 
 def start(hw, config, key, data_dir, gbk_path, library_dir=None, engine=None):
     """Build the kiosk application for ``hw`` and run its boot sequence; returns the app."""
+    from firmware.app import KioskApp
     from lib12333.journal import Journal
     from lib12333.modem import profiles
     from lib12333.modem.engine import Engine
     from lib12333.storage import FileStore
-
-    from firmware.app import KioskApp
 
     journal = Journal(FileStore(data_dir + "/journal.a"), FileStore(data_dir + "/journal.b"))
     if engine is None:
@@ -81,7 +80,6 @@ def run():
         pass
 
     import board  # the board's module, installed by lib12333 deploy
-
     from lib12333.compat import data_path
 
     hw = board.Hardware()

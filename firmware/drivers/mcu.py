@@ -10,7 +10,7 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any  # noqa: F401 - used in type comments
 
 # MicroPython ports count time.time() from 2000-01-01 or from 1970-01-01 (newer esp32 / rp2).
 _EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0

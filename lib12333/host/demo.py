@@ -173,9 +173,8 @@ class Hall:
 
     def start_kiosk(self):
         """Boot the kiosk firmware (again, after a power cut: same flash, same journal)."""
-        from lib12333.compat import data_path
-
         from firmware import main as firmware_main
+        from lib12333.compat import data_path
 
         self.app = firmware_main.start(self.hw, dict(self.kiosk_config), self.key, self.flash, data_path("gbk.bin"),
                                        library_dir=self.flash)
@@ -231,9 +230,8 @@ class Hall:
             time.sleep(0.01)
 
     def _build_library(self, flash):
-        from lib12333.host import kb
-
         from lib12333.compat import data_path
+        from lib12333.host import kb
 
         starter = data_path("kb/starter.json")
         if os.path.exists(starter):

@@ -123,7 +123,7 @@ def test_gateway_killed_after_commit_before_deleting_the_sms(hall_factory):
     real_handle = hall.centre.handle
 
     def handle_then_die(sender, data, now=None):
-        outcome = real_handle(sender, data, now)
+        real_handle(sender, data, now)
         crashed["done"] = True
         raise SystemExit("gateway killed")  # before confirm(): the SMS is not deleted
 

@@ -16,7 +16,9 @@ from lib12333 import identifiers, lossreport
 from lib12333.errors import StorageError
 from lib12333.host.gateway import admin, db
 from lib12333.host.gateway.centre import Centre
-from lib12333.secure import aes, frame as frame_mod, messages as msg
+from lib12333.secure import aes
+from lib12333.secure import frame as frame_mod
+from lib12333.secure import messages as msg
 
 KEY = bytes(range(16))
 UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"

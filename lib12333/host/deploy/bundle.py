@@ -68,7 +68,7 @@ def load_board(name, boards_dir=None):
         try:
             config = json.load(f)
         except ValueError as exc:
-            raise ConfigError("not valid JSON: %s" % exc, source=path)
+            raise ConfigError("not valid JSON: %s" % exc, source=path) from exc
     for key in ("name", "arch"):
         if key not in config:
             raise ConfigError("missing key", source=path, item=key)

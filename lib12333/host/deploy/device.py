@@ -38,7 +38,6 @@ class SerialDevice:
 
     def __init__(self, port, baudrate=115200, timeout=10):
         from mpremote.transport import TransportError
-
         from mpremote.transport_serial import SerialTransport
 
         self.port = port
@@ -47,7 +46,7 @@ class SerialDevice:
             self._transport = SerialTransport(port, baudrate=baudrate)
             self._transport.enter_raw_repl(soft_reset=False, timeout_overall=timeout)
         except (TransportError, OSError) as exc:
-            raise DeviceLost("cannot open a raw REPL on %s: %s" % (port, exc))
+            raise DeviceLost("cannot open a raw REPL on %s: %s" % (port, exc)) from exc
 
     def close(self):
         try:
@@ -92,9 +91,9 @@ class SerialDevice:
         try:
             out, err = self._transport.exec_raw(code, timeout=self.timeout)
         except TransportExecError as exc:  # pragma: no cover - exec_raw returns stderr instead
-            raise DeviceError("device raised: " + exc.error_output.strip().splitlines()[-1])
+            raise DeviceError("device raised: " + exc.error_output.strip().splitlines()[-1]) from exc
         except (TransportError, OSError) as exc:
-            raise DeviceLost("lost the board on %s: %s" % (self.port, exc))
+            raise DeviceLost("lost the board on %s: %s" % (self.port, exc)) from exc
         if err:
             last = err.decode("utf-8", "replace").strip().splitlines()[-1]
             raise DeviceError("device raised: " + last)

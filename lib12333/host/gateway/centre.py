@@ -29,7 +29,9 @@ from lib12333 import identifiers, lossreport
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.db import Transaction
-from lib12333.secure import aes, frame as frame_mod, messages as msg
+from lib12333.secure import aes
+from lib12333.secure import frame as frame_mod
+from lib12333.secure import messages as msg
 from lib12333.secure.replay import ReplayWindow
 
 log = logging.getLogger("lib12333.gateway")
@@ -106,7 +108,7 @@ class Centre:
         try:
             f = frame_mod.open(cipher, data, direction=frame_mod.UP)
         except (SecurityError, DecodeError) as exc:
-            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq, exc))
+            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq, exc)) from exc
         done = self.conn.execute(
             "SELECT reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?", (f.device_id, f.seq)
         ).fetchone()
