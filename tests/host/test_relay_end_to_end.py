@@ -13,7 +13,6 @@ gateways on two SQLite files, the card in a CCID serial reader.
 
 import logging
 import os
-import sys
 import threading
 import time
 
@@ -91,8 +90,7 @@ class RelayHall(demo.Hall):
         self.phone.engine.start(self.phone.clock())
         self._thread(self._run_phone, "phone")
 
-        sys.path.insert(0, os.path.join(demo.ROOT, "board", "host"))
-        import board as host_board
+        from lib12333.host import kiosk_board as host_board
 
         flash = os.path.join(workdir, "kiosk-flash")
         self.keys = host_board.ScriptedKeys()
