@@ -237,3 +237,23 @@ def test_mutated_peer_frames_never_escape_and_never_apply_twice(data):
     assert a.conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0] == 1
     for c in (a, b):
         c.conn.close()
+
+
+def test_card_status_query_is_relayed_and_answered(pair):
+    a, b = pair
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(1), NOW) == "relayed"
+    assert b.handle(A_NUMBER, take(a)[0][2], NOW + 1) == "relay-applied"
+    assert a.handle(B_NUMBER, take(b)[0][2], NOW + 2) == "relay-answered"
+    take(a)
+    query = {"ssn": SSN, "card": CARD, "name": NAME, "card_region": "320100"}
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(2, msg_type=msg.CARD_STATUS_QUERY, fields=query), NOW + 60) == "relayed"
+    (_, to, relay_frame), = take(a)
+    assert to == B_NUMBER and frame_mod.peek(relay_frame).seq == 2  # A's second relay to B
+    assert b.handle(A_NUMBER, relay_frame, NOW + 61) == "relay-applied"
+    (_, _, answer), = take(b)  # no notice for a query
+    assert a.handle(B_NUMBER, answer, NOW + 62) == "relay-answered"
+    f, fields = kiosk_reply(take(a)[0][2])
+    assert (f.msg_type, fields["ref_seq"], fields["state"], fields["since"]) == (
+        msg.CARD_STATUS_ANSWER, 2, lossreport.TEMP_LOST, NOW + 1)
+    # The kiosk's down counter advanced once per reply: ACK was 1, this answer 2.
+    assert f.seq == 2
