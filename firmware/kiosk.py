@@ -130,7 +130,7 @@ class Kiosk:
         if kind == "key":
             self.last_input = now
             if self._maintenance_sequence(event[1]) and self.state != "maintenance":
-                return self._enter(actions, "maintenance", now)
+                return self._enter(actions, "maintenance", now, {"lines": maintenance_lines(self.status())})
         self._check_timeouts(actions, now)
         handler = TRANSITIONS.get(self.state, {}).get(kind)
         if handler is not None:

@@ -338,6 +338,7 @@ class TestKioskFlows(unittest.TestCase):
         d.send("boot", [])
         actions = d.keys(MAINTENANCE_CODE)
         self.assertEqual(screen_of(actions), screens.MAINTENANCE)
+        self.assertEqual(params_of(actions)["lines"], ["modem: registered", "outbox pending: 2"])
         actions = d.send("key", "1")
         self.assertEqual(params_of(actions)["lines"], ["modem: registered", "outbox pending: 2"])
         self.assertEqual(screen_of(d.send("key", "back")), screens.WELCOME)
