@@ -11,29 +11,18 @@
 // pointers from the running call keep objects alive).  So a figure is always taken as
 // call 1: do the work; call 2: gc.collect(); call 3: read gc.mem_alloc().
 
-import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
 import fs from "node:fs";
-import path from "node:path";
+import { bootVM } from "../tests/mp/vm.mjs";
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 
-function copyTree(mp, hostDir, vmDir) {
-  try { mp.FS.mkdir(vmDir); } catch (e) { /* exists */ }
-  for (const entry of fs.readdirSync(hostDir, { withFileTypes: true })) {
-    const h = path.join(hostDir, entry.name);
-    const v = vmDir + "/" + entry.name;
-    if (entry.isDirectory()) copyTree(mp, h, v);
-    else mp.FS.writeFile(v, fs.readFileSync(h));
-  }
-}
-
 const out = [];
-const mp = await loadMicroPython({
+const mp = await bootVM({
+  root: plan.root,
   heapsize: plan.heapsize,
   stdout: (line) => out.push(line),
   stderr: (line) => out.push(line),
 });
-copyTree(mp, plan.root, "/app");
 const py = (code) => mp.runPython(code);
 
 function value(expr) {
