@@ -59,6 +59,23 @@ class ImportReport:
         return out
 
 
+class FileImporter:
+    """What every importer shares: one or more files read in turn, one ImportReport for all of them.
+
+    Subclasses implement ``feed(stream)`` (a binary stream in, ServiceRecords out).
+    """
+
+    def __init__(self, path, max_listed=1000):
+        self.paths = [path] if isinstance(path, str) else list(path)
+        self.report = ImportReport(", ".join(self.paths), max_listed)
+
+    def __iter__(self):
+        for path in self.paths:
+            with open(path, "rb") as f:
+                for rec in self.feed(f):
+                    yield rec
+
+
 def read_lines(stream, report):
     """Yield ``(line number, text)`` from a binary stream; overlong and non-UTF-8 lines are malformed."""
     line_no = 0

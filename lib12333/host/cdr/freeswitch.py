@@ -20,7 +20,7 @@ queue column, so the dialplan ``context`` stands in for the queue.
 """
 
 from lib12333.errors import DecodeError, ValidationError
-from lib12333.host.cdr import ImportReport, QueueMap, clip, mask_caller, read_lines
+from lib12333.host.cdr import FileImporter, QueueMap, clip, mask_caller, read_lines
 from lib12333.records import ServiceRecord
 from lib12333.records.text import parse_time
 
@@ -34,18 +34,11 @@ def split_fields(line):
     return line[1:-1].split('","')
 
 
-class FreeSwitchCsvImporter:
+class FreeSwitchCsvImporter(FileImporter):
     def __init__(self, path, tz_offset=28800, queue_map=None, max_listed=1000):
-        self.paths = [path] if isinstance(path, str) else list(path)
+        FileImporter.__init__(self, path, max_listed)
         self.tz_offset = tz_offset
         self.queue_map = queue_map or QueueMap()
-        self.report = ImportReport(", ".join(self.paths), max_listed)
-
-    def __iter__(self):
-        for path in self.paths:
-            with open(path, "rb") as f:
-                for rec in self.feed(f):
-                    yield rec
 
     def feed(self, stream):
         report = self.report

@@ -20,7 +20,7 @@ Master.csv are not queue waits: use queue_log for those (the CLI warns).
 import csv
 
 from lib12333.errors import DecodeError, ValidationError
-from lib12333.host.cdr import ImportReport, QueueMap, clip, mask_caller, read_lines
+from lib12333.host.cdr import FileImporter, QueueMap, clip, mask_caller, read_lines
 from lib12333.records import ServiceRecord
 from lib12333.records.text import parse_time
 
@@ -29,21 +29,14 @@ _DISPOSITION = {"ANSWERED": "answered", "NO ANSWER": "abandoned", "CANCEL": "aba
                 "FAILED": "failed", "CONGESTION": "failed"}
 
 
-class MasterCsvImporter:
+class MasterCsvImporter(FileImporter):
     def __init__(self, path, columns=None, tz_offset=28800, queue_map=None, max_listed=1000):
         if columns is not None and columns not in WIDTHS:
             raise ValidationError("unsupported column count", field="columns", expected="16, 18 or 21")
-        self.paths = [path] if isinstance(path, str) else list(path)
+        FileImporter.__init__(self, path, max_listed)
         self.columns = columns
         self.tz_offset = tz_offset
         self.queue_map = queue_map or QueueMap()
-        self.report = ImportReport(", ".join(self.paths), max_listed)
-
-    def __iter__(self):
-        for path in self.paths:
-            with open(path, "rb") as f:
-                for rec in self.feed(f):
-                    yield rec
 
     def feed(self, stream):
         report = self.report

@@ -8,7 +8,7 @@ files are read record by record; a malformed binary record stops the import
 """
 
 from lib12333.errors import DecodeError
-from lib12333.host.cdr import ImportReport, read_lines
+from lib12333.host.cdr import FileImporter, read_lines
 from lib12333.records import binary, text
 
 
@@ -20,10 +20,8 @@ def detect(head):
     return "binary"
 
 
-class NativeImporter:
-    def __init__(self, path, max_listed=1000):
-        self.paths = [path] if isinstance(path, str) else list(path)
-        self.report = ImportReport(", ".join(self.paths), max_listed)
+class NativeImporter(FileImporter):
+    # __iter__ is its own: the form (CSV, JSON Lines, binary) is detected per file.
 
     def __iter__(self):
         for path in self.paths:

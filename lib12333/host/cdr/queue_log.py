@@ -18,7 +18,7 @@ older than ``max_open_s`` behind the newest line, is emitted with outcome
 """
 
 from lib12333.errors import ValidationError
-from lib12333.host.cdr import ImportReport, QueueMap, clip, mask_caller, read_lines
+from lib12333.host.cdr import FileImporter, QueueMap, clip, mask_caller, read_lines
 from lib12333.records import ServiceRecord
 
 _TERMINAL = {
@@ -53,15 +53,14 @@ def _int(fields, i):
     return int(text)
 
 
-class QueueLogImporter:
+class QueueLogImporter(FileImporter):
     """Iterate over the records of one or more queue_log files (``path`` may be a list)."""
 
     def __init__(self, path, queue_map=None, max_open_s=86400, max_listed=1000, expire_every=65536):
-        self.paths = [path] if isinstance(path, str) else list(path)
+        FileImporter.__init__(self, path, max_listed)
         self.queue_map = queue_map or QueueMap()
         self.max_open_s = max_open_s
         self.expire_every = expire_every
-        self.report = ImportReport(", ".join(self.paths), max_listed)
         self.open = {}  # callid -> [arrival, queue, caller, answer, agent]
         self._newest = 0
 
