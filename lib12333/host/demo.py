@@ -98,34 +98,50 @@ class _TranscriptLog(logging.Handler):
 
 
 class Hall:
-    """The running parts; ``close()`` stops them all."""
+    """The running parts; ``close()`` stops them all.
+
+    Subclasses (tests with several centres) change ``numbers``, ``make_holder`` and
+    ``setup_centres``; the rest -- network, card reader, phone, kiosk -- is shared.
+    """
+
+    # centre, kiosk, citizen's phone, then any further centres of a subclass
+    numbers = (CENTRE_NUMBER, KIOSK_NUMBER, "+86" + CITIZEN_PHONE)
+    card_id_tail = "D156000005" + "00BF7C7A48FB4966"
 
     def __init__(self, workdir, transcript, keys=None, display=None, faults=None, kiosk_config=None):
-        from lib12333.host.card.ccid_reader import CcidSerialReaderEmulator
-        from lib12333.host.card.emulator import CardProfile, EmulatedCard
-        from lib12333.host.gateway import admin, db
-        from lib12333.host.gateway.centre import Centre
-        from lib12333.host.gateway.service import GatewayService
         from lib12333.host.modem.network import Simulator
-        from lib12333.host.modem.transport import SerialModem
-        from lib12333.host.requests_store import RequestStore
 
         self.workdir = workdir
         self.t = transcript
-        self.holder = _holder()
+        self.holder = self.make_holder()
         self.threads = []
         self.stop_event = threading.Event()
         self.shown = []
         self.phone_messages = []
+        self.log_handler = _TranscriptLog(transcript)
+        logging.getLogger("lib12333.gateway").addHandler(self.log_handler)
+        logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
 
-        # The network and its three modems.
-        self.sim = Simulator(numbers=[CENTRE_NUMBER, KIOSK_NUMBER, "+86" + CITIZEN_PHONE], faults=faults).start()
-        centre_port, kiosk_port, phone_port = [m.path for m in self.sim.modems]
-        self.t.add("network", "emulated modems: centre %s, kiosk %s, citizen's phone %s"
-                   % (centre_port, kiosk_port, phone_port))
+        self.sim = Simulator(numbers=list(self.numbers), faults=faults).start()
+        self.ports = [m.path for m in self.sim.modems]
+        self.t.add("network", "emulated modems: centre %s, kiosk %s, citizen's phone %s" % tuple(self.ports[:3]))
+        self.setup_centres()
+        self.setup_card()
+        self.setup_phone()
+        self.setup_kiosk(keys, display, kiosk_config)
 
-        # The centre: database, device, card registry, gateway.
-        self.db_path = os.path.join(workdir, "centre.db")
+    def make_holder(self):
+        return _holder()
+
+    def setup_centres(self):
+        """The centre: database, the kiosk's registration, the card registry, the gateway."""
+        from lib12333.host.gateway import admin, db
+        from lib12333.host.gateway.centre import Centre
+        from lib12333.host.gateway.service import GatewayService
+        from lib12333.host.modem.transport import SerialModem
+        from lib12333.host.requests_store import RequestStore
+
+        self.db_path = os.path.join(self.workdir, "centre.db")
         conn = db.connect(self.db_path)
         self.key = admin.add_device(conn, DEVICE_ID, os.urandom(16), name="西湖区社保服务大厅", region="330106",
                                     phone=KIOSK_NUMBER)
@@ -135,33 +151,37 @@ class Hall:
                    % (self.db_path, DEVICE_ID, identifiers.mask_card(h["card"]), lossreport.STATE_NAMES[2][1]))
         self.centre = Centre(conn, UNIT, temp_days=7, centre_code="330100",
                              requests=RequestStore(admin.requests_path(self.db_path)))
-        handler = _TranscriptLog(transcript)
-        logging.getLogger("lib12333.gateway").addHandler(handler)
-        logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
-        self.log_handler = handler
-        self.gateway = GatewayService(SerialModem(centre_port), self.centre,
+        self.gateway = GatewayService(SerialModem(self.ports[0]), self.centre,
                                       on_event=lambda kind, detail: self._gateway_event(kind, detail))
         self._thread(self._run_gateway, "gateway")
 
-        # The citizen's card in a CCID serial reader.
+    def setup_card(self):
+        """The citizen's card in a CCID serial reader (still in the citizen's hand)."""
+        from lib12333.host.card.ccid_reader import CcidSerialReaderEmulator
+        from lib12333.host.card.emulator import CardProfile, EmulatedCard
+
+        h = self.holder
         profile = CardProfile.for_spec("2.0", card_number=h["card"], ssn=h["ssn"], name=h["name"],
-                                       card_id="330100D156000005" + "00BF7C7A48FB4966")
+                                       card_id=h["region"] + self.card_id_tail)
         self.card = EmulatedCard(profile)
-        self.card.remove()  # the citizen still holds it
+        self.card.remove()
         self.reader = CcidSerialReaderEmulator(self.card).start()
 
-        # The citizen's phone.
-        self.phone = SerialModem(phone_port)
+    def setup_phone(self):
+        from lib12333.host.modem.transport import SerialModem
+
+        self.phone = SerialModem(self.ports[2])
         self.phone.engine.start(self.phone.clock())
         self._thread(self._run_phone, "phone")
 
-        # The kiosk on the host board.
+    def setup_kiosk(self, keys, display, kiosk_config):
+        """The kiosk firmware on the host board, its flash in a folder."""
         from lib12333.host import kiosk_board as host_board
 
-        flash = os.path.join(workdir, "kiosk-flash")
+        flash = os.path.join(self.workdir, "kiosk-flash")
         self.keys = keys or host_board.ScriptedKeys()
-        self.hw = host_board.Hardware(kiosk_port, self.reader.port, flash,
-                                      display=display or host_board.TerminalDisplay(_screen_sink(transcript, self.shown)),
+        self.hw = host_board.Hardware(self.ports[1], self.reader.port, flash,
+                                      display=display or host_board.TerminalDisplay(_screen_sink(self.t, self.shown)),
                                       keypad=self.keys)
         self._build_library(flash)
         self.flash = flash

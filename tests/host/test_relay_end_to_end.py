@@ -11,9 +11,7 @@ modems on ptys (Hangzhou gateway, kiosk, citizen's phone, Jiangsu gateway), two
 gateways on two SQLite files, the card in a CCID serial reader.
 """
 
-import logging
 import os
-import threading
 import time
 
 from lib12333 import identifiers, lossreport
@@ -31,30 +29,26 @@ HOLDER = {"name": "王小明", "ssn17": "32010619850312004", "card": "B38612751"
 class RelayHall(demo.Hall):
     """demo.Hall with a second centre (Jiangsu) holding the card, and relaying configured on both."""
 
-    def __init__(self, workdir, transcript):  # noqa: C901 (one wiring function, like demo.Hall)
-        from lib12333.host.card.ccid_reader import CcidSerialReaderEmulator
-        from lib12333.host.card.emulator import CardProfile, EmulatedCard
+    numbers = demo.Hall.numbers + (JS_NUMBER,)
+
+    def __init__(self, workdir, transcript):
+        demo.Hall.__init__(self, workdir, transcript, kiosk_config={
+            "retry_base": 5, "retry_max": 10,
+            "routing": {"rules": "city", "region": "330106", "centres": {"330100": HZ_NUMBER}}})
+
+    def make_holder(self):
+        ssn = HOLDER["ssn17"] + identifiers.citizen_id_check_digit(HOLDER["ssn17"])
+        return dict(HOLDER, ssn=ssn)
+
+    def setup_centres(self):
         from lib12333.host.gateway import admin, db, relay
         from lib12333.host.gateway.centre import Centre
         from lib12333.host.gateway.service import GatewayService
-        from lib12333.host.modem.network import Simulator
         from lib12333.host.modem.transport import SerialModem
 
-        self.workdir = workdir
-        self.t = transcript
-        ssn = HOLDER["ssn17"] + identifiers.citizen_id_check_digit(HOLDER["ssn17"])
-        self.holder = dict(HOLDER, ssn=ssn)
-        self.threads = []
-        self.stop_event = threading.Event()
-        self.shown = []
-        self.phone_messages = []
         rules = loader.loads(open(data_path("route-city.json"), "rb").read(), source="city")
-
-        self.sim = Simulator(numbers=[HZ_NUMBER, demo.KIOSK_NUMBER, "+86" + demo.CITIZEN_PHONE, JS_NUMBER]).start()
-        hz_port, kiosk_port, phone_port, js_port = [m.path for m in self.sim.modems]
-
         # Hangzhou: the kiosk's centre; the card is not in its registry.
-        self.db_path = os.path.join(workdir, "hangzhou.db")
+        self.db_path = os.path.join(self.workdir, "hangzhou.db")
         conn = db.connect(self.db_path)
         self.key = admin.add_device(conn, demo.DEVICE_ID, os.urandom(16), name="西湖区社保服务大厅", region="330106",
                                     phone=demo.KIOSK_NUMBER)
@@ -63,7 +57,7 @@ class RelayHall(demo.Hall):
         self.centre.relay = relay.Relay(conn, "330100", rules)
 
         # Jiangsu: the card's province; it knows Hangzhou as a peer (same pairwise key).
-        self.js_db_path = os.path.join(workdir, "jiangsu.db")
+        self.js_db_path = os.path.join(self.workdir, "jiangsu.db")
         js_conn = db.connect(self.js_db_path)
         h = self.holder
         admin.add_card(js_conn, h["card"], h["ssn"], h["name"], h["region"])
@@ -71,38 +65,10 @@ class RelayHall(demo.Hall):
         self.js_centre = Centre(js_conn, JS_UNIT, temp_days=7, centre_code="320000")
         self.js_centre.relay = relay.Relay(js_conn, "320000", rules)
 
-        handler = demo._TranscriptLog(transcript)
-        logging.getLogger("lib12333.gateway").addHandler(handler)
-        logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
-        self.log_handler = handler
-        self.gateway = GatewayService(SerialModem(hz_port), self.centre)
-        self.js_gateway = GatewayService(SerialModem(js_port), self.js_centre)
+        self.gateway = GatewayService(SerialModem(self.ports[0]), self.centre)
+        self.js_gateway = GatewayService(SerialModem(self.ports[3]), self.js_centre)
         self._thread(self._run_gateway, "gateway-hangzhou")
         self._thread(self._run_js_gateway, "gateway-jiangsu")
-
-        profile = CardProfile.for_spec("2.0", card_number=h["card"], ssn=h["ssn"], name=h["name"],
-                                       card_id="320100D156000005" + "00BF7C7A48FB4966")
-        self.card = EmulatedCard(profile)
-        self.card.remove()
-        self.reader = CcidSerialReaderEmulator(self.card).start()
-
-        self.phone = SerialModem(phone_port)
-        self.phone.engine.start(self.phone.clock())
-        self._thread(self._run_phone, "phone")
-
-        from lib12333.host import kiosk_board as host_board
-
-        flash = os.path.join(workdir, "kiosk-flash")
-        self.keys = host_board.ScriptedKeys()
-        self.hw = host_board.Hardware(kiosk_port, self.reader.port, flash,
-                                      display=host_board.TerminalDisplay(demo._screen_sink(transcript, self.shown)),
-                                      keypad=self.keys)
-        self.flash = flash
-        self.kiosk_config = {"device_id": demo.DEVICE_ID, "centre_number": HZ_NUMBER, "unit": demo.UNIT,
-                             "temp_loss_days": 7, "retry_base": 5, "retry_max": 10,
-                             "routing": {"rules": "city", "region": "330106", "centres": {"330100": HZ_NUMBER}}}
-        self.kiosk_running = threading.Event()
-        self.start_kiosk()
 
     def _run_js_gateway(self):
         while not self.stop_event.is_set():
