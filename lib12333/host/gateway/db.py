@@ -18,6 +18,9 @@ Tables (docs/gateway.md describes every column):
     outgoing        replies and citizen notices waiting to be sent (written in the same
                     transaction as the change they announce)
     service_records one row per kiosk transaction, for lib12333 cdr stats / report annual
+    peers           other centres this one relays to or for, with the pairwise key (migration 2)
+    relays_out      requests relayed to the responsible centre, keyed by the kiosk's (device, seq)
+    relays_in       requests applied for a peer, keyed by (peer, origin device, origin seq)
 """
 
 import sqlite3
@@ -92,6 +95,47 @@ MIGRATIONS = (
         agent TEXT NOT NULL,
         caller TEXT NOT NULL
     );
+    """,
+    # 2: centre-to-centre relaying (lib12333.host.gateway.relay)
+    """
+CREATE TABLE IF NOT EXISTS peers (
+    code TEXT PRIMARY KEY,
+    peer_id INTEGER NOT NULL UNIQUE,
+    number TEXT NOT NULL,
+    key BLOB NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
+    added_at INTEGER NOT NULL,
+    up_seq INTEGER NOT NULL DEFAULT 1,
+    down_seq INTEGER NOT NULL DEFAULT 1,
+    in_window BLOB,
+    answer_window BLOB
+);
+CREATE TABLE IF NOT EXISTS relays_out (
+    device_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    msg_type INTEGER NOT NULL,
+    peer_code TEXT NOT NULL REFERENCES peers (code),
+    relay_seq INTEGER NOT NULL,
+    kiosk_number TEXT NOT NULL,
+    frame BLOB NOT NULL,
+    rule TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'answered')),
+    created_at INTEGER NOT NULL,
+    answered_at INTEGER,
+    PRIMARY KEY (device_id, seq)
+);
+CREATE TABLE IF NOT EXISTS relays_in (
+    peer_code TEXT NOT NULL,
+    origin_device INTEGER NOT NULL,
+    origin_seq INTEGER NOT NULL,
+    relay_seq INTEGER NOT NULL,
+    msg_type INTEGER NOT NULL,
+    applied_at INTEGER NOT NULL,
+    reply_type INTEGER NOT NULL,
+    reply_payload BLOB NOT NULL,
+    PRIMARY KEY (peer_code, origin_device, origin_seq)
+);
     """,
 )
 VERSION = len(MIGRATIONS)

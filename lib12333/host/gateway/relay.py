@@ -29,9 +29,9 @@ Exactly once, across the hop:
   (device, seq) and queues the reply frame to the kiosk, in one transaction;
   from then on kiosk retries are answered from ``applied`` like any other.
 
-B never relays a relayed request again (one hop).  Tables are created here
-(``CREATE TABLE IF NOT EXISTS``) in the centre's database; docs/routing.md
-"Kiosk and gateway" has the whole design.
+B never relays a relayed request again (one hop).  The tables (peers,
+relays_out, relays_in) are migration 2 of the gateway database
+(lib12333.host.gateway.db); docs/routing.md "Kiosk and gateway" has the whole design.
 """
 
 import logging
@@ -49,46 +49,7 @@ log = logging.getLogger("lib12333.gateway")
 TYPES = (msg.RELAY, msg.RELAY_ANSWER)
 CARD_CATEGORY = "2505"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS peers (
-    code TEXT PRIMARY KEY,
-    peer_id INTEGER NOT NULL UNIQUE,
-    number TEXT NOT NULL,
-    key BLOB NOT NULL,
-    name TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
-    added_at INTEGER NOT NULL,
-    up_seq INTEGER NOT NULL DEFAULT 1,
-    down_seq INTEGER NOT NULL DEFAULT 1,
-    in_window BLOB,
-    answer_window BLOB
-);
-CREATE TABLE IF NOT EXISTS relays_out (
-    device_id INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    msg_type INTEGER NOT NULL,
-    peer_code TEXT NOT NULL REFERENCES peers (code),
-    relay_seq INTEGER NOT NULL,
-    kiosk_number TEXT NOT NULL,
-    frame BLOB NOT NULL,
-    rule TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('waiting', 'answered')),
-    created_at INTEGER NOT NULL,
-    answered_at INTEGER,
-    PRIMARY KEY (device_id, seq)
-);
-CREATE TABLE IF NOT EXISTS relays_in (
-    peer_code TEXT NOT NULL,
-    origin_device INTEGER NOT NULL,
-    origin_seq INTEGER NOT NULL,
-    relay_seq INTEGER NOT NULL,
-    msg_type INTEGER NOT NULL,
-    applied_at INTEGER NOT NULL,
-    reply_type INTEGER NOT NULL,
-    reply_payload BLOB NOT NULL,
-    PRIMARY KEY (peer_code, origin_device, origin_seq)
-)
-"""
+
 
 
 class PeerRejected(Exception):
@@ -96,9 +57,10 @@ class PeerRejected(Exception):
 
 
 def ensure_schema(conn):
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    """The relay tables are migration 2 of lib12333.host.gateway.db; a connection from db.connect has them."""
+    from lib12333.host.gateway import db
+
+    db.migrate(conn)
 
 
 def _check_code(code, field):
