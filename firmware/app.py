@@ -256,8 +256,11 @@ class KioskApp:
             info = ssse.read_card(reader.transmit, authenticator=self.authenticator, gbk=self.gbk, atr=atr)
             event = ("card_read", {"ssn": info.ssn, "name": info.name, "card": info.card_number,
                                    "region": info.region})
-        except SecurityError:
-            event = ("card_error", "card_locked")
+        except SecurityError as exc:
+            # -2203: a 3.0 card needs external authentication by a security module (PSAM) this
+            # kiosk does not have -- not the citizen's fault, and not a locked card.
+            no_module = getattr(exc, "readcardbas_code", None) == -2203
+            event = ("card_error", "card_needs_module" if no_module else "card_locked")
         except Lib12333Error as exc:
             code = getattr(exc, "code", None)
             if code == "no-card":

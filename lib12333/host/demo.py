@@ -62,7 +62,12 @@ class Transcript:
 
 
 def mask_digit_runs(text):
-    """Mask every run of 7+ digits (phone numbers typed on screen) as mask_phone does."""
+    """Mask phone numbers on a screen line for the transcript.
+
+    A run of 7+ digits is masked as ``mask_phone`` does; a run the citizen is still
+    typing (followed by the ``_`` cursor) keeps only its first 3 digits, so that the
+    frames of a number being typed cannot be put together into the whole number.
+    """
     out, run = [], []
     for ch in text + "\0":
         if ch.isdigit():
@@ -70,7 +75,11 @@ def mask_digit_runs(text):
             continue
         if run:
             digits = "".join(run)
-            out.append(identifiers.mask_phone(digits) if len(digits) >= 7 else digits)
+            if ch == "_":
+                digits = digits[:3] + "*" * (len(digits) - 3) if len(digits) > 3 else digits
+            elif len(digits) >= 7:
+                digits = identifiers.mask_phone(digits)
+            out.append(digits)
             run = []
         out.append(ch)
     return "".join(out[:-1])

@@ -149,11 +149,11 @@ class Reader:
         self.last = None
         self.powered = False
 
-    def insert(self, fixture=False):
+    def insert(self, fixture=False, version=b"1.00"):
         if fixture:
             from tests.core import card_fixture
 
-            self.card = card_fixture.ScriptedCard(card_fixture.holder())
+            self.card = card_fixture.ScriptedCard(card_fixture.holder(version=version))
         else:
             self.card = MinimalCard()
         self.last = self.card  # stays after remove() (tests read the fixture's APDU log)

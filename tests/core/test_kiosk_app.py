@@ -98,6 +98,16 @@ class KioskAppLossReport(unittest.TestCase):
         self.check_visit(sim)
         self.assertIn(bytes((0x00, 0xB2, 0x08, 0x00, 0x14)), sim.hw.reader.last.log)
 
+    def test_a_30_card_without_a_security_module_is_not_called_locked(self):
+        sim = S.KioskSim()
+        S.run(S.boot(sim))
+        sim.hw.reader.insert(fixture=True, version=b"3.00")
+        S.run(S.until(sim, "本机暂不支持此卡"))
+        text = sim.hw.display.text()
+        self.assertTrue("安全模块" in text)
+        self.assertFalse("锁定" in text)
+        self.assertIsNone(sim.app.kiosk.card)
+
     def test_no_answer_keeps_the_request_in_the_outbox(self):
         sim = S.KioskSim(direct=False)
         sim.hw.centre.reply = False

@@ -28,7 +28,18 @@ def test_lib12333_demo_exits_0_and_masks_personal_data():
     holder = demo._holder()
     for secret in (holder["ssn"], holder["name"], holder["card"], demo.CITIZEN_PHONE):
         assert secret not in out, "personal data in the transcript"
+    # Not even in pieces: no 4-digit prefix or suffix of the phone, card or ID number shows.
+    phone = demo.CITIZEN_PHONE
+    for piece in (phone[:4], phone[3:7], holder["ssn"][:6] + holder["ssn"][6:10], holder["card"][1:5]):
+        assert piece not in out, "a piece of personal data in the transcript: " + piece
     assert demo.UNIT in out  # the notice names the unit
+
+
+def test_typed_numbers_are_masked_in_the_transcript():
+    assert demo.mask_digit_runs("139123_") == "139***_"
+    assert demo.mask_digit_runs("13_") == "13_"
+    assert demo.mask_digit_runs("短信通知 13912345678") == "短信通知 139****5678"
+    assert demo.mask_digit_runs("拨打12333") == "拨打12333"
 
 
 def count(hall, sql):
