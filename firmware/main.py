@@ -23,6 +23,20 @@ def load_config(config_dir):
     return config, key
 
 
+def _data_file(name, data_path):
+    """Where lib12333's data file is: beside the core, or -- when the core is frozen into the
+    firmware (``lib12333 deploy --skip-frozen``) -- in the active version's folder on flash."""
+    import sys
+
+    path = data_path(name)
+    if not path.startswith(".frozen"):
+        return path
+    for entry in sys.path:
+        if entry.startswith("/apps/"):
+            return entry + "/lib12333/data/" + name
+    return path
+
+
 def _open_optional(path, mode="rb"):
     try:
         return open(path, mode)
@@ -89,7 +103,7 @@ def run():
         os.mkdir(hw.storage)
     except OSError:
         pass  # exists
-    app = start(hw, config, key, hw.storage, data_path("gbk.bin"), library_dir=hw.storage)
+    app = start(hw, config, key, hw.storage, _data_file("gbk.bin", data_path), library_dir=hw.storage)
     while True:
         app.step()
         hw.sleep_ms(10)

@@ -443,6 +443,19 @@ class TestHelpers(unittest.TestCase):
         self.assertEqual(d["title"], "中心已受理")
         self.assertFalse("受理编号" in d["lines"][0])
 
+    def test_data_files_of_a_frozen_core_come_from_the_active_version(self):
+        import sys
+
+        from firmware.main import _data_file
+
+        self.assertEqual(_data_file("gbk.bin", lambda n: "/lib/lib12333/data/" + n), "/lib/lib12333/data/gbk.bin")
+        sys.path.insert(0, "/apps/0123456789ab")
+        try:
+            self.assertEqual(_data_file("gbk.bin", lambda n: ".frozen/lib12333/data/" + n),
+                             "/apps/0123456789ab/lib12333/data/gbk.bin")
+        finally:
+            sys.path.pop(0)
+
     def test_describe_unknown_error_code(self):
         d = describe_reply(msg.ERROR, {"code": msg.E_BUSY}, "loss")
         self.assertEqual(d["title"], "业务未能办理")

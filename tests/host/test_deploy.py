@@ -414,3 +414,26 @@ def test_deploy_registers_the_device_with_the_gateway(board, tmp_path):
     # The same id with another key is refused before the board is touched.
     again = cli("--device-id", "4242", "--key-hex", "11" * 16, "--gateway-db", gw)
     assert again.returncode == 3 and "another key" in again.stderr
+
+
+def test_skip_frozen_leaves_out_frozen_code_but_keeps_data():
+    full = bundle_mod.build(board=bundle_mod.load_board("esp32s3_a7670c"))
+    lean = bundle_mod.build(board=bundle_mod.load_board("esp32s3_a7670c"), frozen=("lib12333", "firmware", "board"))
+    full_paths = set(f.path for f in full.files)
+    lean_paths = set(f.path for f in lean.files)
+    assert "lib12333/errors.mpy" in full_paths and "lib12333/errors.mpy" not in lean_paths
+    assert "firmware/kiosk.mpy" not in lean_paths and "board.mpy" not in lean_paths
+    assert "lib12333/data/gbk.bin" in lean_paths and "lib12333/data/regions.txt" in lean_paths
+    assert all(not p.endswith(".mpy") for p in lean_paths)
+
+
+def test_skip_frozen_is_refused_on_a_board_without_frozen_code(board):
+    dev = connect(board)
+    try:
+        assert installer.frozen_modules(dev) == {}
+        assert dev.eval("1 + 1") == 2  # the probe left the REPL as it found it
+    finally:
+        dev.close()
+    proc = subprocess.run([sys.executable, "-m", "lib12333", "deploy", "--port", board.port, "--skip-frozen"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3 and "no frozen lib12333" in proc.stderr

@@ -31,12 +31,17 @@ def register(subparsers):
     p.add_argument("--arch", help="override the mpy-cross architecture (default: the board's, else the device's)")
     p.add_argument("--device-id", help="provision this device id")
     key = p.add_mutually_exclusive_group()
-    key.add_argument("--key-file", help="provision the 16-byte device key read from this file")
+    key.add_argument("--key-file", help="provision the 16-byte device key read from this file "
+                     "(16 raw bytes or 32 hex digits)")
     key.add_argument("--key-hex", help="provision the device key given as 32 hex digits")
     p.add_argument("--site", help="JSON file with the site configuration to provision (centre number, hall name...)")
     p.add_argument("--gateway-db", help="register the device and its key in this gateway database (a new key is "
                    "generated when none is given); checked before the board is touched")
     p.add_argument("--source", action="store_true", help="upload .py sources instead of compiled .mpy")
+    p.add_argument("--skip-frozen", action="store_true",
+                   help="the board's firmware has lib12333 and the kiosk frozen in (board/*/manifest.py): upload "
+                   "only data, board and configuration, so the frozen code runs from flash and saves RAM; "
+                   "refused when the frozen version differs from this lib12333")
     p.add_argument("--verify", action="store_true", help="status: check every installed file's SHA-256")
     p.add_argument("--dry-run", action="store_true", help="show the plan; write nothing to the device")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the board per command")
@@ -46,9 +51,10 @@ def register(subparsers):
 
 def _read_key(args):
     if args.key_file:
-        with open(args.key_file, "rb") as f:
-            data = f.read()
-    elif args.key_hex:
+        from lib12333.host.keyfile import read_key_file
+
+        return read_key_file(args.key_file)
+    if args.key_hex:
         try:
             data = bytes.fromhex(args.key_hex)
         except ValueError:
@@ -82,6 +88,23 @@ def _provision(args):
 
         config["key"] = os.urandom(16)  # a new kiosk: its key goes to the board and the gateway only
     return config
+
+
+def _frozen(device, installer):
+    from lib12333 import __version__
+    from lib12333.errors import ConfigError
+
+    frozen = installer.frozen_modules(device)
+    if "lib12333" not in frozen or "firmware" not in frozen:
+        raise ConfigError("--skip-frozen: this board's firmware has no frozen lib12333 and kiosk (found: %s)"
+                          % (", ".join(sorted(frozen)) or "none"), source="device",
+                          expected="a MicroPython built with board/<name>/manifest.py, or deploy without --skip-frozen")
+    if frozen["lib12333"] != __version__:
+        raise ConfigError("--skip-frozen: the board has lib12333 %s frozen, this is %s" % (frozen["lib12333"], __version__),
+                          source="device", expected="the same version (flash the matching firmware first)")
+    progress("[frozen] lib12333 %s, %s frozen on the board: uploading data, board and configuration only"
+             % (__version__, ", ".join(sorted(frozen))))
+    return frozen
 
 
 def _gateway_check(args, provision):
@@ -164,7 +187,9 @@ def run(args):
         installer.check_compatibility(identity, board)
         arch = args.arch or (board or {}).get("arch") or identity["arch"]
         report = _printer(args.json and not sys.stderr.isatty())
-        build = bundle_mod.build(board=board, arch=arch, compile_py=not args.source, progress=report)
+        frozen = _frozen(device, installer) if args.skip_frozen else {}
+        build = bundle_mod.build(board=board, arch=arch, compile_py=not args.source, progress=report,
+                                 frozen=tuple(frozen))
         if args.dry_run:
             state, steps = installer.plan(device, build, provision)
             result = {

@@ -113,12 +113,15 @@ def mpy_cross_version():
     return result.stdout.strip()
 
 
-def build(board=None, arch=None, compile_py=True, progress=None, root=ROOT):
+def build(board=None, arch=None, compile_py=True, progress=None, root=ROOT, frozen=()):
     """Collect and compile the files of one version.
 
     ``board`` is a config from :func:`load_board` (or None for a core-only
     bundle); ``arch`` overrides the board's architecture (``None`` = portable
-    bytecode, accepted by every port).
+    bytecode, accepted by every port).  ``frozen`` names top-level packages or
+    modules ("lib12333", "firmware", "board") the device already has frozen in
+    its firmware: their code is left out (it would shadow the frozen copy and cost
+    RAM), their data files are kept.
     """
     sources = list(_walk(os.path.join(root, "lib12333"), "lib12333"))
     firmware = os.path.join(root, "firmware")
@@ -129,6 +132,13 @@ def build(board=None, arch=None, compile_py=True, progress=None, root=ROOT):
         sources += [(src, dev.split("/", 1)[1]) for src, dev in _walk(board["folder"], "board")]
         if arch is None:
             arch = board.get("arch")
+    def is_frozen_code(device_path):
+        top = device_path.split("/", 1)[0]
+        if top.endswith(".py"):
+            top = top[:-3]
+        return device_path.endswith(".py") and top in frozen
+
+    sources = [(src, dev) for src, dev in sources if not is_frozen_code(dev)]
     files = []
     for index, (source, device_path) in enumerate(sources):
         if progress:

@@ -224,6 +224,33 @@ def booted_version(device):
 
 MAINTENANCE_FLAG = "/maintenance"
 
+# Run on the device: which of our modules are frozen into its firmware, and their version.
+_FROZEN_PROBE = """
+import sys
+_saved = sys.path[:]
+_found = {}
+sys.path[:] = ['.frozen']
+for _name in ('lib12333', 'firmware', 'board'):
+    _old = sys.modules.pop(_name, None)
+    try:
+        _m = __import__(_name)
+        _found[_name] = getattr(_m, '__version__', '')
+    except ImportError:
+        pass
+    sys.modules.pop(_name, None)
+    if _old is not None:
+        sys.modules[_name] = _old
+sys.path[:] = _saved
+print(repr(_found))
+"""
+
+
+def frozen_modules(device):
+    """``{name: version}`` of lib12333, firmware and board frozen into the device's firmware."""
+    import ast
+
+    return ast.literal_eval(device.exec(_FROZEN_PROBE).strip())
+
 
 def kiosk_running(device):
     """True when the kiosk application was running (its watchdog is armed until the next reset)."""
