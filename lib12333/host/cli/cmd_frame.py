@@ -10,7 +10,8 @@ from lib12333.host.cli.output import add_json_flag, emit
 HELP = """\
 Inspect, open (verify + decrypt) and build the secure frames kiosks and the
 centre exchange by SMS (protocols/frame/README.md).  Frames are given as hex.
-The device key comes from --key-file (a file holding 32 hex digits) or the
+The device key comes from --key-file (16 raw bytes, as written by `gateway device
+add --key-out`, or 32 hex digits) or the
 environment variable LIB12333_FRAME_KEY; it is never printed.  Identity data
 in decrypted payloads is masked unless --show-pii is given.
 
@@ -65,29 +66,23 @@ def register(subparsers):
 
 
 def _key_args(p):
-    p.add_argument("--key-file", help="file holding the 16-byte device key as 32 hex digits")
+    p.add_argument("--key-file", help="file holding the 16-byte device key (16 raw bytes or 32 hex digits)")
 
 
 def _load_key(args):
     from lib12333.errors import ValidationError
+    from lib12333.host.keyfile import parse_key, read_key_file
 
-    text = None
     if args.key_file:
-        with open(args.key_file, encoding="ascii") as f:
-            text = f.read().strip()
+        key = read_key_file(args.key_file)
     else:
         text = os.environ.get("LIB12333_FRAME_KEY")
-    if not text:
-        raise ValidationError("no key: give --key-file or set LIB12333_FRAME_KEY", field="key")
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        raise ValidationError("key is not hex", field="key", expected="32 hex digits") from None
-    if len(key) != 16:
-        raise ValidationError("key must be 16 bytes", field="key", expected="32 hex digits")
-    from lib12333.host.cipher import OpenSSLAES128
+        if not text:
+            raise ValidationError("no key: give --key-file or set LIB12333_FRAME_KEY", field="key")
+        key = parse_key(text.encode("utf-8"), "LIB12333_FRAME_KEY")
+    from lib12333.host.cipher import aes128
 
-    return OpenSSLAES128(key)
+    return aes128(key)
 
 
 def _hex(text):

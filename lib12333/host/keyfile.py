@@ -1,0 +1,37 @@
+"""
+Reading a 16-byte device or peer key from a file.
+
+Two formats are accepted, so that every tool reads what every other tool writes:
+
+- exactly 16 raw bytes (what ``lib12333 gateway device add --key-out`` writes);
+- 32 hex digits, optionally surrounded by whitespace or a trailing newline
+  (what a person types or pastes).
+
+Anything else is a ValidationError naming the file and the expected formats.
+"""
+
+from lib12333.errors import ValidationError
+
+KEY_SIZE = 16
+EXPECTED = "16 raw bytes or 32 hex digits"
+
+
+def parse_key(data, source="key file"):
+    """The 16-byte key held in ``data`` (bytes read from ``source``); ValidationError otherwise."""
+    if len(data) == KEY_SIZE:
+        return bytes(data)
+    try:
+        key = bytes.fromhex(bytes(data).decode("ascii").strip())
+    except ValueError:  # UnicodeDecodeError is a ValueError too
+        key = None
+    if key is None or len(key) != KEY_SIZE:
+        raise ValidationError("%s holds no 16-byte key (%d bytes read)" % (source, len(data)),
+                              field="key", expected=EXPECTED)
+    return key
+
+
+def read_key_file(path):
+    """Read and parse the key file at ``path`` (OSError when it cannot be read)."""
+    with open(path, "rb") as f:
+        data = f.read(1024)
+    return parse_key(data, "key file " + str(path))
