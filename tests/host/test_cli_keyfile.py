@@ -112,3 +112,15 @@ def test_cipher_prefers_openssl_when_present():
 
     assert cipher.aes128(KEY).backend == "openssl"
     assert cipher.aes128(KEY).encrypt_block(bytes(16)) == cipher.OpenSSLAES128(KEY).encrypt_block(bytes(16))
+
+
+def test_gateway_device_add_reads_a_hex_key_file(tmp_path, capsys):
+    from lib12333.host.gateway import db
+
+    hexfile = tmp_path / "kiosk.hex"
+    hexfile.write_text(KEY.hex() + "\n")
+    path = str(tmp_path / "centre.db")
+    assert main(["gateway", "device", "add", "--db", path, "--device-id", "7", "--key-file", str(hexfile)]) == EXIT_OK
+    conn = db.connect(path)
+    assert bytes(conn.execute("SELECT key FROM devices WHERE device_id = 7").fetchone()[0]) == KEY
+    conn.close()
