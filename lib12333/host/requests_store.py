@@ -74,12 +74,19 @@ _EV_COLS = "seq, action, from_state, to_state, actor, at, idem, note, target"
 class RequestStore:
     """SQLite-backed store; one instance per connection, used by one thread at a time."""
 
-    def __init__(self, path, timeout=10.0, fault=None):
-        # ``fault`` is a test hook called after the writes and before COMMIT
+    def __init__(self, path, timeout=10.0, fault=None, create=True):
+        # ``fault`` is a test hook called after the writes and before COMMIT;
+        # ``create=False`` opens an existing file only (FileNotFoundError otherwise), for read-only commands
         self._fault = fault
+        kw = {"timeout": timeout, "isolation_level": None, "check_same_thread": False}
+        if not create:
+            from lib12333.host.gateway.db import open_existing
+
+            self._db = open_existing(path, **kw)
         try:
             # One thread at a time uses a store, but it may be opened in another (a gateway's loop thread).
-            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            if create:
+                self._db = sqlite3.connect(path, **kw)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")

@@ -19,6 +19,7 @@ Exit codes (also in ``docs/cli.md``):
 import argparse
 import importlib
 import pkgutil
+import sqlite3
 import sys
 
 from lib12333 import __version__
@@ -70,6 +71,9 @@ def main(argv=None):
         return EXIT_FAILED
     except OSError as exc:
         print("error: " + str(exc), file=sys.stderr)
+        return EXIT_IO
+    except sqlite3.Error as exc:  # a database file that cannot be opened or is not a database
+        print("error: database: " + str(exc), file=sys.stderr)
         return EXIT_IO
     except KeyboardInterrupt:
         return 130

@@ -5,8 +5,8 @@ import json
 import logging
 import sys
 
-from lib12333.host.cli import EXIT_NO, EXIT_OK, gateway_relay
-from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.host.cli import EXIT_OK, gateway_relay
+from lib12333.host.cli.output import add_json_flag, emit, not_found, progress
 
 HELP = """\
 Run the centre gateway: receive kiosk frames through a modem, apply each request
@@ -47,7 +47,7 @@ def register(subparsers):
     a.add_argument("--device-id", type=int, required=True, help="the kiosk's numeric id (1..4294967295)")
     key = a.add_mutually_exclusive_group()
     key.add_argument("--key-hex", help="the kiosk's 16-byte key as 32 hex digits")
-    key.add_argument("--key-file", help="read the 16-byte key from this file")
+    key.add_argument("--key-file", help="read the 16-byte key from this file (16 raw bytes or 32 hex digits)")
     a.add_argument("--key-out", help="with no key given, write the generated key to this file (for deploy)")
     a.add_argument("--name", default="", help="service hall name")
     a.add_argument("--region", default="", help="division code of the hall")
@@ -117,10 +117,10 @@ def register(subparsers):
     ru.set_defaults(handler=request_update)
 
 
-def _conn(path):
+def _conn(path, create=True):
     from lib12333.host.gateway import db
 
-    return db.connect(path)
+    return db.connect(path, create)
 
 
 def run_gateway(args):
@@ -160,8 +160,9 @@ def _read_key(args):
         except ValueError:
             return b""
     if args.key_file:
-        with open(args.key_file, "rb") as f:
-            return f.read()
+        from lib12333.host.keyfile import read_key_file
+
+        return read_key_file(args.key_file)
     return None
 
 
@@ -183,7 +184,7 @@ def device_add(args):
 def device_list(args):
     from lib12333.host.gateway import admin
 
-    rows = admin.list_devices(_conn(args.db), args.show_pii)
+    rows = admin.list_devices(_conn(args.db, create=False), args.show_pii)
     emit(rows, args.json, lambda rs: "\n".join(
         "%-10d %-8s %-7s %-12s frames %d  %s" % (r["device_id"], r["status"], r["region"], r["phone"],
                                                  r["frames_applied"], r["name"]) for r in rs) or "(no devices)")
@@ -208,10 +209,9 @@ def card_add(args):
 def card_show(args):
     from lib12333.host.gateway import admin
 
-    view = admin.card_view(_conn(args.db), args.card, args.show_pii)
+    view = admin.card_view(_conn(args.db, create=False), args.card, args.show_pii)
     if view is None:
-        progress("no such card")
-        return EXIT_NO
+        return not_found("no such card", args.json)
     emit(view, args.json, lambda v: "card %s  %s  %s  state %s%s\n%s" % (
         v["card"], v["name"], v["ssn"], v["state_name"],
         "" if not v["until"] else " until %d" % v["until"],
@@ -220,15 +220,15 @@ def card_show(args):
     return EXIT_OK
 
 
-def _requests(args):
+def _requests(args, create=True):
     from lib12333.host.gateway import admin
     from lib12333.host.requests_store import RequestStore
 
-    return RequestStore(admin.requests_path(args.db))
+    return RequestStore(admin.requests_path(args.db), create=create)
 
 
 def request_list(args):
-    store = _requests(args)
+    store = _requests(args, create=False)
     rows = [r.to_dict(show_pii=args.show_pii) for r in store.list(owner=args.owner, state=args.state)]
     emit(rows, args.json, lambda rs: "\n".join(
         "%s  %-12s %-10s %s" % (r["ref"], r["kind"], r["state"], r.get("subject", "")) for r in rs) or "(no requests)")
@@ -237,9 +237,14 @@ def request_list(args):
 
 def request_show(args):
     from lib12333 import requests as R
+    from lib12333.errors import StorageError
 
-    store = _requests(args)
-    emit(store.get(R.parse_ref(args.ref)["ref"]).to_dict(show_pii=args.show_pii), args.json,
+    store = _requests(args, create=False)
+    try:
+        req = store.get(R.parse_ref(args.ref)["ref"])
+    except StorageError as exc:  # the only one get() raises: no such request
+        return not_found(str(exc), args.json)
+    emit(req.to_dict(show_pii=args.show_pii), args.json,
          lambda r: json.dumps(r, ensure_ascii=False, indent=2))
     return EXIT_OK
 

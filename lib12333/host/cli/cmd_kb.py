@@ -3,7 +3,7 @@
 import datetime
 
 from lib12333.host.cli import EXIT_NO, EXIT_OK
-from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.host.cli.output import add_json_flag, emit, not_found, progress
 
 DESCRIPTION = (
     "The three-level public-service information library (ministry, province, city). Library files are "
@@ -140,8 +140,7 @@ def cmd_show(args):
         e = result.by_key().get(args.key)
         d = _entry_dict(e) if e is not None else None
     if d is None:
-        progress("no entry with key " + args.key)
-        return EXIT_NO
+        return not_found("no entry with key " + args.key, args.json)
     emit(d, args.json, _render_entry)
     return EXIT_OK
 
@@ -154,8 +153,7 @@ def cmd_browse(args):
         if args.code:
             cat = reader.find_category(args.code)
             if cat is None:
-                progress("no category " + args.code + " in this index")
-                return EXIT_NO
+                return not_found("no category " + args.code + " in this index", args.json)
             children = reader.children(cat)
             titles = reader.titles(cat)
         else:

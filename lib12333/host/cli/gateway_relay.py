@@ -94,7 +94,7 @@ def peer_add(args):
 def peer_list(args):
     from lib12333.host.gateway import db, relay
 
-    conn = db.connect(args.db)
+    conn = db.connect(args.db, create=False)
     try:
         rows = relay.list_peers(conn, args.show_pii)
     finally:

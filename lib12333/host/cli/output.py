@@ -23,3 +23,11 @@ def progress(message):
     """One progress line on stderr, so that stdout stays clean for data and --json."""
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
+
+
+def not_found(message, as_json):
+    """Nothing to show: ``message`` on stderr and, with ``--json``, ``null`` on stdout; returns exit code 1."""
+    progress(message)
+    if as_json:
+        emit(None, True)
+    return 1  # EXIT_NO: a real "no" answer, not an error

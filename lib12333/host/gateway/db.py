@@ -141,10 +141,22 @@ CREATE TABLE IF NOT EXISTS relays_in (
 VERSION = len(MIGRATIONS)
 
 
-def connect(path):
-    """Open (and create or migrate) the gateway database at ``path``."""
+def open_existing(path, **kw):
+    """``sqlite3.connect`` that never creates a file: FileNotFoundError when ``path`` does not exist."""
+    import errno
+    import os
+    from urllib.parse import quote
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(errno.ENOENT, "no such database (read-only commands create none)", str(path))
+    return sqlite3.connect("file:" + quote(os.path.abspath(path)) + "?mode=rw", uri=True, **kw)
+
+
+def connect(path, create=True):
+    """Open (and create or migrate) the gateway database at ``path``; ``create=False``: only an existing file."""
     # One thread at a time uses a connection; it may be opened in another (the gateway's loop thread).
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    kw = {"isolation_level": None, "timeout": 30, "check_same_thread": False}
+    conn = sqlite3.connect(path, **kw) if create else open_existing(path, **kw)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
