@@ -68,8 +68,9 @@ def _key(args):
         except ValueError:
             return b""
     if args.key_file:
-        with open(args.key_file, "rb") as f:
-            return f.read()
+        from lib12333.host.keyfile import read_key_file
+
+        return read_key_file(args.key_file)  # 16 raw bytes or 32 hex digits, like every key file
     return os.urandom(16)
 
 
