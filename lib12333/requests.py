@@ -265,7 +265,7 @@ class Request:
         out["pending_owner"] = self.pending_owner
         out["created_at"] = self.created_at
         out["updated_at"] = self.updated_at
-        out["subject"] = self.subject
+        out["subject"] = self.subject if show_pii else _mask_text(self.subject)
         if self.contact and not show_pii:
             from lib12333.identifiers import mask_phone
 
@@ -273,10 +273,21 @@ class Request:
         else:
             out["contact"] = self.contact
         out["history"] = [e.to_dict() for e in self.history]
+        if not show_pii:
+            for e in out["history"]:
+                e["note"] = _mask_text(e["note"])
         return out
 
     def __repr__(self):
         return "Request(" + self.ref + " " + self.state + " owner " + self.owner + ")"
+
+
+def _mask_text(text):
+    if not text:
+        return text
+    from lib12333.masking import mask_text
+
+    return mask_text(text)
 
 
 def new_request(kind, centre, device, day, seq, at, subject, contact=""):
@@ -342,17 +353,10 @@ def apply(req, action, actor, at, idem, note=None, target=None):
 
 
 def contains_personal_data(text):
-    """True when ``text`` holds a run of 7 or more digits (phone, ID, card or account number)."""
-    run = 0
-    for ch in text:
-        o = ord(ch)
-        if ("0" <= ch <= "9") or 0xFF10 <= o <= 0xFF19 or (run and ch in "Xx"):
-            run += 1
-            if run >= 7:
-                return True
-        elif ch not in " -":
-            run = 0
-    return False
+    """True when ``text`` holds an ID, card, phone or account number (``lib12333.masking.find_personal``)."""
+    from lib12333.masking import find_personal
+
+    return len(find_personal(text)) > 0
 
 
 def status_text(req, policy):

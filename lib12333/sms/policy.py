@@ -15,6 +15,13 @@ What the notice says (seed document, items 一 to 三):
   that does not contain it; ``sign`` adds it.
 - The numbers are for local, non-emergency, public-interest messages only, never
   commercial use (item 三); that is the operator's duty and is not machine-checked.
+- Personal data never travels in clear (the 12333 brief): ``check`` refuses a
+  text carrying a citizen ID number (15 or 18 characters), a card number
+  (social-security card ``A1234567X`` or a 16-19 digit bank card) or an 11-digit
+  mobile number, as found by ``lib12333.masking.find_personal``.  A mobile number
+  the centre publishes on purpose (its own service number) is listed in
+  ``allowed_numbers``.  Dates (2026-12-06), the hotline 12333, 4-digit card
+  tails, times and request reference numbers pass.
 
 Besides the rules, ``check`` previews the cost: parts and encoding (from
 ``lib12333.sms.split``) and ``cost_fen`` = parts x ``fen_per_part`` (operators
@@ -63,7 +70,8 @@ class Decision:
 class Policy:
     """The rule set of one centre; see the module docstring."""
 
-    def __init__(self, signature, one_part_notices=False, fen_per_part=10, max_parts=10, civil_service_on_12333=False):
+    def __init__(self, signature, one_part_notices=False, fen_per_part=10, max_parts=10, civil_service_on_12333=False,
+                 allowed_numbers=()):
         if not isinstance(signature, str) or not signature.strip():
             raise ConfigError("the sending unit's name is required", source="sms policy", item="signature",
                               expected="e.g. 【XX市人力资源社会保障电话咨询服务中心】")
@@ -74,6 +82,7 @@ class Policy:
         self.fen_per_part = fen_per_part
         self.max_parts = max_parts
         self.civil_service_on_12333 = civil_service_on_12333
+        self.allowed_numbers = tuple(allowed_numbers)
 
     def sender_for(self, service):
         """"12333" or "12370" for a service name (ValidationError for an unknown one)."""
@@ -103,6 +112,7 @@ class Policy:
                 field="text",
                 expected="the configured signature in the text; use Policy.sign()",
             )
+        _no_personal_data(text, self.allowed_numbers)
         plan = split.plan(text)
         if notice and self.one_part_notices and plan.count > 1:
             raise ValidationError(
@@ -119,6 +129,25 @@ class Policy:
         """Parts, encoding and cost of ``text`` without the rule checks (for a typing screen)."""
         plan = split.plan(text)
         return Decision(None, plan, plan.count * self.fen_per_part, text)
+
+
+_RULES = (
+    ("id", "message carries a citizen ID number in clear (personal data never travels by SMS)"),
+    ("card", "message carries a card number in clear (personal data never travels by SMS)"),
+    ("phone", "message carries a mobile number in clear (personal data never travels by SMS)"),
+)
+
+
+def _no_personal_data(text, allowed):
+    from lib12333.masking import find_personal
+
+    for kind, pos, value in find_personal(text):
+        if kind == "phone" and (value in allowed or value[-11:] in allowed):
+            continue
+        for rule, message in _RULES:
+            if rule == kind:
+                raise ValidationError(message + " at position %d" % pos[0], field="text",
+                                      expected="masked or left out: ID 110105********002X, card tail 尾号1234")
 
 
 def _over(text, plan):

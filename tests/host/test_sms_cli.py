@@ -73,3 +73,38 @@ def test_split_and_check():
     code, out, _ = run("check", "您好", "--signature", "【XX市中心】", "--sign", "--service", "civil-service-exam", "--json")
     d = json.loads(out)
     assert code == 0 and d["sender"] == "12370" and d["text"] == "【XX市中心】您好"
+
+
+ID_PDU = ("0001000D91683119325476F800082A8EAB4EFD8BC100310031003000310030003500310039003400390031003200330031"
+          "0030003000320058")
+
+
+def test_decode_masks_numbers_in_text():
+    code, out, _ = run("decode", ID_PDU, "--json")
+    assert code == 0 and json.loads(out)["text"] == "身份证110105********002X"
+    code, out, _ = run("decode", ID_PDU)
+    assert "11010519491231002X" not in out and "110105********002X" in out
+    code, out, _ = run("decode", ID_PDU, "--json", "--show-pii")
+    assert json.loads(out)["text"] == "身份证11010519491231002X"
+
+
+def test_check_refuses_personal_data_and_masks_echo():
+    sig = "【XX市中心】"
+    code, out, _ = run("check", "身份证11010519491231002X", "--signature", sig, "--sign", "--json")
+    d = json.loads(out)
+    assert code == 1 and "citizen ID" in d["reason"] and "11010519491231002X" not in out
+    code, out, _ = run("check", "请回电13800571500", "--signature", sig, "--sign", "--json")
+    assert code == 1 and "mobile number" in json.loads(out)["reason"]
+    code, out, _ = run("check", "请回电13800571500，账号6222 0212 3456", "--signature", sig, "--sign", "--json",
+                       "--allow-number", "138-0057-1500")
+    assert code == 0 and json.loads(out)["text"] == "【XX市中心】请回电138****1500，账号622* **** 3456"
+    code, out, _ = run("check", "账号6222 0212 3456", "--signature", sig, "--sign", "--json", "--show-pii")
+    assert json.loads(out)["text"] == "【XX市中心】账号6222 0212 3456"
+
+
+def test_encode_to_with_spaces_and_dashes():
+    code, out, _ = run("encode", "--to", "+86 139-1234-5678", "--text", "hi", "--json")
+    assert code == 0
+    assert json.loads(out)["parts"][0]["pdu"].startswith("0001000D91683119325476F8")
+    code, _, err = run("encode", "--to", "+86.139", "--text", "hi")
+    assert code != 0 and err

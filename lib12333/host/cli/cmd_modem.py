@@ -106,28 +106,12 @@ def _mask_keep(value, head, tail, show):
 
 
 def mask_text(text, show):
-    """Hide runs of 7+ digits (ID, card and phone numbers) inside message text."""
+    """Message text with ID, card and phone numbers masked (``lib12333.masking.mask_text``) unless ``show``."""
     if show or not text:
         return text
-    out = []
-    run = []
+    from lib12333.masking import mask_text as mask
 
-    def flush():
-        if len(run) >= 7:
-            s = "".join(run)
-            out.append(s[:3] + "*" * (len(s) - 5) + s[-2:])
-        else:
-            out.extend(run)
-        del run[:]
-
-    for ch in text:
-        if ch.isdigit() or (run and ch in "Xx" and len(run) == 17):
-            run.append(ch)
-        else:
-            flush()
-            out.append(ch)
-    flush()
-    return "".join(out)
+    return mask(text)
 
 
 def _open(args):

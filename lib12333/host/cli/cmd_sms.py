@@ -32,7 +32,8 @@ def register(subparsers):
     )
     dec.add_argument("hex", metavar="HEX", help="the PDU in hexadecimal (spaces allowed)")
     dec.add_argument("--no-smsc", action="store_true", help="the PDU has no SMSC field in front (a bare TPDU)")
-    dec.add_argument("--show-pii", action="store_true", help="show phone numbers unmasked (not for tickets or logs)")
+    dec.add_argument("--show-pii", action="store_true",
+                     help="show phone numbers and ID/card/phone numbers in the text unmasked (not for tickets or logs)")
     add_json_flag(dec)
     dec.set_defaults(handler=_decode)
 
@@ -43,7 +44,8 @@ def register(subparsers):
         "chosen, long texts are split with a concatenation header. Prints, per part, the length for "
         "AT+CMGS=<n> and the PDU hex to send after the > prompt (SMSC field included).",
     )
-    enc.add_argument("--to", required=True, metavar="NUMBER", help="destination: +8613800000000, 13800000000, 12333")
+    enc.add_argument("--to", required=True, metavar="NUMBER",
+                     help="destination: +8613800000000, 13800000000, 12333; spaces and dashes are ignored")
     enc.add_argument("--text", required=True, help="message text")
     enc.add_argument("--smsc", default=None, metavar="NUMBER", help="SMSC number (default: empty, the SIM's SMSC)")
     enc.add_argument("--ref", type=int, default=0, help="concatenation reference for long texts (default 0)")
@@ -71,7 +73,8 @@ def register(subparsers):
         "check",
         help="check a message against the 12333 SMS rules and preview its cost",
         description="Apply the rules of \u4eba\u793e\u4fe1\u606f\u51fd[2010]43\u53f7: the message must name the "
-        "sending unit (--signature); 12333 or 12370 is chosen by --service; prints parts and cost. Exit "
+        "sending unit (--signature) and must not carry an ID, card or mobile number in clear (--allow-number "
+        "for the centre's own number); 12333 or 12370 is chosen by --service; prints parts and cost. Exit "
         "status 1 when a rule is broken.",
     )
     chk.add_argument("text", metavar="TEXT", help="message text")
@@ -86,6 +89,9 @@ def register(subparsers):
     chk.add_argument("--one-part-notices", action="store_true", help="refuse notices longer than one part")
     chk.add_argument("--sign", action="store_true", help="add the signature when it is missing")
     chk.add_argument("--fen-per-part", type=int, default=10, help="price of one part in fen (default 10)")
+    chk.add_argument("--show-pii", action="store_true", help="echo the text with ID, card and phone numbers unmasked")
+    chk.add_argument("--allow-number", action="append", default=[], metavar="NUMBER",
+                     help="a mobile number the text may carry (the centre's own service number); repeatable")
     add_json_flag(chk)
     chk.set_defaults(handler=_check)
 
@@ -108,6 +114,10 @@ def _decode(args):
         for k in ("smsc", "number"):
             if d.get(k):
                 d[k] = mask_phone(d[k])
+        if d.get("text"):
+            from lib12333.masking import mask_text
+
+            d["text"] = mask_text(d["text"])
     emit(d, args.json, _render_decode)
     return EXIT_OK
 
@@ -138,7 +148,7 @@ def _encode(args):
     from lib12333.sms import encode
 
     parts = encode.encode_submit(
-        args.to,
+        args.to.replace(" ", "").replace("-", ""),
         args.text,
         smsc=args.smsc,
         ref=args.ref,
@@ -186,7 +196,8 @@ def _check(args):
     from lib12333.errors import ValidationError
     from lib12333.sms.policy import Policy
 
-    policy = Policy(args.signature, one_part_notices=args.one_part_notices, fen_per_part=args.fen_per_part)
+    policy = Policy(args.signature, one_part_notices=args.one_part_notices, fen_per_part=args.fen_per_part,
+                    allowed_numbers=[n.replace(" ", "").replace("-", "") for n in args.allow_number])
     text = policy.sign(args.text) if args.sign else args.text
     try:
         decision = policy.check(text, args.service, args.notice)
@@ -194,6 +205,10 @@ def _check(args):
         result = {"allowed": False, "reason": str(exc), "preview": policy.preview(text).to_dict()}
         emit(result, args.json, lambda d: "refused: " + d["reason"])
         return 1
+    if not args.show_pii:
+        from lib12333.masking import mask_text
+
+        text = mask_text(text)
     result = {"allowed": True, "text": text}
     result.update(decision.to_dict())
     emit(result, args.json, lambda d: "allowed: sender %s, %s, %d part(s), %d fen" % (d["sender"], d["encoding"], d["parts"], d["cost_fen"]))

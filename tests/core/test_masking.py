@@ -1,0 +1,75 @@
+"""Personal numbers inside free text: detection and masking (CPython and MicroPython)."""
+
+import unittest
+
+from lib12333 import masking as M
+from lib12333 import requests as R
+
+ID18 = "11010519491231002X"
+
+
+def kinds(text):
+    return [k for k, _pos, _value in M.find_personal(text)]
+
+
+class FindPersonal(unittest.TestCase):
+    def test_id_numbers(self):
+        self.assertEqual(kinds("身份证" + ID18 + "，"), ["id"])
+        self.assertEqual(kinds("身份证11010519491231002x"), ["id"])
+        self.assertEqual(kinds("旧证110105491231002号"), ["id"])
+        self.assertEqual(kinds("ID" + ID18), ["id"])  # after letters too
+        found = M.find_personal("证" + ID18)
+        self.assertEqual(found[0][1][0], 1)
+        self.assertEqual(found[0][2], ID18)
+
+    def test_phone_numbers(self):
+        self.assertEqual(kinds("电话13912345678"), ["phone"])
+        self.assertEqual(kinds("电话+86 139-1234-5678"), ["phone"])
+        self.assertEqual(kinds("１３９１２３４５６７８"), ["phone"])
+        self.assertEqual(M.find_personal("１３９１２３４５６７８")[0][2], "13912345678")
+
+    def test_card_numbers(self):
+        self.assertEqual(kinds("社保卡A1234567X挂失"), ["card"])
+        self.assertEqual(kinds("银行卡6222 0212 3456 7890 123"), ["card"])
+        self.assertEqual(kinds("账号6222 0212 3456"), ["number"])
+        self.assertEqual(kinds("座机0571-88886666"), ["number"])
+
+    def test_not_personal(self):
+        for text in ("有效至2026-12-06，尾号1234", "12-06 14:30 拨打12333", "请于3月30日前办理",
+                     "您的投诉（T330100K0113030100077）目前状态", "编号T-330100-K01-130301-0007-7",
+                     "device K01 build 20261", "", "abc"):
+            with self.subTest(text=text):
+                self.assertEqual(M.find_personal(text), [])
+
+    def test_date_rule_needs_a_real_month(self):
+        self.assertEqual(kinds("2026-13-06"), ["number"])
+
+
+class MaskText(unittest.TestCase):
+    def test_masks_in_place(self):
+        self.assertEqual(M.mask_text("身份证" + ID18 + "，电话13912345678"),
+                         "身份证110105********002X，电话139****5678")
+        self.assertEqual(M.mask_text("电话139-1234-5678"), "电话139-****-5678")
+        self.assertEqual(M.mask_text("社保卡A1234567X"), "社保卡A******7X")
+        self.assertEqual(M.mask_text("１３９１２３４５６７８"), "１３９****５６７８")
+        self.assertEqual(M.mask_text("银行卡6222021234567890123"), "银行卡622202*********0123")
+
+    def test_leaves_other_text(self):
+        text = "您的投诉（T330100K0113030100077）已办结，有效至2026-12-06，尾号1234，拨12333。"
+        self.assertEqual(M.mask_text(text), text)
+
+    def test_requests_reuse_detection(self):
+        self.assertTrue(R.contains_personal_data("电话+86 139 1234 5678"))
+        self.assertFalse(R.contains_personal_data("有效至2026-12-06，尾号1234"))
+
+    def test_request_to_dict_masks_subject(self):
+        req = R.new_request("complaint", "330100", "K01", (2013, 3, 1), 7, 1000,
+                            "身份证" + ID18 + "，电话13912345678", contact="13912345678")
+        d = req.to_dict()
+        self.assertEqual(d["subject"], "身份证110105********002X，电话139****5678")
+        self.assertEqual(d["contact"], "139****5678")
+        self.assertEqual(req.to_dict(show_pii=True)["subject"], "身份证" + ID18 + "，电话13912345678")
+
+
+if __name__ == "__main__":
+    unittest.main()
