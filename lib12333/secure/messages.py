@@ -125,13 +125,14 @@ def _enc_ssn(v, out):
         raise ValidationError("must be 18 characters", field="ssn", expected="18 of 0-9, X")
     for i in range(0, SSN_LEN, 2):
         b = 0
-        for ch in v[i : i + 2]:
+        for k in (i, i + 1):
+            ch = v[k]
             if "0" <= ch <= "9":
                 d = ord(ch) - 48
             elif ch == "X":
                 d = 10
             else:
-                raise ValidationError("bad character at position " + str(i), field="ssn", expected="0-9 or X")
+                raise ValidationError("bad character at position " + str(k), field="ssn", expected="0-9 or X")
             b = (b << 4) | d
         out.append(b)
 
@@ -139,9 +140,10 @@ def _enc_ssn(v, out):
 def _enc_card(v, out):
     if not isinstance(v, str) or len(v) != CARD_LEN:
         raise ValidationError("must be 9 characters", field="card", expected="9 of 0-9, A-Z")
-    for ch in v:
+    for k in range(CARD_LEN):
+        ch = v[k]
         if ch not in _CARD_CHARS:
-            raise ValidationError("bad character", field="card", expected="0-9 or A-Z")
+            raise ValidationError("bad character at position " + str(k), field="card", expected="0-9 or A-Z")
         out.append(ord(ch))
 
 
@@ -156,7 +158,8 @@ def _enc_phone(v, out, field):
         hi = v[i]
         lo = v[i + 1] if i + 1 < n else None
         if not ("0" <= hi <= "9") or (lo is not None and not ("0" <= lo <= "9")):
-            raise ValidationError("must be digits", field=field, expected="0-9")
+            bad = i if not ("0" <= hi <= "9") else i + 1
+            raise ValidationError("bad character at position " + str(bad), field=field, expected="0-9")
         out.append(((ord(hi) - 48) << 4) | (15 if lo is None else ord(lo) - 48))
 
 
