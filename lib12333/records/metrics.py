@@ -240,6 +240,10 @@ def gbt33358(metrics, min_daily_rate=0.95):
     * connection rate (接通率) >= 95 % in each calendar day (the standard says any 24 hours;
       calendar days in local time are used here);
     * SMS and other media answered within 3 minutes.
+
+    A check with nothing to check (no answered call, no day with an offered call, no
+    reply) has ``"pass": None``; ``"pass"`` overall is None when every check is, and
+    ``"status"`` says ``"pass"``, ``"fail"`` or ``"no data"``.
     """
     if "day" not in metrics.dimensions:
         raise ValidationError("needs the day dimension", field="dimensions", expected="'day' in dimensions")
@@ -253,7 +257,7 @@ def gbt33358(metrics, min_daily_rate=0.95):
     a["within"] = within
     a["share"] = _ratio(within, answered)
     a["violations"] = answered - within
-    a["pass"] = answered == within
+    a["pass"] = (answered == within) if answered else None
     out["answer_within_15s"] = a
     d = OrderedDict()
     d["target"] = "connection rate >= " + str(min_daily_rate) + " every day"
@@ -272,14 +276,16 @@ def gbt33358(metrics, min_daily_rate=0.95):
     d["days"] = len(days)
     d["lowest_rate"] = lowest
     d["failing_days"] = failing
-    d["pass"] = not failing
+    d["pass"] = (not failing) if lowest is not None else None
     out["daily_connection_rate"] = d
     s = OrderedDict()
     s["target"] = "SMS / other media answered within 180 s"
     s["responses"] = c[_I["responses"]]
     s["within"] = c[_I["responses_within_180"]]
     s["share"] = _ratio(s["within"], s["responses"])
-    s["pass"] = s["responses"] == s["within"]
+    s["pass"] = (s["responses"] == s["within"]) if s["responses"] else None
     out["media_response_3min"] = s
-    out["pass"] = a["pass"] and d["pass"] and s["pass"]
+    checked = [x["pass"] for x in (a, d, s) if x["pass"] is not None]
+    out["pass"] = (False not in checked) if checked else None
+    out["status"] = "no data" if out["pass"] is None else ("pass" if out["pass"] else "fail")
     return out

@@ -148,3 +148,15 @@ def test_report_annual(tmp_path):
     assert "3 月 20 日" in page and "2026-03-20" in page and page.count("<svg") >= 8
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
     HTMLParser().feed(page)
+
+
+def test_cdr_stats_all_lines_malformed_is_no_data_not_pass(tmp_path):
+    junk = tmp_path / "passwd"
+    junk.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    code, out, err = run("cdr", "stats", str(junk), "--format", "asterisk-master")
+    assert "GB/T 33358-2016: no data" in out and "GB/T 33358-2016: pass" not in out
+    code, out, err = run("cdr", "stats", str(junk), "--format", "asterisk-master", "--json")
+    g = json.loads(out)["gbt_33358_2016"]
+    assert g["pass"] is None and g["status"] == "no data"
+    code, out, err = run("cdr", "stats", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--json")
+    assert json.loads(out)["gbt_33358_2016"]["status"] == "fail"

@@ -223,7 +223,8 @@ def to_html(fig, province=""):
             parts.append("<p>GB/T 33358-2016: answered within 15 s: %s of answered calls; lowest daily connection "
                          "rate %s (target ≥ 95%%); %s.</p>" % (_pct(g["answer_within_15s"]["share"]),
                                                                _pct(g["daily_connection_rate"]["lowest_rate"]),
-                                                               "pass" if g["pass"] else "not met"))
+                                                               {"pass": "pass", "fail": "not met"}.get(
+                                                                   g["status"], "no data")))
         series = [(CHANNEL_NAMES.get(ch, ch), [rep["by_hour"].get(h, {}).get("records", 0) for h in hours],
                    COLORS.get(ch, "#555")) for ch, rep in channels.items()]
         parts.append("<section>" + bar_chart(s + " — records by hour of day 按时段", hours, series) + "</section>")

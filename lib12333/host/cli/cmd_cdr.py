@@ -175,7 +175,8 @@ def _text(d):
                 out.append(_row("  " + (name or "(none)"), f))
     g = d["gbt_33358_2016"]
     out.append("")
-    out.append("GB/T 33358-2016: %s" % ("pass" if g["pass"] else "FAIL"))
+    verdict = {"pass": "pass", "fail": "FAIL"}.get(g["status"], "no data (no calls or replies)")
+    out.append("GB/T 33358-2016: %s" % verdict)
     a = g["answer_within_15s"]
     out.append("  answered within 15 s: %s of %d answered (%d late)" % (_pct(a["share"]), a["answered"],
                                                                         a["violations"]))
