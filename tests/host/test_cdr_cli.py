@@ -160,3 +160,14 @@ def test_cdr_stats_all_lines_malformed_is_no_data_not_pass(tmp_path):
     assert g["pass"] is None and g["status"] == "no data"
     code, out, err = run("cdr", "stats", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--json")
     assert json.loads(out)["gbt_33358_2016"]["status"] == "fail"
+
+
+def test_staffing_patience_without_max_abandon_warns():
+    code, out, err = run("staffing", "--calls", "10000", "--aht", "180", "--patience", "60", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["agents"] == 815 and abs(d["abandonment"] - 0.185) < 0.001
+    assert "warning" in err and "18.5 %" in err and "--max-abandon" in err
+    code, out, err = run("staffing", "--calls", "10000", "--aht", "180", "--patience", "60", "--max-abandon", "0.05")
+    assert code == 0 and "warning" not in err
+    code, out, err = run("staffing", "--calls", "100", "--aht", "180")
+    assert code == 0 and err == ""

@@ -1,6 +1,6 @@
 """``lib12333 staffing``: how many agents a 12333 / 12370 queue needs (Erlang C or Erlang A)."""
 
-from lib12333.host.cli.output import add_json_flag, emit
+from lib12333.host.cli.output import add_json_flag, emit, progress
 
 
 def register(subparsers):
@@ -37,6 +37,10 @@ def _run(args):
     data = dict(result)
     data["inputs"] = {"calls": args.calls, "period_s": period, "aht_s": args.aht, "target": args.target,
                       "within_s": args.within, "patience_s": args.patience}
+    if args.patience is not None and args.max_abandon is None and data.get("abandonment") is not None:
+        progress("warning: no --max-abandon: %d agents imply %s of callers abandoning; cap it with "
+                 "--max-abandon (e.g. 0.05) and/or --max-occupancy (docs/staffing.md)"
+                 % (data["agents"], _pct(data["abandonment"])))
     emit(data, args.json, _text)
     return 0
 
