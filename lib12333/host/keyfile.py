@@ -35,3 +35,18 @@ def read_key_file(path):
     with open(path, "rb") as f:
         data = f.read(1024)
     return parse_key(data, "key file " + str(path))
+
+
+def key_from_options(key_hex=None, key_file=None):
+    """The key given on a command line as ``--key-hex`` or ``--key-file``, or None when neither is given."""
+    if key_file:
+        return read_key_file(key_file)
+    if key_hex:
+        try:
+            key = bytes.fromhex(key_hex.strip())
+        except ValueError:
+            key = None
+        if key is None or len(key) != KEY_SIZE:
+            raise ValidationError("--key-hex is not a 16-byte key", field="key", expected="32 hex digits")
+        return key
+    return None

@@ -50,22 +50,9 @@ def register(subparsers):
 
 
 def _read_key(args):
-    if args.key_file:
-        from lib12333.host.keyfile import read_key_file
+    from lib12333.host.keyfile import key_from_options
 
-        return read_key_file(args.key_file)
-    if args.key_hex:
-        try:
-            data = bytes.fromhex(args.key_hex)
-        except ValueError:
-            data = b""
-    else:
-        return None
-    if len(data) != 16:
-        from lib12333.errors import ValidationError
-
-        raise ValidationError("device key must be 16 bytes", field="key", expected="16 bytes (32 hex digits)")
-    return data
+    return key_from_options(args.key_hex, args.key_file)
 
 
 def _provision(args):

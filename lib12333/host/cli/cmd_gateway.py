@@ -154,16 +154,9 @@ def run_gateway(args):
 
 
 def _read_key(args):
-    if args.key_hex:
-        try:
-            return bytes.fromhex(args.key_hex)
-        except ValueError:
-            return b""
-    if args.key_file:
-        from lib12333.host.keyfile import read_key_file
+    from lib12333.host.keyfile import key_from_options
 
-        return read_key_file(args.key_file)
-    return None
+    return key_from_options(args.key_hex, args.key_file)
 
 
 def device_add(args):

@@ -62,16 +62,10 @@ def register_peer(sub):
 
 
 def _key(args):
-    if args.key_hex:
-        try:
-            return bytes.fromhex(args.key_hex)
-        except ValueError:
-            return b""
-    if args.key_file:
-        from lib12333.host.keyfile import read_key_file
+    from lib12333.host.keyfile import key_from_options
 
-        return read_key_file(args.key_file)  # 16 raw bytes or 32 hex digits, like every key file
-    return os.urandom(16)
+    key = key_from_options(args.key_hex, args.key_file)
+    return os.urandom(16) if key is None else key
 
 
 def peer_add(args):
