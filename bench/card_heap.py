@@ -61,44 +61,14 @@ BEFORE = "gc.collect()\n_b = gc.mem_alloc()\n_peak[0] = _b\n"
 STEP = "{step}\n_p(gc.mem_alloc())\n"
 AFTER = "gc.collect()\nprint('HEAPSTEP', gc.mem_alloc() - _b, _peak[0] - _b)\n"
 
-NODE = r"""
-import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
-import fs from "node:fs";
-import path from "node:path";
-const plan = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-function copyTree(mp, h, v) {
-  try { mp.FS.mkdir(v); } catch (e) {}
-  for (const e of fs.readdirSync(h, { withFileTypes: true })) {
-    if (e.isDirectory()) copyTree(mp, path.join(h, e.name), v + "/" + e.name);
-    else mp.FS.writeFile(v + "/" + e.name, fs.readFileSync(path.join(h, e.name)));
-  }
-}
-for (const job of plan.jobs) {
-  const out = [];
-  let mp;
-  try {
-    mp = await loadMicroPython({ heapsize: job.heap, stdout: (l) => out.push(l), stderr: (l) => out.push(l) });
-    copyTree(mp, plan.root, "/app");
-    mp.runPython("import sys\nsys.path.insert(0, '/app')\n");
-    for (const chunk of job.chunks) mp.runPython(chunk);
-  } catch (e) { out.push("ERROR " + String(e).split("\n").slice(-2).join(" ")); }
-  console.log(out.filter((l) => l.startsWith("HEAPSTEP") || l.startsWith("OK") || l.startsWith("ERROR")).join(" ") || "NOOUTPUT");
-}
-"""
-
-
 def run_jobs(staging, jobs):
+    """Each job in a fresh MicroPython VM (tests/mp/run_jobs.mjs); one output line per job."""
     with tempfile.TemporaryDirectory(prefix="lib12333-cardheap-") as tmp:
         plan = os.path.join(tmp, "plan.json")
         with open(plan, "w") as f:
-            json.dump({"root": staging, "jobs": jobs}, f)
-        runner = os.path.join(ROOT, "bench", "_card_heap.mjs")  # inside ROOT so node_modules resolves
-        with open(runner, "w") as f:
-            f.write(NODE)
-        try:
-            out = subprocess.run(["node", runner, plan], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        finally:
-            os.remove(runner)
+            json.dump({"root": staging, "jobs": jobs, "keep": ["HEAPSTEP", "OK"]}, f)
+        runner = os.path.join(ROOT, "tests", "mp", "run_jobs.mjs")
+        out = subprocess.run(["node", runner, plan], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return out.strip().splitlines()
 
 

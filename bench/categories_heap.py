@@ -75,29 +75,6 @@ gc.collect()
 print('HEAPSTEP', gc.mem_alloc() - _b, _peak[0] - _b)
 """
 
-NODE = r"""
-import { loadMicroPython } from "@micropython/micropython-webassembly-pyscript";
-import fs from "node:fs";
-import path from "node:path";
-const plan = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-function copyTree(mp, h, v) {
-  try { mp.FS.mkdir(v); } catch (e) {}
-  for (const e of fs.readdirSync(h, { withFileTypes: true })) {
-    if (e.isDirectory()) copyTree(mp, path.join(h, e.name), v + "/" + e.name);
-    else mp.FS.writeFile(v + "/" + e.name, fs.readFileSync(path.join(h, e.name)));
-  }
-}
-for (const s of plan.scripts) {
-  const out = [];
-  const mp = await loadMicroPython({ heapsize: 1048576, stdout: (l) => out.push(l), stderr: (l) => out.push(l) });
-  copyTree(mp, plan.root, "/app");
-  mp.runPython("import sys\nsys.path.insert(0, '/app')\n");
-  try { for (const chunk of s) mp.runPython(chunk); } catch (e) { out.push("ERROR " + e); }
-  console.log(out.filter((l) => l.startsWith("HEAPSTEP") || l.startsWith("ERROR")).join(" ") || "NOOUTPUT " + out.join(" "));
-}
-"""
-
-
 def measure(use_mpy):
     with tempfile.TemporaryDirectory(prefix="lib12333-heap-") as tmp:
         staging = os.path.join(tmp, "app")
@@ -110,16 +87,9 @@ def measure(use_mpy):
         ]
         plan = os.path.join(tmp, "plan.json")
         with open(plan, "w") as f:
-            json.dump({"root": staging, "scripts": scripts}, f)
-        runner = os.path.join(ROOT, "bench", "_heap_bench.mjs")  # inside ROOT so node_modules resolves
-        with open(runner, "w") as f:
-            f.write(NODE)
-        try:
-            out = subprocess.run(
-                ["node", runner, plan], cwd=ROOT, capture_output=True, text=True, check=True
-            ).stdout
-        finally:
-            os.remove(runner)
+            json.dump({"root": staging, "jobs": [{"heap": 1048576, "chunks": c} for c in scripts]}, f)
+        runner = os.path.join(ROOT, "tests", "mp", "run_jobs.mjs")
+        out = subprocess.run(["node", runner, plan], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     rows = []
     for line in out.strip().splitlines():
         parts = line.split()
