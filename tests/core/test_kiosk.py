@@ -63,6 +63,16 @@ class KioskDriver:
         self.send("card_in")
         return self.send("card_read", dict(CARD))
 
+    def submit_loss_report(self, ref=None, queued=False, phone="13800138000"):
+        """Menu 2, phone, 确认, 1 确认挂失; then the outbox's answer when ``ref`` is given."""
+        self.send("key", "2")
+        self.keys(phone)
+        self.send("key", "ok")
+        actions = self.send("key", "1")
+        if ref is not None:
+            actions = self.send("accepted", ref, queued)
+        return actions
+
 
 class TestKioskFlows(unittest.TestCase):
     def test_boot_self_test_failure_puts_the_kiosk_out_of_service(self):
@@ -119,11 +129,7 @@ class TestKioskFlows(unittest.TestCase):
         self.assertTrue("网络暂不可用" in all_text(d.log))
         d.send("card_in")
         d.send("card_read", dict(CARD))
-        d.send("key", "2")
-        d.keys("13800138000")
-        d.send("key", "ok")
-        d.send("key", "1")
-        actions = d.send("accepted", "7001-43", True)
+        actions = d.submit_loss_report("7001-43", queued=True)
         self.assertTrue(params_of(actions)["offline"])
         self.assertTrue("网络恢复后自动发送" in "\n".join(screens.render(screens.WAITING, params_of(actions))))
         d.send("card_out")
@@ -132,11 +138,7 @@ class TestKioskFlows(unittest.TestCase):
     def test_a_reply_for_another_request_does_not_change_the_screen(self):
         d = KioskDriver()
         d.to_menu()
-        d.send("key", "2")
-        d.keys("13800138000")
-        d.send("key", "ok")
-        d.send("key", "1")
-        d.send("accepted", "7001-44", False)
+        d.submit_loss_report("7001-44")
         actions = d.send("reply", msg.ACK, {"ref_seq": 41, "result": 0, "state": 3, "until": 0})
         self.assertEqual(screen_of(actions), None)
         self.assertEqual(d.kiosk.state, "waiting")
@@ -144,20 +146,12 @@ class TestKioskFlows(unittest.TestCase):
     def test_refusal_and_failure_tell_the_citizen_what_to_do(self):
         d = KioskDriver()
         d.to_menu()
-        d.send("key", "2")
-        d.keys("13800138000")
-        d.send("key", "ok")
-        d.send("key", "1")
-        d.send("accepted", "7001-45", False)
+        d.submit_loss_report("7001-45")
         actions = d.send("reply", msg.ERROR, {"ref_seq": 45, "code": msg.E_STATE, "state": 3})
         self.assertEqual(params_of(actions)["title"], "卡片已挂失")
         d2 = KioskDriver()
         d2.to_menu()
-        d2.send("key", "2")
-        d2.keys("13800138000")
-        d2.send("key", "ok")
-        d2.send("key", "1")
-        d2.send("accepted", "7001-46", False)
+        d2.submit_loss_report("7001-46")
         actions = d2.send("failed", "7001-46", "max attempts")
         self.assertEqual(screen_of(actions), screens.ERROR)
         self.assertEqual(params_of(actions), {"code": "send_failed"})
