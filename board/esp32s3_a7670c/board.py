@@ -2,7 +2,9 @@
 Board: ESP32-S3 (N16R8 module) + SIMCom A7670C LTE Cat-1 + CCID serial card reader + UART HMI.
 
 Wiring in docs/boards/esp32s3-a7670c.md.  The USB-Serial/JTAG port carries the
-REPL (for `lib12333 deploy`), so all three hardware UARTs are free for devices.
+REPL (for `lib12333 deploy`).  UART0 (GPIO 43/44) drives the display, so the kiosk's
+firmware build must not keep its UART REPL there (MICROPY_HW_ENABLE_UART_REPL 0; the stock
+ESP32_GENERIC_S3 build keeps it -- docs/boards/esp32s3-a7670c.md explains).
 """
 
 import time
