@@ -34,18 +34,44 @@ CARD_MODULES = ("lib12333.card.ssse", "lib12333.card.apdu", "lib12333.card.tlv")
 
 
 class LocalLog:
-    """The kiosk's own log: a ring of short lines without personal data (the kiosk never logs any)."""
+    """The kiosk's own log: short lines without personal data (the kiosk never logs any).
 
-    def __init__(self, size=LOG_LINES):
+    The newest ``size`` lines stay in RAM for the maintenance screen.  With ``path`` the
+    lines also go to a file on flash, so a technician can read them after a restart
+    (``mpremote fs cat :/data/kiosk.log``); past ``max_bytes`` the file is renamed to
+    ``kiosk.log.1`` (replacing the older one), so the log never fills the flash.
+    """
+
+    def __init__(self, size=LOG_LINES, path=None, max_bytes=16384):
         self.size = size
         self.lines = []
         self.total = 0  # lines ever added (a reader can tell which lines are new)
+        self.path = path
+        self.max_bytes = max_bytes
 
     def add(self, now, text):
+        line = "%d %s" % (now, text)
         self.total += 1
-        self.lines.append("%d %s" % (now, text))
+        self.lines.append(line)
         if len(self.lines) > self.size:
             self.lines.pop(0)
+        if self.path is not None:
+            self._write(line)
+
+    def _write(self, line):
+        import os
+
+        try:
+            with open(self.path, "a") as f:
+                f.write(line + "\n")
+            if os.stat(self.path)[6] > self.max_bytes:
+                try:
+                    os.remove(self.path + ".1")
+                except OSError:
+                    pass
+                os.rename(self.path, self.path + ".1")
+        except OSError:
+            self.path = None  # a failing flash must not stop the kiosk; the RAM ring goes on
 
 
 class KioskApp:
@@ -64,7 +90,7 @@ class KioskApp:
         self.outbox = Outbox(journal, self.cipher, config["device_id"],
                              base_delay=config.get("retry_base", 60), max_delay=config.get("retry_max", 3600),
                              max_attempts=config.get("retry_attempts", 6))
-        self.log = LocalLog()
+        self.log = LocalLog(path=config.get("log_file"))
         self.kiosk = Kiosk(unit=config.get("unit", ""), temp_loss_days=config.get("temp_loss_days", 7),
                            library=library, status=self.status)
         self.window = ReplayWindow(64)

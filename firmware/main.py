@@ -99,6 +99,7 @@ def run():
     hw = board.Hardware()
     config, key = load_config("/config")
     config.setdefault("modem_profile", getattr(board, "MODEM_PROFILE", None))
+    config.setdefault("log_file", hw.storage + "/kiosk.log")
     try:
         os.mkdir(hw.storage)
     except OSError:

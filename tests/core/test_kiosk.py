@@ -459,3 +459,41 @@ class TestHelpers(unittest.TestCase):
             if name.isupper() and isinstance(getattr(screens, name), str):
                 lines = screens.render(getattr(screens, name), {})
                 self.assertTrue(len(lines) >= 1, name)
+
+
+class TestLocalLog(unittest.TestCase):
+    def test_ring_in_ram_and_rotated_file(self):
+        import os
+
+        from firmware.app import LocalLog
+        from tests.core.support import IS_MICROPYTHON
+
+        path = ("/tmp" if not IS_MICROPYTHON else "") + "/lib12333-test-kiosk.log"
+        for p in (path, path + ".1"):
+            try:
+                os.remove(p)
+            except OSError:
+                pass
+        log = LocalLog(size=3, path=path, max_bytes=60)
+        for i in range(6):
+            log.add(1000 + i, "event %d" % i)
+        self.assertEqual(log.lines, ["1003 event 3", "1004 event 4", "1005 event 5"])
+        self.assertEqual(log.total, 6)
+        with open(path + ".1") as f:
+            older = f.read()
+        with open(path) as f:
+            newer = f.read()
+        kept = [line for line in (older + newer).split("\n") if line]
+        # The files hold the newest lines in order; the rotation dropped only the oldest ones.
+        self.assertEqual(kept, ["%d event %d" % (1000 + i, i) for i in range(6 - len(kept), 6)])
+        self.assertTrue(len(kept) >= 3 and len(older) > 0)
+        for p in (path, path + ".1"):
+            os.remove(p)
+
+    def test_a_failing_flash_does_not_stop_the_kiosk(self):
+        from firmware.app import LocalLog
+
+        log = LocalLog(path="/nonexistent-dir/kiosk.log")
+        log.add(1, "still logged in RAM")
+        self.assertEqual(log.lines, ["1 still logged in RAM"])
+        self.assertIsNone(log.path)
