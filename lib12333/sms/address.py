@@ -138,7 +138,9 @@ def decode(data, pos, field="TP-OA"):
         value = gsm7.decode(gsm7.unpack(data, count, 0, start))
     else:
         value = _digits(data, start, semis, field)
-    return _text(toa, value), toa, end
+    if (toa & 0x70) == 0x10:
+        value = "+" + value
+    return value, toa, end
 
 
 def decode_smsc(data, pos=0):
@@ -163,4 +165,6 @@ def decode_smsc(data, pos=0):
         value = gsm7.decode(gsm7.unpack(data, (n - 1) * 8 // 7, 0, pos + 2))
     else:
         value = _digits(data, pos + 2, count, "SMSC")
-    return _text(toa, value), toa, end
+    if (toa & 0x70) == 0x10:
+        value = "+" + value
+    return value, toa, end

@@ -14,6 +14,7 @@ alphabet value are read as the GSM 7-bit alphabet, as TS 23.038 tells a receiver
 to do, and reported through ``dcs_group`` = "reserved".
 """
 
+from lib12333.compat import utf16be_decode
 from lib12333.errors import DecodeError
 from lib12333.sms import address, gsm7, ucs2, udh
 from lib12333.sms.scts import Timestamp, Validity
@@ -215,7 +216,8 @@ def _need(data, pos, n, field):
 
 def _user_data(m, data, pos, udhi):
     """Read TP-UDL and TP-UD at ``data[pos]`` into ``m``; returns the end position."""
-    if pos >= len(data):
+    n = len(data)
+    if pos >= n:
         _need(data, pos, 1, "TP-UDL")
     udl = data[pos]
     pos += 1
@@ -231,12 +233,10 @@ def _user_data(m, data, pos, udhi):
             raise DecodeError("%d octets" % udl, field="TP-UDL", position=pos - 1, expected="<= 140")
         nbytes = udl
     end = pos + nbytes
-    if end > len(data):
-        raise DecodeError(
-            "user data shorter than TP-UDL says", field="TP-UD", position=len(data), expected="%d octets" % nbytes
-        )
-    if end < len(data):
-        raise DecodeError("%d octet(s) after the user data" % (len(data) - end), field="TP-UD", position=end, expected="end of PDU")
+    if end != n:
+        if end > n:
+            raise DecodeError("user data shorter than TP-UDL says", field="TP-UD", position=n, expected="%d octets" % nbytes)
+        raise DecodeError("%d octet(s) after the user data" % (n - end), field="TP-UD", position=end, expected="end of PDU")
     body = pos
     hlen = 0
     if udhi:
@@ -276,10 +276,18 @@ def _user_data(m, data, pos, udhi):
         m.data = sept
         m.text = gsm7.decode(sept)
     else:
-        raw = bytes(data[body:end])
+        raw = data[body:end]
+        if type(raw) is not bytes:
+            raw = bytes(raw)
         m.data = raw
         if enc == "ucs2" and not m.compressed:
-            m.text = ucs2.decode(raw)
+            if utf16be_decode is not None:  # CPython's codec; ucs2.decode_slow is the reference
+                try:
+                    m.text = utf16be_decode(raw)
+                    return end
+                except UnicodeError:
+                    pass
+            m.text = ucs2.decode_slow(raw)
     return end
 
 
@@ -290,7 +298,8 @@ def decode(data, smsc=True):
     if smsc:
         m.smsc, m.smsc_toa, pos = address.decode_smsc(data, 0)
     start = pos
-    if pos >= len(data):
+    n = len(data)
+    if pos >= n:
         _need(data, pos, 1, "first octet")
     fo = data[pos]
     mti = fo & 3
@@ -306,11 +315,14 @@ def decode(data, smsc=True):
     if mti == 0:
         m.more_messages = not (fo & 0x04)
         m.number, m.toa, pos = address.decode(data, pos, "TP-OA")
-        if pos + 9 > len(data):
+        if pos + 9 > n:
             _need(data, pos, 9, "TP-PID")
         m.pid = data[pos]
-        m.dcs = data[pos + 1]
-        m.dcs_group, m.encoding, m.msg_class, m.compressed = parse_dcs(m.dcs)
+        m.dcs = dcs = data[pos + 1]
+        r = _dcs_cache.get(dcs)
+        if r is None:
+            r = parse_dcs(dcs)
+        m.dcs_group, m.encoding, m.msg_class, m.compressed = r
         m.scts = Timestamp.from_bytes(data, pos + 2)
         pos = _user_data(m, data, pos + 9, udhi)
     elif mti == 1:
@@ -363,12 +375,19 @@ def decode(data, smsc=True):
                 pos = _user_data(m, data, pos, udhi)
         if pos != len(data):
             raise DecodeError("%d octet(s) after the status report" % (len(data) - pos), field="TP-PI", position=pos, expected="end of PDU")
-    m.tpdu_length = len(data) - start
+    m.tpdu_length = n - start
     return m
 
 
 def from_hex(text):
     """Bytes of a hex string (spaces and a trailing newline allowed); DecodeError otherwise."""
+    if type(text) is str:
+        try:  # the usual case: nothing but hex digits
+            b = bytes.fromhex(text)
+            if len(b) * 2 == len(text):
+                return b
+        except ValueError:
+            pass
     if not isinstance(text, str):
         raise DecodeError("PDU must be given as text", field="PDU", expected="hexadecimal string")
     s = text.strip()

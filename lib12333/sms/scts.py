@@ -76,9 +76,9 @@ class Timestamp:
         if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59 and second <= 59):
             raise DecodeError("date or time out of range", field=field, position=pos, expected="a valid date and time")
         year = 2000 + yy if yy < PIVOT else 1900 + yy
-        t = _new()
-        if t is None:  # MicroPython: no object.__new__ for user classes; check the fields again
+        if not _NEW_OK:  # MicroPython: no object.__new__ for user classes; check the fields again
             return cls(year, month, day, hour, minute, second, q * 15)
+        t = _object_new(cls)
         t.year = year
         t.month = month
         t.day = day
@@ -129,21 +129,18 @@ class Timestamp:
         return "Timestamp(" + self.isoformat() + ")"
 
 
-_NEW_OK = [None]
-
-
-def _new():
-    """A Timestamp without the argument checks (the caller validated the fields), or None
-    where the runtime cannot create one without ``__init__`` (MicroPython)."""
-    if _NEW_OK[0] is False:
-        return None
+def _probe_new():
+    """True where a Timestamp can be made without ``__init__`` (CPython; not MicroPython,
+    whose ``object.__new__`` refuses user classes), so ``from_bytes`` can skip the
+    argument checks it has already done."""
     try:
-        t = Timestamp.__new__(Timestamp)
+        return type(Timestamp.__new__(Timestamp)) is Timestamp
     except Exception:  # noqa: BLE001 - TypeError on MicroPython
-        _NEW_OK[0] = False
-        return None
-    _NEW_OK[0] = True
-    return t
+        return False
+
+
+_NEW_OK = _probe_new()
+_object_new = Timestamp.__new__ if _NEW_OK else None
 
 
 def relative_seconds(vp):
