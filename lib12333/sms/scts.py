@@ -24,6 +24,9 @@ def _bcd(b, field, pos):
     return lo * 10 + hi
 
 
+_BCD = bytes(((b & 0x0F) * 10 + (b >> 4)) if (b & 0x0F) < 10 and b < 0xA0 else 0xFF for b in range(256))
+
+
 def _tobcd(v):
     return ((v % 10) << 4) | (v // 10)
 
@@ -56,16 +59,16 @@ class Timestamp:
     def from_bytes(cls, data, pos=0, field="TP-SCTS"):
         if pos + 7 > len(data):
             raise DecodeError("time stamp truncated", field=field, position=pos, expected="7 octets")
-        chunk = data[pos : pos + 7]
-        if not chunk[:6].hex().isdigit():
+        B = _BCD  # octet -> its two semi-octets as a number, 0xFF when one is above 9
+        yy = B[data[pos]]
+        month = B[data[pos + 1]]
+        day = B[data[pos + 2]]
+        hour = B[data[pos + 3]]
+        minute = B[data[pos + 4]]
+        second = B[data[pos + 5]]
+        if (yy | month | day | hour | minute | second) & 0x80:
             raise DecodeError("semi-octet above 9", field=field, position=pos, expected="decimal digits")
-        yy, month, day, hour, minute, second, z = chunk
-        yy = (yy & 0x0F) * 10 + (yy >> 4)
-        month = (month & 0x0F) * 10 + (month >> 4)
-        day = (day & 0x0F) * 10 + (day >> 4)
-        hour = (hour & 0x0F) * 10 + (hour >> 4)
-        minute = (minute & 0x0F) * 10 + (minute >> 4)
-        second = (second & 0x0F) * 10 + (second >> 4)
+        z = data[pos + 6]
         q = (z & 0x07) * 10 + (z >> 4)
         if z > 0x9F:
             raise DecodeError("time zone semi-octet above 9", field=field, position=pos + 6, expected="decimal digits")
