@@ -20,7 +20,7 @@ MICROPYTHON_BUILTINS = {
     "io", "json", "math", "micropython", "os", "random", "re", "select", "struct", "sys", "time",
 }
 # CPython-only fallbacks that compat.py may import on CPython.
-COMPAT_CPYTHON_ONLY = {"traceback"}
+COMPAT_CPYTHON_ONLY = {"traceback", "codecs"}
 FORBIDDEN_ANYWHERE = {"dataclasses", "enum", "typing", "abc", "__future__"}
 
 
