@@ -53,6 +53,46 @@ else:
         return _u16be_decode(data, "strict", True)[0]
 
 
+def utf8_error(b):
+    """Index of the first byte that is not valid UTF-8 (RFC 3629), or -1.
+
+    MicroPython's ``bytes.decode`` does not check its input, so decoders validate
+    text with this before decoding it, on both runtimes alike.
+    """
+    i = 0
+    n = len(b)
+    while i < n:
+        c = b[i]
+        if c < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= c <= 0xDF:
+            need, lo, hi = 1, 0x80, 0xBF
+        elif c == 0xE0:
+            need, lo, hi = 2, 0xA0, 0xBF
+        elif 0xE1 <= c <= 0xEC or 0xEE <= c <= 0xEF:
+            need, lo, hi = 2, 0x80, 0xBF
+        elif c == 0xED:
+            need, lo, hi = 2, 0x80, 0x9F
+        elif c == 0xF0:
+            need, lo, hi = 3, 0x90, 0xBF
+        elif 0xF1 <= c <= 0xF3:
+            need, lo, hi = 3, 0x80, 0xBF
+        elif c == 0xF4:
+            need, lo, hi = 3, 0x80, 0x8F
+        else:
+            return i
+        if i + need >= n:
+            return i
+        if not (lo <= b[i + 1] <= hi):
+            return i
+        for k in range(2, need + 1):
+            if not (0x80 <= b[i + k] <= 0xBF):
+                return i
+        i += need + 1
+    return -1
+
+
 def is_int(value):
     """True for an int that is not a bool (MicroPython's bool is not an int subclass)."""
     return type(value) is int

@@ -28,6 +28,7 @@ caller     the caller's number, **masked** (``138****5678``): records never hold
 =========  ==================================================================
 """
 
+from lib12333.compat import utf8_error
 from lib12333.errors import ValidationError
 
 CHANNELS = ("call", "sms", "kiosk", "web")
@@ -56,42 +57,11 @@ _MAX_TIME = 0xFFFFFFFE
 
 
 def _utf8_ok(b):
-    i = 0
-    n = len(b)
-    while i < n:
-        c = b[i]
-        if c < 0x80:
-            if c < 0x20 or c == 0x7F:
-                return False
-            i += 1
-            continue
-        if 0xC2 <= c <= 0xDF:
-            need, lo, hi = 1, 0x80, 0xBF
-        elif c == 0xE0:
-            need, lo, hi = 2, 0xA0, 0xBF
-        elif c == 0xED:
-            need, lo, hi = 2, 0x80, 0x9F
-        elif 0xE1 <= c <= 0xEF:
-            need, lo, hi = 2, 0x80, 0xBF
-        elif c == 0xF0:
-            need, lo, hi = 3, 0x90, 0xBF
-        elif c == 0xF4:
-            need, lo, hi = 3, 0x80, 0x8F
-        elif 0xF1 <= c <= 0xF3:
-            need, lo, hi = 3, 0x80, 0xBF
-        else:
+    """Valid UTF-8 without control characters."""
+    for c in b:
+        if c < 0x20 or c == 0x7F:
             return False
-        if i + need >= n:
-            return False
-        if not (lo <= b[i + 1] <= hi):
-            return False
-        k = 2
-        while k <= need:
-            if not (0x80 <= b[i + k] <= 0xBF):
-                return False
-            k += 1
-        i += need + 1
-    return True
+    return utf8_error(b) < 0
 
 
 _printable = getattr(str, "isprintable", None)

@@ -22,6 +22,7 @@ Dicts are returned with plain keys; nothing here is printed, and the frame's
 ``repr`` never shows a payload, so personal data stays out of logs.
 """
 
+from lib12333.compat import utf8_error
 from lib12333.errors import DecodeError, ValidationError
 
 LOSS_REPORT = 1
@@ -231,42 +232,6 @@ def _digits(s):
 
 
 # ---------------------------------------------------------------- decoding
-
-
-def utf8_error(b):
-    """Index of the first byte that is not valid UTF-8 (RFC 3629), or -1."""
-    i = 0
-    n = len(b)
-    while i < n:
-        c = b[i]
-        if c < 0x80:
-            i += 1
-            continue
-        if 0xC2 <= c <= 0xDF:
-            need, lo, hi = 1, 0x80, 0xBF
-        elif c == 0xE0:
-            need, lo, hi = 2, 0xA0, 0xBF
-        elif 0xE1 <= c <= 0xEC or 0xEE <= c <= 0xEF:
-            need, lo, hi = 2, 0x80, 0xBF
-        elif c == 0xED:
-            need, lo, hi = 2, 0x80, 0x9F
-        elif c == 0xF0:
-            need, lo, hi = 3, 0x90, 0xBF
-        elif 0xF1 <= c <= 0xF3:
-            need, lo, hi = 3, 0x80, 0xBF
-        elif c == 0xF4:
-            need, lo, hi = 3, 0x80, 0x8F
-        else:
-            return i
-        if i + need >= n:
-            return i
-        if not (lo <= b[i + 1] <= hi):
-            return i
-        for k in range(2, need + 1):
-            if not (0x80 <= b[i + k] <= 0xBF):
-                return i
-        i += need + 1
-    return -1
 
 
 def _text(b, field, pos):
