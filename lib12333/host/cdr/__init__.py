@@ -75,6 +75,21 @@ class FileImporter:
                 for rec in self.feed(f):
                     yield rec
 
+    def _convert(self, fields, line_no):
+        """``self._record(fields, line_no)``, or None with the line reported as malformed."""
+        from lib12333.errors import DecodeError, ValidationError
+
+        try:
+            rec = self._record(fields, line_no)
+        except DecodeError as exc:
+            self.report.bad(line_no, str(exc))
+            return None
+        except ValidationError as exc:
+            self.report.bad(line_no, "inconsistent: " + str(exc))
+            return None
+        self.report.records += 1
+        return rec
+
 
 def read_lines(stream, report):
     """Yield ``(line number, text)`` from a binary stream; overlong and non-UTF-8 lines are malformed."""

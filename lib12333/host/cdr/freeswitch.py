@@ -19,7 +19,7 @@ USER_BUSY -> ``busy``, anything else -> ``failed``.  The example template has no
 queue column, so the dialplan ``context`` stands in for the queue.
 """
 
-from lib12333.errors import DecodeError, ValidationError
+from lib12333.errors import DecodeError
 from lib12333.host.cdr import FileImporter, QueueMap, clip, mask_caller, read_lines
 from lib12333.records import ServiceRecord
 from lib12333.records.text import parse_time
@@ -50,16 +50,9 @@ class FreeSwitchCsvImporter(FileImporter):
             if len(fields) not in WIDTHS:
                 report.bad(line_no, str(len(fields)) + " fields; expected 13 or 15")
                 continue
-            try:
-                rec = self._record(fields, line_no)
-            except DecodeError as exc:
-                report.bad(line_no, str(exc))
-                continue
-            except ValidationError as exc:
-                report.bad(line_no, "inconsistent: " + str(exc))
-                continue
-            report.records += 1
-            yield rec
+            rec = self._convert(fields, line_no)
+            if rec is not None:
+                yield rec
 
     def _record(self, f, line_no):
         tz = self.tz_offset

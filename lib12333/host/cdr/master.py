@@ -59,16 +59,9 @@ class MasterCsvImporter(FileImporter):
             if len(row) != self.columns:
                 report.bad(line_no, str(len(row)) + " columns; expected " + str(self.columns))
                 continue
-            try:
-                rec = self._record(row, line_no)
-            except DecodeError as exc:
-                report.bad(line_no, str(exc))
-                continue
-            except ValidationError as exc:
-                report.bad(line_no, "inconsistent: " + str(exc))
-                continue
-            report.records += 1
-            yield rec
+            rec = self._convert(row, line_no)
+            if rec is not None:
+                yield rec
 
     def _record(self, row, line_no):
         start = parse_time(row[9], "start", line_no, self.tz_offset, " ", False)
