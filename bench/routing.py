@@ -30,8 +30,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from lib12333.host.regions import default_table as default_region_table  # noqa: E402
 from lib12333.routing import engine, loader, numbers  # noqa: E402
-from lib12333.routing.regions import RegionTable  # noqa: E402
 
 N_REQUESTS = 20000
 
@@ -237,7 +237,7 @@ def main(argv=None):
     parser.add_argument("--mp", action="store_true", help="also run on the MicroPython WebAssembly port (.py and .mpy)")
     parser.add_argument("--mp-requests", type=int, default=5000, help="requests for the MicroPython run (default 5000)")
     args = parser.parse_args(argv)
-    table = RegionTable.open_default()
+    table = default_region_table()
     doc = make_rules(table)
     assert len(doc["rules"]) == 500
     reqs = make_requests(table, N_REQUESTS)

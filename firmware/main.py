@@ -47,10 +47,10 @@ def _open_optional(path, mode="rb"):
 def start(hw, config, key, data_dir, gbk_path, library_dir=None, engine=None):
     """Build the kiosk application for ``hw`` and run its boot sequence; returns the app."""
     from firmware.app import KioskApp
+    from firmware.filestore import FileStore
     from lib12333.journal import Journal
     from lib12333.modem import profiles
     from lib12333.modem.engine import Engine
-    from lib12333.storage import FileStore
 
     journal = Journal(FileStore(data_dir + "/journal.a"), FileStore(data_dir + "/journal.b"))
     if engine is None:

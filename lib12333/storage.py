@@ -15,11 +15,10 @@ system (LittleFS, FAT) and onto a raw flash partition with an erase-on-reset.
 
 - ``MemoryStore``: bytes in RAM; for tests and for devices without a file system
   (the data is gone at power-off).
-- ``FileStore``: one file, for CPython and MicroPython alike (``open``, ``os.stat``;
-  ``os.fsync`` on CPython, ``os.sync`` on MicroPython ports that have it).
+- ``firmware.filestore.FileStore``: one file on flash.  It does I/O, so it lives with the
+  firmware, outside the sans-IO core.
 """
 
-from lib12333.errors import StorageError
 
 
 class MemoryStore:
@@ -40,66 +39,3 @@ class MemoryStore:
 
     def reset(self):
         self.data = bytearray()
-
-
-class FileStore:
-    """A store kept in the file at ``path`` (created on first append)."""
-
-    def __init__(self, path):
-        self.path = path
-        self._f = None
-
-    def size(self):
-        import os
-
-        if self._f is not None:
-            self._f.flush()
-        try:
-            return os.stat(self.path)[6]
-        except OSError:
-            return 0
-
-    def read(self, offset, n):
-        if self._f is not None:
-            self._f.flush()
-        try:
-            f = open(self.path, "rb")
-        except OSError:
-            return b""
-        try:
-            f.seek(offset)
-            return f.read(n)
-        finally:
-            f.close()
-
-    def append(self, data):
-        if self._f is None:
-            try:
-                self._f = open(self.path, "ab")
-            except OSError as e:
-                raise StorageError("cannot open journal file for append: " + str(e))  # noqa: B904
-        self._f.write(data)
-
-    def sync(self):
-        import os
-
-        if self._f is None:
-            return
-        self._f.flush()
-        fsync = getattr(os, "fsync", None)
-        if fsync is not None:
-            fsync(self._f.fileno())
-        else:
-            sync = getattr(os, "sync", None)
-            if sync is not None:
-                sync()
-
-    def reset(self):
-        self.close()
-        f = open(self.path, "wb")
-        f.close()
-
-    def close(self):
-        if self._f is not None:
-            self._f.close()
-            self._f = None

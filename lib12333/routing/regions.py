@@ -141,14 +141,6 @@ class RegionTable:
         self._k = sections["K"]
         self.source_versions = parts[-1][4:] if parts[-1].startswith("src=") else ""
 
-    @classmethod
-    def open_default(cls):
-        """Host convenience: read the installed table into memory (not for devices)."""
-        from lib12333.compat import data_path
-
-        with open(data_path("regions.txt"), "rb") as f:
-            return cls(f.read())
-
     def _read(self, offset, size):
         if self._data is not None:
             return bytes(self._data[offset : offset + size])

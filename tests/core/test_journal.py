@@ -3,6 +3,7 @@
 import sys
 import unittest
 
+from firmware.filestore import FileStore
 from lib12333.errors import CapacityError, StorageError, ValidationError
 from lib12333.journal import Journal, encode_record, scan
 from lib12333.outbox import SEND, Outbox
@@ -10,7 +11,7 @@ from lib12333.secure import frame as F
 from lib12333.secure import messages as M
 from lib12333.secure.aes import AES128
 from lib12333.secure.replay import ReplayWindow
-from lib12333.storage import FileStore, MemoryStore
+from lib12333.storage import MemoryStore
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 KEY = b"0123456789abcdef"

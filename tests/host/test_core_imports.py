@@ -112,3 +112,25 @@ def test_core_avoids_known_micropython_traps():
                     if pattern in code and not rel.endswith("compat.py"):
                         problems.append("%s:%d: %s" % (rel, lineno, why))
     assert not problems, "\n".join(problems)
+
+
+def test_core_does_no_io_and_reads_no_clock():
+    """The core is sans-IO: files, sockets and clocks come in from the caller (firmware, host)."""
+    forbidden_calls = {"open", "input"}
+    forbidden_attrs = {("os", "remove"), ("os", "rename"), ("os", "mkdir"), ("os", "listdir"), ("os", "stat"),
+                       ("time", "time"), ("time", "ticks_ms"), ("time", "localtime"), ("time", "sleep")}
+    problems = []
+    for path in core_files():
+        rel = os.path.relpath(path, ROOT)
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), rel)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            fn = node.func
+            if isinstance(fn, ast.Name) and fn.id in forbidden_calls:
+                problems.append("%s:%d calls %s()" % (rel, node.lineno, fn.id))
+            elif isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name):
+                if (fn.value.id, fn.attr) in forbidden_attrs:
+                    problems.append("%s:%d calls %s.%s()" % (rel, node.lineno, fn.value.id, fn.attr))
+    assert not problems, "\n".join(problems)

@@ -98,9 +98,9 @@ def check_data(number, kind=None, today=None, show_pii=False):
 def _regions():
     """The installed GB/T 2260 table of the routing module, or None when it is not available."""
     try:
-        from lib12333.routing.regions import RegionTable
+        from lib12333.host.regions import default_table as default_region_table
 
-        return RegionTable.open_default()
+        return default_region_table()
     except (ImportError, OSError, Lib12333Error):
         return None
 

@@ -90,9 +90,9 @@ def _add_rules_options(parser):
 
 
 def _table():
-    from lib12333.routing.regions import RegionTable
+    from lib12333.host.regions import default_table as default_region_table
 
-    return RegionTable.open_default()
+    return default_region_table()
 
 
 def _load_rules(args, table):

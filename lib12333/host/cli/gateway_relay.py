@@ -27,12 +27,12 @@ def attach(centre, conn, args):
         return None
     from lib12333.compat import data_path
     from lib12333.host.gateway.relay import Relay
+    from lib12333.host.regions import default_table as default_region_table
     from lib12333.routing import loader
-    from lib12333.routing.regions import RegionTable
 
     path = data_path("route-" + name + ".json") if name in PRESETS else name
     with open(path, "rb") as f:
-        rules = loader.loads(f.read(), name, RegionTable.open_default())
+        rules = loader.loads(f.read(), name, default_region_table())
     centre.relay = Relay(conn, args.centre_code, rules)
     return centre.relay
 

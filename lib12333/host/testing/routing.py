@@ -3,8 +3,8 @@
 from hypothesis import strategies as st
 
 from lib12333 import categories
+from lib12333.host.regions import default_table as default_region_table
 from lib12333.routing import engine, schema
-from lib12333.routing.regions import RegionTable
 
 _TABLE = None
 
@@ -13,7 +13,7 @@ def region_table():
     """The installed region table (read once)."""
     global _TABLE
     if _TABLE is None:
-        _TABLE = RegionTable.open_default()
+        _TABLE = default_region_table()
     return _TABLE
 
 
