@@ -210,7 +210,7 @@ def test_security_headers_and_no_inline_script_or_style(tmp_path, path):
     assert "default-src 'none'" in csp and "'unsafe-inline'" not in csp and "script-src" not in csp
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["x-frame-options"] == "DENY"
-    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["referrer-policy"] == "same-origin"
     assert r.headers["cache-control"] == "no-store"
     assert "<script" not in r.text.lower() and " style=" not in r.text.lower() and "<style" not in r.text.lower()
     assert re.search(r"\son[a-z]+=", r.text) is None  # no event-handler attributes

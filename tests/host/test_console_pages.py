@@ -224,7 +224,7 @@ def test_loss_lookup_by_masked_number_and_by_kiosk_frame(tmp_path):
     handles = re.findall(r'href="/loss/card/([0-9a-f]{32})"', page)
     assert handles == [console.store.card_handle(HOLDER[0])]
     card = c.get("/loss/card/" + handles[0]).text
-    assert "report_temporary" in card and "330106********0048" in card
+    assert "临时挂失" in card and "330106********0048" in card
     # Agents may look, not lift or unmask: the forms are not even shown.
     assert "/lift" not in card and "/reveal" not in card
 

@@ -26,6 +26,13 @@ from lib12333 import requests as R
 from lib12333.host.console import auth, web
 from lib12333.host.console.store import ConsoleStore
 
+# Chinese names of the steps shown in histories (requests and cards) and of the loss-report channels.
+LABELS = {"start": "开始办理", "complete": "办结", "return": "退回", "transfer": "转办", "accept_transfer": "接收转办",
+          "reject_transfer": "拒收转办", "withdraw_transfer": "撤回转办", "activate": "启用",
+          "report_temporary": "临时挂失", "release_temporary": "解除临时挂失", "expire_temporary": "临时挂失到期",
+          "report_formal": "正式挂失", "release": "解挂", "apply_replacement": "申请补领",
+          "complete_replacement": "补领完成", "cancel": "注销", "kiosk": "自助终端", "phone": "12333 电话",
+          "online": "网上平台", "bank": "合作银行", "counter": "柜台", "system": "系统"}
 SESSION_IDLE = 30 * 60
 SESSION_LIFETIME = 12 * 3600
 
@@ -50,7 +57,7 @@ class Console:
         self.env.filters["cst"] = web.cst
         self.env.filters["duration"] = web.duration
         self.env.globals.update(state_label=R.state_label, kind_label=lambda k: R.KIND_LABELS[R.KINDS.index(k)],
-                                role_label=auth.ROLE_LABELS, can=auth.allowed, STATES=R.STATES, KINDS=R.KINDS)
+                                role_label=auth.ROLE_LABELS, label=lambda k: LABELS.get(k, k), can=auth.allowed, STATES=R.STATES, KINDS=R.KINDS)
 
     # ------------------------------------------------------------ rendering
 
