@@ -23,7 +23,7 @@ from hypothesis import strategies as st  # noqa: E402
 from lib12333 import lossreport  # noqa: E402
 from lib12333 import requests as R  # noqa: E402
 from lib12333.host.cdr import report as annual  # noqa: E402
-from lib12333.host.console import pages_figures  # noqa: E402
+from lib12333.host.console import figures as console_figures  # noqa: E402
 from lib12333.host.gateway.centre import Centre  # noqa: E402
 from tests.host.console_support import (  # noqa: E402
     CENTRE,
@@ -111,6 +111,7 @@ def test_transfer_is_accepted_by_the_other_centres_console(tmp_path):
     o = client(other)
     ocsrf = login(o, USERS["agent2"])
     assert ref in o.get("/requests").text
+    assert other.store.state_counts(OTHER) == {R.ACCEPTED: 1, R.TRANSFERRING: 1}  # its own + the one offered
     clock.now += 10
     assert o.post("/requests/%s/act" % ref, data={"csrf": ocsrf, "idem": "t2",
                                                   "action": "accept_transfer"}).status_code == 303
@@ -365,6 +366,10 @@ def test_figures_show_the_call_metrics_of_the_records(tmp_path):
     cells = re.findall(r"<td>([^<]*)</td>", overall)
     assert cells[:6] == ["4", "3", "75.0%", "25.0%", "50.0%", "18.3 秒"]
     assert page.count("<svg") == 4
+    # Records imported later for a day already shown are counted (the day's cached figures are recomputed).
+    console.store.add_service_rows(_call_rows())
+    overall = re.search(r'id="overall">(.*?)</table>', c.get("/figures").text, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", overall)[:2] == ["8", "6"]
 
 
 def test_annual_report_downloads_match_the_report_module(tmp_path):
@@ -375,7 +380,7 @@ def test_annual_report_downloads_match_the_report_module(tmp_path):
     r = c.get("/figures/annual/2026.csv")
     assert r.status_code == 200 and r.headers["content-disposition"] == 'attachment; filename="annual-2026.csv"'
     rep = annual.AnnualReport(2026, tz_offset=28800)
-    for rec in pages_figures.records(_call_rows()):
+    for rec in console_figures.records(_call_rows()):
         rep.add(rec)
     assert r.text == annual.to_csv(rep.figures())
     overall = [row for row in csv.DictReader(io.StringIO(r.text)) if row["dimension"] == "overall"]

@@ -175,3 +175,27 @@ def import_records(args):
         total += len(batch)
     emit({"records": total}, args.json, lambda d: "%d records imported" % d["records"])
     return EXIT_OK
+
+
+def after_demo(args):
+    """``lib12333 demo --console``: run the demo in a kept folder, then serve the console on its database."""
+    import secrets
+    import tempfile
+    import time
+
+    from lib12333.host import demo
+    from lib12333.host.console.app import Console
+    from lib12333.host.console.pages_admin import add_user
+
+    workdir = args.keep or tempfile.mkdtemp(prefix="lib12333-demo-")
+    ok, reason, _lines = demo.run(workdir=workdir, echo=not args.quiet, timeout=args.timeout)
+    print(("OK: " if ok else "FAILED: ") + reason)
+    console = Console(os.path.join(workdir, "centre.db"), centre_code="330100", unit=demo.UNIT)
+    password = secrets.token_urlsafe(12)
+    for name, role in (("demo", "supervisor"), ("tech", "technician"), ("admin", "administrator")):
+        if console.store.user(name) is None:
+            add_user(console.store, name, role, password, time.time())
+    print("console: log in as demo (supervisor), tech (technician) or admin (administrator), password %s" % password)
+    sys.stdout.flush()
+    run_server(console, args.listen)
+    return EXIT_OK

@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from lib12333 import requests as R
 from lib12333.host.console import auth, web
+from lib12333.host.console.figures import DayFigures
 from lib12333.host.console.store import ConsoleStore
 
 # Chinese names of the steps shown in histories (requests and cards) and of the loss-report channels.
@@ -52,6 +53,7 @@ class Console:
         self.login_policy = login_policy or auth.LoginPolicy()
         self.clock = clock
         self.secure_cookie = secure_cookie
+        self.day_figures = DayFigures()
         self.env = Environment(loader=FileSystemLoader(os.path.join(web.HERE, "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.filters["cst"] = web.cst

@@ -13,31 +13,17 @@ import datetime
 
 from starlette.routing import Route
 
-from lib12333.errors import Lib12333Error
 from lib12333.host.cdr import report as annual
+from lib12333.host.console.figures import TZ, merged, records
 from lib12333.host.console.web import page, text_response
-from lib12333.records import OUTCOMES, ServiceRecord
-from lib12333.records.metrics import Metrics
-
-TZ = 8 * 3600
-# The gateway's own outcome words for kiosk transactions -> lib12333.records outcomes.
-KIOSK_OUTCOMES = {"completed": "delivered", "queued": "delivered", "refused": "failed"}
 
 
-def records(rows):
-    """ServiceRecords from ``store.service_rows``; rows the record rules refuse are skipped."""
-    for channel, service, region, category, queue, arrival, answer, end, outcome, agent, caller in rows:
-        outcome = KIOSK_OUTCOMES.get(outcome, outcome if outcome in OUTCOMES else "unknown")
-        try:
-            yield ServiceRecord(channel=channel, service=int(service), region=int(region) if region.isdigit() else 0,
-                                category=category if category.isdigit() else "", queue=queue[:64], arrival=arrival,
-                                answer=answer, end=end, outcome=outcome, agent=agent[:64], caller=caller[:64])
-        except (Lib12333Error, ValueError):
-            continue
+def _day_number(day):
+    return (datetime.date(*day) - datetime.date(1970, 1, 1)).days
 
 
 def _day_start(day):
-    return int((datetime.datetime(*day) - datetime.datetime(1970, 1, 1)).total_seconds()) - TZ
+    return _day_number(day) * 86400 - TZ
 
 
 def _parse_day(text, default):
@@ -48,8 +34,8 @@ def _parse_day(text, default):
         return default
 
 
-def _pct(values):
-    return [None if v is None else v for v in values]
+def col(name, keys, table):
+    return [table.get(k, {}).get(name) for k in keys]
 
 
 @page("figures.view")
@@ -60,30 +46,28 @@ async def figures(request, ctx):
     end_day = _parse_day(q.get("until"), (today.year, today.month, today.day))
     end = _day_start(end_day) + 86400
     start = end - days * 86400
-    m = Metrics(dimensions=("day", "interval"), interval=3600, tz_offset=TZ)
-    for r in records(ctx.store.service_rows(start, end, "call")):
-        m.add(r)
-    rep = m.report()
+    last = _day_number(end_day)
+    day = _parse_day(q.get("day"), end_day)
+    per_day = ctx.console.day_figures.days(ctx.store, last - days + 1, last)
+    detail = per_day.get(_day_number(day)) or ctx.console.day_figures.days(
+        ctx.store, _day_number(day), _day_number(day)).get(_day_number(day))
+    overall = merged(m.overall for m in per_day.values()).figures()
     labels = [(datetime.date(*end_day) - datetime.timedelta(days=i)).isoformat() for i in range(days - 1, -1, -1)]
-    by_day = rep["by_day"]
-
-    def col(name, keys, table):
-        return [table.get(k, {}).get(name) for k in keys]
-
+    by_day = {}
+    for n, m in per_day.items():
+        by_day[(datetime.date(1970, 1, 1) + datetime.timedelta(days=n)).isoformat()] = m.overall.figures()
     charts = [
         annual.bar_chart("来电量（按日）offered / answered", [x[5:] for x in labels],
                          [("呼入 offered", [v or 0 for v in col("offered", labels, by_day)], "#1f5fa8"),
                           ("接通 answered", [v or 0 for v in col("answered", labels, by_day)], "#3a9a5b")]),
         annual.bar_chart("放弃率与服务水平（按日）", [x[5:] for x in labels],
-                         [("放弃率 abandon", _pct(col("abandon_rate", labels, by_day)), "#c33"),
-                          ("服务水平 service level", _pct(col("service_level", labels, by_day)), "#3a9a5b")],
+                         [("放弃率 abandon", col("abandon_rate", labels, by_day), "#c33"),
+                          ("服务水平 service level", col("service_level", labels, by_day), "#3a9a5b")],
                          percent=True),
     ]
-    day = _parse_day(q.get("day"), end_day)
-    mi = Metrics(dimensions=("interval",), interval=3600, tz_offset=TZ)
-    for r in records(ctx.store.service_rows(_day_start(day), _day_start(day) + 86400, "call")):
-        mi.add(r)
-    by_interval = mi.report()["by_interval"]
+    by_interval = {}
+    if detail is not None:
+        by_interval = {k: b.figures() for k, b in detail.groups["interval"].items()}
     slots = ["%02d:00" % h for h in range(24)]
     keys = sorted(by_interval)
     slot_of = {k[-5:]: k for k in keys}
@@ -96,7 +80,7 @@ async def figures(request, ctx):
                                    [("已发送 sent", [sms_days.get(x, (0, 0, 0))[1] for x in labels], "#d9822b"),
                                     ("失败 failed", [sms_days.get(x, (0, 0, 0))[2] for x in labels], "#c33")]))
     table = [(x, by_day[x]) for x in labels if x in by_day]
-    return ctx.render("figures.html", charts=charts, overall=rep["overall"], table=table, days=days,
+    return ctx.render("figures.html", charts=charts, overall=overall, table=table, days=days,
                       until="%04d-%02d-%02d" % end_day, day="%04d-%02d-%02d" % day, year=today.year - 1,
                       intervals=[(k[-5:], by_interval[k]) for k in keys],
                       sms_total=sum(n for _d, n, _s, _f in sms))

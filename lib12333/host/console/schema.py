@@ -21,7 +21,8 @@ from lib12333.errors import StorageError
 from lib12333.host.gateway.db import Transaction
 
 STEPS = (
-    # 1: accounts, sessions, audit, claims
+    # 1: accounts, sessions, audit, claims; an index of the gateway's service_records by arrival time for the
+    # figures page (an index only: the gateway's tables and their meaning stay the gateway's)
     """
     CREATE TABLE IF NOT EXISTS console_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS console_users (
@@ -62,7 +63,8 @@ STEPS = (
         ref TEXT PRIMARY KEY,
         username TEXT NOT NULL,
         claimed_at INTEGER NOT NULL
-    )
+    );
+    CREATE INDEX IF NOT EXISTS console_service_arrival ON service_records (channel, arrival)
     """,
 )
 VERSION = len(STEPS)

@@ -165,9 +165,13 @@ class ConsoleStore:
         return out, total
 
     def state_counts(self, centre):
-        where, args = self._visible(centre)
-        rows = self.rconn.execute("SELECT state, COUNT(*) FROM requests WHERE " + where + " GROUP BY state", args)
-        return dict(rows.fetchall())
+        # Two queries instead of one OR: the first is answered from the (owner, state) index alone.
+        counts = dict(self.rconn.execute("SELECT state, COUNT(*) FROM requests WHERE owner = ? GROUP BY state",
+                                         (centre,)).fetchall())
+        for state, n in self.rconn.execute("SELECT state, COUNT(*) FROM requests WHERE pending_owner = ?"
+                                           " AND owner != ? GROUP BY state", (centre, centre)):
+            counts[state] = counts.get(state, 0) + n
+        return counts
 
     def claims(self, refs):
         if not refs:
@@ -250,27 +254,20 @@ class ConsoleStore:
 
     # ------------------------------------------------------------ kiosks
 
-    _FLEET = (
-        "SELECT d.device_id, d.name, d.region, d.phone, d.status, d.added_at, a.last, a.frames, a.errors,"
-        " o.backlog, o.failed FROM devices d"
-        " LEFT JOIN (SELECT device_id, MAX(applied_at) AS last, COUNT(*) AS frames,"
-        "   SUM(reply_type = ?) AS errors FROM applied GROUP BY device_id) a ON a.device_id = d.device_id"
-        " LEFT JOIN (SELECT to_number, SUM(sent_at IS NULL AND failed IS NULL) AS backlog,"
-        "   SUM(failed IS NOT NULL) AS failed FROM outgoing WHERE kind = 'frame' GROUP BY to_number) o"
-        "   ON o.to_number = d.phone"
-    )
-
     def fleet(self, now, stale_after, show="all", region=None, offset=0, limit=100):
-        """(rows, total, stale count) of kiosks; stale = no frame for ``stale_after`` s (or never), not revoked."""
-        rows = self.conn.execute(self._FLEET + " ORDER BY d.device_id", (msg.ERROR,)).fetchall()
-        keys = ("device_id", "name", "region", "phone", "status", "added_at", "last", "frames", "errors",
-                "backlog", "send_failures")
+        """(rows, total, stale count) of kiosks; stale = no frame for ``stale_after`` s (or never), not revoked.
+
+        Cost grows with the number of kiosks, not of frames: the last contact is the newest frame by the
+        (device_id, seq) key (a kiosk's sequence numbers only grow), the backlog is read from the unsent
+        part of ``outgoing`` (its sent_at index), and the frame and error counts only for the page shown.
+        """
+        rows = self.conn.execute(
+            "SELECT d.device_id, d.name, d.region, d.phone, d.status, d.added_at, (SELECT a.applied_at FROM applied a"
+            " WHERE a.device_id = d.device_id ORDER BY a.seq DESC LIMIT 1) FROM devices d ORDER BY d.device_id")
         out = []
         stale_count = 0
         for r in rows:
-            d = dict(zip(keys, r))
-            for k in ("frames", "errors", "backlog", "send_failures"):
-                d[k] = d[k] or 0
+            d = dict(zip(("device_id", "name", "region", "phone", "status", "added_at", "last"), r))
             d["stale"] = d["status"] == "active" and (now - (d["last"] or d["added_at"])) > stale_after
             stale_count += d["stale"]
             if region and not d["region"].startswith(region):
@@ -280,15 +277,36 @@ class ConsoleStore:
             out.append(d)
         if show == "all":
             out.sort(key=lambda d: (not d["stale"], d["device_id"]))  # the ones needing a visit first
-        return out[offset:offset + limit], len(out), stale_count
+        shown = out[offset:offset + limit]
+        self._add_counts(shown)
+        return shown, len(out), stale_count
+
+    def _add_counts(self, devices):
+        """Frames applied, ERROR answers, answers waiting and answers given up, for ``devices`` (dicts)."""
+        if not devices:
+            return
+        ids = [d["device_id"] for d in devices]
+        marks = ",".join("?" * len(ids))
+        counts = {r[0]: r[1:] for r in self.conn.execute(
+            "SELECT device_id, COUNT(*), SUM(reply_type = ?) FROM applied WHERE device_id IN (" + marks + ")"
+            " GROUP BY device_id", [msg.ERROR] + ids)}
+        queued = {r[0]: r[1:] for r in self.conn.execute(
+            "SELECT to_number, SUM(failed IS NULL), SUM(failed IS NOT NULL) FROM outgoing"
+            " WHERE sent_at IS NULL AND kind = 'frame' GROUP BY to_number")}
+        for d in devices:
+            d["frames"], d["errors"] = counts.get(d["device_id"], (0, 0))
+            d["backlog"], d["send_failures"] = queued.get(d["phone"], (0, 0)) if d["phone"] else (0, 0)
 
     def device(self, device_id):
-        row = self.conn.execute(self._FLEET + " WHERE d.device_id = ?", (msg.ERROR, device_id)).fetchone()
+        """One kiosk with the same figures as ``fleet``."""
+        row = self.conn.execute("SELECT device_id, name, region, phone, status, added_at, (SELECT applied_at FROM"
+                                " applied WHERE device_id = ? ORDER BY seq DESC LIMIT 1) FROM devices"
+                                " WHERE device_id = ?", (device_id, device_id)).fetchone()
         if row is None:
             return None
-        keys = ("device_id", "name", "region", "phone", "status", "added_at", "last", "frames", "errors",
-                "backlog", "send_failures")
-        return dict(zip(keys, row))
+        d = dict(zip(("device_id", "name", "region", "phone", "status", "added_at", "last"), row))
+        self._add_counts([d])
+        return d
 
     def rotate_key(self, device_id, key):
         with Transaction(self.conn):
@@ -306,6 +324,13 @@ class ConsoleStore:
             sql += " AND channel = ?"
             args.append(channel)
         return self.conn.execute(sql, args)
+
+    def service_days(self, start, end, tz, channel):
+        """{local day number: (rows, highest id)} of ``channel`` records in [start, end): tells a cache what changed."""
+        rows = self.conn.execute(
+            "SELECT (arrival + ?) / 86400 AS day, COUNT(*), MAX(id) FROM service_records"
+            " WHERE arrival >= ? AND arrival < ? AND channel = ? GROUP BY day", (int(tz), int(start), int(end), channel))
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def add_service_rows(self, rows):
         with Transaction(self.conn):
