@@ -249,3 +249,57 @@ def test_agent_closes_a_request_and_the_citizen_gets_the_sms_then_card_and_kiosk
     d.get(url + "/users")
     assert len(d.find_elements(By.CSS_SELECTOR, "#users tbody tr")) == len(USERS)
     shot(d, "users")
+
+
+def test_demo_console_serves_the_demos_database(tmp_path):
+    """``lib12333 demo --console``: after the scripted visit the console shows the card it reported lost."""
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    proc = subprocess.Popen([sys.executable, "-m", "lib12333", "demo", "--console", "--quiet", "--keep",
+                             str(tmp_path / "hall"), "--listen", "127.0.0.1:%d" % port],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "password" in line:
+                break
+        assert lines and lines[0].startswith("OK:"), lines
+        password = re.search(r"password (\S+)", lines[-1]).group(1)
+        base = "http://127.0.0.1:%d" % port
+        for _ in range(100):
+            try:
+                httpx.get(base + "/login")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        # Plain http on 127.0.0.1: the client keeps the Secure cookie itself (browsers accept it on localhost).
+        with httpx.Client(base_url=base) as c:
+            r = c.post("/login", data={"username": "demo", "password": password})
+            assert r.status_code == 303
+            token = re.search(r"__Host-console=([^;]+)", r.headers["set-cookie"]).group(1)
+            c.cookies.set("__Host-console", token)
+            page = c.get("/loss").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+            found = c.post("/loss", data={"csrf": csrf, "q": "A******50"}, headers={"origin": base}).text
+            assert "临时挂失" in found
+            kiosks = c.get("/kiosks").text
+            assert "西湖区社保服务大厅" in kiosks and '<tr class="stale' not in kiosks  # it just sent a frame
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
