@@ -240,11 +240,14 @@ def test_card_handles_cannot_be_guessed(tmp_path):
         assert c.get("/loss/card/" + bad).status_code == 404
 
 
-def test_unmasked_view_needs_a_reason_and_is_audited(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def _as_supervisor_on_the_card(tmp_path):
+    console, clock, _refs = build(tmp_path)
     c = client(console)
-    csrf = login(c, USERS["supervisor"])
-    handle = console.store.card_handle(HOLDER[0])
+    return console, clock, c, login(c, USERS["supervisor"]), console.store.card_handle(HOLDER[0])
+
+
+def test_unmasked_view_needs_a_reason_and_is_audited(tmp_path):
+    console, _clock, c, csrf, handle = _as_supervisor_on_the_card(tmp_path)
     r = c.post("/loss/card/%s/reveal" % handle, data={"csrf": csrf, "reason": ""})
     assert r.status_code == 400 and HOLDER[1] not in r.text
     assert [a for a in console.store.audit_log() if a["action"] == "card.unmask"] == []
@@ -257,10 +260,7 @@ def test_unmasked_view_needs_a_reason_and_is_audited(tmp_path):
 
 
 def test_lifting_a_temporary_loss_goes_through_the_state_machine(tmp_path):
-    console, clock, _refs = build(tmp_path)
-    c = client(console)
-    csrf = login(c, USERS["supervisor"])
-    handle = console.store.card_handle(HOLDER[0])
+    console, _clock, c, csrf, handle = _as_supervisor_on_the_card(tmp_path)
     r = c.post("/loss/card/%s/lift" % handle, data={"csrf": csrf, "reason": "本人持证到柜台"})
     assert r.status_code == 400  # identity not confirmed
     assert console.store.card_record(HOLDER[0], lossreport.Policy()).state == lossreport.TEMP_LOST

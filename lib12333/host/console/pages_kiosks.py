@@ -60,13 +60,21 @@ async def device(request, ctx):
     return _device_page(ctx, request, message=done)
 
 
-@page("kiosks.manage")
-async def revoke(request, ctx):
+def _confirmed(request, ctx, what):
+    """(device id, None) when the device exists and the form was ticked, else (None, the refusal)."""
     device_id = _device_id(request)
     if device_id is None or ctx.store.device(device_id) is None:
-        return ctx.console.error(request, ctx.user, 404, "终端不存在。")
+        return None, ctx.console.error(request, ctx.user, 404, "终端不存在。")
     if ctx.field("confirm") != "yes":
-        return _device_page(ctx, request, 400, error="请勾选确认后再吊销。")
+        return None, _device_page(ctx, request, 400, error="请勾选确认后再%s。" % what)
+    return device_id, None
+
+
+@page("kiosks.manage")
+async def revoke(request, ctx):
+    device_id, refused = _confirmed(request, ctx, "吊销")
+    if refused:
+        return refused
     try:
         admin.revoke_device(ctx.store.conn, device_id)
     except Lib12333Error as exc:
@@ -77,11 +85,9 @@ async def revoke(request, ctx):
 
 @page("kiosks.manage")
 async def rotate(request, ctx):
-    device_id = _device_id(request)
-    if device_id is None or ctx.store.device(device_id) is None:
-        return ctx.console.error(request, ctx.user, 404, "终端不存在。")
-    if ctx.field("confirm") != "yes":
-        return _device_page(ctx, request, 400, error="请勾选确认后再更换密钥。")
+    device_id, refused = _confirmed(request, ctx, "更换密钥")
+    if refused:
+        return refused
     key = os.urandom(16)
     if not ctx.store.rotate_key(device_id, key):
         return _device_page(ctx, request, 409, error="已吊销的终端不能更换密钥。")

@@ -73,34 +73,33 @@ async def card(request, ctx):
     return ctx.render("card.html", card=view, message=done)
 
 
-def _reason(ctx):
+def _reasoned(request, ctx, refusal, ok=lambda ctx: True):
+    """(card number, masked view, reason, None) for a POST on a card that gives a reason, or (..., response)."""
+    card_no = _card(request, ctx)
+    view = _view(ctx, card_no) if card_no else None
+    if view is None:
+        return None, None, None, ctx.console.error(request, ctx.user, 404, "卡片不存在。")
     reason = ctx.field("reason", 200)
-    return reason if len(reason) >= 4 else None
+    if len(reason) < 4 or not ok(ctx):
+        return card_no, view, None, ctx.render("card.html", 400, card=view, error=refusal)
+    return card_no, view, reason, None
 
 
 @page("loss.unmask")
 async def reveal(request, ctx):
-    card_no = _card(request, ctx)
-    view = _view(ctx, card_no) if card_no else None
-    if view is None:
-        return ctx.console.error(request, ctx.user, 404, "卡片不存在。")
-    reason = _reason(ctx)
-    if reason is None:
-        return ctx.render("card.html", 400, card=view, error="查看完整个人信息须填写理由（至少 4 个字）。")
+    card_no, _view_masked, reason, refused = _reasoned(request, ctx, "查看完整个人信息须填写理由（至少 4 个字）。")
+    if refused:
+        return refused
     ctx.audit("card.unmask", identifiers.mask_card(card_no), reason)
     return ctx.render("card.html", card=_view(ctx, card_no, unmasked=True), unmasked=True, reason=reason)
 
 
 @page("loss.lift")
 async def lift(request, ctx):
-    card_no = _card(request, ctx)
-    view = _view(ctx, card_no) if card_no else None
-    if view is None:
-        return ctx.console.error(request, ctx.user, 404, "卡片不存在。")
-    reason = _reason(ctx)
-    if reason is None or ctx.field("identity_checked") != "yes":
-        return ctx.render("card.html", 400, card=view,
-                          error="解除临时挂失须当面核验持卡人身份证件，并填写理由（至少 4 个字）。")
+    card_no, view, reason, refused = _reasoned(request, ctx, "解除临时挂失须当面核验持卡人身份证件，并填写理由（至少 4 个字）。",
+                                               lambda ctx: ctx.field("identity_checked") == "yes")
+    if refused:
+        return refused
     rec = ctx.store.card_record(card_no, _policy(ctx))
     before = len(rec.history)
     try:
