@@ -322,23 +322,33 @@ def test_fleet_counts_backlog_errors_and_send_failures(tmp_path):
     assert (d["frames"], d["errors"], d["backlog"], d["send_failures"], d["last"]) == (2, 1, 2, 1, NOW - 500)
 
 
+def _kiosk_request(key, seq):
+    from lib12333.secure import aes
+    from lib12333.secure import frame as frame_mod
+    from lib12333.secure import messages as msg
+
+    payload = msg.encode(msg.REQUEST, {"kind": msg.COMPLAINT, "category": "1000", "phone": PHONE, "text": "请回电"})
+    return frame_mod.seal(aes.AES128(key), frame_mod.Frame(msg.REQUEST, 1001, seq, NOW, payload, frame_mod.UP))
+
+
 def test_key_rotation_and_revocation_change_what_the_gateway_accepts(tmp_path):
     console, _clock, _refs = build(tmp_path)
     c = client(console)
     csrf = login(c, USERS["technician"])
     old = bytes(console.store.conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0])
+    centre = Centre(console.store.conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    assert centre.handle("+8613800571001", _kiosk_request(old, 10), NOW) == "applied"
     assert c.post("/kiosks/1001/rotate", data={"csrf": csrf}).status_code == 400  # not confirmed
     r = c.post("/kiosks/1001/rotate", data={"csrf": csrf, "confirm": "yes", "reason": "SIM 卡被盗"})
     assert r.status_code == 200
     new = bytes(console.store.conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0])
     assert new != old and new.hex() in r.text and r.headers["cache-control"] == "no-store"
     assert new.hex() not in c.get("/kiosks/1001").text  # shown once
+    # The gateway now takes the kiosk's frames under the new key only (its replay window is kept).
+    assert centre.handle("+8613800571001", _kiosk_request(old, 11), NOW).startswith("rejected")
+    assert centre.handle("+8613800571001", _kiosk_request(new, 11), NOW) == "applied"
     assert c.post("/kiosks/1001/revoke", data={"csrf": csrf, "confirm": "yes"}).status_code == 303
-    from lib12333.host.gateway.centre import Rejected
-
-    centre = Centre(console.store.conn, "【单位】")
-    with pytest.raises(Rejected):
-        centre._device(1001)
+    assert centre.handle("+8613800571001", _kiosk_request(new, 12), NOW) == "rejected: revoked device 1001"
     assert c.post("/kiosks/1001/rotate", data={"csrf": csrf, "confirm": "yes"}).status_code == 409
     actions = [a["action"] for a in console.store.audit_log()]
     assert "kiosk.rotate-key" in actions and "kiosk.revoke" in actions
