@@ -22,6 +22,8 @@ A, S, T, D = ROLES
 MATRIX = [
     ("GET", "/", None, {A, S, T, D}),
     ("GET", "/requests", None, {A, S}),
+    ("POST", "/requests", {"idem": "n1", "kind": "consultation", "subject": "来电咨询退休手续", "contact": "13912345678"},
+     {A, S}),
     ("GET", "/requests/{mine}", None, {A, S}),
     ("POST", "/requests/{mine}/claim", {"idem": "m1"}, {A, S}),
     ("POST", "/requests/{mine}/act", {"idem": "m2", "action": "return", "note": "不属于本中心受理范围"}, {A, S}),

@@ -81,6 +81,23 @@ def test_claim_then_complete_queues_the_same_notice_as_the_cli(tmp_path):
     assert ("request.complete", ref) in audit and ("request.claim", ref) in audit
 
 
+def test_a_telephone_request_is_accepted_at_the_desk_once(tmp_path):
+    console, _clock, _refs = build(tmp_path)
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    form = {"csrf": csrf, "idem": "n1", "kind": "complaint", "subject": "来电投诉窗口服务态度", "contact": "139 1234 5678"}
+    r = c.post("/requests", data=form)
+    assert r.status_code == 303
+    ref = r.headers["location"].split("/")[2].split("?")[0]
+    req = console.store.requests.get(ref)
+    assert (req.kind, req.state, req.owner, req.contact, ref[7:10]) == ("complaint", R.ACCEPTED, CENTRE, PHONE, "TEL")
+    assert R.parse_ref(ref)["day"] == (2026, 11, 30)
+    assert console.store.claims([ref]) == {ref: USERS["agent"]}
+    assert c.post("/requests", data=form).headers["location"] == r.headers["location"]  # sent twice: one request
+    r = c.post("/requests", data=dict(form, idem="n2", subject=" "))
+    assert r.status_code == 400 and "subject" in r.text
+
+
 def test_close_needs_a_note_and_the_state_machine_refuses_illegal_steps(tmp_path):
     console, _clock, refs = build(tmp_path)
     c = client(console)

@@ -24,7 +24,7 @@ PAGE = 50
 # What the form's buttons may ask; accept/reject are for requests offered to this centre.
 STEPS = {"complete": "办结", "return": "退回", "transfer": "转办", "withdraw_transfer": "撤回转办",
          "accept_transfer": "接收转办", "reject_transfer": "拒收转办"}
-DONE_MESSAGES = {"claimed": "已认领，办件进入处理中。", "complete": "已办结，办结短信已排入发送队列。",
+DONE_MESSAGES = {"created": "已受理，请把受理编号告知群众。", "claimed": "已认领，办件进入处理中。", "complete": "已办结，办结短信已排入发送队列。",
                  "return": "已退回，退回短信已排入发送队列。", "transfer": "已发起转办，等待对方中心接收。",
                  "withdraw_transfer": "已撤回转办。", "accept_transfer": "已接收转办。", "reject_transfer": "已拒收转办。"}
 
@@ -39,6 +39,10 @@ def _filters(q):
 
 @page("requests.view")
 async def queue(request, ctx):
+    return await _queue_page(request, ctx)
+
+
+async def _queue_page(request, ctx, status=200, error=None):
     q = request.query_params
     state, kind, region, age = _filters(q)
     try:
@@ -49,9 +53,9 @@ async def queue(request, ctx):
     for r in rows:
         r["subject_masked"] = _mask(r["subject"])[:60]
         r["overdue"] = r["state"] not in R.FINAL and ctx.now - r["created_at"] > ctx.console.due_seconds
-    return ctx.render("requests.html", message=DONE_MESSAGES.get(q.get("done")), rows=rows, total=total, counts=ctx.store.state_counts(ctx.console.centre),
+    return ctx.render("requests.html", status, error=error, message=DONE_MESSAGES.get(q.get("done")), rows=rows, total=total, counts=ctx.store.state_counts(ctx.console.centre),
                       state=state, kind=kind, region=region or "", age=age, page=page_no,
-                      pages=max(1, (total + PAGE - 1) // PAGE), ages=AGES)
+                      pages=max(1, (total + PAGE - 1) // PAGE), ages=AGES, idem=secrets.token_hex(12))
 
 
 def _mask(text):
@@ -162,8 +166,27 @@ async def act(request, ctx):
     return redirect("/requests/%s?done=%s" % (req2.ref, action))
 
 
+@page("requests.work")
+async def create(request, ctx):
+    """受理 at the desk: a request taken by telephone (device part ``TEL`` of the reference), claimed by its taker."""
+    import time
+
+    kind = ctx.field("kind", 20)
+    contact = "".join(ch for ch in ctx.field("contact", 20) if ch.isdigit())
+    day = time.gmtime(ctx.now + 8 * 3600)[:3]
+    try:
+        req = ctx.store.requests.create(kind, ctx.console.centre, "TEL", day, ctx.now, ctx.field("subject", 2000),
+                                        contact, idem=_idem(ctx))
+    except Lib12333Error as exc:
+        return await _queue_page(request, ctx, 400, error="未能受理：%s" % exc)
+    ctx.store.claim(req.ref, ctx.user["username"], ctx.now)
+    ctx.audit("request.create", req.ref)
+    return redirect("/requests/%s?done=created" % req.ref)
+
+
 ROUTES = [
     Route("/requests", queue, methods=["GET"]),
+    Route("/requests", create, methods=["POST"]),
     Route("/requests/{ref}", detail, methods=["GET"]),
     Route("/requests/{ref}/claim", claim, methods=["POST"]),
     Route("/requests/{ref}/act", act, methods=["POST"]),
