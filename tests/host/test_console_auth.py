@@ -110,6 +110,14 @@ def test_post_without_or_with_a_wrong_csrf_token_changes_nothing(tmp_path):
     assert console.store.requests.get(refs["mine"]).state == "in_progress"
 
 
+def test_a_login_posted_from_another_site_is_refused(tmp_path):
+    console, _clock, _refs = build(tmp_path)
+    c = client(console)
+    r = c.post("/login", data={"username": USERS["agent"], "password": PASSWORD},
+               headers={"origin": "https://evil.example"})
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+
+
 def test_csrf_token_of_one_session_does_not_work_in_another(tmp_path):
     console, _clock, refs = build(tmp_path)
     a, b = client(console), client(console)

@@ -88,6 +88,8 @@ class Console:
         return self.render(request, "login.html")
 
     async def login(self, request):
+        if not web.same_origin(request):  # no log-in forced from another site (login CSRF)
+            return self.error(request, None, 403, "登录请求来源不符。")
         form = await request.form()
         username = (form.get("username") or "").strip()[:64]
         password = form.get("password") or ""
