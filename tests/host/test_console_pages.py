@@ -393,6 +393,12 @@ def test_figures_show_the_call_metrics_of_the_records(tmp_path):
     cells = re.findall(r"<td>([^<]*)</td>", overall)
     assert cells[:6] == ["4", "3", "75.0%", "25.0%", "50.0%", "18.3 秒"]
     assert page.count("<svg") == 4
+    import datetime
+
+    day = datetime.datetime.utcfromtimestamp(_call_rows()[0][5] + 8 * 3600).date().isoformat()
+    hours = c.get("/figures?day=" + day).text
+    hour = re.search(r'id="intervals">.*?<td>09:00</td>((?:<td>[^<]*</td>\s*)+)', hours, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", hour)[:4] == ["4", "3", "1", "75.0%"]
     # Records imported later for a day already shown are counted (the day's cached figures are recomputed).
     console.store.add_service_rows(_call_rows())
     overall = re.search(r'id="overall">(.*?)</table>', c.get("/figures").text, re.S).group(1)
