@@ -213,6 +213,10 @@ def test_agent_closes_a_request_and_the_citizen_gets_the_sms_then_card_and_kiosk
         time.sleep(0.1)
     sms = [m for m in gateway.received if ref in m]
     assert len(sms) == 1 and "已办结" in sms[0] and sms[0].startswith("【")
+    # The phone may have the SMS a moment before the gateway hears from the network that it went out.
+    while time.monotonic() < deadline and console.store.conn.execute(
+            "SELECT sent_at FROM outgoing WHERE kind = 'notice' ORDER BY id DESC LIMIT 1").fetchone()[0] is None:
+        time.sleep(0.05)
     d.refresh()
     assert "已发送" in d.find_element(By.ID, "notices").text
     shot(d, "request")
