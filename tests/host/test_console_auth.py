@@ -60,6 +60,16 @@ def test_the_matrix_covers_every_route(tmp_path):
     assert routes == covered | set(PUBLIC)
 
 
+def test_public_routes_answer_anonymous_users(tmp_path):
+    console, _clock, _refs = build(tmp_path)
+    c = client(console)
+    assert c.get("/login").status_code == 200
+    css = c.get("/static/console.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert c.post("/logout", data={}).status_code == 303  # nothing to end: back to the log-in
+    assert c.get("/static/../app.py").status_code == 404
+
+
 def _fill(path, console, refs):
     return path.format(mine=refs["mine"], handle=console.store.card_handle("A38612750"), name="2025.csv",
                        username=USERS["agent2"])
