@@ -257,6 +257,23 @@ def test_cli_user_add_list_and_login(tmp_path):
     assert c.post("/login", data={"username": "root", "password": PASSWORD}).headers["location"] == "/kiosks"
 
 
+def test_cli_user_reset_unlocks_with_a_new_password(tmp_path):
+    console, clock, _refs = build(tmp_path)
+    name = USERS["administrator"]
+    c = client(console)
+    for _ in range(5):
+        c.post("/login", data={"username": name, "password": "wrong password!"})
+    assert c.post("/login", data={"username": name, "password": PASSWORD}).status_code == 423
+    pw = tmp_path / "pw"
+    pw.write_text("a brand new passphrase\n")
+    r = _cli("user", "reset", "--db", console.store.path, "--username", name, "--password-file", str(pw))
+    assert r.returncode == 0, r.stderr
+    assert c.post("/login", data={"username": name, "password": PASSWORD}).status_code == 401
+    assert c.post("/login", data={"username": name, "password": "a brand new passphrase"}).status_code == 303
+    r = _cli("user", "reset", "--db", console.store.path, "--username", "nobody", "--password-file", str(pw))
+    assert r.returncode == 3 and "no account" in r.stderr
+
+
 def test_cli_console_refuses_a_missing_database(tmp_path):
     r = _cli("--db", str(tmp_path / "none.db"))
     assert r.returncode == 4 and "no such database" in r.stderr

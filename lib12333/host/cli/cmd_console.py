@@ -40,6 +40,12 @@ def register(subparsers):
     a.add_argument("--password-file", help="read the password from the first line of this file")
     add_json_flag(a)
     a.set_defaults(handler=user_add)
+    rs = user.add_parser("reset", help="set a new password, unlock and enable an account (a locked-out administrator)",
+                         description="The new password is read like 'user add' reads it. The account's sessions end.")
+    rs.add_argument("--db", required=True, help="the gateway's SQLite database")
+    rs.add_argument("--username", required=True, help="the account")
+    rs.add_argument("--password-file", help="read the password from the first line of this file")
+    rs.set_defaults(handler=user_reset)
     ls = user.add_parser("list", help="accounts with role and lock state (no hashes)")
     ls.add_argument("--db", required=True, help="the gateway's SQLite database")
     add_json_flag(ls)
@@ -143,6 +149,24 @@ def user_add(args):
     store.audit(time.time(), "(cli)", "cli", "user.add", args.username, args.role)
     emit({"username": args.username, "role": args.role, "created": True}, args.json,
          lambda d: "account %s (%s) created" % (d["username"], d["role"]))
+    return EXIT_OK
+
+
+def user_reset(args):
+    import time
+
+    from lib12333.host.console import auth
+
+    store = _store(args.db)
+    if store.user(args.username) is None:
+        from lib12333.errors import ValidationError
+
+        raise ValidationError("no account %s" % args.username, field="username")
+    pw_hash = auth.hash_password(_password(args))
+    store.set_user(args.username, disabled=True)  # ends its sessions
+    store.set_user(args.username, disabled=False, unlock=True, pw_hash=pw_hash)
+    store.audit(time.time(), "(cli)", "cli", "user.reset", args.username)
+    progress("account %s: new password, unlocked, enabled" % args.username)
     return EXIT_OK
 
 
