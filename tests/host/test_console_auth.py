@@ -234,6 +234,9 @@ def test_security_headers_and_no_inline_script_or_style(tmp_path, path):
     assert r.headers["cache-control"] == "no-store"
     assert "<script" not in r.text.lower() and " style=" not in r.text.lower() and "<style" not in r.text.lower()
     assert re.search(r"\son[a-z]+=", r.text) is None  # no event-handler attributes
+    if r.status_code != 303:  # /login redirects a logged-in user
+        title = re.search(r"<title>(.*?)</title>", r.text, re.S).group(1)
+        assert "<" not in title and len(title) < 60
 
 
 def test_every_form_posts_a_csrf_token(tmp_path):
