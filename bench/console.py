@@ -162,7 +162,12 @@ def main():
         ]
         times = {p[1]: [] for p in pages}
         client.get("/figures")
-        print("first /figures after start (every day's records through Metrics): %.1f ms" % (timed.last * 1000))
+        print("first /figures of a cold console (every day's records through Metrics): %.1f ms" % (timed.last * 1000))
+        console.day_figures.cache.clear()
+        t1 = time.perf_counter()
+        console.warm()
+        print("Console.warm() (90 days, what 'lib12333 console' does before listening): %.1f ms"
+              % ((time.perf_counter() - t1) * 1000))
         cli = []
 
         def one(method, url, data):

@@ -206,6 +206,7 @@ def test_figures_show_the_call_metrics_of_the_records(tmp_path):
     hours = c.get("/figures?day=" + day).text
     hour = re.search(r'id="intervals">.*?<td>09:00</td>((?:<td>[^<]*</td>\s*)+)', hours, re.S).group(1)
     assert re.findall(r"<td>([^<]*)</td>", hour)[:4] == ["4", "3", "1", "75.0%"]
+    assert console.warm() == 1 and len(console.day_figures.cache) == 1  # the one day with records
     # Records imported later for a day already shown are counted (the day's cached figures are recomputed).
     console.store.add_service_rows(_call_rows())
     overall = re.search(r'id="overall">(.*?)</table>', c.get("/figures").text, re.S).group(1)

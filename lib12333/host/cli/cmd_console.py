@@ -96,6 +96,7 @@ def run_server(console, listen, behind_proxy=False):
     host, port = parse_listen(listen)
     if host not in ("127.0.0.1", "::1", "localhost"):
         progress("console: listening on %s -- make sure only the TLS proxy can reach it (docs/console.md)" % host)
+    progress("console: %d days of call figures ready" % console.warm())
     progress("console: http://%s:%d/ on %s; Ctrl-C stops" % (host, port, console.store.path))
     uvicorn.run(console.app(hsts=behind_proxy), host=host, port=port, log_level="warning",
                 proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1" if behind_proxy else "",
