@@ -193,12 +193,16 @@ def _call_rows():
 def test_figures_show_the_call_metrics_of_the_records(tmp_path):
     console, _clock, _refs = build(tmp_path)
     console.store.add_service_rows(_call_rows())
+    for kind, n in (("notice", 2), ("frame", 3)):
+        for _ in range(n):
+            console.store.conn.execute("INSERT INTO outgoing (kind, to_number, body, created_at, sent_at)"
+                                       " VALUES (?, '13912345678', x'00', ?, ?)", (kind, NOW - 100, NOW - 90))
     c = client(console)
     login(c, USERS["supervisor"])
     page = c.get("/figures").text
     overall = re.search(r'id="overall">(.*?)</table>', page, re.S).group(1)
     cells = re.findall(r"<td>([^<]*)</td>", overall)
-    assert cells[:6] == ["4", "3", "75.0%", "25.0%", "50.0%", "18.3 秒"]
+    assert cells == ["4", "3", "75.0%", "25.0%", "50.0%", "18.3 秒", "2", "3"]
     assert page.count("<svg") == 4
     import datetime
 

@@ -74,16 +74,24 @@ async def figures(request, ctx):
     charts.append(annual.bar_chart("%04d-%02d-%02d 各时段来电量" % day, slots,
                                    [("呼入 offered", [by_interval.get(slot_of.get(s), {}).get("offered", 0)
                                                       for s in slots], "#1f5fa8")]))
-    sms = ctx.store.sms_by_day(start, end, TZ)
-    sms_days = {datetime.date.fromordinal(719163 + d).isoformat(): (n, s, f) for d, n, s, f in sms}
-    charts.append(annual.bar_chart("短信用量（按日）", [x[5:] for x in labels],
-                                   [("已发送 sent", [sms_days.get(x, (0, 0, 0))[1] for x in labels], "#d9822b"),
-                                    ("失败 failed", [sms_days.get(x, (0, 0, 0))[2] for x in labels], "#c33")]))
+    sms = {}  # (date, kind) -> (queued, sent, failed)
+    for d, kind, n, sent, failed in ctx.store.sms_by_day(start, end, TZ):
+        sms[(datetime.date.fromordinal(719163 + d).isoformat(), kind)] = (n, sent, failed)
+
+    def sent(kind, x):
+        return sms.get((x, kind), (0, 0, 0))[1]
+
+    charts.append(annual.bar_chart("短信用量（按日，已发送）", [x[5:] for x in labels],
+                                   [("群众短信 notices", [sent("notice", x) for x in labels], "#d9822b"),
+                                    ("终端报文 kiosk frames", [sent("frame", x) for x in labels], "#8a56ac"),
+                                    ("失败 failed", [sum(sms.get((x, k), (0, 0, 0))[2] for k in ("notice", "frame"))
+                                                   for x in labels], "#c33")]))
     table = [(x, by_day[x]) for x in labels if x in by_day]
     return ctx.render("figures.html", charts=charts, overall=overall, table=table, days=days,
                       until="%04d-%02d-%02d" % end_day, day="%04d-%02d-%02d" % day, year=today.year - 1,
                       intervals=[(k[-5:], by_interval[k]) for k in keys],
-                      sms_total=sum(n for _d, n, _s, _f in sms))
+                      sms_notices=sum(v[0] for (_x, k), v in sms.items() if k == "notice"),
+                      sms_frames=sum(v[0] for (_x, k), v in sms.items() if k == "frame"))
 
 
 def _annual_figures(ctx, year):

@@ -339,8 +339,9 @@ class ConsoleStore:
                 " outcome, agent, caller) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def sms_by_day(self, start, end, tz):
-        """[(local day number, queued, sent, failed)] of citizen notices created in [start, end)."""
+        """[(local day number, kind, queued, sent, failed)] of SMS queued in [start, end): 'notice' to citizens,
+        'frame' to kiosks."""
         return self.conn.execute(
-            "SELECT (created_at + ?) / 86400 AS day, COUNT(*), SUM(sent_at IS NOT NULL), SUM(failed IS NOT NULL)"
-            " FROM outgoing WHERE kind = 'notice' AND created_at >= ? AND created_at < ? GROUP BY day ORDER BY day",
+            "SELECT (created_at + ?) / 86400 AS day, kind, COUNT(*), SUM(sent_at IS NOT NULL), SUM(failed IS NOT NULL)"
+            " FROM outgoing WHERE created_at >= ? AND created_at < ? GROUP BY day, kind ORDER BY day",
             (int(tz), int(start), int(end))).fetchall()
