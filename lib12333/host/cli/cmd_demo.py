@@ -23,6 +23,9 @@ def register(subparsers):
     p.add_argument("--keep", metavar="DIR", help="keep the centre database and the kiosk's flash in DIR")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds each step may take")
     p.add_argument("--quiet", action="store_true", help="print only the outcome")
+    p.add_argument("--console", action="store_true",
+                   help="then keep the centre console open on the demo's database (docs/console.md); Ctrl-C stops")
+    p.add_argument("--listen", default="127.0.0.1:8333", help="with --console: address:port (default 127.0.0.1:8333)")
     p.set_defaults(handler=run)
 
 
@@ -35,6 +38,10 @@ def run(args):
         os.makedirs(args.keep, exist_ok=True)
     if args.interactive:
         return demo.interactive(args.keep)
+    if args.console:
+        from lib12333.host.cli import cmd_console
+
+        return cmd_console.after_demo(args)
     ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout)
     if args.quiet:
         print(("OK: " if ok else "FAILED: ") + reason)

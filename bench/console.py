@@ -1,0 +1,196 @@
+"""
+Console page render time at the server with 100,000 requests and 2,000 kiosks in the database.
+
+    python bench/console.py                   # seeds a temporary database, prints the table
+    python bench/console.py --requests 20000 --kiosks 500 --rounds 20
+
+The database is seeded with real rows (references made by ``lib12333.requests.make_ref``,
+every non-new request with its events, 100 applied frames per kiosk, 10 % of kiosks silent,
+answer frames waiting, 100,000 cards, a month of call records).  Each page is requested
+through the ASGI application in-process; the time measured is the application's, from the
+request entering the ASGI app until the last body byte is handed to the server (what a
+``Server-Timing`` header would report), so no network or client parsing is counted.
+Pages are warmed up, then measured in interleaved rounds (page A, B, C... per round);
+the table gives the median, the 90th percentile and the spread (max / min) per page.  The figures
+page keeps each day's Metrics until that day's records change; its first render is printed apart.
+
+There is no peer web console for this gateway; the row "CLI: request list" is the existing
+``RequestStore.list(state=...)`` (what ``lib12333 gateway request list`` calls, 100 rows with
+their histories) on the same database, for scale.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from lib12333 import requests as R  # noqa: E402
+
+CENTRE = "330100"
+NOW = 1_796_000_000
+
+
+def seed(path, n_requests, n_kiosks, rnd):
+    from lib12333.host.console.app import Console
+    from lib12333.host.console.pages_admin import add_user
+
+    console = Console(path, centre_code=CENTRE, clock=lambda: NOW)
+    s = console.store
+    add_user(s, "bench", "administrator", "bench password 1", NOW)
+    add_user(s, "sup", "supervisor", "bench password 1", NOW)
+    add_user(s, "tec", "technician", "bench password 1", NOW)
+    rc = s.rconn
+    rc.execute("BEGIN")
+    counters = {}
+    refs = []
+    for i in range(n_requests):
+        created = NOW - rnd.randint(0, 60 * 86400)
+        t = time.gmtime(created + 8 * 3600)
+        day = t[:3]
+        device = "K%02d" % rnd.randint(1, 99)
+        key = (device, day)
+        counters[key] = seq = counters.get(key, 0) + 1
+        kind = rnd.choice(R.KINDS)
+        centre = CENTRE if rnd.random() < 0.8 else rnd.choice(("320000", "330200", "110000"))
+        ref = R.make_ref(kind, centre, device, day, seq)
+        state = rnd.choice((R.ACCEPTED, R.IN_PROGRESS, R.IN_PROGRESS, R.DONE, R.DONE, R.DONE, R.RETURNED,
+                            R.TRANSFERRING))
+        path_states = {R.ACCEPTED: [], R.IN_PROGRESS: [("start", R.ACCEPTED, R.IN_PROGRESS)],
+                       R.DONE: [("start", R.ACCEPTED, R.IN_PROGRESS), ("complete", R.IN_PROGRESS, R.DONE)],
+                       R.RETURNED: [("return", R.ACCEPTED, R.RETURNED)],
+                       R.TRANSFERRING: [("transfer", R.ACCEPTED, R.TRANSFERRING)]}[state]
+        pending = "320000" if state == R.TRANSFERRING else None
+        rc.execute("INSERT INTO requests (ref, kind, centre, owner, pending_owner, state, created_at, updated_at,"
+                   " subject, contact, create_idem, events) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                   (ref, kind, centre, centre, pending, state, created, created + 60 * len(path_states),
+                    "群众反映社保卡补办进度问题，请尽快回复 %d" % i, "139%08d" % i, "b-%d" % i, len(path_states)))
+        for n, (action, a, b) in enumerate(path_states, 1):
+            rc.execute("INSERT INTO events (ref, seq, action, from_state, to_state, actor, at, idem, note, target)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?)", (ref, n, action, a, b, centre, created + 60 * n, "b%d" % n,
+                                                         "已答复" if action in ("complete", "return") else None,
+                                                         pending if action == "transfer" else None))
+        if centre == CENTRE:
+            refs.append(ref)
+    rc.execute("COMMIT")
+    c = s.conn
+    c.execute("BEGIN")
+    for d in range(1, n_kiosks + 1):
+        c.execute("INSERT INTO devices (device_id, key, name, region, phone, added_at) VALUES (?,?,?,?,?,?)",
+                  (d, os.urandom(16), "服务大厅 %d" % d, "3301%02d" % (d % 20), "+86138%08d" % d, NOW - 90 * 86400))
+        silent = d % 10 == 0
+        last = NOW - (5 * 86400 if silent else rnd.randint(0, 3600))
+        c.executemany("INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload)"
+                      " VALUES (?,?,?,?,?,x'00')",
+                      [(d, q, 1, last - (100 - q) * 600, 8 if q % 37 == 0 else 7) for q in range(1, 101)])
+        c.executemany("INSERT INTO outgoing (kind, to_number, body, created_at, sent_at) VALUES ('frame',?,x'00',?,?)",
+                      [("+86138%08d" % d, last, None if q < 2 and silent else last + 5) for q in range(10)])
+    for i in range(100_000):
+        card = "%s%08d" % ("ABCDEFGH"[i % 8], i)
+        c.execute("INSERT INTO cards (card_no, ssn, name, region, state, since, until, updated_at)"
+                  " VALUES (?,?,?,?,?,?,?,?)", (card, "33010619900101%04d" % (i % 10000), "张三", "330100",
+                                                2 if i % 5 else 3, NOW - 86400, NOW + 6 * 86400 if i % 5 == 0 else 0,
+                                                NOW))
+    rows = []
+    day0 = NOW - NOW % 86400
+    for d in range(30):
+        for _ in range(2000):
+            t = day0 - d * 86400 + rnd.randint(0, 86399)
+            wait = rnd.randint(1, 90)
+            ab = rnd.random() < 0.07
+            rows.append(("call", 12333, "330100", "1000", "q1", t, None if ab else t + wait, t + wait + 200,
+                         "abandoned" if ab else "answered", "a", ""))
+    c.execute("COMMIT")
+    s.add_service_rows(rows)
+    return console, refs
+
+
+class Timed:
+    """ASGI wrapper: the application's own time per request (start until the last body byte is sent)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.last = None
+
+    async def __call__(self, scope, receive, send):
+        t0 = time.perf_counter()
+
+        async def timed_send(message):
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                self.last = time.perf_counter() - t0
+
+        await self.app(scope, receive, timed_send)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--requests", type=int, default=100_000)
+    ap.add_argument("--kiosks", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=3)
+    args = ap.parse_args()
+    from starlette.testclient import TestClient
+
+    rnd = random.Random(12333)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        console, refs = seed(os.path.join(tmp, "centre.db"), args.requests, args.kiosks, rnd)
+        print("seeded %d requests, %d kiosks, 100000 cards, 60000 call records in %.1f s"
+              % (args.requests, args.kiosks, time.perf_counter() - t0), file=sys.stderr)
+        timed = Timed(console.app())
+        client = TestClient(timed, base_url="https://testserver")
+        client.post("/login", data={"username": "sup", "password": "bench password 1"})
+        csrf = client.get("/loss").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        ref = refs[len(refs) // 2]
+        pages = [
+            ("GET", "/requests", None),
+            ("GET", "/requests?state=in_progress", None),
+            ("GET", "/requests?kind=complaint&region=3301&age=old&page=20", None),
+            ("GET", "/requests/" + ref, None),
+            ("POST", "/loss", {"csrf": csrf, "q": "A*****123"}),
+            ("GET", "/loss/card/" + console.store.card_handle("A00000008"), None),
+            ("GET", "/kiosks", None),
+            ("GET", "/kiosks?show=stale", None),
+            ("GET", "/kiosks/1500", None),
+            ("GET", "/figures", None),
+        ]
+        times = {p[1]: [] for p in pages}
+        client.get("/figures")
+        print("first /figures of a cold console (every day's records through Metrics): %.1f ms" % (timed.last * 1000))
+        console.day_figures.cache.clear()
+        t1 = time.perf_counter()
+        console.warm()
+        print("Console.warm() (90 days, what 'lib12333 console' does before listening): %.1f ms"
+              % ((time.perf_counter() - t1) * 1000))
+        cli = []
+
+        def one(method, url, data):
+            r = client.get(url) if method == "GET" else client.post(url, data=data)
+            assert r.status_code == 200, (url, r.status_code)
+            return timed.last
+
+        for i in range(args.warmup + args.rounds):
+            for method, url, data in pages:
+                t = one(method, url, data)
+                if i >= args.warmup:
+                    times[url].append(t)
+            t1 = time.perf_counter()
+            console.store.requests.list(state="in_progress", limit=100)
+            if i >= args.warmup:
+                cli.append(time.perf_counter() - t1)
+        print("%-58s %9s %9s %7s" % ("page (server time, ms)", "median", "p90", "spread"))
+        rows = [(url, ts) for url, ts in times.items()] + [("CLI: request list (RequestStore.list, 100 rows)", cli)]
+        for name, ts in rows:
+            ts = sorted(ts)
+            print("%-58s %9.1f %9.1f %7.2f" % (name[:58], statistics.median(ts) * 1000,
+                                                 ts[int(len(ts) * 0.9) - 1] * 1000, ts[-1] / ts[0]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""
+The centre console: a web application for back-office staff and technicians on the gateway's database.
+
+    console = Console("centre.db", centre_code="330100", unit="【…】")
+    app = console.app()          # an ASGI application (Starlette); ``lib12333 console`` serves it with uvicorn
+
+Pages (Chinese UI, server-rendered, no script): the requests desk
+(``pages_requests``), the loss registry (``pages_loss``), the kiosk fleet
+(``pages_kiosks``), service figures (``pages_figures``) and accounts / audit
+(``pages_admin``).  Authorisation, CSRF and headers: ``web`` and ``auth``; every
+SQL statement: ``store``.  Guide: docs/console.md.
+"""
+
+import asyncio
+import os
+import time
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from lib12333 import requests as R
+from lib12333.host.console import auth, web
+from lib12333.host.console.figures import DayFigures
+from lib12333.host.console.store import ConsoleStore
+
+# Chinese names of the steps shown in histories (requests and cards) and of the loss-report channels.
+LABELS = {"start": "开始办理", "complete": "办结", "return": "退回", "transfer": "转办", "accept_transfer": "接收转办",
+          "reject_transfer": "拒收转办", "withdraw_transfer": "撤回转办", "activate": "启用",
+          "report_temporary": "临时挂失", "release_temporary": "解除临时挂失", "expire_temporary": "临时挂失到期",
+          "report_formal": "正式挂失", "release": "解挂", "apply_replacement": "申请补领",
+          "complete_replacement": "补领完成", "cancel": "注销", "kiosk": "自助终端", "phone": "12333 电话",
+          "online": "网上平台", "bank": "合作银行", "counter": "柜台", "system": "系统"}
+SESSION_IDLE = 30 * 60
+SESSION_LIFETIME = 12 * 3600
+
+
+class Console:
+    def __init__(self, db_path, centre_code="000000", unit="【人力资源社会保障电话咨询服务中心】", temp_days=7,
+                 stale_after=24 * 3600, due_days=5, login_policy=None, clock=time.time, secure_cookie=True):
+        from lib12333.sms.policy import Policy
+
+        self.store = ConsoleStore(db_path)
+        self.centre = centre_code
+        self.unit = unit
+        self.sms_policy = Policy(unit, one_part_notices=True)
+        self.temp_days = temp_days
+        self.stale_after = stale_after
+        self.due_seconds = due_days * 86400
+        self.login_policy = login_policy or auth.LoginPolicy()
+        self.clock = clock
+        self.secure_cookie = secure_cookie
+        self.day_figures = DayFigures()
+        self.env = Environment(loader=FileSystemLoader(os.path.join(web.HERE, "templates")),
+                               autoescape=select_autoescape(default=True, default_for_string=True))
+        self.env.filters["cst"] = web.cst
+        self.env.filters["duration"] = web.duration
+        self.env.globals.update(state_label=R.state_label, kind_label=lambda k: R.KIND_LABELS[R.KINDS.index(k)],
+                                role_label=auth.ROLE_LABELS, label=lambda k: LABELS.get(k, k), can=auth.allowed, STATES=R.STATES, KINDS=R.KINDS)
+
+    def warm(self, days=90):
+        """Compute the call figures of the last ``days`` days now, so the first figures page is fast."""
+        today = (int(self.clock()) + self.day_figures.tz) // 86400
+        return len(self.day_figures.days(self.store, today - days + 1, today))
+
+    # ------------------------------------------------------------ rendering
+
+    def render(self, request, template, status=200, **values):
+        values.setdefault("user", None)
+        values["csrf"] = values["user"]["csrf"] if values["user"] else ""
+        values["path"] = request.url.path
+        values["centre"] = self.centre
+        values["now"] = int(self.clock())
+        return HTMLResponse(self.env.get_template(template).render(**values), status_code=status)
+
+    def error(self, request, user, status, message):
+        return self.render(request, "error.html", status, user=user, message=message, code=status)
+
+    # ------------------------------------------------------------ sessions
+
+    def current_user(self, request):
+        token = request.cookies.get(web.COOKIE)
+        if not token:
+            return None
+        return self.store.session(auth.token_hash(token), int(self.clock()), SESSION_IDLE, SESSION_LIFETIME)
+
+    async def login_form(self, request):
+        if self.current_user(request) is not None:
+            return web.redirect("/")
+        return self.render(request, "login.html")
+
+    async def login(self, request):
+        if not web.same_origin(request):  # no log-in forced from another site (login CSRF)
+            return self.error(request, None, 403, "登录请求来源不符。")
+        form = await request.form()
+        username = (form.get("username") or "").strip()[:64]
+        password = form.get("password") or ""
+        client = web.client_of(request)
+        now = int(self.clock())
+        p = self.login_policy
+        if self.store.client_failures(client, now - p.window) >= p.client_failures:
+            return self.render(request, "login.html", 429, error="登录失败次数过多，请稍后再试。")
+        user = self.store.user(username)
+        ok = await run_in_threadpool(auth.verify_password, user["pw_hash"] if user else None, password)
+        if user is not None and user["locked_until"] > now:
+            self.store.record_attempt(username, client, False, now, p)
+            return self.render(request, "login.html", 423, error="该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。")
+        if not ok or user is None or user["disabled"]:
+            # Unknown names count towards the client's limit too (the UPDATE of the account matches nothing).
+            locked = self.store.record_attempt(username, client, False, now, p)
+            await asyncio.sleep(0.2)
+            msg = "用户名或密码错误。" if not locked else "该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。"
+            return self.render(request, "login.html", 401, error=msg)
+        self.store.record_attempt(username, client, True, now, p)
+        token, csrf = auth.new_token(), auth.new_token()
+        self.store.add_session(auth.token_hash(token), username, csrf, now)
+        self.store.audit(now, username, client, "login", "-")
+        resp = web.redirect(auth.home_of(user["role"]))
+        resp.set_cookie(web.COOKIE, token, max_age=SESSION_LIFETIME, path="/", secure=self.secure_cookie,
+                        httponly=True, samesite="strict")
+        return resp
+
+    async def logout(self, request):
+        user = self.current_user(request)
+        if user is None:
+            return web.redirect("/login")
+        form = await request.form()
+        if not auth.same_token(form.get("csrf"), user["csrf"]):
+            return self.error(request, user, 403, "CSRF 校验失败。")
+        self.store.end_session(auth.token_hash(request.cookies.get(web.COOKIE)))
+        resp = web.redirect("/login")
+        resp.delete_cookie(web.COOKIE, path="/", secure=self.secure_cookie, httponly=True, samesite="strict")
+        return resp
+
+    # ------------------------------------------------------------ the application
+
+    def routes(self):
+        from lib12333.host.console import pages_admin, pages_figures, pages_kiosks, pages_loss, pages_requests
+
+        routes = [
+            Route("/login", self.login_form, methods=["GET"]),
+            Route("/login", self.login, methods=["POST"]),
+            Route("/logout", self.logout, methods=["POST"]),
+            Mount("/static", StaticFiles(directory=os.path.join(web.HERE, "static")), name="static"),
+        ]
+        for module in (pages_admin, pages_requests, pages_loss, pages_kiosks, pages_figures):
+            routes.extend(module.ROUTES)
+        return routes
+
+    def app(self, hsts=False):
+        async def not_found(request, exc):
+            return self.error(request, self.current_user(request), exc.status_code,
+                              "页面不存在或您无权查看。" if exc.status_code == 404 else "请求有误。")
+
+        app = Starlette(routes=self.routes(), exception_handlers={404: not_found, 405: not_found})
+        app.state.console = self
+        return web.SecureHeaders(app, hsts=hsts)

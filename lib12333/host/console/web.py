@@ -1,0 +1,155 @@
+"""
+The console's web plumbing: security headers, sessions, the permission check, CSRF, rendering.
+
+Every page is an ``async def handler(request, ctx)`` wrapped by ``page(permission)``;
+the wrapper is the only place that reads the session cookie, checks the role
+against ``auth.PERMISSIONS`` and, for every POST, the CSRF token.  Database
+calls are synchronous and run on the event loop thread, one at a time, so the
+store's SQLite connections are never used by two requests at once.
+"""
+
+import functools
+import os
+import time
+
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from lib12333.host.console import auth
+
+COOKIE = "__Host-console"
+HERE = os.path.dirname(__file__)
+
+# No inline script or style anywhere; SVG charts use presentation attributes only.
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+       "base-uri 'none'")
+HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),  # "no-referrer" makes browsers send "Origin: null"
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
+
+
+class SecureHeaders:
+    """ASGI wrapper adding the security headers to every response (a handler may set its own CSP)."""
+
+    def __init__(self, app, hsts=False):
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in HEADERS if k not in present]
+                if b"cache-control" not in present:
+                    extra.append((b"cache-control", b"no-store"))
+                if self.hsts:
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def client_of(request):
+    return request.client.host if request.client else "-"
+
+
+class Ctx:
+    """What a handler gets besides the request: the console, the user, the form (POST) and a renderer."""
+
+    def __init__(self, console, user, form, request):
+        self.console = console
+        self.store = console.store
+        self.user = user
+        self.form = form
+        self.request = request
+        self.now = int(console.clock())
+
+    def render(self, template, status=200, **values):
+        return self.console.render(self.request, template, status, user=self.user, **values)
+
+    def can(self, permission):
+        return auth.allowed(self.user["role"], permission)
+
+    def audit(self, action, obj, reason=""):
+        self.store.audit(self.now, self.user["username"], client_of(self.request), action, obj, reason)
+
+    def field(self, name, limit=500):
+        return (self.form.get(name) or "").strip()[:limit] if self.form is not None else ""
+
+
+def redirect(path):
+    return RedirectResponse(path, status_code=303)
+
+
+def page(permission):
+    """Decorator: the session must be valid, its role must have ``permission``, a POST must carry its CSRF token."""
+
+    def wrap(handler):
+        @functools.wraps(handler)
+        async def endpoint(request):
+            console = request.app.state.console
+            user = console.current_user(request)
+            if user is None:
+                if request.method == "GET":
+                    return redirect("/login")
+                return console.error(request, None, 401, "请先登录。")
+            if not auth.allowed(user["role"], permission):
+                return console.error(request, user, 403, "您的角色无权访问此页面。")
+            form = None
+            if request.method == "POST":
+                form = await request.form()
+                if not auth.same_token(form.get("csrf"), user["csrf"]) or not same_origin(request):
+                    return console.error(request, user, 403, "表单已过期或来源不符（CSRF 校验失败），请刷新页面后重试。")
+            return await handler(request, Ctx(console, user, form, request))
+
+        return endpoint
+
+    return wrap
+
+
+def same_origin(request):
+    """A browser's Origin header, when sent, must be this console's own."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
+
+
+def cst(seconds):
+    if not seconds:
+        return "—"
+    t = time.gmtime(int(seconds) + 8 * 3600)
+    return "%04d-%02d-%02d %02d:%02d" % t[:5]
+
+
+def duration(seconds):
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return "%d天%d小时" % (days, hours)
+    if hours:
+        return "%d小时%d分" % (hours, rest // 60)
+    return "%d分" % (rest // 60)
+
+
+def text_response(body, media_type, filename=None, csp=None):
+    headers = {}
+    if filename:
+        headers["content-disposition"] = 'attachment; filename="%s"' % filename
+    if csp:
+        headers["content-security-policy"] = csp
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def html(body, status=200):
+    return HTMLResponse(body, status_code=status)

@@ -1,0 +1,77 @@
+"""Shared set-up of the console tests: a gateway database with accounts of every role, kiosks, cards, requests."""
+
+import os
+import re
+
+from starlette.testclient import TestClient
+
+from lib12333 import lossreport
+from lib12333.host.console import auth
+from lib12333.host.console.app import Console
+from lib12333.host.console.pages_admin import add_user
+from lib12333.host.gateway import admin
+
+PASSWORD = "correct horse battery staple"
+CENTRE = "330100"
+OTHER = "320000"
+NOW = 1_796_000_000  # 2026-11-30
+# Cheap hashes keep the many log-ins of the tests fast; production uses argon2-cffi's defaults.
+auth.HASHER_OPTIONS.update(time_cost=1, memory_cost=1024, parallelism=1)
+USERS = {role: role[:3] + "1" for role in auth.ROLES}  # one account per role: age1, sup1, tec1, adm1
+USERS["agent2"] = "age2"
+HOLDER = ("A38612750", "330106198503120048", "李明华", "330100")
+PHONE = "13912345678"
+
+
+class Clock:
+    def __init__(self, now=NOW):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def build(tmp_path, **console_kw):
+    """(console, clock, refs): refs = {name: reference} of the sample requests."""
+    clock = Clock()
+    console = Console(os.path.join(str(tmp_path), "centre.db"), centre_code=CENTRE, clock=clock, **console_kw)
+    s = console.store
+    for role, name in USERS.items():
+        add_user(s, name, "agent" if role == "agent2" else role, PASSWORD, NOW - 86400)
+    admin.add_device(s.conn, 1001, name="西湖区社保服务大厅", region="330106", phone="+8613800571001", now=NOW - 30 * 86400)
+    admin.add_device(s.conn, 1002, name="余杭区服务大厅", region="330110", phone="+8613800571002", now=NOW - 30 * 86400)
+    s.conn.execute("INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload)"
+                   " VALUES (1001, 1, 4, ?, 6, x'00')", (NOW - 600,))
+    admin.add_card(s.conn, *HOLDER, now=NOW - 86400)
+    admin.add_card(s.conn, "B12345678", "330106199001010011", "王芳", "330100", now=NOW - 86400)
+    rec = s.card_record(HOLDER[0], lossreport.Policy(7))
+    rec.apply(lossreport.REPORT_TEMPORARY, lossreport.PHONE, NOW - 3600, ssn=HOLDER[1], name=HOLDER[2],
+              card_no=HOLDER[0])
+    s.save_card(rec, 0, NOW - 3600)
+    r = s.requests
+    refs = {
+        "mine": r.create("complaint", CENTRE, "K01", (2026, 11, 29), NOW - 7200, "社保卡补办进度咨询", PHONE,
+                         idem="t-1").ref,
+        "old": r.create("consultation", CENTRE, "K01", (2026, 11, 20), NOW - 10 * 86400, "养老金认证", PHONE,
+                        idem="t-2").ref,
+        "theirs": r.create("report", OTHER, "K02", (2026, 11, 29), NOW - 3600, "别的中心的举报", PHONE,
+                           idem="t-3").ref,
+    }
+    return console, clock, refs
+
+
+def client(console):
+    # https: the session cookie is Secure (and __Host-), so the client sends it only over https.
+    return TestClient(console.app(), base_url="https://testserver", follow_redirects=False)
+
+
+def login(c, username, password=PASSWORD):
+    """Log ``c`` in; returns the CSRF token of the session."""
+    r = c.post("/login", data={"username": username, "password": password})
+    assert r.status_code == 303, r.text
+    return csrf_of(c.get(r.headers["location"]).text) or csrf_of(c.get("/").text)
+
+
+def csrf_of(page):
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    return m.group(1) if m else None
