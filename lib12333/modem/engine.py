@@ -44,6 +44,10 @@ from lib12333.modem import at
 
 MAX_EVENTS = const(256)
 RECENT_KEYS = const(64)
+# +CMTI reads queued or running at once.  A storm of notifications (a faulty module, a flood of
+# messages) beyond this becomes one storage scan (AT+CMGL=4), which lists every stored message:
+# nothing is lost, the queue and the work per notification stay bounded.
+MAX_PENDING_READS = const(32)
 QUIET = 0.5  # seconds without commands after a timeout or restart: late answers are dropped
 
 
@@ -151,6 +155,8 @@ class Engine:
         self._mr = []  # [(mr, id, seq)] of sent parts awaiting reports
         self.reassembler = Reassembler(timeout=reassembly_timeout)
         self._refs = None
+        self._reads = 0  # "read" operations queued or running (at most MAX_PENDING_READS)
+        self._scan_queued = False  # a scan is queued and has not started yet
         self._running = False
         self._held = None
         self._quiet = 0.0
@@ -210,9 +216,7 @@ class Engine:
         if self._next_scan is not None and now >= self._next_scan:
             self._next_scan = now + self.scan_interval
             if self.ready and not self._has("scan"):
-                from lib12333.modem import ops
-
-                self._queue("scan", ops.scan(self))
+                self.scan()
         self.reassembler.expire(now)  # what it drops is also in take_evicted(): handle it once
         for ev in self.reassembler.take_evicted():
             self._evicted(ev)
@@ -263,11 +267,29 @@ class Engine:
         self._advance()
 
     def scan(self):
-        """Queue a scan of the SMS storage (``AT+CMGL=4``) for messages not yet seen."""
+        """Queue a scan of the SMS storage (``AT+CMGL=4``) for messages not yet seen.
+
+        A scan already queued (not started) covers this request too: only one is queued."""
         from lib12333.modem import ops
 
+        if self._scan_queued:
+            return
+        self._scan_queued = True
         self._queue("scan", ops.scan(self))
         self._advance()
+
+    def _read_later(self, mem, index):
+        """Queue a read of one stored message, or a storage scan when too many reads wait."""
+        from lib12333.modem import ops
+
+        loc = (mem, index)
+        if self._reads >= MAX_PENDING_READS:
+            self._known.pop(loc, None)  # the scan will find it
+            self.scan()
+            return
+        self._known[loc] = True
+        self._reads += 1
+        self._queue("read", ops.read(self, mem, index), priority=True)
 
     def confirm(self, token):
         """The application has stored the message of ``token``: delete it from the
@@ -330,6 +352,8 @@ class Engine:
                 if not self._ops:
                     return
                 self._op = self._ops.pop(0)
+                if self._op[0] == "scan" and self._op[5] is None:
+                    self._scan_queued = False  # later notifications need a later scan
                 item = self._op[5]
                 self._op[5] = None
                 if item is None:
@@ -367,10 +391,12 @@ class Engine:
         try:
             return self._op[1].send(resp)
         except StopIteration:
-            self._op = None
+            pass
         except Lib12333Error as exc:
             self._emit("op-failed", op=self._op[0], error=exc)
-            self._op = None
+        if self._op[0] == "read":
+            self._reads -= 1
+        self._op = None
         return None
 
     def _start(self, cmd):
@@ -441,7 +467,6 @@ class Engine:
     # ---- unsolicited results ----------------------------------------------
 
     def _urc(self, kind, line):
-        from lib12333.modem import ops
 
         prof = self.profile
         reboot = prof.is_reboot(line) if prof is not None else (line == "RDY" or line.startswith("*ATREADY"))
@@ -455,8 +480,7 @@ class Engine:
                 index = at.param_int(params, 1, kind + " index")
                 state = self._known.get((mem, index))
                 if state is None:
-                    self._known[(mem, index)] = True
-                    self._queue("read", ops.read(self, mem, index), priority=True)
+                    self._read_later(mem, index)  # deduplicated by _known, bounded by MAX_PENDING_READS
                 elif state == "delete":
                     # a new message took the slot we are deleting: read it after the delete
                     self._known[(mem, index)] = "reread"

@@ -287,6 +287,32 @@ class ReceiveTest(unittest.TestCase):
         self.assertEqual(h.eng.data_to_send(), b"")
         self.assertEqual(len(h.events("message")), 1)
 
+    def test_cmti_storm_is_deduplicated_and_bounded(self):
+        from lib12333.modem.engine import MAX_PENDING_READS
+
+        h = Harness(self)
+        h.boot()
+        n = MAX_PENDING_READS + 8
+        storm = b"".join(b'\r\n+CMTI: "SM",' + str(i).encode() + b"\r\n" for i in range(1, n + 1))
+        h.rx(storm + storm + storm)  # every index three times
+        names = [e[0] for e in h.eng._ops]
+        self.assertEqual(names.count("read") + 1, MAX_PENDING_READS)  # + the read already running
+        self.assertEqual(names.count("scan"), 1)  # the overflow: one storage scan, not one read each
+        self.assertEqual(len(names), MAX_PENDING_READS)
+        for i in range(1, MAX_PENDING_READS + 1):
+            self.read(h, i, deliver_hex("m" + str(i)))
+        self.assertEqual(h.eng._reads, 0)
+        listing = ""
+        for i in range(1, n + 1):  # the first ones are still stored: not confirmed yet
+            p = deliver_hex("m" + str(i))
+            listing += "\r\n+CMGL: " + str(i) + ",0,," + str(p.tpdu_length) + "\r\n" + p.hex
+        h.step(b"AT+CMGL=4\r", (listing + "\r\n\r\nOK\r\n").encode())
+        texts = sorted(e.message.text for e in h.events("message"))
+        self.assertEqual(texts, sorted("m" + str(i) for i in range(1, n + 1)))  # each exactly once
+        h.tx(b"")
+        h.rx(b'\r\n+CMTI: "SM",' + str(n + 1).encode() + b"\r\n")  # after the storm: a read again
+        h.tx(("AT+CMGR=" + str(n + 1) + "\r").encode())
+
     def test_multipart_reassembled_and_all_parts_deleted(self):
         h = Harness(self)
         h.boot()
