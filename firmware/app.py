@@ -208,6 +208,10 @@ class KioskApp:
             self._log("send of request %s failed: %s" % (seq, ev.error))
         elif kind == "storage" and ev.full:
             self._log("modem SMS storage full")
+        elif kind == "pdu-warnings":
+            from lib12333.modem.engine import pdu_warnings_text
+
+            self._log(pdu_warnings_text(ev))
 
     def _on_sms(self, ev, now):
         from lib12333.secure import frame as frame_mod
@@ -247,7 +251,11 @@ class KioskApp:
         if kind == "send":
             # The number chosen when the request was accepted (routing, issue 8), else the home centre.
             to = self.outbox.destination(seq) or self.centre
-            sid = self.engine.send_sms(to, data=event[2], port=frame_mod.PORT)
+            # The concatenation reference comes from the frame's sequence number, which the journal
+            # keeps across power cuts (reserved in blocks, never reused): a counter in RAM would
+            # restart at 0 and the centre would see a new 2-part frame under an old reference.
+            # A retransmission (same seq, same bytes) keeps its reference: a true duplicate.
+            sid = self.engine.send_sms(to, data=event[2], port=frame_mod.PORT, ref=seq & 0xFF)
             self.sending[sid] = seq
         elif kind == "failed":
             ref = "%d-%d" % (self.config["device_id"], seq)

@@ -9,6 +9,8 @@ Identifiers: citizen ID numbers, unified social credit codes, card numbers, mask
   core yet (see docs/identifiers.md).
 - Unified social credit code (GB 32100-2015): 18 characters from a 31-character
   alphabet, the last one a MOD 31 check character.
+- Foreign permanent-residence ID number (2023 edition, ``lib12333.foreign_id``): "9",
+  issuing province, 3-digit nationality, birth date, order code, MOD 11-2 check.
 - Social-security card number (社会保障卡卡号, 人社信息函〔2012〕37号 附录A): 8
   characters and a MOD 11 check character.  Real cards are known to fail the
   check, so it is advisory: reported, never a reason to reject.
@@ -41,6 +43,7 @@ KIND_CITIZEN = "citizen_id"
 KIND_CITIZEN15 = "citizen_id_15"
 KIND_USCC = "uscc"
 KIND_CARD = "card_number"
+KIND_FOREIGN_PR = "foreign_pr_id"  # 2023 foreign permanent-residence ID (lib12333.foreign_id)
 KIND_UNKNOWN = "unknown"
 
 
@@ -128,23 +131,14 @@ def citizen_id_check_digit(body):
     return _ID_CHECK[total % 11]
 
 
-class CitizenId:
-    """A valid citizen ID number.  ``number`` is always the 18-character form."""
+class Gb11643Number:
+    """An 18-character number shaped like GB 11643: birth date at 7-14, sex in the order code's
+    last digit (17), MOD 11-2 check.  Base of ``CitizenId`` and ``foreign_id.ForeignPrId``."""
 
-    __slots__ = ("number", "from15")
+    __slots__ = ("number",)
 
-    def __init__(self, number, from15=False):
+    def __init__(self, number):
         self.number = number
-        self.from15 = from15
-
-    @property
-    def region(self):
-        """The 6-digit address code (GB/T 2260) of the household registration at issue."""
-        return self.number[:6]
-
-    @property
-    def province(self):
-        return self.number[:2]
 
     @property
     def birth(self):
@@ -166,13 +160,32 @@ class CitizenId:
         return mask_id(self.number)
 
     def __eq__(self, other):
-        return isinstance(other, CitizenId) and other.number == self.number
+        return type(other) is type(self) and other.number == self.number
 
     def __hash__(self):
         return hash(self.number)
 
     def __repr__(self):
-        return "CitizenId(" + repr(self.masked) + ")"
+        return type(self).__name__ + "(" + repr(self.masked) + ")"
+
+
+class CitizenId(Gb11643Number):
+    """A valid citizen ID number.  ``number`` is always the 18-character form."""
+
+    __slots__ = ("from15",)
+
+    def __init__(self, number, from15=False):
+        self.number = number
+        self.from15 = from15
+
+    @property
+    def region(self):
+        """The 6-digit address code (GB/T 2260) of the household registration at issue."""
+        return self.number[:6]
+
+    @property
+    def province(self):
+        return self.number[:2]
 
 
 def parse_citizen_id(text, today=None):
@@ -191,6 +204,13 @@ def parse_citizen_id(text, today=None):
         return CitizenId(upgrade_citizen_id(text), True)
     if n != 18:
         raise DecodeError("length " + str(n), field=field, expected="15 or 18 characters")
+    return CitizenId(check_18(text, field, 6, today, _check_region))
+
+
+def check_18(text, field, birth_at, today, check_region):
+    """``text`` (18 characters, trailing ``x`` made ``X``) checked as a GB 11643-style number:
+    17 digits, ``check_region(text)``, the birth date at ``birth_at``, the MOD 11-2 check.
+    Shared by citizen ID numbers and foreign permanent-residence ID numbers."""
     _need_digits(text, 0, 17, field)
     last = text[17]
     if last == "x":
@@ -200,11 +220,12 @@ def parse_citizen_id(text, today=None):
         raise DecodeError(
             "check character is not a digit or X", field=field, position=18, expected="0-9 or X"
         )
-    _check_region(text)
-    _check_birth(int(text[6:10]), int(text[10:12]), int(text[12:14]), today, field + " birth date")
+    check_region(text)
+    b = birth_at
+    _check_birth(int(text[b : b + 4]), int(text[b + 4 : b + 6]), int(text[b + 6 : b + 8]), today, field + " birth date")
     if citizen_id_check_digit(text[:17]) != last:
         raise ValidationError("check character does not match", field=field, expected="ISO 7064 MOD 11-2")
-    return CitizenId(text)
+    return text
 
 
 def _check_region(text):
@@ -393,11 +414,13 @@ class IdCheck:
     """What ``identify`` found.  ``number`` is the normalised value (personal data:
     show ``masked`` unless the user asked for personal data)."""
 
-    __slots__ = ("kind", "valid", "reason", "number", "region", "birth_date", "masked", "warnings")
+    __slots__ = ("kind", "valid", "reason", "number", "region", "birth_date", "masked", "warnings", "nationality")
 
     def __init__(
-        self, kind, valid, reason=None, number=None, region=None, birth_date=None, masked=None, warnings=()
+        self, kind, valid, reason=None, number=None, region=None, birth_date=None, masked=None, warnings=(),
+        nationality=None,
     ):
+        self.nationality = nationality  # foreign permanent-residence IDs: the 3-digit country code
         self.kind = kind
         self.valid = valid
         self.reason = reason
@@ -424,7 +447,12 @@ def _guess_kind(text):
     if n == 18:
         body_digits = all(ch in _DIGITS for ch in text[:17])
         if body_digits and text[17] in "0123456789Xx":
-            if is_valid_citizen_id(text) or not is_valid_uscc(text):
+            if text[0] == "9":  # a foreigner's number, or a USCC registered by 工商 (9...)
+                from lib12333.foreign_id import is_valid_foreign_pr_id
+
+                if is_valid_foreign_pr_id(text) or not is_valid_uscc(text):
+                    return KIND_FOREIGN_PR
+            elif is_valid_citizen_id(text) or not is_valid_uscc(text):
                 return KIND_CITIZEN
         return KIND_USCC
     if n == 9:
@@ -436,8 +464,9 @@ def identify(text, today=None, kind=None, regions=None):
     """Detect the kind of identifier and check it; return an ``IdCheck``.
 
     Spaces and hyphens are ignored.  ``kind`` forces one of ``KIND_CITIZEN``,
-    ``KIND_USCC``, ``KIND_CARD`` (``KIND_CITIZEN`` covers 15 and 18 digits).
-    An 18-digit number is a citizen ID unless only the USCC reading is valid.
+    ``KIND_USCC``, ``KIND_CARD``, ``KIND_FOREIGN_PR`` (``KIND_CITIZEN`` covers 15 and 18
+    digits).  An 18-digit number is a citizen ID -- or, starting with 9, a foreign
+    permanent-residence ID -- unless only the USCC reading is valid.
 
     ``regions`` is optional: any object with ``is_known(code) -> bool`` (for
     example ``lib12333.routing.regions.RegionTable``).  An address code it does
@@ -468,8 +497,14 @@ def identify(text, today=None, kind=None, regions=None):
         if kind == KIND_CARD:
             c = parse_card_number(text)
             return IdCheck(kind, True, None, c.number, None, None, c.masked, c.warnings)
+        if kind == KIND_FOREIGN_PR:
+            from lib12333.foreign_id import parse_foreign_pr_id
+
+            f = parse_foreign_pr_id(text, today)
+            return IdCheck(kind, True, None, f.number, f.region, f.birth_date, f.masked, (), f.nationality)
         if kind != KIND_UNKNOWN:
-            raise ValidationError("unknown kind", field="kind", expected="citizen_id, uscc or card_number")
+            raise ValidationError("unknown kind", field="kind",
+                                  expected="citizen_id, uscc, card_number or foreign_pr_id")
         return IdCheck(
             KIND_UNKNOWN,
             False,

@@ -78,11 +78,19 @@ def mask_card(text):
 # ------------------------------------------------------------ numbers inside free text
 #
 # Hand-written scanning (MicroPython's ``re`` has no ``{m,n}`` nor groups()).  A *token* is a run
-# of ASCII letters and digits (full-width digits count as digits); a single "-" joins any two of
-# them and a single space joins two digits, so "139 1234 5678", "6222-0212-3456" and the grouped
-# reference "T-330100-K01-130301-0007-7" are one token each.
+# of letters and digits (full-width forms count as their ASCII letters and digits); a single "-"
+# joins any two of them, so "6222-0212-3456" and the grouped reference "T-330100-K01-130301-0007-7"
+# are one token each.  Between two digits, a run of up to three spaces, or one ".", "_" (or their
+# full-width forms) also joins: people write mobiles "139 1234 5678", "139.1234.5678" or
+# "139_1234_5678" to slip past filters.  A "." or "_" join is kept only when the joined number is
+# an ID, mobile or card, so version numbers and addresses such as 192.168.1.10 are left alone.
 
 PERSONAL_KINDS = ("id", "phone", "card", "number")
+
+_SPACES = " \t\u3000"
+_SOFT = "._\uff0e\uff3f"  # joins two digits only when the result is personal
+_DASHES = "-\uff0d"
+_MAX_SPACES = 3
 
 
 def _digit(ch):
@@ -95,15 +103,28 @@ def _digit(ch):
 
 
 def _letter(ch):
-    return ("A" <= ch <= "Z") or ("a" <= ch <= "z")
+    """The upper-case ASCII letter ``ch`` stands for (full-width too), or None."""
+    if "a" <= ch <= "z":
+        return ch.upper()
+    if "A" <= ch <= "Z":
+        return ch
+    o = ord(ch)
+    if 0xFF21 <= o <= 0xFF3A:
+        return chr(o - 0xFF21 + 65)
+    if 0xFF41 <= o <= 0xFF5A:
+        return chr(o - 0xFF41 + 65)
+    return None
 
 
-def _is_date(text, start, end):
-    # 2026-12-06: a date in a notice, not personal data
-    if end - start != 10 or text[start + 4] != "-" or text[start + 7] != "-":
+def _is_date(text, pos):
+    # 2026-12-06 / 2026.12.06: a date in a notice, not personal data
+    if len(pos) != 8 or pos[7] - pos[0] != 9:
         return False
-    m = text[start + 5 : start + 7]
-    d = text[start + 8 : start + 10]
+    sep = text[pos[0] + 4]
+    if sep not in "-./" or text[pos[0] + 7] != sep:
+        return False
+    m = text[pos[0] + 5 : pos[0] + 7]
+    d = text[pos[0] + 8 : pos[0] + 10]
     return "01" <= m <= "12" and "01" <= d <= "31"
 
 
@@ -122,6 +143,54 @@ def _classify(digits):
     return None
 
 
+def _joined(text, j, prev_is_digit, soft):
+    """Index of the next token character when the separator run at ``j`` joins, else -1."""
+    n = len(text)
+    c = text[j]
+    if c in _DASHES:
+        k = j + 1
+        if k < n and (_digit(text[k]) is not None or _letter(text[k]) is not None):
+            return k
+        return -1
+    if not prev_is_digit:
+        return -1
+    if c in _SPACES:
+        k = j
+        while k < n and k - j < _MAX_SPACES and text[k] in _SPACES:
+            k += 1
+    elif soft and c in _SOFT:
+        k = j + 1
+    else:
+        return -1
+    if k < n and _digit(text[k]) is not None:
+        return k
+    return -1
+
+
+def _token(text, i, soft):
+    """``(positions, characters, end, used_soft)`` of the token starting at ``i``."""
+    n = len(text)
+    pos = [i]
+    chars = [_digit(text[i]) or _letter(text[i])]
+    used_soft = False
+    j = i + 1
+    while j < n:
+        c = text[j]
+        norm = _digit(c) or _letter(c)
+        if norm is not None:
+            pos.append(j)
+            chars.append(norm)
+            j += 1
+            continue
+        k = _joined(text, j, chars[-1] <= "9", soft)
+        if k < 0:
+            break
+        if c in _SOFT:
+            used_soft = True
+        j = k
+    return pos, "".join(chars), j, used_soft
+
+
 def find_personal(text):
     """Personal numbers inside free text, as a list of ``(kind, positions, value)``.
 
@@ -130,9 +199,11 @@ def find_personal(text):
     like ``A1234567X``, or a 16-19 digit bank card number), ``"number"`` (any other run of
     7 or more digits: landline, account).  ``positions`` are the indexes in ``text`` of the
     number's characters (separators excluded), ``value`` the number with ASCII digits.
+    Numbers are found however they are written: full-width, grouped by spaces, "-", "." or "_",
+    or glued to letters (``tel13912345678``, ``wx13912345678``, ``ID11010519491231002X``).
     Not personal data: runs of 6 digits or fewer (12333, card tails, times), dates written
     ``2026-12-06`` and letter-and-digit codes such as request reference numbers (unless
-    they hold 14 or more digits in a row).  Rules: docs/identifiers.md.
+    they hold a mobile number or 14 or more digits in a row).  Rules: docs/identifiers.md.
     """
     out = []
     if not isinstance(text, str):
@@ -140,59 +211,67 @@ def find_personal(text):
     n = len(text)
     i = 0
     while i < n:
-        ch = text[i]
-        if _digit(ch) is None and not _letter(ch):
+        if _digit(text[i]) is None and _letter(text[i]) is None:
             i += 1
             continue
-        # one token: significant positions and their normalised characters
-        pos = [i]
-        chars = [_digit(ch) or ch.upper()]
-        j = i + 1
-        while j < n:
-            c = text[j]
-            if _digit(c) is not None or _letter(c):
-                pos.append(j)
-                chars.append(_digit(c) or c.upper())
-                j += 1
-            elif (c == "-" or c == " ") and j + 1 < n:
-                nxt = text[j + 1]
-                nd = _digit(nxt) is not None
-                if c == "-" and (nd or _letter(nxt)) or (c == " " and nd and chars[-1] in "0123456789"):
-                    j += 1
-                    continue
-                break
-            else:
-                break
-        end = pos[-1] + 1
+        pos, token, j, used_soft = _token(text, i, True)
+        if used_soft and not _sensitive(_personal_token(text, pos, token)):
+            pos, token, j, used_soft = _token(text, i, False)
         i = j
-        token = "".join(chars)
-        letters = 0
-        for c in token:
-            if "A" <= c <= "Z":
-                letters += 1
-        if letters == 0 or (letters == 1 and len(token) == 18 and token[17] == "X"):
-            if _is_date(text, pos[0], end):
-                continue
-            kind = _classify(token)
-            if kind is not None:
-                out.append((kind, pos, token))
-            continue
-        if (len(token) == 9 and "A" <= token[0] <= "Z" and letters <= 2 and token[8] in "0123456789X"
-                and _all_digits(token[1:8])):
-            out.append(("card", pos, token))
-            continue
-        # a code of letters and digits: only a long digit run inside it is personal
-        k = 0
-        while k < len(token):
-            if token[k] < "0" or token[k] > "9":
-                k += 1
-                continue
-            s = k
-            while k < len(token) and ("0" <= token[k] <= "9" or (token[k] == "X" and k - s == 17)):
-                k += 1
-            if k - s >= 14:
-                out.append((_classify(token[s:k]) or "number", pos[s:k], token[s:k]))
+        found = _personal_token(text, pos, token)
+        if found:
+            out.extend(found)
     return out
+
+
+def _sensitive(found):
+    for kind, _pos, _value in found:
+        if kind != "number":
+            return True
+    return False
+
+
+def _personal_token(text, pos, token):
+    """The personal numbers inside one token (a list, maybe empty)."""
+    letters = 0
+    for c in token:
+        if "A" <= c <= "Z":
+            letters += 1
+    if letters == 0 or (letters == 1 and len(token) == 18 and token[17] == "X"):
+        if _is_date(text, pos):
+            return []
+        kind = _classify(token)
+        return [(kind, pos, token)] if kind is not None else []
+    if (len(token) == 9 and "A" <= token[0] <= "Z" and letters <= 2 and token[8] in "0123456789X"
+            and _all_digits(token[1:8])):
+        return [("card", pos, token)]
+    if _is_reference(token):
+        return []
+    # a code of letters and digits: a long digit run or a mobile number inside it is personal
+    out = []
+    k = 0
+    while k < len(token):
+        if token[k] < "0" or token[k] > "9":
+            k += 1
+            continue
+        s = k
+        while k < len(token) and ("0" <= token[k] <= "9" or (token[k] == "X" and k - s == 17)):
+            k += 1
+        kind = _classify(token[s:k])
+        if k - s >= 14 or kind == "phone":
+            out.append((kind or "number", pos[s:k], token[s:k]))
+    return out
+
+
+def _is_reference(token):
+    # a request reference number (lib12333.requests.make_ref) can hold 11 digits in a row that look
+    # like a mobile; its shape and ISO 7064 check character tell it apart from "wx13912345678"
+    if (len(token) != 21 or "ZTJ".find(token[0]) < 0 or not _all_digits(token[1:7]) or not "A" <= token[7] <= "Z"
+            or not _all_digits(token[10:20])):
+        return False
+    from lib12333.requests import ref_check_char
+
+    return ref_check_char(token[:20]) == token[20]
 
 
 def _all_digits(s):

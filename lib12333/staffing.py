@@ -34,12 +34,20 @@ from lib12333.errors import ValidationError
 _BIG = 1e30
 _LOG_BIG = math.log(_BIG)
 _EPS = 1e-17
+# Bounds that keep every search and series finite.  The largest 12333 centres staff some
+# thousands of seats; 100,000 Erlangs is far beyond any real queue.  An Erlang A evaluation
+# sums up to about (callers arriving within one mean patience) terms: a million keeps it under
+# a second on a PC (patience of hours at the busiest centre's call rate).
+MAX_LOAD = 100000.0
+MAX_CALLERS_PER_PATIENCE = 1000000.0
 
 
 def _number(name, value, low=None, high=None, low_open=False, high_open=False):
     if not (is_int(value) or type(value) is float) or value != value:
         raise ValidationError("not a number", field=name, expected="int or float")
     value = float(value)
+    if value - value != 0.0:  # inf - inf is nan
+        raise ValidationError("not a finite number", field=name, expected="a finite number")
     if low is not None and (value < low or (low_open and value == low)):
         raise ValidationError("out of range", field=name, expected=_range_text(low, high, low_open, high_open))
     if high is not None and (value > high or (high_open and value == high)):
@@ -139,7 +147,19 @@ def offered_load(calls, period_s, aht_s):
     calls = _number("calls", calls, 0.0)
     period_s = _number("period", period_s, 0.0, low_open=True)
     aht_s = _number("aht", aht_s, 0.0, low_open=True)
-    return calls * aht_s / period_s
+    a = calls * aht_s / period_s
+    if not a <= MAX_LOAD:
+        raise ValidationError("offered load too large", field="calls/aht",
+                              expected="calls x aht / period <= %d Erlangs" % MAX_LOAD)
+    return a
+
+
+def _patience(calls, period_s, patience_s):
+    patience_s = _number("patience", patience_s, 0.0, low_open=True)
+    if calls / period_s * patience_s > MAX_CALLERS_PER_PATIENCE:
+        raise ValidationError("patience too long for this call rate", field="patience",
+                              expected="calls / period x patience <= %d" % MAX_CALLERS_PER_PATIENCE)
+    return patience_s
 
 
 def erlang_c_metrics(n, calls, period_s, aht_s, within_s):
@@ -218,7 +238,7 @@ def erlang_a_metrics(n, calls, period_s, aht_s, within_s, patience_s):
     """
     a = offered_load(calls, period_s, aht_s)
     within_s = _number("within", within_s, 0.0)
-    patience_s = _number("patience", patience_s, 0.0, low_open=True)
+    patience_s = _patience(calls, period_s, patience_s)
     n = _servers(n)
     lam = calls / period_s
     mu = 1.0 / aht_s
@@ -345,7 +365,7 @@ def staff(calls, period_s, aht_s, target, within_s, patience_s=None, max_abandon
         n, binding, c = _staff_c(a, target, within_s, aht_s, max_occupancy)
         result = _c_metrics(n, a, aht_s, within_s, c)
     else:
-        patience_s = _number("patience", patience_s, 0.0, low_open=True)
+        patience_s = _patience(calls, period_s, patience_s)
         n, binding = _staff_a(calls, period_s, aht_s, target, within_s, patience_s, max_abandon, max_occupancy)
         result = erlang_a_metrics(n, calls, period_s, aht_s, within_s, patience_s)
     result["binding"] = binding
@@ -429,7 +449,8 @@ def halfin_whitt_wait(beta):
     if beta <= 0.0:
         return 1.0
     pdf = math.exp(-beta * beta / 2.0) / math.sqrt(2.0 * math.pi)
-    return 1.0 / (1.0 + beta * _phi_cdf(beta) / pdf)
+    # written pdf / (pdf + ...) rather than 1 / (1 + .../pdf): pdf underflows to 0 for beta > 38
+    return pdf / (pdf + beta * _phi_cdf(beta))
 
 
 def square_root_staffing(a, aht_s, target, within_s):

@@ -7,11 +7,10 @@ files the kiosk reads with ``lib12333.library.index.KbIndex``; the layout is
 specified in ``protocols/library/README.md``.
 """
 
-import json
 import os
 import struct
 
-from lib12333.errors import DecodeError, StorageError, ValidationError
+from lib12333.errors import StorageError, ValidationError
 from lib12333.library import catref
 from lib12333.library import index as fmt
 from lib12333.library.entry import LEVELS, load_library
@@ -22,15 +21,9 @@ STARTER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def load_file(path):
     """Read and validate a library JSON file; returns ``(entries, local_names)``."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DecodeError("library file is not UTF-8", field=os.path.basename(path), position=exc.start) from exc
-    except json.JSONDecodeError as exc:
-        raise DecodeError("library file is not JSON: " + exc.msg, field=os.path.basename(path), position=exc.pos) from exc
-    return load_library(doc)
+    from lib12333.host import jsonfile
+
+    return load_library(jsonfile.load(path, "library file"))
 
 
 def load_files(paths):

@@ -35,6 +35,9 @@ Events (``Event.kind`` and its attributes):
     ring          line
     deadline      command, op                                   a command got no final result in time
     bad-message   error, token                                  an undecodable stored PDU (confirm deletes it)
+    pdu-warnings  warnings [(position, field, what)], index     a received PDU deviates from TS 23.040 (SIM
+                                                                padding, stray quote, short user data...) and
+                                                                was decoded leniently: log it (it holds no text)
     unknown       line                                          a line nobody expected
 """
 
@@ -44,6 +47,10 @@ from lib12333.modem import at
 
 MAX_EVENTS = const(256)
 RECENT_KEYS = const(64)
+# +CMTI reads queued or running at once.  A storm of notifications (a faulty module, a flood of
+# messages) beyond this becomes one storage scan (AT+CMGL=4), which lists every stored message:
+# nothing is lost, the queue and the work per notification stay bounded.
+MAX_PENDING_READS = const(32)
 QUIET = 0.5  # seconds without commands after a timeout or restart: late answers are dropped
 
 
@@ -108,11 +115,12 @@ class Engine:
     part on a retryable error), ``scan_interval`` (seconds between storage scans
     that catch messages whose +CMTI was lost; None = never), ``command_timeout``
     / ``prompt_timeout`` / ``send_timeout`` (seconds for an ordinary command, for
-    the ``>`` prompt, and for ``+CMGS`` after the PDU; None = the profile's)."""
+    the ``>`` prompt, and for ``+CMGS`` after the PDU; None = the profile's),
+    ``ref_start`` (first concatenation reference; see ``send_sms``)."""
 
     def __init__(self, now=0.0, profile=None, smsc=None, direct=False, send_deadline=180.0,
                  send_retries=3, scan_interval=300.0, reassembly_timeout=3600, init_retry=5.0,
-                 command_timeout=5.0, prompt_timeout=10.0, send_timeout=None):
+                 command_timeout=5.0, prompt_timeout=10.0, send_timeout=None, ref_start=0):
         from lib12333.sms.reassembly import Reassembler
 
         self.now = now
@@ -127,6 +135,7 @@ class Engine:
         self.command_timeout = command_timeout
         self.prompt_timeout = prompt_timeout
         self.send_timeout = send_timeout
+        self.ref_start = ref_start  # first concatenation reference of send_sms's counter
         self.parser = at.AtParser()
         self.out = bytearray()
         self._events = []
@@ -147,10 +156,13 @@ class Engine:
         self._tokens = {}  # token -> list of (mem, index)
         self._known = {}  # (mem, index) -> True while read / awaiting confirm / deleting
         self._sets = {}  # reassembly set key -> list of (mem, index)
+        self._part_keys = {}  # reassembly set key -> part_key of each part held (remembered on completion)
         self._recent = []  # keys of parts already delivered
         self._mr = []  # [(mr, id, seq)] of sent parts awaiting reports
         self.reassembler = Reassembler(timeout=reassembly_timeout)
         self._refs = None
+        self._reads = 0  # "read" operations queued or running (at most MAX_PENDING_READS)
+        self._scan_queued = False  # a scan is queued and has not started yet
         self._running = False
         self._held = None
         self._quiet = 0.0
@@ -210,9 +222,7 @@ class Engine:
         if self._next_scan is not None and now >= self._next_scan:
             self._next_scan = now + self.scan_interval
             if self.ready and not self._has("scan"):
-                from lib12333.modem import ops
-
-                self._queue("scan", ops.scan(self))
+                self.scan()
         self.reassembler.expire(now)  # what it drops is also in take_evicted(): handle it once
         for ev in self.reassembler.take_evicted():
             self._evicted(ev)
@@ -234,19 +244,26 @@ class Engine:
     def idle(self):
         return self._op is None and not self._ops
 
-    def send_sms(self, number, text=None, report=True, data=None, port=None):
+    def send_sms(self, number, text=None, report=True, data=None, port=None, ref=None):
         """Queue a message; returns its id (in ``sent`` / ``send-failed`` /
         ``report`` events).  Give ``text``, or ``data`` (8-bit bytes) with an
         optional application ``port`` (the destination port; the source port is
-        the same number), as the kiosk frames use.  Raises ``ValidationError`` for
+        the same number), as the kiosk frames use.  ``ref`` is the concatenation
+        reference (0-255) of a long message; by default a per-number counter that
+        starts at the engine's ``ref_start``.  A counter in RAM starts again after a
+        restart, so a caller that restarts often passes a reference derived from
+        something it keeps (the kiosk: its frame sequence number) or seeds
+        ``ref_start`` differently on each start.  Raises ``ValidationError`` for
         text, data or number that cannot be encoded, before anything is queued."""
         from lib12333.modem import ops
         from lib12333.sms.encode import RefCounter, encode_submit
 
-        if self._refs is None:
-            self._refs = RefCounter()
+        if ref is None:
+            if self._refs is None:
+                self._refs = RefCounter(self.ref_start)
+            ref = self._refs.next(number)
         ports = None if port is None else (port, port)
-        parts = encode_submit(number, text=text, data=data, ports=ports, srr=report, ref=self._refs.next(number))
+        parts = encode_submit(number, text=text, data=data, ports=ports, srr=report, ref=ref)
         self._ids += 1
         sid = self._ids
         deadline = self.now + self.send_deadline
@@ -263,11 +280,29 @@ class Engine:
         self._advance()
 
     def scan(self):
-        """Queue a scan of the SMS storage (``AT+CMGL=4``) for messages not yet seen."""
+        """Queue a scan of the SMS storage (``AT+CMGL=4``) for messages not yet seen.
+
+        A scan already queued (not started) covers this request too: only one is queued."""
         from lib12333.modem import ops
 
+        if self._scan_queued:
+            return
+        self._scan_queued = True
         self._queue("scan", ops.scan(self))
         self._advance()
+
+    def _read_later(self, mem, index):
+        """Queue a read of one stored message, or a storage scan when too many reads wait."""
+        from lib12333.modem import ops
+
+        loc = (mem, index)
+        if self._reads >= MAX_PENDING_READS:
+            self._known.pop(loc, None)  # the scan will find it
+            self.scan()
+            return
+        self._known[loc] = True
+        self._reads += 1
+        self._queue("read", ops.read(self, mem, index), priority=True)
 
     def confirm(self, token):
         """The application has stored the message of ``token``: delete it from the
@@ -330,6 +365,8 @@ class Engine:
                 if not self._ops:
                     return
                 self._op = self._ops.pop(0)
+                if self._op[0] == "scan" and self._op[5] is None:
+                    self._scan_queued = False  # later notifications need a later scan
                 item = self._op[5]
                 self._op[5] = None
                 if item is None:
@@ -367,10 +404,12 @@ class Engine:
         try:
             return self._op[1].send(resp)
         except StopIteration:
-            self._op = None
+            pass
         except Lib12333Error as exc:
             self._emit("op-failed", op=self._op[0], error=exc)
-            self._op = None
+        if self._op[0] == "read":
+            self._reads -= 1
+        self._op = None
         return None
 
     def _start(self, cmd):
@@ -441,7 +480,6 @@ class Engine:
     # ---- unsolicited results ----------------------------------------------
 
     def _urc(self, kind, line):
-        from lib12333.modem import ops
 
         prof = self.profile
         reboot = prof.is_reboot(line) if prof is not None else (line == "RDY" or line.startswith("*ATREADY"))
@@ -455,8 +493,7 @@ class Engine:
                 index = at.param_int(params, 1, kind + " index")
                 state = self._known.get((mem, index))
                 if state is None:
-                    self._known[(mem, index)] = True
-                    self._queue("read", ops.read(self, mem, index), priority=True)
+                    self._read_later(mem, index)  # deduplicated by _known, bounded by MAX_PENDING_READS
                 elif state == "delete":
                     # a new message took the slot we are deleting: read it after the delete
                     self._known[(mem, index)] = "reread"
@@ -521,10 +558,13 @@ class Engine:
         from lib12333.sms.pdu import decode_hex
 
         try:
-            msg = decode_hex(pdu_hex)
+            # lenient: raw captures carry SIM padding, stray quotes...; each deviation is reported
+            msg = decode_hex(pdu_hex, True, True)
         except Lib12333Error as exc:
             self._emit("bad-message", error=exc, token=self._token([loc] if loc else []))
             return
+        if msg.warnings:
+            self._emit("pdu-warnings", warnings=msg.warnings, index=None if loc is None else loc[1])
         if msg.type == "SMS-STATUS-REPORT":
             self._report(msg)
             if loc is not None:
@@ -536,13 +576,19 @@ class Engine:
                 self._token_now([loc])  # duplicate of a delivered part: just delete it
             return
         if msg.concat is not None:
+            if self.reassembler.supersede(msg):  # the sender reused the reference: the old set goes first
+                for ev in self.reassembler.take_evicted():
+                    self._evicted(ev)
             skey = set_key(msg)
             locs = self._sets.get(skey)
             if locs is None:
                 locs = []
                 self._sets[skey] = locs
+                self._part_keys[skey] = []
             if loc is not None and loc not in locs:
                 locs.append(loc)
+            if key not in self._part_keys[skey]:
+                self._part_keys[skey].append(key)
         full = self.reassembler.add(msg, self.now)
         for ev in self.reassembler.take_evicted():
             self._evicted(ev)
@@ -552,7 +598,7 @@ class Engine:
         locs = [loc] if (loc is not None and msg.concat is None) else []
         if msg.concat is not None:
             locs = self._sets.pop(set_key(msg), [])
-            keys = self._set_keys(msg)
+            keys = self._part_keys.pop(set_key(msg), [])  # every part of a completed set counts as delivered
         else:
             keys = [key]
         for k in keys:
@@ -585,18 +631,13 @@ class Engine:
         self._emit("storage", used=held + waiting, total=self.capacity, full=True, spilled=len(locs))
         self._token_now(locs)
 
-    def _set_keys(self, msg):
-        # every part of a completed set counts as delivered
-        c = msg.concat
-        base = str(msg.number) + "|" + str(c.ref) + "|" + str(c.total) + "|"
-        return [base + str(i) for i in range(1, c.total + 1)]
-
     def _evicted(self, ev):
         skey = str(ev.number) + "|" + str(ev.ref) + "|" + str(ev.total)
         locs = []
         for k in list(self._sets):
             if k.startswith(skey + "|"):
                 locs.extend(self._sets.pop(k))
+                self._part_keys.pop(k, None)
         locs.sort()
         first = ev.messages[0] if ev.messages else None
         self._emit("message", message=first, text=ev.text, token=self._token(locs),
@@ -636,6 +677,13 @@ class Engine:
                    number=msg.number)
 
 
+def pdu_warnings_text(ev):
+    """One log line for a ``pdu-warnings`` event: positions and fields, never the message text."""
+    where = "" if ev.index is None else " at index " + str(ev.index)
+    return "received PDU%s decoded leniently: %s" % (
+        where, "; ".join("%s @%d %s" % (field, pos, what) for pos, field, what in ev.warnings))
+
+
 def _hash(data):
     """24-bit polynomial hash; stays a small int on MicroPython (no bignum per byte)."""
     h = 0
@@ -645,10 +693,15 @@ def _hash(data):
 
 
 def part_key(msg):
-    """Identity of one received PDU: sender, timestamp, concat position, content."""
+    """Identity of one received PDU: sender, concat position and content, or time stamp and content.
+
+    A part's key holds its content: a sender that restarts its concatenation reference (a kiosk
+    after a power cut) sends a new message under an old reference, and only the content tells it
+    from a network duplicate of the old part."""
     c = msg.concat
     if c is not None:
-        return str(msg.number) + "|" + str(c.ref) + "|" + str(c.total) + "|" + str(c.seq)
+        return (str(msg.number) + "|" + str(c.ref) + "|" + str(c.total) + "|" + str(c.seq) + "|"
+                + str(_hash(msg.data or b"")))
     ts = msg.scts.isoformat() if msg.scts is not None else ""
     return str(msg.number) + "|" + ts + "|" + str(_hash(msg.data or b""))
 

@@ -165,9 +165,9 @@ def read(eng, mem, index):
         if not r.ok:
             eng._known.pop(loc, None)
             if r.error is not None and retryable(r.error):
-                eng._known[loc] = True
+                eng._known[loc] = True  # a repeated +CMTI meanwhile queues nothing
                 yield Sleep(1.0)
-                eng._queue("read", read(eng, mem, index), priority=True)
+                eng._read_later(mem, index)
             return
         pdu = None
         for i in range(len(r.lines) - 1):
@@ -194,8 +194,7 @@ def delete(eng, mem, index):
             break
         yield Sleep(1.0)
     if eng._known.pop(loc, None) == "reread":
-        eng._known[loc] = True
-        eng._queue("read", read(eng, mem, index), priority=True)
+        eng._read_later(mem, index)
 
 
 def ack(eng):

@@ -203,6 +203,8 @@ def from_json_line(line, line_no=0):
         data = json.loads(line)
     except ValueError:
         raise DecodeError("not JSON", field="jsonl", position=line_no, expected="one JSON object per line")  # noqa: B904 (no chaining on MicroPython)
+    except RuntimeError:  # CPython's RecursionError, MicroPython's "maximum recursion depth exceeded"
+        raise DecodeError("JSON nested too deeply", field="jsonl", position=line_no, expected="one flat JSON object per line")  # noqa: B904
     if not isinstance(data, dict):
         raise DecodeError("not a JSON object", field="jsonl", position=line_no, expected="object")
     try:

@@ -6,8 +6,14 @@ Text form used throughout lib12333.sms:
 - international (type of number 1): "+" then the digits, e.g. "+8613800571500";
 - any other numeric type: the digits as they are ("12333", "13800571500");
   ``*`` and ``#`` stand for the semi-octets 0xA and 0xB; 0xC..0xE decode as
-  ``a``, ``b``, ``c`` (text made of letters is always encoded alphanumeric);
+  ``a``, ``b``, ``c``.  Without an explicit ``toa``, text with letters is encoded
+  alphanumeric; with a numeric ``toa`` (e.g. 0x91) it must be made of these
+  semi-octet characters (ValidationError otherwise);
 - alphanumeric (type of number 5): the name, GSM 7-bit packed on the wire.
+
+Decoding is strict by default: an odd number of digits must end on the filler
+half-octet 1111, and the length must not count the filler (DecodeError); lenient
+decoding (``lib12333.sms.pdu.decode(..., lenient=True)``) records both as warnings.
 
 TP addresses count their length in semi-octets (digits); for an alphanumeric
 address that is the number of semi-octets actually used, and the number of
@@ -52,21 +58,38 @@ def _bcd(digits, field):
     return bytes(out)
 
 
-def _digits(data, pos, count, field):
+def _digits(data, pos, count, field, warn=None):
+    """``count`` semi-octets at ``data[pos]`` as text.  An odd count must end on the filler
+    half-octet 1111 and the filler must not be counted (TS 23.040 9.1.2.5): DecodeError, or
+    with a ``warn`` list (lenient decoding) a ``(position, field, what)`` entry appended."""
+    text = None
     if _SWAP is not None:
         text = data[pos : pos + ((count + 1) >> 1)].translate(_SWAP).hex()[:count]
-        if text.isdigit():
-            return text
-    out = []
-    for k in range(count):
-        b = data[pos + (k >> 1)]
-        d = (b >> 4) if k & 1 else (b & 0x0F)
-        if d == 15:
-            if k == count - 1:
-                break  # a length that counts the filler: tolerated
-            raise DecodeError("filler semi-octet inside the address", field=field, position=pos + (k >> 1), expected="a digit")
-        out.append(_DIGITS[d])
-    return "".join(out)
+        if not text.isdigit():
+            text = None
+    if text is None:
+        out = []
+        for k in range(count):
+            b = data[pos + (k >> 1)]
+            d = (b >> 4) if k & 1 else (b & 0x0F)
+            if d == 15:
+                if k == count - 1:
+                    _deviation(warn, "address length counts the filler half-octet", field, pos + (k >> 1),
+                               "the number of digits, without the filler")
+                    return "".join(out)
+                raise DecodeError("filler semi-octet inside the address", field=field, position=pos + (k >> 1), expected="a digit")
+            out.append(_DIGITS[d])
+        text = "".join(out)
+    if count & 1 and data[pos + (count >> 1)] >> 4 != 15:
+        _deviation(warn, "odd-length address does not end on the filler 1111", field, pos + (count >> 1),
+                   "high half-octet 1111")
+    return text
+
+
+def _deviation(warn, what, field, position, expected):
+    if warn is None:
+        raise DecodeError(what, field=field, position=position, expected=expected)
+    warn.append((position, field, what))
 
 
 def split_number(number, toa=None, field="TP-DA"):
@@ -78,6 +101,14 @@ def split_number(number, toa=None, field="TP-DA"):
         if toa is None:
             toa = TOA_INTERNATIONAL
         return toa, digits, False
+    if toa is not None and (toa & 0x70) != 0x50:
+        # a numeric type of number is written in semi-octets (TS 23.040 9.1.2.5), where
+        # * # a b c are the values 1010-1110 (9.1.2.3): never GSM 7-bit text under a numeric type
+        for ch in number:
+            if _DIGITS.find(ch) < 0:
+                raise ValidationError("a numeric type of number takes digits, *, #, a, b and c only", field=field,
+                                      expected="semi-octets (TS 23.040 9.1.2.5), or toa=0xD0 for a name")
+        return toa, number, False
     alpha = False
     for ch in number:
         if _DIGITS.find(ch) < 0 or ch > "9" and ch != "*" and ch != "#":
@@ -120,8 +151,8 @@ def _text(toa, value):
     return value
 
 
-def decode(data, pos, field="TP-OA"):
-    """``(number, toa, next_pos)`` of the TP address at ``data[pos]``."""
+def decode(data, pos, field="TP-OA", warn=None):
+    """``(number, toa, next_pos)`` of the TP address at ``data[pos]``; ``warn``: see ``_digits``."""
     if pos + 2 > len(data):
         raise DecodeError("address truncated", field=field, position=pos, expected="length and type octets")
     semis = data[pos]
@@ -137,7 +168,7 @@ def decode(data, pos, field="TP-OA"):
         count = semis * 4 // 7
         value = gsm7.decode(gsm7.unpack(data, count, 0, start))
     else:
-        value = _digits(data, start, semis, field)
+        value = _digits(data, start, semis, field, warn)
     if (toa & 0x70) == 0x10:
         value = "+" + value
     return value, toa, end

@@ -131,6 +131,7 @@ class Message:
     status = None
     tpdu_length = None
     parts = 1
+    warnings = ()  # lenient decoding: [(position, field, what)] of every deviation tolerated
 
     @property
     def flash(self):
@@ -200,6 +201,7 @@ class Message:
         d["data"] = bytes(self.data).hex() if (self.encoding == "8bit" or self.compressed) else None
         d["parts"] = self.parts
         d["tpdu_length"] = self.tpdu_length
+        d["warnings"] = [OrderedDict((("position", p), ("field", f), ("warning", w))) for p, f, w in self.warnings]
         return d
 
     def __repr__(self):
@@ -209,13 +211,34 @@ class Message:
 _FIELDS = [k for k in dir(Message) if not k.startswith("_") and not callable(getattr(Message, k)) and k not in ("flash", "status_kind", "status_text")]
 
 
+def _deviation(warn, what, field, position, expected):
+    """Strict decoding raises; lenient decoding (``warn`` is a list) records and goes on."""
+    if warn is None:
+        raise DecodeError(what, field=field, position=position, expected=expected)
+    warn.append((position, field, what))
+
+
+def _leftover(data, end, field, warn):
+    """Octets after the end of the TPDU: an error, or in lenient mode a warning naming them."""
+    extra = len(data) - end
+    if extra <= 0:
+        return
+    if warn is not None and data[end:] == b"\xff" * extra:
+        warn.append((end, field, "%d octet(s) of SIM padding FF after the TPDU" % extra))
+        return
+    _deviation(warn, "%d octet(s) after the %s" % (extra, "status report" if field == "TP-PI" else "user data"),
+               field, end, "end of PDU")
+
+
 def _need(data, pos, n, field):
     if pos + n > len(data):
         raise DecodeError("PDU ends early", field=field, position=len(data), expected="%d more octet(s)" % (pos + n - len(data)))
 
 
-def _user_data(m, data, pos, udhi):
-    """Read TP-UDL and TP-UD at ``data[pos]`` into ``m``; returns the end position."""
+def _user_data(m, data, pos, udhi, warn=None):
+    """Read TP-UDL and TP-UD at ``data[pos]`` into ``m``; returns the end position.
+
+    ``warn``: None (strict) or the list lenient decoding records deviations in."""
     n = len(data)
     if pos >= n:
         _need(data, pos, 1, "TP-UDL")
@@ -233,15 +256,19 @@ def _user_data(m, data, pos, udhi):
             raise DecodeError("%d octets" % udl, field="TP-UDL", position=pos - 1, expected="<= 140")
         nbytes = udl
     end = pos + nbytes
-    if end != n:
-        if end > n:
-            raise DecodeError("user data shorter than TP-UDL says", field="TP-UD", position=n, expected="%d octets" % nbytes)
-        raise DecodeError("%d octet(s) after the user data" % (n - end), field="TP-UD", position=end, expected="end of PDU")
+    if end > n:
+        _deviation(warn, "user data shorter than TP-UDL says", "TP-UD", n, "%d octets" % nbytes)
+        nbytes = n - pos  # lenient: decode what is there
+        end = n
+        udl = nbytes * 8 // 7 if septets else nbytes
+    elif end < n:
+        _leftover(data, end, "TP-UD", warn)
     body = pos
     hlen = 0
+    if udhi and nbytes < 1:
+        _deviation(warn, "header indicated but user data is empty", "TP-UDHL", pos, "1 octet or more")
+        udhi = 0
     if udhi:
-        if nbytes < 1:
-            raise DecodeError("header indicated but user data is empty", field="TP-UDHL", position=pos, expected="1 octet or more")
         hlen = data[pos] + 1
         if hlen > nbytes:
             raise DecodeError("header longer than the user data", field="TP-UDHL", position=pos, expected="<= %d" % (nbytes - 1))
@@ -279,6 +306,9 @@ def _user_data(m, data, pos, udhi):
         raw = data[body:end]
         if type(raw) is not bytes:
             raw = bytes(raw)
+        if warn is not None and enc == "ucs2" and len(raw) & 1:
+            warn.append((end - 1, "TP-UD", "odd octet count in UCS2 text: last octet dropped"))
+            raw = raw[:-1]
         m.data = raw
         if enc == "ucs2" and not m.compressed:
             if utf16be_decode is not None:  # CPython's codec; ucs2.decode_slow is the reference
@@ -291,8 +321,15 @@ def _user_data(m, data, pos, udhi):
     return end
 
 
-def decode(data, smsc=True):
-    """Decode one PDU (bytes); see the module docstring."""
+def decode(data, smsc=True, lenient=False):
+    """Decode one PDU (bytes); see the module docstring.
+
+    ``lenient=True`` is for raw modem captures: SIM ``FF`` padding or other octets after
+    the TPDU, a UDHI bit with no user data, a TP-UDL longer than what is present, an
+    address whose length counts the filler or whose filler is not 1111 are decoded as
+    far as they go and listed in ``Message.warnings`` as ``(position, field, what)``.
+    """
+    warn = [] if lenient else None
     m = Message()
     pos = 0
     if smsc:
@@ -314,7 +351,7 @@ def decode(data, smsc=True):
     pos += 1
     if mti == 0:
         m.more_messages = not (fo & 0x04)
-        m.number, m.toa, pos = address.decode(data, pos, "TP-OA")
+        m.number, m.toa, pos = address.decode(data, pos, "TP-OA", warn)
         if pos + 9 > n:
             _need(data, pos, 9, "TP-PID")
         m.pid = data[pos]
@@ -324,13 +361,13 @@ def decode(data, smsc=True):
             r = parse_dcs(dcs)
         m.dcs_group, m.encoding, m.msg_class, m.compressed = r
         m.scts = Timestamp.from_bytes(data, pos + 2)
-        pos = _user_data(m, data, pos + 9, udhi)
+        pos = _user_data(m, data, pos + 9, udhi, warn)
     elif mti == 1:
         m.rd = bool(fo & 0x04)
         vpf = (fo >> 3) & 3
         _need(data, pos, 1, "TP-MR")
         m.mr = data[pos]
-        m.number, m.toa, pos = address.decode(data, pos + 1, "TP-DA")
+        m.number, m.toa, pos = address.decode(data, pos + 1, "TP-DA", warn)
         _need(data, pos, 2, "TP-PID")
         m.pid = data[pos]
         m.dcs = data[pos + 1]
@@ -339,12 +376,12 @@ def decode(data, smsc=True):
         if vpf:
             m.vp = Validity.from_bytes(vpf, data, pos)
             pos += len(m.vp.raw)
-        pos = _user_data(m, data, pos, udhi)
+        pos = _user_data(m, data, pos, udhi, warn)
     else:
         m.more_messages = not (fo & 0x04)
         _need(data, pos, 1, "TP-MR")
         m.mr = data[pos]
-        m.number, m.toa, pos = address.decode(data, pos + 1, "TP-RA")
+        m.number, m.toa, pos = address.decode(data, pos + 1, "TP-RA", warn)
         m.scts = Timestamp.from_bytes(data, pos)
         m.discharge = Timestamp.from_bytes(data, pos + 7, "TP-DT")
         pos += 14
@@ -372,15 +409,24 @@ def decode(data, smsc=True):
             if pi & 0x04:
                 if m.encoding is None:
                     m.encoding = "gsm7"
-                pos = _user_data(m, data, pos, udhi)
-        if pos != len(data):
-            raise DecodeError("%d octet(s) after the status report" % (len(data) - pos), field="TP-PI", position=pos, expected="end of PDU")
+                pos = _user_data(m, data, pos, udhi, warn)
+                n = pos  # octets after the user data were handled there
+        if n == len(data):
+            _leftover(data, pos, "TP-PI", warn)
+    if warn is not None:
+        n = pos  # the TPDU ends where its user data ends, padding excluded
+        m.warnings = warn
     m.tpdu_length = n - start
     return m
 
 
-def from_hex(text):
-    """Bytes of a hex string (spaces and a trailing newline allowed); DecodeError otherwise."""
+def from_hex(text, warn=None):
+    """Bytes of a hex string (spaces and a trailing newline allowed); DecodeError otherwise.
+
+    With a ``warn`` list (lenient decoding) a stray quote before or after the hex, as some
+    modems print, is dropped and recorded (position = index in the text)."""
+    if warn is not None and isinstance(text, str) and '"' in text:
+        text = _strip_quotes(text, warn)
     if type(text) is str:
         try:  # the usual case: nothing but hex digits
             b = bytes.fromhex(text)
@@ -405,6 +451,24 @@ def from_hex(text):
     raise DecodeError("not hexadecimal", field="PDU", expected="0-9, A-F")
 
 
-def decode_hex(text, smsc=True):
-    """``decode`` for a hex string."""
-    return decode(from_hex(text), smsc)
+def _strip_quotes(text, warn):
+    s = text.strip()
+    lead = len(text) - len(text.lstrip())
+    if s[:1] == '"':
+        warn.append((lead, "PDU text", "stray quote before the hex"))
+        s = s[1:]
+        lead += 1
+    if s[-1:] == '"':
+        warn.append((lead + len(s) - 1, "PDU text", "stray quote after the hex"))
+        s = s[:-1]
+    return s
+
+
+def decode_hex(text, smsc=True, lenient=False):
+    """``decode`` for a hex string (``lenient``: see ``decode``; also a stray quote around the hex)."""
+    if not lenient:
+        return decode(from_hex(text), smsc)
+    warn = []
+    m = decode(from_hex(text, warn), smsc, True)
+    m.warnings = warn + m.warnings
+    return m

@@ -3,7 +3,12 @@ Putting concatenated messages back together, in bounded memory.
 
 Parts are grouped by (sender number, reference, total, reference size): two
 senders using the same reference never mix.  Parts may come in any order and
-more than once (a duplicate is dropped).  The complete message is joined at the
+more than once (a duplicate -- the same user data again -- is dropped).  A part
+whose place in a set is already taken by *different* user data means the sender
+reused the reference for a new message (a phone or modem that restarted its
+counter after a power cut): the old set is evicted with reason "superseded" and
+the part starts a new set, so the new message is neither merged with the old
+one nor mistaken for a duplicate.  The complete message is joined at the
 level of the alphabet's units, not of decoded text: septets for 7-bit text (so
 an escape sequence cut by another sender's splitter still decodes) and UTF-16
 octets for UCS2 (so a surrogate pair cut across two parts still becomes one
@@ -126,12 +131,29 @@ class Reassembler:
         self._evicted = []
         return ev
 
+    def supersede(self, message):
+        """Evict the set ``message`` belongs to if its place there holds different user data
+        (the sender reused the reference for a new message); True when a set was evicted."""
+        c = message.concat
+        if c is None:
+            return False
+        key = (message.number, c.ref, c.total, c.bits)
+        s = self._sets.get(key)
+        if s is None:
+            return False
+        old = s.parts[c.seq - 1]
+        if old is None or old.data == message.data:
+            return False
+        self._drop(key, "superseded")
+        return True
+
     def add(self, message, now):
         """Add a decoded part; returns the complete message or None (see the module docstring)."""
         self.expire(now)
         c = message.concat
         if c is None:
             return message
+        self.supersede(message)
         key = (message.number, c.ref, c.total, c.bits)
         s = self._sets.get(key)
         if s is None:
@@ -142,7 +164,7 @@ class Reassembler:
             self._order.append(key)
         idx = c.seq - 1
         if s.parts[idx] is not None:
-            return None  # duplicate
+            return None  # duplicate (different data would have superseded the set)
         n = len(message.data)
         s.parts[idx] = message
         s.size += n

@@ -193,6 +193,8 @@ class Centre:
         self.reply = reply
         self.seq = 0
         self.received = []  # (msg_type, device seq, fields) of every frame from the kiosk
+        self.concat_refs = []  # (reference, part, total) of every part of a multi-part frame
+        self.parts = None  # Reassembler for multi-part frames
 
     def on_submit(self, pdu_hex, now):
         """An SMS-SUBMIT from the kiosk; returns the SMS-DELIVER PDUs (hex) to send back."""
@@ -200,9 +202,17 @@ class Centre:
         from lib12333.secure.aes import AES128
         from lib12333.sms.encode import encode_deliver
         from lib12333.sms.pdu import decode_hex
+        from lib12333.sms.reassembly import Reassembler
         from lib12333.sms.scts import Timestamp
 
         sms = decode_hex(pdu_hex)
+        if sms.concat is not None:
+            self.concat_refs.append((sms.concat.ref, sms.concat.seq, sms.concat.total))
+            if self.parts is None:
+                self.parts = Reassembler()
+            sms = self.parts.add(sms, now)
+            if sms is None:
+                return []
         if sms.ports is None or sms.ports[0] != frame.PORT:
             raise SimError("the kiosk sent an SMS without the frame port")
         cipher = AES128(self.key)
@@ -395,8 +405,10 @@ class KioskSim:
     """Hardware + journal + modem engine + ``KioskApp``; ``probe`` (if set) is called
     after every ``app.step()`` and after every event the kiosk state machine handles."""
 
-    def __init__(self, direct=False, record=True, probe=None, gbk=True):
-        self.hw = Hardware(direct=direct, record=record)
+    def __init__(self, direct=False, record=True, probe=None, gbk=True, hw=None, stores=None):
+        # ``hw`` and ``stores`` (the journal's two stores) of an earlier sim: a power cut and reboot
+        self.hw = hw or Hardware(direct=direct, record=record)
+        self.stores = stores
         self.direct = direct
         self.probe = probe
         self.use_gbk = gbk
@@ -416,7 +428,9 @@ class KioskSim:
             from tests.core.support import project_path
 
             gbk = GbkTable(open(project_path("lib12333/data/gbk.bin"), "rb"))
-        journal = Journal(MemoryStore(), MemoryStore())
+        if self.stores is None:
+            self.stores = (MemoryStore(), MemoryStore())
+        journal = Journal(self.stores[0], self.stores[1])
         engine = Engine(now=0.0, direct=self.direct)
         self.app = KioskApp(self.hw, dict(CONFIG), KEY, journal, engine, gbk=gbk)
         if self.probe is not None:

@@ -123,6 +123,31 @@ class KioskAppLossReport(unittest.TestCase):
         self.assertFalse("挂失成功" in titles(sim))
 
 
+    def test_multi_part_frames_keep_distinct_references_across_a_power_cut(self):
+        # issue 13 item 6: the concatenation reference comes from the frame's sequence number, which
+        # the journal keeps; a fresh engine's counter would give reference 0 again after the reboot
+        from lib12333.secure import messages as M
+
+        fields = {"kind": M.COMPLAINT, "category": "0101", "phone": S.PHONE, "text": "窗口排队时间太长，" * 6}
+        sim = S.KioskSim()
+        sim.hw.centre.reply = False
+        S.run(S.boot(sim))
+        sim.app._submit(M.REQUEST, fields)
+        S.run(S.until(sim, check=lambda: len(sim.hw.centre.received) == 1))
+        first = sim.hw.centre.received[0][1]
+        again = S.KioskSim(hw=sim.hw, stores=sim.stores)  # power cut: same board and flash, new RAM
+        S.run(S.boot(again))
+        again.app._submit(M.REQUEST, fields)
+        centre = sim.hw.centre
+        S.run(S.until(again, check=lambda: len(set(r[1] for r in centre.received)) == 2))
+        seqs = [r[1] for r in centre.received]
+        second = seqs[-1]
+        self.assertTrue(second > first)
+        # the unanswered first request is sent again after the reboot: same frame, same reference
+        self.assertEqual(centre.concat_refs, [(s & 0xFF, part, 2) for s in seqs for part in (1, 2)])
+        self.assertNotEqual(first & 0xFF, second & 0xFF)
+
+
 class KioskAppHeap(unittest.TestCase):
     """MicroPython only: what the firmware allocates, its code already imported (docs/benchmarks.md,
     "Kiosk firmware").  Each main-loop step runs with the collector disabled, so the growth of

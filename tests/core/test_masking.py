@@ -28,6 +28,24 @@ class FindPersonal(unittest.TestCase):
         self.assertEqual(kinds("１３９１２３４５６７８"), ["phone"])
         self.assertEqual(M.find_personal("１３９１２３４５６７８")[0][2], "13912345678")
 
+    def test_bypass_spellings_are_caught(self):
+        # issue 13 item 9: mobiles glued to letters, grouped by "." or "_", spaces, full width
+        for text in ("tel13912345678", "wx13912345678", "QQ13912345678号", "13912345678abc",
+                     "139.1234.5678", "139_1234_5678", "139  1234  5678", "１３９　１２３４　５６７８",
+                     "１３９－１２３４－５６７８", "１３９．１２３４．５６７８", "ｔｅｌ１３９１２３４５６７８"):
+            with self.subTest(text=text):
+                found = M.find_personal(text)
+                self.assertEqual([(k, v) for k, _p, v in found], [("phone", "13912345678")])
+        for text in ("id11010519491231002xyz", "ab110105491231002cd", "110105 19491231 002X",
+                     "11010519491231002Ｘ", "ＩＤ" + ID18, "110105.19491231.002X"):
+            with self.subTest(text=text):
+                self.assertEqual(kinds(text), ["id"])
+
+    def test_dots_join_only_personal_numbers(self):
+        for text in ("2026.12.06", "192.168.1.10", "v1.2.3", "3.5元"):
+            with self.subTest(text=text):
+                self.assertEqual(M.find_personal(text), [])
+
     def test_card_numbers(self):
         self.assertEqual(kinds("社保卡A1234567X挂失"), ["card"])
         self.assertEqual(kinds("银行卡6222 0212 3456 7890 123"), ["card"])
@@ -37,7 +55,8 @@ class FindPersonal(unittest.TestCase):
     def test_not_personal(self):
         for text in ("有效至2026-12-06，尾号1234", "12-06 14:30 拨打12333", "请于3月30日前办理",
                      "您的投诉（T330100K0113030100077）目前状态", "编号T-330100-K01-130301-0007-7",
-                     "device K01 build 20261", "", "abc"):
+                     "device K01 build 20261", "", "abc", "编号Z000000AA13001010001A",
+                     "Z-000000-AA1-300101-0001-A"):
             with self.subTest(text=text):
                 self.assertEqual(M.find_personal(text), [])
 
@@ -53,6 +72,13 @@ class MaskText(unittest.TestCase):
         self.assertEqual(M.mask_text("社保卡A1234567X"), "社保卡A******7X")
         self.assertEqual(M.mask_text("１３９１２３４５６７８"), "１３９****５６７８")
         self.assertEqual(M.mask_text("银行卡6222021234567890123"), "银行卡622202*********0123")
+
+    def test_masks_bypass_spellings(self):
+        self.assertEqual(M.mask_text("tel13912345678"), "tel139****5678")
+        self.assertEqual(M.mask_text("wx13912345678"), "wx139****5678")
+        self.assertEqual(M.mask_text("139.1234.5678"), "139.****.5678")
+        self.assertEqual(M.mask_text("139_1234_5678"), "139_****_5678")
+        self.assertEqual(M.mask_text("ｔｅｌ１３９１２３４５６７８"), "ｔｅｌ１３９****５６７８")
 
     def test_leaves_other_text(self):
         text = "您的投诉（T330100K0113030100077）已办结，有效至2026-12-06，尾号1234，拨12333。"

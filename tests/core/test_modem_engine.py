@@ -287,6 +287,32 @@ class ReceiveTest(unittest.TestCase):
         self.assertEqual(h.eng.data_to_send(), b"")
         self.assertEqual(len(h.events("message")), 1)
 
+    def test_cmti_storm_is_deduplicated_and_bounded(self):
+        from lib12333.modem.engine import MAX_PENDING_READS
+
+        h = Harness(self)
+        h.boot()
+        n = MAX_PENDING_READS + 8
+        storm = b"".join(b'\r\n+CMTI: "SM",' + str(i).encode() + b"\r\n" for i in range(1, n + 1))
+        h.rx(storm + storm + storm)  # every index three times
+        names = [e[0] for e in h.eng._ops]
+        self.assertEqual(names.count("read") + 1, MAX_PENDING_READS)  # + the read already running
+        self.assertEqual(names.count("scan"), 1)  # the overflow: one storage scan, not one read each
+        self.assertEqual(len(names), MAX_PENDING_READS)
+        for i in range(1, MAX_PENDING_READS + 1):
+            self.read(h, i, deliver_hex("m" + str(i)))
+        self.assertEqual(h.eng._reads, 0)
+        listing = ""
+        for i in range(1, n + 1):  # the first ones are still stored: not confirmed yet
+            p = deliver_hex("m" + str(i))
+            listing += "\r\n+CMGL: " + str(i) + ",0,," + str(p.tpdu_length) + "\r\n" + p.hex
+        h.step(b"AT+CMGL=4\r", (listing + "\r\n\r\nOK\r\n").encode())
+        texts = sorted(e.message.text for e in h.events("message"))
+        self.assertEqual(texts, sorted("m" + str(i) for i in range(1, n + 1)))  # each exactly once
+        h.tx(b"")
+        h.rx(b'\r\n+CMTI: "SM",' + str(n + 1).encode() + b"\r\n")  # after the storm: a read again
+        h.tx(("AT+CMGR=" + str(n + 1) + "\r").encode())
+
     def test_multipart_reassembled_and_all_parts_deleted(self):
         h = Harness(self)
         h.boot()
@@ -306,6 +332,81 @@ class ReceiveTest(unittest.TestCase):
         h.step(b"AT+CMGD=5\r", b"\r\nOK\r\n")
         h.step(b"AT+CMGD=6\r", b"\r\nOK\r\n")
         h.tx(b"")
+
+    def _frame_parts(self, data, ts=TS):
+        # a kiosk frame: 8-bit data on an application port, two parts, reference 0 (a fresh engine's first)
+        parts = encode_deliver(PEER, ts, data=data, ports=(2333, 2333), ref=0)
+        self.assertEqual(len(parts), 2)
+        return parts
+
+    def _receive(self, h, index, part):
+        h.rx(b'\r\n+CMTI: "SM",' + str(index).encode() + b"\r\n")
+        self.read(h, index, part)
+
+    def test_reused_reference_after_sender_reboot_is_a_new_message(self):
+        # issue 13 item 6: the kiosk's engine restarts its concatenation reference at 0 after a power
+        # cut; the centre must not take the new 2-part frame for a duplicate of the old one
+        h = Harness(self)
+        h.boot()
+        old = self._frame_parts(bytes(range(200)))
+        new = self._frame_parts(bytes(range(1, 201)), ts=TS2)
+        self._receive(h, 1, old[0])
+        self._receive(h, 2, old[1])
+        first = h.events("message")
+        self.assertEqual([(m.message.data, m.complete) for m in first], [(bytes(range(200)), True)])
+        h.eng.confirm(first[0].token)
+        h.step(b"AT+CMGD=1\r", b"\r\nOK\r\n")
+        h.step(b"AT+CMGD=2\r", b"\r\nOK\r\n")
+        self._receive(h, 1, new[0])
+        self._receive(h, 2, new[1])
+        second = h.events("message")
+        self.assertEqual([(m.message.data, m.complete) for m in second], [(bytes(range(1, 201)), True)])
+        self.assertNotEqual(second[0].key, first[0].key)
+        # a network duplicate of a part (same bytes) is still dropped and deleted
+        self._receive(h, 3, new[1])
+        self.assertEqual(h.events("message"), [])
+        h.step(b"AT+CMGD=3\r", b"\r\nOK\r\n")
+
+    def test_reused_reference_replaces_a_stale_incomplete_set(self):
+        # the power cut came between the two parts: part 2 of the old frame never comes
+        h = Harness(self)
+        h.boot()
+        old = self._frame_parts(bytes(range(200)))
+        new = self._frame_parts(bytes(range(1, 201)), ts=TS2)
+        self._receive(h, 1, old[0])
+        self._receive(h, 2, new[0])
+        stale = h.events("message")
+        self.assertEqual([(m.complete, m.reason) for m in stale], [(False, "superseded")])
+        h.eng.confirm(stale[0].token)
+        h.step(b"AT+CMGD=1\r", b"\r\nOK\r\n")  # the stale part only; the new part stays stored
+        self._receive(h, 3, new[1])
+        msgs = h.events("message")
+        self.assertEqual([(m.message.data, m.complete) for m in msgs], [(bytes(range(1, 201)), True)])
+        h.eng.confirm(msgs[0].token)
+        h.step(b"AT+CMGD=2\r", b"\r\nOK\r\n")
+        h.step(b"AT+CMGD=3\r", b"\r\nOK\r\n")
+        h.tx(b"")
+
+    def test_receive_path_is_lenient_and_reports_deviations_without_text(self):
+        from lib12333.modem.engine import pdu_warnings_text
+
+        h = Harness(self)
+        h.boot()
+        part = deliver_hex("社保卡挂失已受理")
+        h.rx(b'\r\n+CMTI: "SM",4\r\n')
+        h.tx(b"AT+CMGR=4\r")
+        # a SIM record: the TPDU padded with FF to 176 octets
+        padded = part.hex + "FF" * (175 - len(part.hex) // 2)
+        h.rx(("\r\n+CMGR: 0,," + str(part.tpdu_length) + "\r\n" + padded + "\r\n\r\nOK\r\n").encode())
+        self.assertEqual([m.message.text for m in h.events("message")], ["社保卡挂失已受理"])
+        warned = h.events("pdu-warnings")
+        self.assertEqual(len(warned), 1)
+        self.assertEqual(warned[0].index, 4)
+        self.assertEqual(warned[0].warnings, [(37, "TP-UD", "138 octet(s) of SIM padding FF after the TPDU")])
+        line = pdu_warnings_text(warned[0])
+        self.assertEqual(line, "received PDU at index 4 decoded leniently: TP-UD @37 138 octet(s) of SIM padding FF "
+                               "after the TPDU")
+        self.assertFalse("社保" in line)
 
     def test_duplicate_delivery_given_once_and_copy_deleted(self):
         h = Harness(self)

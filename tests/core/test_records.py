@@ -82,6 +82,12 @@ class TextFormsTest(unittest.TestCase):
                 with self.assertRaises(DecodeError):
                     text.from_json_line(line, 1)
 
+    def test_deeply_nested_line_is_a_decode_error(self):
+        # 5,000 "[" overflow the parser's recursion (RecursionError on CPython): one malformed line
+        with self.assertRaises(DecodeError) as ctx:
+            text.from_json_line("[" * 5000, 7)
+        self.assertEqual(ctx.exception.position, 7)
+
 
 class TimeTest(unittest.TestCase):
     def test_known_dates(self):

@@ -105,6 +105,31 @@ class Addresses(unittest.TestCase):
         self.assertRaises(DecodeError, address.decode, b"\x15\x91", 0)
         self.assertRaises(DecodeError, address.decode, b"\x0b\x91\x68", 0)
 
+    def test_numeric_type_needs_semi_octets(self):
+        # TS 23.040 9.1.2.5: a numeric type of number is semi-octets, never GSM 7-bit text
+        self.assertRaises(ValidationError, address.encode, "6140f98656", 0x91)
+        self.assertRaises(ValidationError, address.encode, "HRSS", 0x81)
+        # 9.1.2.3: * # a b c are the semi-octets A-E
+        field = address.encode("0123456789*#abc", 0x91)
+        self.assertEqual(field.hex(), "0f911032547698badcfe")
+        self.assertEqual(address.decode(field, 0), ("+0123456789*#abc", 0x91, 10))
+        self.assertEqual(address.encode("0123456789*#abc", 0x81).hex(), "0f811032547698badcfe")
+        self.assertEqual(address.encode("6140f98656")[1], 0xD0)  # no toa given: a name, as before
+
+    def test_strict_filler(self):
+        # 5 digits: the 6th half-octet must be the filler 1111
+        self.assertEqual(address.decode(bytes.fromhex("05812143f5"), 0), ("12345", 0x81, 5))
+        with self.assertRaises(DecodeError) as ctx:
+            address.decode(bytes.fromhex("0581214335"), 0)
+        self.assertEqual((ctx.exception.field, ctx.exception.position), ("TP-OA", 4))
+        # a length of 6 that counts the filler
+        with self.assertRaises(DecodeError) as ctx:
+            address.decode(bytes.fromhex("06812143f5"), 0)
+        self.assertEqual(ctx.exception.position, 4)
+        warn = []
+        self.assertEqual(address.decode(bytes.fromhex("06812143f5"), 0, "TP-OA", warn)[0], "12345")
+        self.assertEqual(warn, [(4, "TP-OA", "address length counts the filler half-octet")])
+
 
 class Timestamps(unittest.TestCase):
     def test_vectors(self):

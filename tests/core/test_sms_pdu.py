@@ -104,6 +104,74 @@ class DecodeVectors(unittest.TestCase):
         self.assertEqual(r["mr"], 214)
 
 
+class StrictAndLenient(unittest.TestCase):
+    """TS 23.040 strict by default; lenient decoding of raw modem captures lists every deviation."""
+
+    def setUp(self):
+        ts = Timestamp(2026, 11, 29, 19, 5, 0, 480)
+        self.part = encode.encode_deliver("+8613800000002", ts, text="社保卡挂失已受理")[0]
+        self.hex = self.part.hex  # SMSC 1 octet, TPDU 36 octets; TP-OA 13 digits ends on F2 at octet 10
+        self.raw = bytes.fromhex(self.hex)
+
+    def lenient(self, hex_text, text="社保卡挂失已受理"):
+        self.assertRaises(DecodeError, pdu.decode_hex, hex_text)
+        m = pdu.decode_hex(hex_text, lenient=True)
+        self.assertEqual(m.text, text)
+        return m.warnings
+
+    def test_strict_has_no_warnings(self):
+        m = pdu.decode_hex(self.hex)
+        self.assertEqual((m.text, m.warnings, m.tpdu_length), ("社保卡挂失已受理", (), 36))
+        self.assertEqual(pdu.decode_hex(self.hex, lenient=True).warnings, [])
+
+    def test_stray_quote(self):
+        self.assertEqual(self.lenient(self.hex + '"'), [(74, "PDU text", "stray quote after the hex")])
+
+    def test_sim_padding(self):
+        self.assertEqual(self.lenient(self.hex + "FF" * 140),
+                         [(37, "TP-UD", "140 octet(s) of SIM padding FF after the TPDU")])
+        self.assertEqual(pdu.decode_hex(self.hex + "FFFF", lenient=True).tpdu_length, 36)
+
+    def test_extra_octets(self):
+        self.assertEqual(self.lenient(self.hex + "0102"), [(37, "TP-UD", "2 octet(s) after the user data")])
+
+    def test_udl_longer_than_present(self):
+        self.assertEqual(self.lenient(self.hex[:-4], "社保卡挂失已受"),
+                         [(35, "TP-UD", "user data shorter than TP-UDL says")])
+
+    def test_udhi_without_user_data(self):
+        data = bytearray(self.raw[:20]) + b"\x00"  # UDL 0
+        data[1] |= 0x40
+        self.assertRaises(DecodeError, pdu.decode, bytes(data))
+        m = pdu.decode(bytes(data), lenient=True)
+        self.assertEqual((m.text, m.udh), ("", []))
+        self.assertEqual(m.warnings, [(21, "TP-UDHL", "header indicated but user data is empty")])
+
+    def test_address_filler(self):
+        data = bytearray(self.raw)
+        data[10] = 0x32  # the 14th half-octet is 3, not the filler 1111
+        self.assertRaises(DecodeError, pdu.decode, bytes(data))
+        m = pdu.decode(bytes(data), lenient=True)
+        self.assertEqual(m.number, "+8613800000002")
+        self.assertEqual(m.warnings, [(10, "TP-OA", "odd-length address does not end on the filler 1111")])
+        data = bytearray(self.raw)
+        data[2] = 14  # the length counts the filler
+        m = pdu.decode(bytes(data), lenient=True)
+        self.assertEqual(m.warnings, [(10, "TP-OA", "address length counts the filler half-octet")])
+
+    def test_everything_at_once_in_order(self):
+        w = self.lenient('"' + self.hex + 'FFFF"')
+        self.assertEqual([x[0] for x in w], [0, 79, 37])
+        d = pdu.decode_hex('"' + self.hex + 'FFFF"', lenient=True).to_dict()["warnings"][2]
+        self.assertEqual(dict(d), {"position": 37, "field": "TP-UD", "warning": "2 octet(s) of SIM padding FF after the TPDU"})
+
+    def test_encode_submit_numeric_toa(self):
+        self.assertRaises(ValidationError, encode.encode_submit, "6140f98656", text="x", toa=0x91)
+        part = encode.encode_submit("0123456789*#abc", text="x", toa=0x91)[0]
+        self.assertIn("0F911032547698BADCFE", part.hex)
+        self.assertEqual(pdu.decode_hex(part.hex).number, "+0123456789*#abc")
+
+
 class EncodeVectors(unittest.TestCase):
     def _kw(self, a):
         kw = {}

@@ -28,6 +28,10 @@ class PersonalData(unittest.TestCase):
         self.refused(p, "卡号6222 0212 3456 7890 123已绑定。", "card number")
         self.refused(p, "请回电13912345678。", "mobile number")
         self.refused(p, "请回电+86 139-1234-5678。", "mobile number")
+        for text in ("加tel13912345678", "加wx13912345678", "请回电139.1234.5678", "请回电139_1234_5678",
+                     "请回电139  1234  5678", "请回电１３９１２３４５６７８"):
+            self.refused(p, text, "mobile number")
+        self.refused(p, "证号ID11010519491231002Xok", "citizen ID")
 
     def test_allowed_mobile_number(self):
         p = Policy(SIG, allowed_numbers=("13800571500",))

@@ -130,6 +130,21 @@ class Reassembly(unittest.TestCase):
         self.assertEqual(r.pending_bytes, 0)
         self.assertEqual(r.take_evicted(), [])
 
+    def test_reused_reference_supersedes_a_stale_set(self):
+        # the sender restarted its reference counter (power cut) between part 1 and part 2 of "A..."
+        old = self.parts("A" * 200, 0)
+        new = self.parts("B" * 200, 0)
+        r = Reassembler()
+        self.assertIsNone(r.add(old[0], 0))
+        self.assertIsNone(r.add(new[0], 1))  # same place, other data: a new message, not a duplicate
+        ev = r.take_evicted()
+        self.assertEqual([(e.reason, e.ref, e.received) for e in ev], [("superseded", 0, [1])])
+        self.assertEqual(r.add(new[1], 2).text, "B" * 200)
+        self.assertIsNone(r.add(new[0], 3))  # a late copy after completion starts a set again (the modem
+        self.assertIsNone(r.add(new[0], 4))  # engine's delivered-part filter drops those); a second copy,
+        self.assertEqual(r.take_evicted(), [])  # same data, is a duplicate inside it: nothing superseded
+        self.assertEqual(r.pending, 1)
+
     def test_single_part_passes_through(self):
         m = self.parts("你好", None)[0]
         self.assertIs(Reassembler().add(m, 0), m)

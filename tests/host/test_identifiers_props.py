@@ -232,3 +232,41 @@ def test_fuzz_today_values(today):
     except Lib12333Error:
         return
     assert r.valid is True
+
+
+MAINLAND_PROVINCES = ("11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
+                      "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65")
+
+
+@st.composite
+def foreign_pr_ids(draw):
+    """2023 foreign permanent-residence ID numbers: 9, province, nationality, birth date, order, check."""
+    day = draw(st.dates(datetime.date(1900, 1, 1), datetime.date(2020, 12, 31)))
+    body = ("9" + draw(st.sampled_from(MAINLAND_PROVINCES)) + "%03d" % draw(st.integers(1, 999))
+            + day.strftime("%Y%m%d") + "%03d" % draw(st.integers(0, 999)))
+    return body + reference_check(body)
+
+
+@EXAMPLES
+@given(foreign_pr_ids())
+def test_foreign_pr_ids_are_their_own_kind(number):
+    r = ids.identify(number)
+    assert (r.kind, r.valid) == (ids.KIND_FOREIGN_PR, True)
+    assert r.masked == number[:6] + "********" + number[14:]
+    code, out, _ = run_cli("id", "check", number, "--json")
+    data = json.loads(out)
+    assert code == 0 and number not in out
+    assert (data["kind"], data["nationality"], data["birth_date"]) == ("foreign_pr_id", number[3:6],
+                                                                         number[6:10] + "-**-**")
+    assert data["sex"] == ("male" if int(number[16]) % 2 else "female")
+
+
+@EXAMPLES
+@given(foreign_pr_ids(), st.integers(0, 17), st.integers(1, 9))
+def test_foreign_pr_single_digit_change_is_caught(number, pos, delta):
+    if pos == 0:
+        return  # changing the 9 makes it another kind
+    ch = number[pos]
+    new = "0123456789X"[("0123456789X".index(ch) + delta) % (11 if pos == 17 else 10)]
+    mutant = number[:pos] + new + number[pos + 1:]
+    assert not ids.identify(mutant, kind=ids.KIND_FOREIGN_PR).valid

@@ -108,3 +108,21 @@ def test_encode_to_with_spaces_and_dashes():
     assert json.loads(out)["parts"][0]["pdu"].startswith("0001000D91683119325476F8")
     code, _, err = run("encode", "--to", "+86.139", "--text", "hi")
     assert code != 0 and err
+
+
+def test_decode_lenient_lists_deviations():
+    capture = NIHAO + "FFFF" + '"'
+    code, _out, err = run("decode", capture)
+    assert code == 3 and "odd number of hex digits" in err  # strict: the quote
+    code, _out, err = run("decode", NIHAO + "FFFF")
+    assert code == 3 and "2 octet(s) after the user data" in err
+    code, out, _ = run("decode", capture, "--lenient", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["text"] == "你好"
+    assert d["warnings"] == [
+        {"position": len(NIHAO) + 4, "field": "PDU text", "warning": "stray quote after the hex"},
+        {"position": len(NIHAO) // 2, "field": "TP-UD", "warning": "2 octet(s) of SIM padding FF after the TPDU"},
+    ]
+    code, out, _ = run("decode", capture, "--lenient")
+    assert "warning      position %d (TP-UD): 2 octet(s) of SIM padding FF" % (len(NIHAO) // 2) in out

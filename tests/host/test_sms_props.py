@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from lib12333.errors import Lib12333Error
 from lib12333.host.testing import sms as sms_st
-from lib12333.sms import encode, gsm7, pdu, scts, split, ucs2
+from lib12333.sms import address, encode, gsm7, pdu, scts, split, ucs2
 from lib12333.sms.reassembly import Reassembler
 from lib12333.sms.scts import Timestamp
 
@@ -256,16 +256,21 @@ def test_smspdudecoder_reads_our_deliver_pdus_the_same(text, number, ref):
 
 
 def _decode_only_lib_errors(raw, smsc):
-    t0 = time.perf_counter()
-    try:
-        m = pdu.decode(raw, smsc)
-    except Lib12333Error:
-        pass
-    else:
-        m.to_dict()
-        if m.text is not None:
-            m.text.encode("utf-8")
-    assert time.perf_counter() - t0 < 0.5
+    for lenient in (False, True):
+        t0 = time.perf_counter()
+        try:
+            m = pdu.decode(raw, smsc, lenient)
+        except Lib12333Error:
+            pass
+        else:
+            m.to_dict()
+            if m.text is not None:
+                m.text.encode("utf-8")
+            for position, field, what in m.warnings:
+                assert 0 <= position <= len(raw) and field and what
+            if not lenient:
+                assert m.warnings == ()
+        assert time.perf_counter() - t0 < 0.5
 
 
 @settings(max_examples=400, deadline=None)
@@ -295,6 +300,42 @@ def test_fuzz_encode_arguments(number, text, ref, msg_class, encoding):
         encode.encode_submit(number, text, ref=ref, msg_class=msg_class, encoding=encoding)
     except Lib12333Error:
         pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(sms_st.submit_pdus(), sms_st.deliver_pdus()), st.integers(0, 140), st.booleans(), st.booleans())
+def test_lenient_reads_modem_captures_like_the_clean_pdu(raw, pad, quote, extra):
+    """SIM padding, a stray quote and extra octets change nothing but the warnings."""
+    clean = pdu.decode(raw)
+    capture = raw.hex().upper() + ("FF" * pad) + ("0102" if extra else "") + ('"' if quote else "")
+    m = pdu.decode_hex(capture, lenient=True)
+    assert (m.text, m.data, m.number, m.concat, m.tpdu_length) == (
+        clean.text, clean.data, clean.number, clean.concat, clean.tpdu_length)
+    assert len(m.warnings) == (1 if pad or extra else 0) + (1 if quote else 0)
+    if pad or extra or quote:
+        try:
+            pdu.decode_hex(capture)
+        except Lib12333Error:
+            pass
+        else:
+            raise AssertionError("strict decoding accepted a capture with deviations")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789*#abcdefxyz+ ", min_size=1, max_size=22), st.sampled_from([0x81, 0x91, 0xA1, 0xD0]))
+def test_encode_with_explicit_toa(number, toa):
+    try:
+        field = address.encode(number, toa)
+    except Lib12333Error:
+        numeric = (toa & 0x70) != 0x50
+        digits = number[1:] if number.startswith("+") else number
+        assert not numeric or any(c not in "0123456789*#abc" for c in digits) or not 1 <= len(digits) <= 20
+        return
+    value, got_toa, _end = address.decode(field, 0)
+    assert got_toa == toa
+    if (toa & 0x70) != 0x50:
+        digits = number[1:] if number.startswith("+") else number
+        assert value.lstrip("+") == digits
 
 
 def test_fuzz_hex_inputs():

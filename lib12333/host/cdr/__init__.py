@@ -133,9 +133,13 @@ class QueueMap:
     @classmethod
     def load(cls, path, default_service=12333, default_region=0):
         qm = cls(default_service, default_region)
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                line = line.strip()
+        with open(path, "rb") as f:
+            for n, raw in enumerate(f, 1):
+                try:
+                    line = raw.decode("utf-8").strip()
+                except UnicodeDecodeError:
+                    raise ConfigError("not UTF-8", source=path, line=n,
+                                      expected="UTF-8 text (convert a GBK file with iconv -f GBK -t UTF-8)") from None
                 if not line or line.startswith("#") or line.lower().startswith("queue,"):
                     continue
                 parts = [p.strip() for p in line.split(",")]

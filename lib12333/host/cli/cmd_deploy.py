@@ -67,8 +67,9 @@ def _provision(args):
                               expected="1..4294967295, the id registered with lib12333 gateway device add")
     config = {"device_id": int(args.device_id)}
     if args.site:
-        with open(args.site, encoding="utf-8") as f:
-            config["site"] = json.load(f)
+        from lib12333.host import jsonfile
+
+        config["site"] = jsonfile.load(args.site, "site config")
     config["key"] = _read_key(args)
     if config["key"] is None and args.gateway_db:
         import os

@@ -5,7 +5,7 @@ from lib12333.host.cli.output import add_json_flag, emit
 
 EXIT_OK = 0
 EXIT_NO = 1
-KINDS = ("citizen_id", "uscc", "card_number")
+KINDS = ("citizen_id", "uscc", "card_number", "foreign_pr_id")
 
 
 def register(subparsers):
@@ -90,6 +90,11 @@ def check_data(number, kind=None, today=None, show_pii=False):
     if result.kind in (ids.KIND_CITIZEN, ids.KIND_CITIZEN15) and result.valid:
         # the order code's last digit is visible in the masked form, so sex is not extra personal data
         data["sex"] = ids.parse_citizen_id(result.number).sex
+    elif result.kind == ids.KIND_FOREIGN_PR and result.valid:
+        from lib12333.foreign_id import parse_foreign_pr_id
+
+        data["sex"] = parse_foreign_pr_id(result.number).sex
+        data["nationality"] = result.nationality
     if show_pii:
         data["number"] = result.number
     return data
@@ -129,6 +134,8 @@ def _render_check(d):
         lines.append("birth date: " + d["birth_date"])
     if d.get("sex"):
         lines.append("sex:        " + d["sex"])
+    if d.get("nationality"):
+        lines.append("nationality: " + d["nationality"] + " (numeric country code)")
     for w in d["warnings"]:
         lines.append("warning:    " + w)
     return "\n".join(lines)
@@ -152,7 +159,7 @@ def _checkdigit(args):
             kind = "uscc"
         else:
             kind = "citizen_id"
-    if kind == "citizen_id":
+    if kind in ("citizen_id", "foreign_pr_id"):  # the same MOD 11-2 check
         char = ids.citizen_id_check_digit(prefix)
     elif kind == "uscc":
         char = ids.uscc_check_char(prefix)
@@ -160,7 +167,7 @@ def _checkdigit(args):
         char = ids.card_number_check_char(prefix)
     full = prefix + char
     if not args.show_pii:
-        full = {"citizen_id": ids.mask_id, "card_number": ids.mask_card}.get(kind, str)(full)
+        full = {"citizen_id": ids.mask_id, "foreign_pr_id": ids.mask_id, "card_number": ids.mask_card}.get(kind, str)(full)
     data = {"kind": kind, "check": char, "number" if args.show_pii else "masked": full}
     emit(data, args.json, lambda d: d["check"])
     return EXIT_OK

@@ -201,7 +201,7 @@ def cmd_validate(args):
             entries.extend(got)
             names.update(local)
         except Lib12333Error as exc:
-            problems.append(path + ": " + str(exc))
+            problems.append(str(exc) if str(exc).startswith(path) else path + ": " + str(exc))
     try:
         names.update(kb.load_category_tables(args.categories or []))
     except Lib12333Error as exc:

@@ -212,16 +212,10 @@ def _render_explain(d, table):
 
 def _centre_number(args, decision):
     """(number, table key used or None) for the decision with the --centres table."""
-    import json
-
-    from lib12333.errors import ConfigError
+    from lib12333.host import jsonfile
     from lib12333.routing import centres
 
-    try:
-        with open(args.centres, encoding="utf-8") as f:
-            table = json.load(f)
-    except ValueError as exc:
-        raise ConfigError("centre table is not JSON: %s" % exc, source=args.centres)  # noqa: B904
+    table = jsonfile.load(args.centres, "centre table")
     centres.check_table(table, args.centres)
     for key in centres.keys_for(decision):
         if table.get(key):

@@ -32,6 +32,10 @@ def register(subparsers):
     )
     dec.add_argument("hex", metavar="HEX", help="the PDU in hexadecimal (spaces allowed)")
     dec.add_argument("--no-smsc", action="store_true", help="the PDU has no SMSC field in front (a bare TPDU)")
+    dec.add_argument("--lenient", action="store_true",
+                     help="decode a raw modem capture as far as it goes (stray quote, SIM FF padding, extra "
+                     "octets, UDHI without user data, short user data, address filler) and list each deviation "
+                     "with its position as a warning, instead of exit 3")
     dec.add_argument("--show-pii", action="store_true",
                      help="show phone numbers and ID/card/phone numbers in the text unmasked (not for tickets or logs)")
     add_json_flag(dec)
@@ -106,7 +110,7 @@ def _usage(parser):
 def _decode(args):
     from lib12333.sms import pdu
 
-    m = pdu.decode_hex(args.hex, not args.no_smsc)
+    m = pdu.decode_hex(args.hex, not args.no_smsc, args.lenient)
     d = m.to_dict()
     if not args.show_pii:
         from lib12333.masking import mask_phone
@@ -137,6 +141,9 @@ def _render_decode(d):
             v = " ".join("%02X:%s" % (ie["iei"], ie["data"].upper() or "-") for ie in v)
         elif k == "vp":
             v = v.get("timestamp") or ("%s seconds (%s)" % (v["seconds"], v["kind"]))
+        elif k == "warnings":
+            lines.extend("%-12s position %d (%s): %s" % ("warning", w["position"], w["field"], w["warning"]) for w in v)
+            continue
         lines.append("%-12s %s" % (k, v))
     flags = [k for k, v in d["first_octet"].items() if v]
     if flags:

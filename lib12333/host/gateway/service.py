@@ -17,6 +17,7 @@ import threading
 import time
 
 from lib12333.errors import Lib12333Error
+from lib12333.modem.engine import pdu_warnings_text
 from lib12333.secure import frame as frame_mod
 
 log = logging.getLogger("lib12333.gateway")
@@ -60,6 +61,8 @@ class GatewayService:
             self._on_message(ev, now)
         elif ev.kind == "bad-message":
             self.modem.engine.confirm(ev.token)
+        elif ev.kind == "pdu-warnings":
+            log.warning(pdu_warnings_text(ev))
         elif ev.kind == "sent":
             out_id = self.in_flight.pop(ev.id, None)
             if out_id is not None:

@@ -39,7 +39,13 @@ class SerialModem:
             self.ser.reset_input_buffer()
         except (OSError, serial.SerialException):
             pass
-        self.engine = engine or Engine(now=clock(), **engine_options)
+        if engine is None:
+            import os
+
+            # a counter seeded at random: a restarted gateway does not start every peer's references at 0
+            engine_options.setdefault("ref_start", os.urandom(1)[0])
+            engine = Engine(now=clock(), **engine_options)
+        self.engine = engine
         self.trace = None  # set to a list to record ("tx"/"rx", bytes)
 
     def close(self):
