@@ -65,6 +65,7 @@ def _utf8_ok(b):
 
 
 _printable = getattr(str, "isprintable", None)
+_new = object.__new__
 
 
 def check_text(name, value):
@@ -135,6 +136,28 @@ class ServiceRecord:
         if self.end is not None and self.end < (self.arrival if self.answer is None else self.answer):
             raise ValidationError("end before arrival or answer", field="end", expected=">= answer, arrival")
         self.outcome = outcome
+
+    @classmethod
+    def trusted(cls, channel, service, region, category, queue, arrival, answer, end, outcome, agent, caller, ref):
+        """A record from values the caller built and checked itself (an importer's hot path): no validation.
+
+        Only for code that guarantees what ``__init__`` checks -- known channel, service and outcome,
+        text fit for a record, times in order; everything else must use the constructor.
+        """
+        r = _new(cls)
+        r.channel = channel
+        r.service = service
+        r.region = region
+        r.category = category
+        r.queue = queue
+        r.agent = agent
+        r.caller = caller
+        r.ref = ref
+        r.arrival = arrival
+        r.answer = answer
+        r.end = end
+        r.outcome = outcome
+        return r
 
     @property
     def wait(self):

@@ -157,6 +157,9 @@ class QueueMap:
 def mask_caller(text):
     """Masked caller number; names and anything that is not a number are dropped."""
     text = (text or "").strip()
+    n = len(text)
+    if n > 7 and n <= 64 and text.isdigit() and text.isascii():  # the usual case, as mask_phone would do it
+        return text[:3] + "*" * (n - 7) + text[n - 4:]
     if "<" in text and text.endswith(">"):
         text = text[text.rfind("<") + 1:-1]
     keep = text if text.isdigit() else "".join(ch for ch in text if ch.isdigit() or ch in "+-")
@@ -167,8 +170,8 @@ def mask_caller(text):
 
 def clip(text):
     """Text fit for a record field: control characters replaced, at most 64 UTF-8 bytes."""
-    if len(text) <= 16 and text.isprintable():
-        return text
+    if text.isprintable() and (len(text) <= 16 or (len(text) <= 64 and text.isascii())):
+        return text  # printable, and at most 64 UTF-8 bytes for sure
     text = "".join(ch if ch >= " " and ch != "\x7f" else "?" for ch in text)
     b = text.encode("utf-8")
     if len(b) <= 64:

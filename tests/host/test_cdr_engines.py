@@ -1,0 +1,100 @@
+"""The fast paths of ``cdr stats`` give exactly what the plain definitions give.
+
+* ``Metrics.add`` (one cell per record, rolled up later) against the definition: every record
+  applied to one bucket per dimension with ``contribution()`` and ``Metrics.key()``;
+* records the queue_log importer builds without validation are valid records;
+* the ``clip`` and ``mask_caller`` fast paths against their slow paths.
+"""
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib12333.host.cdr import clip, mask_caller
+from lib12333.host.cdr.queue_log import QueueLogImporter
+from lib12333.host.testing.records import queue_log_calls, queue_log_lines, service_records
+from lib12333.identifiers import mask_phone
+from lib12333.records import ServiceRecord
+from lib12333.records import metrics as M
+
+PARAMS = st.fixed_dictionaries({
+    "answer_within": st.sampled_from((0, 15, 20, 20.5)),
+    "short_abandon": st.sampled_from((0, 5, 7.5)),
+    "interval": st.sampled_from((900, 1800, 3600, 7200, 86400)),
+    "tz_offset": st.sampled_from((28800, 0, -18000, 19800)),
+    "wrapup": st.sampled_from((0, 3.5)),
+    "dimensions": st.lists(st.sampled_from(M.DIMENSIONS), unique=True, max_size=5),
+})
+
+
+def by_definition(records, **params):
+    """The report the way docs/cdr.md defines it: each record into one bucket per dimension."""
+    m = M.Metrics(**params)
+    overall = M.Bucket()
+    groups = {d: {} for d in m.dimensions}
+    for r in records:
+        contrib = M.contribution(r, m.answer_within, m.short_abandon)
+        overall.apply(contrib)
+        for d in m.dimensions:
+            groups[d].setdefault(m.key(d, r), M.Bucket()).apply(contrib)
+    m.overall, m.groups = overall, groups
+    return m.report()
+
+
+def fast(records, **params):
+    m = M.Metrics(**params)
+    for r in records:
+        m.add(r)
+    return m.report()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(service_records(), max_size=40), PARAMS, st.sampled_from((1, 3, 8192)))
+def test_cells_roll_up_to_the_definition(records, params, max_cells):
+    saved = M.MAX_CELLS
+    M.MAX_CELLS = max_cells  # 1 and 3 force roll-ups in the middle of the stream
+    try:
+        got = fast(records, **params)
+    finally:
+        M.MAX_CELLS = saved
+    assert json.dumps(got) == json.dumps(by_definition(records, **params))
+
+
+def _queue_log(tmp_path, lines):
+    p = tmp_path / "queue_log"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(p)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(queue_log_calls(), max_size=6), st.lists(queue_log_lines(), max_size=12), st.randoms())
+def test_importer_records_pass_the_validating_constructor(tmp_path_factory, calls, noise, rnd):
+    lines = [line for call, _, _ in calls for line in call] + noise
+    rnd.shuffle(lines)
+    path = _queue_log(tmp_path_factory.mktemp("q"), lines)
+    for r in QueueLogImporter(path):
+        assert ServiceRecord(**r.to_dict()) == r
+
+
+def _clip_by_definition(text):
+    text = "".join(ch if ch >= " " and ch != "\x7f" else "?" for ch in text)
+    b = text.encode("utf-8")
+    return text if len(b) <= 64 else b[:64].decode("utf-8", "ignore")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.text(alphabet="0123456789.", max_size=70),
+                 st.text(alphabet=st.characters(max_codepoint=127), min_size=60, max_size=70)))
+def test_clip_fast_path(text):
+    assert clip(text) == _clip_by_definition(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789", max_size=70), st.text(alphabet="0123456789 +-<>\"٣", max_size=20)))
+def test_mask_caller_fast_path(text):
+    t = text.strip()
+    if "<" in t and t.endswith(">"):
+        t = t[t.rfind("<") + 1:-1]
+    keep = t if t.isdigit() else "".join(ch for ch in t if ch.isdigit() or ch in "+-")
+    assert mask_caller(text) == (mask_phone(keep)[:64] if keep else "")
