@@ -8,12 +8,13 @@
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib12333.host.cdr import clip, mask_caller
 from lib12333.host.cdr.queue_log import QueueLogImporter
-from lib12333.host.testing.records import queue_log_calls, queue_log_lines, service_records
+from lib12333.host.testing.records import mutations, queue_log_calls, queue_log_lines, service_records
 from lib12333.identifiers import mask_phone
 from lib12333.records import ServiceRecord
 from lib12333.records import metrics as M
@@ -98,3 +99,85 @@ def test_mask_caller_fast_path(text):
         t = t[t.rfind("<") + 1:-1]
     keep = t if t.isdigit() else "".join(ch for ch in t if ch.isdigit() or ch in "+-")
     assert mask_caller(text) == (mask_phone(keep)[:64] if keep else "")
+
+
+# ---------------------------------------------------------------- the columnar engine
+
+duckdb = pytest.importorskip("duckdb")  # the columnar engine is an optional extra
+
+from lib12333.host.cdr import columnar  # noqa: E402
+
+DIMS = ("queue", "interval", "category", "day", "hour")
+
+
+def _both(path, max_open_s=86400, expire_every=65536, **params):
+    """(stream engine figures, columnar engine figures or None) of one queue_log file, as JSON text."""
+    imp = QueueLogImporter(path, max_open_s=max_open_s, expire_every=expire_every)
+    m = M.Metrics(dimensions=DIMS, **params)
+    for r in imp:
+        m.add(r)
+    stream = json.dumps([m.report(), M.gbt33358(m), imp.report.to_dict()])
+    m2 = M.Metrics(dimensions=DIMS, **params)
+    rep = columnar.aggregate(path, m2, max_open_s=max_open_s, expire_every=expire_every)
+    if rep is None:
+        return stream, None
+    return stream, json.dumps([m2.report(), M.gbt33358(m2), rep.to_dict()])
+
+
+def _ascii(lines):
+    return [line for line in lines if line.isascii()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(queue_log_calls(), max_size=8), st.lists(queue_log_lines(), max_size=10), st.randoms(),
+       st.integers(1, 5), st.sampled_from((60, 600, 86400)))
+def test_columnar_equals_stream_on_generated_logs(tmp_path_factory, calls, noise, rnd, expire_every, max_open_s):
+    lines = [line for call, _, _ in calls for line in call] + _ascii(noise)
+    rnd.shuffle(lines)  # out of order: orphans, re-entries, clock adjustments, expiries
+    path = _queue_log(tmp_path_factory.mktemp("q"), lines)
+    stream, col = _both(path, max_open_s=max_open_s, expire_every=expire_every)
+    assert col is not None, "an ASCII queue_log must not need the fallback"
+    assert col == stream
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(queue_log_calls(), min_size=1, max_size=8), st.integers(0, 40))
+def test_columnar_equals_stream_in_order_with_checkpoints(tmp_path_factory, calls, blank):
+    lines = sorted((line for call, _, _ in calls for line in call), key=lambda s: int(s.split("|")[0]))
+    lines.insert(min(blank, len(lines)), "")
+    path = _queue_log(tmp_path_factory.mktemp("q"), lines)
+    for every in (2, 65536):
+        stream, col = _both(path, max_open_s=300, expire_every=every, answer_within=15, short_abandon=3)
+        assert col == stream
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(queue_log_calls(), max_size=4).map(lambda cs: "\n".join(line for c, _, _ in cs for line in c)
+                                                   .encode()).flatmap(mutations))
+def test_columnar_on_mutated_bytes_equals_stream_or_falls_back(tmp_path_factory, data):
+    p = tmp_path_factory.mktemp("q") / "queue_log"
+    p.write_bytes(data)
+    stream, col = _both(str(p))
+    assert col is None or col == stream
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "lib12333", "cdr", "stats", *args], capture_output=True, text=True,
+                       timeout=120)
+    return p.returncode, p.stdout
+
+
+@pytest.mark.parametrize("name", ["queue_log", "queue_log.edge"])
+@pytest.mark.parametrize("options", [["--json"], [], ["--json", "--by", "queue,interval,category,day,month,hour,region",
+                                                      "--interval", "2h", "--answer-within", "10", "--tz=-05:00"]])
+def test_cli_engines_give_the_same_bytes_on_the_samples(name, options):
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "data", "cdr", name)
+    base = [path, "--format", "asterisk-queue-log", "--quiet", *options]
+    code_py, out_py = _cli(*base, "--engine", "python")
+    code_dk, out_dk = _cli(*base, "--engine", "duckdb")
+    assert (code_dk, out_dk) == (code_py, out_py) and out_py

@@ -68,12 +68,27 @@ class FileImporter:
     def __init__(self, path, max_listed=1000):
         self.paths = [path] if isinstance(path, str) else list(path)
         self.report = ImportReport(", ".join(self.paths), max_listed)
+        self._file = None  # the input being read, and the bytes of those already read (for progress)
+        self._done = 0
 
     def __iter__(self):
+        for f in self.files():
+            for rec in self.feed(f):
+                yield rec
+
+    def files(self):
+        """Each input opened in turn (binary), closed when the next is asked for."""
         for path in self.paths:
             with open(path, "rb") as f:
-                for rec in self.feed(f):
-                    yield rec
+                self._file = f
+                yield f
+                self._done += f.tell()
+            self._file = None
+
+    def bytes_read(self):
+        """Bytes consumed so far over all inputs (approximate inside a buffered read)."""
+        f = self._file
+        return self._done + (f.tell() if f is not None and not f.closed else 0)
 
     def _convert(self, fields, line_no):
         """``self._record(fields, line_no)``, or None with the line reported as malformed."""

@@ -66,19 +66,22 @@ class QueueLogImporter(FileImporter):
         self._queues = {}  # raw queue name -> its checked record fields
 
     def __iter__(self):
-        for path in self.paths:
-            with open(path, "rb") as f:
-                for rec in self.feed(f):
-                    yield rec
+        for f in self.files():
+            for rec in self.feed(f):
+                yield rec
         for rec in self.finish():
             yield rec
 
     def feed(self, stream):
         """Records from one binary stream (state carries over to the next stream)."""
+        return self.feed_lines(read_lines(stream, self.report))
+
+    def feed_lines(self, lines):
+        """Records from ``(line number, text)`` pairs (the columnar engine feeds the calls it leaves to us)."""
         report = self.report
         events = report.events
         check_every = 0
-        for line_no, line in read_lines(stream, report):
+        for line_no, line in lines:
             if not line:
                 report.bad(line_no, "empty line")
                 continue
