@@ -179,6 +179,7 @@ DUCKDB = r"""
 import json, sys
 import duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # it would print to stdout
 cols = "{" + ", ".join("'%s': 'VARCHAR'" % n for n in ("time", "callid", "queue", "agent", "event", "d1", "d2", "d3",
                                                        "d4", "d5")) + "}"
 con.execute("CREATE TEMP VIEW t AS SELECT * FROM read_csv('" + sys.argv[1].replace("'", "''") + "', delim = '|', "

@@ -181,3 +181,15 @@ def test_cli_engines_give_the_same_bytes_on_the_samples(name, options):
     code_py, out_py = _cli(*base, "--engine", "python")
     code_dk, out_dk = _cli(*base, "--engine", "duckdb")
     assert (code_dk, out_dk) == (code_py, out_py) and out_py
+
+
+def test_columnar_reads_chinese_queue_names_and_leaves_unicode_digits_to_the_stream(tmp_path):
+    call = ["1772409600|c1|医疗|NONE|ENTERQUEUE||13800000000|1", "1772409605|c1|医疗|PJSIP/1|CONNECT|5|x|1",
+            "1772409700|c1|医疗|PJSIP/1|COMPLETECALLER|5|95|1"]
+    stream, col = _both(_queue_log(tmp_path, call))
+    assert col == stream and "医疗" in json.loads(col)[0]["by_queue"]
+    # str.isdigit() takes Arabic-Indic digits, int() reads them: only the stream engine agrees with itself
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    stream, col = _both(_queue_log(odd, call + ["١٧٧٢٤٠٩٦٠٠|c2|q|NONE|ENTERQUEUE||1|1"]))
+    assert col is None and '"incomplete_calls": 1' in stream

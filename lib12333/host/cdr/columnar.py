@@ -58,7 +58,7 @@ def _blank(field_sql):
     return "coalesce(%s, '') = ''" % field_sql
 
 
-def _classify_sql(path_param="?"):
+def _classify_sql(ascii_only):
     """One row per line: number, text, time stamp, call id, queue, event, kind, errors (NULL when none)."""
     d = ["p[%d]" % (6 + i) for i in range(4)]  # data1..data4
     data_error = (
@@ -90,8 +90,9 @@ def _classify_sql(path_param="?"):
         "SELECT n, line, ts, line_error, p[2] AS callid, p[3] AS queue, event, "
         "CASE WHEN line_error IS NULL THEN " + data_error + " END AS data_error, "
         "CASE WHEN line_error IS NULL THEN " + kind + " END AS kind, "
-        "coalesce(len(p) >= 5 AND strlen(line) <> length(line) AND regexp_matches(" + used
-        + ", '[^\\x00-\\x7F]'), false) AS odd "
+        + ("false AS odd " if ascii_only else
+           "coalesce(len(p) >= 5 AND regexp_matches(" + used + ", '[^\\x00-\\x7F]'), false) AS odd ")
+        + 
         "FROM (SELECT n, line, p, p[5] AS event, "
         "  CASE WHEN p IS NULL THEN 'empty line' "
         "       WHEN len(p) < 5 THEN 'fewer than 5 ''|''-separated fields' "
@@ -99,20 +100,23 @@ def _classify_sql(path_param="?"):
         "       WHEN TRY_CAST(p[1] AS BIGINT) > 4294967294 THEN 'time stamp after 2106' END AS line_error, "
         "  CASE WHEN len(p) >= 5 THEN TRY_CAST(p[1] AS BIGINT) END AS ts "
         "  FROM (SELECT n, line, string_split(line, '|') AS p FROM ("
-        "    SELECT row_number() OVER () AS n, line FROM read_csv(" + path_param + ", columns = {'line': 'VARCHAR'}, "
+        "    SELECT row_number() OVER () AS n, line FROM read_csv(?, columns = {'line': 'VARCHAR'}, "
         "    delim = chr(1), quote = '', escape = '', header = false, auto_detect = false, "
         "    max_line_size = 4194304))))")
 
 
-def _clean_bytes(path):
-    """False when the file holds a byte the SQL path does not read like ``read_lines`` (CR, SOH)."""
+def _scan_bytes(path):
+    """(readable, ASCII only): not readable when the file holds a byte the SQL path does not read like
+    ``read_lines`` (CR, SOH); ASCII only spares the SQL its search for non-ASCII digits."""
+    ascii_only = True
     with open(path, "rb") as f:
         while True:
             block = f.read(1 << 24)
             if not block:
-                return True
+                return True, ascii_only
             if b"\r" in block or b"\x01" in block:
-                return False
+                return False, False
+            ascii_only = ascii_only and block.isascii()
 
 
 class _NotedReport(ImportReport):
@@ -137,21 +141,23 @@ def aggregate(path, metrics, queue_map=None, max_listed=1000, max_open_s=86400, 
     import duckdb
 
     say = say or (lambda text: None)
-    if not _clean_bytes(path):
+    readable, ascii_only = _scan_bytes(path)
+    if not readable:
         return None
     con = duckdb.connect()
     try:
-        return _aggregate(con, path, metrics, queue_map, max_listed, max_open_s, expire_every, say)
+        con.execute("SET enable_progress_bar = false")  # its bar would go to stdout, into --json
+        return _aggregate(con, path, ascii_only, metrics, queue_map, max_listed, max_open_s, expire_every, say)
     finally:
         con.close()
 
 
-def _aggregate(con, path, metrics, queue_map, max_listed, max_open_s, expire_every, say):
+def _aggregate(con, path, ascii_only, metrics, queue_map, max_listed, max_open_s, expire_every, say):
     import duckdb
 
     say("reading and classifying lines")
     try:
-        con.execute("CREATE TEMP TABLE cls AS " + _classify_sql(), [path])
+        con.execute("CREATE TEMP TABLE cls AS " + _classify_sql(ascii_only), [path])
     except duckdb.Error:
         return None  # not UTF-8, or a line DuckDB will not read: the stream engine reports it
     total, longest, odd = con.execute("SELECT count(*), coalesce(max(strlen(line)), 0), count(*) FILTER (WHERE odd) "
@@ -179,23 +185,23 @@ def _aggregate(con, path, metrics, queue_map, max_listed, max_open_s, expire_eve
     # per call id, its state lines (ENTERQUEUE, CONNECT, the final event); a simple call is
     # ENTERQUEUE first, at most one CONNECT, one final event last, and no clock adjustment
     con.execute(
-        "CREATE TEMP TABLE simple AS SELECT * FROM (SELECT callid, count(*) AS k, min(n) AS e_n, max(n) AS t_n, "
+        "CREATE TEMP TABLE calls AS SELECT *, coalesce(enters = 1 AND enter_n = e_n AND finals = 1 "
+        "AND final_n = t_n AND ((k = 2 AND final_kind = 'L') OR (k = 3 AND connects = 1 AND final_kind = 'F')) "
+        "AND end_ts >= CASE WHEN k = 3 THEN greatest(connect_ts, arrival) ELSE arrival END, false) AS simple "
+        "FROM (SELECT callid, count(*) AS k, min(n) AS e_n, max(n) AS t_n, "
         "count(*) FILTER (WHERE kind = 'E') AS enters, min(n) FILTER (WHERE kind = 'E') AS enter_n, "
         "max(ts) FILTER (WHERE kind = 'E') AS arrival, max(queue) FILTER (WHERE kind = 'E') AS queue, "
         "count(*) FILTER (WHERE kind = 'C') AS connects, max(ts) FILTER (WHERE kind = 'C') AS connect_ts, "
         "count(*) FILTER (WHERE kind IN ('F', 'L')) AS finals, max(n) FILTER (WHERE kind IN ('F', 'L')) AS final_n, "
         "max(ts) FILTER (WHERE kind IN ('F', 'L')) AS end_ts, max(event) FILTER (WHERE kind IN ('F', 'L')) AS end_event, "
         "max(kind) FILTER (WHERE kind IN ('F', 'L')) AS final_kind "
-        "FROM cls WHERE line_error IS NULL AND data_error IS NULL AND kind IS NOT NULL GROUP BY callid) "
-        "WHERE enters = 1 AND enter_n = e_n AND finals = 1 AND final_n = t_n "
-        "AND ((k = 2 AND final_kind = 'L') OR (k = 3 AND connects = 1 AND final_kind = 'F')) "
-        "AND end_ts >= CASE WHEN k = 3 THEN greatest(connect_ts, arrival) ELSE arrival END")
+        "FROM cls WHERE line_error IS NULL AND data_error IS NULL AND kind IS NOT NULL GROUP BY callid)")
     if checkpoints:
         _drop_expired(con, checkpoints)
     # the stream engine takes every other call, line by line, with the same checkpoints
     rest = con.execute(
         "SELECT n, line FROM cls WHERE line_error IS NULL AND data_error IS NULL AND kind IS NOT NULL "
-        "AND callid NOT IN (SELECT callid FROM simple) ORDER BY n").fetchall()
+        "AND callid IN (SELECT callid FROM calls WHERE NOT simple) ORDER BY n").fetchall()
     sub = QueueLogImporter(path, queue_map=queue_map, max_open_s=max_open_s, max_listed=max_listed,
                            expire_every=float("inf"))
     sub.report = _NotedReport(path, max_listed)
@@ -221,37 +227,35 @@ def _checkpoints(con, max_open_s, expire_every):
     counted line (valid time stamp, no data error), cutoff = newest time stamp so far - ``max_open_s``."""
     import numpy as np
 
-    cols = con.execute("SELECT n, ts, data_error IS NULL AS counted FROM cls WHERE line_error IS NULL").fetchnumpy()
-    n = np.asarray(cols["n"], dtype=np.int64)
-    if len(n) and not (np.diff(n) > 0).all():  # the table should keep file order; never trust it blindly
-        order = np.argsort(n, kind="stable")
-        n = n[order]
-        cols = {k: np.asarray(v)[order] for k, v in cols.items()}
-    counted = np.asarray(cols["counted"], dtype=bool)
-    k = np.cumsum(counted)
-    at = np.nonzero(counted & (k % expire_every == 0))[0]
-    if not len(at):
+    # cls keeps file order (as the line numbers themselves do): number the counted lines in it
+    at = [n for (n,) in con.execute(
+        "SELECT n FROM (SELECT n, row_number() OVER () AS k FROM cls WHERE line_error IS NULL "
+        "AND data_error IS NULL) WHERE k % ? = 0", [expire_every]).fetchall()]
+    if not at:
         return []
+    cols = con.execute("SELECT n, ts FROM cls WHERE line_error IS NULL").fetchnumpy()
+    n = np.asarray(cols["n"], dtype=np.int64)
+    if not (n[1:] > n[:-1]).all() or at != sorted(at):
+        raise RuntimeError("DuckDB did not keep the file order")  # never silently wrong
     newest = np.maximum(np.maximum.accumulate(np.asarray(cols["ts"], dtype=np.int64)), 0)
-    return [(int(n[i]), int(newest[i]) - max_open_s) for i in at]
+    return [(int(c), int(newest[i]) - max_open_s) for c, i in zip(at, np.searchsorted(n, at))]
 
 
 def _drop_expired(con, checkpoints):
     """Leave to the stream engine the simple calls a checkpoint between their first and last line expires."""
     import numpy as np
 
-    cols = con.execute("SELECT callid, e_n, t_n, arrival FROM simple").fetchnumpy()
+    cols = con.execute("SELECT e_n, t_n, arrival FROM calls WHERE simple").fetchnumpy()  # numbers: cheap to fetch
     cp_n = np.array([c[0] for c in checkpoints], dtype=np.int64)
     cutoff = np.array([c[1] for c in checkpoints], dtype=np.int64)
+    e_n = np.asarray(cols["e_n"], dtype=np.int64)
     last = np.searchsorted(cp_n, np.asarray(cols["t_n"], dtype=np.int64), side="left") - 1  # last before t_n
     safe = np.maximum(last, 0)
-    hit = (last >= 0) & (cp_n[safe] >= np.asarray(cols["e_n"], dtype=np.int64)) \
-        & (cutoff[safe] > np.asarray(cols["arrival"], dtype=np.int64))
-    if hit.any():
-        expired = [str(c) for c in np.asarray(cols["callid"], dtype=object)[hit]]
-        con.execute("CREATE TEMP TABLE expired (callid VARCHAR)")
-        con.executemany("INSERT INTO expired VALUES (?)", [[c] for c in expired])
-        con.execute("DELETE FROM simple WHERE callid IN (SELECT callid FROM expired)")
+    hit = (last >= 0) & (cp_n[safe] >= e_n) & (cutoff[safe] > np.asarray(cols["arrival"], dtype=np.int64))
+    if hit.any():  # a call's first line number identifies it
+        con.execute("CREATE TEMP TABLE expired (e_n BIGINT)")
+        con.executemany("INSERT INTO expired VALUES (?)", [[int(x)] for x in e_n[hit]])
+        con.execute("UPDATE calls SET simple = false WHERE e_n IN (SELECT e_n FROM expired)")
 
 
 def _stream_rest(sub, rest, checkpoints, metrics):
@@ -311,7 +315,7 @@ def _add_simple_cells(con, sub, metrics):
     rows = con.execute(
         "SELECT u, queue, " + ", ".join(columns) + ", "
         "coalesce(sum(%s) FILTER (WHERE %s), 0), coalesce(sum(%s) FILTER (WHERE %s), 0), max(%s) "
-        "FROM (SELECT *, %s AS u FROM simple) GROUP BY u, queue" % (wait, answer_like, talk, answer_like, wait,
+        "FROM (SELECT *, %s AS u FROM calls WHERE simple) GROUP BY u, queue" % (wait, answer_like, talk, answer_like, wait,
                                                                     unit_sql)).fetchall()
     n = len(_COUNTS)
     total = 0
