@@ -92,7 +92,7 @@ def _classify_sql(ascii_only):
         "CASE WHEN line_error IS NULL THEN " + kind + " END AS kind, "
         + ("false AS odd " if ascii_only else
            "coalesce(len(p) >= 5 AND regexp_matches(" + used + ", '[^\\x00-\\x7F]'), false) AS odd ")
-        + 
+        +
         "FROM (SELECT n, line, p, p[5] AS event, "
         "  CASE WHEN p IS NULL THEN 'empty line' "
         "       WHEN len(p) < 5 THEN 'fewer than 5 ''|''-separated fields' "

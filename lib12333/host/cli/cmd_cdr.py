@@ -5,7 +5,7 @@ import os
 import sys
 
 from lib12333.host.cli.output import add_json_flag, emit, progress
-from lib12333.host.cli.progress_bar import ProgressBar
+from lib12333.host.cli.progress_bar import ProgressBar, add_progress_flags, tracked
 
 FORMATS = ("asterisk-queue-log", "asterisk-master", "freeswitch", "native")
 ENGINES = ("auto", "python", "duckdb")
@@ -27,9 +27,7 @@ def _common(p):
     p.add_argument("--service", type=int, default=12333, choices=(12333, 12370),
                    help="service number of queues not in --queue-map (default 12333)")
     p.add_argument("--region", type=int, default=0, help="region code of queues not in --queue-map")
-    p.add_argument("--progress", action="store_true",
-                   help="progress on stderr even when it is not a terminal (a line every 5 s)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar, even on a terminal")
+    add_progress_flags(p)
 
 
 def register(subparsers):
@@ -105,18 +103,6 @@ def open_input(args):
     return imp, tz, bar, total
 
 
-def _records(imp, bar):
-    """The importer's records, with the progress bar moved every 8192 records."""
-    n = 0
-    r = imp.report
-    for rec in imp:
-        n += 1
-        if not n & 8191:
-            bar.update(imp.bytes_read(), r.lines, r.malformed_count)
-        yield rec
-    bar.close()
-
-
 def _engine(args, total):
     """The engine to run, or an error message."""
     from lib12333.host.cdr import columnar
@@ -173,7 +159,7 @@ def _stats(args):
         else:
             imp.report = report
     if report is None:
-        for rec in _records(imp, bar):
+        for rec in tracked(imp, bar):
             m.add(rec)
     data = m.report()
     if "day" not in wanted:
@@ -258,7 +244,7 @@ def _convert(args):
     try:
         w = Writer(stream, args.to)
         n = 0
-        for rec in _records(imp, bar):
+        for rec in tracked(imp, bar):
             w.write(rec)
             n += 1
     finally:
@@ -286,7 +272,7 @@ def _to_parquet(args, imp, bar, tz):
     except ImportError:
         progress("error: --to parquet needs pyarrow: pip install 'lib12333[columnar]' (or pyarrow)")
         return 2
-    for rec in _records(imp, bar):
+    for rec in tracked(imp, bar):
         w.write(rec)
     w.close()
     _converted(imp, w.written, " to %s (%d date/centre partitions)" % (args.out, len(w.partitions)))

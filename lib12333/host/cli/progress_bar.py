@@ -77,3 +77,22 @@ class ProgressBar:
         if self.enabled and self.drawn and self.tty:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def tracked(importer, bar, every=8192):
+    """The importer's records, moving ``bar`` every ``every`` records; the bar is closed at the end."""
+    n = 0
+    r = importer.report
+    for rec in importer:
+        n += 1
+        if not n % every:
+            bar.update(importer.bytes_read(), r.lines, r.malformed_count)
+        yield rec
+    bar.close()
+
+
+def add_progress_flags(parser):
+    """``--progress`` and ``--quiet`` as every long-running command has them."""
+    parser.add_argument("--progress", action="store_true",
+                        help="progress on stderr even when it is not a terminal (a line every 5 s)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, even on a terminal")
