@@ -144,6 +144,8 @@ class ServiceRecord:
         Only for code that guarantees what ``__init__`` checks -- known channel, service and outcome,
         text fit for a record, times in order; everything else must use the constructor.
         """
+        if not _NEW_OK:  # a port whose object.__new__ refuses user classes: build it the checked way
+            return cls(channel, service, region, category, queue, arrival, answer, end, outcome, agent, caller, ref)
         r = _new(cls)
         r.channel = channel
         r.service = service
@@ -215,3 +217,14 @@ class ServiceRecord:
             if key in data:
                 kwargs[key] = data[key]
         return cls(**kwargs)
+
+
+def _probe_new():
+    """True where ``object.__new__`` makes a ServiceRecord (CPython; the MicroPython builds tested)."""
+    try:
+        return type(_new(ServiceRecord)) is ServiceRecord
+    except Exception:  # noqa: BLE001 - TypeError where a port refuses it
+        return False
+
+
+_NEW_OK = _probe_new()
