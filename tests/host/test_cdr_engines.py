@@ -193,3 +193,28 @@ def test_columnar_reads_chinese_queue_names_and_leaves_unicode_digits_to_the_str
     odd.mkdir()
     stream, col = _both(_queue_log(odd, call + ["١٧٧٢٤٠٩٦٠٠|c2|q|NONE|ENTERQUEUE||1|1"]))
     assert col is None and '"incomplete_calls": 1' in stream
+
+
+def test_engine_choice():
+    import argparse
+    import os
+
+    from lib12333.host.cli.cmd_cdr import COLUMNAR_BYTES, _engine
+
+    def pick(engine, fmt="asterisk-queue-log", files=("a",), total=0):
+        return _engine(argparse.Namespace(engine=engine, format=fmt, files=list(files)), total)
+
+    assert pick("auto", total=COLUMNAR_BYTES) == ("duckdb", None)
+    assert pick("auto", total=COLUMNAR_BYTES - 1) == ("python", None)
+    assert pick("auto", fmt="native", total=COLUMNAR_BYTES) == ("python", None)
+    assert pick("auto", files=("a", "b"), total=COLUMNAR_BYTES) == ("python", None)
+    assert pick("python", total=COLUMNAR_BYTES) == ("python", None)
+    assert pick("duckdb", fmt="asterisk-master")[0] is None
+    code, out = _cli(os.path.join(os.path.dirname(__file__), "data", "cdr", "Master-16.csv"), "--format",
+                     "asterisk-master", "--engine", "duckdb")
+    assert code == 2 and out == ""
+
+
+def test_columnar_falls_back_on_nan_thresholds(tmp_path):
+    stream, col = _both(_queue_log(tmp_path, ["1772409600|c1|q|NONE|ENTERQUEUE||1|1"]), answer_within=float("nan"))
+    assert col is None

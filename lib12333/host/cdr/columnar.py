@@ -141,6 +141,9 @@ def aggregate(path, metrics, queue_map=None, max_listed=1000, max_open_s=86400, 
     import duckdb
 
     say = say or (lambda text: None)
+    for limit in (metrics.answer_within, metrics.short_abandon):
+        if not (limit == limit and limit < float("inf")):  # NaN sorts last in SQL, compares false in Python
+            return None
     readable, ascii_only = _scan_bytes(path)
     if not readable:
         return None
@@ -291,7 +294,7 @@ def _stream_rest(sub, rest, checkpoints, metrics):
 def _add_simple_cells(con, sub, metrics):
     """Sum the simple calls per (time unit, queue) in SQL and merge the sums into ``metrics`` cells."""
     unit = metrics.time_unit
-    aw = float(metrics.answer_within)
+    aw = float(metrics.answer_within)  # finite: checked by aggregate()
     sa = float(metrics.short_abandon)
     answered = "end_event IN " + _sql_list(_ANSWERED)
     transferred = "end_event IN " + _sql_list(_TRANSFERRED)
