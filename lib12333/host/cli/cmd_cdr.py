@@ -142,6 +142,7 @@ def _stats(args):
     if args.format in ("asterisk-master", "freeswitch"):
         progress("warning: %s marks calls answered by the IVR as answered and its answer time is the IVR's; "
                  "queue answer/abandon rates and waits need queue_log (docs/cdr.md)" % args.format)
+
     def new_metrics():
         return Metrics(answer_within=args.answer_within, short_abandon=args.short_abandon, interval=int(interval),
                        tz_offset=tz, dimensions=dims, wrapup=args.wrapup)
