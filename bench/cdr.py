@@ -1,17 +1,29 @@
 """
-queue_log throughput and memory: ``lib12333 cdr stats`` beside a pandas computation of the same figures.
+queue_log at scale: ``lib12333 cdr stats`` (streaming and columnar engines) beside pandas, polars and DuckDB.
 
-    python bench/cdr.py [--lines 10000000] [--pandas-lines 2000000] [--keep DIR]
+    python bench/cdr.py [--sizes 100000,1000000,3000000,10000000] [--rounds 1] [--keep DIR]
+                        [--before DIR] [--tools python,duckdb,pandas,polars,duckdb-bare]
 
-1. Generates a synthetic Asterisk queue_log (seeded) to a temporary file, streamed to disk:
+1. Generates a synthetic Asterisk queue_log per size (seeded), streamed to disk:
    Poisson arrivals over 4 queues, 85 % answered (CONNECT + COMPLETECALLER/COMPLETEAGENT/
    BLINDTRANSFER/ATTENDEDTRANSFER), the rest ABANDON / EXITWITHTIMEOUT / EXITWITHKEY /
    EXITEMPTY, RINGNOANSWER retries, and agent PAUSE/UNPAUSE noise, lines in time order.
-2. Runs ``python -m lib12333 cdr stats FILE --format asterisk-queue-log --json`` in a child
-   process and takes its peak RSS from ``resource.getrusage(RUSAGE_CHILDREN)``.
-3. Runs pandas (``read_csv`` + groupby/merge) on a smaller file of ``--pandas-lines`` lines
-   (pandas holds the whole table in memory), in its own child process, and ours on the same
-   file; checks that both give the same offered / answered / abandoned / SL / ASA per queue.
+   Asterisk call ids pass 17 characters once the sequence passes 100,000, as in real logs.
+2. Each tool runs in its own child process, started by a small wrapper that reads the
+   child's CPU time (user + system, all threads) and peak RSS from
+   ``resource.getrusage(RUSAGE_CHILDREN)``; wall time is also kept.  The tools take turns
+   within a round (the order rotates every round: paired, interleaved), so a burst of load
+   from other users of the machine hits all of them alike.
+3. ours: ``python -m lib12333 cdr stats FILE --format asterisk-queue-log --json --engine E``
+   (E = python, the streaming engine; duckdb, the columnar engine) -- the full report: per
+   queue, interval and category, every variant, the GB/T 33358 check, malformed lines.
+   Peers compute only offered, answered, abandoned, SL (20 s) and ASA per queue plus the
+   per-interval attribution of answered calls (a join of CONNECT to ENTERQUEUE):
+   pandas and polars with ``read_csv`` + filters + group-by + join, DuckDB in SQL
+   ("duckdb-bare": the same aggregation, no validation, no call reconstruction).
+   Every tool's per-queue figures are checked equal to ours.
+4. ``--before DIR``: also runs ``cdr stats`` from another checkout (the code before a change)
+   with ``--engine`` left out, for before/after ratios.
 """
 
 import argparse
@@ -20,6 +32,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -105,22 +118,19 @@ def generate(path, lines, seed=12333):
     return written
 
 
-OURS = r"""
+WRAP = r"""
 import json, resource, subprocess, sys, time
 t0 = time.perf_counter()
-p = subprocess.run([sys.executable, "-m", "lib12333", "cdr", "stats", sys.argv[1], "--format",
-                    "asterisk-queue-log", "--json"], capture_output=True, text=True)
-dt = time.perf_counter() - t0
-assert p.returncode == 0, p.stderr
-d = json.loads(p.stdout)
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": dt, "rss_kib": rss, "lines": d["import"]["lines"], "malformed": d["import"]["malformed"],
-                  "overall": d["overall"], "by_queue": d["by_queue"]}))
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+if p.returncode:
+    sys.exit(p.stderr[-2000:])
+print(json.dumps({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_kib": ru.ru_maxrss, "out": p.stdout}))
 """
 
 PANDAS = r"""
-import json, resource, sys, time
-t0 = time.perf_counter()
+import json, sys
 import pandas as pd
 names = ["time", "callid", "queue", "agent", "event", "d1", "d2", "d3", "d4", "d5"]
 df = pd.read_csv(sys.argv[1], sep="|", header=None, names=names, dtype=str, engine="c", na_filter=False)
@@ -128,32 +138,94 @@ df["time"] = df["time"].astype("int64")
 enter = df[df.event == "ENTERQUEUE"][["callid", "queue", "time"]]
 connect = df[df.event == "CONNECT"][["callid", "queue", "d1"]].assign(hold=lambda x: x.d1.astype("int64"))
 ab = df[df.event == "ABANDON"][["callid", "queue"]]
-out = {}
 g_enter = enter.groupby("queue").size()
 g_conn = connect.groupby("queue").agg(answered=("hold", "size"), wait=("hold", "sum"),
                                       within=("hold", lambda s: int((s <= 20).sum())))
 g_ab = ab.groupby("queue").size()
-# per interval of the ENTERQUEUE (30 min, Beijing time), as lib12333 does
 joined = connect.merge(enter[["callid", "time"]], on="callid", how="left")
 joined["interval"] = (joined["time"] + 28800) // 1800
 per_interval = joined.groupby(["queue", "interval"]).size()
+out = {}
 for q in g_enter.index:
     off = int(g_enter[q]); ans = int(g_conn.loc[q, "answered"]); abn = int(g_ab.get(q, 0))
-    out[q] = {"offered": off, "answered": ans, "abandoned": abn, "answer_rate": ans / off,
-              "abandon_rate": abn / off, "service_level": int(g_conn.loc[q, "within"]) / off,
+    out[q] = {"offered": off, "answered": ans, "abandoned": abn, "service_level": int(g_conn.loc[q, "within"]) / off,
               "asa_s": float(g_conn.loc[q, "wait"]) / ans}
-dt = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": dt, "rss_kib": rss, "lines": len(df), "by_queue": out,
-                  "intervals": int(len(per_interval)), "pandas": pd.__version__}))
+print(json.dumps({"by_queue": out, "intervals": int(len(per_interval)), "version": pd.__version__}))
+"""
+
+POLARS = r"""
+import json, sys
+import polars as pl
+names = ["time", "callid", "queue", "agent", "event", "d1", "d2", "d3", "d4", "d5"]
+df = pl.read_csv(sys.argv[1], separator="|", has_header=False, schema={n: pl.String for n in names},
+                 truncate_ragged_lines=True, quote_char=None, missing_columns="insert")
+enter = df.filter(pl.col("event") == "ENTERQUEUE").select("callid", "queue", pl.col("time").cast(pl.Int64))
+connect = df.filter(pl.col("event") == "CONNECT").select("callid", "queue", pl.col("d1").cast(pl.Int64).alias("hold"))
+g_enter = dict(enter.group_by("queue").len().iter_rows())
+g_ab = dict(df.filter(pl.col("event") == "ABANDON").group_by("queue").len().iter_rows())
+g_conn = {r[0]: r[1:] for r in connect.group_by("queue").agg(pl.len(), pl.col("hold").sum().alias("wait"),
+                                                              (pl.col("hold") <= 20).sum().alias("within")).iter_rows()}
+joined = connect.join(enter.select("callid", "time"), on="callid", how="left")
+per_interval = joined.group_by("queue", ((pl.col("time") + 28800) // 1800).alias("interval")).len()
+out = {}
+for q, off in g_enter.items():
+    ans, wait, within = g_conn[q]
+    out[q] = {"offered": off, "answered": ans, "abandoned": g_ab.get(q, 0), "service_level": within / off,
+              "asa_s": wait / ans}
+print(json.dumps({"by_queue": out, "intervals": per_interval.height, "version": pl.__version__}))
+"""
+
+DUCKDB = r"""
+import json, sys
+import duckdb
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # it would print to stdout
+cols = "{" + ", ".join("'%s': 'VARCHAR'" % n for n in ("time", "callid", "queue", "agent", "event", "d1", "d2", "d3",
+                                                       "d4", "d5")) + "}"
+con.execute("CREATE TEMP VIEW t AS SELECT * FROM read_csv('" + sys.argv[1].replace("'", "''") + "', delim = '|', "
+            "header = false, columns = " + cols + ", null_padding = true, auto_detect = false, quote = '', escape = '')")
+rows = con.execute(
+    "SELECT queue, count(*) FILTER (WHERE event = 'ENTERQUEUE'), count(*) FILTER (WHERE event = 'CONNECT'), "
+    "count(*) FILTER (WHERE event = 'ABANDON'), "
+    "count(*) FILTER (WHERE event = 'CONNECT' AND TRY_CAST(d1 AS BIGINT) <= 20), "
+    "sum(TRY_CAST(d1 AS BIGINT)) FILTER (WHERE event = 'CONNECT') FROM t GROUP BY queue "
+    "HAVING count(*) FILTER (WHERE event = 'ENTERQUEUE') > 0").fetchall()
+intervals = con.execute(
+    "SELECT count(*) FROM (SELECT c.queue, (TRY_CAST(e.time AS BIGINT) + 28800) // 1800 FROM "
+    "(SELECT callid, queue FROM t WHERE event = 'CONNECT') c LEFT JOIN "
+    "(SELECT callid, time FROM t WHERE event = 'ENTERQUEUE') e USING (callid) GROUP BY ALL)").fetchone()[0]
+out = {q: {"offered": off, "answered": ans, "abandoned": abn, "service_level": within / off, "asa_s": int(wait) / ans}
+       for q, off, ans, abn, within, wait in rows}
+print(json.dumps({"by_queue": out, "intervals": intervals, "version": duckdb.__version__}))
 """
 
 
-def child(code, path):
-    p = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, cwd=ROOT)
+def command(tool, path, before=None):
+    """(argv, extra environment) of one tool on one file."""
+    if tool in ("python", "duckdb", "before"):
+        argv = [sys.executable, "-m", "lib12333", "cdr", "stats", path, "--format", "asterisk-queue-log", "--json"]
+        if tool != "before":
+            argv += ["--engine", tool, "--quiet"]
+        env = {"PYTHONPATH": before if tool == "before" else ROOT}
+        return argv, env
+    code = {"pandas": PANDAS, "polars": POLARS, "duckdb-bare": DUCKDB}[tool]
+    return [sys.executable, "-c", code, path], {}
+
+
+def run(tool, path, before=None):
+    argv, env = command(tool, path, before)
+    # python -m puts the working directory first on sys.path: run "before" inside its own checkout
+    p = subprocess.run([sys.executable, "-c", WRAP] + argv, capture_output=True, text=True,
+                       cwd=before if tool == "before" else ROOT, env=dict(os.environ, **env))
     if p.returncode:
-        raise SystemExit(p.stderr)
-    return json.loads(p.stdout)
+        raise SystemExit("%s failed: %s" % (tool, p.stderr))
+    result = json.loads(p.stdout)
+    out = json.loads(result.pop("out"))
+    if tool in ("python", "duckdb", "before"):
+        out = {"by_queue": {q: {k: f[k] for k in ("offered", "answered", "abandoned", "service_level", "asa_s")}
+                            for q, f in out["by_queue"].items()}, "lines": out["import"]["lines"]}
+    result.update(out)
+    return result
 
 
 def compare(ours, theirs):
@@ -163,47 +235,60 @@ def compare(ours, theirs):
         for k in ("offered", "answered", "abandoned"):
             if o[k] != f[k]:
                 bad.append((q, k, o[k], f[k]))
-        for k in ("answer_rate", "abandon_rate", "service_level", "asa_s"):
+        for k in ("service_level", "asa_s"):
             if abs(o[k] - f[k]) > 1e-9:
                 bad.append((q, k, o[k], f[k]))
     return bad
 
 
 def main():
-    ap = argparse.ArgumentParser(description="queue_log throughput and memory beside pandas")
-    ap.add_argument("--lines", type=int, default=10_000_000)
-    ap.add_argument("--pandas-lines", type=int, default=2_000_000)
-    ap.add_argument("--keep", help="keep the generated files in this directory")
+    ap = argparse.ArgumentParser(description="queue_log at scale: lib12333 beside pandas, polars and DuckDB")
+    ap.add_argument("--sizes", default="100000,1000000,3000000,10000000", help="lines per generated file")
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds per size")
+    ap.add_argument("--tools", default="python,duckdb,pandas,polars,duckdb-bare")
+    ap.add_argument("--before", metavar="DIR", help="a lib12333 checkout to compare with (tool 'before')")
+    ap.add_argument("--keep", metavar="DIR", help="keep (and reuse) the generated files in this directory")
     args = ap.parse_args()
+    tools = args.tools.split(",") + (["before"] if args.before else [])
     tmp = args.keep or tempfile.mkdtemp(prefix="bench-cdr-")
     os.makedirs(tmp, exist_ok=True)
-    big = os.path.join(tmp, "queue_log.big")
-    small = os.path.join(tmp, "queue_log.small")
-    print("python %s, %s, %d cores" % (platform.python_version(), platform.machine(), os.cpu_count()))
+    print("python %s, %s, %d cores, load average %s" % (platform.python_version(), platform.machine(),
+                                                          os.cpu_count(), " ".join("%.1f" % x for x in os.getloadavg())))
+    made = []
     try:
-        t0 = time.perf_counter()
-        n_big = generate(big, args.lines)
-        n_small = generate(small, args.pandas_lines, seed=2)
-        print("generated %d + %d lines in %.0f s (%.0f MB + %.0f MB)" % (
-            n_big, n_small, time.perf_counter() - t0, os.path.getsize(big) / 1e6, os.path.getsize(small) / 1e6))
-        ours_big = child(OURS, big)
-        print("lib12333 cdr stats, %d lines: %.1f s, %.0f lines/s, peak RSS %.0f MB, malformed %d, offered %d, "
-              "SL %.4f" % (ours_big["lines"], ours_big["seconds"], ours_big["lines"] / ours_big["seconds"],
-                           ours_big["rss_kib"] / 1024, ours_big["malformed"], ours_big["overall"]["offered"],
-                           ours_big["overall"]["service_level"]))
-        ours_small = child(OURS, small)
-        theirs = child(PANDAS, small)
-        print("on %d lines: lib12333 %.1f s (%.0f lines/s, %.0f MB) | pandas %s %.1f s (%.0f lines/s, %.0f MB)" % (
-            theirs["lines"], ours_small["seconds"], ours_small["lines"] / ours_small["seconds"],
-            ours_small["rss_kib"] / 1024, theirs["pandas"], theirs["seconds"], theirs["lines"] / theirs["seconds"],
-            theirs["rss_kib"] / 1024))
-        bad = compare(ours_small, theirs)
-        print("same figures per queue (offered, answered, abandoned, rates, SL, ASA): %s" % ("yes" if not bad else bad))
+        for size in [int(x) for x in args.sizes.split(",")]:
+            path = os.path.join(tmp, "q%d.log" % size)
+            if not os.path.exists(path):
+                t0 = time.perf_counter()
+                generate(path, size)
+                made.append(path)
+                print("generated %s (%.0f MB) in %.0f s" % (path, os.path.getsize(path) / 1e6, time.perf_counter() - t0))
+            results = {t: [] for t in tools}
+            for r in range(args.rounds):
+                order = tools[r % len(tools):] + tools[:r % len(tools)]
+                for tool in order:
+                    results[tool].append(run(tool, path, args.before))
+            ref = results[tools[0]][0]
+            for tool in tools:
+                rs = results[tool]
+                cpu = statistics.median(x["cpu"] for x in rs)
+                wall = statistics.median(x["wall"] for x in rs)
+                rss = max(x["rss_kib"] for x in rs) / 1024
+                bad = compare(ref, rs[0])
+                spread = (max(x["cpu"] for x in rs) - min(x["cpu"] for x in rs)) / cpu if len(rs) > 1 else 0.0
+                print("%10d lines  %-12s cpu %7.2f s  wall %7.2f s  %6.2f us/line  peak RSS %6.0f MB  spread %3.0f%%  "
+                      "same figures: %s" % (size, tool, cpu, wall, cpu / size * 1e6, rss, spread * 100,
+                                            "yes" if not bad else bad[:3]))
+            for a, b in (("duckdb", "duckdb-bare"), ("python", "before"), ("python", "duckdb")):
+                if a in results and b in results:
+                    ratios = [x["cpu"] / y["cpu"] for x, y in zip(results[a], results[b])]
+                    print("%10d lines  cpu %s / %s: median %.2f (min %.2f, max %.2f)" % (
+                        size, a, b, statistics.median(ratios), min(ratios), max(ratios)))
+            sys.stdout.flush()
     finally:
         if not args.keep:
-            for p in (big, small):
-                if os.path.exists(p):
-                    os.remove(p)
+            for p in made:
+                os.remove(p)
             os.rmdir(tmp)
 
 

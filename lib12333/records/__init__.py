@@ -65,6 +65,7 @@ def _utf8_ok(b):
 
 
 _printable = getattr(str, "isprintable", None)
+_new = object.__new__
 
 
 def check_text(name, value):
@@ -136,6 +137,30 @@ class ServiceRecord:
             raise ValidationError("end before arrival or answer", field="end", expected=">= answer, arrival")
         self.outcome = outcome
 
+    @classmethod
+    def trusted(cls, channel, service, region, category, queue, arrival, answer, end, outcome, agent, caller, ref):
+        """A record from values the caller built and checked itself (an importer's hot path): no validation.
+
+        Only for code that guarantees what ``__init__`` checks -- known channel, service and outcome,
+        text fit for a record, times in order; everything else must use the constructor.
+        """
+        if not _NEW_OK:  # a port whose object.__new__ refuses user classes: build it the checked way
+            return cls(channel, service, region, category, queue, arrival, answer, end, outcome, agent, caller, ref)
+        r = _new(cls)
+        r.channel = channel
+        r.service = service
+        r.region = region
+        r.category = category
+        r.queue = queue
+        r.agent = agent
+        r.caller = caller
+        r.ref = ref
+        r.arrival = arrival
+        r.answer = answer
+        r.end = end
+        r.outcome = outcome
+        return r
+
     @property
     def wait(self):
         """Seconds in the queue: to the answer, else to the end; None when unknown."""
@@ -192,3 +217,14 @@ class ServiceRecord:
             if key in data:
                 kwargs[key] = data[key]
         return cls(**kwargs)
+
+
+def _probe_new():
+    """True where ``object.__new__`` makes a ServiceRecord (CPython; the MicroPython builds tested)."""
+    try:
+        return type(_new(ServiceRecord)) is ServiceRecord
+    except Exception:  # noqa: BLE001 - TypeError where a port refuses it
+        return False
+
+
+_NEW_OK = _probe_new()

@@ -106,6 +106,17 @@ class Bucket:
         if longest > self.longest_wait:
             self.longest_wait = longest
 
+    def merge(self, other):
+        """Add another bucket's sums (roll-up of cells into groups)."""
+        c = self.c
+        o = other.c
+        for i in range(_N):
+            c[i] += o[i]
+        self.wait_answered += other.wait_answered
+        self.talk += other.talk
+        if other.longest_wait > self.longest_wait:
+            self.longest_wait = other.longest_wait
+
     def figures(self, wrapup=0):
         c = self.c
         out = OrderedDict()
@@ -145,8 +156,38 @@ def _two(n):
     return ("0" + str(n)) if n < 10 else str(n)
 
 
+def _gcd(a, b):
+    while b:
+        a, b = b, a % b
+    return a
+
+
+# outcome -> (its counter, kind): kind 0 not offered, 1 answered-like, 2 abandoned, 3 other offered
+_KIND = {}
+for _o in _OUTCOME_COUNTER:
+    _KIND[_o] = (_I[_OUTCOME_COUNTER[_o]],
+                 (1 if _o in ("answered", "transferred") else 2 if _o == "abandoned" else 3) if _o in _OFFERED else 0)
+_RESPONSES = _I["responses"]
+_RESPONSES_180 = _I["responses_within_180"]
+_WITHIN = _I["answered_within"]
+_WITHIN_15 = _I["answered_within_15"]
+_TALK_COUNT = _I["talk_count"]
+_SHORT = _I["short_abandoned"]
+_AB_WITHIN = _I["abandoned_within"]
+_TIME_DIMENSIONS = ("interval", "day", "month", "hour")
+# Cells kept before they are rolled up into the groups: bounds memory whatever the input's order.
+MAX_CELLS = 256 if IS_MICROPYTHON else 8192
+
+
 class Metrics:
-    """Aggregates records into an overall bucket and one bucket per key of each dimension."""
+    """Aggregates records into an overall bucket and one bucket per key of each dimension.
+
+    Each record updates one *cell*, keyed by its time unit (the coarsest span that decides
+    its interval, hour, day and month) and its queue, category, region, channel and service;
+    cells are rolled up into ``overall`` and ``groups`` when there are ``MAX_CELLS`` of them
+    and before any figure is read (``flush()``).  One dict lookup per record instead of one
+    bucket update per dimension, and every key string is built once per cell, not per record.
+    """
 
     def __init__(self, answer_within=20, short_abandon=5, interval=1800, tz_offset=28800,
                  dimensions=("queue", "interval", "category"), wrapup=0):
@@ -171,6 +212,16 @@ class Metrics:
         for d in self.dimensions:
             self.groups[d] = {}
         self._day_cache = (None, None)
+        # the time unit: intervals, hours and days are whole multiples of it (0: no time dimension)
+        unit = 0
+        if "interval" in self.dimensions:
+            unit = interval
+        if "hour" in self.dimensions:
+            unit = _gcd(unit, 3600) if unit else 3600
+        if unit == 0 and ("day" in self.dimensions or "month" in self.dimensions):
+            unit = 86400
+        self.time_unit = unit
+        self.cells = {}
 
     def _date(self, local_day):
         if self._day_cache[0] != local_day:
@@ -179,6 +230,7 @@ class Metrics:
         return self._day_cache[1]
 
     def key(self, dimension, r):
+        """The group of record ``r`` in ``dimension`` (the definition the cells roll up to)."""
         if dimension == "queue":
             return r.queue
         if dimension == "category":
@@ -189,7 +241,9 @@ class Metrics:
             return r.channel
         if dimension == "service":
             return r.service
-        t = r.arrival + self.tz_offset
+        return self._time_key(dimension, r.arrival + self.tz_offset)
+
+    def _time_key(self, dimension, t):
         day = t // 86400
         sec = t - day * 86400
         if dimension == "hour":
@@ -202,19 +256,100 @@ class Metrics:
         start = sec - sec % self.interval
         return date + "T" + _two(start // 3600) + ":" + _two((start // 60) % 60)
 
+    def cell_key(self, r):
+        """The cell of record ``r``: (time unit number, queue, category, region, channel, service)."""
+        unit = self.time_unit
+        return ((r.arrival + self.tz_offset) // unit if unit else 0, r.queue, r.category, r.region, r.channel,
+                r.service)
+
     def add(self, r):
-        contrib = contribution(r, self.answer_within, self.short_abandon)
-        self.overall.apply(contrib)
-        for d in self.dimensions:
-            k = self.key(d, r)
-            g = self.groups[d]
-            b = g.get(k)
-            if b is None:
-                b = g[k] = Bucket()
-            b.apply(contrib)
+        unit = self.time_unit
+        key = ((r.arrival + self.tz_offset) // unit if unit else 0, r.queue, r.category, r.region, r.channel,
+               r.service)
+        cells = self.cells
+        b = cells.get(key)
+        if b is None:
+            if len(cells) >= MAX_CELLS:
+                self.flush()
+                cells = self.cells
+            b = cells[key] = Bucket()
+        # contribution(r) applied in place: the hot path of every report
+        outcome = r.outcome
+        counter, kind = _KIND[outcome]
+        c = b.c
+        c[0] += 1
+        c[counter] += 1
+        answer = r.answer
+        if answer is not None and r.channel != "call":
+            c[_RESPONSES] += 1
+            if answer - r.arrival <= 180:
+                c[_RESPONSES_180] += 1
+        if not kind:
+            return
+        c[1] += 1
+        end = r.end
+        if answer is not None:
+            wait = answer - r.arrival
+        elif end is not None:
+            wait = end - r.arrival
+        else:
+            wait = None
+        if wait is not None and wait > b.longest_wait:
+            b.longest_wait = wait
+        if kind == 1:
+            if wait is not None:
+                b.wait_answered += wait
+                if wait <= self.answer_within:
+                    c[_WITHIN] += 1
+                if wait <= 15:
+                    c[_WITHIN_15] += 1
+            if answer is not None and end is not None:
+                b.talk += end - answer
+                c[_TALK_COUNT] += 1
+        elif kind == 2 and wait is not None:
+            if wait <= self.short_abandon:
+                c[_SHORT] += 1
+            if wait <= self.answer_within:
+                c[_AB_WITHIN] += 1
+
+    def add_cell(self, key, bucket):
+        """Merge a bucket computed elsewhere (the columnar engine) into cell ``key`` (see ``cell_key``)."""
+        b = self.cells.get(key)
+        if b is None:
+            if len(self.cells) >= MAX_CELLS:
+                self.flush()
+            self.cells[key] = bucket
+        else:
+            b.merge(bucket)
+
+    def flush(self):
+        """Roll the cells up into ``overall`` and ``groups``."""
+        unit = self.time_unit
+        labels = {}
+        where = (("queue", 1), ("category", 2), ("region", 3), ("channel", 4), ("service", 5))
+        for key in self.cells:
+            b = self.cells[key]
+            self.overall.merge(b)
+            for d in self.dimensions:
+                k = None
+                for name, i in where:
+                    if name == d:
+                        k = key[i]
+                if k is None:
+                    lk = (d, key[0])
+                    k = labels.get(lk)
+                    if k is None:
+                        k = labels[lk] = self._time_key(d, key[0] * unit)
+                g = self.groups[d]
+                gb = g.get(k)
+                if gb is None:
+                    gb = g[k] = Bucket()
+                gb.merge(b)
+        self.cells = {}
 
     def report(self):
         """Ordered dict: parameters, ``overall`` and ``by_<dimension>`` (keys sorted)."""
+        self.flush()
         out = OrderedDict()
         p = OrderedDict()
         p["answer_within_s"] = self.answer_within
@@ -247,6 +382,7 @@ def gbt33358(metrics, min_daily_rate=0.95):
     """
     if "day" not in metrics.dimensions:
         raise ValidationError("needs the day dimension", field="dimensions", expected="'day' in dimensions")
+    metrics.flush()
     c = metrics.overall.c
     answered = c[_I["answered"]] + c[_I["transferred"]]
     within = c[_I["answered_within_15"]]

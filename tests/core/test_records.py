@@ -185,6 +185,32 @@ class MetricsTest(unittest.TestCase):
         with self.assertRaises(ValidationError):
             Metrics(interval=7 * 60)
 
+    def test_roll_up_in_the_middle_of_the_stream(self):
+        from lib12333.records import metrics
+
+        dims = ("queue", "interval", "category", "hour", "month")
+        saved = metrics.MAX_CELLS
+        metrics.MAX_CELLS = 1  # every new cell rolls the others up
+        try:
+            small = metrics.Metrics(interval=7200, dimensions=dims)
+            for r in self.records():
+                small.add(r)
+        finally:
+            metrics.MAX_CELLS = saved
+        big = metrics.Metrics(interval=7200, dimensions=dims)
+        for r in self.records():
+            big.add(r)
+        self.assertEqual(small.report(), big.report())
+        self.assertEqual(list(big.report()["by_hour"]), ["08"])
+        self.assertEqual(big.report()["by_interval"]["2026-03-02T08:00"]["offered"], 10)
+
+    def test_trusted_record_equals_checked_record(self):
+        B = self.B
+        r = ServiceRecord.trusted("call", 12370, 330100, "01", "a", B, B + 5, B + 9, "answered", "x", "", "c1")
+        self.assertEqual(r, ServiceRecord(service=12370, region=330100, category="01", queue="a", arrival=B,
+                                          answer=B + 5, end=B + 9, outcome="answered", agent="x", ref="c1"))
+        self.assertEqual(r.wait, 5)
+
 
 if __name__ == "__main__":
     unittest.main()

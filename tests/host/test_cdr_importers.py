@@ -25,19 +25,34 @@ def path(name):
     return os.path.join(DATA, name)
 
 
-def stats(fmt, name, dims=("queue", "interval", "category", "day"), **kw):
-    imp = open_importer(fmt, path(name), **kw)
+def stats(fmt, name, dims=("queue", "interval", "category", "day"), engine="python", **kw):
     m = Metrics(dimensions=dims)
+    if engine == "duckdb":  # the columnar engine (queue_log only) must give the same figures
+        from lib12333.host.cdr import columnar
+
+        report = columnar.aggregate(path(name), m, **kw)
+        assert report is not None
+        return m, report
+    imp = open_importer(fmt, path(name), **kw)
     for r in imp:
         m.add(r)
     return m, imp.report
 
 
+def engines():
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return ["python"]
+    return ["python", "duckdb"]
+
+
 # ---------------------------------------------------------------- queue_log
 
 
-def test_queue_log_overall_hand_computed():
-    m, rep = stats("asterisk-queue-log", "queue_log")
+@pytest.mark.parametrize("engine", engines())
+def test_queue_log_overall_hand_computed(engine):
+    m, rep = stats("asterisk-queue-log", "queue_log", engine=engine)
     o = m.report()["overall"]
     # c1..c10: answered c1 c3 c9, transferred c5 c6, abandoned c2 (3 s) c7 (40 s), timeout c4, key c8, empty c10
     assert (o["offered"], o["answered"], o["transferred"], o["abandoned"]) == (10, 5, 2, 2)
@@ -56,8 +71,9 @@ def test_queue_log_overall_hand_computed():
     assert o["longest_wait_s"] == 300
 
 
-def test_queue_log_groups_and_malformed_lines():
-    m, rep = stats("asterisk-queue-log", "queue_log")
+@pytest.mark.parametrize("engine", engines())
+def test_queue_log_groups_and_malformed_lines(engine):
+    m, rep = stats("asterisk-queue-log", "queue_log", engine=engine)
     r = m.report()
     q = r["by_queue"]
     assert (q["yiliao"]["offered"], q["yiliao"]["answered"], q["yiliao"]["service_level"]) == (6, 3, 2 / 6)
@@ -119,22 +135,39 @@ def test_open_calls_are_bounded():
     assert n == 60000 and imp.report.notes["incomplete_calls"] == 60000
 
 
+@pytest.mark.parametrize("engine", engines())
 @settings(max_examples=100, deadline=None)
 @given(st.lists(queue_log_calls(), min_size=1, max_size=20))
-def test_generated_calls_counted_exactly(calls):
+def test_generated_calls_counted_exactly(engine, calls):
     body = []
     for i, (lines, _, _) in enumerate(calls):
         body.extend(line.replace("|c", "|c%d_" % i, 1) for line in lines)  # unique call ids
-    imp = QueueLogImporter([])
-    recs = list(imp.feed(io.BytesIO(("\n".join(body) + "\n").encode())))
-    recs += list(imp.finish())
-    assert imp.report.malformed_count == 0
-    assert sorted(r.outcome for r in recs) == sorted(
-        "answered" if k == "answered" else k for _, k, _ in calls)
+    data = ("\n".join(body) + "\n").encode()
     m = Metrics(dimensions=())
-    for r in recs:
-        m.add(r)
+    if engine == "duckdb":
+        import tempfile
+
+        from lib12333.host.cdr import columnar
+
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "queue_log"), "wb") as f:
+                f.write(data)
+            report = columnar.aggregate(os.path.join(d, "queue_log"), m)
+        assert report.malformed_count == 0 and report.records == len(calls)
+    else:
+        imp = QueueLogImporter([])
+        recs = list(imp.feed(io.BytesIO(data)))
+        recs += list(imp.finish())
+        assert imp.report.malformed_count == 0
+        assert sorted(r.outcome for r in recs) == sorted(
+            "answered" if k == "answered" else k for _, k, _ in calls)
+        for r in recs:
+            m.add(r)
     o = m.report()["overall"]
+    kinds = [k for _, k, _ in calls]
+    assert (o["transferred"], o["abandoned"], o["timeouts"], o["exit_key"], o["exit_empty"]) == (
+        kinds.count("transferred"), kinds.count("abandoned"), kinds.count("timeout"), kinds.count("exit_key"),
+        kinds.count("exit_empty"))
     answered = [w for _, k, w in calls if k in ("answered", "transferred")]
     assert o["offered"] == len(calls)
     assert o["answered_within"] == sum(1 for w in answered if w <= 20)

@@ -68,12 +68,27 @@ class FileImporter:
     def __init__(self, path, max_listed=1000):
         self.paths = [path] if isinstance(path, str) else list(path)
         self.report = ImportReport(", ".join(self.paths), max_listed)
+        self._file = None  # the input being read, and the bytes of those already read (for progress)
+        self._done = 0
 
     def __iter__(self):
+        for f in self.files():
+            for rec in self.feed(f):
+                yield rec
+
+    def files(self):
+        """Each input opened in turn (binary), closed when the next is asked for."""
         for path in self.paths:
             with open(path, "rb") as f:
-                for rec in self.feed(f):
-                    yield rec
+                self._file = f
+                yield f
+                self._done += f.tell()
+            self._file = None
+
+    def bytes_read(self):
+        """Bytes consumed so far over all inputs (approximate inside a buffered read)."""
+        f = self._file
+        return self._done + (f.tell() if f is not None and not f.closed else 0)
 
     def _convert(self, fields, line_no):
         """``self._record(fields, line_no)``, or None with the line reported as malformed."""
@@ -161,6 +176,9 @@ class QueueMap:
 def mask_caller(text):
     """Masked caller number; names and anything that is not a number are dropped."""
     text = (text or "").strip()
+    n = len(text)
+    if n > 7 and n <= 64 and text.isdigit() and text.isascii():  # the usual case, as mask_phone would do it
+        return text[:3] + "*" * (n - 7) + text[n - 4:]
     if "<" in text and text.endswith(">"):
         text = text[text.rfind("<") + 1:-1]
     keep = text if text.isdigit() else "".join(ch for ch in text if ch.isdigit() or ch in "+-")
@@ -171,8 +189,8 @@ def mask_caller(text):
 
 def clip(text):
     """Text fit for a record field: control characters replaced, at most 64 UTF-8 bytes."""
-    if len(text) <= 16 and text.isprintable():
-        return text
+    if text.isprintable() and (len(text) <= 16 or (len(text) <= 64 and text.isascii())):
+        return text  # printable, and at most 64 UTF-8 bytes for sure
     text = "".join(ch if ch >= " " and ch != "\x7f" else "?" for ch in text)
     b = text.encode("utf-8")
     if len(b) <= 64:

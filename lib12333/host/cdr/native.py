@@ -24,12 +24,11 @@ class NativeImporter(FileImporter):
     # __iter__ is its own: the form (CSV, JSON Lines, binary) is detected per file.
 
     def __iter__(self):
-        for path in self.paths:
-            with open(path, "rb") as f:
-                kind = detect(f.peek(len(text.HEADER))[: len(text.HEADER)] if hasattr(f, "peek") else b"")
-                self.report.notes["form"] = kind
-                for rec in self.feed(f, kind):
-                    yield rec
+        for f in self.files():
+            kind = detect(f.peek(len(text.HEADER))[: len(text.HEADER)] if hasattr(f, "peek") else b"")
+            self.report.notes["form"] = kind
+            for rec in self.feed(f, kind):
+                yield rec
 
     def feed(self, stream, kind):
         report = self.report

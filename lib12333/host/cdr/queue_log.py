@@ -63,21 +63,25 @@ class QueueLogImporter(FileImporter):
         self.expire_every = expire_every
         self.open = {}  # callid -> [arrival, queue, caller, answer, agent]
         self._newest = 0
+        self._queues = {}  # raw queue name -> its checked record fields
 
     def __iter__(self):
-        for path in self.paths:
-            with open(path, "rb") as f:
-                for rec in self.feed(f):
-                    yield rec
+        for f in self.files():
+            for rec in self.feed(f):
+                yield rec
         for rec in self.finish():
             yield rec
 
     def feed(self, stream):
         """Records from one binary stream (state carries over to the next stream)."""
+        return self.feed_lines(read_lines(stream, self.report))
+
+    def feed_lines(self, lines):
+        """Records from ``(line number, text)`` pairs (the columnar engine feeds the calls it leaves to us)."""
         report = self.report
         events = report.events
         check_every = 0
-        for line_no, line in read_lines(stream, report):
+        for line_no, line in lines:
             if not line:
                 report.bad(line_no, "empty line")
                 continue
@@ -177,10 +181,22 @@ class QueueLogImporter(FileImporter):
         if end is not None and end < (answer if answer is not None else arrival):
             end = answer if answer is not None else arrival
             self.report.note("clock_adjusted")
+        known = self._queues.get(queue)
+        if known is None:
+            known = self._queue_fields(queue)
+        service, region, category, queue = known
+        # every field is built here: clipped text, masked caller, times in order (end adjusted above,
+        # answer >= arrival where state is kept); the queue's fields were checked once
+        return ServiceRecord.trusted("call", service, region, category, queue, arrival, answer, end, outcome,
+                                     clip(agent) if agent != "NONE" else "", caller, clip(callid))
+
+    def _queue_fields(self, queue):
+        """(service, region, category, clipped name) of a queue, checked by building a record once."""
         service, region, category = self.queue_map.get(queue)
-        return ServiceRecord(channel="call", service=service, region=region, category=category,
-                             queue=clip(queue), arrival=arrival, answer=answer, end=end, outcome=outcome,
-                             agent=clip(agent if agent != "NONE" else ""), caller=caller, ref=clip(callid))
+        name = clip(queue)
+        ServiceRecord(service=service, region=region, category=category, queue=name)  # ValidationError if bad
+        known = self._queues[queue] = (service, region, category, name)
+        return known
 
     def _expire(self, cutoff):
         stale = [cid for cid, st in self.open.items() if st[0] < cutoff]

@@ -5,9 +5,12 @@ import os
 import sys
 
 from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.host.cli.progress_bar import ProgressBar, add_progress_flags, tracked
 
 FORMATS = ("asterisk-queue-log", "asterisk-master", "freeswitch", "native")
-PROGRESS_BYTES = 32 * 1024 * 1024
+ENGINES = ("auto", "python", "duckdb")
+# --engine auto: inputs this large go to DuckDB when it is installed (below, its start-up costs more than it saves)
+COLUMNAR_BYTES = 64 * 1024 * 1024
 
 
 def _common(p):
@@ -24,7 +27,7 @@ def _common(p):
     p.add_argument("--service", type=int, default=12333, choices=(12333, 12370),
                    help="service number of queues not in --queue-map (default 12333)")
     p.add_argument("--region", type=int, default=0, help="region code of queues not in --queue-map")
-    p.add_argument("--progress", action="store_true", help="progress on stderr (automatic above 32 MiB)")
+    add_progress_flags(p)
 
 
 def register(subparsers):
@@ -55,6 +58,10 @@ def register(subparsers):
                        help="comma-separated groupings: queue, interval, category, region, channel, service, "
                        "day, month, hour (default queue,interval,category)")
     stats.add_argument("--strict", action="store_true", help="exit 3 if any line was malformed")
+    stats.add_argument("--engine", default="auto", choices=ENGINES,
+                       help="python: the streaming engine (constant memory); duckdb: the columnar engine for "
+                       "one large asterisk-queue-log file (pip install lib12333[columnar]), same figures; "
+                       "auto (default): duckdb for a queue_log of 64 MiB or more when DuckDB is installed")
     add_json_flag(stats)
     stats.set_defaults(handler=_stats)
 
@@ -64,8 +71,10 @@ def register(subparsers):
         description="Write one lib12333 service record per call. Callers are always masked.",
     )
     _common(convert)
-    convert.add_argument("--to", required=True, choices=("csv", "jsonl", "binary"), help="output form")
-    convert.add_argument("--out", required=True, help="output file ('-' for stdout)")
+    convert.add_argument("--to", required=True, choices=("csv", "jsonl", "binary", "parquet"),
+                         help="output form; parquet writes a dataset directory partitioned by date and centre "
+                         "(needs pyarrow: pip install 'lib12333[columnar]'; columns in protocols/records/README.md)")
+    convert.add_argument("--out", required=True, help="output file ('-' for stdout), or directory for parquet")
     convert.set_defaults(handler=_convert)
     parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
 
@@ -90,18 +99,26 @@ def open_input(args):
         options.update(queue_map=qm, tz_offset=tz)
     imp = open_importer(args.format, args.files, **options)
     total = sum(os.path.getsize(f) for f in args.files)
-    show = args.progress or total > PROGRESS_BYTES
-    return imp, tz, show, total
+    bar = ProgressBar(total, "cdr " + args.cdr_command, quiet=args.quiet, force=args.progress)
+    return imp, tz, bar, total
 
 
-def _records(imp, show):
-    n = 0
-    for rec in imp:
-        n += 1
-        if show and not n % 500000:
-            r = imp.report
-            progress("cdr: %d lines, %d records, %d malformed" % (r.lines, r.records, r.malformed_count))
-        yield rec
+def _engine(args, total):
+    """The engine to run, or an error message."""
+    from lib12333.host.cdr import columnar
+
+    if args.engine == "python":
+        return "python", None
+    fits = args.format == "asterisk-queue-log" and len(args.files) == 1
+    if args.engine == "duckdb":
+        if not columnar.available():
+            return None, "the duckdb engine needs DuckDB: pip install 'lib12333[columnar]' (or duckdb)"
+        if not fits:
+            return None, "the duckdb engine reads one asterisk-queue-log file; use --engine python"
+        return "duckdb", None
+    if fits and total >= COLUMNAR_BYTES and columnar.available():
+        return "duckdb", None
+    return "python", None
 
 
 def _stats(args):
@@ -117,14 +134,34 @@ def _stats(args):
     wanted = list(dims)
     if "day" not in dims:
         dims.append("day")  # for the GB/T 33358 daily check
-    imp, tz, show, _ = open_input(args)
+    imp, tz, bar, total = open_input(args)
+    engine, error = _engine(args, total)
+    if error:
+        progress("error: " + error)
+        return 2
     if args.format in ("asterisk-master", "freeswitch"):
         progress("warning: %s marks calls answered by the IVR as answered and its answer time is the IVR's; "
                  "queue answer/abandon rates and waits need queue_log (docs/cdr.md)" % args.format)
-    m = Metrics(answer_within=args.answer_within, short_abandon=args.short_abandon, interval=int(interval),
-                tz_offset=tz, dimensions=dims, wrapup=args.wrapup)
-    for rec in _records(imp, show):
-        m.add(rec)
+
+    def new_metrics():
+        return Metrics(answer_within=args.answer_within, short_abandon=args.short_abandon, interval=int(interval),
+                       tz_offset=tz, dimensions=dims, wrapup=args.wrapup)
+
+    m = new_metrics()
+    report = None
+    if engine == "duckdb":
+        from lib12333.host.cdr import columnar
+
+        report = columnar.aggregate(args.files[0], m, queue_map=imp.queue_map, say=bar.phase)
+        bar.close()
+        if report is None:
+            progress("cdr: this file needs the streaming engine (see docs/cdr.md, columnar engine); using it")
+            m = new_metrics()  # the columnar engine may have added some records before giving up
+        else:
+            imp.report = report
+    if report is None:
+        for rec in tracked(imp, bar):
+            m.add(rec)
     data = m.report()
     if "day" not in wanted:
         del data["by_day"]
@@ -196,7 +233,9 @@ def _text(d):
 def _convert(args):
     from lib12333.host.cdr.native import Writer
 
-    imp, _, show, _ = open_input(args)
+    imp, tz, bar, _ = open_input(args)
+    if args.to == "parquet":
+        return _to_parquet(args, imp, bar, tz)
     if args.out == "-":
         stream = sys.stdout.buffer
         close = False
@@ -206,7 +245,7 @@ def _convert(args):
     try:
         w = Writer(stream, args.to)
         n = 0
-        for rec in _records(imp, show):
+        for rec in tracked(imp, bar):
             w.write(rec)
             n += 1
     finally:
@@ -214,8 +253,29 @@ def _convert(args):
             stream.close()
         else:
             stream.flush()
+    _converted(imp, n, "")
+    return 0
+
+
+def _converted(imp, n, where):
     r = imp.report
-    progress("cdr convert: %d records written, %d lines read, %d malformed" % (n, r.lines, r.malformed_count))
+    progress("cdr convert: %d records written%s, %d lines read, %d malformed" % (n, where, r.lines,
+                                                                              r.malformed_count))
     for line_no, reason in r.malformed[:20]:
         progress("  line %s: %s" % (line_no, reason))
+
+
+def _to_parquet(args, imp, bar, tz):
+    try:
+        from lib12333.host.cdr.parquet import ParquetWriter
+
+        w = ParquetWriter(args.out, tz_offset=tz)
+    except ImportError:
+        progress("error: --to parquet needs pyarrow: pip install 'lib12333[columnar]' (or pyarrow)")
+        return 2
+    for rec in tracked(imp, bar):
+        w.write(rec)
+    w.close()
+    _converted(imp, w.written, " to %s (%d date/centre partitions)" % (args.out, len(w.partitions)))
     return 0
+

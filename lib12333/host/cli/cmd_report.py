@@ -3,6 +3,7 @@
 import os
 
 from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.host.cli.progress_bar import ProgressBar, add_progress_flags, tracked
 
 FORMATS = ("asterisk-queue-log", "asterisk-master", "freeswitch", "native")
 
@@ -32,6 +33,7 @@ def register(subparsers):
     annual.add_argument("--tz", default="+08:00", help="local UTC offset (default +08:00)")
     annual.add_argument("--queue-map", metavar="CSV", help="queue,service,region,category lines for queue logs")
     annual.add_argument("--columns", type=int, choices=(16, 18, 21), help="Master.csv width")
+    add_progress_flags(annual)
     add_json_flag(annual)
     annual.set_defaults(handler=_annual)
     parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
@@ -60,7 +62,9 @@ def _annual(args):
         if fmt == "asterisk-master":
             options["columns"] = args.columns
         imp = open_importer(fmt, path, **options)
-        for rec in imp:
+        bar = ProgressBar(os.path.getsize(path), "report " + os.path.basename(path), quiet=args.quiet,
+                          force=args.progress)
+        for rec in tracked(imp, bar):
             rep.add(rec)
         info = imp.report.to_dict()
         info["format"] = fmt

@@ -1,0 +1,91 @@
+"""
+Native records to Parquet, partitioned by date and centre, for analysis at national scale (CPython, pyarrow).
+
+    from lib12333.host.cdr.parquet import ParquetWriter
+    w = ParquetWriter("calls/", tz_offset=28800)
+    for record in importer: w.write(record)
+    w.close()
+
+The output is a Hive-style dataset that DuckDB (``read_parquet('calls/**/*.parquet',
+hive_partitioning = true)``), Spark, Trino and pandas read as one table:
+``calls/date=2025-03-01/centre=330100/part-0-0.parquet``.  ``date`` is the local date of the
+record's arrival (``tz_offset``), ``centre`` the 6-digit region code of the centre that took it
+(``region``; ``000000`` when unknown).  The columns are in protocols/records/README.md.
+
+Why pyarrow rather than DuckDB's ``COPY ... PARTITION_BY``: the records come out of a Python
+importer one at a time; pyarrow turns a batch of Python values into columns and writes the
+partitions as the batches stream past, so memory stays one batch whatever the input size,
+while DuckDB would first need the whole input as a table (or an Arrow batch, i.e. pyarrow
+anyway).  Callers are masked in every record, so nothing personal reaches the files.
+"""
+
+from lib12333.records.text import civil_from_days
+
+BATCH = 65536
+
+
+def schema():
+    import pyarrow as pa
+
+    ts = pa.timestamp("s", tz="UTC")
+    return pa.schema([
+        ("ref", pa.string()), ("channel", pa.string()), ("service", pa.int32()), ("region", pa.int32()),
+        ("category", pa.string()), ("queue", pa.string()), ("arrival", ts), ("answer", ts), ("end", ts),
+        ("outcome", pa.string()), ("agent", pa.string()), ("caller", pa.string()),
+        ("date", pa.string()), ("centre", pa.string()),
+    ])
+
+
+class ParquetWriter:
+    """Collect records in column batches and write each batch into its date/centre partitions."""
+
+    def __init__(self, out_dir, tz_offset=28800, batch=BATCH):
+        import pyarrow  # noqa: F401 -- fail now, not after reading the input
+
+        self.out_dir = out_dir
+        self.tz_offset = tz_offset
+        self.batch = batch
+        self.schema = schema()
+        self.columns = [[] for _ in self.schema.names]
+        self.written = 0
+        self.partitions = set()
+        self._batches = 0
+        self._day = (None, None)
+
+    def _date(self, t):
+        day = (t + self.tz_offset) // 86400
+        if self._day[0] != day:  # records arrive in time order: one date string per day
+            y, m, d = civil_from_days(day)
+            self._day = (day, "%04d-%02d-%02d" % (y, m, d))
+        return self._day[1]
+
+    def write(self, r):
+        date = self._date(r.arrival)
+        centre = "%06d" % r.region
+        for column, value in zip(self.columns, (r.ref, r.channel, r.service, r.region, r.category, r.queue,
+                                                r.arrival, r.answer, r.end, r.outcome, r.agent, r.caller,
+                                                date, centre)):
+            column.append(value)
+        self.partitions.add((date, centre))
+        if len(self.columns[0]) >= self.batch:
+            self._flush()
+
+    def _flush(self):
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        if not self.columns[0]:
+            return
+        arrays = [pa.array(values, type=field.type) for values, field in zip(self.columns, self.schema)]
+        table = pa.Table.from_arrays(arrays, schema=self.schema)
+        ds.write_dataset(table, self.out_dir, format="parquet",
+                         partitioning=ds.partitioning(pa.schema([("date", pa.string()), ("centre", pa.string())]),
+                                                      flavor="hive"),
+                         basename_template="part-%d-{i}.parquet" % self._batches,
+                         existing_data_behavior="overwrite_or_ignore", max_partitions=1 << 20)
+        self._batches += 1
+        self.written += len(self.columns[0])
+        self.columns = [[] for _ in self.schema.names]
+
+    def close(self):
+        self._flush()

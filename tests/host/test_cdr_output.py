@@ -1,0 +1,173 @@
+"""``cdr convert --to parquet`` (partitioned dataset read back by pyarrow and DuckDB) and the progress bar."""
+
+import io
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from lib12333.host.cdr import open_importer
+from lib12333.host.cli.progress_bar import ProgressBar
+from lib12333.records import ServiceRecord
+from lib12333.records.text import to_json_line
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.path.join(ROOT, "tests", "host", "data", "cdr")
+B = 1772409600  # 2026-03-02 00:00 UTC = 08:00 Beijing
+
+
+def cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "lib12333", "cdr", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, **kw)
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def _records(tmp_path):
+    """Native JSONL over two local dates and two centres; 23:59 Beijing and 00:00 Beijing on either side."""
+    recs = [
+        ServiceRecord(region=330100, queue="a", arrival=B, answer=B + 5, end=B + 65, outcome="answered",
+                      caller="138****5678", ref="r1"),
+        ServiceRecord(region=330200, queue="b", arrival=B + 57540, end=B + 57600, outcome="abandoned", ref="r2"),
+        ServiceRecord(region=330100, channel="sms", service=12370, arrival=B + 57600, answer=B + 57630,
+                      outcome="delivered", ref="r3"),
+        ServiceRecord(arrival=B + 57601, outcome="unknown", ref="r4"),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(to_json_line(r) + "\n" for r in recs))
+    return str(path), recs
+
+
+def test_parquet_dataset_round_trip(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.dataset as ds
+
+    src, recs = _records(tmp_path)
+    out = tmp_path / "pq"
+    p = cli("convert", src, "--format", "native", "--to", "parquet", "--out", str(out), "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert "4 records written" in p.stderr and "4 date/centre partitions" in p.stderr
+    dirs = sorted(os.path.relpath(d, out) for d, _, files in os.walk(out) if files)
+    assert dirs == ["date=2026-03-02/centre=330100", "date=2026-03-02/centre=330200",
+                    "date=2026-03-03/centre=000000", "date=2026-03-03/centre=330100"]
+    table = ds.dataset(str(out), format="parquet", partitioning="hive").to_table()
+    assert table.schema.field("arrival").type == pa.timestamp("ms", tz="UTC")  # Parquet has no seconds unit
+    rows = {r["ref"]: r for r in table.to_pylist()}
+    for r in recs:
+        row = rows[r.ref]
+        back = {k: row[k] for k in ServiceRecord.FIELDS}
+        for k in ("arrival", "answer", "end"):
+            back[k] = None if back[k] is None else int(back[k].timestamp())
+        assert ServiceRecord(**back) == r
+    assert rows["r3"]["date"] == "2026-03-03" and rows["r2"]["date"] == "2026-03-02"
+    assert str(rows["r4"]["centre"]) in ("000000", "0")
+
+
+def test_parquet_from_queue_log_is_masked_and_read_by_duckdb(tmp_path):
+    pytest.importorskip("pyarrow")
+    duckdb = pytest.importorskip("duckdb")
+    out = tmp_path / "pq"
+    p = cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "parquet",
+            "--out", str(out), "--quiet")
+    assert p.returncode == 0, p.stderr
+    glob = str(out / "**" / "*.parquet")
+    n, answered, callers = duckdb.connect().execute(
+        "SELECT count(*), count(*) FILTER (WHERE outcome IN ('answered', 'transferred')), string_agg(caller, ',') "
+        "FROM read_parquet('%s', hive_partitioning = true)" % glob).fetchone()
+    assert (n, answered) == (10, 5)
+    assert "13800138001" not in callers and "****" in callers
+
+
+# ---------------------------------------------------------------- progress
+
+
+class _Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_bar_shows_bytes_rate_malformed_and_time_left():
+    now = [100.0]
+    stream = _Tty()
+    bar = ProgressBar(200_000_000, "cdr stats", stream=stream, clock=lambda: now[0])
+    now[0] = 110.0
+    bar.update(50_000_000, 1_000_000, 3)
+    bar.close()
+    text = stream.getvalue()
+    assert text.startswith("\r") and text.endswith("\n")
+    assert "25%" in text and "50.0 MB/200.0 MB" in text and "100,000 lines/s" in text
+    assert "3 malformed" in text and "0:00:30 left" in text  # 10 s for a quarter: 30 s to go
+
+
+def test_bar_quiet_when_piped_or_asked():
+    piped = io.StringIO()
+    bar = ProgressBar(100, "x", stream=piped, every=0)
+    bar.update(50, 10, 0)
+    bar.phase("working")
+    bar.close()
+    assert piped.getvalue() == ""
+    tty = _Tty()
+    bar = ProgressBar(100, "x", stream=tty, every=0, quiet=True)
+    bar.update(50, 10, 0)
+    bar.close()
+    assert tty.getvalue() == ""
+    forced = io.StringIO()
+    bar = ProgressBar(100, "x", stream=forced, every=0, force=True)
+    bar.update(50, 10, 0)
+    assert forced.getvalue().count("\n") == 1 and "\r" not in forced.getvalue()  # plain lines for logs
+
+
+def _big_queue_log(path, calls=60000):
+    with open(path, "w") as f:
+        for i in range(calls):
+            t = B + i
+            f.write("%d|c%d|q|NONE|ENTERQUEUE||13800000000|1\n%d|c%d|q|A|CONNECT|2|x|1\n"
+                    "%d|c%d|q|A|COMPLETECALLER|2|30|1\n" % (t, i, t + 2, i, t + 32, i))
+        f.write("garbage\n")
+
+
+def test_cli_draws_the_bar_on_a_terminal_only(tmp_path):
+    log = tmp_path / "queue_log"
+    _big_queue_log(str(log))
+    args = ["stats", str(log), "--format", "asterisk-queue-log", "--engine", "python", "--json"]
+    piped = cli(*args)
+    assert piped.returncode == 0 and "lines/s" not in piped.stderr
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([sys.executable, "-m", "lib12333", "cdr", *args], stdout=subprocess.PIPE, stderr=slave,
+                           cwd=ROOT, timeout=300)
+        os.close(slave)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(master)
+    assert p.returncode == 0
+    assert json.loads(p.stdout)["overall"]["offered"] == 60000  # stdout stays clean JSON
+    text = err.decode()
+    assert "cdr stats [" in text and "lines/s" in text and "malformed" in text and "left" in text
+    quiet = subprocess.run([sys.executable, "-m", "lib12333", "cdr", *args, "--quiet"], capture_output=True,
+                           cwd=ROOT, timeout=300)
+    assert b"lines/s" not in quiet.stderr
+
+
+def test_importer_counts_bytes_read(tmp_path):
+    log = tmp_path / "queue_log"
+    _big_queue_log(str(log), calls=1000)
+    imp = open_importer("asterisk-queue-log", [str(log), str(log)])
+    seen = []
+    for i, _ in enumerate(imp):
+        if i == 500:
+            seen.append(imp.bytes_read())
+    assert 0 < seen[0] < os.path.getsize(log)
+    assert imp.bytes_read() == 2 * os.path.getsize(log)
