@@ -1,0 +1,63 @@
+"""Hypothesis strategies for operator link PDUs (lib12333.links), for integrators' test suites."""
+
+from hypothesis import strategies as st
+
+from lib12333.links import cmpp, smpp, wire
+
+PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+
+
+def text(max_size):
+    return st.text(PRINTABLE, max_size=max_size)
+
+
+def digits(max_size):
+    return st.text("0123456789", max_size=max_size)
+
+
+u8 = st.integers(0, 255)
+u32 = st.integers(0, 0xFFFFFFFF)
+octets = st.binary(max_size=160)
+tlvs = st.lists(st.tuples(st.integers(0, 0xFFFF), st.binary(max_size=20)), max_size=3)
+
+
+@st.composite
+def smpp_pdus(draw):
+    """A valid SMPP 3.4 PDU of a command the link uses (``wire.Pdu``)."""
+    command = draw(st.sampled_from(sorted(smpp.BODIES)))
+    fields = {}
+    for kind, name, size in smpp.BODIES[command]:
+        if kind == "u8":
+            fields[name] = draw(u8)
+        elif kind == "cstr":
+            fields[name] = draw(text(size - 1))
+        elif kind == "sm8":
+            fields[name] = draw(st.binary(max_size=254))
+        elif kind == "tlv":
+            fields[name] = draw(tlvs)
+    status = draw(st.sampled_from([0, 0, 0x58, 0x0B])) if command & smpp.RESP else 0
+    if status:
+        fields = {}
+    return wire.Pdu(command, draw(st.integers(1, 0x7FFFFFFF)), fields, status)
+
+
+@st.composite
+def cmpp_pdus(draw, version=3):
+    """A valid CMPP PDU of ``version`` (2 or 3)."""
+    codec = cmpp.Codec(version)
+    command = draw(st.sampled_from(sorted(codec.bodies)))
+    fields = {}
+    for kind, name, size in codec.bodies[command]:
+        if kind == "u8":
+            fields[name] = draw(u8)
+        elif kind == "u32":
+            fields[name] = draw(u32)
+        elif kind == "fix":
+            fields[name] = draw(text(size))
+        elif kind == "raw":
+            fields[name] = draw(st.binary(min_size=size, max_size=size))
+        elif kind == "sm8":
+            fields[name] = draw(octets)
+        elif kind == "list8":
+            fields[name] = draw(st.lists(digits(size), max_size=3))
+    return wire.Pdu(command, draw(u32), fields)

@@ -1,0 +1,491 @@
+"""
+The sans-IO client of an operator SMS link (CMPP, SMPP...): messages in, bytes
+out; bytes in, events out.  It owns no socket, thread or clock; the caller
+(``lib12333.host.links.transport`` on a PC, a test feeding bytes) does::
+
+    link = Link(SmppDialect("sp", "secret"), now)
+    loop:
+        if link.wants_connection(now): open TCP; link.connected(now, wall)   # or link.connect_failed(now)
+        sock.send(link.data_to_send())
+        link.receive(sock.recv(...), now)         # b"" / error: link.connection_lost(now)
+        link.poll(now)
+        for ev in link.events(): ...
+        if link.wants_close(): close the socket; link.connection_lost(now)
+        wait until input or link.next_deadline()
+
+Flow control: at most ``window`` requests wait for their response; at most
+``rate`` submits per second leave (a token bucket, as operators count them);
+a response that does not come within ``response_timeout`` is a fault (CMPP:
+the same PDU is sent again with the same sequence up to ``resends`` times, as
+its specification asks; then, and for SMPP at once, the connection is dropped).
+A dropped connection is reconnected after a back-off that doubles from
+``backoff`` to ``backoff_max`` and resets once bound.
+
+Exactly once: a deliver is acknowledged only when the application calls
+``confirm(token)`` after committing it.  A submit whose response was lost with
+the connection is *ambiguous*: the operator may have taken it.  It is sent again
+on the next connection (an ``ambiguous`` event says so), so nothing is lost; the
+citizen may then get it twice -- no protocol here has a submit idempotency key
+(``dialects`` says what each allows).  Every message ends in ``submitted`` or
+``submit-failed`` (never later than its ``deadline``).
+
+Events (``Event.kind`` and its attributes):
+
+    bound           --                                the link is usable
+    bind-failed     code, text                        will retry after the back-off
+    down            reason, ambiguous [ids]           the connection is gone
+    submitted       id, message_ids [per part]        every part accepted
+    submit-failed   id, error (Lib12333Error), code   refused for good, or past its deadline
+    ambiguous       id                                in the window when the connection dropped; sent again
+    throttled       code, text                        the operator asked us to slow down
+    deliver         token, message (sms.pdu.Message), recipient   then confirm(token) after commit
+    report          token, id, part, message_id, stat, delivered, err   id None when not ours
+    bad-pdu         error                             undecodable PDU (the connection is dropped when the stream is)
+    unbound         --                                the peer ended the session
+"""
+
+from lib12333.compat import const
+from lib12333.errors import DeadlineError, DecodeError, DeviceError, Lib12333Error, ValidationError
+from lib12333.links import content
+from lib12333.modem.engine import Event
+
+DOWN, CONNECTING, BINDING, BOUND, UNBINDING = "down", "connecting", "binding", "bound", "unbinding"
+RECENT = const(512)  # message ids / deliver keys remembered
+
+
+class Link:
+    def __init__(self, dialect, now=0.0, window=16, rate=None, response_timeout=10.0, keepalive=30.0,
+                 backoff=1.0, backoff_max=60.0, resends=2, throttle_pause=1.0, reassembly_timeout=600):
+        from lib12333.sms.reassembly import Reassembler
+
+        if window < 1:
+            raise ValidationError("window must be at least 1", field="window", expected=">= 1")
+        self.d = dialect
+        self.now = now
+        self.window = window
+        self.rate = rate
+        self.response_timeout = response_timeout
+        self.keepalive_interval = keepalive
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        self.resends = resends
+        self.throttle_pause = throttle_pause
+        self.state = DOWN
+        self.out = bytearray()
+        self._events = []
+        self._framer = None
+        self._seq = 0
+        self._inflight = {}  # seq -> [kind, deadline, pdu bytes, resends, msg id or None, part index]
+        self._queue = []  # message ids with parts still to send, in order
+        self._msgs = {}  # id -> message dict
+        self._ids = 0
+        self._deadlines = 0  # messages with a deadline (poll skips the scan when none)
+        self._refs = 0
+        self._failures = 0
+        self._reconnect_at = now
+        self._close = False
+        self._tokens = 0
+        self._bucket = float(rate or 0)
+        self._bucket_at = now
+        self._paused_until = 0.0
+        self._last_rx = now
+        self._last_tx = now
+        self._acks = {}  # token -> [response pdus]
+        self._sets = {}  # reassembly key -> [response pdus]
+        self._ours = {}  # operator message id -> (id, part)
+        self._ours_order = []
+        self._seen = {}  # dedupe key -> True for delivers already acknowledged
+        self._seen_order = []
+        self.reassembler = Reassembler(timeout=reassembly_timeout)
+        self.stats = {"submitted": 0, "failed": 0, "ambiguous": 0, "delivers": 0, "reports": 0, "throttled": 0,
+                      "timeouts": 0, "connections": 0, "duplicates": 0}
+
+    # ---- the transport's side ---------------------------------------------------
+
+    def wants_connection(self, now):
+        return self.state == DOWN and now >= self._reconnect_at and not self._close
+
+    def connected(self, now, wall=(1, 1, 0, 0, 0)):
+        """The TCP connection is up; ``wall`` is (month, day, hour, minute, second), for CMPP's time stamp."""
+        self.now = now
+        self.state = BINDING
+        self._framer = self.d.framer()
+        self._close = False
+        self._last_rx = self._last_tx = now
+        self.stats["connections"] += 1
+        self._request("bind", self.d.bind(self._next_seq(), wall))
+
+    def connect_failed(self, now):
+        self._schedule_reconnect(now)
+
+    def connection_lost(self, now, reason="connection closed"):
+        """The socket is gone: what was in the window becomes ambiguous and is queued again."""
+        self.now = now
+        if self.state == DOWN:
+            return
+        ambiguous = []
+        for seq in sorted(self._inflight):
+            entry = self._inflight[seq]
+            if entry[0] == "submit" and entry[4] in self._msgs:
+                msg = self._msgs[entry[4]]
+                msg["sent"][entry[5]] = False
+                if entry[4] not in ambiguous:
+                    ambiguous.append(entry[4])
+        self._inflight = {}
+        for mid in ambiguous:
+            self.stats["ambiguous"] += 1
+            self._emit("ambiguous", id=mid)
+            if mid not in self._queue:
+                self._queue.insert(0, mid)
+        self._acks = {}
+        self._sets = {}
+        self.out = bytearray()
+        self.state = DOWN
+        self._close = False
+        self._emit("down", reason=reason, ambiguous=ambiguous)
+        self._schedule_reconnect(now)
+
+    def wants_close(self):
+        return self._close
+
+    def data_to_send(self):
+        data = bytes(self.out)
+        self.out = bytearray()
+        if data:
+            self._last_tx = self.now
+        return data
+
+    def events(self):
+        evs = self._events
+        self._events = []
+        return evs
+
+    def receive(self, data, now):
+        self.now = now
+        if self._framer is None or self.state == DOWN:
+            return
+        self._last_rx = now
+        try:
+            frames = self._framer.feed(data)
+        except DecodeError as exc:
+            self._emit("bad-pdu", error=exc)
+            self._close = True
+            return
+        for raw in frames:
+            try:
+                pdu = self.d.decode(raw)
+            except DecodeError as exc:
+                self._emit("bad-pdu", error=exc)
+                nack = self.d.nack(int.from_bytes(raw[8:12], "big") if len(raw) >= 12 else 0)
+                if nack is not None:
+                    self._send(nack)
+                continue
+            self._on_pdu(pdu)
+        self._pump()
+
+    def poll(self, now):
+        self.now = now
+        for seq in sorted(self._inflight):
+            entry = self._inflight.get(seq)
+            if entry is None or now < entry[1]:
+                continue
+            self.stats["timeouts"] += 1
+            if entry[0] == "submit" and self.d.SAFE_RESEND == "same-seq" and entry[3] < self.resends:
+                entry[3] += 1
+                entry[1] = now + self.response_timeout
+                self.out += entry[2]
+                continue
+            self._close = True  # the peer is not answering: start again on a new connection
+            break
+        if self.state == BOUND and self.keepalive_interval and not self._has("keepalive") \
+                and now - max(self._last_rx, self._last_tx) >= self.keepalive_interval:
+            self._request("keepalive", self.d.keepalive(self._next_seq()))
+        self._expire_messages(now)
+        for ev in self.reassembler.take_evicted() + self.reassembler.expire(now):
+            self._evicted(ev)
+        self._pump()
+
+    def next_deadline(self):
+        times = [e[1] for e in self._inflight.values()]
+        if self.state == DOWN:
+            times.append(self._reconnect_at)
+        if self.state == BOUND:
+            if self.keepalive_interval:
+                times.append(max(self._last_rx, self._last_tx) + self.keepalive_interval)
+            if self._queue:
+                times.append(max(self._paused_until, self._bucket_ready()))
+        for m in self._msgs.values():
+            if m["deadline"] is not None:
+                times.append(m["deadline"])
+        best = None
+        for t in times:
+            if t is not None and (best is None or t < best):
+                best = t
+        return best
+
+    # ---- the application's side -------------------------------------------------
+
+    def submit(self, to, text=None, data=None, port=None, report=True, deadline=None):
+        """Queue a message; returns its id (in ``submitted`` / ``submit-failed`` / ``report`` events).
+        ValidationError when it cannot be encoded, before anything is queued."""
+        if not isinstance(to, str) or not to.lstrip("+").isdigit() or len(to.lstrip("+")) > 21:
+            raise ValidationError("not a phone number", field="to", expected="digits, optional leading +")
+        self._refs = (self._refs + 1) & 0xFF
+        msg_parts = content.parts(text=text, data=data, port=port, ref=self._refs)
+        self._ids += 1
+        mid = self._ids
+        self._msgs[mid] = {"id": mid, "to": to, "parts": msg_parts, "report": report, "deadline": deadline,
+                           "sent": [False] * len(msg_parts), "done": [False] * len(msg_parts),
+                           "ids": [None] * len(msg_parts)}
+        if deadline is not None:
+            self._deadlines += 1
+        self._queue.append(mid)
+        self._pump()
+        return mid
+
+    def confirm(self, token, ok=True):
+        """The deliver (or report) of ``token`` is committed: acknowledge it to the operator."""
+        for pdu in self._acks.pop(token, ()):
+            self._send(self.d.deliver_resp(pdu, ok))
+        self._pump()
+
+    def unbind(self):
+        if self.state == BOUND:
+            self.state = UNBINDING
+            self._request("unbind", self.d.unbind(self._next_seq()))
+
+    def pending(self):
+        """Messages not yet settled (submitted or failed)."""
+        return len(self._msgs)
+
+    # ---- internals ----------------------------------------------------------------
+
+    def _emit(self, kind, **fields):
+        self._events.append(Event(kind, **fields))
+
+    def _next_seq(self):
+        self._seq = self._seq + 1 if self._seq < 0x7FFFFFFF else 1
+        return self._seq
+
+    def _send(self, pdu):
+        self.out += self.d.encode(pdu)
+
+    def _request(self, kind, pdu, msg_id=None, part=None):
+        raw = self.d.encode(pdu)
+        self._inflight[pdu.seq] = [kind, self.now + self.response_timeout, raw, 0, msg_id, part]
+        self.out += raw
+
+    def _has(self, kind):
+        for e in self._inflight.values():
+            if e[0] == kind:
+                return True
+        return False
+
+    def _schedule_reconnect(self, now):
+        self._failures += 1
+        delay = self.backoff * (1 << min(self._failures - 1, 16))
+        self._reconnect_at = now + min(delay, self.backoff_max)
+
+    def _bucket_ready(self):
+        if not self.rate:
+            return self.now
+        if self._bucket >= 1:
+            return self.now
+        return self._bucket_at + (1 - self._bucket) / self.rate
+
+    def _take_token(self):
+        if not self.rate:
+            return True
+        self._bucket = min(float(self.rate), self._bucket + (self.now - self._bucket_at) * self.rate)
+        self._bucket_at = self.now
+        if self._bucket < 1:
+            return False
+        self._bucket -= 1
+        return True
+
+    def _pump(self):
+        """Send queued parts while the window, the rate and the pause allow."""
+        if self.state != BOUND or self.now < self._paused_until:
+            return
+        while self._queue and len(self._inflight) < self.window:
+            mid = self._queue[0]
+            msg = self._msgs.get(mid)
+            if msg is None:
+                self._queue.pop(0)
+                continue
+            idx = self._next_part(msg)
+            if idx is None:
+                self._queue.pop(0)  # every part is in the window; it settles from the responses
+                continue
+            if not self._take_token():
+                return
+            msg["sent"][idx] = True
+            part = msg["parts"][idx]
+            self._request("submit", self.d.submit(self._next_seq(), msg["to"], part, msg["report"]), mid, idx)
+
+    def _next_part(self, msg):
+        for i in range(len(msg["parts"])):
+            if not msg["sent"][i]:
+                return i
+        return None
+
+    def _expire_messages(self, now):
+        if not self._deadlines:
+            return
+        for mid in sorted(self._msgs):
+            msg = self._msgs[mid]
+            if msg["deadline"] is not None and now >= msg["deadline"]:
+                self._fail(mid, DeadlineError("message not accepted by the operator before its deadline"), None)
+
+    def _fail(self, mid, error, code):
+        msg = self._msgs.pop(mid, None)
+        if msg is not None and msg["deadline"] is not None:
+            self._deadlines -= 1
+        if mid in self._queue:
+            self._queue.remove(mid)
+        for seq in list(self._inflight):
+            if self._inflight[seq][4] == mid:
+                self._inflight[seq][4] = None  # a late response is dropped
+        self.stats["failed"] += 1
+        self._emit("submit-failed", id=mid, error=error, code=code)
+
+    def _remember(self, table, order, key, value):
+        table[key] = value
+        order.append(key)
+        if len(order) > RECENT:
+            table.pop(order.pop(0), None)
+
+    def _on_pdu(self, pdu):
+        if self.d.is_response(pdu):
+            entry = self._inflight.pop(pdu.seq, None)
+            if entry is None:
+                return  # a late answer to something already settled
+            getattr(self, "_on_" + entry[0])(pdu, entry)
+            return
+        if self.d.is_deliver(pdu):
+            self._on_deliver(pdu)
+            return
+        reply = self.d.respond(pdu)
+        if reply is not None:
+            self._send(reply)
+        if self.d.is_unbind(pdu):
+            self._emit("unbound")
+            self._close = True
+
+    def _on_bind(self, pdu, entry):
+        code, text = self.d.bind_result(pdu)
+        if code == 0:
+            self.state = BOUND
+            self._failures = 0
+            self._emit("bound")
+            for mid in sorted(self._msgs):
+                if mid not in self._queue:
+                    self._queue.append(mid)
+            return
+        self._emit("bind-failed", code=code, text=text)
+        self._close = True
+
+    def _on_keepalive(self, pdu, entry):
+        pass
+
+    def _on_unbind(self, pdu, entry):
+        self._close = True
+
+    def _on_submit(self, pdu, entry):
+        mid, idx = entry[4], entry[5]
+        msg = self._msgs.get(mid)
+        if msg is None:
+            return
+        code, message_id, action = self.d.submit_result(pdu)
+        if action is None or action == "duplicate":
+            # "duplicate" (CMPP result 3) answers a resend of a PDU the gateway had already taken
+            msg["done"][idx] = True
+            if message_id and action is None:
+                msg["ids"][idx] = message_id
+                self._remember(self._ours, self._ours_order, message_id, (mid, idx))
+            if False not in msg["done"]:
+                self._msgs.pop(mid, None)
+                if msg["deadline"] is not None:
+                    self._deadlines -= 1
+                self.stats["submitted"] += 1
+                self._emit("submitted", id=mid, message_ids=list(msg["ids"]))
+            return
+        if action in ("throttle", "retry"):
+            if action == "throttle":
+                self.stats["throttled"] += 1
+                self._emit("throttled", code=code, text=self._code_text(code))
+            self._paused_until = self.now + self.throttle_pause
+            msg["sent"][idx] = False
+            if mid not in self._queue:
+                self._queue.insert(0, mid)
+            return
+        self._fail(mid, DeviceError(self._code_text(code), code=code), code)
+
+    def _code_text(self, code):
+        from lib12333.links import cmpp, smpp
+
+        return smpp.status_text(code) if self.d.name == "smpp" else cmpp.result_text(code)
+
+    def _on_deliver(self, pdu):
+        try:
+            info = self.d.deliver(pdu)
+        except Lib12333Error as exc:
+            self._emit("bad-pdu", error=exc)
+            self._send(self.d.deliver_resp(pdu, True))  # never delivered again; it could never be read
+            return
+        key = info["dedupe"]
+        if key is not None and key in self._seen:
+            self.stats["duplicates"] += 1
+            waiting = self._acks.get(self._seen[key])
+            if waiting is not None:
+                waiting.append(pdu)  # the first copy is not committed yet: acknowledge both then
+            else:
+                self._send(self.d.deliver_resp(pdu, True))  # committed before: only the acknowledgement was lost
+            return
+        self._tokens += 1
+        token = self._tokens
+        if info["kind"] == "report":
+            self.stats["reports"] += 1
+            ours = self._ours.get(info["message_id"])
+            self._acks[token] = [pdu]
+            self._dedupe_on_confirm(token, key)
+            self._emit("report", token=token, id=ours[0] if ours else None, part=ours[1] if ours else None,
+                       message_id=info["message_id"], stat=info["stat"], delivered=info["stat"] == "DELIVRD",
+                       err=info["err"])
+            return
+        try:
+            m = content.inbound(info["sender"], info["udhi"], info["coding"], info["octets"])
+        except Lib12333Error as exc:
+            self._emit("bad-pdu", error=exc)
+            self._send(self.d.deliver_resp(pdu, True))
+            return
+        acks = [pdu]
+        if m.concat is not None:
+            skey = (m.number, m.concat.ref, m.concat.total, m.concat.bits)
+            acks = self._sets.setdefault(skey, [])
+            acks.append(pdu)
+            whole = self.reassembler.add(m, self.now)
+            if whole is None:
+                return
+            self._sets.pop(skey, None)
+            m = whole
+            if m.dcs == 0:
+                m.text = content.ascii_text(m.data)
+        self.stats["delivers"] += 1
+        self._acks[token] = acks
+        self._dedupe_on_confirm(token, key)
+        self._emit("deliver", token=token, message=m, recipient=info["recipient"])
+
+    def _dedupe_on_confirm(self, token, key):
+        if key is not None:
+            # remembered now: a repeat arriving before confirm() is answered once the first is committed
+            self._remember(self._seen, self._seen_order, key, token)
+
+    def _evicted(self, ev):
+        # A long message whose other parts never came: acknowledge what arrived (the operator would
+        # otherwise send it forever) and report it; the partial text is in the event.
+        for key in list(self._sets):
+            if key[0] == ev.number and key[1] == ev.ref and key[2] == ev.total:
+                for pdu in self._sets.pop(key):
+                    self._send(self.d.deliver_resp(pdu, True))
+        self._emit("bad-pdu", error=DecodeError("long message incomplete (%s)" % ev.reason, field="concatenation"))

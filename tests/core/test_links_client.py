@@ -1,0 +1,249 @@
+"""The sans-IO link engine (lib12333.links.client) driven by scripted gateway PDUs; CPython and MicroPython."""
+
+import unittest
+
+from lib12333.links import cmpp, smpp, wire
+from lib12333.links.client import BOUND, DOWN, Link
+from lib12333.links.dialects import CmppDialect, SmppDialect
+from lib12333.sms import ucs2
+
+WALL = (12, 3, 9, 58, 7)
+
+
+class Peer:
+    """The gateway's side of the conversation, built from the same codecs."""
+
+    def __init__(self, codec_encode, codec_decode, minimum):
+        self.encode = codec_encode
+        self.decode = codec_decode
+        self.framer = wire.Framer(minimum)
+
+    def read(self, link):
+        return [self.decode(raw) for raw in self.framer.feed(link.data_to_send())]
+
+
+def smpp_peer():
+    return Peer(smpp.encode, smpp.decode, 16)
+
+
+def cmpp_peer():
+    c = cmpp.Codec(3)
+    return Peer(c.encode, c.decode, 12)
+
+
+def kinds(link):
+    return [e.kind for e in link.events()]
+
+
+def bound_smpp(**options):
+    link = Link(SmppDialect("sp", "pw", source="10657"), 0.0, **options)
+    peer = smpp_peer()
+    link.connected(0.0, WALL)
+    (bind,) = peer.read(link)
+    link.receive(peer.encode(wire.Pdu(smpp.BIND_TRANSCEIVER | smpp.RESP, bind.seq, {"system_id": "ismg"}, 0)), 0.1)
+    if kinds(link) != ["bound"]:
+        raise AssertionError("not bound")
+    return link, peer
+
+
+class SmppLink(unittest.TestCase):
+    def test_bind_then_window_limits_what_is_in_flight(self):
+        link, peer = bound_smpp(window=2)
+        self.assertEqual(link.state, BOUND)
+        ids = [link.submit("13912345678", text="hello %d" % i) for i in range(3)]
+        sent = peer.read(link)
+        self.assertEqual([p.command for p in sent], [smpp.SUBMIT_SM, smpp.SUBMIT_SM])
+        self.assertEqual(sent[0].fields["short_message"], b"hello 0")
+        self.assertEqual(sent[0].fields["registered_delivery"], 1)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, sent[0].seq, {"message_id": "m0"}, 0)), 0.2)
+        evs = link.events()
+        self.assertEqual([(e.kind, e.id, e.message_ids) for e in evs], [("submitted", ids[0], ["m0"])])
+        (third,) = peer.read(link)
+        self.assertEqual(third.fields["short_message"], b"hello 2")
+
+    def test_throttled_submit_is_sent_again_after_the_pause(self):
+        link, peer = bound_smpp(throttle_pause=1.0)
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, s.seq, {}, smpp.THROTTLED)), 0.2)
+        self.assertEqual(kinds(link), ["throttled"])
+        self.assertEqual(peer.read(link), [])
+        link.poll(1.3)
+        (again,) = peer.read(link)
+        self.assertNotEqual(again.seq, s.seq)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, again.seq, {"message_id": "7"}, 0)), 1.4)
+        self.assertEqual([(e.kind, e.id) for e in link.events()], [("submitted", mid)])
+
+    def test_permanent_error_fails_the_message_with_the_code(self):
+        link, peer = bound_smpp()
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, s.seq, {}, 0x0B)), 0.2)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id, ev.code), ("submit-failed", mid, 0x0B))
+        self.assertIn("ESME_RINVDSTADR", str(ev.error))
+
+    def test_drop_with_requests_in_the_window_makes_them_ambiguous_and_resends(self):
+        link, peer = bound_smpp()
+        mid = link.submit("13912345678", text="x")
+        peer.read(link)
+        link.connection_lost(0.5)
+        evs = link.events()
+        self.assertEqual([e.kind for e in evs], ["ambiguous", "down"])
+        self.assertEqual(evs[1].ambiguous, [mid])
+        self.assertEqual(link.state, DOWN)
+        self.assertFalse(link.wants_connection(1.0))
+        self.assertTrue(link.wants_connection(1.5))  # back-off of 1 s
+        peer = smpp_peer()
+        link.connected(1.5, WALL)
+        (bind,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.BIND_TRANSCEIVER | smpp.RESP, bind.seq, {"system_id": "i"}, 0)), 1.6)
+        sent = peer.read(link)
+        self.assertEqual([p.fields["short_message"] for p in sent], [b"x"])
+
+    def test_deliver_is_acknowledged_only_after_confirm(self):
+        link, peer = bound_smpp()
+        link.receive(smpp.encode(wire.Pdu(smpp.DELIVER_SM, 41, {
+            "source_addr": "13912345678", "destination_addr": "10657", "data_coding": 8,
+            "short_message": ucs2.encode("查询")}, 0)), 0.3)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.message.text, ev.message.number), ("deliver", "查询", "13912345678"))
+        self.assertEqual(peer.read(link), [])
+        link.confirm(ev.token)
+        (resp,) = peer.read(link)
+        self.assertEqual((resp.command, resp.seq, resp.status), (smpp.DELIVER_SM | smpp.RESP, 41, 0))
+
+    def test_long_deliver_is_joined_and_every_part_acknowledged(self):
+        link, peer = bound_smpp()
+        text = "社" * 100
+        from lib12333.links import content
+
+        for i, part in enumerate(content.parts(text=text, ref=9)):
+            link.receive(smpp.encode(wire.Pdu(smpp.DELIVER_SM, 50 + i, {
+                "source_addr": "13912345678", "esm_class": smpp.ESM_UDHI, "data_coding": 8,
+                "short_message": part.octets}, 0)), 0.3)
+        (ev,) = link.events()
+        self.assertEqual((ev.message.text, ev.message.parts), (text, 2))
+        link.confirm(ev.token)
+        self.assertEqual(sorted(p.seq for p in peer.read(link)), [50, 51])
+
+    def test_receipt_matched_to_the_submission(self):
+        link, peer = bound_smpp()
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, s.seq, {"message_id": "abc"}, 0)), 0.2)
+        link.events()
+        receipt = smpp.receipt_text("abc", "DELIVRD").encode()
+        link.receive(smpp.encode(wire.Pdu(smpp.DELIVER_SM, 60, {"esm_class": smpp.ESM_RECEIPT,
+                                                                "short_message": receipt}, 0)), 0.3)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id, ev.part, ev.delivered, ev.stat), ("report", mid, 0, True, "DELIVRD"))
+
+    def test_enquire_link_when_idle_and_drop_when_unanswered(self):
+        link, peer = bound_smpp(keepalive=30.0, response_timeout=5.0)
+        link.poll(30.2)
+        (ka,) = peer.read(link)
+        self.assertEqual(ka.command, smpp.ENQUIRE_LINK)
+        self.assertFalse(link.wants_close())
+        link.poll(35.3)
+        self.assertTrue(link.wants_close())
+
+    def test_peer_enquire_link_and_unbind_are_answered(self):
+        link, peer = bound_smpp()
+        link.receive(smpp.encode(wire.Pdu(smpp.ENQUIRE_LINK, 70)) + smpp.encode(wire.Pdu(smpp.UNBIND, 71)), 0.5)
+        self.assertEqual([(p.command, p.seq) for p in peer.read(link)],
+                         [(smpp.ENQUIRE_LINK | smpp.RESP, 70), (smpp.UNBIND | smpp.RESP, 71)])
+        self.assertEqual(kinds(link), ["unbound"])
+        self.assertTrue(link.wants_close())
+
+    def test_rate_limit_spaces_submits(self):
+        link, peer = bound_smpp(rate=2)
+        for i in range(5):
+            link.submit("13912345678", text=str(i))
+        self.assertEqual(len(peer.read(link)), 2)
+        self.assertAlmostEqual(link.next_deadline(), 0.6, 3)
+        link.poll(0.6)
+        self.assertEqual(len(peer.read(link)), 1)
+
+    def test_deadline_fails_a_message_never_accepted(self):
+        link = Link(SmppDialect("sp", "pw"), 0.0)
+        mid = link.submit("13912345678", text="x", deadline=10.0)
+        link.poll(10.0)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id), ("submit-failed", mid))
+
+    def test_garbage_stream_closes_the_connection(self):
+        link, peer = bound_smpp()
+        link.receive(b"\xff\xff\xff\xff", 0.3)
+        self.assertEqual(kinds(link), ["bad-pdu"])
+        self.assertTrue(link.wants_close())
+
+
+class CmppLink(unittest.TestCase):
+    def bound(self):
+        link = Link(CmppDialect("901234", "s3cret", service_id="RSJ", src_id="1065712333"), 0.0)
+        peer = cmpp_peer()
+        link.connected(0.0, WALL)
+        (con,) = peer.read(link)
+        self.assertEqual(con.fields["Timestamp"], 1203095807)
+        self.assertEqual(con.fields["AuthenticatorSource"], cmpp.authenticator("901234", "s3cret", 1203095807))
+        auth = cmpp.ismg_authenticator(0, con.fields["AuthenticatorSource"], "s3cret")
+        link.receive(peer.encode(wire.Pdu(cmpp.CONNECT | cmpp.RESP, con.seq,
+                                          {"Status": 0, "AuthenticatorISMG": auth, "Version": 0x30})), 0.1)
+        return link, peer
+
+    def test_connect_checks_the_gateway_authenticator(self):
+        link = Link(CmppDialect("901234", "s3cret"), 0.0)
+        peer = cmpp_peer()
+        link.connected(0.0, WALL)
+        (con,) = peer.read(link)
+        link.receive(peer.encode(wire.Pdu(cmpp.CONNECT | cmpp.RESP, con.seq,
+                                          {"Status": 0, "AuthenticatorISMG": b"\x00" * 16, "Version": 0x30})), 0.1)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.code), ("bind-failed", -2))
+        link2, _ = self.bound()
+        self.assertEqual(kinds(link2), ["bound"])
+
+    def test_timeout_resends_the_same_sequence_and_duplicate_result_settles_it(self):
+        link, peer = self.bound()
+        link.events()
+        mid = link.submit("13912345678", text="您好")
+        (s,) = peer.read(link)
+        self.assertEqual((s.fields["Msg_Fmt"], s.fields["Dest_terminal_Id"]), (8, ["13912345678"]))
+        link.poll(10.2)
+        (again,) = peer.read(link)
+        self.assertEqual(again, s)
+        link.receive(peer.encode(wire.Pdu(cmpp.SUBMIT | cmpp.RESP, s.seq,
+                                          {"Msg_Id": cmpp.msg_id(12, 3, 9, 58, 8, 1, 1), "Result": 0})), 10.3)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id), ("submitted", mid))
+
+    def test_report_and_duplicate_deliver_by_msg_id(self):
+        link, peer = self.bound()
+        link.events()
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        ismg_id = cmpp.msg_id(12, 3, 9, 58, 8, 77, 5)
+        link.receive(peer.encode(wire.Pdu(cmpp.SUBMIT | cmpp.RESP, s.seq, {"Msg_Id": ismg_id, "Result": 0})), 0.2)
+        link.events()
+        report = cmpp.Codec(3).encode_report({"Msg_Id": ismg_id, "Stat": "DELIVRD", "Dest_terminal_Id": "13912345678"})
+        deliver = peer.encode(wire.Pdu(cmpp.DELIVER, 90, {"Msg_Id": cmpp.msg_id(12, 3, 9, 58, 9, 77, 6),
+                                                          "Registered_Delivery": 1, "Msg_Content": report}))
+        link.receive(deliver, 0.3)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id, ev.delivered), ("report", mid, True))
+        link.receive(deliver, 0.4)  # the gateway sends it again before we confirmed: one event only
+        self.assertEqual(link.events(), [])
+        link.confirm(ev.token)
+        self.assertEqual([p.seq for p in peer.read(link)], [90, 90])
+        link.receive(deliver, 0.5)  # and again after the commit: acknowledged at once
+        self.assertEqual(link.events(), [])
+        self.assertEqual([p.seq for p in peer.read(link)], [90])
+
+    def test_flow_control_result_pauses(self):
+        link, peer = self.bound()
+        link.events()
+        link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(peer.encode(wire.Pdu(cmpp.SUBMIT | cmpp.RESP, s.seq, {"Msg_Id": b"\x00" * 8, "Result": 8})), 0.2)
+        self.assertEqual(kinds(link), ["throttled"])
