@@ -124,7 +124,7 @@ class Link:
         if self.state == DOWN:
             return
         ambiguous = []
-        for seq in sorted(self._inflight):
+        for seq in sorted(self._inflight, key=lambda q: (self._inflight[q][4] or 0, q)):
             entry = self._inflight[seq]
             if entry[0] == "submit" and entry[4] in self._msgs:
                 msg = self._msgs[entry[4]]
@@ -135,8 +135,8 @@ class Link:
         for mid in ambiguous:
             self.stats["ambiguous"] += 1
             self._emit("ambiguous", id=mid)
-            if mid not in self._queue:
-                self._queue.insert(0, mid)
+        # sent again first, in their original order
+        self._queue = ambiguous + [mid for mid in self._queue if mid not in ambiguous]
         self._acks = {}
         self._sets = {}
         self.out = bytearray()

@@ -23,6 +23,10 @@ def register(subparsers):
     p.add_argument("--keep", metavar="DIR", help="keep the centre database and the kiosk's flash in DIR")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds each step may take")
     p.add_argument("--quiet", action="store_true", help="print only the outcome")
+    p.add_argument("--link", choices=("smpp", "cmpp2", "cmpp3"),
+                   help="put the centre on an operator link (emulated gateway) instead of its own modem")
+    p.add_argument("--link-faults", default="",
+                   help="faults of the emulated gateway, e.g. 'drop=0.1,dup=0.2,late=0.5' (see docs/operators.md)")
     p.set_defaults(handler=run)
 
 
@@ -35,7 +39,12 @@ def run(args):
         os.makedirs(args.keep, exist_ok=True)
     if args.interactive:
         return demo.interactive(args.keep)
-    ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout)
+    hall_class = None
+    if args.link:
+        from lib12333.host.links.demo import link_hall
+
+        hall_class = link_hall(args.link, args.link_faults)
+    ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout, hall_class=hall_class)
     if args.quiet:
         print(("OK: " if ok else "FAILED: ") + reason)
     return EXIT_OK if ok else EXIT_FAILED

@@ -1,0 +1,185 @@
+"""
+The operator's side of each link protocol, for the emulated gateway (``ismg``):
+answer a bind, read a submit, build delivers and status reports.  Mirror image
+of ``lib12333.links.dialects``, with the same codecs.
+"""
+
+import time
+
+from lib12333.links import cmpp, content, smpp, wire
+from lib12333.links.dialects import CODING_CMPP, CODING_SMPP, _coding
+
+PROTOCOLS = ("smpp", "cmpp2", "cmpp3")
+
+
+class SmppSide:
+    name = "smpp"
+    throttled = smpp.THROTTLED
+    temporary = 0x08  # ESME_RSYSERR
+    permanent = 0x0B  # ESME_RINVDSTADR
+    bad_length = 0x01
+
+    def __init__(self):
+        self.framer = smpp.framer
+        self.encode = smpp.encode
+        self.decode = smpp.decode
+        self._ids = 0
+
+    def bind(self, pdu, accounts):
+        """(response, account or None)."""
+        if pdu.command not in (smpp.BIND_TRANSCEIVER, smpp.BIND_TRANSMITTER, smpp.BIND_RECEIVER):
+            return wire.Pdu(smpp.GENERIC_NACK, pdu.seq, {}, 0x04), None
+        account = pdu.fields["system_id"]
+        ok = accounts.get(account) == pdu.fields["password"]
+        return wire.Pdu(pdu.command | smpp.RESP, pdu.seq, {"system_id": "ISMG-SIM"}, 0 if ok else 0x0E), (
+            account if ok else None)
+
+    def is_submit(self, pdu):
+        return pdu.command == smpp.SUBMIT_SM
+
+    def submit(self, pdu):
+        f = pdu.fields
+        return {"to": f["destination_addr"], "udhi": bool(f["esm_class"] & smpp.ESM_UDHI),
+                "coding": _coding(f["data_coding"], CODING_SMPP) if f["data_coding"] in (1, 4, 8) else
+                (content.ASCII if f["data_coding"] in (0, 3) else content.BINARY),
+                "octets": f["short_message"], "report": bool(f["registered_delivery"] & 1)}
+
+    def new_id(self):
+        self._ids += 1
+        return "%010d" % self._ids
+
+    def submit_resp(self, pdu, message_id, code):
+        return wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, pdu.seq, {"message_id": message_id} if not code else {}, code)
+
+    def deliver(self, seq, message_id, sender, recipient, udhi, coding, octets):
+        return wire.Pdu(smpp.DELIVER_SM, seq, {
+            "source_addr_ton": 1, "source_addr_npi": 1, "source_addr": sender, "destination_addr": recipient,
+            "esm_class": smpp.ESM_UDHI if udhi else 0, "data_coding": CODING_SMPP[coding], "short_message": octets})
+
+    def report(self, seq, message_id, to, recipient, stat, submitted, done, deliver_id=None):
+        text = smpp.receipt_text(message_id, stat, submit_date=_stamp(submitted), done_date=_stamp(done))
+        return wire.Pdu(smpp.DELIVER_SM, seq, {
+            "source_addr": to, "destination_addr": recipient, "esm_class": smpp.ESM_RECEIPT,
+            "short_message": text.encode(),
+            "options": [(smpp.TAG_RECEIPTED_MESSAGE_ID, message_id.encode() + b"\x00"),
+                        (smpp.TAG_MESSAGE_STATE, bytes((2 if stat == "DELIVRD" else 5,)))]}, 0)
+
+    def is_deliver_resp(self, pdu):
+        return pdu.command == smpp.DELIVER_SM | smpp.RESP
+
+    def keepalive(self, pdu):
+        if pdu.command in (smpp.ENQUIRE_LINK, smpp.UNBIND):
+            return wire.Pdu(pdu.command | smpp.RESP, pdu.seq, {}, 0)
+        return None
+
+    def is_unbind(self, pdu):
+        return pdu.command == smpp.UNBIND
+
+    def nack(self, seq):
+        return wire.Pdu(smpp.GENERIC_NACK, seq, {}, 0x03)
+
+    def garbage(self, seq):
+        # a PDU of a command id no SMPP version defines, with a body: "malformed" to a strict client
+        return b"\x00\x00\x00\x14\x00\x00\x01\x10\x00\x00\x00\x00" + seq.to_bytes(4, "big") + b"\xde\xad\xbe\xef"
+
+
+class CmppSide:
+    throttled = cmpp.FLOW_CONTROL
+    temporary = cmpp.FLOW_CONTROL
+    permanent = 13  # Dest_terminal_Id error
+    bad_length = 4
+
+    def __init__(self, version=3, gateway_code=123456):
+        self.name = "cmpp%d" % version
+        self.version = version
+        self.codec = cmpp.Codec(version)
+        self.framer = self.codec.framer
+        self.encode = self.codec.encode
+        self.decode = self.codec.decode
+        self.gateway_code = gateway_code
+        self._seq = 0
+
+    def bind(self, pdu, accounts):
+        if pdu.command != cmpp.CONNECT:
+            return None, None
+        f = pdu.fields
+        account = f["Source_Addr"]
+        secret = accounts.get(account)
+        status = 0
+        if secret is None:
+            status = 2
+        elif f["AuthenticatorSource"] != cmpp.authenticator(account, secret, f["Timestamp"]):
+            status = 3
+        elif f["Version"] > self.codec.wire_version + 0x0F:
+            status = 4
+        auth = cmpp.ismg_authenticator(status, f["AuthenticatorSource"], secret or "", self.version)
+        resp = wire.Pdu(cmpp.CONNECT | cmpp.RESP, pdu.seq, {"Status": status, "AuthenticatorISMG": auth,
+                                                           "Version": self.codec.wire_version})
+        return resp, (account if status == 0 else None)
+
+    def is_submit(self, pdu):
+        return pdu.command == cmpp.SUBMIT
+
+    def submit(self, pdu):
+        f = pdu.fields
+        dests = f["Dest_terminal_Id"]
+        return {"to": dests[0] if dests else "", "udhi": bool(f["TP_udhi"]),
+                "coding": _coding(f["Msg_Fmt"], CODING_CMPP), "octets": f["Msg_Content"],
+                "report": f["Registered_Delivery"] == 1}
+
+    def new_id(self):
+        self._seq = (self._seq + 1) & 0xFFFF
+        t = time.gmtime(time.time() + 8 * 3600)
+        raw = cmpp.msg_id(t[1], t[2], t[3], t[4], t[5], self.gateway_code, self._seq)
+        return str(int.from_bytes(raw, "big"))
+
+    def submit_resp(self, pdu, message_id, code):
+        raw = int(message_id or "0").to_bytes(8, "big")
+        return wire.Pdu(cmpp.SUBMIT | cmpp.RESP, pdu.seq, {"Msg_Id": raw, "Result": code})
+
+    def deliver(self, seq, message_id, sender, recipient, udhi, coding, octets):
+        return wire.Pdu(cmpp.DELIVER, seq, {
+            "Msg_Id": int(message_id).to_bytes(8, "big"), "Dest_Id": recipient, "TP_udhi": 1 if udhi else 0,
+            "Msg_Fmt": CODING_CMPP[coding], "Src_terminal_Id": sender, "Registered_Delivery": 0,
+            "Msg_Content": octets})
+
+    def report(self, seq, message_id, to, recipient, stat, submitted, done, deliver_id=None):
+        body = self.codec.encode_report({"Msg_Id": int(message_id).to_bytes(8, "big"), "Stat": stat,
+                                         "Submit_time": _stamp(submitted), "Done_time": _stamp(done),
+                                         "Dest_terminal_Id": to, "SMSC_sequence": seq})
+        return wire.Pdu(cmpp.DELIVER, seq, {"Msg_Id": int(deliver_id).to_bytes(8, "big"), "Dest_Id": recipient,
+                                            "Src_terminal_Id": to, "Registered_Delivery": 1, "Msg_Content": body})
+
+    def is_deliver_resp(self, pdu):
+        return pdu.command == cmpp.DELIVER | cmpp.RESP
+
+    def keepalive(self, pdu):
+        if pdu.command == cmpp.ACTIVE_TEST:
+            return wire.Pdu(cmpp.ACTIVE_TEST | cmpp.RESP, pdu.seq, {"Reserved": 0})
+        if pdu.command == cmpp.TERMINATE:
+            return wire.Pdu(cmpp.TERMINATE | cmpp.RESP, pdu.seq)
+        return None
+
+    def is_unbind(self, pdu):
+        return pdu.command == cmpp.TERMINATE
+
+    def nack(self, seq):
+        return None
+
+    def garbage(self, seq):
+        return b"\x00\x00\x00\x10\x00\x00\x00\x09" + seq.to_bytes(4, "big") + b"\xde\xad\xbe\xef"
+
+
+def side(protocol):
+    if protocol == "smpp":
+        return SmppSide()
+    if protocol in ("cmpp2", "cmpp3"):
+        return CmppSide(int(protocol[-1]))
+    from lib12333.errors import ConfigError
+
+    raise ConfigError("unknown protocol", "--protocol", None, protocol, ", ".join(PROTOCOLS))
+
+
+def _stamp(seconds):
+    t = time.gmtime(seconds + 8 * 3600)
+    return "%02d%02d%02d%02d%02d" % (t[0] % 100, t[1], t[2], t[3], t[4])
