@@ -357,7 +357,7 @@ class Ismg:
         if side.name != "smpp":
             session.answers[pdu.seq] = raw
             if len(session.answers) > 4096:
-                session.answers.pop(min(session.answers))
+                session.answers.pop(next(iter(session.answers)))  # the oldest (dicts keep insertion order)
         if self.faults.hit("lose"):
             self.log.append(("fault", "lose"))
             return
