@@ -45,8 +45,9 @@ Events (``Event.kind`` and its attributes):
 """
 
 from lib12333.compat import const
-from lib12333.errors import DeadlineError, DecodeError, DeviceError, Lib12333Error, ValidationError
+from lib12333.errors import DeadlineError, DecodeError, DeviceError, ValidationError
 from lib12333.links import content
+from lib12333.links.inbound import Inbound
 from lib12333.modem.engine import Event
 
 DOWN, CONNECTING, BINDING, BOUND, UNBINDING = "down", "connecting", "binding", "bound", "unbinding"
@@ -56,8 +57,6 @@ RECENT = const(512)  # message ids / deliver keys remembered
 class Link:
     def __init__(self, dialect, now=0.0, window=16, rate=None, response_timeout=10.0, keepalive=30.0,
                  backoff=1.0, backoff_max=60.0, resends=2, throttle_pause=1.0, reassembly_timeout=600):
-        from lib12333.sms.reassembly import Reassembler
-
         if window < 1:
             raise ValidationError("window must be at least 1", field="window", expected=">= 1")
         self.d = dialect
@@ -90,13 +89,9 @@ class Link:
         self._paused_until = 0.0
         self._last_rx = now
         self._last_tx = now
-        self._acks = {}  # token -> [response pdus]
-        self._sets = {}  # reassembly key -> [response pdus]
         self._ours = {}  # operator message id -> (id, part)
         self._ours_order = []
-        self._seen = {}  # dedupe key -> True for delivers already acknowledged
-        self._seen_order = []
-        self.reassembler = Reassembler(timeout=reassembly_timeout)
+        self.inbound = Inbound(self, reassembly_timeout)
         self.stats = {"submitted": 0, "failed": 0, "ambiguous": 0, "delivers": 0, "reports": 0, "throttled": 0,
                       "timeouts": 0, "connections": 0, "duplicates": 0}
 
@@ -137,8 +132,7 @@ class Link:
             self._emit("ambiguous", id=mid)
         # sent again first, in their original order
         self._queue = ambiguous + [mid for mid in self._queue if mid not in ambiguous]
-        self._acks = {}
-        self._sets = {}
+        self.inbound.reset()
         self.out = bytearray()
         self.state = DOWN
         self._close = False
@@ -201,8 +195,7 @@ class Link:
                 and now - max(self._last_rx, self._last_tx) >= self.keepalive_interval:
             self._request("keepalive", self.d.keepalive(self._next_seq()))
         self._expire_messages(now)
-        for ev in self.reassembler.take_evicted() + self.reassembler.expire(now):
-            self._evicted(ev)
+        self.inbound.expire(now)
         self._pump()
 
     def next_deadline(self):
@@ -245,8 +238,7 @@ class Link:
 
     def confirm(self, token, ok=True):
         """The deliver (or report) of ``token`` is committed: acknowledge it to the operator."""
-        for pdu in self._acks.pop(token, ()):
-            self._send(self.d.deliver_resp(pdu, ok))
+        self.inbound.confirm(token, ok)
         self._pump()
 
     def unbind(self):
@@ -363,7 +355,7 @@ class Link:
             getattr(self, "_on_" + entry[0])(pdu, entry)
             return
         if self.d.is_deliver(pdu):
-            self._on_deliver(pdu)
+            self.inbound.deliver(pdu)
             return
         reply = self.d.respond(pdu)
         if reply is not None:
@@ -413,79 +405,10 @@ class Link:
         if action in ("throttle", "retry"):
             if action == "throttle":
                 self.stats["throttled"] += 1
-                self._emit("throttled", code=code, text=self._code_text(code))
+                self._emit("throttled", code=code, text=self.d.code_text(code))
             self._paused_until = self.now + self.throttle_pause
             msg["sent"][idx] = False
             if mid not in self._queue:
                 self._queue.insert(0, mid)
             return
-        self._fail(mid, DeviceError(self._code_text(code), code=code), code)
-
-    def _code_text(self, code):
-        from lib12333.links import cmpp, smpp
-
-        return smpp.status_text(code) if self.d.name == "smpp" else cmpp.result_text(code)
-
-    def _on_deliver(self, pdu):
-        try:
-            info = self.d.deliver(pdu)
-        except Lib12333Error as exc:
-            self._emit("bad-pdu", error=exc)
-            self._send(self.d.deliver_resp(pdu, True))  # never delivered again; it could never be read
-            return
-        key = info["dedupe"]
-        if key is not None and key in self._seen:
-            self.stats["duplicates"] += 1
-            waiting = self._acks.get(self._seen[key])
-            if waiting is not None:
-                waiting.append(pdu)  # the first copy is not committed yet: acknowledge both then
-            else:
-                self._send(self.d.deliver_resp(pdu, True))  # committed before: only the acknowledgement was lost
-            return
-        self._tokens += 1
-        token = self._tokens
-        if info["kind"] == "report":
-            self.stats["reports"] += 1
-            ours = self._ours.get(info["message_id"])
-            self._acks[token] = [pdu]
-            self._dedupe_on_confirm(token, key)
-            self._emit("report", token=token, id=ours[0] if ours else None, part=ours[1] if ours else None,
-                       message_id=info["message_id"], stat=info["stat"], delivered=info["stat"] == "DELIVRD",
-                       err=info["err"])
-            return
-        try:
-            m = content.inbound(info["sender"], info["udhi"], info["coding"], info["octets"])
-        except Lib12333Error as exc:
-            self._emit("bad-pdu", error=exc)
-            self._send(self.d.deliver_resp(pdu, True))
-            return
-        acks = [pdu]
-        if m.concat is not None:
-            skey = (m.number, m.concat.ref, m.concat.total, m.concat.bits)
-            acks = self._sets.setdefault(skey, [])
-            acks.append(pdu)
-            whole = self.reassembler.add(m, self.now)
-            if whole is None:
-                return
-            self._sets.pop(skey, None)
-            m = whole
-            if m.dcs == 0:
-                m.text = content.ascii_text(m.data)
-        self.stats["delivers"] += 1
-        self._acks[token] = acks
-        self._dedupe_on_confirm(token, key)
-        self._emit("deliver", token=token, message=m, recipient=info["recipient"])
-
-    def _dedupe_on_confirm(self, token, key):
-        if key is not None:
-            # remembered now: a repeat arriving before confirm() is answered once the first is committed
-            self._remember(self._seen, self._seen_order, key, token)
-
-    def _evicted(self, ev):
-        # A long message whose other parts never came: acknowledge what arrived (the operator would
-        # otherwise send it forever) and report it; the partial text is in the event.
-        for key in list(self._sets):
-            if key[0] == ev.number and key[1] == ev.ref and key[2] == ev.total:
-                for pdu in self._sets.pop(key):
-                    self._send(self.d.deliver_resp(pdu, True))
-        self._emit("bad-pdu", error=DecodeError("long message incomplete (%s)" % ev.reason, field="concatenation"))
+        self._fail(mid, DeviceError(self.d.code_text(code), code=code), code)

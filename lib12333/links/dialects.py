@@ -1,11 +1,13 @@
 """
 What the link engine (``client.Link``) needs to know about each protocol, in
 one small class per protocol: how to bind, submit, keep alive and unbind, and
-how to read responses and delivers.  The engine itself is protocol-free.
+how to read responses and delivers (SMPP 3.4, CMPP 2.0 / 3.0, SMGP 3.0).  The
+engine itself is protocol-free.
 
 A dialect never keeps connection state; it turns the engine's requests into
 ``wire.Pdu`` objects and PDUs into plain tuples:
 
+    code_text(code)             what a result code means, for errors and logs
     bind(seq, wall)             the bind / connect request (``wall``: (month, day, hour, minute, second))
     bind_result(pdu)            (code, text): 0 = bound
     submit(seq, to, part, report)
@@ -24,7 +26,7 @@ duplicate with a "duplicate sequence" result instead of sending twice (CMPP
 whose response never came can only be sent again at the risk of a duplicate.
 """
 
-from lib12333.links import cmpp, content, smpp, wire
+from lib12333.links import cmpp, content, smgp, smpp, wire
 
 CODING_SMPP = {content.ASCII: 1, content.UCS2: 8, content.BINARY: 4}
 CODING_CMPP = {content.ASCII: cmpp.FMT_ASCII, content.UCS2: cmpp.FMT_UCS2, content.BINARY: cmpp.FMT_BINARY}
@@ -78,6 +80,9 @@ class SmppDialect:
             "dest_addr_ton": 1 if to.startswith("+") else 0, "dest_addr_npi": 1, "destination_addr": to.lstrip("+"),
             "esm_class": smpp.ESM_UDHI if part.udhi else 0, "registered_delivery": 1 if report else 0,
             "data_coding": CODING_SMPP[part.coding], "short_message": part.octets})
+
+    def code_text(self, code):
+        return smpp.status_text(code)
 
     def submit_result(self, pdu):
         if pdu.status:
@@ -173,6 +178,9 @@ class CmppDialect:
              "Src_Id": self.src_id, "Dest_terminal_Id": [to.lstrip("+")], "Msg_Content": part.octets}
         return wire.Pdu(cmpp.SUBMIT, seq, f)
 
+    def code_text(self, code):
+        return cmpp.result_text(code)
+
     def submit_result(self, pdu):
         code = pdu.get("Result")
         mid = str(int.from_bytes(pdu.get("Msg_Id"), "big"))
@@ -210,6 +218,102 @@ class CmppDialect:
             return wire.Pdu(cmpp.ACTIVE_TEST | cmpp.RESP, pdu.seq, {"Reserved": 0})
         if pdu.command == cmpp.TERMINATE:
             return wire.Pdu(cmpp.TERMINATE | cmpp.RESP, pdu.seq)
+        return None
+
+    def nack(self, seq):
+        return None
+
+
+CODING_SMGP = {content.ASCII: smgp.FMT_ASCII, content.UCS2: smgp.FMT_UCS2, content.BINARY: smgp.FMT_BINARY}
+
+
+class SmgpDialect:
+    name = "smgp"
+    SAFE_RESEND = "same-seq"  # status 12: the gateway recognises a repeated SequenceID
+    keepalive_command = smgp.ACTIVE_TEST
+
+    def __init__(self, client_id, secret, service_id="", src_id=""):
+        self.client_id = client_id
+        self.secret = secret
+        self.service_id = service_id
+        self.src_id = src_id
+        self._auth = None
+
+    def framer(self):
+        return smgp.framer()
+
+    def encode(self, pdu):
+        return smgp.encode(pdu)
+
+    def decode(self, data):
+        return smgp.decode(data)
+
+    def is_response(self, pdu):
+        return bool(pdu.command & smgp.RESP)
+
+    def bind(self, seq, wall):
+        stamp = cmpp.timestamp(*wall)
+        self._auth = smgp.authenticator(self.client_id, self.secret, stamp)
+        return wire.Pdu(smgp.LOGIN, seq, {"ClientID": self.client_id, "AuthenticatorClient": self._auth,
+                                          "LoginMode": 2, "TimeStamp": stamp, "ClientVersion": smgp.VERSION})
+
+    def bind_result(self, pdu):
+        if pdu.command != smgp.LOGIN | smgp.RESP:
+            return -1, "unexpected answer to Login: 0x%08X" % pdu.command
+        status = pdu.get("Status")
+        if status == 0 and pdu.get("AuthenticatorServer") != smgp.server_authenticator(0, self._auth, self.secret):
+            return -2, "AuthenticatorServer does not match: the gateway does not know our secret"
+        return status, smgp.status_text(status)
+
+    def submit(self, seq, to, part, report):
+        options = [(smgp.TAG_TP_UDHI, b"\x01" if part.udhi else b"\x00")]
+        if part.total > 1:
+            options += [(smgp.TAG_PK_TOTAL, bytes((part.total,))), (smgp.TAG_PK_NUMBER, bytes((part.seq,)))]
+        return wire.Pdu(smgp.SUBMIT, seq, {
+            "MsgType": smgp.MT, "NeedReport": 1 if report else 0, "Priority": 1, "ServiceID": self.service_id,
+            "FeeType": "00", "FeeCode": "000000", "FixedFee": "000000", "MsgFormat": CODING_SMGP[part.coding],
+            "SrcTermID": self.src_id, "DestTermID": [to.lstrip("+")], "MsgContent": part.octets, "options": options})
+
+    def code_text(self, code):
+        return smgp.status_text(code)
+
+    def submit_result(self, pdu):
+        code = pdu.get("Status")
+        mid = pdu.get("MsgID").hex()
+        if code:
+            return code, mid, smgp.status_action(code)
+        return 0, mid, None
+
+    def is_deliver(self, pdu):
+        return pdu.command == smgp.DELIVER
+
+    def deliver(self, pdu):
+        f = pdu.fields
+        key = f["MsgID"].hex()
+        if f["IsReport"] == 1:
+            r = smgp.report(f["MsgContent"])
+            return {"kind": "report", "message_id": r["id"].hex(), "stat": r["stat"], "err": r["err"],
+                    "state": None, "dedupe": "r" + key}
+        udhi = smgp.option(pdu, smgp.TAG_TP_UDHI, b"\x00")
+        return {"kind": "mo", "sender": f["SrcTermID"], "recipient": f["DestTermID"],
+                "udhi": bool(udhi and udhi[0]), "coding": _coding(f["MsgFormat"], CODING_SMGP),
+                "octets": f["MsgContent"], "dedupe": "m" + key}
+
+    def deliver_resp(self, pdu, ok=True):
+        return wire.Pdu(smgp.DELIVER | smgp.RESP, pdu.seq, {"MsgID": pdu.get("MsgID"), "Status": 0 if ok else 1})
+
+    def keepalive(self, seq):
+        return wire.Pdu(smgp.ACTIVE_TEST, seq)
+
+    def unbind(self, seq):
+        return wire.Pdu(smgp.EXIT, seq)
+
+    def is_unbind(self, pdu):
+        return pdu.command == smgp.EXIT
+
+    def respond(self, pdu):
+        if pdu.command in (smgp.ACTIVE_TEST, smgp.EXIT):
+            return wire.Pdu(pdu.command | smgp.RESP, pdu.seq)
         return None
 
     def nack(self, seq):

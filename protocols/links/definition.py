@@ -1,5 +1,5 @@
 """
-The operator link PDUs (SMPP 3.4, CMPP 2.0 / 3.0) as construct definitions.
+The operator link PDUs (SMPP 3.4, CMPP 2.0 / 3.0, SMGP 3.0) as construct definitions.
 
 Written from the specifications' field tables (SMPP 3.4 sections 3.2 and 4;
 CMPP 3.0 / 2.0 section 7.4), independently of the table-driven codec in
@@ -10,6 +10,7 @@ PDUs built here from random values decode in the core to the same values).
     SMPP_PDU          command_length, command_id, command_status, sequence_number, body by command_id
     cmpp_pdu(version) Total_Length, Command_Id, Sequence_Id, body by Command_Id (version 2 or 3)
     cmpp_report(version)  the status report carried in CMPP_DELIVER's Msg_Content
+    SMGP_PDU          PacketLength, RequestID, SequenceID, body by RequestID (SMGP 3.0 section 6), TLVs last
 """
 
 from construct import (
@@ -147,3 +148,32 @@ def cmpp_report(version):
 
 CMPP3_PDU = cmpp_pdu(3)
 CMPP2_PDU = cmpp_pdu(2)
+
+
+SMGP_BODIES = {
+    0x00000001: Struct("ClientID" / _text(8), "AuthenticatorClient" / Bytes(16), "LoginMode" / Byte,
+                       "TimeStamp" / Int32ub, "ClientVersion" / Byte),
+    0x80000001: Struct("Status" / Int32ub, "AuthenticatorServer" / Bytes(16), "ServerVersion" / Byte),
+    0x00000002: Struct("MsgType" / Byte, "NeedReport" / Byte, "Priority" / Byte, "ServiceID" / _text(10),
+                       "FeeType" / _text(2), "FeeCode" / _text(6), "FixedFee" / _text(6), "MsgFormat" / Byte,
+                       "ValidTime" / _text(17), "AtTime" / _text(17), "SrcTermID" / _text(21),
+                       "ChargeTermID" / _text(21), "DestTermID" / PrefixedArray(Byte, _text(21)),
+                       "MsgContent" / Prefixed(Byte, GreedyBytes), "Reserve" / Bytes(8), "options" / TLVS),
+    0x80000002: Struct("MsgID" / Bytes(10), "Status" / Int32ub),
+    0x00000003: Struct("MsgID" / Bytes(10), "IsReport" / Byte, "MsgFormat" / Byte, "RecvTime" / _text(14),
+                       "SrcTermID" / _text(21), "DestTermID" / _text(21), "MsgContent" / Prefixed(Byte, GreedyBytes),
+                       "Reserve" / Bytes(8), "options" / TLVS),
+    0x80000003: Struct("MsgID" / Bytes(10), "Status" / Int32ub),
+    0x00000004: EMPTY, 0x80000004: EMPTY, 0x00000006: EMPTY, 0x80000006: EMPTY,
+}
+
+SMGP_PDU = Struct(
+    "PacketLength" / Int32ub,
+    Check(this.PacketLength >= 12),
+    "RequestID" / Int32ub,
+    Check(lambda ctx: ctx.RequestID in SMGP_BODIES),
+    "SequenceID" / Int32ub,
+    "body" / FixedSized(this.PacketLength - 12,
+                        Struct("fields" / Switch(lambda ctx: ctx._.RequestID, SMGP_BODIES), Terminated)),
+    Terminated,
+)

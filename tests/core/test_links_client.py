@@ -2,9 +2,9 @@
 
 import unittest
 
-from lib12333.links import cmpp, smpp, wire
+from lib12333.links import cmpp, smgp, smpp, wire
 from lib12333.links.client import BOUND, DOWN, Link
-from lib12333.links.dialects import CmppDialect, SmppDialect
+from lib12333.links.dialects import CmppDialect, SmgpDialect, SmppDialect
 from lib12333.sms import ucs2
 
 WALL = (12, 3, 9, 58, 7)
@@ -247,3 +247,34 @@ class CmppLink(unittest.TestCase):
         (s,) = peer.read(link)
         link.receive(peer.encode(wire.Pdu(cmpp.SUBMIT | cmpp.RESP, s.seq, {"Msg_Id": b"\x00" * 8, "Result": 8})), 0.2)
         self.assertEqual(kinds(link), ["throttled"])
+
+
+class SmgpLink(unittest.TestCase):
+    def test_login_submit_report_and_duplicate_report(self):
+        link = Link(SmgpDialect("33012345", "s3cret", service_id="RSJ", src_id="10657112333"), 0.0)
+        peer = Peer(smgp.encode, smgp.decode, 12)
+        link.connected(0.0, WALL)
+        (login,) = peer.read(link)
+        self.assertEqual(login.fields["AuthenticatorClient"], smgp.authenticator("33012345", "s3cret", 1203095807))
+        auth = smgp.server_authenticator(0, login.fields["AuthenticatorClient"], "s3cret")
+        link.receive(smgp.encode(wire.Pdu(smgp.LOGIN | smgp.RESP, login.seq,
+                                          {"Status": 0, "AuthenticatorServer": auth, "ServerVersion": 0x30})), 0.1)
+        self.assertEqual(kinds(link), ["bound"])
+        mid = link.submit("13312345678", text="社" * 80)
+        parts = peer.read(link)
+        self.assertEqual([p.fields["MsgFormat"] for p in parts], [8, 8])
+        self.assertEqual([smgp.option(p, smgp.TAG_TP_UDHI) for p in parts], [b"\x01", b"\x01"])
+        ids = [bytes((0x12, 0x34, 0x56, 0x12, 0x03, 0x09, 0x58, 0, 0, i)) for i in (1, 2)]
+        for p, raw in zip(parts, ids):
+            link.receive(smgp.encode(wire.Pdu(smgp.SUBMIT | smgp.RESP, p.seq, {"MsgID": raw, "Status": 0})), 0.2)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id, ev.message_ids), ("submitted", mid, [ids[0].hex(), ids[1].hex()]))
+        deliver = smgp.encode(wire.Pdu(smgp.DELIVER, 33, {"MsgID": b"\x99" * 10, "IsReport": 1,
+                                                          "MsgContent": smgp.report_text(ids[1], "DELIVRD")}))
+        link.receive(deliver, 0.3)
+        link.receive(deliver, 0.35)
+        (rep,) = link.events()
+        self.assertEqual((rep.kind, rep.id, rep.part, rep.delivered), ("report", mid, 1, True))
+        link.confirm(rep.token)
+        self.assertEqual([(p.command, p.seq) for p in peer.read(link)],
+                         [(smgp.DELIVER | smgp.RESP, 33), (smgp.DELIVER | smgp.RESP, 33)])

@@ -3,7 +3,7 @@
 import unittest
 
 from lib12333.errors import DecodeError, ValidationError
-from lib12333.links import cmpp, content, smpp, wire
+from lib12333.links import cmpp, content, smgp, smpp, wire
 from lib12333.links.md5 import md5, md5_pure
 from tests.core.support import read_json
 
@@ -118,6 +118,41 @@ class CmppVectors(unittest.TestCase):
         self.assertEqual(cmpp.result_action(3), "duplicate")
         self.assertEqual(cmpp.result_action(13), "fatal")
         self.assertIn("flow control", cmpp.result_text(8))
+
+
+class SmgpVectors(unittest.TestCase):
+    def test_every_vector(self):
+        for e in VECTORS["smgp"]:
+            with self.subTest(e["id"]):
+                raw = bytes.fromhex(e["hex"])
+                p = smgp.decode(raw)
+                self.assertEqual((p.command, p.seq), (e["command"], e["seq"]))
+                _check_fields(self, p, e["fields"])
+                self.assertEqual(smgp.encode(p), raw)
+
+    def test_authenticators(self):
+        login, resp = VECTORS["smgp"][0], VECTORS["smgp"][1]
+        f = login["fields"]
+        self.assertEqual(smgp.authenticator(f["ClientID"], login["secret"], f["TimeStamp"]).hex(),
+                         f["AuthenticatorClient"])
+        self.assertEqual(smgp.server_authenticator(0, bytes.fromhex(resp["auth_client"]), resp["secret"]).hex(),
+                         resp["fields"]["AuthenticatorServer"])
+
+    def test_published_reports(self):
+        for e in VECTORS["smgp_reports"]:
+            with self.subTest(e["id"]):
+                r = smgp.report(bytes.fromhex(e["hex"]))
+                self.assertEqual((r["id"].hex(), r["stat"], r["err"]),
+                                 (e["expect"]["id"], e["expect"]["stat"], e["expect"]["err"]))
+        text = smgp.report_text(b"\x01" * 10, "UNDELIV", "004")
+        self.assertEqual(smgp.report(text)["stat"], "UNDELIV")
+        with self.assertRaises(DecodeError):
+            smgp.report(b"hello")
+
+    def test_status_as_data(self):
+        self.assertEqual(smgp.status_action(1), "throttle")
+        self.assertEqual(smgp.status_action(47), "fatal")
+        self.assertIn("DestTermID", smgp.status_text(47))
 
 
 class Md5(unittest.TestCase):

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib12333.host.testing import links as links_st
-from lib12333.links import cmpp, smpp, wire
+from lib12333.links import cmpp, smgp, smpp, wire
 from protocols.links import definition as D
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -87,6 +87,29 @@ def test_cmpp_core_encoding_parses_in_the_definition_and_back(case):
     built = D.cmpp_pdu(version).build({"Total_Length": len(raw), "Command_Id": pdu.command,
                                        "Sequence_Id": pdu.seq, "body": {"fields": dict(pdu.fields)}})
     assert codec.decode(built) == pdu
+
+
+@SET
+@given(links_st.smgp_pdus())
+def test_smgp_core_encoding_parses_in_the_definition_and_back(pdu):
+    raw = smgp.encode(pdu)
+    r = D.SMGP_PDU.parse(raw)
+    assert (r.RequestID, r.SequenceID) == (pdu.command, pdu.seq)
+    same(pdu, r, r.body.fields)
+    body = dict(pdu.fields)
+    if "options" in body:
+        body["options"] = [{"tag": t, "value": v} for t, v in body["options"]]
+    built = D.SMGP_PDU.build({"PacketLength": len(raw), "RequestID": pdu.command, "SequenceID": pdu.seq,
+                              "body": {"fields": body}})
+    assert smgp.decode(built) == pdu
+
+
+def test_smgp_vectors_parse_the_same_in_the_definition():
+    for e in VECTORS["smgp"]:
+        raw = bytes.fromhex(e["hex"])
+        p = smgp.decode(raw)
+        r = D.SMGP_PDU.parse(raw)
+        same(p, r, r.body.fields)
 
 
 # ---- independent implementations ----------------------------------------------------------

@@ -21,7 +21,7 @@ from lib12333.host.modem.transport import SerialModem
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CENTRE = "+8610657112333"
 PHONES = ["+8613900000001", "+8613900000002", "+8613900000003"]
-ACCOUNT = {"smpp": "centre", "cmpp2": "901234", "cmpp3": "901234"}
+ACCOUNT = {"smpp": "centre", "cmpp2": "901234", "cmpp3": "901234", "smgp": "33012345"}
 
 
 def link_url(protocol, address, extra=""):
@@ -46,7 +46,7 @@ def pump_until(ch, done, timeout, out):
     return False
 
 
-@pytest.mark.parametrize("protocol", ["smpp", "cmpp2", "cmpp3"])
+@pytest.mark.parametrize("protocol", ["smpp", "cmpp2", "cmpp3", "smgp"])
 def test_demo_hall_on_each_link(protocol):
     from lib12333.host import demo
     from lib12333.host.links.demo import link_hall
@@ -83,6 +83,7 @@ def _texts(sim):
     ("smpp", "drop=0.04,late=0.3,throttle=20,garbage=0.05,seed=2"),
     ("cmpp3", "drop=0.04,late=0.3,lose=0.1,throttle=20,seed=3"),
     ("cmpp2", "dup=0.3,late=0.2,error=0.1,seed=4"),
+    ("smgp", "drop=0.04,dup=0.3,lose=0.1,throttle=20,seed=6"),
 ])
 def test_fault_matrix_every_message_delivered_once_or_failed(protocol, faults):
     sim = Simulator(numbers=PHONES)
@@ -129,7 +130,7 @@ def test_fault_matrix_every_message_delivered_once_or_failed(protocol, faults):
         sim.stop()
 
 
-@pytest.mark.parametrize("protocol", ["smpp", "cmpp3"])
+@pytest.mark.parametrize("protocol", ["smpp", "cmpp3", "smgp"])
 def test_mobile_originated_reaches_the_centre_once_and_is_acked_after_confirm(protocol):
     sim = Simulator(numbers=PHONES)
     ismg = Ismg(protocol, {ACCOUNT[protocol]: "pw"}, CENTRE, faults=LinkFaults.parse("dup=1.0")).attach(sim)
@@ -167,7 +168,7 @@ def test_mobile_originated_reaches_the_centre_once_and_is_acked_after_confirm(pr
             for ev in ch.pump(0.02):
                 events.append(ev)
         assert [x for x in ismg.log if x[0] == "acked"]
-        if protocol == "cmpp3":  # CMPP's Msg_Id lets the link drop the gateway's duplicate
+        if protocol != "smpp":  # CMPP's and SMGP's MsgID let the link drop the gateway's duplicate
             messages = [e for e in events if e.kind == "message"]
             assert len(messages) == 1
     finally:

@@ -8,14 +8,14 @@ from hypothesis import strategies as st
 
 from lib12333.errors import DecodeError
 from lib12333.host.testing import links as links_st
-from lib12333.links import cmpp, content, smpp, wire
+from lib12333.links import cmpp, content, smgp, smpp, wire
 from lib12333.links.client import Link
-from lib12333.links.dialects import CmppDialect, SmppDialect
+from lib12333.links.dialects import CmppDialect, SmgpDialect, SmppDialect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with open(os.path.join(ROOT, "protocols", "links", "vectors.json"), encoding="utf-8") as f:
     VECTORS = json.load(f)
-SEEDS = [bytes.fromhex(e["hex"]) for k in ("smpp", "cmpp2", "cmpp3") for e in VECTORS[k]]
+SEEDS = [bytes.fromhex(e["hex"]) for k in ("smpp", "cmpp2", "cmpp3", "smgp", "smgp_reports") for e in VECTORS[k]]
 SET = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -51,6 +51,8 @@ def test_decoders_raise_only_decode_error(data):
     only_decode_errors(cmpp.Codec(2).decode, data)
     only_decode_errors(cmpp.Codec(3).report, data)
     only_decode_errors(smpp.receipt, data)
+    only_decode_errors(smgp.decode, data)
+    only_decode_errors(smgp.report, data)
     only_decode_errors(lambda d: content.inbound("1", True, content.UCS2, d), data)
     only_decode_errors(wire.Framer(12).feed, data)
 
@@ -77,6 +79,21 @@ def test_smpp_engine_never_raises_on_what_the_peer_sends(chunks):
                 max_size=6))
 def test_cmpp_engine_never_raises_on_what_the_peer_sends(chunks):
     link = Link(CmppDialect("901234", "s"), 0.0)
+    link.connected(0.0)
+    t = 0.0
+    for c in chunks:
+        t += 0.5
+        link.receive(c, t)
+        link.poll(t)
+        for ev in link.events():
+            if ev.kind in ("deliver", "report"):
+                link.confirm(ev.token)
+
+
+@SET
+@given(st.lists(st.one_of(st.binary(max_size=64), mutated(), links_st.smgp_pdus().map(smgp.encode)), max_size=6))
+def test_smgp_engine_never_raises_on_what_the_peer_sends(chunks):
+    link = Link(SmgpDialect("33012345", "s"), 0.0)
     link.connected(0.0)
     t = 0.0
     for c in chunks:

@@ -23,7 +23,7 @@ drop=P, dup=P, late=S, lose=P, throttle=N, error=P, garbage=P, seed=N (docs/oper
 def register(subparsers):
     p = subparsers.add_parser("ismg-sim", help="emulated operator SMS gateway (CMPP / SMPP) on 127.0.0.1",
                               description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--protocol", required=True, choices=("smpp", "cmpp2", "cmpp3"), help="protocol to speak")
+    p.add_argument("--protocol", required=True, choices=("smpp", "cmpp2", "cmpp3", "smgp"), help="protocol to speak")
     p.add_argument("--listen", default="127.0.0.1:7890", help="address to listen on (default 127.0.0.1:7890)")
     p.add_argument("--account", required=True, help="the centre's account: CMPP SP code or SMPP system_id")
     p.add_argument("--secret-file", help="read the shared secret from this file (first line)")

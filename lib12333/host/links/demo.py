@@ -12,7 +12,7 @@ real deployment is (``url.parse``).
 from lib12333.host import demo
 from lib12333.host.links.server_side import PROTOCOLS
 
-ACCOUNT = {"smpp": "centre12333", "cmpp2": "901234", "cmpp3": "901234"}
+ACCOUNT = {"smpp": "centre12333", "cmpp2": "901234", "cmpp3": "901234", "smgp": "33012345"}
 SECRET = "demo1233"  # the emulated gateway's and the centre's shared secret (a demo, not a deployment)
 
 

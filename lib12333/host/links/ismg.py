@@ -325,7 +325,7 @@ class Ismg:
     def on_submit(self, session, pdu):
         side = session.side
         self.stats["submits"] += 1
-        if session.side.name != "smpp" and pdu.seq in session.answers:
+        if side.name != "smpp" and pdu.seq in session.answers:
             session.send(session.answers[pdu.seq], self._late())  # a resend: the same answer, nothing sent twice
             return
         if self.faults.hit("drop"):

@@ -6,10 +6,10 @@ of ``lib12333.links.dialects``, with the same codecs.
 
 import time
 
-from lib12333.links import cmpp, content, smpp, wire
-from lib12333.links.dialects import CODING_CMPP, CODING_SMPP, _coding
+from lib12333.links import cmpp, content, smgp, smpp, wire
+from lib12333.links.dialects import CODING_CMPP, CODING_SMGP, CODING_SMPP, _coding
 
-PROTOCOLS = ("smpp", "cmpp2", "cmpp3")
+PROTOCOLS = ("smpp", "cmpp2", "cmpp3", "smgp")
 
 
 class SmppSide:
@@ -170,7 +170,86 @@ class CmppSide:
         return b"\x00\x00\x00\x10\x00\x00\x00\x09" + seq.to_bytes(4, "big") + b"\xde\xad\xbe\xef"
 
 
+class SmgpSide:
+    name = "smgp"
+    throttled = smgp.SYSTEM_BUSY
+    temporary = smgp.SYSTEM_BUSY
+    permanent = 47  # illegal DestTermID
+    bad_length = 36
+
+    def __init__(self):
+        self.framer = smgp.framer
+        self.encode = smgp.encode
+        self.decode = smgp.decode
+        self._seq = 0
+
+    def bind(self, pdu, accounts):
+        if pdu.command != smgp.LOGIN:
+            return None, None
+        f = pdu.fields
+        account = f["ClientID"]
+        secret = accounts.get(account)
+        status = 0
+        if secret is None or f["AuthenticatorClient"] != smgp.authenticator(account, secret, f["TimeStamp"]):
+            status = 21
+        auth = smgp.server_authenticator(status, f["AuthenticatorClient"], secret or "")
+        resp = wire.Pdu(smgp.LOGIN | smgp.RESP, pdu.seq, {"Status": status, "AuthenticatorServer": auth,
+                                                         "ServerVersion": smgp.VERSION})
+        return resp, (account if status == 0 else None)
+
+    def is_submit(self, pdu):
+        return pdu.command == smgp.SUBMIT
+
+    def submit(self, pdu):
+        f = pdu.fields
+        udhi = smgp.option(pdu, smgp.TAG_TP_UDHI, b"\x00")
+        return {"to": f["DestTermID"][0] if f["DestTermID"] else "", "udhi": bool(udhi and udhi[0]),
+                "coding": _coding(f["MsgFormat"], CODING_SMGP), "octets": f["MsgContent"],
+                "report": f["NeedReport"] == 1}
+
+    def new_id(self):
+        # MsgID: gateway code (3 octets BCD), MMDDHHMM (4 octets BCD), sequence (3 octets BCD)
+        self._seq = (self._seq + 1) % 1000000
+        t = time.gmtime(time.time() + 8 * 3600)
+        return "123456%02d%02d%02d%02d%06d" % (t[1], t[2], t[3], t[4], self._seq)
+
+    def submit_resp(self, pdu, message_id, code):
+        return wire.Pdu(smgp.SUBMIT | smgp.RESP, pdu.seq, {"MsgID": bytes.fromhex(message_id or "00" * 10),
+                                                           "Status": code})
+
+    def deliver(self, seq, message_id, sender, recipient, udhi, coding, octets):
+        return wire.Pdu(smgp.DELIVER, seq, {
+            "MsgID": bytes.fromhex(message_id), "IsReport": 0, "MsgFormat": CODING_SMGP[coding],
+            "RecvTime": time.strftime("%Y%m%d%H%M%S"), "SrcTermID": sender, "DestTermID": recipient,
+            "MsgContent": octets, "options": [(smgp.TAG_TP_UDHI, b"\x01" if udhi else b"\x00")]})
+
+    def report(self, seq, message_id, to, recipient, stat, submitted, done, deliver_id=None):
+        body = smgp.report_text(bytes.fromhex(message_id), stat, submitted=_stamp(submitted), done=_stamp(done))
+        return wire.Pdu(smgp.DELIVER, seq, {"MsgID": bytes.fromhex(deliver_id), "IsReport": 1, "MsgFormat": 0,
+                                            "RecvTime": time.strftime("%Y%m%d%H%M%S"), "SrcTermID": to,
+                                            "DestTermID": recipient, "MsgContent": body})
+
+    def is_deliver_resp(self, pdu):
+        return pdu.command == smgp.DELIVER | smgp.RESP
+
+    def keepalive(self, pdu):
+        if pdu.command in (smgp.ACTIVE_TEST, smgp.EXIT):
+            return wire.Pdu(pdu.command | smgp.RESP, pdu.seq)
+        return None
+
+    def is_unbind(self, pdu):
+        return pdu.command == smgp.EXIT
+
+    def nack(self, seq):
+        return None
+
+    def garbage(self, seq):
+        return b"\x00\x00\x00\x10\x00\x00\x00\x09" + seq.to_bytes(4, "big") + b"\xde\xad\xbe\xef"
+
+
 def side(protocol):
+    if protocol == "smgp":
+        return SmgpSide()
     if protocol == "smpp":
         return SmppSide()
     if protocol in ("cmpp2", "cmpp3"):

@@ -3,6 +3,7 @@ Link configuration from a URL, the secret from a file or the environment.
 
     cmpp3://901234@127.0.0.1:7890?service=RSJ&src=1065712333&operator=mobile&window=16&rate=200
     cmpp2://901234@gw.example:7890?secret-file=/etc/lib12333/cmpp.secret
+    smgp://33012345@smgw.example:8890?service=RSJ&src=10657112333&operator=telecom
     smpp://centre12333@127.0.0.1:2775?source=10657112333&operator=any
 
 The account (CMPP's SP code, SMPP's system_id) is the URL's user; a password in
@@ -14,7 +15,7 @@ environment variable named by ``secret-env=NAME``, else from
 Query options: ``operator`` (mobile, unicom, telecom or any: which recipients
 this link serves), ``window``, ``rate`` (submits a second), ``timeout``
 (response timeout, seconds), ``keepalive`` (seconds), ``service`` / ``src``
-(CMPP Service_Id and Src_Id), ``source`` (SMPP source_addr), ``name``.
+(CMPP Service_Id and Src_Id; SMGP ServiceID and SrcTermID), ``source`` (SMPP source_addr), ``name``.
 """
 
 import os
@@ -22,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lib12333.errors import ConfigError
 
-SCHEMES = ("smpp", "cmpp2", "cmpp3")
+SCHEMES = ("smpp", "cmpp2", "cmpp3", "smgp")
 OPERATORS = ("mobile", "unicom", "telecom", "any")
 SECRET_ENV = "LIB12333_LINK_SECRET"
 
@@ -60,10 +61,13 @@ class LinkConfig:
         self.name = options.get("name") or "%s:%s@%s:%d" % (scheme, account, host, port)
 
     def dialect(self):
-        from lib12333.links.dialects import CmppDialect, SmppDialect
+        from lib12333.links.dialects import CmppDialect, SmgpDialect, SmppDialect
 
         if self.scheme == "smpp":
             return SmppDialect(self.account, self.secret, source=self.options.get("source", ""))
+        if self.scheme == "smgp":
+            return SmgpDialect(self.account, self.secret, service_id=self.options.get("service", ""),
+                               src_id=self.options.get("src", ""))
         return CmppDialect(self.account, self.secret, service_id=self.options.get("service", ""),
                            src_id=self.options.get("src", ""), version=int(self.scheme[-1]))
 

@@ -2,7 +2,7 @@
 
 from hypothesis import strategies as st
 
-from lib12333.links import cmpp, smpp, wire
+from lib12333.links import cmpp, smgp, smpp, wire
 
 PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
 
@@ -41,13 +41,9 @@ def smpp_pdus(draw):
     return wire.Pdu(command, draw(st.integers(1, 0x7FFFFFFF)), fields, status)
 
 
-@st.composite
-def cmpp_pdus(draw, version=3):
-    """A valid CMPP PDU of ``version`` (2 or 3)."""
-    codec = cmpp.Codec(version)
-    command = draw(st.sampled_from(sorted(codec.bodies)))
+def _table_fields(draw, table):
     fields = {}
-    for kind, name, size in codec.bodies[command]:
+    for kind, name, size in table:
         if kind == "u8":
             fields[name] = draw(u8)
         elif kind == "u32":
@@ -60,4 +56,21 @@ def cmpp_pdus(draw, version=3):
             fields[name] = draw(octets)
         elif kind == "list8":
             fields[name] = draw(st.lists(digits(size), max_size=3))
-    return wire.Pdu(command, draw(u32), fields)
+        elif kind == "tlv":
+            fields[name] = draw(tlvs)
+    return fields
+
+
+@st.composite
+def cmpp_pdus(draw, version=3):
+    """A valid CMPP PDU of ``version`` (2 or 3)."""
+    codec = cmpp.Codec(version)
+    command = draw(st.sampled_from(sorted(codec.bodies)))
+    return wire.Pdu(command, draw(u32), _table_fields(draw, codec.bodies[command]))
+
+
+@st.composite
+def smgp_pdus(draw):
+    """A valid SMGP 3.0 PDU of a command the link uses."""
+    command = draw(st.sampled_from(sorted(smgp.BODIES)))
+    return wire.Pdu(command, draw(u32), _table_fields(draw, smgp.BODIES[command]))
