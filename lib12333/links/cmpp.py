@@ -13,11 +13,12 @@ and 4-octet results where 2.0 has one.  ``Codec(version)`` picks the tables.
     report(content)                                 a status report inside CMPP_DELIVER
 """
 
-from lib12333.errors import DecodeError, ValidationError
+from lib12333.errors import ValidationError
 from lib12333.links import wire
 from lib12333.links.md5 import md5
 
 HEADER = 12
+NAMES_HEADER = ("Total_Length", "Command_Id", "Sequence_Id")
 
 CONNECT = 0x00000001
 TERMINATE = 0x00000002
@@ -107,27 +108,10 @@ class Codec:
         self.bodies, self.report_table = _tables(version == 3)
 
     def encode(self, pdu):
-        table = self.bodies.get(pdu.command)
-        if table is None:
-            raise ValidationError("unknown command 0x%08X" % pdu.command, field="Command_Id")
-        body = wire.encode_body(table, pdu.fields)
-        return (wire._uint(HEADER + len(body), "Total_Length", 4) + wire._uint(pdu.command, "Command_Id", 4)
-                + wire._uint(pdu.seq, "Sequence_Id", 4) + body)
+        return wire.encode_pdu(self.bodies, pdu, NAMES_HEADER)
 
     def decode(self, data):
-        if len(data) < HEADER:
-            raise DecodeError("shorter than the header", field="header", position=0, expected="12 octets")
-        length = int.from_bytes(bytes(data[0:4]), "big")
-        if length != len(data):
-            raise DecodeError("Total_Length %d for %d octets" % (length, len(data)), field="Total_Length",
-                              position=0, expected=str(len(data)))
-        command = int.from_bytes(bytes(data[4:8]), "big")
-        table = self.bodies.get(command)
-        if table is None:
-            raise DecodeError("unknown command 0x%08X" % command, field="Command_Id", position=4,
-                              expected="a CMPP command the link uses")
-        seq = int.from_bytes(bytes(data[8:12]), "big")
-        return wire.Pdu(command, seq, wire.decode_body(table, data, HEADER))
+        return wire.decode_pdu(self.bodies, data, NAMES_HEADER, what="a CMPP command the link uses")
 
     def framer(self):
         return wire.Framer(HEADER)

@@ -12,11 +12,12 @@ as TLVs after the body (TP_udhi among them) and every result is 4 octets.
     report(content)                 the report text of a Deliver with IsReport 1 (dict)
 """
 
-from lib12333.errors import DecodeError, ValidationError
+from lib12333.errors import DecodeError
 from lib12333.links import wire
 from lib12333.links.md5 import md5
 
 HEADER = 12
+NAMES_HEADER = ("PacketLength", "RequestID", "SequenceID")
 LOGIN = 0x00000001
 SUBMIT = 0x00000002
 DELIVER = 0x00000003
@@ -78,27 +79,11 @@ def status_action(code):
 
 
 def encode(pdu):
-    table = BODIES.get(pdu.command)
-    if table is None:
-        raise ValidationError("unknown command 0x%08X" % pdu.command, field="RequestID")
-    body = wire.encode_body(table, pdu.fields)
-    return (wire._uint(HEADER + len(body), "PacketLength", 4) + wire._uint(pdu.command, "RequestID", 4)
-            + wire._uint(pdu.seq, "SequenceID", 4) + body)
+    return wire.encode_pdu(BODIES, pdu, NAMES_HEADER)
 
 
 def decode(data):
-    if len(data) < HEADER:
-        raise DecodeError("shorter than the header", field="header", position=0, expected="12 octets")
-    length = int.from_bytes(bytes(data[0:4]), "big")
-    if length != len(data):
-        raise DecodeError("PacketLength %d for %d octets" % (length, len(data)), field="PacketLength", position=0,
-                          expected=str(len(data)))
-    command = int.from_bytes(bytes(data[4:8]), "big")
-    table = BODIES.get(command)
-    if table is None:
-        raise DecodeError("unknown command 0x%08X" % command, field="RequestID", position=4,
-                          expected="an SMGP command the link uses")
-    return wire.Pdu(command, int.from_bytes(bytes(data[8:12]), "big"), wire.decode_body(table, data, HEADER))
+    return wire.decode_pdu(BODIES, data, NAMES_HEADER, what="an SMGP command the link uses")
 
 
 def framer():

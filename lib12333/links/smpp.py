@@ -15,6 +15,7 @@ from lib12333.errors import DecodeError
 from lib12333.links import wire
 
 HEADER = 16
+NAMES_HEADER = ("command_length", "command_id", "sequence_number")
 VERSION = 0x34
 
 GENERIC_NACK = 0x80000000
@@ -103,37 +104,12 @@ def status_action(code):
 
 
 def encode(pdu):
-    table = BODIES.get(pdu.command)
-    if table is None:
-        from lib12333.errors import ValidationError
-
-        raise ValidationError("unknown command 0x%08X" % pdu.command, field="command_id")
-    status = pdu.status or 0
-    body = b"" if (pdu.command & RESP and status) else wire.encode_body(table, pdu.fields)
-    return (b"".join((wire._uint(HEADER + len(body), "command_length", 4), wire._uint(pdu.command, "command_id", 4),
-                      wire._uint(status, "command_status", 4), wire._uint(pdu.seq, "sequence_number", 4))) + body)
+    return wire.encode_pdu(BODIES, pdu, NAMES_HEADER, with_status=True)
 
 
 def decode(data):
     """One PDU (``data`` is exactly one, as ``wire.Framer`` cuts them)."""
-    if len(data) < HEADER:
-        raise DecodeError("shorter than the header", field="header", position=0, expected="16 octets")
-    length = int.from_bytes(bytes(data[0:4]), "big")
-    if length != len(data):
-        raise DecodeError("command_length %d for %d octets" % (length, len(data)), field="command_length",
-                          position=0, expected=str(len(data)))
-    command = int.from_bytes(bytes(data[4:8]), "big")
-    status = int.from_bytes(bytes(data[8:12]), "big")
-    seq = int.from_bytes(bytes(data[12:16]), "big")
-    table = BODIES.get(command)
-    if table is None:
-        raise DecodeError("unknown command 0x%08X" % command, field="command_id", position=4,
-                          expected="a command of SMPP 3.4 the link uses")
-    if command & RESP and len(data) == HEADER:
-        fields = {}
-    else:
-        fields = wire.decode_body(table, data, HEADER)
-    return wire.Pdu(command, seq, fields, status)
+    return wire.decode_pdu(BODIES, data, NAMES_HEADER, with_status=True, what="a command of SMPP 3.4 the link uses")
 
 
 def framer():

@@ -126,18 +126,22 @@ def cmpp_bodies(version):
     }
 
 
-def cmpp_pdu(version):
-    bodies = cmpp_bodies(version)
+def pdu12(bodies, length, command, sequence):
+    """A PDU with a 12-octet header (CMPP, SMGP): length, command, sequence, then the body of the command."""
     return Struct(
-        "Total_Length" / Int32ub,
-        Check(this.Total_Length >= 12),
-        "Command_Id" / Int32ub,
-        Check(lambda ctx: ctx.Command_Id in bodies),
-        "Sequence_Id" / Int32ub,
-        "body" / FixedSized(this.Total_Length - 12,
-                            Struct("fields" / Switch(lambda ctx: ctx._.Command_Id, bodies), Terminated)),
+        length / Int32ub,
+        Check(lambda ctx: ctx[length] >= 12),
+        command / Int32ub,
+        Check(lambda ctx: ctx[command] in bodies),
+        sequence / Int32ub,
+        "body" / FixedSized(lambda ctx: ctx[length] - 12,
+                            Struct("fields" / Switch(lambda ctx: ctx._[command], bodies), Terminated)),
         Terminated,
     )
+
+
+def cmpp_pdu(version):
+    return pdu12(cmpp_bodies(version), "Total_Length", "Command_Id", "Sequence_Id")
 
 
 def cmpp_report(version):
@@ -167,13 +171,4 @@ SMGP_BODIES = {
     0x00000004: EMPTY, 0x80000004: EMPTY, 0x00000006: EMPTY, 0x80000006: EMPTY,
 }
 
-SMGP_PDU = Struct(
-    "PacketLength" / Int32ub,
-    Check(this.PacketLength >= 12),
-    "RequestID" / Int32ub,
-    Check(lambda ctx: ctx.RequestID in SMGP_BODIES),
-    "SequenceID" / Int32ub,
-    "body" / FixedSized(this.PacketLength - 12,
-                        Struct("fields" / Switch(lambda ctx: ctx._.RequestID, SMGP_BODIES), Terminated)),
-    Terminated,
-)
+SMGP_PDU = pdu12(SMGP_BODIES, "PacketLength", "RequestID", "SequenceID")

@@ -245,3 +245,51 @@ def test_secret_on_the_command_line_is_refused():
     assert proc.returncode != 0
     assert "command line is refused" in proc.stderr
     assert "s3cret" not in proc.stderr
+
+
+def test_gateway_command_on_a_link_answers_a_citizen_and_records_the_delivery(tmp_path):
+    import sqlite3
+
+    sim = Simulator(numbers=PHONES)
+    ismg = Ismg("cmpp3", {"901234": "pw"}, CENTRE).attach(sim)
+    sim.start()
+    db = str(tmp_path / "centre.db")
+    env = dict(os.environ, PYTHONPATH=ROOT, LIB12333_LINK_SECRET="pw")
+    host, port = ismg.address
+    gateway = subprocess.Popen([sys.executable, "-m", "lib12333", "gateway", "--db", db, "--unit", "【测试中心】",
+                                "--link", "cmpp3://901234@%s:%d?service=RSJ&src=10657112333&timeout=3" % (host, port)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    phone = SerialModem(sim.modems[0].path)
+    try:
+        phone.engine.start(phone.clock())
+        end = time.monotonic() + 15
+        while time.monotonic() < end and not any(e.kind == "ready" for e in phone.pump(0.05)):
+            pass
+        phone.engine.send_sms(CENTRE, text="查询 T330100K0113030100077")
+        answer = None
+        end = time.monotonic() + 30
+        while time.monotonic() < end and answer is None:
+            for ev in phone.pump(0.05):
+                if ev.kind == "message":
+                    answer = ev.message
+                    phone.engine.confirm(ev.token)
+        assert answer is not None, gateway.stderr.read() if gateway.poll() is not None else "no answer"
+        assert answer.number == CENTRE and answer.text.startswith("【测试中心】")
+        conn = sqlite3.connect(db)
+        state = None
+        end = time.monotonic() + 15
+        while time.monotonic() < end and state is None:
+            try:
+                state = conn.execute("SELECT d.state, d.stat, o.sent_at IS NOT NULL FROM delivery_reports d"
+                                     " JOIN outgoing o ON o.id = d.out_id").fetchone()
+            except sqlite3.OperationalError:
+                state = None
+            time.sleep(0.2)
+        assert state == ("delivered", "DELIVRD", 1)
+        assert [x for x in ismg.log if x[0] == "acked"]  # the MO and the report, acknowledged after commit
+    finally:
+        gateway.terminate()
+        gateway.wait(10)
+        phone.close()
+        ismg.stop()
+        sim.stop()

@@ -16,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 with open(os.path.join(ROOT, "protocols", "links", "vectors.json"), encoding="utf-8") as f:
     VECTORS = json.load(f)
 SEEDS = [bytes.fromhex(e["hex"]) for k in ("smpp", "cmpp2", "cmpp3", "smgp", "smgp_reports") for e in VECTORS[k]]
-SET = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SET = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -57,10 +57,20 @@ def test_decoders_raise_only_decode_error(data):
     only_decode_errors(wire.Framer(12).feed, data)
 
 
+ENGINES = {
+    "smpp": (lambda: SmppDialect("sp", "pw"), links_st.smpp_pdus().map(smpp.encode)),
+    "cmpp3": (lambda: CmppDialect("901234", "s"), links_st.cmpp_pdus(3).map(cmpp.Codec(3).encode)),
+    "smgp": (lambda: SmgpDialect("33012345", "s"), links_st.smgp_pdus().map(smgp.encode)),
+}
+
+
 @SET
-@given(st.lists(st.one_of(st.binary(max_size=64), mutated(), links_st.smpp_pdus().map(smpp.encode)), max_size=6))
-def test_smpp_engine_never_raises_on_what_the_peer_sends(chunks):
-    link = Link(SmppDialect("sp", "pw"), 0.0)
+@given(st.sampled_from(sorted(ENGINES)).flatmap(
+    lambda name: st.tuples(st.just(name), st.lists(st.one_of(st.binary(max_size=64), mutated(), ENGINES[name][1]),
+                                                   max_size=6))))
+def test_engine_never_raises_on_what_the_peer_sends(case):
+    name, chunks = case
+    link = Link(ENGINES[name][0](), 0.0)
     link.connected(0.0)
     link.submit("13912345678", text="x")
     t = 0.0
@@ -72,34 +82,3 @@ def test_smpp_engine_never_raises_on_what_the_peer_sends(chunks):
             if ev.kind in ("deliver", "report"):
                 link.confirm(ev.token)
     link.data_to_send()
-
-
-@SET
-@given(st.lists(st.one_of(st.binary(max_size=64), mutated(), links_st.cmpp_pdus(3).map(cmpp.Codec(3).encode)),
-                max_size=6))
-def test_cmpp_engine_never_raises_on_what_the_peer_sends(chunks):
-    link = Link(CmppDialect("901234", "s"), 0.0)
-    link.connected(0.0)
-    t = 0.0
-    for c in chunks:
-        t += 0.5
-        link.receive(c, t)
-        link.poll(t)
-        for ev in link.events():
-            if ev.kind in ("deliver", "report"):
-                link.confirm(ev.token)
-
-
-@SET
-@given(st.lists(st.one_of(st.binary(max_size=64), mutated(), links_st.smgp_pdus().map(smgp.encode)), max_size=6))
-def test_smgp_engine_never_raises_on_what_the_peer_sends(chunks):
-    link = Link(SmgpDialect("33012345", "s"), 0.0)
-    link.connected(0.0)
-    t = 0.0
-    for c in chunks:
-        t += 0.5
-        link.receive(c, t)
-        link.poll(t)
-        for ev in link.events():
-            if ev.kind in ("deliver", "report"):
-                link.confirm(ev.token)
