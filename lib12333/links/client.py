@@ -191,8 +191,8 @@ class Link:
                 continue
             self._close = True  # the peer is not answering: start again on a new connection
             break
-        if self.state == BOUND and self.keepalive_interval and not self._has("keepalive") \
-                and now - max(self._last_rx, self._last_tx) >= self.keepalive_interval:
+        if self.state == BOUND and self.keepalive_interval and self.d.keepalive_command is not None \
+                and not self._has("keepalive") and now - max(self._last_rx, self._last_tx) >= self.keepalive_interval:
             self._request("keepalive", self.d.keepalive(self._next_seq()))
         self._expire_messages(now)
         self.inbound.expire(now)
@@ -203,7 +203,7 @@ class Link:
         if self.state == DOWN:
             times.append(self._reconnect_at)
         if self.state == BOUND:
-            if self.keepalive_interval:
+            if self.keepalive_interval and self.d.keepalive_command is not None:
                 times.append(max(self._last_rx, self._last_tx) + self.keepalive_interval)
             if self._queue:
                 times.append(max(self._paused_until, self._bucket_ready()))

@@ -318,3 +318,4 @@ class SmgpDialect:
 
     def nack(self, seq):
         return None
+

@@ -1,5 +1,5 @@
 """
-The operator link PDUs (SMPP 3.4, CMPP 2.0 / 3.0, SMGP 3.0) as construct definitions.
+The operator link PDUs (SMPP 3.4, CMPP 2.0 / 3.0, SMGP 3.0, SGIP 1.2) as construct definitions.
 
 Written from the specifications' field tables (SMPP 3.4 sections 3.2 and 4;
 CMPP 3.0 / 2.0 section 7.4), independently of the table-driven codec in
@@ -11,6 +11,7 @@ PDUs built here from random values decode in the core to the same values).
     cmpp_pdu(version) Total_Length, Command_Id, Sequence_Id, body by Command_Id (version 2 or 3)
     cmpp_report(version)  the status report carried in CMPP_DELIVER's Msg_Content
     SMGP_PDU          PacketLength, RequestID, SequenceID, body by RequestID (SMGP 3.0 section 6), TLVs last
+    SGIP_PDU          Message Length, Command ID, Sequence Number (node, time, counter), body (SGIP 1.2 section 4)
 """
 
 from construct import (
@@ -172,3 +173,36 @@ SMGP_BODIES = {
 }
 
 SMGP_PDU = pdu12(SMGP_BODIES, "PacketLength", "RequestID", "SequenceID")
+
+
+SGIP_RESULT = Struct("Result" / Byte, "Reserve" / Bytes(8))
+SGIP_BODIES = {
+    0x00000001: Struct("LoginType" / Byte, "LoginName" / _text(16), "LoginPassword" / _text(16), "Reserve" / Bytes(8)),
+    0x80000001: SGIP_RESULT, 0x00000002: EMPTY, 0x80000002: EMPTY,
+    0x00000003: Struct("SPNumber" / _text(21), "ChargeNumber" / _text(21), "UserNumber" / PrefixedArray(Byte, _text(21)),
+                       "CorpId" / _text(5), "ServiceType" / _text(10), "FeeType" / Byte, "FeeValue" / _text(6),
+                       "GivenValue" / _text(6), "AgentFlag" / Byte, "MorelatetoMTFlag" / Byte, "Priority" / Byte,
+                       "ExpireTime" / _text(16), "ScheduleTime" / _text(16), "ReportFlag" / Byte, "TP_pid" / Byte,
+                       "TP_udhi" / Byte, "MessageCoding" / Byte, "MessageType" / Byte,
+                       "MessageContent" / Prefixed(Int32ub, GreedyBytes), "Reserve" / Bytes(8)),
+    0x80000003: SGIP_RESULT,
+    0x00000004: Struct("UserNumber" / _text(21), "SPNumber" / _text(21), "TP_pid" / Byte, "TP_udhi" / Byte,
+                       "MessageCoding" / Byte, "MessageContent" / Prefixed(Int32ub, GreedyBytes), "Reserve" / Bytes(8)),
+    0x80000004: SGIP_RESULT,
+    0x00000005: Struct("SubmitSequenceNumber" / Bytes(12), "ReportType" / Byte, "UserNumber" / _text(21),
+                       "State" / Byte, "ErrorCode" / Byte, "Reserve" / Bytes(8)),
+    0x80000005: SGIP_RESULT,
+}
+
+SGIP_PDU = Struct(
+    "MessageLength" / Int32ub,
+    Check(this.MessageLength >= 20),
+    "CommandID" / Int32ub,
+    Check(lambda ctx: ctx.CommandID in SGIP_BODIES),
+    "node" / Int32ub,
+    "time" / Int32ub,
+    "counter" / Int32ub,
+    "body" / FixedSized(this.MessageLength - 20,
+                        Struct("fields" / Switch(lambda ctx: ctx._.CommandID, SGIP_BODIES), Terminated)),
+    Terminated,
+)

@@ -2,9 +2,11 @@
 
 import unittest
 
-from lib12333.links import cmpp, smgp, smpp, wire
+from lib12333.links import cmpp, sgip, smgp, smpp, wire
 from lib12333.links.client import BOUND, DOWN, Link
+from lib12333.links.dialect_sgip import SgipDialect
 from lib12333.links.dialects import CmppDialect, SmgpDialect, SmppDialect
+from lib12333.links.incoming import Session
 from lib12333.sms import ucs2
 
 WALL = (12, 3, 9, 58, 7)
@@ -278,3 +280,56 @@ class SmgpLink(unittest.TestCase):
         link.confirm(rep.token)
         self.assertEqual([(p.command, p.seq) for p in peer.read(link)],
                          [(smgp.DELIVER | smgp.RESP, 33), (smgp.DELIVER | smgp.RESP, 33)])
+
+
+class SgipLinks(unittest.TestCase):
+    def test_submit_on_ours_report_and_deliver_on_theirs(self):
+        link = Link(SgipDialect("centre", "pw", sp_number="10655512333", corp_id="12345"), 0.0)
+        peer = Peer(sgip.encode, sgip.decode, 20)
+        link.connected(0.0, WALL)
+        (bind,) = peer.read(link)
+        self.assertEqual((bind.fields["LoginType"], bind.seq[1]), (1, 1203095807))
+        link.receive(sgip.encode(wire.Pdu(sgip.BIND | sgip.RESP, bind.seq, {"Result": 0})), 0.1)
+        self.assertEqual(kinds(link), ["bound"])
+        mid = link.submit("13012345678", text="CX")
+        (sub,) = peer.read(link)
+        self.assertEqual((sub.fields["UserNumber"], sub.fields["ReportFlag"]), (["8613012345678"], 1))
+        link.receive(sgip.encode(wire.Pdu(sgip.SUBMIT | sgip.RESP, sub.seq, {"Result": 0})), 0.2)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.message_ids), ("submitted", [sgip.message_id(sub.seq)]))
+        link.poll(100.0)
+        self.assertEqual(peer.read(link), [])  # SGIP has no keep-alive command
+
+        # the SMG's own connection to us
+        s = Session(link, {"smg": "pw2"}, 0.3)
+        smg = Peer(sgip.encode, sgip.decode, 20)
+        s.receive(sgip.encode(wire.Pdu(sgip.BIND, (2000000001, 1, 1), {"LoginType": 2, "LoginName": "smg",
+                                                                         "LoginPassword": "pw2"})), 0.3)
+        (resp,) = smg.read(s)
+        self.assertEqual((resp.command, resp.fields["Result"]), (sgip.BIND | sgip.RESP, 0))
+        report = sgip.encode(wire.Pdu(sgip.REPORT, (2000000001, 1, 2), {
+            "SubmitSequenceNumber": bytes.fromhex(sgip.message_id(sub.seq)), "UserNumber": "8613012345678",
+            "State": 0}))
+        s.receive(report, 0.4)
+        s.receive(report, 0.45)  # sent twice: handed on once
+        (rep,) = s.events()[1:]
+        self.assertEqual((rep.kind, rep.id, rep.delivered), ("report", mid, True))
+        self.assertEqual(smg.read(s), [])
+        s.confirm(rep.token)
+        self.assertEqual([p.command for p in smg.read(s)], [sgip.REPORT | sgip.RESP] * 2)
+        s.receive(sgip.encode(wire.Pdu(sgip.DELIVER, (2000000001, 1, 3), {
+            "UserNumber": "8613012345678", "SPNumber": "10655512333", "MessageContent": b"CX T1"})), 0.5)
+        (mo,) = s.events()
+        self.assertEqual((mo.kind, mo.message.text, mo.message.number), ("deliver", "CX T1", "13012345678"))
+        s.confirm(mo.token)
+        (ack,) = smg.read(s)
+        self.assertEqual((ack.command, ack.seq), (sgip.DELIVER | sgip.RESP, (2000000001, 1, 3)))
+
+    def test_a_wrong_login_is_refused_and_closed(self):
+        link = Link(SgipDialect("centre", "pw"), 0.0)
+        s = Session(link, {"smg": "pw2"}, 0.0)
+        s.receive(sgip.encode(wire.Pdu(sgip.BIND, (1, 1, 1), {"LoginType": 2, "LoginName": "smg",
+                                                                "LoginPassword": "nope"})), 0.1)
+        resp = sgip.decode(s.data_to_send())
+        self.assertEqual(resp.fields["Result"], 1)
+        self.assertTrue(s.wants_close())

@@ -3,7 +3,7 @@
 import unittest
 
 from lib12333.errors import DecodeError, ValidationError
-from lib12333.links import cmpp, content, smgp, smpp, wire
+from lib12333.links import cmpp, content, sgip, smgp, smpp, wire
 from lib12333.links.md5 import md5, md5_pure
 from tests.core.support import read_json
 
@@ -153,6 +153,30 @@ class SmgpVectors(unittest.TestCase):
         self.assertEqual(smgp.status_action(1), "throttle")
         self.assertEqual(smgp.status_action(47), "fatal")
         self.assertIn("DestTermID", smgp.status_text(47))
+
+
+class SgipVectors(unittest.TestCase):
+    def test_every_vector(self):
+        for e in VECTORS["sgip"]:
+            with self.subTest(e["id"]):
+                raw = bytes.fromhex(e["hex"])
+                p = sgip.decode(raw)
+                self.assertEqual((p.command, list(p.seq)), (e["command"], e["seq"]))
+                _check_fields(self, p, e["fields"])
+                self.assertEqual(sgip.encode(p), raw)
+
+    def test_a_report_names_the_submit_by_its_sequence(self):
+        submit = [e for e in VECTORS["sgip"] if e["id"] == "sgip_bind"][0]
+        report = sgip.decode(bytes.fromhex([e for e in VECTORS["sgip"] if e["id"] == "sgip_report_delivered"][0]["hex"]))
+        self.assertEqual(report.fields["SubmitSequenceNumber"].hex(), sgip.message_id(tuple(submit["seq"])))
+
+    def test_malformed_and_codes(self):
+        with self.assertRaises(DecodeError):
+            sgip.decode(bytes.fromhex("0000000c0000000100000001"))
+        with self.assertRaises(ValidationError):
+            sgip.encode(wire.Pdu(sgip.UNBIND, 5))
+        self.assertEqual(sgip.result_action(11), "throttle")
+        self.assertIn("illegal phone number", sgip.result_text(6))
 
 
 class Md5(unittest.TestCase):

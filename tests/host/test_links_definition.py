@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib12333.host.testing import links as links_st
-from lib12333.links import cmpp, smgp, smpp, wire
+from lib12333.links import cmpp, sgip, smgp, smpp, wire
 from protocols.links import definition as D
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -110,6 +110,25 @@ def test_smgp_vectors_parse_the_same_in_the_definition():
         p = smgp.decode(raw)
         r = D.SMGP_PDU.parse(raw)
         same(p, r, r.body.fields)
+
+
+@SET
+@given(links_st.sgip_pdus())
+def test_sgip_core_encoding_parses_in_the_definition_and_back(pdu):
+    raw = sgip.encode(pdu)
+    r = D.SGIP_PDU.parse(raw)
+    assert (r.CommandID, (r.node, r.time, r.counter)) == (pdu.command, pdu.seq)
+    same(pdu, r, r.body.fields)
+    built = D.SGIP_PDU.build({"MessageLength": len(raw), "CommandID": pdu.command, "node": pdu.seq[0],
+                              "time": pdu.seq[1], "counter": pdu.seq[2], "body": {"fields": dict(pdu.fields)}})
+    assert sgip.decode(built) == pdu
+
+
+def test_sgip_vectors_parse_the_same_in_the_definition():
+    for e in VECTORS["sgip"]:
+        raw = bytes.fromhex(e["hex"])
+        r = D.SGIP_PDU.parse(raw)
+        same(sgip.decode(raw), r, r.body.fields)
 
 
 # ---- independent implementations ----------------------------------------------------------

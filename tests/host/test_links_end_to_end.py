@@ -12,7 +12,7 @@ import time
 import pytest
 
 from lib12333.host.links import url
-from lib12333.host.links.channels import Channels
+from lib12333.host.links.channels import Channels, transport_for
 from lib12333.host.links.ismg import Ismg, LinkFaults
 from lib12333.host.links.transport import TcpLink
 from lib12333.host.modem.network import Simulator
@@ -21,7 +21,7 @@ from lib12333.host.modem.transport import SerialModem
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CENTRE = "+8610657112333"
 PHONES = ["+8613900000001", "+8613900000002", "+8613900000003"]
-ACCOUNT = {"smpp": "centre", "cmpp2": "901234", "cmpp3": "901234", "smgp": "33012345"}
+ACCOUNT = {"smpp": "centre", "cmpp2": "901234", "cmpp3": "901234", "smgp": "33012345", "sgip": "centre"}
 
 
 def link_url(protocol, address, extra=""):
@@ -30,8 +30,17 @@ def link_url(protocol, address, extra=""):
 
 
 def channels(protocol, ismg, extra=""):
-    return Channels([TcpLink(url.parse(link_url(protocol, ismg.address, extra), env={url.SECRET_ENV: "pw"}))],
+    if protocol == "sgip":
+        extra += "&listen=%s:%d" % ismg.sp_address
+    return Channels([transport_for(url.parse(link_url(protocol, ismg.address, extra), env={url.SECRET_ENV: "pw"}))],
                     send_deadline=30.0)
+
+
+def gateway(protocol, sim, faults=""):
+    """An emulated operator gateway on ``sim`` (SGIP: it also dials the centre's listener)."""
+    sp_address = ("127.0.0.1", _free_port()) if protocol == "sgip" else None
+    return Ismg(protocol, {ACCOUNT[protocol]: "pw"}, CENTRE, faults=LinkFaults.parse(faults),
+                sp_address=sp_address).attach(sim)
 
 
 def pump_until(ch, done, timeout, out):
@@ -46,7 +55,7 @@ def pump_until(ch, done, timeout, out):
     return False
 
 
-@pytest.mark.parametrize("protocol", ["smpp", "cmpp2", "cmpp3", "smgp"])
+@pytest.mark.parametrize("protocol", ["smpp", "cmpp2", "cmpp3", "smgp", "sgip"])
 def test_demo_hall_on_each_link(protocol):
     from lib12333.host import demo
     from lib12333.host.links.demo import link_hall
@@ -84,10 +93,11 @@ def _texts(sim):
     ("cmpp3", "drop=0.04,late=0.3,lose=0.1,throttle=20,seed=3"),
     ("cmpp2", "dup=0.3,late=0.2,error=0.1,seed=4"),
     ("smgp", "drop=0.04,dup=0.3,lose=0.1,throttle=20,seed=6"),
+    ("sgip", "drop=0.04,dup=0.3,late=0.2,throttle=20,seed=7"),
 ])
 def test_fault_matrix_every_message_delivered_once_or_failed(protocol, faults):
     sim = Simulator(numbers=PHONES)
-    ismg = Ismg(protocol, {ACCOUNT[protocol]: "pw"}, CENTRE, faults=LinkFaults.parse(faults)).attach(sim)
+    ismg = gateway(protocol, sim, faults)
     sim.start()
     ch = channels(protocol, ismg)
     try:
@@ -130,10 +140,10 @@ def test_fault_matrix_every_message_delivered_once_or_failed(protocol, faults):
         sim.stop()
 
 
-@pytest.mark.parametrize("protocol", ["smpp", "cmpp3", "smgp"])
+@pytest.mark.parametrize("protocol", ["smpp", "cmpp3", "smgp", "sgip"])
 def test_mobile_originated_reaches_the_centre_once_and_is_acked_after_confirm(protocol):
     sim = Simulator(numbers=PHONES)
-    ismg = Ismg(protocol, {ACCOUNT[protocol]: "pw"}, CENTRE, faults=LinkFaults.parse("dup=1.0")).attach(sim)
+    ismg = gateway(protocol, sim, "dup=1.0")
     sim.start()
     ch = channels(protocol, ismg)
     phone = SerialModem(sim.modems[0].path)
@@ -168,7 +178,7 @@ def test_mobile_originated_reaches_the_centre_once_and_is_acked_after_confirm(pr
             for ev in ch.pump(0.02):
                 events.append(ev)
         assert [x for x in ismg.log if x[0] == "acked"]
-        if protocol != "smpp":  # CMPP's and SMGP's MsgID let the link drop the gateway's duplicate
+        if protocol in ("cmpp3", "smgp"):  # their MsgID lets the link drop the gateway's duplicate
             messages = [e for e in events if e.kind == "message"]
             assert len(messages) == 1
     finally:

@@ -8,14 +8,16 @@ from hypothesis import strategies as st
 
 from lib12333.errors import DecodeError
 from lib12333.host.testing import links as links_st
-from lib12333.links import cmpp, content, smgp, smpp, wire
+from lib12333.links import cmpp, content, sgip, smgp, smpp, wire
 from lib12333.links.client import Link
+from lib12333.links.dialect_sgip import SgipDialect
 from lib12333.links.dialects import CmppDialect, SmgpDialect, SmppDialect
+from lib12333.links.incoming import Session
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with open(os.path.join(ROOT, "protocols", "links", "vectors.json"), encoding="utf-8") as f:
     VECTORS = json.load(f)
-SEEDS = [bytes.fromhex(e["hex"]) for k in ("smpp", "cmpp2", "cmpp3", "smgp", "smgp_reports") for e in VECTORS[k]]
+SEEDS = [bytes.fromhex(e["hex"]) for k in ("smpp", "cmpp2", "cmpp3", "smgp", "smgp_reports", "sgip") for e in VECTORS[k]]
 SET = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -53,6 +55,7 @@ def test_decoders_raise_only_decode_error(data):
     only_decode_errors(smpp.receipt, data)
     only_decode_errors(smgp.decode, data)
     only_decode_errors(smgp.report, data)
+    only_decode_errors(sgip.decode, data)
     only_decode_errors(lambda d: content.inbound("1", True, content.UCS2, d), data)
     only_decode_errors(wire.Framer(12).feed, data)
 
@@ -61,6 +64,7 @@ ENGINES = {
     "smpp": (lambda: SmppDialect("sp", "pw"), links_st.smpp_pdus().map(smpp.encode)),
     "cmpp3": (lambda: CmppDialect("901234", "s"), links_st.cmpp_pdus(3).map(cmpp.Codec(3).encode)),
     "smgp": (lambda: SmgpDialect("33012345", "s"), links_st.smgp_pdus().map(smgp.encode)),
+    "sgip": (lambda: SgipDialect("centre", "s"), links_st.sgip_pdus().map(sgip.encode)),
 }
 
 
@@ -82,3 +86,23 @@ def test_engine_never_raises_on_what_the_peer_sends(case):
             if ev.kind in ("deliver", "report"):
                 link.confirm(ev.token)
     link.data_to_send()
+
+
+@SET
+@given(st.lists(st.one_of(st.binary(max_size=64), mutated(), links_st.sgip_pdus().map(sgip.encode)), max_size=6),
+       st.booleans())
+def test_sgip_incoming_session_never_raises(chunks, login_first):
+    link = Link(SgipDialect("centre", "s"), 0.0)
+    s = Session(link, {"smg": "s"}, 0.0)
+    if login_first:
+        s.receive(sgip.encode(wire.Pdu(sgip.BIND, (1, 1, 1), {"LoginType": 2, "LoginName": "smg",
+                                                                "LoginPassword": "s"})), 0.0)
+    t = 0.0
+    for c in chunks:
+        t += 0.5
+        s.receive(c, t)
+        s.poll(t)
+        for ev in s.events():
+            if ev.kind in ("deliver", "report"):
+                s.confirm(ev.token)
+    s.data_to_send()

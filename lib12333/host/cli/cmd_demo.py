@@ -23,7 +23,7 @@ def register(subparsers):
     p.add_argument("--keep", metavar="DIR", help="keep the centre database and the kiosk's flash in DIR")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds each step may take")
     p.add_argument("--quiet", action="store_true", help="print only the outcome")
-    p.add_argument("--link", choices=("smpp", "cmpp2", "cmpp3", "smgp"),
+    p.add_argument("--link", choices=("smpp", "cmpp2", "cmpp3", "smgp", "sgip"),
                    help="put the centre on an operator link (emulated gateway) instead of its own modem")
     p.add_argument("--link-faults", default="",
                    help="faults of the emulated gateway, e.g. 'drop=0.1,dup=0.2,late=0.5' (see docs/operators.md)")

@@ -6,8 +6,8 @@ from lib12333.host.cli import EXIT_OK
 from lib12333.host.cli.output import add_json_flag, emit, progress
 
 HELP = """\
-Run an emulated operator SMS gateway (China Mobile's ISMG over CMPP, or an SMSC over
-SMPP 3.4) on 127.0.0.1, joined to an emulated mobile network of modems on ptys.
+Run an emulated operator SMS gateway (China Mobile's ISMG over CMPP, China Telecom's
+over SMGP 3.0, China Unicom's SMG over SGIP 1.2, or an SMSC over SMPP 3.4) on 127.0.0.1, joined to an emulated mobile network of modems on ptys.
 The centre's gateway connects to it with --link; kiosks and phones are the modems.
 
   LIB12333_LINK_SECRET=s3cret lib12333 ismg-sim --protocol cmpp3 --listen 127.0.0.1:7890 \\
@@ -23,7 +23,7 @@ drop=P, dup=P, late=S, lose=P, throttle=N, error=P, garbage=P, seed=N (docs/oper
 def register(subparsers):
     p = subparsers.add_parser("ismg-sim", help="emulated operator SMS gateway (CMPP / SMPP) on 127.0.0.1",
                               description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--protocol", required=True, choices=("smpp", "cmpp2", "cmpp3", "smgp"), help="protocol to speak")
+    p.add_argument("--protocol", required=True, choices=("smpp", "cmpp2", "cmpp3", "smgp", "sgip"), help="protocol to speak")
     p.add_argument("--listen", default="127.0.0.1:7890", help="address to listen on (default 127.0.0.1:7890)")
     p.add_argument("--account", required=True, help="the centre's account: CMPP SP code or SMPP system_id")
     p.add_argument("--secret-file", help="read the shared secret from this file (first line)")
@@ -32,6 +32,8 @@ def register(subparsers):
     p.add_argument("--number", default="+8610657112333", help="the centre's service number on the network")
     p.add_argument("--modems", nargs="*", default=["+8613800571001", "+8613912345678"],
                    help="numbers of the emulated modems (kiosks, phones); none: a gateway without a network")
+    p.add_argument("--sp-listen", metavar="HOST:PORT",
+                   help="SGIP only: where the centre listens for the gateway's Deliver and Report connections")
     p.add_argument("--faults", default="", help="link fault injection, e.g. 'drop=0.05,dup=0.1,late=0.5,seed=3'")
     p.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
     p.add_argument("--show-pii", action="store_true", help="print the modems' numbers unmasked")
@@ -68,7 +70,17 @@ def run(args):
     if not port.isdigit():
         raise ConfigError("expected HOST:PORT", "--listen", None, args.listen)
     faults = LinkFaults.parse(args.faults)
-    ismg = Ismg(args.protocol, {args.account: _secret(args)}, args.number, (host or "127.0.0.1", int(port)), faults)
+    sp_address = None
+    if args.sp_listen:
+        sp_host, _, sp_port = args.sp_listen.rpartition(":")
+        if not sp_port.isdigit():
+            raise ConfigError("expected HOST:PORT", "--sp-listen", None, args.sp_listen)
+        sp_address = (sp_host or "127.0.0.1", int(sp_port))
+    elif args.protocol == "sgip":
+        raise ConfigError("SGIP delivers on its own connection to the centre: give --sp-listen HOST:PORT",
+                          "--sp-listen")
+    ismg = Ismg(args.protocol, {args.account: _secret(args)}, args.number, (host or "127.0.0.1", int(port)), faults,
+                sp_address=sp_address)
     sim = None
     if args.modems:
         from lib12333.host.modem.network import Simulator

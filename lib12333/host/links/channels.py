@@ -100,7 +100,7 @@ class Channels:
         if index < 0:
             self.modem.engine.confirm(local)
         else:
-            self.links[index].link.confirm(local)
+            self.links[index].confirm(local)
 
     def _token(self, index, local):
         self._tokens += 1
@@ -148,6 +148,16 @@ class Channels:
 def open_links(urls, modem=None):
     """``Channels`` for the ``--link`` URLs (and the modem, when there is one)."""
     from lib12333.host.links import url
+
+    return Channels([transport_for(url.parse(u)) for u in urls], modem)
+
+
+def transport_for(config):
+    """The transport of a link: ``SgipLink`` (connects and listens) for SGIP, else ``TcpLink``."""
+    if config.scheme == "sgip":
+        from lib12333.host.links.sgip_transport import SgipLink
+
+        return SgipLink(config)
     from lib12333.host.links.transport import TcpLink
 
-    return Channels([TcpLink(url.parse(u)) for u in urls], modem)
+    return TcpLink(config)

@@ -12,7 +12,7 @@ real deployment is (``url.parse``).
 from lib12333.host import demo
 from lib12333.host.links.server_side import PROTOCOLS
 
-ACCOUNT = {"smpp": "centre12333", "cmpp2": "901234", "cmpp3": "901234", "smgp": "33012345"}
+ACCOUNT = {"smpp": "centre12333", "cmpp2": "901234", "cmpp3": "901234", "smgp": "33012345", "sgip": "centre"}
 SECRET = "demo1233"  # the emulated gateway's and the centre's shared secret (a demo, not a deployment)
 
 
@@ -26,22 +26,35 @@ def link_hall(protocol, faults=None):
     class LinkHall(demo.Hall):
         def centre_channel(self):
             from lib12333.host.links import url
-            from lib12333.host.links.channels import Channels
+            from lib12333.host.links.channels import Channels, transport_for
             from lib12333.host.links.ismg import Ismg, LinkFaults
-            from lib12333.host.links.transport import TcpLink
 
-            self.ismg = Ismg(protocol, {ACCOUNT[protocol]: SECRET}, demo.CENTRE_NUMBER,
-                             faults=LinkFaults.parse(faults)).attach(self.sim)
-            host, port = self.ismg.address
             service = "?source=10657112333" if protocol == "smpp" else "?service=RSJ&src=10657112333"
+            sp_address = None
+            if protocol == "sgip":  # the SMG connects to the centre too: the centre listens
+                sp_address = ("127.0.0.1", _free_port())
+                service += "&listen=%s:%d" % sp_address
+            self.ismg = Ismg(protocol, {ACCOUNT[protocol]: SECRET}, demo.CENTRE_NUMBER,
+                             faults=LinkFaults.parse(faults), sp_address=sp_address).attach(self.sim)
+            host, port = self.ismg.address
             config = url.parse("%s://%s@%s:%d%s&timeout=3" % (protocol, ACCOUNT[protocol], host, port, service),
                                env={url.SECRET_ENV: SECRET})
             self.t.add("network", "emulated operator gateway (%s) on %s:%d for the centre's number; faults: %s"
                        % (protocol, host, port, self.ismg.faults.describe()))
-            return Channels([TcpLink(config)])
+            return Channels([transport_for(config)])
 
         def close(self):
             demo.Hall.close(self)
             self.ismg.stop()
 
     return LinkHall
+
+
+def _free_port():
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

@@ -1,7 +1,7 @@
 """
 An emulated operator SMS gateway (ISMG / SMSC) on 127.0.0.1: ``lib12333 ismg-sim``.
 
-It speaks SMPP 3.4 or CMPP 2.0 / 3.0 to the centre on TCP and joins the
+It speaks SMPP 3.4, CMPP 2.0 / 3.0, SMGP 3.0 or SGIP 1.2 to the centre on TCP and joins the
 project's emulated mobile network (``lib12333.host.modem.network``) under the
 centre's service number: a centre's submit becomes an SMS from that number to a
 kiosk's or a citizen's emulated modem; an SMS a modem sends to that number
@@ -10,72 +10,24 @@ carries them.  It runs inside the network's loop thread (its sockets are in
 the same selector), so no locks are needed and nothing races.
 
 Store and forward: an MO message waits in the gateway until a session of the
-account is bound, and is sent again (same Msg_Id) until acknowledged.
+account is bound, and is sent again (same Msg_Id) until acknowledged.  With SGIP
+the gateway delivers on a connection of its own to the centre (``sp_address``).
 
-Fault injection (``LinkFaults.parse("drop=0.05,dup=0.1,late=0.5,lose=0.05,throttle=50,error=0.02,garbage=0.02")``):
-
-    drop=P      after a submit arrives, the connection is closed with the window unanswered (half of
-                those submits were taken and go to the phone anyway: the ambiguous case)
-    dup=P       a deliver (MO or report) is sent twice
-    late=S      every response is delayed by a random 0..S seconds
-    lose=P      a submit response is never sent (the submit was taken)
-    throttle=N  at most N submits a second; the rest are refused with the throttling code
-    error=P     a submit is refused with a permanent error (SMPP 0x0B, CMPP 13)
-    garbage=P   a malformed PDU is sent before a response
-    seed=N      random seed (default 1)
+Faults: ``ismg_net.LinkFaults`` (drop, dup, late, lose, throttle, error, garbage).
 """
 
-import random
 import selectors
 import socket
 import time
 
-from lib12333.errors import ConfigError, DecodeError, Lib12333Error
+from lib12333.errors import Lib12333Error
 from lib12333.host.links import air
+from lib12333.host.links.ismg_net import LinkFaults, Listener, Session
 from lib12333.host.links.server_side import side as make_side
 
-_FLOAT = ("drop", "dup", "late", "lose", "error", "garbage")
-_INT = ("throttle", "seed")
+__all__ = ["Ismg", "LinkFaults"]
 RESEND_SECONDS = 5.0
 TICK = 0.02
-
-
-class LinkFaults:
-    def __init__(self, **values):
-        for name in _FLOAT:
-            setattr(self, name, 0.0)
-        self.throttle = 0
-        self.seed = 1
-        for k in values:
-            if k not in _FLOAT + _INT:
-                raise ConfigError("unknown fault", "--faults", None, k, ", ".join(_FLOAT + _INT))
-            setattr(self, k, values[k])
-        self.rng = random.Random(self.seed)
-
-    @classmethod
-    def parse(cls, text):
-        values = {}
-        for item in (text or "").split(","):
-            item = item.strip()
-            if not item:
-                continue
-            name, _, value = item.partition("=")
-            name = name.strip()
-            if name not in _FLOAT + _INT:
-                raise ConfigError("unknown fault", "--faults", None, name, ", ".join(_FLOAT + _INT))
-            try:
-                values[name] = int(value) if name in _INT else float(value)
-            except ValueError:
-                raise ConfigError("not a number", "--faults", None, name, "a number") from None
-        return cls(**values)
-
-    def hit(self, name):
-        p = getattr(self, name)
-        return p > 0 and self.rng.random() < p
-
-    def describe(self):
-        on = [n + "=" + str(getattr(self, n)) for n in _FLOAT + ("throttle",) if getattr(self, n)]
-        return ",".join(on) or "none"
 
 
 class Endpoint:
@@ -97,123 +49,18 @@ class Endpoint:
         return True
 
 
-class Session:
-    """One TCP connection from a centre."""
-
-    def __init__(self, ismg, sock):
-        self.ismg = ismg
-        self.sock = sock
-        self.side = make_side(ismg.protocol)
-        self.framer = self.side.framer()
-        self.account = None
-        self.out = bytearray()
-        self.delayed = []  # (due, bytes)
-        self.answers = {}  # CMPP: Sequence_Id -> the response already sent (a resend gets it again)
-        self.pending = {}  # seq -> [delivery, sent_at]
-        self.seq = 0
-        self.closed = False
-
-    def fileno(self):
-        return self.sock.fileno()
-
-    def on_readable(self):
-        try:
-            data = self.sock.recv(65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self.close()
-            return
-        try:
-            frames = self.framer.feed(data)
-        except DecodeError:
-            self.close()
-            return
-        for raw in frames:
-            try:
-                pdu = self.side.decode(raw)
-            except DecodeError:
-                nack = self.side.nack(int.from_bytes(raw[-4:], "big") if len(raw) >= 16 else 0)
-                if nack is not None:
-                    self.send(nack)
-                continue
-            self.ismg.on_pdu(self, pdu)
-            if self.closed:
-                return
-        self.flush()
-
-    def next_seq(self):
-        self.seq += 1
-        return self.seq
-
-    def send(self, pdu, delay=0.0):
-        raw = pdu if isinstance(pdu, (bytes, bytearray)) else self.side.encode(pdu)
-        if delay > 0:
-            self.delayed.append((time.monotonic() + delay, raw))
-        else:
-            self.out += raw
-
-    def flush(self):
-        now = time.monotonic()
-        if self.delayed:
-            keep = []
-            for due, raw in self.delayed:
-                if due <= now:
-                    self.out += raw
-                else:
-                    keep.append((due, raw))
-            self.delayed = keep
-        while self.out and not self.closed:
-            try:
-                n = self.sock.send(self.out)
-            except BlockingIOError:
-                return
-            except OSError:
-                self.close()
-                return
-            del self.out[:n]
-
-    def close(self):
-        if self.closed:
-            return
-        self.closed = True
-        self.ismg.forget(self)
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
-class Listener:
-    def __init__(self, ismg, sock):
-        self.ismg = ismg
-        self.sock = sock
-
-    def fileno(self):
-        return self.sock.fileno()
-
-    def on_readable(self):
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        conn.setblocking(False)
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.ismg.add_session(Session(self.ismg, conn))
-
-
 class Ismg:
     """The emulated gateway.  ``accounts``: {account: secret}; ``number``: the centre's service number."""
 
-    def __init__(self, protocol, accounts, number, listen=("127.0.0.1", 0), faults=None, sim=None):
+    def __init__(self, protocol, accounts, number, listen=("127.0.0.1", 0), faults=None, sim=None, sp_address=None):
         self.protocol = protocol
         self.ids = make_side(protocol)  # ConfigError for an unknown protocol, now; its counter numbers messages
         self.accounts = dict(accounts)
         self.number = number
         self.faults = faults or LinkFaults()
         self.sim = sim
+        self.sp_address = sp_address  # SGIP: where the centre listens for our Deliver and Report
+        self._next_dial = 0.0
         self.sessions = []
         self.mo_queue = []  # deliveries waiting for a bound session: dicts
         self.reports_wanted = {}  # (route key of the phone, mr) -> message record
@@ -293,6 +140,9 @@ class Ismg:
 
     def on_pdu(self, session, pdu):
         side = session.side
+        if session.outgoing:
+            self._on_outgoing(session, pdu)
+            return
         if session.account is None:
             resp, account = side.bind(pdu, self.accounts)
             if resp is not None:
@@ -319,13 +169,54 @@ class Ismg:
                 session.flush()
                 session.close()
 
+    def _on_outgoing(self, session, pdu):
+        """Our own connection to the centre (SGIP's SMG-to-SP direction)."""
+        side = session.side
+        if session.account is None:
+            if side.bind_accepted(pdu):
+                session.account = session.bind_account
+                self.log.append(("bound-out", session.account))
+            else:
+                session.close()
+            return
+        if side.is_deliver_resp(pdu):
+            entry = session.pending.pop(pdu.seq, None)
+            if entry is not None:
+                self.stats["acked"] += 1
+                self.log.append(("acked", entry[0]["message_id"]))
+        elif side.is_unbind(pdu):
+            session.send(side.keepalive(pdu))
+            session.flush()
+            session.close()
+
+    def _delivery_session(self, account):
+        """SGIP: the SMG's own connection to the centre's listener, opened and bound when needed."""
+        for s in self.sessions:
+            if s.outgoing and s.bind_account == account and not s.closed:
+                return s if s.account is not None else None
+        if self.sp_address is None or time.monotonic() < self._next_dial:
+            return None
+        self._next_dial = time.monotonic() + 1.0
+        try:
+            sock = socket.create_connection(self.sp_address, timeout=2)
+        except OSError:
+            return None
+        sock.setblocking(False)
+        s = Session(self, sock)
+        s.outgoing = True
+        s.bind_account = account
+        self.add_session(s)
+        s.send(s.side.outgoing_bind(s.next_seq(), account, self.accounts[account]))
+        s.flush()
+        return None
+
     def _late(self):
         return self.faults.rng.random() * self.faults.late if self.faults.late else 0.0
 
     def on_submit(self, session, pdu):
         side = session.side
         self.stats["submits"] += 1
-        if side.name != "smpp" and pdu.seq in session.answers:
+        if side.dedupes_seq and pdu.seq in session.answers:
             session.send(session.answers[pdu.seq], self._late())  # a resend: the same answer, nothing sent twice
             return
         if self.faults.hit("drop"):
@@ -354,7 +245,7 @@ class Ismg:
                 code = side.bad_length
         resp = side.submit_resp(pdu, message_id, code)
         raw = side.encode(resp)
-        if side.name != "smpp":
+        if side.dedupes_seq:
             session.answers[pdu.seq] = raw
             if len(session.answers) > 4096:
                 session.answers.pop(next(iter(session.answers)))  # the oldest (dicts keep insertion order)
@@ -370,7 +261,7 @@ class Ismg:
         s = side.submit(pdu)
         self.mr = (self.mr + 1) & 0xFF
         tpdu = air.submit_tpdu(s["to"], s["udhi"], s["coding"], s["octets"], self.mr, s["report"])
-        message_id = self.ids.new_id()  # unique across sessions: reports may come on a later connection
+        message_id = self.ids.submit_id(pdu)  # unique across sessions: reports may come on a later connection
         self.stats["accepted"] += 1
         self.log.append(("submit", account, s["to"], message_id))
         record = {"message_id": message_id, "account": account, "to": s["to"], "at": time.time(),
@@ -426,6 +317,8 @@ class Ismg:
             s.flush()
 
     def _session_for(self, account):
+        if self.protocol == "sgip":
+            return self._delivery_session(account)
         for s in self.sessions:
             if s.account == account and not s.closed:
                 return s
@@ -433,7 +326,7 @@ class Ismg:
 
     def _send_deliver(self, s, d, now):
         side = s.side
-        if d["message_id"] is None:
+        if d["message_id"] is None and d["kind"] == "mo":
             d["message_id"] = self.ids.new_id()
         seq = s.next_seq()
         digits = "".join(c for c in self.number if c.isdigit())
@@ -444,15 +337,14 @@ class Ismg:
                 d["deliver_id"] = self.ids.new_id()  # the report's own Msg_Id (CMPP): the same on every resend
             pdu = side.report(seq, d["message_id"], d["to"], digits[-11:], d["stat"], d["submitted"], d["done"],
                               d["deliver_id"])
-        s.pending[seq] = [d, now]
+        s.pending[pdu.seq] = [d, now]
         self.stats["delivers"] += 1
         self.log.append(("deliver", d["kind"], d["message_id"]))
         s.send(pdu)
         if self.faults.hit("dup"):
             self.log.append(("fault", "dup"))
-            seq2 = s.next_seq()
-            pdu.seq = seq2
-            s.pending[seq2] = [dict(d, duplicate=True), now + 3600]  # its acknowledgement is not waited for
+            pdu.seq = side.seq(s.next_seq())
+            s.pending[pdu.seq] = [dict(d, duplicate=True), now + 3600]  # its acknowledgement is not waited for
             s.send(pdu)
 
 

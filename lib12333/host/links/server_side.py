@@ -6,14 +6,29 @@ of ``lib12333.links.dialects``, with the same codecs.
 
 import time
 
-from lib12333.links import cmpp, content, smgp, smpp, wire
+from lib12333.links import cmpp, content, sgip, smgp, smpp, wire
+from lib12333.links.dialect_sgip import CODING_SGIP
 from lib12333.links.dialects import CODING_CMPP, CODING_SMGP, CODING_SMPP, _coding
 
-PROTOCOLS = ("smpp", "cmpp2", "cmpp3", "smgp")
+PROTOCOLS = ("smpp", "cmpp2", "cmpp3", "smgp", "sgip")
 
 
-class SmppSide:
+class _Side:
+    """What every protocol's side shares: message ids and sequence numbers as the protocol writes them."""
+
+    dedupes_seq = True  # a repeated request sequence number gets the first answer again (CMPP, SMGP)
+
+    def submit_id(self, pdu):
+        """The operator's id for an accepted submit."""
+        return self.new_id()
+
+    def seq(self, n):
+        return n
+
+
+class SmppSide(_Side):
     name = "smpp"
+    dedupes_seq = False
     throttled = smpp.THROTTLED
     temporary = 0x08  # ESME_RSYSERR
     permanent = 0x0B  # ESME_RINVDSTADR
@@ -83,7 +98,7 @@ class SmppSide:
         return b"\x00\x00\x00\x14\x00\x00\x01\x10\x00\x00\x00\x00" + seq.to_bytes(4, "big") + b"\xde\xad\xbe\xef"
 
 
-class CmppSide:
+class CmppSide(_Side):
     throttled = cmpp.FLOW_CONTROL
     temporary = cmpp.FLOW_CONTROL
     permanent = 13  # Dest_terminal_Id error
@@ -170,7 +185,7 @@ class CmppSide:
         return b"\x00\x00\x00\x10\x00\x00\x00\x09" + seq.to_bytes(4, "big") + b"\xde\xad\xbe\xef"
 
 
-class SmgpSide:
+class SmgpSide(_Side):
     name = "smgp"
     throttled = smgp.SYSTEM_BUSY
     temporary = smgp.SYSTEM_BUSY
@@ -247,7 +262,93 @@ class SmgpSide:
         return b"\x00\x00\x00\x10\x00\x00\x00\x09" + seq.to_bytes(4, "big") + b"\xde\xad\xbe\xef"
 
 
+class SgipSide(_Side):
+    """The SMG: answers the SP's Bind (type 1) and Submit; sends Deliver and Report on its own
+    connection to the SP, after its own Bind (type 2)."""
+
+    name = "sgip"
+    dedupes_seq = False
+    throttled = sgip.NODE_BUSY
+    temporary = sgip.NODE_BUSY
+    permanent = 6  # illegal phone number
+    bad_length = 8
+    node = 2000000001
+
+    def __init__(self):
+        self.framer = sgip.framer
+        self.encode = sgip.encode
+        self.decode = sgip.decode
+
+    def seq(self, n):
+        t = time.gmtime(time.time() + 8 * 3600)
+        return (self.node, cmpp.timestamp(t[1], t[2], t[3], t[4], t[5]), n)
+
+    def bind(self, pdu, accounts):
+        if pdu.command != sgip.BIND:
+            return None, None
+        f = pdu.fields
+        ok = f["LoginType"] == sgip.LOGIN_SP_TO_SMG and accounts.get(f["LoginName"]) == f["LoginPassword"]
+        return wire.Pdu(sgip.BIND | sgip.RESP, pdu.seq, {"Result": 0 if ok else 1}), (f["LoginName"] if ok else None)
+
+    def outgoing_bind(self, n, account, secret):
+        return wire.Pdu(sgip.BIND, self.seq(n), {"LoginType": sgip.LOGIN_SMG_TO_SP, "LoginName": account,
+                                                 "LoginPassword": secret})
+
+    def bind_accepted(self, pdu):
+        return pdu.command == sgip.BIND | sgip.RESP and pdu.get("Result") == 0
+
+    def is_submit(self, pdu):
+        return pdu.command == sgip.SUBMIT
+
+    def submit(self, pdu):
+        f = pdu.fields
+        to = f["UserNumber"][0] if f["UserNumber"] else ""
+        if len(to) == 13 and to.startswith("86"):
+            to = to[2:]
+        return {"to": to, "udhi": bool(f["TP_udhi"]), "coding": _coding(f["MessageCoding"], CODING_SGIP),
+                "octets": f["MessageContent"], "report": f["ReportFlag"] == 1}
+
+    def submit_id(self, pdu):
+        return sgip.message_id(pdu.seq)  # a Report names the submit by its sequence number
+
+    def new_id(self):
+        return None  # SGIP delivers carry no id
+
+    def submit_resp(self, pdu, message_id, code):
+        return wire.Pdu(sgip.SUBMIT | sgip.RESP, pdu.seq, {"Result": code})
+
+    def deliver(self, seq, message_id, sender, recipient, udhi, coding, octets):
+        return wire.Pdu(sgip.DELIVER, self.seq(seq), {
+            "UserNumber": "86" + sender if len(sender) == 11 else sender, "SPNumber": recipient,
+            "TP_udhi": 1 if udhi else 0, "MessageCoding": CODING_SGIP[coding], "MessageContent": octets})
+
+    def report(self, seq, message_id, to, recipient, stat, submitted, done, deliver_id=None):
+        return wire.Pdu(sgip.REPORT, self.seq(seq), {
+            "SubmitSequenceNumber": bytes.fromhex(message_id), "ReportType": 0,
+            "UserNumber": "86" + to if len(to) == 11 else to, "State": 0 if stat == "DELIVRD" else 2,
+            "ErrorCode": 0 if stat == "DELIVRD" else 29})
+
+    def is_deliver_resp(self, pdu):
+        return pdu.command in (sgip.DELIVER | sgip.RESP, sgip.REPORT | sgip.RESP)
+
+    def keepalive(self, pdu):
+        if pdu.command == sgip.UNBIND:
+            return wire.Pdu(sgip.UNBIND | sgip.RESP, pdu.seq)
+        return None
+
+    def is_unbind(self, pdu):
+        return pdu.command == sgip.UNBIND
+
+    def nack(self, seq):
+        return None
+
+    def garbage(self, seq):
+        return b"\x00\x00\x00\x18\x00\x00\x00\x09" + b"\x00" * 8 + seq.to_bytes(4, "big") + b"\xde\xad\xbe\xef"
+
+
 def side(protocol):
+    if protocol == "sgip":
+        return SgipSide()
     if protocol == "smgp":
         return SmgpSide()
     if protocol == "smpp":

@@ -39,6 +39,9 @@ class TcpLink:
     def name(self):
         return self.config.name
 
+    def confirm(self, token, ok=True):
+        self.link.confirm(token, ok)
+
     def close(self):
         if self.link.state != DOWN:
             self.link.unbind()

@@ -4,6 +4,7 @@ Link configuration from a URL, the secret from a file or the environment.
     cmpp3://901234@127.0.0.1:7890?service=RSJ&src=1065712333&operator=mobile&window=16&rate=200
     cmpp2://901234@gw.example:7890?secret-file=/etc/lib12333/cmpp.secret
     smgp://33012345@smgw.example:8890?service=RSJ&src=10657112333&operator=telecom
+    sgip://centre@smg.example:8801?listen=0.0.0.0:8802&corp=12345&service=RSJ&src=10655512333&operator=unicom
     smpp://centre12333@127.0.0.1:2775?source=10657112333&operator=any
 
 The account (CMPP's SP code, SMPP's system_id) is the URL's user; a password in
@@ -15,7 +16,9 @@ environment variable named by ``secret-env=NAME``, else from
 Query options: ``operator`` (mobile, unicom, telecom or any: which recipients
 this link serves), ``window``, ``rate`` (submits a second), ``timeout``
 (response timeout, seconds), ``keepalive`` (seconds), ``service`` / ``src``
-(CMPP Service_Id and Src_Id; SMGP ServiceID and SrcTermID), ``source`` (SMPP source_addr), ``name``.
+(CMPP Service_Id and Src_Id; SMGP ServiceID and SrcTermID; SGIP ServiceType and SPNumber),
+``corp`` (SGIP CorpId), ``listen`` (SGIP: where the SMG connects to us), ``source`` (SMPP
+source_addr), ``name``.
 """
 
 import os
@@ -23,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lib12333.errors import ConfigError
 
-SCHEMES = ("smpp", "cmpp2", "cmpp3", "smgp")
+SCHEMES = ("smpp", "cmpp2", "cmpp3", "smgp", "sgip")
 OPERATORS = ("mobile", "unicom", "telecom", "any")
 SECRET_ENV = "LIB12333_LINK_SECRET"
 
@@ -65,6 +68,11 @@ class LinkConfig:
 
         if self.scheme == "smpp":
             return SmppDialect(self.account, self.secret, source=self.options.get("source", ""))
+        if self.scheme == "sgip":
+            from lib12333.links.dialect_sgip import SgipDialect
+
+            return SgipDialect(self.account, self.secret, sp_number=self.options.get("src", ""),
+                               corp_id=self.options.get("corp", ""), service_type=self.options.get("service", ""))
         if self.scheme == "smgp":
             return SmgpDialect(self.account, self.secret, service_id=self.options.get("service", ""),
                                src_id=self.options.get("src", ""))

@@ -2,7 +2,7 @@
 
 from hypothesis import strategies as st
 
-from lib12333.links import cmpp, smgp, smpp, wire
+from lib12333.links import cmpp, sgip, smgp, smpp, wire
 
 PRINTABLE = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
 
@@ -52,7 +52,7 @@ def _table_fields(draw, table):
             fields[name] = draw(text(size))
         elif kind == "raw":
             fields[name] = draw(st.binary(min_size=size, max_size=size))
-        elif kind == "sm8":
+        elif kind in ("sm8", "sm32"):
             fields[name] = draw(octets)
         elif kind == "list8":
             fields[name] = draw(st.lists(digits(size), max_size=3))
@@ -74,3 +74,10 @@ def smgp_pdus(draw):
     """A valid SMGP 3.0 PDU of a command the link uses."""
     command = draw(st.sampled_from(sorted(smgp.BODIES)))
     return wire.Pdu(command, draw(u32), _table_fields(draw, smgp.BODIES[command]))
+
+
+@st.composite
+def sgip_pdus(draw):
+    """A valid SGIP 1.2 PDU; its sequence is the (node, time, counter) triple."""
+    command = draw(st.sampled_from(sorted(sgip.BODIES)))
+    return wire.Pdu(command, (draw(u32), draw(u32), draw(u32)), _table_fields(draw, sgip.BODIES[command]))
