@@ -35,7 +35,8 @@ Events (``Event.kind`` and its attributes):
     bind-failed     code, text                        will retry after the back-off
     down            reason, ambiguous [ids]           the connection is gone
     submitted       id, message_ids [per part]        every part accepted
-    submit-failed   id, error (Lib12333Error), code   refused for good, or past its deadline
+    submit-failed   id, error, code, ambiguous        refused for good, or past its deadline (ambiguous:
+                                                      a part was in the window, the operator may have it)
     ambiguous       id                                in the window when the connection dropped; sent again
     throttled       code, text                        the operator asked us to slow down
     deliver         token, message (sms.pdu.Message), recipient   then confirm(token) after commit
@@ -327,9 +328,18 @@ class Link:
         for mid in sorted(self._msgs):
             msg = self._msgs[mid]
             if msg["deadline"] is not None and now >= msg["deadline"]:
-                self._fail(mid, DeadlineError("message not accepted by the operator before its deadline"), None)
+                # A part still in the window may have been taken: say so (the caller's retry may duplicate it).
+                taken = True in msg["done"] or self._in_window(mid)
+                self._fail(mid, DeadlineError("message not accepted by the operator before its deadline"
+                                              + ("; a part may have been taken" if taken else "")), None, taken)
 
-    def _fail(self, mid, error, code):
+    def _in_window(self, mid):
+        for e in self._inflight.values():
+            if e[4] == mid:
+                return True
+        return False
+
+    def _fail(self, mid, error, code, ambiguous=False):
         msg = self._msgs.pop(mid, None)
         if msg is not None and msg["deadline"] is not None:
             self._deadlines -= 1
@@ -339,7 +349,7 @@ class Link:
             if self._inflight[seq][4] == mid:
                 self._inflight[seq][4] = None  # a late response is dropped
         self.stats["failed"] += 1
-        self._emit("submit-failed", id=mid, error=error, code=code)
+        self._emit("submit-failed", id=mid, error=error, code=code, ambiguous=ambiguous)
 
     def _remember(self, table, order, key, value):
         table[key] = value

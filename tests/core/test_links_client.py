@@ -172,7 +172,16 @@ class SmppLink(unittest.TestCase):
         mid = link.submit("13912345678", text="x", deadline=10.0)
         link.poll(10.0)
         (ev,) = link.events()
-        self.assertEqual((ev.kind, ev.id), ("submit-failed", mid))
+        self.assertEqual((ev.kind, ev.id, ev.ambiguous), ("submit-failed", mid, False))
+
+    def test_deadline_with_the_submit_in_the_window_is_ambiguous(self):
+        link, peer = bound_smpp(response_timeout=60.0)
+        mid = link.submit("13912345678", text="x", deadline=5.0)
+        peer.read(link)
+        link.poll(5.0)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id, ev.ambiguous), ("submit-failed", mid, True))
+        self.assertIn("may have been taken", str(ev.error))
 
     def test_garbage_stream_closes_the_connection(self):
         link, peer = bound_smpp()

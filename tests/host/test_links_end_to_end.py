@@ -104,19 +104,24 @@ def test_fault_matrix_every_message_delivered_once_or_failed(protocol, faults):
         events = []
         assert pump_until(ch, lambda: any(e.kind == "ready" for e in events), 10, events)
         sent = {}
+        start = time.monotonic()
         for i in range(24):
             to = PHONES[i % 3]
             sid = ch.engine.send_sms(to, text="notice %02d 您好" % i)
             sent[sid] = (to, "notice %02d 您好" % i)
         settled = {}
+        settled_at = {}
 
         def done():
             for e in events:
-                if e.kind in ("sent", "send-failed") and e.id in sent:
+                if e.kind in ("sent", "send-failed") and e.id in sent and e.id not in settled:
                     settled[e.id] = e.kind
+                    settled_at[e.id] = time.monotonic() - start
             return len(settled) == len(sent)
 
         assert pump_until(ch, done, 60, events), "unsettled: %r" % sorted(set(sent) - set(settled))
+        # none past its deadline (send_deadline 30 s; the loop notices within one pump round)
+        assert max(settled_at.values()) <= 30.5, settled_at
         ambiguous = [e for e in events if e.kind == "link-ambiguous"]
         time.sleep(1.5)  # the network's last deliveries
         seen = _texts(sim)

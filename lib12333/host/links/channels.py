@@ -136,7 +136,7 @@ class Channels:
         if k == "submitted":
             return Event("sent", id=self._sent.get((i, ev.id)), parts=ev.message_ids, link=self.links[i].name)
         if k == "submit-failed":
-            return Event("send-failed", id=self._sent.get((i, ev.id)), error=ev.error)
+            return Event("send-failed", id=self._sent.get((i, ev.id)), error=ev.error, ambiguous=ev.ambiguous)
         if k == "deliver":
             return Event("message", message=ev.message, token=self._token(i, ev.token), link=self.links[i].name)
         if k == "report":
