@@ -17,7 +17,6 @@ CMPP 3.0 (ours only: no peer client in Python for 3.0) is measured the same way.
 import argparse
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,19 +26,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from lib12333.host.links import url  # noqa: E402
+from lib12333.host.links.ismg_net import free_port  # noqa: E402
 from lib12333.host.links.transport import TcpLink  # noqa: E402
 
 TEXT = "您好，您的社保卡挂失申请已受理，请于三个工作日内到服务大厅办理补卡。"
 SECRET = "pw"
 WINDOW = 16
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start_gateway(protocol, account):

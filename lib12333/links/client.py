@@ -46,9 +46,9 @@ Events (``Event.kind`` and its attributes):
 """
 
 from lib12333.compat import const
-from lib12333.errors import DeadlineError, DecodeError, DeviceError, ValidationError
+from lib12333.errors import DeadlineError, DeviceError, ValidationError
 from lib12333.links import content
-from lib12333.links.inbound import Inbound
+from lib12333.links.inbound import Inbound, read_pdus
 from lib12333.modem.engine import Event
 
 DOWN, CONNECTING, BINDING, BOUND, UNBINDING = "down", "connecting", "binding", "bound", "unbinding"
@@ -160,22 +160,13 @@ class Link:
         if self._framer is None or self.state == DOWN:
             return
         self._last_rx = now
-        try:
-            frames = self._framer.feed(data)
-        except DecodeError as exc:
-            self._emit("bad-pdu", error=exc)
-            self._close = True
-            return
-        for raw in frames:
-            try:
-                pdu = self.d.decode(raw)
-            except DecodeError as exc:
-                self._emit("bad-pdu", error=exc)
-                nack = self.d.nack(int.from_bytes(raw[8:12], "big") if len(raw) >= 12 else 0)
-                if nack is not None:
-                    self._send(nack)
+        for pdu, raw in read_pdus(self, data):
+            if pdu is not None:
+                self._on_pdu(pdu)
                 continue
-            self._on_pdu(pdu)
+            nack = self.d.nack(int.from_bytes(raw[8:12], "big") if len(raw) >= 12 else 0)
+            if nack is not None:
+                self._send(nack)
         self._pump()
 
     def poll(self, now):

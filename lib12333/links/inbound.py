@@ -21,6 +21,26 @@ from lib12333.links import content
 RECENT = const(512)
 
 
+def read_pdus(owner, data):
+    """``[(pdu, raw)]`` for the PDUs ``data`` completes, ``pdu`` None for one that does not decode
+    (reported as ``bad-pdu``).  ``owner`` is a ``client.Link`` or an ``incoming.Session``; a broken
+    stream (a length no PDU can have) is reported and the owner asks for the connection to close."""
+    try:
+        frames = owner._framer.feed(data)
+    except DecodeError as exc:
+        owner._emit("bad-pdu", error=exc)
+        owner._close = True
+        return []
+    out = []
+    for raw in frames:
+        try:
+            out.append((owner.d.decode(raw), raw))
+        except DecodeError as exc:
+            owner._emit("bad-pdu", error=exc)
+            out.append((None, raw))
+    return out
+
+
 class Inbound:
     def __init__(self, link, reassembly_timeout):
         from lib12333.sms.reassembly import Reassembler

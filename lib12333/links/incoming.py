@@ -16,8 +16,7 @@ submissions.  A Bind with the wrong type, name or password is answered with
 result 1 and the connection is closed; anything before a good Bind likewise.
 """
 
-from lib12333.errors import DecodeError
-from lib12333.links.inbound import Inbound
+from lib12333.links.inbound import Inbound, read_pdus
 from lib12333.modem.engine import Event
 
 
@@ -66,19 +65,9 @@ class Session:
         self.now = now
         if self._close:
             return
-        try:
-            frames = self._framer.feed(data)
-        except DecodeError as exc:
-            self._emit("bad-pdu", error=exc)
-            self._close = True
-            return
-        for raw in frames:
-            try:
-                pdu = self.d.decode(raw)
-            except DecodeError as exc:
-                self._emit("bad-pdu", error=exc)
-                continue
-            self._on_pdu(pdu)
+        for pdu, _raw in read_pdus(self, data):
+            if pdu is not None:
+                self._on_pdu(pdu)
             if self._close:
                 return
 

@@ -16,10 +16,11 @@ There is no keep-alive command: idle connections are closed with Unbind.
     message_id(seq)        the id a Report gives the submit: the hex of its 12 sequence octets
 """
 
-from lib12333.errors import DecodeError, ValidationError
+from lib12333.errors import ValidationError
 from lib12333.links import wire
 
 HEADER = 20
+NAMES_HEADER = ("Message Length", "Command ID", "Sequence Number")
 BIND = 0x00000001
 UNBIND = 0x00000002
 SUBMIT = 0x00000003
@@ -78,41 +79,21 @@ def result_action(code):
     return "retry" if entry is None else entry[1]
 
 
-def _seq_octets(seq):
-    if not (isinstance(seq, tuple) and len(seq) == 3):
-        raise ValidationError("SGIP sequence is (node, time, counter)", field="Sequence Number")
-    return b"".join([wire._uint(v, "Sequence Number", 4) for v in seq])
-
-
 def message_id(seq):
     """The id of a submit as its Report names it: the 12 sequence octets in hex."""
-    return _seq_octets(seq).hex()
+    if not (isinstance(seq, tuple) and len(seq) == 3):
+        raise ValidationError("SGIP sequence is (node, time, counter)", field="Sequence Number")
+    return wire._seq_octets(seq, "Sequence Number").hex()
 
 
 def encode(pdu):
-    table = BODIES.get(pdu.command)
-    if table is None:
-        raise ValidationError("unknown command 0x%08X" % pdu.command, field="Command ID")
-    body = wire.encode_body(table, pdu.fields)
-    return (wire._uint(HEADER + len(body), "Message Length", 4) + wire._uint(pdu.command, "Command ID", 4)
-            + _seq_octets(pdu.seq) + body)
+    if not (isinstance(pdu.seq, tuple) and len(pdu.seq) == 3):
+        raise ValidationError("SGIP sequence is (node, time, counter)", field="Sequence Number")
+    return wire.encode_pdu(BODIES, pdu, NAMES_HEADER)
 
 
 def decode(data):
-    if len(data) < HEADER:
-        raise DecodeError("shorter than the header", field="header", position=0, expected="20 octets")
-    length = int.from_bytes(bytes(data[0:4]), "big")
-    if length != len(data):
-        raise DecodeError("Message Length %d for %d octets" % (length, len(data)), field="Message Length",
-                          position=0, expected=str(len(data)))
-    command = int.from_bytes(bytes(data[4:8]), "big")
-    table = BODIES.get(command)
-    if table is None:
-        raise DecodeError("unknown command 0x%08X" % command, field="Command ID", position=4,
-                          expected="an SGIP command the link uses")
-    seq = (int.from_bytes(bytes(data[8:12]), "big"), int.from_bytes(bytes(data[12:16]), "big"),
-           int.from_bytes(bytes(data[16:20]), "big"))
-    return wire.Pdu(command, seq, wire.decode_body(table, data, HEADER))
+    return wire.decode_pdu(BODIES, data, NAMES_HEADER, what="an SGIP command the link uses", seq_words=3)
 
 
 def framer():

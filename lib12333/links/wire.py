@@ -191,24 +191,32 @@ def encode_body(table, fields):
     return bytes(out)
 
 
+def _seq_octets(seq, name):
+    if isinstance(seq, tuple):  # SGIP: (node, time, counter)
+        return b"".join([_uint(v, name, 4) for v in seq])
+    return _uint(seq, name, 4)
+
+
 def encode_pdu(bodies, pdu, names, with_status=False):
     """Header and body of ``pdu``.  ``names``: the header fields' names in the protocol's words
     (length, command, sequence); ``with_status``: SMPP's status between command and sequence,
-    and no body for an error response (SMPP 3.4 section 4)."""
+    and no body for an error response (SMPP 3.4 section 4).  A tuple ``seq`` is SGIP's three
+    4-octet numbers."""
     table = bodies.get(pdu.command)
     if table is None:
         raise ValidationError("unknown command 0x%08X" % pdu.command, field=names[1])
     status = pdu.status or 0
     body = b"" if (with_status and status and pdu.command & 0x80000000) else encode_body(table, pdu.fields)
-    head = 16 if with_status else 12
+    seq = _seq_octets(pdu.seq, names[2])
+    head = 8 + len(seq) + (4 if with_status else 0)
     return b"".join((_uint(head + len(body), names[0], 4), _uint(pdu.command, names[1], 4),
-                     _uint(status, "command_status", 4) if with_status else b"", _uint(pdu.seq, names[2], 4), body))
+                     _uint(status, "command_status", 4) if with_status else b"", seq, body))
 
 
-def decode_pdu(bodies, data, names, with_status=False, what="a command the link uses"):
+def decode_pdu(bodies, data, names, with_status=False, what="a command the link uses", seq_words=1):
     """One PDU (``data`` is exactly one, as ``Framer`` cuts them); see ``encode_pdu``.  With
-    ``with_status`` a response may come without a body."""
-    head = 16 if with_status else 12
+    ``with_status`` a response may come without a body; ``seq_words`` 3 reads SGIP's sequence."""
+    head = 8 + 4 * seq_words + (4 if with_status else 0)
     if len(data) < head:
         raise DecodeError("shorter than the header", field="header", position=0, expected="%d octets" % head)
     length = int.from_bytes(bytes(data[0:4]), "big")
@@ -220,7 +228,8 @@ def decode_pdu(bodies, data, names, with_status=False, what="a command the link 
     if table is None:
         raise DecodeError("unknown command 0x%08X" % command, field=names[1], position=4, expected=what)
     status = int.from_bytes(bytes(data[8:12]), "big") if with_status else None
-    seq = int.from_bytes(bytes(data[head - 4:head]), "big")
+    words = [int.from_bytes(bytes(data[i:i + 4]), "big") for i in range(head - 4 * seq_words, head, 4)]
+    seq = words[0] if seq_words == 1 else tuple(words)
     if with_status and command & 0x80000000 and len(data) == head:
         return Pdu(command, seq, {}, status)
     return Pdu(command, seq, decode_body(table, data, head), status)

@@ -4,7 +4,6 @@ none past its deadline, duplicates only where the protocol allows them)."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,8 @@ import pytest
 
 from lib12333.host.links import url
 from lib12333.host.links.channels import Channels, transport_for
-from lib12333.host.links.ismg import Ismg, LinkFaults
+from lib12333.host.links.ismg import Ismg
+from lib12333.host.links.ismg_net import LinkFaults, free_port
 from lib12333.host.links.transport import TcpLink
 from lib12333.host.modem.network import Simulator
 from lib12333.host.modem.transport import SerialModem
@@ -38,7 +38,7 @@ def channels(protocol, ismg, extra=""):
 
 def gateway(protocol, sim, faults=""):
     """An emulated operator gateway on ``sim`` (SGIP: it also dials the centre's listener)."""
-    sp_address = ("127.0.0.1", _free_port()) if protocol == "sgip" else None
+    sp_address = ("127.0.0.1", free_port()) if protocol == "sgip" else None
     return Ismg(protocol, {ACCOUNT[protocol]: "pw"}, CENTRE, faults=LinkFaults.parse(faults),
                 sp_address=sp_address).attach(sim)
 
@@ -219,16 +219,9 @@ def test_status_report_reaches_the_submitter():
         sim.stop()
 
 
-def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def test_ismg_sim_command_serves_a_link_without_a_network():
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=ROOT, LIB12333_LINK_SECRET="pw")
     proc = subprocess.Popen([sys.executable, "-m", "lib12333", "ismg-sim", "--protocol", "cmpp3", "--listen",
                              "127.0.0.1:%d" % port, "--account", "901234", "--modems", "--duration", "15", "--json"],

@@ -6,7 +6,6 @@ our link against its server, its client against our emulated gateway.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -15,6 +14,7 @@ import pytest
 
 from lib12333.host.links import url
 from lib12333.host.links.ismg import Ismg
+from lib12333.host.links.ismg_net import free_port
 from lib12333.host.links.transport import TcpLink
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -36,13 +36,6 @@ def _have_npm_smpp():
 
 pytestmark = pytest.mark.skipif(not _have_npm_smpp(), reason="npm smpp not installed (npm ci installs it)")
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Lines:

@@ -28,11 +28,12 @@ def link_hall(protocol, faults=None):
             from lib12333.host.links import url
             from lib12333.host.links.channels import Channels, transport_for
             from lib12333.host.links.ismg import Ismg, LinkFaults
+            from lib12333.host.links.ismg_net import free_port
 
             service = "?source=10657112333" if protocol == "smpp" else "?service=RSJ&src=10657112333"
             sp_address = None
             if protocol == "sgip":  # the SMG connects to the centre too: the centre listens
-                sp_address = ("127.0.0.1", _free_port())
+                sp_address = ("127.0.0.1", free_port())
                 service += "&listen=%s:%d" % sp_address
             self.ismg = Ismg(protocol, {ACCOUNT[protocol]: SECRET}, demo.CENTRE_NUMBER,
                              faults=LinkFaults.parse(faults), sp_address=sp_address).attach(self.sim)
@@ -49,12 +50,3 @@ def link_hall(protocol, faults=None):
 
     return LinkHall
 
-
-def _free_port():
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port

@@ -172,3 +172,12 @@ class Listener:
         conn.setblocking(False)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.ismg.add_session(Session(self.ismg, conn))
+
+
+def free_port(host="127.0.0.1"):
+    """A TCP port nobody listens on right now (for emulators, demos and tests on loopback)."""
+    s = socket.socket()
+    s.bind((host, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
