@@ -1,15 +1,14 @@
-"""The hand-written link codecs equal the construct definitions (protocols/links), and differ in
-nothing from the independent implementations smpplib (SMPP 3.4) and pycmpp (CMPP 2.0)."""
+"""The hand-written link codecs equal the construct definitions (protocols/links); the independent
+implementations are in test_links_peers.py."""
 
 import json
 import os
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib12333.host.testing import links as links_st
-from lib12333.links import cmpp, sgip, smgp, smpp, wire
+from lib12333.links import cmpp, sgip, smgp, smpp
 from protocols.links import definition as D
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -129,68 +128,3 @@ def test_sgip_vectors_parse_the_same_in_the_definition():
         raw = bytes.fromhex(e["hex"])
         r = D.SGIP_PDU.parse(raw)
         same(sgip.decode(raw), r, r.body.fields)
-
-
-# ---- independent implementations ----------------------------------------------------------
-
-smpplib = pytest.importorskip("smpplib.smpp")
-
-
-class SmpplibSession:
-    """What smpplib's PDU classes ask of their client: a sequence counter."""
-
-    sequence = 1
-
-    def next_sequence(self):
-        return self.sequence
-
-
-@SET
-@given(st.text(links_st.PRINTABLE, max_size=20).filter(lambda s: s.strip() == s), st.binary(max_size=140),
-       st.sampled_from([0, 4, 8]), st.booleans())
-def test_smpplib_submit_sm_decodes_in_ours_and_ours_in_smpplib(dest, body, coding, udhi):
-    peer = smpplib.make_pdu("submit_sm", client=SmpplibSession(), sequence=5, source_addr="10657", destination_addr=dest or "1",
-                            short_message=body, data_coding=coding, esm_class=0x40 if udhi else 0,
-                            registered_delivery=1)
-    ours = smpp.decode(peer.generate())
-    assert (ours.fields["destination_addr"], ours.fields["short_message"], ours.fields["data_coding"],
-            ours.fields["esm_class"], ours.fields["registered_delivery"]) == (dest or "1", body, coding,
-                                                                             0x40 if udhi else 0, 1)
-    back = smpplib.parse_pdu(smpp.encode(ours), client=SmpplibSession())
-    assert (back.destination_addr, back.short_message or b"", back.data_coding) == ((dest or "1").encode(), body, coding)
-
-
-def test_smpplib_parses_our_responses_and_receipts():
-    resp = smpplib.parse_pdu(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, 9, {"message_id": "m-1"}, 0)),
-                             client=SmpplibSession())
-    assert (resp.command, resp.sequence, resp.message_id) == ("submit_sm_resp", 9, b"m-1")
-    text = smpp.receipt_text("m-1", "DELIVRD", submit_date="2612030958", done_date="2612030959").encode()
-    d = smpplib.parse_pdu(smpp.encode(wire.Pdu(smpp.DELIVER_SM, 10, {"esm_class": 4, "short_message": text,
-                                                                     "source_addr": "13912345678"}, 0)), client=SmpplibSession())
-    assert d.short_message == text and d.esm_class == 4
-    assert smpp.receipt(d.short_message)["id"] == "m-1"
-
-
-pycmpp = pytest.importorskip("pycmpp.request")
-
-
-@SET
-@given(st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=60),
-       st.text("0123456789", min_size=5, max_size=20), st.sampled_from([0, 1]))
-def test_pycmpp_cmpp2_submit_decodes_in_ours(text, dest, report):
-    raw = pycmpp.SubmitRequestInstance().create("901234", text, [dest], src_id="1065712333",
-                                                registered_delivery=report)
-    p = cmpp.Codec(2).decode(raw)
-    assert p.fields["Dest_terminal_Id"] == [dest]
-    assert p.fields["Msg_Content"] == text.encode("utf-16-be")
-    assert (p.fields["Msg_Fmt"], p.fields["Registered_Delivery"], p.fields["Src_Id"]) == (8, report, "1065712333")
-
-
-def test_pycmpp_connect_authenticator_is_ours():
-    import pycmpp.utils as utils
-
-    raw = pycmpp.ConnectRequestInstance().create("901234", "s3cret")
-    p = cmpp.Codec(2).decode(raw)
-    stamp = p.fields["Timestamp"]
-    assert p.fields["AuthenticatorSource"] == cmpp.authenticator("901234", "s3cret", stamp)
-    assert utils  # the module the authenticator came from
