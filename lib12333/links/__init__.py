@@ -10,6 +10,7 @@ Telecom), SGIP 1.2 (China Unicom) and SMPP 3.4.
     md5        MD5 for the authenticators (MicroPython has no hashlib.md5)
     content    message text / data <-> parts with UDH (concatenation, application port)
     dialects   what the engine needs to know of each protocol (dialect_sgip: SGIP's)
+    flow       the rate limit (token bucket) and the reconnect back-off
     client     ``Link``: bind, window, rate, timeouts, back-off, delivers acknowledged after commit
     inbound    the delivers of a link: reassembly, acknowledgement after commit, repeats
     incoming   ``Session``: a connection the operator opens to us (SGIP's SMG)

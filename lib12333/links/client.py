@@ -48,6 +48,7 @@ Events (``Event.kind`` and its attributes):
 from lib12333.compat import const
 from lib12333.errors import DeadlineError, DeviceError, ValidationError
 from lib12333.links import content
+from lib12333.links.flow import Backoff, Rate
 from lib12333.links.inbound import Inbound, read_pdus
 from lib12333.modem.engine import Event
 
@@ -66,8 +67,7 @@ class Link:
         self.rate = rate
         self.response_timeout = response_timeout
         self.keepalive_interval = keepalive
-        self.backoff = backoff
-        self.backoff_max = backoff_max
+        self.backoff = Backoff(backoff, backoff_max)
         self.resends = resends
         self.throttle_pause = throttle_pause
         self.state = DOWN
@@ -81,12 +81,10 @@ class Link:
         self._ids = 0
         self._deadlines = 0  # messages with a deadline (poll skips the scan when none)
         self._refs = 0
-        self._failures = 0
         self._reconnect_at = now
         self._close = False
         self._tokens = 0
-        self._bucket = float(rate or 0)
-        self._bucket_at = now
+        self.rate_limit = Rate(rate, now)
         self._paused_until = 0.0
         self._last_rx = now
         self._last_tx = now
@@ -198,7 +196,7 @@ class Link:
             if self.keepalive_interval and self.d.keepalive_command is not None:
                 times.append(max(self._last_rx, self._last_tx) + self.keepalive_interval)
             if self._queue:
-                times.append(max(self._paused_until, self._bucket_ready()))
+                times.append(max(self._paused_until, self.rate_limit.ready_at(self.now)))
         for m in self._msgs.values():
             if m["deadline"] is not None:
                 times.append(m["deadline"])
@@ -266,26 +264,7 @@ class Link:
         return False
 
     def _schedule_reconnect(self, now):
-        self._failures += 1
-        delay = self.backoff * (1 << min(self._failures - 1, 16))
-        self._reconnect_at = now + min(delay, self.backoff_max)
-
-    def _bucket_ready(self):
-        if not self.rate:
-            return self.now
-        if self._bucket >= 1:
-            return self.now
-        return self._bucket_at + (1 - self._bucket) / self.rate
-
-    def _take_token(self):
-        if not self.rate:
-            return True
-        self._bucket = min(float(self.rate), self._bucket + (self.now - self._bucket_at) * self.rate)
-        self._bucket_at = self.now
-        if self._bucket < 1:
-            return False
-        self._bucket -= 1
-        return True
+        self._reconnect_at = now + self.backoff.next_delay()
 
     def _pump(self):
         """Send queued parts while the window, the rate and the pause allow."""
@@ -301,7 +280,7 @@ class Link:
             if idx is None:
                 self._queue.pop(0)  # every part is in the window; it settles from the responses
                 continue
-            if not self._take_token():
+            if not self.rate_limit.take(self.now):
                 return
             msg["sent"][idx] = True
             part = msg["parts"][idx]
@@ -369,7 +348,7 @@ class Link:
         code, text = self.d.bind_result(pdu)
         if code == 0:
             self.state = BOUND
-            self._failures = 0
+            self.backoff.reset()
             self._emit("bound")
             for mid in sorted(self._msgs):
                 if mid not in self._queue:

@@ -342,3 +342,41 @@ class SgipLinks(unittest.TestCase):
         resp = sgip.decode(s.data_to_send())
         self.assertEqual(resp.fields["Result"], 1)
         self.assertTrue(s.wants_close())
+
+
+class Flow(unittest.TestCase):
+    def test_backoff_doubles_to_its_ceiling_and_resets(self):
+        from lib12333.links.flow import Backoff
+
+        b = Backoff(1.0, 60.0)
+        self.assertEqual([b.next_delay() for _ in range(8)], [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0])
+        b.reset()
+        self.assertEqual(b.next_delay(), 1.0)
+
+    def test_rate_allows_a_burst_then_one_per_interval(self):
+        from lib12333.links.flow import Rate
+
+        r = Rate(4, 0.0)
+        self.assertEqual([r.take(0.0) for _ in range(5)], [True, True, True, True, False])
+        self.assertAlmostEqual(r.ready_at(0.0), 0.25, 6)
+        self.assertFalse(r.take(0.2))
+        self.assertTrue(r.take(0.3))
+        self.assertTrue(Rate(None, 0.0).take(0.0))
+
+    def test_reconnect_waits_longer_after_each_failed_bind(self):
+        link = Link(SmppDialect("sp", "pw"), 0.0, backoff=1.0)
+        peer = smpp_peer()
+        t = 0.0
+        waits = []
+        for _ in range(3):
+            link.connected(t, WALL)
+            (bind,) = peer.read(link)
+            link.receive(smpp.encode(wire.Pdu(smpp.BIND_TRANSCEIVER | smpp.RESP, bind.seq, {}, 0x0E)), t)
+            self.assertEqual([e.kind for e in link.events()], ["bind-failed"])
+            self.assertTrue(link.wants_close())
+            link.connection_lost(t)
+            link.events()
+            waits.append(link.next_deadline() - t)
+            t = link.next_deadline()
+            peer = smpp_peer()
+        self.assertEqual(waits, [1.0, 2.0, 4.0])
