@@ -55,7 +55,12 @@ class Inbound:
         self._seen_order = []
 
     def reset(self):
-        """The connection is gone: nothing can be acknowledged on it any more (the operator sends again)."""
+        """The connection is gone: nothing can be acknowledged on it any more, and the operator sends
+        again what was not acknowledged -- which must then be handed on again, not taken for a repeat
+        of something committed."""
+        for key in list(self._seen):
+            if self._seen[key] in self._acks:
+                del self._seen[key]
         self._acks = {}
         self._sets = {}
 

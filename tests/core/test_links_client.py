@@ -251,6 +251,30 @@ class CmppLink(unittest.TestCase):
         self.assertEqual(link.events(), [])
         self.assertEqual([p.seq for p in peer.read(link)], [90])
 
+    def test_a_deliver_not_confirmed_before_a_drop_is_handed_on_again(self):
+        link, peer = self.bound()
+        link.events()
+        mo = peer.encode(wire.Pdu(cmpp.DELIVER, 91, {"Msg_Id": cmpp.msg_id(12, 3, 9, 58, 9, 77, 7),
+                                                     "Src_terminal_Id": "13912345678", "Msg_Content": b"CX T1"}))
+        link.receive(mo, 0.3)
+        (first,) = link.events()
+        link.connection_lost(0.4)  # the centre never confirmed: nothing was acknowledged
+        link.events()
+        self.assertEqual(peer.read(link), [])
+        peer = cmpp_peer()
+        link.connected(1.5, WALL)
+        (con,) = peer.read(link)
+        auth = cmpp.ismg_authenticator(0, con.fields["AuthenticatorSource"], "s3cret")
+        link.receive(peer.encode(wire.Pdu(cmpp.CONNECT | cmpp.RESP, con.seq,
+                                          {"Status": 0, "AuthenticatorISMG": auth, "Version": 0x30})), 1.6)
+        link.receive(mo, 1.7)  # the gateway sends it again
+        again = [e for e in link.events() if e.kind == "deliver"]
+        self.assertEqual([e.message.text for e in again], ["CX T1"])
+        link.confirm(first.token)  # a token of the lost connection acknowledges nothing
+        self.assertEqual(peer.read(link), [])
+        link.confirm(again[0].token)
+        self.assertEqual([(p.command, p.seq) for p in peer.read(link)], [(cmpp.DELIVER | cmpp.RESP, 91)])
+
     def test_flow_control_result_pauses(self):
         link, peer = self.bound()
         link.events()
