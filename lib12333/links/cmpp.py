@@ -124,9 +124,7 @@ class Codec:
         return wire.encode_body(self.report_table, fields)
 
 
-def timestamp(month, day, hour, minute, second):
-    """The MMDDHHMMSS integer CMPP_CONNECT carries."""
-    return (((month * 100 + day) * 100 + hour) * 100 + minute) * 100 + second
+timestamp = wire.timestamp  # the MMDDHHMMSS integer CMPP_CONNECT carries
 
 
 def authenticator(source_addr, secret, stamp):

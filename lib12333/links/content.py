@@ -35,6 +35,15 @@ class Part:
         self.seq = seq
 
 
+def coding_of(value, table):
+    """The coding name whose protocol value (``table``: name -> value) is ``value``; anything else is
+    read as binary (GB text and write-card formats are not used by the centre)."""
+    for name in table:
+        if table[name] == value:
+            return name
+    return BINARY
+
+
 def _is_ascii(text):
     for ch in text:
         if not (" " <= ch <= "~"):

@@ -5,8 +5,8 @@ Submit, Unbind) and the SMG's to the SP (``incoming.Session``: Bind type 2,
 Deliver, Report, Unbind).
 """
 
-from lib12333.links import cmpp, content, sgip, wire
-from lib12333.links.dialects import _coding
+from lib12333.links import content, sgip, wire
+from lib12333.links.content import coding_of as _coding
 
 CODING_SGIP = {content.ASCII: sgip.FMT_ASCII, content.UCS2: sgip.FMT_UCS2, content.BINARY: sgip.FMT_BINARY}
 
@@ -44,7 +44,7 @@ class SgipDialect:
         return (self.node, self.stamp, n)
 
     def bind(self, seq, wall):
-        self.stamp = cmpp.timestamp(*wall)
+        self.stamp = wire.timestamp(*wall)
         return wire.Pdu(sgip.BIND, self._seq(seq), {"LoginType": sgip.LOGIN_SP_TO_SMG, "LoginName": self.login,
                                                     "LoginPassword": self.password})
 

@@ -32,11 +32,7 @@ CODING_SMPP = {content.ASCII: 1, content.UCS2: 8, content.BINARY: 4}
 CODING_CMPP = {content.ASCII: cmpp.FMT_ASCII, content.UCS2: cmpp.FMT_UCS2, content.BINARY: cmpp.FMT_BINARY}
 
 
-def _coding(value, table):
-    for name in table:
-        if table[name] == value:
-            return name
-    return content.BINARY
+_coding = content.coding_of
 
 
 class SmppDialect:
@@ -157,7 +153,7 @@ class CmppDialect:
         return bool(pdu.command & cmpp.RESP)
 
     def bind(self, seq, wall):
-        stamp = cmpp.timestamp(*wall)
+        stamp = wire.timestamp(*wall)
         self._auth = cmpp.authenticator(self.sp_id, self.secret, stamp)
         return wire.Pdu(cmpp.CONNECT, seq, {"Source_Addr": self.sp_id, "AuthenticatorSource": self._auth,
                                             "Version": self.codec.wire_version, "Timestamp": stamp})
@@ -252,7 +248,7 @@ class SmgpDialect:
         return bool(pdu.command & smgp.RESP)
 
     def bind(self, seq, wall):
-        stamp = cmpp.timestamp(*wall)
+        stamp = wire.timestamp(*wall)
         self._auth = smgp.authenticator(self.client_id, self.secret, stamp)
         return wire.Pdu(smgp.LOGIN, seq, {"ClientID": self.client_id, "AuthenticatorClient": self._auth,
                                           "LoginMode": 2, "TimeStamp": stamp, "ClientVersion": smgp.VERSION})

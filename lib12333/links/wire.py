@@ -49,6 +49,11 @@ class Pdu:
         return "Pdu(0x%08X, seq=%r, status=%r, %r)" % (self.command, self.seq, self.status, self.fields)
 
 
+def timestamp(month, day, hour, minute, second):
+    """The MMDDHHMMSS integer CMPP, SMGP and SGIP put in their logins and sequence numbers."""
+    return (((month * 100 + day) * 100 + hour) * 100 + minute) * 100 + second
+
+
 def _ascii(data, name, pos):
     for i in range(len(data)):
         if data[i] > 0x7E or (data[i] < 0x20 and data[i] != 0):
