@@ -49,7 +49,7 @@ from lib12333.compat import const
 from lib12333.errors import DeadlineError, DeviceError, ValidationError
 from lib12333.links import content
 from lib12333.links.flow import Backoff, Rate
-from lib12333.links.inbound import Inbound, read_pdus
+from lib12333.links.inbound import Inbound, on_request, read_pdus
 from lib12333.modem.engine import Event
 
 DOWN, CONNECTING, BINDING, BOUND, UNBINDING = "down", "connecting", "binding", "bound", "unbinding"
@@ -334,15 +334,7 @@ class Link:
                 return  # a late answer to something already settled
             getattr(self, "_on_" + entry[0])(pdu, entry)
             return
-        if self.d.is_deliver(pdu):
-            self.inbound.deliver(pdu)
-            return
-        reply = self.d.respond(pdu)
-        if reply is not None:
-            self._send(reply)
-        if self.d.is_unbind(pdu):
-            self._emit("unbound")
-            self._close = True
+        on_request(self, pdu)
 
     def _on_bind(self, pdu, entry):
         code, text = self.d.bind_result(pdu)

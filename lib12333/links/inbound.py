@@ -41,6 +41,20 @@ def read_pdus(owner, data):
     return out
 
 
+def on_request(owner, pdu):
+    """A request from the operator on ``owner``'s connection: a deliver goes to its ``inbound``; a
+    keep-alive or unbind is answered (an unbind also ends the connection)."""
+    if owner.d.is_deliver(pdu):
+        owner.inbound.deliver(pdu)
+        return
+    reply = owner.d.respond(pdu)
+    if reply is not None:
+        owner._send(reply)
+    if owner.d.is_unbind(pdu):
+        owner._emit("unbound")
+        owner._close = True
+
+
 class Inbound:
     def __init__(self, link, reassembly_timeout):
         from lib12333.sms.reassembly import Reassembler

@@ -16,7 +16,7 @@ submissions.  A Bind with the wrong type, name or password is answered with
 result 1 and the connection is closed; anything before a good Bind likewise.
 """
 
-from lib12333.links.inbound import Inbound, read_pdus
+from lib12333.links.inbound import Inbound, on_request, read_pdus
 from lib12333.modem.engine import Event
 
 
@@ -81,12 +81,4 @@ class Session:
             else:
                 self._close = True
             return
-        if self.d.is_deliver(pdu):
-            self.inbound.deliver(pdu)
-            return
-        reply = self.d.respond(pdu)
-        if reply is not None:
-            self._send(reply)
-        if self.d.is_unbind(pdu):
-            self._emit("unbound")
-            self._close = True
+        on_request(self, pdu)
