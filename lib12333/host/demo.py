@@ -147,7 +147,6 @@ class Hall:
         from lib12333.host.gateway import admin, db
         from lib12333.host.gateway.centre import Centre
         from lib12333.host.gateway.service import GatewayService
-        from lib12333.host.modem.transport import SerialModem
         from lib12333.host.requests_store import RequestStore
 
         self.db_path = os.path.join(self.workdir, "centre.db")
@@ -160,9 +159,16 @@ class Hall:
                    % (self.db_path, DEVICE_ID, identifiers.mask_card(h["card"]), lossreport.STATE_NAMES[2][1]))
         self.centre = Centre(conn, UNIT, temp_days=7, centre_code="330100",
                              requests=RequestStore(admin.requests_path(self.db_path)))
-        self.gateway = GatewayService(SerialModem(self.ports[0]), self.centre,
+        self.gateway = GatewayService(self.centre_channel(), self.centre,
                                       on_event=lambda kind, detail: self._gateway_event(kind, detail))
         self._thread(self._run_gateway, "gateway")
+
+    def centre_channel(self):
+        """What the gateway sends and receives through: the centre's modem (an operator link in
+        lib12333.host.links.demo)."""
+        from lib12333.host.modem.transport import SerialModem
+
+        return SerialModem(self.ports[0])
 
     def setup_card(self):
         """The citizen's card in a CCID serial reader (still in the citizen's hand)."""
@@ -358,14 +364,15 @@ def _cst(seconds):
     return "%04d-%02d-%02d" % t[:3]
 
 
-def run(workdir=None, echo=True, timeout=60.0):
-    """Run the scripted demo; returns (ok, reason, transcript lines)."""
+def run(workdir=None, echo=True, timeout=60.0, hall_class=None):
+    """Run the scripted demo; returns (ok, reason, transcript lines).  ``hall_class``: a ``Hall``
+    subclass (``lib12333.host.links.demo.link_hall`` puts the centre on an operator link)."""
     transcript = Transcript(echo)
     own = workdir is None
     tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-") if own else None
     hall = None
     try:
-        hall = Hall(tmp.name if own else workdir, transcript)
+        hall = (hall_class or Hall)(tmp.name if own else workdir, transcript)
         ok, reason = scripted(hall, timeout)
     finally:
         if hall is not None:

@@ -26,6 +26,10 @@ def register(subparsers):
     p.add_argument("--console", action="store_true",
                    help="then keep the centre console open on the demo's database (docs/console.md); Ctrl-C stops")
     p.add_argument("--listen", default="127.0.0.1:8333", help="with --console: address:port (default 127.0.0.1:8333)")
+    p.add_argument("--link", choices=("smpp", "cmpp2", "cmpp3", "smgp", "sgip"),
+                   help="put the centre on an operator link (emulated gateway) instead of its own modem")
+    p.add_argument("--link-faults", default="",
+                   help="faults of the emulated gateway, e.g. 'drop=0.1,dup=0.2,late=0.5' (see docs/operators.md)")
     p.set_defaults(handler=run)
 
 
@@ -42,7 +46,12 @@ def run(args):
         from lib12333.host.cli import cmd_console
 
         return cmd_console.after_demo(args)
-    ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout)
+    hall_class = None
+    if args.link:
+        from lib12333.host.links.demo import link_hall
+
+        hall_class = link_hall(args.link, args.link_faults)
+    ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout, hall_class=hall_class)
     if args.quiet:
         print(("OK: " if ok else "FAILED: ") + reason)
     return EXIT_OK if ok else EXIT_FAILED

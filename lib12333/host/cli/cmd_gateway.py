@@ -30,6 +30,9 @@ def register(subparsers):
     p = subparsers.add_parser("gateway", help="the centre gateway (kiosk frames by SMS, exactly once)",
                               description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--modem", help="serial port of the centre's modem")
+    p.add_argument("--link", action="append", default=[], metavar="URL",
+                   help="an operator link, e.g. 'cmpp3://SP_ID@host:7890?service=RSJ&src=10657112333&operator=mobile'"
+                        " (repeat for several; secret from secret-file= or the environment; docs/operators.md)")
     p.add_argument("--db", help="the gateway's SQLite database (created and migrated as needed)")
     p.add_argument("--unit", default="【人力资源社会保障电话咨询服务中心】",
                    help="the sending unit named in every SMS (人社信息函[2010]43号)")
@@ -126,25 +129,34 @@ def _conn(path, create=True):
 def run_gateway(args):
     if args.gateway_command is not None:
         return EXIT_OK  # sub-command handlers are set on their own parsers
-    if not args.modem or not args.db:
+    if not (args.modem or args.link) or not args.db:
         from lib12333.errors import ValidationError
 
-        raise ValidationError("the gateway needs --modem PORT and --db FILE", field="arguments")
+        raise ValidationError("the gateway needs --modem PORT and/or --link URL, and --db FILE", field="arguments")
     from lib12333.host.gateway import admin
     from lib12333.host.gateway.centre import Centre
     from lib12333.host.gateway.service import GatewayService
     from lib12333.host.modem.transport import SerialModem
     from lib12333.host.requests_store import RequestStore
 
+    if args.link:
+        from lib12333.host.links import url
+        from lib12333.host.links.channels import open_links
+
+        for u in args.link:
+            url.parse(u)  # a bad link or a secret on the command line fails before anything is opened
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     conn = _conn(args.db)
     centre = Centre(conn, args.unit, temp_days=args.temp_days, centre_code=args.centre_code,
                     requests=RequestStore(admin.requests_path(args.db)))
     gateway_relay.attach(centre, conn, args)
-    modem = SerialModem(args.modem)
+    if args.link:
+        modem = open_links(args.link, SerialModem(args.modem) if args.modem else None)
+    else:
+        modem = SerialModem(args.modem)
     service = GatewayService(modem, centre, on_event=lambda kind, detail: progress("[%s] %s" % (kind, detail)))
-    progress("gateway: modem %s, database %s; Ctrl-C stops" % (args.modem, args.db))
+    progress("gateway: modem %s, %d operator link(s), database %s; Ctrl-C stops" % (args.modem, len(args.link), args.db))
     try:
         service.run()
     except KeyboardInterrupt:

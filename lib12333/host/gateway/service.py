@@ -1,5 +1,7 @@
 """
 The gateway process: a modem engine on a serial port driving the ``Centre``.
+``modem`` may also be ``lib12333.host.links.channels.Channels`` (operator links, with or without
+a modem): it offers the same ``pump`` / ``engine`` interface.
 
     svc = GatewayService(SerialModem(port), centre)
     svc.run()            # until stop() or Ctrl-C
@@ -30,6 +32,7 @@ class GatewayService:
         self.clock = clock
         self.on_event = on_event or (lambda kind, detail: None)
         self.in_flight = {}  # engine send id -> outgoing row id
+        self.sent_ids = {}  # engine send id -> outgoing row id, after "sent": status reports find their row
         self.ready = False
         self._stop = threading.Event()
         # Initialise the modem now: one that is already running sends no boot messages to trigger it.
@@ -68,6 +71,16 @@ class GatewayService:
             if out_id is not None:
                 self.centre.mark_sent(out_id, now)
                 self.on_event("sent", out_id)
+                self.sent_ids[ev.id] = out_id
+                if len(self.sent_ids) > 65536:
+                    self.sent_ids.pop(min(self.sent_ids))
+        elif ev.kind == "report" and getattr(ev, "token", None) is not None:
+            # An operator link's status report (lib12333.host.links): recorded, then acknowledged.
+            from lib12333.host.links import delivery
+
+            delivery.record(self.centre.conn, self.sent_ids.get(ev.id), ev, now)
+            self.modem.engine.confirm(ev.token)
+            self.on_event("report", ev.stat)
         elif ev.kind == "send-failed":
             out_id = self.in_flight.pop(ev.id, None)
             if out_id is not None:

@@ -68,11 +68,14 @@ class Network:
         self.sim = sim
         self.smsc = smsc
         self.pending = []  # deliveries waiting for their destination
+        # Numbers served outside the modems (an emulated operator gateway, lib12333.host.links.ismg):
+        # objects with ``number`` and ``deliver(pdu, tpdu_len, report=False)``, found before the modems.
+        self.externals = []
         self._kick_due = False
 
     def find(self, number):
         key = route_key(number)
-        for m in self.sim.modems:
+        for m in self.externals + self.sim.modems:
             if route_key(m.number) == key:
                 return m
         return None

@@ -1,0 +1,1 @@
+"""Operator links on the emulated network."""
