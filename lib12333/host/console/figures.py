@@ -55,6 +55,7 @@ class DayFigures:
                 m = Metrics(dimensions=("interval",), interval=INTERVAL, tz_offset=self.tz)
                 for r in records(store.service_rows(day * 86400 - self.tz, (day + 1) * 86400 - self.tz, "call")):
                     m.add(r)
+                m.flush()  # the records sit in cells until rolled up into overall and groups
                 self.cache[day] = hit = (token, m)
             out[day] = hit[1]
         return out
