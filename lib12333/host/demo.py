@@ -85,9 +85,22 @@ def mask_digit_runs(text):
     return "".join(out[:-1])
 
 
+def _typing_update(before, after):
+    """True when ``after`` only adds to or removes from the typed line (the one with the ``_`` cursor)."""
+    if before is None or len(before) != len(after):
+        return False
+    changed = [i for i in range(len(after)) if before[i] != after[i]]
+    return len(changed) == 1 and before[changed[0]].endswith("_") and after[changed[0]].endswith("_")
+
+
 def _screen_sink(transcript, shown):
     def sink(lines):
+        previous = shown[-1] if shown else None
         shown.append(list(lines))
+        # Each typed key redraws the entry screen; the citizen's "types ..." line already says what
+        # was typed, so the transcript shows the entry screen once instead of one copy per key.
+        if _typing_update(previous, lines):
+            return
         # The citizen sees what they type; the transcript (a log) does not.
         body = "\n".join("│ " + mask_digit_runs(line) for line in lines if line)
         transcript.add("kiosk", "┌─ screen\n" + body + "\n└─")
@@ -117,7 +130,7 @@ class Hall:
     numbers = (CENTRE_NUMBER, KIOSK_NUMBER, "+86" + CITIZEN_PHONE)
     card_id_tail = "D156000005" + "00BF7C7A48FB4966"
 
-    def __init__(self, workdir, transcript, keys=None, display=None, faults=None, kiosk_config=None):
+    def __init__(self, workdir, transcript, keys=None, display=None, faults=None, kiosk_config=None, echo_phone=True):
         from lib12333.host.modem.network import Simulator
 
         self.workdir = workdir
@@ -126,7 +139,11 @@ class Hall:
         self.threads = []
         self.stop_event = threading.Event()
         self.shown = []
-        self.phone_messages = []
+        self.phone_messages = []  # texts the citizen's phone received
+        self.phone_inbox = []  # the same as (sender, text)
+        # The phone and the kiosk receive the centre's answers at nearly the same moment; the
+        # scripted visit prints the SMS itself, after the kiosk's screen, so transcripts do not differ.
+        self.echo_phone = echo_phone
         self.log_handler = _TranscriptLog(transcript)
         logging.getLogger("lib12333.gateway").addHandler(self.log_handler)
         logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
@@ -243,8 +260,13 @@ class Hall:
                 if ev.kind == "message":
                     text = ev.message.text or ""
                     self.phone_messages.append(text)
-                    self.t.add("phone", "SMS from %s:\n%s" % (ev.message.number, text))
+                    self.phone_inbox.append((ev.message.number, text))
+                    if self.echo_phone:
+                        self.show_sms(ev.message.number, text)
                     self.phone.engine.confirm(ev.token)
+
+    def show_sms(self, number, text):
+        self.t.add("phone", "SMS from %s:\n%s" % (number, text))
 
     def _run_kiosk(self):
         last_log = 0
@@ -278,6 +300,16 @@ class Hall:
                 if any(title_part in line for line in lines):
                     return True
             seen = max(0, len(self.shown) - 1)
+            time.sleep(0.02)
+        return False
+
+    def wait_transcript(self, who, start, timeout=30.0):
+        """Wait until ``who`` has added a line starting with ``start`` to the transcript."""
+        want = "%-8s %s" % (who, start)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(line[7:].startswith(want) for line in self.t.lines):
+                return True
             time.sleep(0.02)
         return False
 
@@ -331,13 +363,14 @@ def scripted(hall, timeout=60.0):
     if not hall.wait_screen("社保卡临时挂失", timeout):
         return False, "no confirmation screen"
     hall.press(["1"], "presses 1 确认挂失")
-    if not hall.wait_screen("挂失成功", timeout):
+    if not hall.wait_screen("挂失成功", timeout) or not hall.wait_transcript("kiosk", "log: reply ", timeout):
         return False, "the centre's acknowledgement did not arrive"
     deadline = time.monotonic() + timeout
     while not hall.phone_messages and time.monotonic() < deadline:
         time.sleep(0.05)
     if not hall.phone_messages:
         return False, "the citizen's phone received no notice"
+    hall.show_sms(*hall.phone_inbox[-1])
     t.add("citizen", "takes the card")
     hall.card.remove()
     if not hall.wait_screen("欢迎使用", timeout):
@@ -353,6 +386,14 @@ def scripted(hall, timeout=60.0):
     return True, "the card is 临时挂失 in the registry and the citizen has the notice"
 
 
+def card_hint(keep=None):
+    """How to look the demo card up in the centre's registry afterwards (its number masked here)."""
+    db = os.path.join(keep, "centre.db") if keep else "DIR/centre.db"
+    return ("\ndemo card %s (fictitious; its full number is in docs/gateway.md). To look it up afterwards%s:\n"
+            "  lib12333 gateway card show --db %s --card NUMBER"
+            % (identifiers.mask_card(HOLDER["card"]), "" if keep else ", run `lib12333 demo --keep DIR`, then", db))
+
+
 def _cst(seconds):
     t = time.gmtime(int(seconds) + 8 * 3600)
     return "%04d-%02d-%02d" % t[:3]
@@ -365,7 +406,7 @@ def run(workdir=None, echo=True, timeout=60.0):
     tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-") if own else None
     hall = None
     try:
-        hall = Hall(tmp.name if own else workdir, transcript)
+        hall = Hall(tmp.name if own else workdir, transcript, echo_phone=False)
         ok, reason = scripted(hall, timeout)
     finally:
         if hall is not None:

@@ -38,4 +38,6 @@ def run(args):
     ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout)
     if args.quiet:
         print(("OK: " if ok else "FAILED: ") + reason)
+    else:
+        print(demo.card_hint(args.keep))
     return EXIT_OK if ok else EXIT_FAILED

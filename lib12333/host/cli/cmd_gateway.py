@@ -201,14 +201,16 @@ def card_add(args):
 
 def card_show(args):
     from lib12333.host.gateway import admin
+    from lib12333.host.gateway.centre import _cst
 
     view = admin.card_view(_conn(args.db, create=False), args.card, args.show_pii)
     if view is None:
         return not_found("no such card", args.json)
+    # Text shows China Standard Time dates; --json keeps the Unix seconds for programs.
     emit(view, args.json, lambda v: "card %s  %s  %s  state %s%s\n%s" % (
         v["card"], v["name"], v["ssn"], v["state_name"],
-        "" if not v["until"] else " until %d" % v["until"],
-        "\n".join("  %d %s via %s: %s -> %s" % (e["at"], e["action"], e["channel"], e["from"], e["to"])
+        "" if not v["until"] else " until %s (UTC+8)" % _cst(v["until"], True),
+        "\n".join("  %s %s via %s: %s -> %s" % (_cst(e["at"], True), e["action"], e["channel"], e["from"], e["to"])
                   for e in v["events"])))
     return EXIT_OK
 
