@@ -27,12 +27,14 @@ import threading
 import time
 
 from lib12333 import identifiers, lossreport
+from lib12333.host import textbox
 
 CENTRE_NUMBER = "+8610657112333"
 KIOSK_NUMBER = "+8613800571001"
 CITIZEN_PHONE = "13912345678"
 DEVICE_ID = 1001
 UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
+SCREEN_COLS = 52  # the kiosk's screen in the transcript, borders included
 HOLDER = {"name": "李明华", "ssn17": "33010619850312004", "card": "A38612750", "region": "330100"}
 
 
@@ -102,8 +104,8 @@ def _screen_sink(transcript, shown):
         if _typing_update(previous, lines):
             return
         # The citizen sees what they type; the transcript (a log) does not.
-        body = "\n".join("│ " + mask_digit_runs(line) for line in lines if line)
-        transcript.add("kiosk", "┌─ screen\n" + body + "\n└─")
+        body = [mask_digit_runs(line) for line in lines if line]
+        transcript.add("kiosk", "\n".join(textbox.box("screen", body, SCREEN_COLS)))
 
     return sink
 
@@ -418,10 +420,18 @@ def run(workdir=None, echo=True, timeout=60.0):
 
 
 def interactive(workdir=None):
-    """A person drives the kiosk with the keyboard: digits, Enter = 确认, Esc/b = 返回, i = insert/remove card."""
+    """A person drives the kiosk with the keyboard and watches the whole hall (``hall_view``).
+
+    Digits, Enter = 确认, Esc/b = 返回, i = insert/remove the card, q = quit (a summary follows).
+    Raises ``NoTerminal`` when stdin is not a terminal (no keys to read, nothing to draw on).
+    """
+    if not sys.stdin.isatty():
+        raise NoTerminal("demo --interactive needs a terminal to read keys from (stdin is not a tty); "
+                         "run `lib12333 demo` for the scripted visit")
     import termios
     import tty
 
+    from lib12333.host import hall_view
     from lib12333.host import kiosk_board as host_board
 
     transcript = Transcript(echo=False)
@@ -430,19 +440,23 @@ def interactive(workdir=None):
     keys = _InteractiveKeys(host_board.StdinKeys())
     tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-")
     hall = None
+    text = ""
     try:
         tty.setcbreak(fd)
-        hall = Hall(workdir or tmp.name, transcript, keys=keys, display=host_board.TerminalDisplay())
+        hall = Hall(workdir or tmp.name, transcript, keys=keys)
         keys.hall = hall
-        print("keys: digits, * #, Enter = 确认, Esc or b = 返回, i = insert / remove the card, q = quit")
-        while not keys.quit:
-            time.sleep(0.1)
+        text = hall_view.run(hall, keys)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         if hall is not None:
             hall.close()
         tmp.cleanup()
+    print(text)
     return 0
+
+
+class NoTerminal(Exception):
+    """``demo --interactive`` was started without a terminal on stdin."""
 
 
 class _InteractiveKeys:
@@ -450,6 +464,7 @@ class _InteractiveKeys:
         self.stdin = stdin_keys
         self.quit = False
         self.hall = None
+        self.status = "the card is in the citizen's hand: press i to insert it"
 
     def poll(self, now_ms):
         import select
@@ -462,8 +477,17 @@ class _InteractiveKeys:
             self.quit = True
             return None
         if ch == "i" and self.hall is not None:
-            card = self.hall.card
-            card.remove() if card.present else card.insert()
+            self.toggle_card()
             return None
         return {"\n": "ok", "\r": "ok", "\x1b": "back", "b": "back", "\x7f": "back"}.get(
             ch, ch if ch in "0123456789*#" else None)
+
+    def toggle_card(self):
+        card = self.hall.card
+        if card.present:
+            card.remove()
+            self.status = "i: card removed from the reader (press i to insert it again)"
+        else:
+            card.insert()
+            self.status = "i: card inserted into the reader (press i to take it out)"
+        self.hall.t.add("citizen", self.status[3:])

@@ -1,8 +1,9 @@
 """``lib12333 demo``: a whole service hall on one machine, a card reported lost end to end."""
 
 import argparse
+import sys
 
-from lib12333.host.cli import EXIT_FAILED, EXIT_OK
+from lib12333.host.cli import EXIT_FAILED, EXIT_IO, EXIT_OK
 
 HELP = """\
 Runs a service hall on this machine: the centre gateway (SQLite in a temporary
@@ -34,7 +35,11 @@ def run(args):
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
     if args.interactive:
-        return demo.interactive(args.keep)
+        try:
+            return demo.interactive(args.keep)
+        except demo.NoTerminal as exc:
+            print("error: " + str(exc), file=sys.stderr)
+            return EXIT_IO  # no terminal: the device it needs is missing
     ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout)
     if args.quiet:
         print(("OK: " if ok else "FAILED: ") + reason)
