@@ -38,19 +38,14 @@ def test_the_fast_paths_are_used_on_cpython():
     assert ids.uscc_check_char("91350100M000100Y4") == "3"
 
 
+@pytest.mark.parametrize("fn,bodies", [(ids.citizen_id_check_digit, DIGITS), (ids.uscc_check_char, USCC)],
+                         ids=["citizen ID", "USCC"])
 @settings(max_examples=300)
-@given(DIGITS)
-def test_citizen_id_check_digit_fast_equals_loop(body):
+@given(data=st.data())
+def test_check_character_fast_equals_loop(fn, bodies, data):
+    body = data.draw(bodies)
     with pytest.MonkeyPatch.context() as mp:
-        fast, slow = both(mp, ids.citizen_id_check_digit, body)
-    assert fast == slow
-
-
-@settings(max_examples=300)
-@given(USCC)
-def test_uscc_check_char_fast_equals_loop(body):
-    with pytest.MonkeyPatch.context() as mp:
-        fast, slow = both(mp, ids.uscc_check_char, body)
+        fast, slow = both(mp, fn, body)
     assert fast == slow
 
 
