@@ -48,26 +48,63 @@ def staffing():
     return _run(["bench/staffing.py", "--markdown"]).strip() + "\n\n" + _stamp(command)
 
 
-def modem_heap():
+def _mp_heap_lines(module, tag, labels):
+    """Table of the ``TAG name allocated=N`` lines a core heap test prints on MicroPython, .py and .mpy."""
     figures = {}
     for flag in ("", "--mpy"):
-        out = _run(["tests/mp/run.py"] + ([flag] if flag else []) + ["tests.core.test_modem_heap"])
-        for name, n in re.findall(r"MODEM-HEAP (.+?) allocated=(\d+)", out):
+        out = _run(["tests/mp/run.py"] + ([flag] if flag else []) + [module])
+        for name, n in re.findall(tag + r" (.+?) allocated=(\d+)", out):
             figures.setdefault(name, {})[flag or "--py"] = int(n)
     if not figures:
-        raise SystemExit("tests.core.test_modem_heap printed no MODEM-HEAP lines")
-    labels = {
-        "engine+init first (lazy imports)": "first `Engine()` + init exchange (imports `modem.ops` ... on the way)",
-        "engine+init": "`Engine()` + the whole init exchange, modules already imported",
-        "receive 1 part": "receive one Chinese SMS (`+CMTI` → event → confirm → `AT+CMGD`)",
-        "send 1 part": "send one Chinese SMS (encode → `+CMGS`)",
-    }
+        raise SystemExit("%s printed no %s lines" % (module, tag))
     rows = ["| step | bytes allocated, .py | .mpy |", "|---|---:|---:|"]
     for name, by in figures.items():
         rows.append("| %s | %s | %s |" % (labels.get(name, name), format(by.get("--py", 0), ","),
                                            format(by.get("--mpy", 0), ",")))
-    command = "python tests/mp/run.py [--mpy] tests.core.test_modem_heap"
+    command = "python tests/mp/run.py [--mpy] " + module
     return "\n".join(rows) + "\n\n" + _stamp(command)
+
+
+def modem_heap():
+    return _mp_heap_lines("tests.core.test_modem_heap", "MODEM-HEAP", {
+        "engine+init first (lazy imports)": "first `Engine()` + init exchange (imports `modem.ops` ... on the way)",
+        "engine+init": "`Engine()` + the whole init exchange, modules already imported",
+        "receive 1 part": "receive one Chinese SMS (`+CMTI` → event → confirm → `AT+CMGD`)",
+        "send 1 part": "send one Chinese SMS (encode → `+CMGS`)",
+    })
+
+
+def sms_heap():
+    return _mp_heap_lines("tests.core.test_sms_heap", "SMS-HEAP", {
+        "encode-4": "encode 4 SMS-SUBMIT PDUs (a 260-character Chinese message)",
+        "decode-4": "decode the 4 SMS-DELIVER PDUs",
+        "decode+reassemble-4": "decode + reassemble into one message",
+    })
+
+
+def _heap_steps(script):
+    """The step table the heap benches print (step, .py retained, .py peak, .mpy retained, .mpy peak)."""
+    rows = ["| step (bytes of heap) | .py retained | .py peak | .mpy retained | .mpy peak |",
+            "|---|---:|---:|---:|---:|"]
+    for line in _run([script]).splitlines():
+        m = re.match(r"^(.*?)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)\s*$", line)
+        if m:
+            rows.append("| %s | %s |" % (m.group(1), " | ".join(format(int(n), ",") for n in m.groups()[1:])))
+    if len(rows) == 2:
+        raise SystemExit(script + " printed no step rows")
+    return "\n".join(rows) + "\n\n" + _stamp("python " + script)
+
+
+def categories_heap():
+    return _heap_steps("bench/categories_heap.py")
+
+
+def card_heap():
+    return _heap_steps("bench/card_heap.py")
+
+
+def library_heap():
+    return _heap_steps("bench/library_heap.py")
 
 
 def heap_table():
@@ -80,6 +117,10 @@ GENERATORS = [
     ("identifiers", identifiers, "citizen ID, USCC and category lookup against python-stdnum"),
     ("staffing", staffing, "Erlang C / A seat sizing against pyworkforce"),
     ("modem-heap", modem_heap, "modem engine heap on MicroPython"),
+    ("sms-heap", sms_heap, "SMS encode / decode / reassembly heap on MicroPython"),
+    ("categories-heap", categories_heap, "categories and identifiers heap on MicroPython"),
+    ("card-heap", card_heap, "a whole card read's heap on MicroPython"),
+    ("library-heap", library_heap, "information library reader heap on MicroPython"),
 ]
 
 
