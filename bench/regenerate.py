@@ -43,6 +43,11 @@ def identifiers():
     return _run(["bench/identifiers.py", "--markdown"]).strip() + "\n\n" + _stamp(command)
 
 
+def sms_speed():
+    command = "python bench/sms.py --repeat 30 --number 400 --markdown"
+    return _run(["bench/sms.py", "--repeat", "30", "--number", "400", "--markdown"]).strip() + "\n\n" + _stamp(command)
+
+
 def staffing():
     command = "python bench/staffing.py --markdown"
     return _run(["bench/staffing.py", "--markdown"]).strip() + "\n\n" + _stamp(command)
@@ -115,6 +120,7 @@ def heap_table():
 GENERATORS = [
     ("heap-table", heap_table, "per-module import cost on MicroPython (tools/heap_report.py)"),
     ("identifiers", identifiers, "citizen ID, USCC and category lookup against python-stdnum"),
+    ("sms-speed", sms_speed, "SMS encode / decode against python-gsmmodem-new, python-gammu, smspdudecoder"),
     ("staffing", staffing, "Erlang C / A seat sizing against pyworkforce"),
     ("modem-heap", modem_heap, "modem engine heap on MicroPython"),
     ("sms-heap", sms_heap, "SMS encode / decode / reassembly heap on MicroPython"),
