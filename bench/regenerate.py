@@ -48,6 +48,11 @@ def sms_speed():
     return _run(["bench/sms.py", "--repeat", "30", "--number", "400", "--markdown"]).strip() + "\n\n" + _stamp(command)
 
 
+def modem_speed():
+    command = "python bench/modem.py --rounds 7 --markdown"
+    return _run(["bench/modem.py", "--rounds", "7", "--markdown"]).strip() + "\n\n" + _stamp(command)
+
+
 def staffing():
     command = "python bench/staffing.py --markdown"
     return _run(["bench/staffing.py", "--markdown"]).strip() + "\n\n" + _stamp(command)
@@ -121,6 +126,7 @@ GENERATORS = [
     ("heap-table", heap_table, "per-module import cost on MicroPython (tools/heap_report.py)"),
     ("identifiers", identifiers, "citizen ID, USCC and category lookup against python-stdnum"),
     ("sms-speed", sms_speed, "SMS encode / decode against python-gsmmodem-new, python-gammu, smspdudecoder"),
+    ("modem-speed", modem_speed, "modem engine CPU, and over a pty against python-gsmmodem-new"),
     ("staffing", staffing, "Erlang C / A seat sizing against pyworkforce"),
     ("modem-heap", modem_heap, "modem engine heap on MicroPython"),
     ("sms-heap", sms_heap, "SMS encode / decode / reassembly heap on MicroPython"),
