@@ -53,6 +53,11 @@ def modem_speed():
     return _run(["bench/modem.py", "--rounds", "7", "--markdown"]).strip() + "\n\n" + _stamp(command)
 
 
+def secure():
+    command = "python bench/secure.py --mp --markdown --n 1000"
+    return _run(["bench/secure.py", "--mp", "--markdown", "--n", "1000"]).strip() + "\n\n" + _stamp(command)
+
+
 def staffing():
     command = "python bench/staffing.py --markdown"
     return _run(["bench/staffing.py", "--markdown"]).strip() + "\n\n" + _stamp(command)
@@ -127,6 +132,7 @@ GENERATORS = [
     ("identifiers", identifiers, "citizen ID, USCC and category lookup against python-stdnum"),
     ("sms-speed", sms_speed, "SMS encode / decode against python-gsmmodem-new, python-gammu, smspdudecoder"),
     ("modem-speed", modem_speed, "modem engine CPU, and over a pty against python-gsmmodem-new"),
+    ("secure", secure, "sealing / opening frames against cryptography (OpenSSL), and on MicroPython"),
     ("staffing", staffing, "Erlang C / A seat sizing against pyworkforce"),
     ("modem-heap", modem_heap, "modem engine heap on MicroPython"),
     ("sms-heap", sms_heap, "SMS encode / decode / reassembly heap on MicroPython"),
