@@ -58,6 +58,11 @@ def secure():
     return _run(["bench/secure.py", "--mp", "--markdown", "--n", "1000"]).strip() + "\n\n" + _stamp(command)
 
 
+def routing():
+    command = "python bench/routing.py --mp --markdown"
+    return _run(["bench/routing.py", "--mp", "--markdown"]).strip() + "\n\n" + _stamp(command)
+
+
 def staffing():
     command = "python bench/staffing.py --markdown"
     return _run(["bench/staffing.py", "--markdown"]).strip() + "\n\n" + _stamp(command)
@@ -133,6 +138,7 @@ GENERATORS = [
     ("sms-speed", sms_speed, "SMS encode / decode against python-gsmmodem-new, python-gammu, smspdudecoder"),
     ("modem-speed", modem_speed, "modem engine CPU, and over a pty against python-gsmmodem-new"),
     ("secure", secure, "sealing / opening frames against cryptography (OpenSSL), and on MicroPython"),
+    ("routing", routing, "routing decisions on CPython and MicroPython, numbers against phonenumbers"),
     ("staffing", staffing, "Erlang C / A seat sizing against pyworkforce"),
     ("modem-heap", modem_heap, "modem engine heap on MicroPython"),
     ("sms-heap", sms_heap, "SMS encode / decode / reassembly heap on MicroPython"),
