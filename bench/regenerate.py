@@ -63,6 +63,37 @@ def routing():
     return _run(["bench/routing.py", "--mp", "--markdown"]).strip() + "\n\n" + _stamp(command)
 
 
+def firmware_heap():
+    import json
+
+    runs = dict((mode, json.loads(_run(["bench/firmware_heap.py", "--json"] + (["--py"] if mode == ".py" else []))))
+                for mode in (".mpy", ".py"))
+    mpy, py = runs[".mpy"], runs[".py"]
+
+    def cells(res, minus=0):
+        return [format(res[k] - minus, ",") for k in ("after_boot", "tx_live_peak", "tx_alloc_peak")]
+
+    run, pre = mpy["run"], mpy["run_preloaded"]
+    boot_count = mpy["frozen_boot"]["value"]["total"]
+    all_count = mpy["frozen_all"]["value"]["total"]
+    rows = [
+        ["`.mpy` imported into RAM, natural run (+CMTI)"] + cells(run),
+        ["— same, minus the simulation (%s)" % format(run["sim_hardware"], ",")] + cells(run, run["sim_hardware"]),
+        ["`.mpy`, +CMT direct delivery"] + cells(mpy["run_direct"]),
+        ["`.py` source, natural run (+CMTI)"] + cells(py["run"]),
+        ["data only (all modules preloaded; incl. %s of simulation)" % format(pre["sim_hardware"], ",")] + cells(pre),
+        ["frozen estimate (data only + counted module RAM: %s boot / %s all)" % (format(boot_count, ","),
+                                                                               format(all_count, ","))]
+        + [format(pre["after_boot"] + boot_count, ","), format(pre["tx_live_peak"] + all_count, ","),
+           format(pre["tx_alloc_peak"] + all_count, ",")],
+    ]
+    table = ["| | live after boot | loss report: live peak | loss report: allocated-since-collect peak |",
+             "|---|---:|---:|---:|"] + ["| " + " | ".join(r) + " |" for r in rows]
+    code = "Code (`.mpy` in RAM, qstr pool included): boot loads %s bytes, boot plus the loss report %s." % (
+        format(mpy["code_boot"]["total"], ","), format(mpy["code_all"]["total"], ","))
+    return "\n".join(table) + "\n\n" + code + "\n\n" + _stamp("python bench/firmware_heap.py --json [--py]")
+
+
 def staffing():
     command = "python bench/staffing.py --markdown"
     return _run(["bench/staffing.py", "--markdown"]).strip() + "\n\n" + _stamp(command)
@@ -139,6 +170,7 @@ GENERATORS = [
     ("modem-speed", modem_speed, "modem engine CPU, and over a pty against python-gsmmodem-new"),
     ("secure", secure, "sealing / opening frames against cryptography (OpenSSL), and on MicroPython"),
     ("routing", routing, "routing decisions on CPython and MicroPython, numbers against phonenumbers"),
+    ("firmware-heap", firmware_heap, "kiosk firmware heap on MicroPython (boot, loss report)"),
     ("staffing", staffing, "Erlang C / A seat sizing against pyworkforce"),
     ("modem-heap", modem_heap, "modem engine heap on MicroPython"),
     ("sms-heap", sms_heap, "SMS encode / decode / reassembly heap on MicroPython"),
