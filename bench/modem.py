@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench.paired import format_ratio, markdown_table  # noqa: E402
 from lib12333.modem import profiles  # noqa: E402
 from lib12333.modem.engine import Engine  # noqa: E402
 from lib12333.sms.encode import encode_deliver  # noqa: E402
@@ -142,15 +143,12 @@ def main():
             row.append("%.1f ms" % (statistics.median(results[n][c]) * 1000))
         if len(peers) > 1:
             ratios = [p / o for p, o in zip(results[peers[1][0]][c], ours)]
-            row.append("%.2fx (%.2f-%.2fx)" % (statistics.median(ratios), min(ratios), max(ratios)))
+            row.append(format_ratio((statistics.median(ratios), min(ratios), max(ratios))))
         else:
             row.append("–")
         rows.append(row)
     if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|---" + "|---:" * (len(header) - 1) + "|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
+        print(markdown_table(header, rows))
     else:
         print("median of %d rounds, %d messages per engine run" % (args.rounds, args.number))
         for row in [header] + rows:

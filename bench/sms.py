@@ -28,6 +28,7 @@ import timeit
 
 sys.path.insert(0, ".")
 
+from bench.paired import format_ratio, markdown_table  # noqa: E402
 from lib12333.sms import encode, pdu  # noqa: E402
 from lib12333.sms.reassembly import Reassembler  # noqa: E402
 from lib12333.sms.scts import Timestamp  # noqa: E402
@@ -184,16 +185,13 @@ def main(argv=None):
         if peers and mine:
             fastest = [min(vals) for vals in zip(*peers)]  # the fastest peer of each round
             ratios = [f / m for f, m in zip(fastest, mine)]
-            verdict = "%.2fx (%.2f-%.2fx)" % (statistics.median(ratios), min(ratios), max(ratios))
+            verdict = format_ratio((statistics.median(ratios), min(ratios), max(ratios)))
         else:
             verdict = "–"
         rows.append([case] + cells + [verdict])
     header = ["case (µs per operation)"] + names + ["fastest peer / lib12333: median (range)"]
     if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|---" + "|---:" * (len(header) - 1) + "|")
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
+        print(markdown_table(header, rows))
     else:
         print("SMS codec, microseconds per operation (%s time, median of %d paired rounds x %d calls), Python %s"
               % ("wall" if args.wall else "CPU", args.repeat, args.number, sys.version.split()[0]))
