@@ -146,6 +146,7 @@ class Hall:
         # The phone and the kiosk receive the centre's answers at nearly the same moment; the
         # scripted visit prints the SMS itself, after the kiosk's screen, so transcripts do not differ.
         self.echo_phone = echo_phone
+        self.kiosk_steps = 0  # main-loop steps done, their log lines in the transcript
         self.log_handler = _TranscriptLog(transcript)
         logging.getLogger("lib12333.gateway").addHandler(self.log_handler)
         logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
@@ -280,6 +281,7 @@ class Hall:
             for line in log.lines[len(log.lines) - min(new, len(log.lines)):] if new > 0 else []:
                 self.t.add("kiosk", "log: " + line.split(" ", 1)[1])
             last_log = log.total
+            self.kiosk_steps += 1
             time.sleep(0.01)
 
     def _build_library(self, flash):
@@ -294,9 +296,10 @@ class Hall:
 
     # ------------------------------------------------------------------ the citizen
 
-    def wait_screen(self, title_part, timeout=30.0):
+    def wait_screen(self, title_part, timeout=30.0, since=0):
+        """Wait for a screen with ``title_part`` among those shown (from the ``since``-th on)."""
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = since
         while time.monotonic() < deadline:
             for lines in self.shown[seen:]:
                 if any(title_part in line for line in lines):
@@ -304,6 +307,14 @@ class Hall:
             seen = max(0, len(self.shown) - 1)
             time.sleep(0.02)
         return False
+
+    def settle(self, timeout=2.0):
+        """Wait for the kiosk's current main-loop step to end, so that its log lines are in the
+        transcript before the citizen's next action (a screen shows in the middle of a step)."""
+        target = self.kiosk_steps + 1
+        deadline = time.monotonic() + timeout
+        while self.kiosk_steps < target and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def wait_transcript(self, who, start, timeout=30.0):
         """Wait until ``who`` has added a line starting with ``start`` to the transcript."""
@@ -353,17 +364,21 @@ def scripted(hall, timeout=60.0):
     deadline = time.monotonic() + timeout
     while not hall.app.modem_ready and time.monotonic() < deadline:
         time.sleep(0.05)
+    hall.settle()
     t.add("citizen", "inserts the social-security card")
     hall.card.insert()
     if not hall.wait_screen("您好", timeout):
         return False, "the card was not read"
+    hall.settle()
     hall.press(["2"], "chooses 2 社保卡挂失")
     if not hall.wait_screen("请输入您的手机号码", timeout):
         return False, "no phone number screen"
+    hall.settle()
     hall.press(list(phone), "types the phone number " + identifiers.mask_phone(phone))
     hall.press(["ok"], "presses 确认")
     if not hall.wait_screen("社保卡临时挂失", timeout):
         return False, "no confirmation screen"
+    hall.settle()
     hall.press(["1"], "presses 1 确认挂失")
     if not hall.wait_screen("挂失成功", timeout) or not hall.wait_transcript("kiosk", "log: reply ", timeout):
         return False, "the centre's acknowledgement did not arrive"
@@ -374,9 +389,11 @@ def scripted(hall, timeout=60.0):
         return False, "the citizen's phone received no notice"
     hall.show_sms(*hall.phone_inbox[-1])
     t.add("citizen", "takes the card")
+    shown = len(hall.shown)
     hall.card.remove()
-    if not hall.wait_screen("欢迎使用", timeout):
+    if not hall.wait_screen("欢迎使用", timeout, since=shown):
         return False, "the kiosk did not return to the welcome screen"
+    hall.settle()
     view = hall.registry_state()
     t.add("centre", "registry: card %s is %s%s" % (view["card"], view["state_name"],
                                                     " until %s" % _cst(view["until"]) if view["until"] else ""))
@@ -417,77 +434,3 @@ def run(workdir=None, echo=True, timeout=60.0):
             tmp.cleanup()
     transcript.add("demo", ("OK: " if ok else "FAILED: ") + reason)
     return ok, reason, transcript.lines
-
-
-def interactive(workdir=None):
-    """A person drives the kiosk with the keyboard and watches the whole hall (``hall_view``).
-
-    Digits, Enter = 确认, Esc/b = 返回, i = insert/remove the card, q = quit (a summary follows).
-    Raises ``NoTerminal`` when stdin is not a terminal (no keys to read, nothing to draw on).
-    """
-    if not sys.stdin.isatty():
-        raise NoTerminal("demo --interactive needs a terminal to read keys from (stdin is not a tty); "
-                         "run `lib12333 demo` for the scripted visit")
-    import termios
-    import tty
-
-    from lib12333.host import hall_view
-    from lib12333.host import kiosk_board as host_board
-
-    transcript = Transcript(echo=False)
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    keys = _InteractiveKeys(host_board.StdinKeys())
-    tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-")
-    hall = None
-    text = ""
-    try:
-        tty.setcbreak(fd)
-        hall = Hall(workdir or tmp.name, transcript, keys=keys)
-        keys.hall = hall
-        text = hall_view.run(hall, keys)
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-        if hall is not None:
-            hall.close()
-        tmp.cleanup()
-    print(text)
-    return 0
-
-
-class NoTerminal(Exception):
-    """``demo --interactive`` was started without a terminal on stdin."""
-
-
-class _InteractiveKeys:
-    def __init__(self, stdin_keys):
-        self.stdin = stdin_keys
-        self.quit = False
-        self.hall = None
-        self.status = "the card is in the citizen's hand: press i to insert it"
-
-    def poll(self, now_ms):
-        import select
-
-        ready, _, _ = select.select([self.stdin.fd], [], [], 0)
-        if not ready:
-            return None
-        ch = os.read(self.stdin.fd, 1).decode("latin-1")
-        if ch == "q":
-            self.quit = True
-            return None
-        if ch == "i" and self.hall is not None:
-            self.toggle_card()
-            return None
-        return {"\n": "ok", "\r": "ok", "\x1b": "back", "b": "back", "\x7f": "back"}.get(
-            ch, ch if ch in "0123456789*#" else None)
-
-    def toggle_card(self):
-        card = self.hall.card
-        if card.present:
-            card.remove()
-            self.status = "i: card removed from the reader (press i to insert it again)"
-        else:
-            card.insert()
-            self.status = "i: card inserted into the reader (press i to take it out)"
-        self.hall.t.add("citizen", self.status[3:])

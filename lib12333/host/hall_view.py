@@ -4,11 +4,14 @@ The whole service hall on one terminal, for ``lib12333 demo --interactive``.
 Four panels drawn from a running ``demo.Hall``: the kiosk's screen (what the citizen in front of
 it sees), the citizen's phone with the SMS it received, the centre's log and the registry's line
 for the demo card. ``frame()`` is pure (a hall in, text out) so that it can be tested without a
-terminal; ``run()`` owns the terminal: cbreak mode, redraws, and the summary on quit.
+terminal; ``run()`` redraws until the person quits and returns the summary; ``interactive()``
+starts the hall, owns the terminal (cbreak mode) and reads the keys.
 """
 
+import os
 import shutil
 import sys
+import tempfile
 import time
 
 from lib12333 import identifiers
@@ -83,3 +86,77 @@ def run(hall, keys, out=None):
             last = text
         time.sleep(0.1)
     return summary(hall, started)
+
+
+def interactive(workdir=None):
+    """A person drives the kiosk with the keyboard and watches the whole hall.
+
+    Digits, Enter = 确认, Esc/b = 返回, i = insert/remove the card, q = quit (a summary follows).
+    Raises ``NoTerminal`` when stdin is not a terminal (no keys to read, nothing to draw on).
+    """
+    if not sys.stdin.isatty():
+        raise NoTerminal("demo --interactive needs a terminal to read keys from (stdin is not a tty); "
+                         "run `lib12333 demo` for the scripted visit")
+    import termios
+    import tty
+
+    from lib12333.host import kiosk_board as host_board
+    from lib12333.host.demo import Hall, Transcript
+
+    transcript = Transcript(echo=False)
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    keys = _InteractiveKeys(host_board.StdinKeys())
+    tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-")
+    hall = None
+    text = ""
+    try:
+        tty.setcbreak(fd)
+        hall = Hall(workdir or tmp.name, transcript, keys=keys)
+        keys.hall = hall
+        text = run(hall, keys)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        if hall is not None:
+            hall.close()
+        tmp.cleanup()
+    print(text)
+    return 0
+
+
+class NoTerminal(Exception):
+    """``demo --interactive`` was started without a terminal on stdin."""
+
+
+class _InteractiveKeys:
+    def __init__(self, stdin_keys):
+        self.stdin = stdin_keys
+        self.quit = False
+        self.hall = None
+        self.status = "the card is in the citizen's hand: press i to insert it"
+
+    def poll(self, now_ms):
+        import select
+
+        ready, _, _ = select.select([self.stdin.fd], [], [], 0)
+        if not ready:
+            return None
+        ch = os.read(self.stdin.fd, 1).decode("latin-1")
+        if ch == "q":
+            self.quit = True
+            return None
+        if ch == "i" and self.hall is not None:
+            self.toggle_card()
+            return None
+        return {"\n": "ok", "\r": "ok", "\x1b": "back", "b": "back", "\x7f": "back"}.get(
+            ch, ch if ch in "0123456789*#" else None)
+
+    def toggle_card(self):
+        card = self.hall.card
+        if card.present:
+            card.remove()
+            self.status = "i: card removed from the reader (press i to insert it again)"
+        else:
+            card.insert()
+            self.status = "i: card inserted into the reader (press i to take it out)"
+        self.hall.t.add("citizen", self.status[3:])

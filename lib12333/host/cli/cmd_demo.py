@@ -35,9 +35,11 @@ def run(args):
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
     if args.interactive:
+        from lib12333.host import hall_view
+
         try:
-            return demo.interactive(args.keep)
-        except demo.NoTerminal as exc:
+            return hall_view.interactive(args.keep)
+        except hall_view.NoTerminal as exc:
             print("error: " + str(exc), file=sys.stderr)
             return EXIT_IO  # no terminal: the device it needs is missing
     ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout)
