@@ -1,7 +1,7 @@
 """
 Modem engine benchmarks.
 
-    python bench/modem.py [--rounds 5]
+    python bench/modem.py [--rounds 7] [--markdown]
 
 1. CPU cost of the sans-IO engine alone (no port): a scripted session of N received
    messages (+CMTI -> AT+CMGR -> message event -> confirm -> AT+CMGD) and N sends
@@ -9,6 +9,8 @@ Modem engine benchmarks.
 2. Wall time over a real pty against the emulator (no faults), ours vs python-gsmmodem-new
    0.13 (if installed): open + initialise, send a 1-part and a 2-part Chinese SMS.
    These are dominated by the round trips of the AT dialogue, not by CPU.
+Both warm (a first round is not counted), paired rounds in alternating order; medians, and
+the ratio of the same round with its range (bench/paired.py's method).
 """
 
 import argparse
@@ -19,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench.paired import format_ratio, markdown_table  # noqa: E402
 from lib12333.modem import profiles  # noqa: E402
 from lib12333.modem.engine import Engine  # noqa: E402
 from lib12333.sms.encode import encode_deliver  # noqa: E402
@@ -105,13 +108,13 @@ def gsmmodem_pty(sim):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--number", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=7, help="rounds (default: 7)")
+    ap.add_argument("--number", type=int, default=300, help="messages per engine run (default: 300)")
+    ap.add_argument("--markdown", action="store_true", help="print the table of docs/benchmarks.md")
     args = ap.parse_args()
-    best = [min(x) for x in zip(*[engine_cpu(args.number) for _ in range(args.rounds)])]
-    print("engine CPU, no I/O (best of %d, %d messages):" % (args.rounds, args.number))
-    print("  receive cycle (CMTI, CMGR, decode, confirm, CMGD): %.1f us" % (best[0] * 1e6))
-    print("  send cycle (encode, CMGS, prompt, PDU, +CMGS):     %.1f us" % (best[1] * 1e6))
+    engine_cpu(20)  # warm: lazy imports, codec tables
+    runs = [engine_cpu(args.number) for _ in range(args.rounds)]
+    engine = [statistics.median(x) for x in zip(*runs)]
 
     from lib12333.host.modem.network import Simulator
 
@@ -123,19 +126,40 @@ def main():
     except ImportError:
         pass
     results = {}
-    for _ in range(args.rounds):
-        for name, fn in peers:
+    # paired rounds (bench/paired.py's method): both sides each round, order reversed every other
+    # round; one warm-up round first (imports, the peer's first connect)
+    for r in range(args.rounds + 1):
+        for name, fn in (peers if r % 2 == 0 else list(reversed(peers))):
             with Simulator(2) as sim:
                 time.sleep(0.4)  # boot messages
-                for k, v in fn(sim).items():
-                    results.setdefault(name, {}).setdefault(k, []).append(v)
-    print("\nover a pty against the emulator, median of %d rounds (ms):" % args.rounds)
+                figures = fn(sim)
+            if r == 0:
+                continue
+            for k, v in figures.items():
+                results.setdefault(name, {}).setdefault(k, []).append(v)
     cases = ["open + init", "send 1 part", "send 2 parts"]
-    print("| case | " + " | ".join(n for n, _ in peers) + " |")
-    print("|---|" + "---|" * len(peers))
+    header = ["case", "lib12333"] + [n for n, _ in peers[1:]] + ["peer / lib12333: median (range)"]
+    rows = [["engine alone, receive cycle (`+CMTI`, `AT+CMGR`, decode, confirm, `AT+CMGD`), CPU",
+             "%.0f µs" % (engine[0] * 1e6)] + ["–"] * (len(peers) - 1) + ["–"],
+            ["engine alone, send cycle (encode, `AT+CMGS`, prompt, PDU, `+CMGS`), CPU",
+             "%.0f µs" % (engine[1] * 1e6)] + ["–"] * (len(peers) - 1) + ["–"]]
     for c in cases:
-        print("| " + c + " | " + " | ".join("%.1f" % (statistics.median(results[n][c]) * 1000) for n, _ in peers)
-              + " |")
+        ours = results["lib12333"][c]
+        row = ["over a pty: " + c + ", wall", "%.1f ms" % (statistics.median(ours) * 1000)]
+        for n, _ in peers[1:]:
+            row.append("%.1f ms" % (statistics.median(results[n][c]) * 1000))
+        if len(peers) > 1:
+            ratios = [p / o for p, o in zip(results[peers[1][0]][c], ours)]
+            row.append(format_ratio((statistics.median(ratios), min(ratios), max(ratios))))
+        else:
+            row.append("–")
+        rows.append(row)
+    if args.markdown:
+        print(markdown_table(header, rows))
+    else:
+        print("median of %d rounds, %d messages per engine run" % (args.rounds, args.number))
+        for row in [header] + rows:
+            print("  ".join(row))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from bench.paired import format_ratio, median, paired, ratio  # noqa: E402
 from lib12333.host.regions import default_table as default_region_table  # noqa: E402
 from lib12333.routing import engine, loader, numbers  # noqa: E402
 
@@ -103,15 +104,10 @@ def linear(rs, request):
 
 
 def rate(fn, items, repeat=3):
-    """Items per second of CPU time (process time: the machine is shared), best of ``repeat``."""
-    best = None
-    for _ in range(repeat):
-        t0 = time.process_time()
-        for x in items:
-            fn(x)
-        dt = time.process_time() - t0
-        best = dt if best is None or dt < best else best
-    return len(items) / best
+    """Items per second of CPU time (process time: the machine is shared), warm, median of ``repeat``."""
+    for x in items[:200]:
+        fn(x)
+    return 1 / median(paired([("fn", fn)], items, rounds=repeat)["fn"])
 
 
 def cpython(table, doc, reqs):
@@ -140,7 +136,6 @@ def cpython(table, doc, reqs):
             written.append(rnd.choice(areas) + "-12333")
         else:
             written.append(rnd.choice(areas) + "-6%07d" % rnd.randrange(10**7))
-    rows.append(("normalise: lib12333 (numbers/s)", "%.0f" % rate(numbers.normalise, written)))
     try:
         import phonenumbers
 
@@ -148,9 +143,14 @@ def cpython(table, doc, reqs):
             n = phonenumbers.parse(text, "CN")
             phonenumbers.is_valid_number(n)
 
+        # the one comparison with a peer: both warm, paired interleaved rounds (bench/paired.py)
+        times = paired([("ours", numbers.normalise), ("phonenumbers", pn)], written, rounds=5)
+        rows.append(("normalise: lib12333 (numbers/s)", "%.0f" % (1 / median(times["ours"]))))
         rows.append(("normalise: phonenumbers %s parse+is_valid (numbers/s)" % phonenumbers.__version__,
-                     "%.0f" % rate(pn, written)))
+                     "%.0f (lib12333 %s faster)" % (1 / median(times["phonenumbers"]),
+                                                     format_ratio(ratio(times, "phonenumbers", "ours")))))
     except ImportError:
+        rows.append(("normalise: lib12333 (numbers/s)", "%.0f" % rate(numbers.normalise, written)))
         rows.append(("normalise: phonenumbers", "not installed"))
     return rows
 
@@ -232,15 +232,39 @@ def micropython(doc, reqs, use_mpy):
         return result
 
 
+MP_ROWS = (("compile 500 rules (s)", "compile_s"), ("evaluate (decisions/s)", "evaluate_per_s"),
+           ("request+evaluate (decisions/s)", "request_evaluate_per_s"),
+           ("heap held by the compiled 500-rule set (bytes)", "heap_500_rules_bytes"),
+           ("heap held by the `province` preset (bytes)", "heap_province_preset_bytes"))
+
+
+def markdown(table, doc, reqs, args):
+    cp = cpython(table, doc, reqs)
+    mp = [micropython(doc, reqs[: args.mp_requests], m) for m in (False, True)] if args.mp else []
+    print("| measurement | CPython %s (CPU time, median of 3) | MicroPython wasm `.py` | `.mpy` |" % sys.version.split()[0])
+    print("|---|---:|---:|---:|")
+    mp_keys = dict(MP_ROWS)
+    for name, value in cp:
+        key = mp_keys.get(name)
+        cells = [res.get(key, "") for res in mp] if key else ["", ""][: len(mp)]
+        print("| %s | %s | %s |" % (name, value, " | ".join(cells) if mp else " | "))
+    for name, key in MP_ROWS[3:]:
+        print("| %s | | %s |" % (name, " | ".join(res.get(key, "") for res in mp) if mp else " | "))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mp", action="store_true", help="also run on the MicroPython WebAssembly port (.py and .mpy)")
     parser.add_argument("--mp-requests", type=int, default=5000, help="requests for the MicroPython run (default 5000)")
+    parser.add_argument("--markdown", action="store_true", help="print the table of docs/benchmarks.md")
     args = parser.parse_args(argv)
     table = default_region_table()
     doc = make_rules(table)
     assert len(doc["rules"]) == 500
     reqs = make_requests(table, N_REQUESTS)
+    if args.markdown:
+        return markdown(table, doc, reqs, args)
     print("CPython %s, %d rules, %d requests" % (sys.version.split()[0], len(doc["rules"]), len(reqs)))
     for name, value in cpython(table, doc, reqs):
         print("  %-58s %s" % (name, value))

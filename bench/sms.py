@@ -2,7 +2,7 @@
 SMS codec benchmark: lib12333.sms against python-gsmmodem-new, python-gammu and
 smspdudecoder, side by side in one process.
 
-    python bench/sms.py [--repeat 40] [--number 500] [--wall]
+    python bench/sms.py [--repeat 40] [--number 500] [--wall] [--markdown]
 
 Cases (all Chinese, UCS2):
   encode-1   a 70-character notice -> SMS-SUBMIT PDU hex (what AT+CMGS sends)
@@ -11,21 +11,24 @@ Cases (all Chinese, UCS2):
   decode-4   the 4 SMS-DELIVER PDU hex strings -> the text of each part
   join-4     decode-4 plus putting the message back together (where the library can)
 
-Timing: timeit, best of --repeat rounds of --number calls, in CPU time of this
-process (time.process_time) because the benchmark machine is shared; --wall
-uses time.perf_counter instead.  Rounds are interleaved (every case and library
-once per round) so that all of them see the same machine load, and every
-implementation is checked to give the same text before it is timed.  A peer that is not installed is reported as
+Timing (the method of bench/paired.py): every implementation warm, then --repeat paired
+rounds of --number calls, every case and library once per round and the order reversed
+every other round, in CPU time of this process (time.process_time) because the benchmark
+machine is shared; --wall uses time.perf_counter instead.  The table gives the median per
+operation and the ratio of the fastest peer to lib12333 *in the same round*, its median and
+range.  Every implementation is checked to give the same text before it is timed.  A peer that is not installed is reported as
 "not installed".
 """
 
 import argparse
+import statistics
 import sys
 import time
 import timeit
 
 sys.path.insert(0, ".")
 
+from bench.paired import format_ratio, markdown_table  # noqa: E402
 from lib12333.sms import encode, pdu  # noqa: E402
 from lib12333.sms.reassembly import Reassembler  # noqa: E402
 from lib12333.sms.scts import Timestamp  # noqa: E402
@@ -132,9 +135,10 @@ def measure(fn, arg, number, repeat, timer):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeat", type=int, default=40, help="timing runs per case (best is kept)")
+    ap.add_argument("--repeat", type=int, default=40, help="paired rounds (median kept)")
     ap.add_argument("--number", type=int, default=500, help="calls per run")
     ap.add_argument("--wall", action="store_true", help="wall-clock time instead of CPU time")
+    ap.add_argument("--markdown", action="store_true", help="print the table of docs/benchmarks.md")
     args = ap.parse_args(argv)
     timer = time.perf_counter if args.wall else time.process_time
 
@@ -157,37 +161,44 @@ def main(argv=None):
         ("decode-4", "decode", DELIVER4),
         ("join-4", "join", DELIVER4),
     )
-    # interleaved rounds: every implementation sees the same machine load; best round kept
-    results = {}
+    # paired interleaved rounds (bench/paired.py's method): every implementation runs each case
+    # once per round, the order reversed every other round; medians and same-round ratios
+    samples = {}
     jobs = []
     for case, kind, arg in cases:
         for name, impl in impls:
             fn = impl[kind]
-            results[(case, name)] = None
+            samples[(case, name)] = []
             if fn is not None:
                 fn(arg)  # warm up (lazy tables, imports)
                 jobs.append((case, name, fn, arg))
-    for _ in range(args.repeat):
-        for case, name, fn, arg in jobs:
-            v = measure(fn, arg, args.number, 1, timer)
-            if results[(case, name)] is None or v < results[(case, name)]:
-                results[(case, name)] = v
+    for r in range(args.repeat):
+        for case, name, fn, arg in (jobs if r % 2 == 0 else reversed(jobs)):
+            samples[(case, name)].append(measure(fn, arg, args.number, 1, timer))
 
     names = [n for n, _ in impls]
-    print("SMS codec, microseconds per operation (%s time, best of %d x %d), Python %s"
-          % ("wall" if args.wall else "CPU", args.repeat, args.number, sys.version.split()[0]))
-    print("%-9s" % "case" + "".join("%22s" % n for n in names) + "%26s" % "fastest peer / lib12333")
+    rows = []
     for case, _, _ in cases:
-        row = "%-9s" % case
-        for n in names:
-            v = results[(case, n)]
-            row += "%22s" % ("n/a" if v is None else "%.2f" % v)
-        peer = [results[(case, n)] for n in names[1:] if results[(case, n)] is not None]
-        mine = results[(case, "lib12333")]
-        row += "%26s" % ("%.2fx" % (min(peer) / mine) if peer and mine else "-")
-        print(row)
+        mine = samples[(case, "lib12333")]
+        cells = ["%.2f" % statistics.median(samples[(case, n)]) if samples[(case, n)] else "n/a" for n in names]
+        peers = [samples[(case, n)] for n in names[1:] if samples[(case, n)]]
+        if peers and mine:
+            fastest = [min(vals) for vals in zip(*peers)]  # the fastest peer of each round
+            ratios = [f / m for f, m in zip(fastest, mine)]
+            verdict = format_ratio((statistics.median(ratios), min(ratios), max(ratios)))
+        else:
+            verdict = "–"
+        rows.append([case] + cells + [verdict])
+    header = ["case (µs per operation)"] + names + ["fastest peer / lib12333: median (range)"]
+    if args.markdown:
+        print(markdown_table(header, rows))
+    else:
+        print("SMS codec, microseconds per operation (%s time, median of %d paired rounds x %d calls), Python %s"
+              % ("wall" if args.wall else "CPU", args.repeat, args.number, sys.version.split()[0]))
+        for row in [header] + rows:
+            print("  ".join("%-22s" % c for c in row))
     for name, why in missing:
-        print("%s: not installed (%s)" % (name, why))
+        print("%s: not installed (%s)" % (name, why), file=sys.stderr)
 
 
 if __name__ == "__main__":

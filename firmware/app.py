@@ -193,9 +193,11 @@ class KioskApp:
         elif kind == "registration":
             self._perform(self.kiosk.handle(("modem", bool(ev.registered)), now))
         elif kind == "reboot":
+            # Before the first "ready" this is the module's own power-on banner (RDY), not news.
+            if self.modem_ready:
+                self._log("modem rebooted")
+                self._perform(self.kiosk.handle(("modem", False), now))
             self.modem_ready = False
-            self._log("modem rebooted")
-            self._perform(self.kiosk.handle(("modem", False), now))
         elif kind == "message":
             self._on_sms(ev, now)
         elif kind == "bad-message":

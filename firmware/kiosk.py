@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 
 IDLE_TIMEOUT = 60  # seconds without a key press before personal data is wiped
 RESULT_TIMEOUT = 30
+# A modem needs some seconds after power-on to register; until then the network is "not known yet"
+# and the welcome screen does not claim it is down. Past this grace it is reported as unavailable.
+NETWORK_GRACE = 60
 BROWSE_PAGE = 6
 
 # The transition table: state -> {event kind: handler method}.
@@ -97,7 +100,8 @@ class Kiosk:
         # status() -> dict of maintenance figures (outbox, modem, log); provided by the runtime.
         self.status = status or _no_status  # type: Callable[[], dict]
         self.state = "boot"
-        self.online = False
+        self.online = None  # None: not known yet (the modem is still registering), then True / False
+        self.booted = 0
         self.pending = 0
         self.last_input = 0
         self.entered = 0
@@ -149,7 +153,7 @@ class Kiosk:
         self.entered = now
         if state == "welcome":
             self._wipe()
-            params = {"unit": self.unit, "offline": not self.online, "pending": self.pending}
+            params = {"unit": self.unit, "offline": self.online is False, "pending": self.pending}
         self._show(actions, getattr(screens, state.upper()), params)
         return actions
 
@@ -160,6 +164,8 @@ class Kiosk:
             self._enter(actions, "welcome", now)
         elif self.state in ("result", "error") and now - self.entered >= RESULT_TIMEOUT and self.card is None:
             self._enter(actions, "welcome", now)
+        if self.online is None and self.state != "boot" and now - self.booted >= NETWORK_GRACE:
+            self._set_online(actions, False, now)  # the modem never registered: say so
 
     def _masked_card(self):
         c = self.card
@@ -189,6 +195,13 @@ class Kiosk:
     def _any_modem(self, actions, event, now):
         self.online = bool(event[1])
 
+    def _set_online(self, actions, online, now):
+        """Record the network state; the welcome screen is redrawn only when its notice changes."""
+        was_offline = self.online is False
+        self.online = online
+        if self.state == "welcome" and was_offline != (online is False):
+            self._enter(actions, "welcome", now)
+
     def _any_reply(self, actions, event, now):
         actions.append(("log", "late reply %s in %s" % (msg.type_name(event[1]), self.state)))
 
@@ -205,13 +218,11 @@ class Kiosk:
             self._show(actions, screens.OUT_OF_SERVICE, {"reason": "、".join(problems)})
             return
         actions.append(("log", "self-test passed"))
+        self.booted = now
         self._enter(actions, "welcome", now)
 
     def _on_modem(self, actions, event, now):
-        was = self.online
-        self.online = bool(event[1])
-        if self.state == "welcome" and was != self.online:
-            self._enter(actions, "welcome", now)
+        self._set_online(actions, bool(event[1]), now)
 
     def _on_welcome_key(self, actions, event, now):
         self._enter(actions, "insert_card", now)

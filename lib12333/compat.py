@@ -151,3 +151,34 @@ def data_path(name):
     if cut < 0:
         cut = base.rfind("\\")
     return base[:cut] + "/data/" + name
+
+
+if IS_MICROPYTHON:
+    # The check-character loops of lib12333.identifiers run as written: parsing a 17-digit
+    # number in base 13 would make a big integer on every call, which a small heap pays for.
+    mod11_2_total = None
+    mod31_3_total = None
+else:
+
+    def mod11_2_total(digits):
+        """ISO 7064 MOD 11-2 weighted sum of ASCII digits, mod 11 (weight 2 on the last digit, 4, 8...).
+
+        13 = 2 (mod 11), so the digits read as one base-13 number give the same sum: one
+        ``int()`` call in C instead of a Python loop (the arithmetic python-stdnum uses too).
+        The caller has checked that ``digits`` holds only 0-9.
+        """
+        return 2 * int(digits, 13) % 11
+
+    _base34 = {}
+
+    def mod31_3_total(code, alphabet):
+        """GB 32100 weighted sum (weight 1, 3, 9... mod 31 from the left) of ``code``, mod 31.
+
+        Each character becomes its index in ``alphabet`` written as a base-34 digit, and the
+        reversed string is read as a base-34 number: 34 = 3 (mod 31). The caller has
+        checked that every character of ``code`` is in ``alphabet`` (at most 34 of them).
+        """
+        table = _base34.get(alphabet)
+        if table is None:
+            table = _base34[alphabet] = str.maketrans(alphabet, "0123456789ABCDEFGHIJKLMNOPQRSTUVWX"[: len(alphabet)])
+        return int(code.translate(table)[::-1], 34) % 31

@@ -21,9 +21,12 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "lib12333", "categories.py")
+# The notice with its annex, kept in the repository (protocols/categories/SOURCES.md says where
+# it comes from); the whole seed text outside the repository is read first when it is there.
 SEED_CANDIDATES = (
     os.path.join(ROOT, "..", "shared", "seed", "000_e5b97d04314d4b4a.txt"),
     os.path.join(ROOT, "shared", "seed", "000_e5b97d04314d4b4a.txt"),
+    os.path.join(ROOT, "protocols", "categories", "rsxxh-2010-52.txt"),
 )
 TITLE = "人力资源社会保障公共服务信息资源库分类和编码规范"
 BEGIN = "# BEGIN GENERATED TABLE (tools/gen_categories.py)"

@@ -27,12 +27,14 @@ import threading
 import time
 
 from lib12333 import identifiers, lossreport
+from lib12333.host import textbox
 
 CENTRE_NUMBER = "+8610657112333"
 KIOSK_NUMBER = "+8613800571001"
 CITIZEN_PHONE = "13912345678"
 DEVICE_ID = 1001
 UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
+SCREEN_COLS = 52  # the kiosk's screen in the transcript, borders included
 HOLDER = {"name": "李明华", "ssn17": "33010619850312004", "card": "A38612750", "region": "330100"}
 
 
@@ -85,12 +87,25 @@ def mask_digit_runs(text):
     return "".join(out[:-1])
 
 
+def _typing_update(before, after):
+    """True when ``after`` only adds to or removes from the typed line (the one with the ``_`` cursor)."""
+    if before is None or len(before) != len(after):
+        return False
+    changed = [i for i in range(len(after)) if before[i] != after[i]]
+    return len(changed) == 1 and before[changed[0]].endswith("_") and after[changed[0]].endswith("_")
+
+
 def _screen_sink(transcript, shown):
     def sink(lines):
+        previous = shown[-1] if shown else None
         shown.append(list(lines))
+        # Each typed key redraws the entry screen; the citizen's "types ..." line already says what
+        # was typed, so the transcript shows the entry screen once instead of one copy per key.
+        if _typing_update(previous, lines):
+            return
         # The citizen sees what they type; the transcript (a log) does not.
-        body = "\n".join("│ " + mask_digit_runs(line) for line in lines if line)
-        transcript.add("kiosk", "┌─ screen\n" + body + "\n└─")
+        body = [mask_digit_runs(line) for line in lines if line]
+        transcript.add("kiosk", "\n".join(textbox.box("screen", body, SCREEN_COLS)))
 
     return sink
 
@@ -117,7 +132,7 @@ class Hall:
     numbers = (CENTRE_NUMBER, KIOSK_NUMBER, "+86" + CITIZEN_PHONE)
     card_id_tail = "D156000005" + "00BF7C7A48FB4966"
 
-    def __init__(self, workdir, transcript, keys=None, display=None, faults=None, kiosk_config=None):
+    def __init__(self, workdir, transcript, keys=None, display=None, faults=None, kiosk_config=None, echo_phone=True):
         from lib12333.host.modem.network import Simulator
 
         self.workdir = workdir
@@ -126,7 +141,12 @@ class Hall:
         self.threads = []
         self.stop_event = threading.Event()
         self.shown = []
-        self.phone_messages = []
+        self.phone_messages = []  # texts the citizen's phone received
+        self.phone_inbox = []  # the same as (sender, text)
+        # The phone and the kiosk receive the centre's answers at nearly the same moment; the
+        # scripted visit prints the SMS itself, after the kiosk's screen, so transcripts do not differ.
+        self.echo_phone = echo_phone
+        self.kiosk_steps = 0  # main-loop steps done, their log lines in the transcript
         self.log_handler = _TranscriptLog(transcript)
         logging.getLogger("lib12333.gateway").addHandler(self.log_handler)
         logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
@@ -249,8 +269,13 @@ class Hall:
                 if ev.kind == "message":
                     text = ev.message.text or ""
                     self.phone_messages.append(text)
-                    self.t.add("phone", "SMS from %s:\n%s" % (ev.message.number, text))
+                    self.phone_inbox.append((ev.message.number, text))
+                    if self.echo_phone:
+                        self.show_sms(ev.message.number, text)
                     self.phone.engine.confirm(ev.token)
+
+    def show_sms(self, number, text):
+        self.t.add("phone", "SMS from %s:\n%s" % (number, text))
 
     def _run_kiosk(self):
         last_log = 0
@@ -262,6 +287,7 @@ class Hall:
             for line in log.lines[len(log.lines) - min(new, len(log.lines)):] if new > 0 else []:
                 self.t.add("kiosk", "log: " + line.split(" ", 1)[1])
             last_log = log.total
+            self.kiosk_steps += 1
             time.sleep(0.01)
 
     def _build_library(self, flash):
@@ -276,14 +302,33 @@ class Hall:
 
     # ------------------------------------------------------------------ the citizen
 
-    def wait_screen(self, title_part, timeout=30.0):
+    def wait_screen(self, title_part, timeout=30.0, since=0):
+        """Wait for a screen with ``title_part`` among those shown (from the ``since``-th on)."""
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = since
         while time.monotonic() < deadline:
             for lines in self.shown[seen:]:
                 if any(title_part in line for line in lines):
                     return True
             seen = max(0, len(self.shown) - 1)
+            time.sleep(0.02)
+        return False
+
+    def settle(self, timeout=2.0):
+        """Wait for the kiosk's current main-loop step to end, so that its log lines are in the
+        transcript before the citizen's next action (a screen shows in the middle of a step)."""
+        target = self.kiosk_steps + 1
+        deadline = time.monotonic() + timeout
+        while self.kiosk_steps < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def wait_transcript(self, who, start, timeout=30.0):
+        """Wait until ``who`` has added a line starting with ``start`` to the transcript."""
+        want = "%-8s %s" % (who, start)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(line[7:].startswith(want) for line in self.t.lines):
+                return True
             time.sleep(0.02)
         return False
 
@@ -325,29 +370,36 @@ def scripted(hall, timeout=60.0):
     deadline = time.monotonic() + timeout
     while not hall.app.modem_ready and time.monotonic() < deadline:
         time.sleep(0.05)
+    hall.settle()
     t.add("citizen", "inserts the social-security card")
     hall.card.insert()
     if not hall.wait_screen("您好", timeout):
         return False, "the card was not read"
+    hall.settle()
     hall.press(["2"], "chooses 2 社保卡挂失")
     if not hall.wait_screen("请输入您的手机号码", timeout):
         return False, "no phone number screen"
+    hall.settle()
     hall.press(list(phone), "types the phone number " + identifiers.mask_phone(phone))
     hall.press(["ok"], "presses 确认")
     if not hall.wait_screen("社保卡临时挂失", timeout):
         return False, "no confirmation screen"
+    hall.settle()
     hall.press(["1"], "presses 1 确认挂失")
-    if not hall.wait_screen("挂失成功", timeout):
+    if not hall.wait_screen("挂失成功", timeout) or not hall.wait_transcript("kiosk", "log: reply ", timeout):
         return False, "the centre's acknowledgement did not arrive"
     deadline = time.monotonic() + timeout
     while not hall.phone_messages and time.monotonic() < deadline:
         time.sleep(0.05)
     if not hall.phone_messages:
         return False, "the citizen's phone received no notice"
+    hall.show_sms(*hall.phone_inbox[-1])
     t.add("citizen", "takes the card")
+    shown = len(hall.shown)
     hall.card.remove()
-    if not hall.wait_screen("欢迎使用", timeout):
+    if not hall.wait_screen("欢迎使用", timeout, since=shown):
         return False, "the kiosk did not return to the welcome screen"
+    hall.settle()
     view = hall.registry_state()
     t.add("centre", "registry: card %s is %s%s" % (view["card"], view["state_name"],
                                                     " until %s" % _cst(view["until"]) if view["until"] else ""))
@@ -357,6 +409,14 @@ def scripted(hall, timeout=60.0):
     if UNIT not in notice or hall.holder["card"] in notice:
         return False, "the notice does not follow the 12333 SMS rules"
     return True, "the card is 临时挂失 in the registry and the citizen has the notice"
+
+
+def card_hint(keep=None):
+    """How to look the demo card up in the centre's registry afterwards (its number masked here)."""
+    db = os.path.join(keep, "centre.db") if keep else "DIR/centre.db"
+    return ("\ndemo card %s (fictitious; its full number is in docs/gateway.md). To look it up afterwards%s:\n"
+            "  lib12333 gateway card show --db %s --card NUMBER"
+            % (identifiers.mask_card(HOLDER["card"]), "" if keep else ", run `lib12333 demo --keep DIR`, then", db))
 
 
 def _cst(seconds):
@@ -372,7 +432,7 @@ def run(workdir=None, echo=True, timeout=60.0, hall_class=None):
     tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-") if own else None
     hall = None
     try:
-        hall = (hall_class or Hall)(tmp.name if own else workdir, transcript)
+        hall = (hall_class or Hall)(tmp.name if own else workdir, transcript, echo_phone=False)
         ok, reason = scripted(hall, timeout)
     finally:
         if hall is not None:
@@ -381,55 +441,3 @@ def run(workdir=None, echo=True, timeout=60.0, hall_class=None):
             tmp.cleanup()
     transcript.add("demo", ("OK: " if ok else "FAILED: ") + reason)
     return ok, reason, transcript.lines
-
-
-def interactive(workdir=None):
-    """A person drives the kiosk with the keyboard: digits, Enter = 确认, Esc/b = 返回, i = insert/remove card."""
-    import termios
-    import tty
-
-    from lib12333.host import kiosk_board as host_board
-
-    transcript = Transcript(echo=False)
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    keys = _InteractiveKeys(host_board.StdinKeys())
-    tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-")
-    hall = None
-    try:
-        tty.setcbreak(fd)
-        hall = Hall(workdir or tmp.name, transcript, keys=keys, display=host_board.TerminalDisplay())
-        keys.hall = hall
-        print("keys: digits, * #, Enter = 确认, Esc or b = 返回, i = insert / remove the card, q = quit")
-        while not keys.quit:
-            time.sleep(0.1)
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-        if hall is not None:
-            hall.close()
-        tmp.cleanup()
-    return 0
-
-
-class _InteractiveKeys:
-    def __init__(self, stdin_keys):
-        self.stdin = stdin_keys
-        self.quit = False
-        self.hall = None
-
-    def poll(self, now_ms):
-        import select
-
-        ready, _, _ = select.select([self.stdin.fd], [], [], 0)
-        if not ready:
-            return None
-        ch = os.read(self.stdin.fd, 1).decode("latin-1")
-        if ch == "q":
-            self.quit = True
-            return None
-        if ch == "i" and self.hall is not None:
-            card = self.hall.card
-            card.remove() if card.present else card.insert()
-            return None
-        return {"\n": "ok", "\r": "ok", "\x1b": "back", "b": "back", "\x7f": "back"}.get(
-            ch, ch if ch in "0123456789*#" else None)

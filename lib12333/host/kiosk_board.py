@@ -64,9 +64,9 @@ class TerminalDisplay:
         if self.sink is not None:
             self.sink(list(lines))
             return
-        bar = "+" + "-" * self.width + "+"
-        out = [bar] + ["| " + line for line in lines] + [bar]
-        sys.stdout.write("\n".join(out) + "\n")
+        from lib12333.host.textbox import box
+
+        sys.stdout.write("\n".join(box("screen", [line for line in lines if line], self.width + 2)) + "\n")
         sys.stdout.flush()
 
 

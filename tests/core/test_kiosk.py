@@ -6,6 +6,7 @@ from firmware import screens
 from firmware.kiosk import (
     IDLE_TIMEOUT,
     MAINTENANCE_CODE,
+    NETWORK_GRACE,
     SESSION_REQUESTS,
     TRANSITIONS,
     Kiosk,
@@ -126,6 +127,9 @@ class TestKioskFlows(unittest.TestCase):
     def test_offline_request_is_queued_and_the_screen_says_so(self):
         d = KioskDriver()
         d.send("boot", [])
+        self.assertFalse("网络暂不可用" in all_text(d.log))  # not known yet: the modem is registering
+        d.now += NETWORK_GRACE
+        d.send("tick")
         self.assertTrue("网络暂不可用" in all_text(d.log))
         d.send("card_in")
         d.send("card_read", dict(CARD))
@@ -134,6 +138,13 @@ class TestKioskFlows(unittest.TestCase):
         self.assertTrue("网络恢复后自动发送" in "\n".join(screens.render(screens.WAITING, params_of(actions))))
         d.send("card_out")
         self.assertTrue("待发送申请：1 件" in "\n".join(screens.render(*d.log[-1][1:])))
+
+    def test_the_welcome_screen_is_drawn_once_when_the_modem_registers(self):
+        d = KioskDriver()
+        d.send("boot", [])
+        self.assertEqual(screen_of(d.send("modem", True)), None)  # nothing to change on the screen
+        self.assertTrue("网络暂不可用" in all_text(d.send("modem", False)))
+        self.assertFalse("网络暂不可用" in all_text(d.send("modem", True)))
 
     def test_a_reply_for_another_request_does_not_change_the_screen(self):
         d = KioskDriver()

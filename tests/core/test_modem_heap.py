@@ -72,6 +72,9 @@ def send(eng):
 class Heap(unittest.TestCase):
     def test_engine_cycles(self):
         part = encode_deliver("+8613800000002", TS, text=TEXT)[0]
+        # the first engine also pays for the modules the init imports lazily (modem.ops ...);
+        # a running kiosk has them: the warm figure is what each further engine costs
+        eng0, a_first = measure(boot)
         eng0, a_boot = measure(boot)
         eng = boot()
         receive(eng, 0, part)  # warm lazy imports (pdu decoder, reassembler paths)
@@ -81,9 +84,11 @@ class Heap(unittest.TestCase):
         self.assertEqual([e.kind for e in evs], ["message"])
         evs, a_send = measure(lambda: send(eng))
         self.assertEqual([e.kind for e in evs], ["sent"])
-        for name, n in (("engine+init", a_boot), ("receive 1 part", a_recv), ("send 1 part", a_send)):
+        for name, n in (("engine+init first (lazy imports)", a_first), ("engine+init", a_boot),
+                        ("receive 1 part", a_recv), ("send 1 part", a_send)):
             print("MODEM-HEAP " + name + " allocated=" + str(n))
-        self.assertTrue(a_boot < 40000)
+        self.assertTrue(a_first < 40000)
+        self.assertTrue(a_boot < 16000)
         self.assertTrue(a_recv < 12000)
         self.assertTrue(a_send < 8000)
 

@@ -160,3 +160,13 @@ def test_unknown_board_lists_the_known_ones():
     with pytest.raises(ConfigError) as info:
         bundle_mod.load_board("esp8266")
     assert "esp32s3_a7670c" in str(info.value) and "rp2040_ec800n" in str(info.value)
+
+
+def test_without_board_folders_it_says_a_checkout_is_needed_and_how(tmp_path):
+    # what an installed wheel looks like: lib12333/ and firmware/, no board/
+    from lib12333.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        bundle_mod.load_board("esp32s3-a7670c", str(tmp_path / "board"))
+    message = str(info.value)
+    assert "needs a lib12333 checkout" in message and "scripts/install deploy" in message

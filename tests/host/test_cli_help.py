@@ -116,3 +116,105 @@ def test_the_exit_code_table_matches_the_code():
     table = dict(re.findall(r"^\| (\d) \| `(EXIT_[A-Z]+)` \|", text, re.M))
     constants = dict((str(getattr(cli, name)), name) for name in dir(cli) if name.startswith("EXIT_"))
     assert table == constants
+
+
+# ---------------------------------------------------------------- one vocabulary (issue 20)
+
+def _help_text(path):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        build_parser().parse_args(list(path) + ["--help"])
+    return out.getvalue()
+
+
+HELP = dict((path, _help_text(path)) for path in PATHS)
+# Leaf commands whose output is not data: a transcript, a running emulator, a file written.
+NO_JSON = {("demo",), ("card", "sim"), ("cdr", "convert")}
+
+
+def _arguments(path):
+    return [a for a in _parser_for(path)._actions
+            if not isinstance(a, (argparse._HelpAction, argparse._VersionAction, argparse._SubParsersAction))]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[" ".join(p) for p in PATHS])
+def test_every_command_has_a_description(path):
+    # usage, blank line, then the description before the first argument section
+    text = HELP[path]
+    body = text.split("\n\n", 1)[1] if "\n\n" in text else ""
+    assert body and not body.startswith(("positional arguments:", "options:")), text[:400]
+
+
+def test_every_argument_has_help():
+    missing = ["%s %s" % (" ".join(path), (a.option_strings or [a.dest])[0])
+               for path in PATHS for a in _arguments(path) if not a.help]
+    assert not missing, "arguments without help: " + ", ".join(missing)
+
+
+def test_every_level_of_sub_commands_is_called_COMMAND():
+    for path in [()] + PATHS:
+        parser = _parser_for(path)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                assert action.metavar == "COMMAND", path
+                usage = parser.format_usage()
+                assert " COMMAND ..." in usage, usage
+
+
+def test_an_option_has_one_placeholder_everywhere():
+    # read from the rendered usage lines, as a user sees them ({choices} lists are the choices themselves)
+    seen = {}
+    for path, text in HELP.items():
+        usage = text.split("\n\n", 1)[0]
+        for option, placeholder in re.findall(r"(--[a-z][a-z0-9-]*) ([A-Z][A-Z_|.]*)", usage):
+            seen.setdefault(option, {}).setdefault(placeholder, []).append(" ".join(path))
+    # --time is Unix seconds in frame seal and a local date and time in route explain;
+    # --out is a FILE or a DIR, as the command writes one file or several
+    mixed = dict((o, p) for o, p in seen.items() if len(p) > 1 and o not in ("--time", "--out"))
+    assert not mixed, mixed
+    for option, placeholder in (("--db", "FILE"), ("--key-file", "FILE"), ("--port", "PORT"), ("--to", "NUMBER"),
+                                ("--device-id", "ID"), ("--card", "CARD"), ("--timeout", "SECONDS")):
+        assert list(seen[option]) == [placeholder], (option, seen[option])
+
+
+def test_one_name_for_one_thing():
+    # a device is --device-id and a card number --card in every command; the old spellings still work
+    for text in HELP.values():
+        assert not re.search(r"--device\b(?!-)", text) and "--card-number" not in text
+    parser = build_parser()
+    args = parser.parse_args(["frame", "seal", "--type", "ack", "--device", "1001", "--seq", "1", "--time", "0",
+                              "--fields", "{}"])
+    assert args.device == 1001
+    assert parser.parse_args(["card", "sim", "--pty", "--card-number", "A12345678"]).card_number == "A12345678"
+    assert parser.parse_args(["card", "sim", "--pty", "--card", "A12345678"]).card_number == "A12345678"
+
+
+def test_defaults_are_shown():
+    hidden = []
+    for path in PATHS:
+        for a in _arguments(path):
+            if a.nargs == 0 or a.default in (None, "", [], argparse.SUPPRESS):
+                continue
+            if "default" not in (a.help or ""):
+                hidden.append("%s %s" % (" ".join(path), a.option_strings[0] if a.option_strings else a.dest))
+    assert not hidden, "defaults not shown: " + ", ".join(hidden)
+    assert "(default: 60.0)" in HELP[("demo",)] and "(default:\n" not in HELP[("demo",)]
+    assert re.search(r"\(default:\s+10\.0\)", HELP[("deploy",)])
+
+
+def test_commands_whose_output_is_data_have_json():
+    leaves = [p for p in PATHS if not any(isinstance(a, argparse._SubParsersAction) for a in _parser_for(p)._actions)]
+    without = set(p for p in leaves if "--json" not in HELP[p])
+    assert without == NO_JSON, sorted(without ^ NO_JSON)
+
+
+def test_hand_wrapped_descriptions_do_not_break_mid_phrase():
+    # a line much shorter than its neighbours inside a paragraph is a wrap gone wrong
+    for path, text in HELP.items():
+        paragraphs = text.split("\n\n")
+        for paragraph in paragraphs[1:]:
+            lines = paragraph.split("\n")
+            if len(lines) < 3 or any(line.startswith(" ") for line in lines):
+                continue  # examples, option lists
+            for line in lines[:-1]:
+                assert len(line) >= 50, (" ".join(path), line)

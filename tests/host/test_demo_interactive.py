@@ -3,11 +3,14 @@
 terminal (a pty), the screen read back.
 """
 
+import fcntl
 import os
 import pty
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -16,6 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 class Terminal:
     def __init__(self, args):
         self.master, slave = pty.openpty()
+        # an 80 x 24 terminal, the smallest the hall is drawn for
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         self.proc = subprocess.Popen(args, cwd=ROOT, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
         os.close(slave)
         self.screen = b""
@@ -59,9 +64,42 @@ def test_a_person_reports_a_card_lost_with_the_keyboard():
         assert term.read_until("1 确认挂失")
         term.type("1")
         assert term.read_until("挂失成功"), term.screen.decode("utf-8", "replace")[-2000:]
+        # the whole hall: the phone's SMS, the centre's log, the registry line
+        assert term.read_until("SMS from +8610657112333"), term.screen.decode("utf-8", "replace")[-3000:]
+        assert term.read_until("registry: card A******50 is 临时挂失 until")
+        hall = term.screen.decode("utf-8", "replace").split("\x1b[H\x1b[2J")[-1]
+        rows = hall.split("\r\n")
+        assert any("kiosk screen" in row and "citizen's phone" in row for row in rows), hall  # side by side
+        assert "centre log" in hall and "SMS notice to the citizen sent to 139****5678" in hall
+        assert "i: card inserted into the reader" in hall
+        boxed = [row for row in rows if row.startswith("│")]
+        assert boxed and all(row.rstrip().endswith("│") for row in boxed), hall  # right borders
+        assert len(rows) <= 24, hall
         term.type("i")  # take the card
+        assert term.read_until("i: card removed from the reader")
         term.type("q")
         term.proc.wait(30)
         assert term.proc.returncode == 0
+        assert term.read_until("session summary")
+        assert term.read_until("SMS received by the citizen's phone: 1")
+        assert "13912345678" not in term.screen.decode("utf-8", "replace").split("session summary")[1]
     finally:
         term.close()
+
+
+def test_without_a_terminal_it_says_so_and_exits_non_zero():
+    proc = subprocess.run([sys.executable, "-m", "lib12333", "demo", "--interactive"], cwd=ROOT,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 4, proc.stderr
+    assert "needs a terminal" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_boxes_are_padded_by_display_width():
+    from lib12333.host import textbox
+
+    lines = textbox.box("screen", ["欢迎使用12333自助服务终端", "临时挂失有效期 7 天，到期前请到服务窗口办理正式挂失和补卡。"], 30)
+    assert [textbox.width(line) for line in lines] == [30] * len(lines)
+    assert all(line.endswith(("┐", "│", "┘")) for line in lines)
+    assert "".join(line[2:-2] for line in lines[1:-1]).replace(" ", "") == (
+        "欢迎使用12333自助服务终端临时挂失有效期 7 天，到期前请到服务窗口办理正式挂失和补卡。".replace(" ", ""))

@@ -5,6 +5,7 @@ reader -- also under network faults and with power cuts of the kiosk and the gat
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -33,6 +34,27 @@ def test_lib12333_demo_exits_0_and_masks_personal_data():
     for piece in (phone[:4], phone[3:7], holder["ssn"][:6] + holder["ssn"][6:10], holder["card"][1:5]):
         assert piece not in out, "a piece of personal data in the transcript: " + piece
     assert demo.UNIT in out  # the notice names the unit
+
+
+def _normalised(out):
+    """The transcript without what must differ between runs: time stamps, pty names, the temporary folder."""
+    out = re.sub(r"(?m)^ *[0-9.]+s ", "", out)
+    out = re.sub(r"/dev/pts/[0-9]+", "PTY", out)
+    return re.sub(r"/tmp/lib12333-demo-[^/ ]+", "TMP", out)
+
+
+def test_the_demo_transcript_is_the_same_on_every_run():
+    runs = [subprocess.run([sys.executable, "-m", "lib12333", "demo"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300) for _ in range(2)]
+    for proc in runs:
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    first, second = (_normalised(p.stdout) for p in runs)
+    assert first == second
+    assert "网络暂不可用" not in first  # the modem registers within the first second
+    assert "modem rebooted" not in first  # its power-on RDY is not a reboot
+    assert first.count("请输入您的手机号码") == 1  # typing is one line, not a screen per key
+    assert "types the phone number 139****5678" in first
+    assert "demo card A******50" in first and "gateway card show --db DIR/centre.db" in first
 
 
 def test_typed_numbers_are_masked_in_the_transcript():

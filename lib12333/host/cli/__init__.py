@@ -48,7 +48,9 @@ def build_parser():
     for name in names:
         module = importlib.import_module(__name__ + "." + name)
         module.register(subparsers)
-    return parser
+    from lib12333.host.cli import vocabulary
+
+    return vocabulary.apply(parser)  # one set of placeholders, descriptions and defaults for all
 
 
 def main(argv=None):

@@ -28,7 +28,7 @@ def register(subparsers):
     )
     where = read.add_mutually_exclusive_group()
     where.add_argument("--reader", metavar="NAME", help="PC/SC reader whose name contains NAME (default: the first)")
-    where.add_argument("--port", metavar="P", help="CCID serial reader (GemPC Twin framing, 115200 8N2) on port P")
+    where.add_argument("--port", help="CCID serial reader (GemPC Twin framing, 115200 8N2) on this serial port")
     where.add_argument("--emulator", action="store_true", help="read the built-in emulated card (in-process)")
     read.add_argument("--spec", choices=("1.0", "2.0", "3.0"), default="3.0",
                       help="spec version of the emulated card with --emulator (default 3.0)")
@@ -65,7 +65,7 @@ def register(subparsers):
     sim.add_argument("--spec", choices=("1.0", "2.0", "3.0"), default="3.0", help="card spec version (default 3.0)")
     sim.add_argument("--name", default="\u5f20\u4e09", help="holder name (GBK-encodable)")
     sim.add_argument("--ssn", default="111111198101011110", help="social-security number (18 characters)")
-    sim.add_argument("--card-number", default="X00000019", help="card number (9 characters)")
+    sim.add_argument("--card", "--card-number", dest="card_number", default="X00000019", help="card number (卡号, 9 characters)")
     sim.add_argument("--pin", default="123456", help="card PIN (4-16 digits)")
     sim.add_argument("--seconds", type=float, default=None, help="stop after this many seconds (default: run until ^C)")
     sim.set_defaults(handler=_sim)

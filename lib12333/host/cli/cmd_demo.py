@@ -1,8 +1,9 @@
 """``lib12333 demo``: a whole service hall on one machine, a card reported lost end to end."""
 
 import argparse
+import sys
 
-from lib12333.host.cli import EXIT_FAILED, EXIT_OK
+from lib12333.host.cli import EXIT_FAILED, EXIT_IO, EXIT_OK
 
 HELP = """\
 Runs a service hall on this machine: the centre gateway (SQLite in a temporary
@@ -41,7 +42,13 @@ def run(args):
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
     if args.interactive:
-        return demo.interactive(args.keep)
+        from lib12333.host import hall_view
+
+        try:
+            return hall_view.interactive(args.keep)
+        except hall_view.NoTerminal as exc:
+            print("error: " + str(exc), file=sys.stderr)
+            return EXIT_IO  # no terminal: the device it needs is missing
     if args.console:
         from lib12333.host.cli import cmd_console
 
@@ -54,4 +61,6 @@ def run(args):
     ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout, hall_class=hall_class)
     if args.quiet:
         print(("OK: " if ok else "FAILED: ") + reason)
+    else:
+        print(demo.card_hint(args.keep))
     return EXIT_OK if ok else EXIT_FAILED

@@ -10,14 +10,15 @@ from lib12333.host.cli.output import add_json_flag, emit
 HELP = """\
 Inspect, open (verify + decrypt) and build the secure frames kiosks and the
 centre exchange by SMS (protocols/frame/README.md).  Frames are given as hex.
-The device key comes from --key-file (16 raw bytes, as written by `gateway device
-add --key-out`, or 32 hex digits) or the
-environment variable LIB12333_FRAME_KEY; it is never printed.  Identity data
-in decrypted payloads is masked unless --show-pii is given.
+
+The device key comes from --key-file (16 raw bytes, as written by
+`gateway device add --key-out`, or 32 hex digits) or from the environment
+variable LIB12333_FRAME_KEY; it is never printed.  Identity data in decrypted
+payloads is masked unless --show-pii is given.
 
   lib12333 frame peek 0101000000002a...
   lib12333 frame open --key-file kiosk1001.key 0101000000002a...
-  lib12333 frame seal --key-file kiosk1001.key --type loss-report --device 1001 --seq 7 \\
+  lib12333 frame seal --key-file kiosk1001.key --type loss-report --device-id 1001 --seq 7 \\
       --time 1796083200 --fields '{"ssn": "...", "card": "...", "phone": "", "name": "..."}'
 
 Exit codes: 0 frame valid / built, 1 authentication failed (wrong key, forged or
@@ -54,7 +55,7 @@ def register(subparsers):
     se = sub.add_parser("seal", help="build and seal a frame (for tests and field checks)")
     _key_args(se)
     se.add_argument("--type", required=True, choices=sorted(_type_names()), help="message type")
-    se.add_argument("--device", type=int, required=True, help="device id (1..4294967295)")
+    se.add_argument("--device-id", "--device", dest="device", type=int, required=True, help="device id (1..4294967295)")
     se.add_argument("--seq", type=int, required=True, help="sequence number; never reuse one with the same key")
     se.add_argument("--time", type=int, required=True, help="sender time, Unix seconds")
     se.add_argument("--direction", choices=("up", "down"), default=None,

@@ -64,7 +64,8 @@ def register(subparsers):
     ls.set_defaults(handler=device_list)
     rv = dev.add_parser("revoke", help="refuse every further frame of a kiosk")
     rv.add_argument("--db", required=True, help="the gateway's SQLite database")
-    rv.add_argument("--device-id", type=int, required=True)
+    rv.add_argument("--device-id", type=int, required=True, help="the kiosk's numeric id")
+    add_json_flag(rv)
     rv.set_defaults(handler=device_revoke)
 
     card = sub.add_parser("card", help="the card registry").add_subparsers(dest="card_command", required=True)
@@ -74,10 +75,11 @@ def register(subparsers):
     ca.add_argument("--ssn", required=True, help="social-security number (18 characters)")
     ca.add_argument("--name", required=True, help="holder's name")
     ca.add_argument("--region", default="", help="issuing division code")
+    add_json_flag(ca)
     ca.set_defaults(handler=card_add)
     cs = card.add_parser("show", help="a card's loss state and history (masked)")
     cs.add_argument("--db", required=True, help="the gateway's SQLite database")
-    cs.add_argument("--card", required=True)
+    cs.add_argument("--card", required=True, help="card number (卡号, 9 characters)")
     cs.add_argument("--show-pii", action="store_true", help="show personal data unmasked")
     add_json_flag(cs)
     cs.set_defaults(handler=card_show)
@@ -93,7 +95,7 @@ def register(subparsers):
     rl.set_defaults(handler=request_list)
     rs = req.add_parser("show", help="one request with its history")
     rs.add_argument("--db", required=True, help="the gateway's SQLite database")
-    rs.add_argument("ref")
+    rs.add_argument("ref", help="the request's reference number (dashes allowed)")
     rs.add_argument("--show-pii", action="store_true", help="show contact numbers and personal data in subjects unmasked")
     add_json_flag(rs)
     rs.set_defaults(handler=request_show)
@@ -200,27 +202,33 @@ def device_revoke(args):
     from lib12333.host.gateway import admin
 
     admin.revoke_device(_conn(args.db), args.device_id)
-    progress("device %d revoked: its frames are refused from now on" % args.device_id)
+    emit({"device_id": args.device_id, "revoked": True}, args.json,
+         lambda d: "device %d revoked: its frames are refused from now on" % d["device_id"])
     return EXIT_OK
 
 
 def card_add(args):
+    from lib12333 import identifiers
     from lib12333.host.gateway import admin
 
     admin.add_card(_conn(args.db), args.card, args.ssn, args.name, args.region)
+    emit({"card": identifiers.mask_card(args.card), "region": args.region, "added": True}, args.json,
+         lambda d: "card %s added to the registry" % d["card"])
     return EXIT_OK
 
 
 def card_show(args):
     from lib12333.host.gateway import admin
+    from lib12333.host.gateway.centre import _cst
 
     view = admin.card_view(_conn(args.db, create=False), args.card, args.show_pii)
     if view is None:
         return not_found("no such card", args.json)
+    # Text shows China Standard Time dates; --json keeps the Unix seconds for programs.
     emit(view, args.json, lambda v: "card %s  %s  %s  state %s%s\n%s" % (
         v["card"], v["name"], v["ssn"], v["state_name"],
-        "" if not v["until"] else " until %d" % v["until"],
-        "\n".join("  %d %s via %s: %s -> %s" % (e["at"], e["action"], e["channel"], e["from"], e["to"])
+        "" if not v["until"] else " until %s (UTC+8)" % _cst(v["until"], True),
+        "\n".join("  %s %s via %s: %s -> %s" % (_cst(e["at"], True), e["action"], e["channel"], e["from"], e["to"])
                   for e in v["events"])))
     return EXIT_OK
 

@@ -239,7 +239,7 @@ def register(subparsers):
                        "(format: protocols/library/README.md). Exit 1 when conflicts were found (files are still "
                        "written, the deterministic winner kept).")
     _add_scope(p)
-    p.add_argument("--out", required=True, help="folder to write the index files into")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder to write the index files into")
     p.add_argument("--name", default="kb", help="base name of the files (default kb)")
     add_json_flag(p)
     p.set_defaults(handler=cmd_build)

@@ -27,7 +27,7 @@ def register(subparsers):
     annual.add_argument("--year", type=int, required=True, help="the year reported")
     annual.add_argument("--input", nargs="+", required=True, metavar="FILE", help="input files ([FORMAT:]PATH)")
     annual.add_argument("--format", default="native", choices=FORMATS, help="format of inputs without a prefix")
-    annual.add_argument("--out", required=True, help="output directory")
+    annual.add_argument("--out", metavar="DIR", required=True, help="output directory")
     annual.add_argument("--province", default="", help="province or centre name for the title")
     annual.add_argument("--answer-within", type=float, default=20.0, help="service-level threshold in s (default 20)")
     annual.add_argument("--tz", default="+08:00", help="local UTC offset (default +08:00)")

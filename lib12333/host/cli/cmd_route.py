@@ -57,7 +57,7 @@ def register(subparsers):
         "rule, no unreachable rules, no overlapping rules with different results at one priority. "
         "Errors name the file, the line and the rule.",
     )
-    check.add_argument("rules", metavar="RULES.json", help="the rule set to check")
+    check.add_argument("rules", metavar="FILE", help="the rule set to check (JSON)")
     check.add_argument("--no-regions", action="store_true", help="check region codes by format only")
     add_json_flag(check)
     check.set_defaults(handler=_check)

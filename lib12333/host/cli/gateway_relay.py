@@ -55,7 +55,7 @@ def register_peer(sub):
     add_json_flag(a)
     a.set_defaults(handler=peer_add)
     ls = peer.add_parser("list", help="registered peers (no keys shown)")
-    ls.add_argument("--db", required=True)
+    ls.add_argument("--db", required=True, help="this gateway's SQLite database")
     ls.add_argument("--show-pii", action="store_true", help="show the peers' numbers unmasked")
     add_json_flag(ls)
     ls.set_defaults(handler=peer_list)

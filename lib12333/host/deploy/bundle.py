@@ -57,6 +57,12 @@ class Bundle:
 def load_board(name, boards_dir=None):
     """The board description ``board/<name>/board.json`` (architecture, UART pins...)."""
     boards_dir = boards_dir or os.path.join(ROOT, "board")
+    if not os.path.isdir(boards_dir):
+        # An installed wheel has lib12333/ and firmware/ but not board/: boards are source folders.
+        raise ConfigError(
+            "no board folders here: --board needs a lib12333 checkout (the installed package has no board/); "
+            "clone the lib12333 repository, then in it run `scripts/install deploy` and "
+            "`.venv/bin/lib12333 deploy --board %s ...`" % name, source=boards_dir, item=name)
     name = name.replace("-", "_")  # "esp32s3-a7670c" names the folder board/esp32s3_a7670c
     path = os.path.join(boards_dir, name, "board.json")
     if not os.path.isfile(path):
