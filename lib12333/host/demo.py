@@ -27,6 +27,7 @@ import threading
 import time
 
 from lib12333 import identifiers, lossreport
+from lib12333.modem import events
 
 CENTRE_NUMBER = "+8610657112333"
 KIOSK_NUMBER = "+8613800571001"
@@ -240,7 +241,7 @@ class Hall:
     def _run_phone(self):
         while not self.stop_event.is_set():
             for ev in self.phone.pump(0.05):
-                if ev.kind == "message":
+                if ev.kind == events.MESSAGE:
                     text = ev.message.text or ""
                     self.phone_messages.append(text)
                     self.t.add("phone", "SMS from %s:\n%s" % (ev.message.number, text))

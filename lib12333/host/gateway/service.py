@@ -17,7 +17,8 @@ import threading
 import time
 
 from lib12333.errors import Lib12333Error
-from lib12333.modem.engine import pdu_warnings_text
+from lib12333.modem import events
+from lib12333.modem.events import pdu_warnings_text
 from lib12333.secure import frame as frame_mod
 
 log = logging.getLogger("lib12333.gateway")
@@ -50,25 +51,25 @@ class GatewayService:
 
     def _on_event(self, ev):
         now = self.clock()
-        if ev.kind == "ready":
+        if ev.kind == events.READY:
             self.ready = True
             self.on_event("modem", "ready")
-        elif ev.kind == "reboot":
+        elif ev.kind == events.REBOOT:
             self.ready = False
             # Sends in flight are lost with the reboot: their rows stay unsent and go again.
             self.in_flight.clear()
-        elif ev.kind == "message":
+        elif ev.kind == events.MESSAGE:
             self._on_message(ev, now)
-        elif ev.kind == "bad-message":
+        elif ev.kind == events.BAD_MESSAGE:
             self.modem.engine.confirm(ev.token)
-        elif ev.kind == "pdu-warnings":
+        elif ev.kind == events.PDU_WARNINGS:
             log.warning(pdu_warnings_text(ev))
-        elif ev.kind == "sent":
+        elif ev.kind == events.SENT:
             out_id = self.in_flight.pop(ev.id, None)
             if out_id is not None:
                 self.centre.mark_sent(out_id, now)
                 self.on_event("sent", out_id)
-        elif ev.kind == "send-failed":
+        elif ev.kind == events.SEND_FAILED:
             out_id = self.in_flight.pop(ev.id, None)
             if out_id is not None:
                 self.centre.mark_attempt(out_id, now, ev.error)
