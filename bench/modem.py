@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.paired import format_ratio, markdown_table  # noqa: E402
-from lib12333.modem import profiles  # noqa: E402
+from lib12333.modem import events, profiles  # noqa: E402
 from lib12333.modem.engine import Engine  # noqa: E402
 from lib12333.sms.encode import encode_deliver  # noqa: E402
 from lib12333.sms.scts import Timestamp  # noqa: E402
@@ -84,7 +84,7 @@ def ours_pty(sim):
     for name, text in (("send 1 part", TEXT1), ("send 2 parts", TEXT2)):
         t0 = time.monotonic()
         ev, _ = m.send(sim.modems[1].number, text, timeout=30)
-        assert ev.kind == "sent"
+        assert ev.kind == events.SENT
         out[name] = time.monotonic() - t0
     m.close()
     return out

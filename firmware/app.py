@@ -24,6 +24,7 @@ ticks_diff, sleep_ms, wall_time.
 from firmware import screens
 from firmware.kiosk import Kiosk
 from lib12333.errors import CapacityError, Lib12333Error, SecurityError, StorageError
+from lib12333.modem import events
 
 CARD_POLL_MS = 500
 LOG_LINES = 64
@@ -186,34 +187,32 @@ class KioskApp:
 
     def _on_engine_event(self, ev, now):
         kind = ev.kind
-        if kind == "ready":
+        if kind == events.READY:
             self.modem_ready = True
             self._log("modem ready")
             self._perform(self.kiosk.handle(("modem", True), now))
-        elif kind == "registration":
+        elif kind == events.REGISTRATION:
             self._perform(self.kiosk.handle(("modem", bool(ev.registered)), now))
-        elif kind == "reboot":
+        elif kind == events.REBOOT:
             # Before the first "ready" this is the module's own power-on banner (RDY), not news.
             if self.modem_ready:
                 self._log("modem rebooted")
                 self._perform(self.kiosk.handle(("modem", False), now))
             self.modem_ready = False
-        elif kind == "message":
+        elif kind == events.MESSAGE:
             self._on_sms(ev, now)
-        elif kind == "bad-message":
+        elif kind == events.BAD_MESSAGE:
             self.engine.confirm(ev.token)
             self._log("undecodable SMS deleted")
-        elif kind == "sent":
+        elif kind == events.SENT:
             self.sending.pop(ev.id, None)
-        elif kind == "send-failed":
+        elif kind == events.SEND_FAILED:
             seq = self.sending.pop(ev.id, None)
             self._log("send of request %s failed: %s" % (seq, ev.error))
-        elif kind == "storage" and ev.full:
+        elif kind == events.STORAGE and ev.full:
             self._log("modem SMS storage full")
-        elif kind == "pdu-warnings":
-            from lib12333.modem.engine import pdu_warnings_text
-
-            self._log(pdu_warnings_text(ev))
+        elif kind == events.PDU_WARNINGS:
+            self._log(events.pdu_warnings_text(ev))
 
     def _on_sms(self, ev, now):
         from lib12333.secure import frame as frame_mod

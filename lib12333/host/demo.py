@@ -28,6 +28,7 @@ import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.host import textbox
+from lib12333.modem import events
 
 CENTRE_NUMBER = "+8610657112333"
 KIOSK_NUMBER = "+8613800571001"
@@ -266,7 +267,7 @@ class Hall:
     def _run_phone(self):
         while not self.stop_event.is_set():
             for ev in self.phone.pump(0.05):
-                if ev.kind == "message":
+                if ev.kind == events.MESSAGE:
                     text = ev.message.text or ""
                     self.phone_messages.append(text)
                     self.phone_inbox.append((ev.message.number, text))

@@ -11,39 +11,28 @@ It owns no port, thread or clock.  The caller (a pyserial loop on a PC, a
         eng.receive(port.read(...), clock())
         eng.poll(clock())               # deadlines and timers
         for ev in eng.events():
-            ...                         # ev.kind: "ready", "message", "sent", ...
+            ...                         # ev.kind: events.READY, events.MESSAGE, ...
         wait until data arrives or eng.next_deadline()
 
-Operations (init, info, send, read, delete) are generators in ``ops.py`` that
-yield ``Command`` objects (or ``Sleep``) and receive a ``Response``; one runs
-at a time, strictly in order, so a response can never be paired with the wrong
-command.  Unsolicited results are routed here whenever they arrive, also between
-the lines of a command's answer.
+Operations (init, info, send, read, delete, scan, ack) are generators in
+``ops.py``, registered there by name with a queue priority (``ops.OPERATIONS``).
+Each yields ``Command`` objects (or ``Sleep``) and receives a ``Response``; it
+sees the engine only through an ``operation.Context``.  One runs at a time,
+strictly in order, so a response can never be paired with the wrong command.
+Unsolicited results are routed here whenever they arrive, also between the
+lines of a command's answer.
 
-Events (``Event.kind`` and its attributes):
-
-    ready         profile, memory, used, total, smsc            init finished
-    init-failed   error                                         will retry after ``init_retry``
-    reboot        line                                          the module restarted; re-init queued
-    info          info (dict)                                   answer to ``query_info()``
-    sent          id, parts [(seq, mr)]                         every part accepted by the SMSC
-    send-failed   id, error, sent [(seq, mr)], failed_seq       with the reason (DeviceError/DeadlineError)
-    message       message, token, key, complete                 hand to the application; then confirm(token)
-    report        id, seq, mr, status, status_kind, number      status report matched by TP-MR (id None if unknown)
-    registration  tech ("gsm"/"lte"), stat, registered          changed registration state
-    storage       used, total, full                             SMS storage state (full=True: act)
-    ring          line
-    deadline      command, op                                   a command got no final result in time
-    bad-message   error, token                                  an undecodable stored PDU (confirm deletes it)
-    pdu-warnings  warnings [(position, field, what)], index     a received PDU deviates from TS 23.040 (SIM
-                                                                padding, stray quote, short user data...) and
-                                                                was decoded leniently: log it (it holds no text)
-    unknown       line                                          a line nobody expected
+Events: ``events.py`` lists every kind with its attributes (``ev.kind`` is one of
+its constants; the attributes are also in ``ev.fields``).
 """
 
 from lib12333.compat import const
-from lib12333.errors import DeadlineError, DeviceError, Lib12333Error
-from lib12333.modem import at
+from lib12333.errors import DeadlineError, DeviceError, Lib12333Error, LocalProtocolError
+from lib12333.modem import at, events, ops
+
+# Event, Command, Sleep, Response and pdu_warnings_text are importable from here as before.
+from lib12333.modem.events import Event, pdu_warnings_text  # noqa: F401
+from lib12333.modem.operation import FIRST, Command, Context, Op, Response, Sleep  # noqa: F401
 
 MAX_EVENTS = const(256)
 RECENT_KEYS = const(64)
@@ -52,59 +41,6 @@ RECENT_KEYS = const(64)
 # nothing is lost, the queue and the work per notification stay bounded.
 MAX_PENDING_READS = const(32)
 QUIET = 0.5  # seconds without commands after a timeout or restart: late answers are dropped
-
-
-class Event:
-    def __init__(self, kind, **fields):
-        self.kind = kind
-        self.fields = fields
-        for k in fields:
-            setattr(self, k, fields[k])
-
-    def __repr__(self):
-        return "Event(" + self.kind + ", " + repr(self.fields) + ")"
-
-
-class Command:
-    """One AT command line.  ``prefix`` marks answer lines that look like URCs
-    (``+CREG:`` in answer to ``AT+CREG?``); ``data`` is sent after the ``>`` prompt
-    and terminated with Ctrl-Z."""
-
-    def __init__(self, text, prefix=None, timeout=None, data=None, prompt_timeout=None, until=None):
-        self.until = until  # absolute time no stage of the command may pass (an operation's deadline)
-        self.text = text
-        self.prefix = prefix
-        self.timeout = timeout
-        self.data = data
-        self.prompt_timeout = prompt_timeout
-
-
-class Sleep:
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-
-class Response:
-    """``ok``; ``lines`` (answer lines without echo/URCs); ``final`` (the final line);
-    ``error`` (``DeviceError`` / ``DeadlineError``) when not ok."""
-
-    def __init__(self, ok, lines, final, error=None):
-        self.ok = ok
-        self.lines = lines
-        self.final = final
-        self.error = error
-
-    def first(self, prefix=None):
-        """First answer line, with ``prefix`` (or any ``+XXX:``) removed; None if none."""
-        for line in self.lines:
-            if prefix is not None:
-                if line.startswith(prefix):
-                    return line[len(prefix) :].strip()
-                continue
-            if line.startswith("+") and ":" in line:
-                return at.payload(line)
-            return line
-        return None
 
 
 class Engine:
@@ -124,28 +60,18 @@ class Engine:
         from lib12333.sms.reassembly import Reassembler
 
         self.now = now
-        self.profile = profile
-        self.auto_profile = profile is None
-        self.smsc = smsc
-        self.direct = direct
+        # what the operations see: the settings they use and the modem state they keep
+        self._ctx = Context(self, profile, smsc, direct, init_retry, command_timeout, prompt_timeout, send_timeout,
+                           send_retries)
         self.send_deadline = send_deadline
-        self.send_retries = send_retries
         self.scan_interval = scan_interval
-        self.init_retry = init_retry
-        self.command_timeout = command_timeout
-        self.prompt_timeout = prompt_timeout
-        self.send_timeout = send_timeout
         self.ref_start = ref_start  # first concatenation reference of send_sms's counter
         self.parser = at.AtParser()
         self.out = bytearray()
         self._events = []
-        self.ready = False
-        self.memory = None
-        self.capacity = None  # SMS slots in the receive memory (from AT+CPMS)
-        self.cnma = False
         self.registration = {}
-        self._ops = []  # queued [name, generator, deadline or None, on_expire]
-        self._op = None  # the running entry
+        self._ops = []  # queued operation.Op entries, in the order they run
+        self._op = None  # the running Op
         self._cmd = None  # command in flight
         self._lines = []
         self._stage = None  # "prompt" or "final"
@@ -169,13 +95,27 @@ class Engine:
 
     # ---- public API -------------------------------------------------------
 
+    @property
+    def ready(self):
+        """True once init finished, until the module restarts."""
+        return self._ctx.ready
+
+    @property
+    def profile(self):
+        """The module's ``profiles.Profile`` (detected by init when not given)."""
+        return self._ctx.profile
+
     def start(self, now=None):
         """Queue the init sequence (also done automatically after a reboot)."""
-        from lib12333.modem import ops
-
         if now is not None:
             self.now = now
-        self._queue("init", ops.init(self), front=True)
+        self._queue("init", ())
+        self._advance()
+
+    def run(self, name, *args):
+        """Queue the operation registered as ``name`` in ``ops.OPERATIONS`` with ``args``
+        (``LocalProtocolError`` for a name nobody registered)."""
+        self._queue(name, args)
         self._advance()
 
     def data_to_send(self):
@@ -207,21 +147,21 @@ class Engine:
             cmd = self._cmd
             if self._stage == "prompt":
                 self.out.extend(b"\x1b")  # leave PDU entry
-            self._emit("deadline", command=cmd.text, op=self._op[0])
+            self._emit(events.DEADLINE, command=cmd.text, op=self._op.name)
             self._quiet = now + QUIET
             self._finish(Response(False, self._lines, None,
                                   DeadlineError(cmd.text.split("=")[0] + ": no final result within "
                                                 + str(cmd.timeout) + " s")))
         keep = []
-        for entry in self._ops:
-            if entry[2] is not None and now >= entry[2]:
-                entry[3](entry)
+        for op in self._ops:
+            if op.deadline is not None and now >= op.deadline:
+                op.on_expire(op)
             else:
-                keep.append(entry)
+                keep.append(op)
         self._ops = keep
         if self._next_scan is not None and now >= self._next_scan:
             self._next_scan = now + self.scan_interval
-            if self.ready and not self._has("scan"):
+            if self._ctx.ready and not self._has("scan"):
                 self.scan()
         self.reassembler.expire(now)  # what it drops is also in take_evicted(): handle it once
         for ev in self.reassembler.take_evicted():
@@ -233,8 +173,8 @@ class Engine:
         times = [self._deadline, self._next_scan]
         if self._cmd is None:
             times.append(self._wake)
-        for entry in self._ops:
-            times.append(entry[2])
+        for op in self._ops:
+            times.append(op.deadline)
         best = None
         for t in times:
             if t is not None and (best is None or t < best):
@@ -255,7 +195,6 @@ class Engine:
         something it keeps (the kiosk: its frame sequence number) or seeds
         ``ref_start`` differently on each start.  Raises ``ValidationError`` for
         text, data or number that cannot be encoded, before anything is queued."""
-        from lib12333.modem import ops
         from lib12333.sms.encode import RefCounter, encode_submit
 
         if ref is None:
@@ -267,86 +206,78 @@ class Engine:
         self._ids += 1
         sid = self._ids
         deadline = self.now + self.send_deadline
-        self._queue("send", ops.send(self, sid, parts, deadline), deadline=deadline,
-                    on_expire=self._send_expired, ident=sid)
+        self._queue("send", (sid, parts, deadline), deadline=deadline, on_expire=self._send_expired, ident=sid)
         self._advance()
         return sid
 
     def query_info(self):
-        """Queue the identity / signal / registration / storage queries (``info`` event)."""
-        from lib12333.modem import ops
-
-        self._queue("info", ops.info(self))
-        self._advance()
+        """Queue the identity / signal / registration / storage queries (``INFO`` event)."""
+        self.run("info")
 
     def scan(self):
         """Queue a scan of the SMS storage (``AT+CMGL=4``) for messages not yet seen.
 
         A scan already queued (not started) covers this request too: only one is queued."""
-        from lib12333.modem import ops
-
         if self._scan_queued:
             return
         self._scan_queued = True
-        self._queue("scan", ops.scan(self))
-        self._advance()
+        self.run("scan")
 
     def _read_later(self, mem, index):
         """Queue a read of one stored message, or a storage scan when too many reads wait."""
-        from lib12333.modem import ops
-
         loc = (mem, index)
         if self._reads >= MAX_PENDING_READS:
             self._known.pop(loc, None)  # the scan will find it
             self.scan()
             return
         self._known[loc] = True
-        self._reads += 1
-        self._queue("read", ops.read(self, mem, index), priority=True)
+        self._queue("read", (mem, index))
 
     def confirm(self, token):
         """The application has stored the message of ``token``: delete it from the
         modem.  Unknown or already-confirmed tokens are ignored (idempotent)."""
-        from lib12333.modem import ops
-
         locs = self._tokens.pop(token, None)
         if not locs:
             return False
         for mem, index in locs:
             self._known[(mem, index)] = "delete"
-            self._queue("delete", ops.delete(self, mem, index), priority=True)
+            self._queue("delete", (mem, index))
         self._advance()
         return True
 
-    # ---- plumbing used by ops ---------------------------------------------
+    # ---- plumbing behind operation.Context ----------------------------------
 
     def _emit(self, kind, **fields):
-        if len(self._events) >= MAX_EVENTS and kind in ("unknown", "registration", "ring", "storage"):
+        if len(self._events) >= MAX_EVENTS and kind in events.DROPPABLE:
             return  # an URC storm must not eat the heap; state events are repeated later
         self._events.append(Event(kind, **fields))
 
-    def _queue(self, name, gen, front=False, priority=False, deadline=None, on_expire=None, ident=None):
-        entry = [name, gen, deadline, on_expire, ident, None]
-        if front:
-            self._ops.insert(0, entry)
-        elif priority:
-            i = 0
-            while i < len(self._ops) and self._ops[i][0] in ("init", "read", "delete"):
+    def _queue(self, name, args, deadline=None, on_expire=None, ident=None):
+        """Queue operation ``name`` by its registered priority: FIRST before everything, others
+        after the leading entries of the same or a more urgent priority."""
+        entry = ops.OPERATIONS.get(name)
+        if entry is None:
+            raise LocalProtocolError("modem: no operation named " + repr(name) + " in ops.OPERATIONS")
+        factory, priority = entry
+        op = Op(name, factory(self._ctx, *args), priority, deadline, on_expire, ident)
+        if name == "read":
+            self._reads += 1  # until the read ends (_step); _read_later keeps it under MAX_PENDING_READS
+        i = 0
+        if priority != FIRST:
+            while i < len(self._ops) and self._ops[i].priority <= priority:
                 i += 1
-            self._ops.insert(i, entry)
-        else:
-            self._ops.append(entry)
+        self._ops.insert(i, op)
 
     def _has(self, name):
-        if self._op is not None and self._op[0] == name:
+        if self._op is not None and self._op.name == name:
             return True
-        for e in self._ops:
-            if e[0] == name:
+        for op in self._ops:
+            if op.name == name:
                 return True
         return False
 
-    def _send_expired(self, entry):
-        self._emit("send-failed", id=entry[4], error=DeadlineError("send: not started before its deadline"),
+    def _send_expired(self, op):
+        self._emit(events.SEND_FAILED, id=op.ident, error=DeadlineError("send: not started before its deadline"),
                    sent=[], failed_seq=1)
 
     def _advance(self, resp=None):
@@ -365,10 +296,10 @@ class Engine:
                 if not self._ops:
                     return
                 self._op = self._ops.pop(0)
-                if self._op[0] == "scan" and self._op[5] is None:
+                if self._op.name == "scan" and self._op.parked is None:
                     self._scan_queued = False  # later notifications need a later scan
-                item = self._op[5]
-                self._op[5] = None
+                item = self._op.parked
+                self._op.parked = None
                 if item is None:
                     item = self._step(None)
             else:
@@ -384,9 +315,9 @@ class Engine:
             resp = None
             if item is None:
                 continue
-            if not self.ready and self._op[0] != "init" and self._ops and self._ops[0][0] == "init":
+            if not self._ctx.ready and self._op.name != "init" and self._ops and self._ops[0].name == "init":
                 # the module restarted: park this operation behind the init sequence
-                self._op[5] = item
+                self._op.parked = item
                 self._ops.insert(1, self._op)
                 self._op = None
                 continue
@@ -402,21 +333,21 @@ class Engine:
 
     def _step(self, resp):
         try:
-            return self._op[1].send(resp)
+            return self._op.gen.send(resp)
         except StopIteration:
             pass
         except Lib12333Error as exc:
-            self._emit("op-failed", op=self._op[0], error=exc)
-        if self._op[0] == "read":
+            self._emit(events.OP_FAILED, op=self._op.name, error=exc)
+        if self._op.name == "read":
             self._reads -= 1
         self._op = None
         return None
 
     def _start(self, cmd):
         if cmd.timeout is None:
-            cmd.timeout = self.command_timeout
+            cmd.timeout = self._ctx.command_timeout
         if cmd.prompt_timeout is None:
-            cmd.prompt_timeout = self.prompt_timeout
+            cmd.prompt_timeout = self._ctx.prompt_timeout
         self._cmd = cmd
         self._lines = []
         self.out.extend(cmd.text.encode())
@@ -473,7 +404,7 @@ class Engine:
             if line.upper().startswith("AT"):
                 return  # echo of a command that already timed out
             if kind is None or kind == at.ERROR:
-                self._emit("unknown", line=line)
+                self._emit(events.UNKNOWN, line=line)
             return  # a late final result of a command that already timed out
         self._urc(kind, line)
 
@@ -481,7 +412,7 @@ class Engine:
 
     def _urc(self, kind, line):
 
-        prof = self.profile
+        prof = self._ctx.profile
         reboot = prof.is_reboot(line) if prof is not None else (line == "RDY" or line.startswith("*ATREADY"))
         if reboot:
             self._on_reboot(line)
@@ -489,7 +420,7 @@ class Engine:
         try:
             if kind == "+CMTI:" or kind == "+CDSI:":
                 params = at.split_params(at.payload(line), kind)
-                mem = params[0] if params and type(params[0]) is str else self.memory
+                mem = params[0] if params and type(params[0]) is str else self._ctx.memory
                 index = at.param_int(params, 1, kind + " index")
                 state = self._known.get((mem, index))
                 if state is None:
@@ -501,32 +432,28 @@ class Engine:
                 params = at.split_params(at.payload(line), kind)
                 self._registration("lte" if kind == "+CEREG:" else "gsm", at.param_int(params, 0, kind))
             elif kind == "RING" or kind == "+CRING:":
-                self._emit("ring", line=line)
+                self._emit(events.RING, line=line)
             elif kind == "+CPIN:" and "READY" not in line:
-                self._emit("sim", state=at.payload(line))
+                self._emit(events.SIM, state=at.payload(line))
             elif kind == "+CIEV:" and "SMSFULL" in line.upper():
-                self._emit("storage", used=None, total=None, full=True)
+                self._emit(events.STORAGE, used=None, total=None, full=True)
         except Lib12333Error:
-            self._emit("unknown", line=line)
+            self._emit(events.UNKNOWN, line=line)
 
     def _urc2(self, header, pdu):
-        from lib12333.modem import ops
-
         if pdu is None:
-            self._emit("unknown", line=header)
+            self._emit(events.UNKNOWN, line=header)
             return
-        if self.cnma:
-            self._queue("ack", ops.ack(self), priority=True)  # the network waits only seconds
+        if self._ctx.cnma:
+            self._queue("ack", ())  # the network waits only seconds
         self.incoming(pdu, None)
 
     def _on_reboot(self, line):
-        from lib12333.modem import ops
-
-        self._emit("reboot", line=line)
+        self._emit(events.REBOOT, line=line)
         self._quiet = self.now + QUIET
-        self.ready = False
+        self._ctx.ready = False
         self.parser.expect_prompt = False
-        if self._op is not None and self._op[0] == "init":
+        if self._op is not None and self._op.name == "init":
             self._op = None  # restart init from the top
             self._held = None
             self._cmd = None
@@ -536,20 +463,20 @@ class Engine:
         elif self._cmd is not None:
             cmd = self._cmd
             # the op sees a retryable failure; re-init runs before its retry
-            self._queue("init", ops.init(self), front=True)
+            self._queue("init", ())
             self._finish(Response(False, self._lines, line,
                                   DeviceError(cmd.text.split("=")[0] + ": modem restarted during the command",
                                               code="REBOOT", retryable=True)))
             return
         # drop queued inits; one fresh init at the front
-        self._ops = [e for e in self._ops if e[0] != "init"]
-        self._queue("init", ops.init(self), front=True)
+        self._ops = [op for op in self._ops if op.name != "init"]
+        self._queue("init", ())
 
     def _registration(self, tech, stat):
         registered = stat == 1 or stat == 5
         if self.registration.get(tech) != stat:
             self.registration[tech] = stat
-            self._emit("registration", tech=tech, stat=stat, registered=registered)
+            self._emit(events.REGISTRATION, tech=tech, stat=stat, registered=registered)
 
     # ---- received messages -------------------------------------------------
 
@@ -561,10 +488,10 @@ class Engine:
             # lenient: raw captures carry SIM padding, stray quotes...; each deviation is reported
             msg = decode_hex(pdu_hex, True, True)
         except Lib12333Error as exc:
-            self._emit("bad-message", error=exc, token=self._token([loc] if loc else []))
+            self._emit(events.BAD_MESSAGE, error=exc, token=self._token([loc] if loc else []))
             return
         if msg.warnings:
-            self._emit("pdu-warnings", warnings=msg.warnings, index=None if loc is None else loc[1])
+            self._emit(events.PDU_WARNINGS, warnings=msg.warnings, index=None if loc is None else loc[1])
         if msg.type == "SMS-STATUS-REPORT":
             self._report(msg)
             if loc is not None:
@@ -603,7 +530,7 @@ class Engine:
             keys = [key]
         for k in keys:
             self._remember(k)
-        self._emit("message", message=full, token=self._token(locs), key=message_key(full),
+        self._emit(events.MESSAGE, message=full, token=self._token(locs), key=message_key(full),
                    complete=True)
 
     def _check_spill(self):
@@ -611,7 +538,7 @@ class Engine:
         complete; but if they (with messages awaiting confirmation) fill the
         storage, the next part could never arrive.  Then the waiting parts are
         deleted from the modem and kept only in the reassembler (RAM)."""
-        if not self.capacity:
+        if not self._ctx.capacity:
             return
         held = 0
         for k in self._sets:
@@ -621,14 +548,14 @@ class Engine:
         waiting = 0
         for t in self._tokens:
             waiting += len(self._tokens[t])
-        if held + waiting < self.capacity:
+        if held + waiting < self._ctx.capacity:
             return
         locs = []
         for k in self._sets:
             locs.extend(self._sets[k])
             self._sets[k] = []
         locs.sort()  # deterministic order (MicroPython dicts are not ordered)
-        self._emit("storage", used=held + waiting, total=self.capacity, full=True, spilled=len(locs))
+        self._emit(events.STORAGE, used=held + waiting, total=self._ctx.capacity, full=True, spilled=len(locs))
         self._token_now(locs)
 
     def _evicted(self, ev):
@@ -640,7 +567,7 @@ class Engine:
                 self._part_keys.pop(k, None)
         locs.sort()
         first = ev.messages[0] if ev.messages else None
-        self._emit("message", message=first, text=ev.text, token=self._token(locs),
+        self._emit(events.MESSAGE, message=first, text=ev.text, token=self._token(locs),
                    key=skey + "|partial", complete=False, received=ev.received, total=ev.total,
                    reason=ev.reason)
 
@@ -673,15 +600,8 @@ class Engine:
                 if msg.status_kind != "pending":
                     self._mr.pop(i)
                 break
-        self._emit("report", id=sid, seq=seq, mr=msg.mr, status=msg.status, status_kind=msg.status_kind,
+        self._emit(events.REPORT, id=sid, seq=seq, mr=msg.mr, status=msg.status, status_kind=msg.status_kind,
                    number=msg.number)
-
-
-def pdu_warnings_text(ev):
-    """One log line for a ``pdu-warnings`` event: positions and fields, never the message text."""
-    where = "" if ev.index is None else " at index " + str(ev.index)
-    return "received PDU%s decoded leniently: %s" % (
-        where, "; ".join("%s @%d %s" % (field, pos, what) for pos, field, what in ev.warnings))
 
 
 def _hash(data):

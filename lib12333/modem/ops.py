@@ -1,20 +1,25 @@
 """
-The engine's operations, each a generator: it yields ``Command`` / ``Sleep``
-and receives a ``Response`` (or None after a sleep).  The engine runs one at a
-time, so every operation owns the line until it returns.
+The engine's operations, each a generator ``op(ctx, *args)``: it yields
+``Command`` / ``Sleep`` and receives a ``Response`` (or None after a sleep);
+``ctx`` is the ``operation.Context`` (settings, modem state, a few actions).
+The engine runs one at a time, so every operation owns the line until it returns.
 
-    init(eng)            ATE0, CMEE=2, model, SIM, CMGF=0, CPMS, CNMI, CREG, CSCA, then a storage scan
-    info(eng)            identity, signal, registration, SMSC, storage -> "info" event
-    send(eng, id, parts, deadline)  AT+CMGS per part, retries retryable errors
-    read(eng, mem, i)    AT+CMGR=i -> engine.incoming (delete only after confirm)
-    delete(eng, mem, i)  AT+CMGD=i (that index only; never "delete all")
-    scan(eng)            AT+CMGL=4: stored messages whose +CMTI was missed
-    ack(eng)             AT+CNMA after a direct +CMT / +CDS
+    init(ctx)            ATE0, CMEE=2, model, SIM, CMGF=0, CPMS, CNMI, CREG, CSCA, then a storage scan
+    info(ctx)            identity, signal, registration, SMSC, storage -> INFO event
+    send(ctx, id, parts, deadline)  AT+CMGS per part, retries retryable errors
+    read(ctx, mem, i)    AT+CMGR=i -> ctx.deliver (delete only after confirm)
+    delete(ctx, mem, i)  AT+CMGD=i (that index only; never "delete all")
+    scan(ctx)            AT+CMGL=4: stored messages whose +CMTI was missed
+    ack(ctx)             AT+CNMA after a direct +CMT / +CDS
+
+``OPERATIONS`` at the end registers each by name with its queue priority; the
+engine queues them by that name (``Engine.run(name, *args)``).  A new operation
+is a generator here plus one line in ``OPERATIONS`` (docs/development.md).
 """
 
 from lib12333.errors import DeadlineError, DeviceError, Lib12333Error
-from lib12333.modem import at, profiles
-from lib12333.modem.engine import Command, Sleep
+from lib12333.modem import at, events, profiles
+from lib12333.modem.operation import FIRST, NORMAL, URGENT, Command, Sleep
 
 SYNC_TRIES = 10
 SIM_WAIT = 30  # seconds for "+CPIN: READY" after a start
@@ -33,24 +38,24 @@ def _must(resp, what):
         raise resp.error if resp.error is not None else DeviceError(what + ": failed")
 
 
-def _retrying(eng, cmd, wait):
+def _retrying(ctx, cmd, wait):
     """Run ``cmd``; on a retryable error try again for up to ``wait`` seconds."""
-    end = eng.now + wait
+    end = ctx.now + wait
     while True:
         r = yield cmd
-        if r.ok or r.error is None or not retryable(r.error) or eng.now >= end:
+        if r.ok or r.error is None or not retryable(r.error) or ctx.now >= end:
             return r
         yield Sleep(1.0)
 
 
-def _select_memory(eng, mem):
-    if mem is not None and mem != eng.memory:
+def _select_memory(ctx, mem):
+    if mem is not None and mem != ctx.memory:
         r = yield Command("AT+CPMS=" + at.quote(mem), "+CPMS:")
         _must(r, "AT+CPMS")
-        eng.memory = mem
+        ctx.memory = mem
 
 
-def init(eng):
+def init(ctx):
     try:
         for _ in range(SYNC_TRIES):
             r = yield Command("AT", timeout=1.0)
@@ -58,57 +63,57 @@ def init(eng):
                 break
             # a module left waiting for a PDU after "> " (the host restarted mid-send) takes
             # every byte as PDU text until ESC: cancel that before trying again
-            eng.out.extend(b"\x1b")
+            ctx.write(b"\x1b")
         else:
             raise DeadlineError("init: the modem does not answer AT")
         _must((yield Command("ATE0")), "ATE0")
         _must((yield Command("AT+CMEE=2")), "AT+CMEE")
-        if eng.auto_profile:
+        if ctx.auto_profile:
             r = yield Command("AT+CGMM")
-            eng.profile = profiles.detect(r.first() if r.ok else "")
-        prof = eng.profile
-        end = eng.now + SIM_WAIT
+            ctx.profile = profiles.detect(r.first() if r.ok else "")
+        prof = ctx.profile
+        end = ctx.now + SIM_WAIT
         while True:
             r = yield Command("AT+CPIN?", "+CPIN:")
             state = r.first("+CPIN:") if r.ok else None
             if state == "READY":
                 break
-            if eng.now >= end or (r.error is not None and not retryable(r.error)):
+            if ctx.now >= end or (r.error is not None and not retryable(r.error)):
                 raise DeviceError("init: SIM not ready (" + str(state or r.final) + ")", code="SIM",
                                   retryable=True)
             yield Sleep(1.0)
         for extra in prof.uart_init:
             yield Command(extra)  # best effort: USB-connected modules refuse some
-        _must((yield from _retrying(eng, Command("AT+CMGF=0"), SMS_WAIT)), "AT+CMGF")
-        eng.cnma = False
-        if eng.direct:
+        _must((yield from _retrying(ctx, Command("AT+CMGF=0"), SMS_WAIT)), "AT+CMGF")
+        ctx.cnma = False
+        if ctx.direct:
             r = yield Command("AT+CSMS=1", "+CSMS:")
-            eng.cnma = r.ok
+            ctx.cnma = r.ok
         mem = at.quote(prof.memory)
-        r = yield from _retrying(eng, Command("AT+CPMS=" + mem + "," + mem + "," + mem, "+CPMS:"), SMS_WAIT)
+        r = yield from _retrying(ctx, Command("AT+CPMS=" + mem + "," + mem + "," + mem, "+CPMS:"), SMS_WAIT)
         _must(r, "AT+CPMS")
-        eng.memory = prof.memory
+        ctx.memory = prof.memory
         used, total = _cpms_counts(r.first("+CPMS:"))
-        eng.capacity = total
-        cnmi = prof.cnmi_direct if eng.direct else prof.cnmi
+        ctx.capacity = total
+        cnmi = prof.cnmi_direct if ctx.direct else prof.cnmi
         _must((yield Command("AT+CNMI=" + cnmi)), "AT+CNMI")
         yield Command("AT+CREG=1")
         if prof.lte:
             yield Command("AT+CEREG=1")
         r = yield Command("AT+CSCA?", "+CSCA:")
         smsc = _first_param(r.first("+CSCA:")) if r.ok else None
-        if not smsc and eng.smsc:
-            _must((yield Command("AT+CSCA=" + at.quote(eng.smsc) + ",145")), "AT+CSCA")
-            smsc = eng.smsc
-        eng.ready = True
-        eng._emit("ready", profile=prof.name, memory=prof.memory, used=used, total=total, smsc=smsc)
+        if not smsc and ctx.smsc:
+            _must((yield Command("AT+CSCA=" + at.quote(ctx.smsc) + ",145")), "AT+CSCA")
+            smsc = ctx.smsc
+        ctx.ready = True
+        ctx.emit(events.READY, profile=prof.name, memory=prof.memory, used=used, total=total, smsc=smsc)
         if used is not None and total and used >= total:
-            eng._emit("storage", used=used, total=total, full=True)
-        yield from scan(eng)
+            ctx.emit(events.STORAGE, used=used, total=total, full=True)
+        yield from scan(ctx)
     except Lib12333Error as exc:
-        eng._emit("init-failed", error=exc)
-        yield Sleep(eng.init_retry)
-        eng._queue("init", init(eng), front=True)
+        ctx.emit(events.INIT_FAILED, error=exc)
+        yield Sleep(ctx.init_retry)
+        ctx.queue("init")
 
 
 def _cpms_counts(text):
@@ -136,9 +141,9 @@ def _first_param(text):
     return p[0] if p and type(p[0]) is str and p[0] else None
 
 
-def scan(eng):
+def scan(ctx):
     """List stored messages (PDU mode stat 4 = all) and process the ones not yet seen."""
-    r = yield Command("AT+CMGL=4", "+CMGL:", timeout=4 * eng.command_timeout)
+    r = yield Command("AT+CMGL=4", "+CMGL:", timeout=4 * ctx.command_timeout)
     if not r.ok:
         return
     lines = r.lines
@@ -150,71 +155,69 @@ def scan(eng):
             index = at.param_int(at.split_params(at.payload(line), "+CMGL"), 0, "+CMGL index")
         except Lib12333Error:
             continue
-        loc = (eng.memory, index)
-        if loc in eng._known:
-            continue
-        eng._known[loc] = True
-        eng.incoming(lines[i + 1], loc)
+        loc = (ctx.memory, index)
+        if ctx.claim(loc):
+            ctx.deliver(lines[i + 1], loc)
 
 
-def read(eng, mem, index):
+def read(ctx, mem, index):
     loc = (mem, index)
     try:
-        yield from _select_memory(eng, mem)
+        yield from _select_memory(ctx, mem)
         r = yield Command("AT+CMGR=" + str(index), "+CMGR:")
         if not r.ok:
-            eng._known.pop(loc, None)
             if r.error is not None and retryable(r.error):
-                eng._known[loc] = True  # a repeated +CMTI meanwhile queues nothing
-                yield Sleep(1.0)
-                eng._read_later(mem, index)
+                yield Sleep(1.0)  # the slot stays marked: a repeated +CMTI meanwhile queues nothing
+                ctx.read_later(mem, index)
+            else:
+                ctx.release(loc)
             return
         pdu = None
         for i in range(len(r.lines) - 1):
             if r.lines[i].startswith("+CMGR:"):
                 pdu = r.lines[i + 1]
         if pdu is None:
-            eng._known.pop(loc, None)  # empty slot
+            ctx.release(loc)  # empty slot
             return
-        eng.incoming(pdu, loc)
+        ctx.deliver(pdu, loc)
     except Lib12333Error:
-        eng._known.pop(loc, None)
+        ctx.release(loc)
         raise
 
 
-def delete(eng, mem, index):
+def delete(ctx, mem, index):
     loc = (mem, index)
     for _ in range(3):
         try:
-            yield from _select_memory(eng, mem)
+            yield from _select_memory(ctx, mem)
         except Lib12333Error:
             continue
         r = yield Command("AT+CMGD=" + str(index))
         if r.ok or (r.error is not None and not retryable(r.error)):
             break
         yield Sleep(1.0)
-    if eng._known.pop(loc, None) == "reread":
-        eng._read_later(mem, index)
+    if ctx.release(loc) == "reread":
+        ctx.read_later(mem, index)
 
 
-def ack(eng):
+def ack(ctx):
     yield Command("AT+CNMA")
 
 
-def send(eng, sid, parts, deadline):
+def send(ctx, sid, parts, deadline):
     sent = []
-    prof = eng.profile
-    timeout = eng.send_timeout or (float(prof.send_timeout) if prof is not None else 60.0)
+    prof = ctx.profile
+    timeout = ctx.send_timeout or (float(prof.send_timeout) if prof is not None else 60.0)
     for part in parts:
         tries = 0
         while True:
-            if eng.now >= deadline:
-                eng._emit("send-failed", id=sid, error=DeadlineError("send: deadline passed"), sent=sent,
-                          failed_seq=part.seq)
+            if ctx.now >= deadline:
+                ctx.emit(events.SEND_FAILED, id=sid, error=DeadlineError("send: deadline passed"), sent=sent,
+                         failed_seq=part.seq)
                 return
-            left = deadline - eng.now
+            left = deadline - ctx.now
             cmd = Command("AT+CMGS=" + str(part.tpdu_length), "+CMGS:", timeout=min(timeout, left),
-                          data=part.hex, prompt_timeout=min(eng.prompt_timeout, left), until=deadline)
+                          data=part.hex, prompt_timeout=min(ctx.prompt_timeout, left), until=deadline)
             r = yield cmd
             tries += 1
             if r.ok:
@@ -225,14 +228,14 @@ def send(eng, sid, parts, deadline):
                     pass
                 sent.append((part.seq, mr))
                 if mr is not None:
-                    eng.sent_part(sid, part.seq, mr)
+                    ctx.sent_part(sid, part.seq, mr)
                 break
             err = r.error
-            if tries >= eng.send_retries or not retryable(err):
-                eng._emit("send-failed", id=sid, error=err, sent=sent, failed_seq=part.seq)
+            if tries >= ctx.send_retries or not retryable(err):
+                ctx.emit(events.SEND_FAILED, id=sid, error=err, sent=sent, failed_seq=part.seq)
                 return
-            yield Sleep(min(2.0 * tries, max(0.0, deadline - eng.now)))
-    eng._emit("sent", id=sid, parts=sent)
+            yield Sleep(min(2.0 * tries, max(0.0, deadline - ctx.now)))
+    ctx.emit(events.SENT, id=sid, parts=sent)
 
 
 INFO = (
@@ -244,7 +247,7 @@ INFO = (
 )
 
 
-def info(eng):
+def info(ctx):
     out = {}
     errors = {}
     for name, text, prefix in INFO:
@@ -252,7 +255,7 @@ def info(eng):
         out[name] = _clean(r.first()) if r.ok else None
         if not r.ok:
             errors[name] = str(r.error)
-    prof = eng.profile or profiles.detect(out.get("model"))
+    prof = ctx.profile or profiles.detect(out.get("model"))
     r = yield Command(prof.ccid)
     out["iccid"] = _clean(r.first()) if r.ok else None
     if not r.ok:
@@ -277,7 +280,7 @@ def info(eng):
                 p = at.split_params(r.first(prefix) or "", prefix)
                 stat = at.param_int(p, 1, prefix + " stat")
                 out["registration_" + name] = {"stat": stat, "text": REG_TEXT.get(stat, "unknown")}
-                eng._registration(name, stat)
+                ctx.registration(name, stat)
             except Lib12333Error as exc:
                 errors["registration_" + name] = str(exc)
     r = yield Command("AT+COPS?", "+COPS:")
@@ -292,10 +295,10 @@ def info(eng):
     out["smsc"] = _first_param(r.first("+CSCA:")) if r.ok else None
     r = yield Command("AT+CPMS?", "+CPMS:")
     used, total = _cpms_counts(r.first("+CPMS:")) if r.ok else (None, None)
-    out["storage"] = {"memory": eng.memory, "used": used, "total": total}
+    out["storage"] = {"memory": ctx.memory, "used": used, "total": total}
     out["profile"] = prof.name
     out["errors"] = errors
-    eng._emit("info", info=out)
+    ctx.emit(events.INFO, info=out)
 
 
 REG_TEXT = {0: "not registered, not searching", 1: "registered, home", 2: "searching", 3: "denied",
@@ -309,3 +312,16 @@ def _clean(text):
     if text.startswith('"') and text.endswith('"') and len(text) > 1:
         text = text[1:-1]
     return text
+
+
+# name -> (generator function, queue priority; see operation.py).  The engine knows operations only
+# by these names: a new one is its generator above and one line here.
+OPERATIONS = {
+    "init": (init, FIRST),
+    "read": (read, URGENT),
+    "delete": (delete, URGENT),
+    "ack": (ack, URGENT),
+    "send": (send, NORMAL),
+    "info": (info, NORMAL),
+    "scan": (scan, NORMAL),
+}

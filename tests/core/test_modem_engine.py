@@ -295,7 +295,7 @@ class ReceiveTest(unittest.TestCase):
         n = MAX_PENDING_READS + 8
         storm = b"".join(b'\r\n+CMTI: "SM",' + str(i).encode() + b"\r\n" for i in range(1, n + 1))
         h.rx(storm + storm + storm)  # every index three times
-        names = [e[0] for e in h.eng._ops]
+        names = [op.name for op in h.eng._ops]
         self.assertEqual(names.count("read") + 1, MAX_PENDING_READS)  # + the read already running
         self.assertEqual(names.count("scan"), 1)  # the overflow: one storage scan, not one read each
         self.assertEqual(len(names), MAX_PENDING_READS)

@@ -3,6 +3,7 @@
 import sys
 
 from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.modem import events
 
 EXIT_OK = 0
 EXIT_NO = 1
@@ -169,7 +170,7 @@ def _send(args):
         m.init(args.timeout)
         progress("sending ...")
         ev, reports = m.send(args.to, args.text, report=args.report, timeout=args.timeout)
-    ok = ev.kind == "sent"
+    ok = ev.kind == events.SENT
     out = {"to": _mask_phone(args.to, args.show_pii), "ok": ok, "parts": [{"seq": s, "mr": mr} for s, mr in
                                                                              (ev.parts if ok else ev.sent)]}
     if not ok:
@@ -212,7 +213,7 @@ def _listen(args):
             if end is not None and m.clock() >= end:
                 break
             for ev in m.pump(0.2):
-                if ev.kind == "message":
+                if ev.kind == events.MESSAGE:
                     msg = ev.message
                     text = ev.text if not ev.complete else msg.text
                     rec = {"from": _mask_phone(msg.number if msg is not None else None, args.show_pii),
@@ -228,9 +229,9 @@ def _listen(args):
                     if not args.keep:
                         m.engine.confirm(ev.token)
                     got += 1
-                elif ev.kind == "bad-message":
+                elif ev.kind == events.BAD_MESSAGE:
                     progress("undecodable message in storage: " + str(ev.error))
-                elif ev.kind in ("reboot", "init-failed", "registration", "storage"):
+                elif ev.kind in (events.REBOOT, events.INIT_FAILED, events.REGISTRATION, events.STORAGE):
                     progress(ev.kind + ": " + repr(ev.fields))
         deadline = time.monotonic() + 5
         while not m.engine.idle() and time.monotonic() < deadline:

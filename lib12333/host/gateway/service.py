@@ -19,7 +19,8 @@ import threading
 import time
 
 from lib12333.errors import Lib12333Error
-from lib12333.modem.engine import pdu_warnings_text
+from lib12333.modem import events
+from lib12333.modem.events import pdu_warnings_text
 from lib12333.secure import frame as frame_mod
 
 log = logging.getLogger("lib12333.gateway")
@@ -53,20 +54,20 @@ class GatewayService:
 
     def _on_event(self, ev):
         now = self.clock()
-        if ev.kind == "ready":
+        if ev.kind == events.READY:
             self.ready = True
             self.on_event("modem", "ready")
-        elif ev.kind == "reboot":
+        elif ev.kind == events.REBOOT:
             self.ready = False
             # Sends in flight are lost with the reboot: their rows stay unsent and go again.
             self.in_flight.clear()
-        elif ev.kind == "message":
+        elif ev.kind == events.MESSAGE:
             self._on_message(ev, now)
-        elif ev.kind == "bad-message":
+        elif ev.kind == events.BAD_MESSAGE:
             self.modem.engine.confirm(ev.token)
-        elif ev.kind == "pdu-warnings":
+        elif ev.kind == events.PDU_WARNINGS:
             log.warning(pdu_warnings_text(ev))
-        elif ev.kind == "sent":
+        elif ev.kind == events.SENT:
             out_id = self.in_flight.pop(ev.id, None)
             if out_id is not None:
                 self.centre.mark_sent(out_id, now)
@@ -74,14 +75,14 @@ class GatewayService:
                 self.sent_ids[ev.id] = out_id
                 if len(self.sent_ids) > 65536:
                     self.sent_ids.pop(min(self.sent_ids))
-        elif ev.kind == "report" and getattr(ev, "token", None) is not None:
+        elif ev.kind == events.REPORT and getattr(ev, "token", None) is not None:
             # An operator link's status report (lib12333.host.links): recorded, then acknowledged.
             from lib12333.host.links import delivery
 
             delivery.record(self.centre.conn, self.sent_ids.get(ev.id), ev, now)
             self.modem.engine.confirm(ev.token)
             self.on_event("report", ev.stat)
-        elif ev.kind == "send-failed":
+        elif ev.kind == events.SEND_FAILED:
             out_id = self.in_flight.pop(ev.id, None)
             if out_id is not None:
                 self.centre.mark_attempt(out_id, now, ev.error)

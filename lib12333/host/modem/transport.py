@@ -20,6 +20,7 @@ import tempfile
 import time
 
 from lib12333.errors import DeadlineError
+from lib12333.modem import events
 from lib12333.modem.engine import Engine
 
 REGISTRY = os.path.join(tempfile.gettempdir(), "lib12333-modem-sim.json")
@@ -101,14 +102,14 @@ class SerialModem:
     def init(self, timeout=60.0, collect=None):
         """Run the init sequence; returns the ``ready`` event (``DeviceError`` if it failed)."""
         self.engine.start(self.clock())
-        ev = self.wait_for(lambda e: e.kind in ("ready", "init-failed"), timeout, collect)
-        if ev.kind == "init-failed":
+        ev = self.wait_for(lambda e: e.kind in (events.READY, events.INIT_FAILED), timeout, collect)
+        if ev.kind == events.INIT_FAILED:
             raise ev.error
         return ev
 
     def info(self, timeout=30.0, collect=None):
         self.engine.query_info()
-        return self.wait_for(lambda e: e.kind == "info", timeout, collect).info
+        return self.wait_for(lambda e: e.kind == events.INFO, timeout, collect).info
 
     def send(self, number, text, report=False, timeout=None, collect=None):
         """Send and wait for ``sent`` or ``send-failed``; with ``report`` also wait for
@@ -116,8 +117,8 @@ class SerialModem:
         sid = self.engine.send_sms(number, text, report=report)
         t = timeout if timeout is not None else self.engine.send_deadline + 5
         end = self.clock() + t
-        ev = self.wait_for(lambda e: e.kind in ("sent", "send-failed") and e.id == sid, t, collect)
-        if ev.kind == "send-failed" or not report:
+        ev = self.wait_for(lambda e: e.kind in (events.SENT, events.SEND_FAILED) and e.id == sid, t, collect)
+        if ev.kind == events.SEND_FAILED or not report:
             return ev, []
         reports = []
         want = len(ev.parts)
@@ -126,7 +127,7 @@ class SerialModem:
             if left <= 0:
                 break
             try:
-                r = self.wait_for(lambda e: e.kind == "report" and e.id == sid, left, collect)
+                r = self.wait_for(lambda e: e.kind == events.REPORT and e.id == sid, left, collect)
             except DeadlineError:
                 break
             reports.append(r)
