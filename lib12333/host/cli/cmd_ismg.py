@@ -3,7 +3,7 @@
 import argparse
 
 from lib12333.host.cli import EXIT_OK
-from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, progress
 
 HELP = """\
 Run an emulated operator SMS gateway (China Mobile's ISMG over CMPP, China Telecom's
@@ -36,7 +36,7 @@ def register(subparsers):
                    help="SGIP only: where the centre listens for the gateway's Deliver and Report connections")
     p.add_argument("--faults", default="", help="link fault injection, e.g. 'drop=0.05,dup=0.1,late=0.5,seed=3'")
     p.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
-    p.add_argument("--show-pii", action="store_true", help="print the modems' numbers unmasked")
+    add_show_pii(p, "print the modems' numbers unmasked")
     add_json_flag(p)
     p.set_defaults(handler=run)
 
