@@ -3,7 +3,7 @@
 import sys
 
 from lib12333.host.cli import EXIT_DATA, EXIT_FAILED, EXIT_IO, EXIT_OK
-from lib12333.host.cli.common import usage_handler
+from lib12333.host.cli.common import serve_for, usage_handler
 from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, progress
 
 
@@ -173,7 +173,6 @@ def _readers(args):
 
 
 def _sim(args):
-    import time
 
     from lib12333.host.card import emulator
 
@@ -195,9 +194,7 @@ def _sim(args):
             service.port, args.spec, reader_conf(service.port)))
         progress("RKSSSE key of the emulator scheme: %s" % profile.rk_key.hex().upper())
     try:
-        deadline = None if args.seconds is None else time.monotonic() + args.seconds
-        while deadline is None or time.monotonic() < deadline:
-            time.sleep(0.2)
+        serve_for(args.seconds)
     except KeyboardInterrupt:
         pass
     finally:

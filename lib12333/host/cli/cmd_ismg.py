@@ -3,6 +3,7 @@
 import argparse
 
 from lib12333.host.cli import EXIT_OK
+from lib12333.host.cli.common import serve_for, stop_on_sigterm
 from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, progress
 
 HELP = """\
@@ -59,8 +60,6 @@ def _secret(args):
 
 
 def run(args):
-    import signal
-    import time
 
     from lib12333 import identifiers
     from lib12333.errors import ConfigError
@@ -95,18 +94,13 @@ def run(args):
         d["protocol"], d["listen"], d["number"],
         "\n".join(m["device"] + "  " + m["number"] for m in d["modems"]) or "(no network)", d["faults"]))
 
-    def stop(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    stop_on_sigterm()
     try:
         if sim is None:
             ismg.serve(args.duration)
         else:
             sim.start()
-            end = None if args.duration is None else time.monotonic() + args.duration
-            while end is None or time.monotonic() < end:
-                time.sleep(0.2)
+            serve_for(args.duration)
     except KeyboardInterrupt:
         pass
     finally:

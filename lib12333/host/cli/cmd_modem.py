@@ -3,7 +3,7 @@
 import sys
 
 from lib12333.host.cli import EXIT_FAILED, EXIT_NO, EXIT_OK
-from lib12333.host.cli.common import usage_handler
+from lib12333.host.cli.common import serve_for, stop_on_sigterm, usage_handler
 from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, progress
 from lib12333.modem import events
 
@@ -258,8 +258,6 @@ def _errors(args):
 
 
 def _sim(args):
-    import signal
-    import time
 
     from lib12333.errors import ConfigError
     from lib12333.host.modem import transport
@@ -278,15 +276,10 @@ def _sim(args):
          lambda d: "\n".join(x["device"] + "  " + x["number"] + "  " + x["model"] for x in d)
          + "\nfaults: " + faults.describe() + "\nrunning; Ctrl-C to stop")
 
-    def stop(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    stop_on_sigterm()
     sim.start()
     try:
-        end = None if args.duration is None else time.monotonic() + args.duration
-        while end is None or time.monotonic() < end:
-            time.sleep(0.2)
+        serve_for(args.duration)
     except KeyboardInterrupt:
         pass
     finally:

@@ -13,6 +13,8 @@ A new command module needs nothing else::
 """
 
 import enum
+import signal
+import time
 
 
 class Exit(enum.IntEnum):
@@ -35,3 +37,19 @@ def usage_handler(parser):
         return Exit.USAGE
 
     return show_usage
+
+
+def stop_on_sigterm():
+    """SIGTERM (a service manager stopping a simulator) ends the command as Ctrl-C does, through its cleanup."""
+
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def serve_for(seconds):
+    """Keep a command whose threads serve alive for ``seconds`` (``None``: until Ctrl-C, which propagates)."""
+    end = None if seconds is None else time.monotonic() + seconds
+    while end is None or time.monotonic() < end:
+        time.sleep(0.2)
