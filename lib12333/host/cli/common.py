@@ -28,6 +28,9 @@ class Exit(enum.IntEnum):
     FAILED = 5  # the operation was attempted and failed (send failed, card refused)
     INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
+    def __str__(self):  # "2", not "Exit.USAGE", on Python before 3.11 too
+        return str(self.value)
+
 
 def usage_handler(parser):
     """The handler of a command given without its sub-command: print its help, exit with ``Exit.USAGE``."""
