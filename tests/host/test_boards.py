@@ -58,6 +58,7 @@ def stubs_for(port):
     return target
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,config", BOARDS, ids=[n for n, _c in BOARDS])
 def test_board_and_firmware_type_check_against_port_stubs(name, config, tmp_path):
     stubs = stubs_for(config["port"])
@@ -153,6 +154,7 @@ def test_freeze_manifest_freezes_core_firmware_and_board_but_no_host_code(name, 
     assert not [f for f in m.frozen if "/host/" in f or f.endswith("__main__.py")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,config", BOARDS, ids=[n for n, _c in BOARDS])
 def test_bundle_compiles_for_the_boards_architecture(name, config):
     board = bundle_mod.load_board(config["name"])

@@ -34,6 +34,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from lib12333.host.console.app import Console  # noqa: E402
 from tests.host.console_support import HOLDER, NOW, PASSWORD, PHONE, USERS, build  # noqa: E402
 
+pytestmark = pytest.mark.slow  # headless chromium: ~10 s with its start
+
 CENTRE_NUMBER = "+8610657112333"
 
 

@@ -217,6 +217,7 @@ def _fresh_pair():
     return pair.__wrapped__(d)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_peer_frames_never_escape_and_never_apply_twice(data):

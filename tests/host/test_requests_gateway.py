@@ -403,6 +403,7 @@ def _wait(pred, timeout):
     return False
 
 
+@pytest.mark.slow
 def test_end_to_end_complaint_reference_close_notice_and_sms_query(tmp_path):
     from lib12333.host import demo
 
