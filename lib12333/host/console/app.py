@@ -96,8 +96,10 @@ class Console:
         if not web.same_origin(request):  # no log-in forced from another site (login CSRF)
             return self.error(request, None, 403, "登录请求来源不符。")
         form = await request.form()
-        username = (form.get("username") or "").strip()[:64]
-        password = form.get("password") or ""
+        # User names are lower case (pages_admin.valid_username): "Admin " is the account admin, so
+        # neither a typing slip nor a change of case makes a second name that escapes admin's lock-out.
+        username = web.form_text(form, "username", 64).lower()
+        password = web.form_secret(form, "password")
         client = web.client_of(request)
         now = int(self.clock())
         p = self.login_policy

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from lib12333.errors import Lib12333Error
 from lib12333.host.console import auth
-from lib12333.host.console.web import page, redirect
+from lib12333.host.console.web import form_secret, page, redirect
 
 
 @page("self")
@@ -19,7 +19,8 @@ async def home(request, ctx):
 
 
 def valid_username(name):
-    return 2 <= len(name) <= 32 and all(ch.isalnum() or ch in "._-" for ch in name) and name.isascii()
+    # Lower case only: the log-in folds what is typed to lower case, so "Admin" and "admin" are one account.
+    return 2 <= len(name) <= 32 and all("a" <= ch <= "z" or "0" <= ch <= "9" or ch in "._-" for ch in name)
 
 
 def add_user(store, username, role, password, now):
@@ -49,7 +50,7 @@ async def users(request, ctx):
 async def users_add(request, ctx):
     username = ctx.field("username", 40)
     try:
-        add_user(ctx.store, username, ctx.field("role", 20), ctx.form.get("password") or "", ctx.now)
+        add_user(ctx.store, username, ctx.field("role", 20), form_secret(ctx.form, "password"), ctx.now)
     except Lib12333Error as exc:
         return _users_page(ctx, 400, error="未能创建账号：%s" % exc)
     ctx.audit("user.add", username, ctx.field("role", 20))

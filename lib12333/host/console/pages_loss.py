@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import Lib12333Error
-from lib12333.host.console.web import page, redirect
+from lib12333.host.console.web import number, page, redirect
 
 
 def _policy(ctx):
@@ -42,8 +42,8 @@ def _parse_frame_ref(q):
     """``1001-5`` / ``1001/5``: kiosk 1001's frame 5 (what the kiosk's receipt shows), or None."""
     for sep in ("-", "/"):
         a, s, b = q.partition(sep)
-        if s and a.isdigit() and b.isdigit() and len(a) <= 10 and len(b) <= 10:
-            return int(a), int(b)
+        if s and number(a) is not None and number(b) is not None:
+            return number(a), number(b)
     return None
 
 

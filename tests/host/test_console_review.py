@@ -1,0 +1,130 @@
+"""
+Findings of the console's security review, each kept as a test: hostile input that used to end in a 500
+traceback (digits of other scripts, dates at the ends of the calendar, file uploads in place of text
+fields), request bodies of any size, user names differing only in case, contact numbers no phone has.
+"""
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("argon2")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from lib12333.host.console import auth, web  # noqa: E402
+from tests.host.console_support import PASSWORD, USERS, build, client, login  # noqa: E402
+
+
+def lenient(console):
+    """A client that gets the 500 page instead of the exception, to assert on the status."""
+    return TestClient(console.app(), base_url="https://testserver", follow_redirects=False,
+                      raise_server_exceptions=False)
+
+
+def logged_in(console, role):
+    c = lenient(console)
+    return c, login(c, USERS[role])
+
+
+@pytest.mark.parametrize("role, path, status", [
+    ("technician", "/kiosks/²", 404),                      # "²".isdigit() is True, int("²") raises
+    ("technician", "/kiosks/١٠٠١", 404),                    # Arabic-Indic digits are not kiosk 1001
+    ("technician", "/kiosks/%EF%BC%91%EF%BC%90%EF%BC%90%EF%BC%91", 404),  # full-width １００１
+    ("administrator", "/figures?until=0001-01-01", 200),   # 30 days before the first day of the calendar
+    ("administrator", "/figures?until=0001-01-10&days=90", 200),
+    ("administrator", "/figures/annual/0000.csv", 404),    # no year 0
+    ("administrator", "/figures/annual/9999.csv", 404),    # its 1 January of the next year does not exist
+    ("administrator", "/figures/annual/²²²².html", 404),
+])
+def test_odd_digits_and_calendar_ends_are_refused_not_tracebacks(tmp_path, role, path, status):
+    console, _clock, _refs = build(tmp_path)
+    c, _csrf = logged_in(console, role)
+    r = c.get(path)
+    assert r.status_code == status, (path, r.status_code)
+    if status == 200:
+        assert "服务数据" in r.text
+
+
+def test_a_kiosk_frame_reference_in_other_digits_is_not_a_500(tmp_path):
+    console, _clock, _refs = build(tmp_path)
+    c, csrf = logged_in(console, "supervisor")
+    r = c.post("/loss", data={"csrf": csrf, "q": "²-1"})
+    assert r.status_code == 200 and "A386" not in r.text
+    r = c.post("/loss", data={"csrf": csrf, "q": "1001-1"})  # the real frame reference still works
+    assert r.status_code == 200
+
+
+def test_file_uploads_in_place_of_text_fields_are_empty_fields(tmp_path):
+    console, _clock, _refs = build(tmp_path)
+    anonymous = lenient(console)
+    r = anonymous.post("/login", files={"username": ("u.txt", USERS["agent"].encode()),
+                                        "password": ("p.txt", PASSWORD.encode())})
+    assert r.status_code == 401 and "__Host-console" not in r.headers.get("set-cookie", "")
+    c, csrf = logged_in(console, "supervisor")
+    r = c.post("/loss", data={"csrf": csrf}, files={"q": ("q.txt", b"A38612750")})
+    assert r.status_code == 400  # as if nothing had been typed
+    d, dcsrf = logged_in(console, "administrator")
+    r = d.post("/users", data={"csrf": dcsrf, "username": "new1", "role": "agent"},
+               files={"password": ("p.txt", PASSWORD.encode())})
+    assert r.status_code == 400 and console.store.user("new1") is None
+
+
+def test_request_bodies_over_the_limit_are_refused_before_parsing(tmp_path):
+    console, _clock, _refs = build(tmp_path)
+    c = lenient(console)
+    big = b"username=x&password=" + b"a" * (web.MAX_BODY + 1)
+    r = c.post("/login", content=big, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    # Without Content-Length (chunked): the body is counted as it arrives.
+    r = c.post("/login", content=iter([b"username=x&password=", b"a" * web.MAX_BODY, b"a"]),
+               headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    assert r.headers["x-frame-options"] == "DENY"  # the refusal carries the security headers too
+    assert console.store.conn.execute("SELECT COUNT(*) FROM console_login_attempts").fetchone()[0] == 0
+    # Up to the limit a form is read as before, also when sent in chunks.
+    form = b"username=%s&password=%s" % (USERS["agent"].encode(), PASSWORD.replace(" ", "+").encode())
+    r = c.post("/login", content=iter([form[:5], form[5:]]),
+               headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 303
+
+
+def test_user_names_are_one_account_whatever_the_case(tmp_path):
+    console, clock, _refs = build(tmp_path, login_policy=auth.LoginPolicy(max_failures=3, lock_seconds=600))
+    d = client(console)
+    csrf = login(d, USERS["administrator"])
+    r = d.post("/users", data={"csrf": csrf, "username": USERS["agent"].upper(), "role": "administrator",
+                               "password": PASSWORD})
+    assert r.status_code == 400 and console.store.user(USERS["agent"].upper()) is None
+    # Wrong passwords typed as "AGE1 " count against age1: its lock-out is not escaped by a change of case.
+    a = client(console)
+    for _ in range(3):
+        a.post("/login", data={"username": " " + USERS["agent"].upper() + " ", "password": "wrong password!"})
+    assert console.store.user(USERS["agent"])["locked_until"] > clock.now
+    assert a.post("/login", data={"username": USERS["agent"], "password": PASSWORD}).status_code == 423
+    clock.now += 601
+    r = a.post("/login", data={"username": USERS["agent"].capitalize(), "password": PASSWORD})
+    assert r.status_code == 303
+
+
+@pytest.mark.parametrize("typed, stored", [("+86 139 1234 5678", "13912345678"), ("", "")])
+def test_a_telephone_request_keeps_a_mobile_number(tmp_path, typed, stored):
+    console, _clock, _refs = build(tmp_path)
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    r = c.post("/requests", data={"csrf": csrf, "idem": "p1", "kind": "consultation", "subject": "咨询",
+                                  "contact": typed})
+    assert r.status_code == 303
+    ref = r.headers["location"].split("/")[2].split("?")[0]
+    assert console.store.requests.get(ref).contact == stored
+
+
+@pytest.mark.parametrize("typed", ["²²²²²²²²²²²", "12345", "0571-87654321", "电话"])
+def test_a_telephone_request_refuses_a_number_no_phone_has(tmp_path, typed):
+    console, _clock, _refs = build(tmp_path)
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    before = console.store.rconn.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+    r = c.post("/requests", data={"csrf": csrf, "idem": "p2", "kind": "consultation", "subject": "咨询",
+                                  "contact": typed})
+    assert r.status_code == 400 and "11 位手机号码" in r.text
+    assert console.store.rconn.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == before
