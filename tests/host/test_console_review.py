@@ -4,6 +4,8 @@ traceback (digits of other scripts, dates at the ends of the calendar, file uplo
 fields), request bodies of any size, user names differing only in case, contact numbers no phone has.
 """
 
+import os
+
 import pytest
 
 pytest.importorskip("starlette")
@@ -128,3 +130,77 @@ def test_a_telephone_request_refuses_a_number_no_phone_has(tmp_path, typed):
                                   "contact": typed})
     assert r.status_code == 400 and "11 位手机号码" in r.text
     assert console.store.rconn.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == before
+
+
+def _serve_demo(folder, port):
+    """Start ``lib12333 demo --console --keep folder``; (process, the lines it printed up to its password)."""
+    import subprocess
+    import sys
+    import time
+
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    proc = subprocess.Popen([sys.executable, "-m", "lib12333", "demo", "--console", "--quiet", "--keep", folder,
+                             "--listen", "127.0.0.1:%d" % port], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "password" in line:
+            break
+    return proc, lines
+
+
+def _stop(proc):
+    import signal
+    import subprocess
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def _demo_login(port, password):
+    import time
+
+    import httpx
+
+    base = "http://127.0.0.1:%d" % port
+    for _ in range(200):
+        try:
+            return httpx.post(base + "/login", data={"username": "demo", "password": password}).status_code
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("the console never answered")
+
+
+def test_demo_console_run_again_on_its_kept_folder_serves_it_again(tmp_path):
+    import re
+    import socket
+
+    folder = str(tmp_path / "hall")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc, lines = _serve_demo(folder, port)
+    try:
+        assert lines and lines[0].startswith("OK:"), lines
+        password = re.search(r"password (\S+)", lines[-1]).group(1)
+        assert _demo_login(port, password) == 303
+    finally:
+        _stop(proc)
+    # Again on the same folder: the demo's kiosk is registered there already; the console opens on it
+    # (it used to stop with "device 1001 is already registered") and the accounts keep their password.
+    proc, lines = _serve_demo(folder, port)
+    try:
+        text = "".join(lines)
+        assert "holds an earlier demo" in text and "keep the password" in text, text
+        assert _demo_login(port, password) == 303
+    finally:
+        _stop(proc)

@@ -213,14 +213,29 @@ def after_demo(args):
     from lib12333.host.console.pages_admin import add_user
 
     workdir = args.keep or tempfile.mkdtemp(prefix="lib12333-demo-")
-    ok, reason, _lines = demo.run(workdir=workdir, echo=not args.quiet, timeout=args.timeout)
-    print(("OK: " if ok else "FAILED: ") + reason)
-    console = Console(os.path.join(workdir, "centre.db"), centre_code="330100", unit=demo.UNIT)
+    db_path = os.path.join(workdir, "centre.db")
+    if os.path.exists(db_path):
+        # The hall of an earlier run is registered there already (the demo would refuse kiosk 1001 again):
+        # open the console on what that run did.
+        print("console: %s holds an earlier demo; serving it again (remove the folder to run the demo anew)"
+              % workdir)
+    else:
+        ok, reason, _lines = demo.run(workdir=workdir, echo=not args.quiet, timeout=args.timeout)
+        print(("OK: " if ok else "FAILED: ") + reason)
+    console = Console(db_path, centre_code="330100", unit=demo.UNIT)
     password = secrets.token_urlsafe(12)
-    for name, role in (("demo", "supervisor"), ("tech", "technician"), ("admin", "administrator")):
-        if console.store.user(name) is None:
+    accounts = (("demo", "supervisor"), ("tech", "technician"), ("admin", "administrator"))
+    kept = [name for name, _role in accounts if console.store.user(name) is not None]
+    for name, role in accounts:
+        if name not in kept:
             add_user(console.store, name, role, password, time.time())
-    print("console: log in as demo (supervisor), tech (technician) or admin (administrator), password %s" % password)
+    if kept:
+        # Never overwrite a password here: --keep may name a folder whose accounts are not the demo's.
+        print("console: accounts %s keep the password printed when they were made; "
+              "'lib12333 console user reset --db %s --username NAME' sets a new one" % (", ".join(kept), db_path))
+    if len(kept) < len(accounts):
+        print("console: log in as %s, password %s" % (", ".join(
+            "%s (%s)" % (name, role) for name, role in accounts if name not in kept), password))
     sys.stdout.flush()
     run_server(console, args.listen)
     return EXIT_OK
