@@ -204,3 +204,26 @@ def test_demo_console_run_again_on_its_kept_folder_serves_it_again(tmp_path):
         assert _demo_login(port, password) == 303
     finally:
         _stop(proc)
+
+
+def test_the_taker_of_a_telephone_request_can_start_and_close_it(tmp_path):
+    """A request accepted at the desk is claimed by its taker but still 受理: the page must offer to start it
+    (it used to hide the button from the claimant, leaving only 退回 and 转办)."""
+    from lib12333 import requests as R
+
+    console, _clock, _refs = build(tmp_path)
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    r = c.post("/requests", data={"csrf": csrf, "idem": "t1", "kind": "consultation", "subject": "咨询退休手续",
+                                  "contact": "13912345678"})
+    ref = r.headers["location"].split("/")[2].split("?")[0]
+    page = c.get("/requests/" + ref).text
+    assert 'id="claim">开始办理<' in page
+    assert c.post("/requests/%s/claim" % ref, data={"csrf": csrf, "idem": "t2"}).status_code == 303
+    assert console.store.requests.get(ref).state == R.IN_PROGRESS
+    assert 'id="claim"' not in c.get("/requests/" + ref).text  # started and the user's: nothing to claim
+    r = c.post("/requests/%s/act" % ref, data={"csrf": csrf, "idem": "t3", "action": "complete", "note": "已答复"})
+    assert r.status_code == 303 and console.store.requests.get(ref).state == R.DONE
+    sent = console.store.conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'notice' AND to_number = ?",
+                                      ("13912345678",)).fetchone()[0]
+    assert sent == 1

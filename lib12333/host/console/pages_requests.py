@@ -89,8 +89,11 @@ def _detail(ctx, req, status=200, error=None, message=None):
                if req.ref in t] if req.contact else []
     return ctx.render("request.html", status, req=req, subject=_mask(req.subject),
                       contact=identifiers.mask_phone(req.contact) if req.contact else "",
-                      claimed_by=claimed_by, steps=steps, step_names=STEPS, may_claim=may_act and mine
-                      and req.state in (R.ACCEPTED, R.IN_PROGRESS) and claimed_by != ctx.user["username"],
+                      claimed_by=claimed_by, steps=steps, step_names=STEPS, may_claim=may_act and mine and (
+                          # A request one accepted by telephone is claimed already, but still has to be started.
+                          req.state == R.ACCEPTED or (req.state == R.IN_PROGRESS
+                                                      and claimed_by != ctx.user["username"])),
+                      claim_label="开始办理" if claimed_by == ctx.user["username"] else "认领并开始办理",
                       overdue=req.state not in R.FINAL and ctx.now - req.created_at > ctx.console.due_seconds,
                       notices=notices, idem=secrets.token_hex(12), error=error, message=message,
                       history=[(e, _mask(e.note or "")) for e in req.history],
