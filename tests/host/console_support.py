@@ -2,6 +2,9 @@
 
 import os
 import re
+import socket
+import threading
+import time
 
 from starlette.testclient import TestClient
 
@@ -75,3 +78,33 @@ def login(c, username, password=PASSWORD):
 def csrf_of(page):
     m = re.search(r'name="csrf" value="([^"]+)"', page)
     return m.group(1) if m else None
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Served:
+    """The console on a free port of 127.0.0.1 (uvicorn in a thread)."""
+
+    def __init__(self, console):
+        import uvicorn
+
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(console.app(), host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(5)

@@ -12,7 +12,6 @@ page are written to DIR (docs/console.md shows them).
 import os
 import random
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -32,17 +31,18 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
 from selenium.webdriver.common.by import By  # noqa: E402
 
 from lib12333.host.console.app import Console  # noqa: E402
-from tests.host.console_support import HOLDER, NOW, PASSWORD, PHONE, USERS, build  # noqa: E402
+from tests.host.console_support import (  # noqa: E402
+    HOLDER,
+    NOW,
+    PASSWORD,
+    PHONE,
+    USERS,
+    Served,
+    build,
+    free_port,
+)
 
 CENTRE_NUMBER = "+8610657112333"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def sample_calls(days=30):
@@ -59,28 +59,6 @@ def sample_calls(days=30):
             rows.append(("call", 12333, "330100", "1000", "q1", t, None if abandoned else t + wait,
                          t + wait + rnd.randint(30, 400), "abandoned" if abandoned else "answered", "a1", ""))
     return rows
-
-
-class Served:
-    """The console on a free port of 127.0.0.1 (uvicorn in a thread)."""
-
-    def __init__(self, console):
-        import uvicorn
-
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(console.app(), host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert self.server.started
-        self.url = "http://127.0.0.1:%d" % self.port
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(5)
 
 
 class Gateway:

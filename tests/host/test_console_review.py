@@ -14,7 +14,7 @@ pytest.importorskip("argon2")
 from starlette.testclient import TestClient  # noqa: E402
 
 from lib12333.host.console import auth, web  # noqa: E402
-from tests.host.console_support import PASSWORD, USERS, build, client, login  # noqa: E402
+from tests.host.console_support import PASSWORD, USERS, Served, build, client, login  # noqa: E402
 
 
 def lenient(console):
@@ -227,3 +227,62 @@ def test_the_taker_of_a_telephone_request_can_start_and_close_it(tmp_path):
     sent = console.store.conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'notice' AND to_number = ?",
                                       ("13912345678",)).fetchone()[0]
     assert sent == 1
+
+
+def test_a_burst_of_log_ins_checks_few_passwords_at_once(tmp_path, monkeypatch):
+    """Each argon2 check takes 64 MiB: concurrent log-ins (sent before any failure is counted) must wait
+    for each other instead of taking a thread of the server's pool -- and 64 MiB -- each."""
+    import threading
+    import time
+
+    import httpx
+
+    from lib12333.host.console import app as console_app
+
+    console, _clock, _refs = build(tmp_path)
+    running, peak, lock = [0], [0], threading.Lock()
+    real = auth.verify_password
+
+    def counted(pw_hash, password):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            time.sleep(0.05)  # widen the overlap; the real check follows
+            return real(pw_hash, password)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(auth, "verify_password", counted)
+    served = Served(console)  # uvicorn: one event loop, its thread pool for the checks
+    codes = []
+
+    def attempt(i):
+        r = httpx.post(served.url + "/login", data={"username": USERS["agent"], "password": "wrong %d pass" % i})
+        codes.append(r.status_code)
+
+    try:
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        served.stop()
+    assert len(codes) == 8 and set(codes) <= {401, 423}
+    assert 1 <= peak[0] <= 2 == getattr(console_app, "HASHING_AT_ONCE", None)
+
+
+def test_logging_in_again_in_one_browser_ends_the_session_it_replaces(tmp_path):
+    console, _clock, _refs = build(tmp_path)
+    c = client(console)
+    login(c, USERS["agent"])
+    old = c.cookies.get("__Host-console")
+    c.post("/login", data={"username": USERS["supervisor"], "password": PASSWORD})  # no log-out in between
+    assert c.cookies.get("__Host-console") != old
+    sessions = console.store.conn.execute("SELECT username FROM console_sessions").fetchall()
+    assert sessions == [(USERS["supervisor"],)]
+    stale = client(console)
+    stale.cookies.set("__Host-console", old)
+    assert stale.get("/requests").status_code == 303  # the agent's cookie opens nothing any more

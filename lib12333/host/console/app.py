@@ -13,6 +13,7 @@ SQL statement: ``store``.  Guide: docs/console.md.
 
 import asyncio
 import os
+import threading
 import time
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -36,6 +37,9 @@ LABELS = {"start": "开始办理", "complete": "办结", "return": "退回", "tr
           "online": "网上平台", "bank": "合作银行", "counter": "柜台", "system": "系统"}
 SESSION_IDLE = 30 * 60
 SESSION_LIFETIME = 12 * 3600
+# Password checks running at once: each takes argon2's 64 MiB, and the server's thread pool (40 threads)
+# would otherwise let a burst of log-ins -- before any failure is counted -- take 2.5 GiB.
+HASHING_AT_ONCE = 2
 
 
 class Console:
@@ -53,6 +57,7 @@ class Console:
         self.login_policy = login_policy or auth.LoginPolicy()
         self.clock = clock
         self.secure_cookie = secure_cookie
+        self.hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)  # waited for in the worker thread
         self.day_figures = DayFigures()
         self.env = Environment(loader=FileSystemLoader(os.path.join(web.HERE, "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
@@ -106,7 +111,7 @@ class Console:
         if self.store.client_failures(client, now - p.window) >= p.client_failures:
             return self.render(request, "login.html", 429, error="登录失败次数过多，请稍后再试。")
         user = self.store.user(username)
-        ok = await run_in_threadpool(auth.verify_password, user["pw_hash"] if user else None, password)
+        ok = await run_in_threadpool(self._verify, user["pw_hash"] if user else None, password)
         if user is not None and user["locked_until"] > now:
             self.store.record_attempt(username, client, False, now, p)
             return self.render(request, "login.html", 423, error="该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。")
@@ -117,6 +122,9 @@ class Console:
             msg = "用户名或密码错误。" if not locked else "该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。"
             return self.render(request, "login.html", 401, error=msg)
         self.store.record_attempt(username, client, True, now, p)
+        previous = request.cookies.get(web.COOKIE)
+        if previous:  # a new log-in in this browser replaces its session rather than leaving it open behind
+            self.store.end_session(auth.token_hash(previous))
         token, csrf = auth.new_token(), auth.new_token()
         self.store.add_session(auth.token_hash(token), username, csrf, now)
         self.store.audit(now, username, client, "login", "-")
@@ -124,6 +132,10 @@ class Console:
         resp.set_cookie(web.COOKIE, token, max_age=SESSION_LIFETIME, path="/", secure=self.secure_cookie,
                         httponly=True, samesite="strict")
         return resp
+
+    def _verify(self, pw_hash, password):
+        with self.hashing:
+            return auth.verify_password(pw_hash, password)
 
     async def logout(self, request):
         user = self.current_user(request)
