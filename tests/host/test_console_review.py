@@ -286,3 +286,35 @@ def test_logging_in_again_in_one_browser_ends_the_session_it_replaces(tmp_path):
     stale = client(console)
     stale.cookies.set("__Host-console", old)
     assert stale.get("/requests").status_code == 303  # the agent's cookie opens nothing any more
+
+
+def test_the_audit_page_masks_personal_numbers_in_notes_and_reasons(tmp_path):
+    """The request page masks a note's ID and phone numbers; the audit page showed the same note in clear."""
+    from tests.host.console_support import HOLDER
+
+    console, _clock, refs = build(tmp_path)
+    a = client(console)
+    csrf = login(a, USERS["agent"])
+    note = "身份证%s 与来电号码13987654321不符，退回" % HOLDER[1]
+    r = a.post("/requests/%s/act" % refs["mine"], data={"csrf": csrf, "idem": "m1", "action": "return",
+                                                         "note": note})
+    assert r.status_code == 303
+    s = client(console)
+    login(s, USERS["supervisor"])
+    page = s.get("/audit").text
+    assert "request.return" in page
+    assert HOLDER[1] not in page and "13987654321" not in page
+    assert HOLDER[1][:6] in page  # masked, not dropped: 330106********0048
+    assert [e["reason"] for e in console.store.audit_log() if e["action"] == "request.return"] == [note]
+
+
+def test_lock_outs_and_log_outs_are_in_the_audit_log(tmp_path):
+    console, _clock, _refs = build(tmp_path, login_policy=auth.LoginPolicy(max_failures=3, lock_seconds=600))
+    c = client(console)
+    for _ in range(3):
+        c.post("/login", data={"username": USERS["agent"], "password": "not the password"})
+    entries = [(e["action"], e["object"]) for e in console.store.audit_log()]
+    assert ("login.lock", USERS["agent"]) in entries
+    csrf = login(c, USERS["supervisor"])
+    assert c.post("/logout", data={"csrf": csrf}).status_code == 303
+    assert console.store.audit_log()[0]["action"] == "logout" and console.store.audit_log()[0]["username"] == "sup1"

@@ -27,6 +27,7 @@ from lib12333 import requests as R
 from lib12333.host.console import auth, web
 from lib12333.host.console.figures import DayFigures
 from lib12333.host.console.store import ConsoleStore
+from lib12333.masking import mask_text
 
 # Chinese names of the steps shown in histories (requests and cards) and of the loss-report channels.
 LABELS = {"start": "开始办理", "complete": "办结", "return": "退回", "transfer": "转办", "accept_transfer": "接收转办",
@@ -63,6 +64,7 @@ class Console:
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.filters["cst"] = web.cst
         self.env.filters["duration"] = web.duration
+        self.env.filters["masked"] = lambda text: mask_text(text or "")  # personal numbers in free text
         self.env.globals.update(state_label=R.state_label, kind_label=lambda k: R.KIND_LABELS[R.KINDS.index(k)],
                                 role_label=auth.ROLE_LABELS, label=lambda k: LABELS.get(k, k), can=auth.allowed, STATES=R.STATES, KINDS=R.KINDS)
 
@@ -118,6 +120,8 @@ class Console:
         if not ok or user is None or user["disabled"]:
             # Unknown names count towards the client's limit too (the UPDATE of the account matches nothing).
             locked = self.store.record_attempt(username, client, False, now, p)
+            if locked:  # an administrator should see who is being guessed at, not only the lock in 账号
+                self.store.audit(now, username, client, "login.lock", username, "%d failed log-ins" % p.max_failures)
             await asyncio.sleep(0.2)
             msg = "用户名或密码错误。" if not locked else "该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。"
             return self.render(request, "login.html", 401, error=msg)
@@ -145,6 +149,7 @@ class Console:
         if not auth.same_token(form.get("csrf"), user["csrf"]):
             return self.error(request, user, 403, "CSRF 校验失败。")
         self.store.end_session(auth.token_hash(request.cookies.get(web.COOKIE)))
+        self.store.audit(int(self.clock()), user["username"], web.client_of(request), "logout", "-")
         resp = web.redirect("/login")
         resp.delete_cookie(web.COOKIE, path="/", secure=self.secure_cookie, httponly=True, samesite="strict")
         return resp
