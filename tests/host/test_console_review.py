@@ -193,6 +193,12 @@ def test_demo_console_run_again_on_its_kept_folder_serves_it_again(tmp_path):
         assert lines and lines[0].startswith("OK:"), lines
         password = re.search(r"password (\S+)", lines[-1]).group(1)
         assert _demo_login(port, password) == 303
+        # A page of another site whose name resolves to 127.0.0.1 (DNS rebinding) is not answered.
+        import httpx
+
+        r = httpx.post("http://127.0.0.1:%d/login" % port, data={"username": "demo", "password": password},
+                       headers={"host": "rebound.example:%d" % port, "origin": "http://rebound.example:%d" % port})
+        assert r.status_code == 400 and "set-cookie" not in r.headers
     finally:
         _stop(proc)
     # Again on the same folder: the demo's kiosk is registered there already; the console opens on it
@@ -318,3 +324,18 @@ def test_lock_outs_and_log_outs_are_in_the_audit_log(tmp_path):
     csrf = login(c, USERS["supervisor"])
     assert c.post("/logout", data={"csrf": csrf}).status_code == 303
     assert console.store.audit_log()[0]["action"] == "logout" and console.store.audit_log()[0]["username"] == "sup1"
+
+
+@pytest.mark.parametrize("host, status", [("127.0.0.1:8333", 303), ("localhost:8333", 303), ("[::1]:8333", 303),
+                                          ("LOCALHOST", 303), ("console.centre.example", 303),
+                                          ("rebound.example:8333", 400), ("127.0.0.1.rebound.example", 400),
+                                          ("", 400)])
+def test_only_the_consoles_own_host_names_are_answered(tmp_path, host, status):
+    from lib12333.host.cli.cmd_console import allowed_hosts
+
+    console, _clock, _refs = build(tmp_path)
+    app = console.app(hosts=allowed_hosts("127.0.0.1", ["console.centre.example"]))
+    c = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    r = c.post("/login", data={"username": USERS["agent"], "password": PASSWORD}, headers={"host": host})
+    assert r.status_code == status
+    assert r.headers["x-frame-options"] == "DENY"

@@ -72,6 +72,9 @@ def add_serve_options(p):
     p.add_argument("--due-days", type=int, default=5, help="a request open this long is marked overdue")
     p.add_argument("--behind-tls-proxy", action="store_true",
                    help="a TLS proxy on this machine forwards to the console: trust its X-Forwarded-For and send HSTS")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="a host name browsers use for the console besides the --listen address and localhost "
+                        "(the TLS proxy's name, e.g. console.centre.example); repeatable")
 
 
 def make_console(args):
@@ -90,7 +93,12 @@ def parse_listen(text):
     return host.strip("[]"), int(port)
 
 
-def run_server(console, listen, behind_proxy=False):
+def allowed_hosts(listen_host, extra=()):
+    """The Host names the console answers to: its own address, localhost, and the names given."""
+    return {"127.0.0.1", "localhost", "::1", listen_host.lower()} | {h.strip().lower() for h in extra if h.strip()}
+
+
+def run_server(console, listen, behind_proxy=False, extra_hosts=()):
     import uvicorn
 
     host, port = parse_listen(listen)
@@ -98,7 +106,8 @@ def run_server(console, listen, behind_proxy=False):
         progress("console: listening on %s -- make sure only the TLS proxy can reach it (docs/console.md)" % host)
     progress("console: %d days of call figures ready" % console.warm())
     progress("console: http://%s:%d/ on %s; Ctrl-C stops" % (host, port, console.store.path))
-    uvicorn.run(console.app(hsts=behind_proxy), host=host, port=port, log_level="warning",
+    uvicorn.run(console.app(hsts=behind_proxy, hosts=allowed_hosts(host, extra_hosts)), host=host, port=port,
+                log_level="warning",
                 proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1" if behind_proxy else "",
                 server_header=False)
 
@@ -112,7 +121,7 @@ def serve(args):
         raise ValidationError("the console needs --db FILE", field="arguments")
     if not os.path.isfile(args.db):
         raise OSError("no such database: %s" % args.db)
-    run_server(make_console(args), args.listen, args.behind_tls_proxy)
+    run_server(make_console(args), args.listen, args.behind_tls_proxy, args.allowed_host)
     return EXIT_OK
 
 

@@ -169,11 +169,11 @@ class Console:
             routes.extend(module.ROUTES)
         return routes
 
-    def app(self, hsts=False):
+    def app(self, hsts=False, hosts=None):
         async def not_found(request, exc):
             return self.error(request, self.current_user(request), exc.status_code,
                               "页面不存在或您无权查看。" if exc.status_code == 404 else "请求有误。")
 
         app = Starlette(routes=self.routes(), exception_handlers={404: not_found, 405: not_found})
         app.state.console = self
-        return web.SecureHeaders(app, hsts=hsts)
+        return web.SecureHeaders(app, hsts=hsts, hosts=hosts)

@@ -41,10 +41,14 @@ class SecureHeaders:
     """ASGI wrapper adding the security headers to every response (a handler may set its own CSP) and
     refusing request bodies over ``MAX_BODY`` bytes (413) before any page reads them."""
 
-    def __init__(self, app, hsts=False, max_body=MAX_BODY):
+    def __init__(self, app, hsts=False, max_body=MAX_BODY, hosts=None):
         self.app = app
         self.hsts = hsts
         self.max_body = max_body
+        # Host names the console answers to (None: any).  A page of another site whose name was made to
+        # resolve to 127.0.0.1 (DNS rebinding) reaches the console under its own name, so the Origin
+        # check passes and it could try passwords and read the answers; a fixed list refuses it.
+        self.hosts = None if hosts is None else {h.lower() for h in hosts}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -61,6 +65,10 @@ class SecureHeaders:
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
+        if self.hosts is not None and host_name(dict(scope.get("headers") or ()).get(b"host", b"")) not in self.hosts:
+            await HTMLResponse("unknown host name: start the console with --allowed-host NAME for it",
+                               status_code=400)(scope, receive, send_with_headers)
+            return
         receive = await self._bounded_body(scope, receive, send_with_headers)
         if receive is not None:
             await self.app(scope, receive, send_with_headers)
@@ -94,6 +102,14 @@ class SecureHeaders:
             return await receive()  # after the body: wait for the disconnect, as the server would tell
 
         return replay
+
+
+def host_name(header):
+    """The name part of a Host header (bytes), lower case, without port or IPv6 brackets."""
+    text = header.decode("latin-1").strip().lower()
+    if text.startswith("["):
+        return text[1:text.find("]")] if "]" in text else text
+    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
 
 
 def client_of(request):
