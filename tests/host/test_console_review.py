@@ -339,3 +339,31 @@ def test_only_the_consoles_own_host_names_are_answered(tmp_path, host, status):
     r = c.post("/login", data={"username": USERS["agent"], "password": PASSWORD}, headers={"host": host})
     assert r.status_code == status
     assert r.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize("command", [["user", "list", "--db", "{db}"],
+                                     ["user", "reset", "--db", "{db}", "--username", "admin"],
+                                     ["import", "--db", "{db}", "--format", "native", "calls.csv"]])
+def test_console_commands_on_a_mistyped_database_do_not_create_it(tmp_path, command):
+    import subprocess
+    import sys
+
+    missing = str(tmp_path / "centre-typo.db")
+    env = dict(os.environ, PYTHONPATH=os.getcwd(), LIB12333_CONSOLE_PASSWORD=PASSWORD)
+    r = subprocess.run([sys.executable, "-m", "lib12333", "console"] + [a.format(db=missing) for a in command],
+                       capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=60)
+    assert r.returncode == 4 and "no such database" in r.stderr, (r.returncode, r.stderr)
+    assert sorted(os.listdir(str(tmp_path))) == []
+
+
+def test_user_add_says_when_it_starts_a_new_database(tmp_path):
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "centre.db")
+    env = dict(os.environ, PYTHONPATH=os.getcwd(), LIB12333_CONSOLE_PASSWORD=PASSWORD)
+    r = subprocess.run([sys.executable, "-m", "lib12333", "console", "user", "add", "--db", db, "--username",
+                        "admin", "--role", "administrator", "--json"], capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert r.returncode == 0 and "created an empty gateway database" in r.stderr
+    assert '"created": true' in r.stdout

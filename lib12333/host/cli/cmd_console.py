@@ -143,9 +143,15 @@ def _password(args):
     return first
 
 
-def _store(path):
+def _store(path, create=False):
+    """The console's store on ``path``; only ``user add`` may start a new database (a mistyped --db
+    would otherwise leave a stray empty database and an account nobody finds)."""
     from lib12333.host.console.store import ConsoleStore
 
+    if not os.path.isfile(path):
+        if not create:
+            raise OSError("no such database: %s" % path)
+        progress("console: %s did not exist; created an empty gateway database" % path)
     return ConsoleStore(path)
 
 
@@ -154,7 +160,7 @@ def user_add(args):
 
     from lib12333.host.console.pages_admin import add_user
 
-    store = _store(args.db)
+    store = _store(args.db, create=True)
     add_user(store, args.username, args.role, _password(args), time.time())
     store.audit(time.time(), "(cli)", "cli", "user.add", args.username, args.role)
     emit({"username": args.username, "role": args.role, "created": True}, args.json,
