@@ -367,3 +367,13 @@ def test_user_add_says_when_it_starts_a_new_database(tmp_path):
                        timeout=60)
     assert r.returncode == 0 and "created an empty gateway database" in r.stderr
     assert '"created": true' in r.stdout
+
+
+@pytest.mark.parametrize("base, warned", [("http://192.168.1.20:8333", True), ("http://127.0.0.1:8333", False),
+                                          ("http://localhost:8333", False), ("https://console.centre.example", False)])
+def test_the_log_in_page_says_why_plain_http_from_another_machine_cannot_log_in(tmp_path, base, warned):
+    """The session cookie is Secure: over http to another address the browser drops it and every log-in
+    silently lands back on the log-in page.  The page says so instead."""
+    console, _clock, _refs = build(tmp_path)
+    c = TestClient(console.app(), base_url=base, follow_redirects=False)
+    assert ("浏览器不会保存登录凭据" in c.get("/login").text) == warned

@@ -97,7 +97,16 @@ class Console:
     async def login_form(self, request):
         if self.current_user(request) is not None:
             return web.redirect("/")
-        return self.render(request, "login.html")
+        return self.render(request, "login.html", error=self._cookie_warning(request))
+
+    def _cookie_warning(self, request):
+        """Why a log-in will not stick, when it will not: the Secure cookie over plain http to another machine
+        (browsers keep it only for https and localhost), so every log-in would land back here in silence."""
+        host = web.host_name(request.headers.get("host", "").encode("latin-1", "replace"))
+        if self.secure_cookie and request.url.scheme == "http" and host not in ("127.0.0.1", "localhost", "::1"):
+            return ("此地址为 http：浏览器不会保存登录凭据，登录后会回到本页。请经 HTTPS（TLS 代理）访问控制台，"
+                    "或在网关主机上打开 http://127.0.0.1:端口/（见 docs/console.md）。")
+        return None
 
     async def login(self, request):
         if not web.same_origin(request):  # no log-in forced from another site (login CSRF)
