@@ -42,6 +42,8 @@ MATRIX = [
     ("POST", "/users", {"username": "new1", "role": "agent", "password": PASSWORD}, {D}),
     ("POST", "/users/{username}", {"change": "unlock"}, {D}),
     ("GET", "/audit", None, {S, D}),
+    ("GET", "/password", None, {A, S, T, D}),
+    ("POST", "/password", {"current": "not it", "new": "x" * 12, "again": "x" * 12}, {A, S, T, D}),
 ]
 PUBLIC = [("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/static")]
 

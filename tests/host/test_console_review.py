@@ -377,3 +377,27 @@ def test_the_log_in_page_says_why_plain_http_from_another_machine_cannot_log_in(
     console, _clock, _refs = build(tmp_path)
     c = TestClient(console.app(), base_url=base, follow_redirects=False)
     assert ("浏览器不会保存登录凭据" in c.get("/login").text) == warned
+
+
+def test_every_user_can_change_their_own_password(tmp_path):
+    """The administrator sets an initial password (账号 page); there was no way for its owner to change it."""
+    console, _clock, _refs = build(tmp_path)
+    other = client(console)
+    login(other, USERS["agent"])  # the same account in another browser
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    assert 'href="/password"' in c.get("/requests").text
+    new = "a new password 2026"
+    form = {"csrf": csrf, "current": PASSWORD, "new": new, "again": new}
+    assert c.post("/password", data=dict(form, current="not the password")).status_code == 400
+    assert console.store.user(USERS["agent"])["failed"] == 1  # counted like a failed log-in
+    assert c.post("/password", data=dict(form, again=new + "!")).status_code == 400
+    assert c.post("/password", data=dict(form, new="short", again="short")).status_code == 400
+    assert auth.verify_password(console.store.user(USERS["agent"])["pw_hash"], PASSWORD)
+    r = c.post("/password", data=form)
+    assert r.status_code == 303 and "密码已修改" in c.get(r.headers["location"]).text
+    assert c.get("/requests").status_code == 200                   # this session goes on
+    assert other.get("/requests").status_code == 303               # the other browser's session ended
+    assert client(console).post("/login", data={"username": USERS["agent"], "password": PASSWORD}).status_code == 401
+    login(client(console), USERS["agent"], new)
+    assert ("user.password", USERS["agent"]) in [(e["action"], e["object"]) for e in console.store.audit_log()]

@@ -113,6 +113,9 @@ class ConsoleStore:
             self.conn.execute("UPDATE console_sessions SET last_seen = ? WHERE token_hash = ?", (int(now), token_hash))
         return {"username": row[0], "csrf": row[1], "role": row[4]}
 
+    def end_other_sessions(self, username, keep_hash):
+        self.conn.execute("DELETE FROM console_sessions WHERE username = ? AND token_hash != ?", (username, keep_hash))
+
     def end_session(self, token_hash):
         self.conn.execute("DELETE FROM console_sessions WHERE token_hash = ?", (token_hash,))
 
