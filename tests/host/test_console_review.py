@@ -401,3 +401,20 @@ def test_every_user_can_change_their_own_password(tmp_path):
     assert client(console).post("/login", data={"username": USERS["agent"], "password": PASSWORD}).status_code == 401
     login(client(console), USERS["agent"], new)
     assert ("user.password", USERS["agent"]) in [(e["action"], e["object"]) for e in console.store.audit_log()]
+
+
+def test_user_list_shows_a_locked_account(tmp_path):
+    import subprocess
+    import sys
+
+    console, clock, _refs = build(tmp_path, login_policy=auth.LoginPolicy(max_failures=2))
+    clock.now = int(__import__("time").time())
+    c = client(console)
+    for _ in range(2):
+        c.post("/login", data={"username": USERS["administrator"], "password": "not the password"})
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    r = subprocess.run([sys.executable, "-m", "lib12333", "console", "user", "list", "--db", console.store.path],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0
+    states = {line.split()[0]: " ".join(line.split()[2:]) for line in r.stdout.splitlines()}
+    assert states[USERS["administrator"]].startswith("locked until ") and states[USERS["agent"]] == "active"

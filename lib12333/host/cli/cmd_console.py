@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import time
 
 from lib12333.host.cli import EXIT_OK
 from lib12333.host.cli.output import add_json_flag, emit, progress
@@ -156,8 +157,6 @@ def _store(path, create=False):
 
 
 def user_add(args):
-    import time
-
     from lib12333.host.console.pages_admin import add_user
 
     store = _store(args.db, create=True)
@@ -169,8 +168,6 @@ def user_add(args):
 
 
 def user_reset(args):
-    import time
-
     from lib12333.host.console import auth
 
     store = _store(args.db)
@@ -186,10 +183,19 @@ def user_reset(args):
     return EXIT_OK
 
 
+def _account_state(row, now):
+    if row["disabled"]:
+        return "disabled"
+    if row["locked_until"] > now:  # what a locked-out administrator needs to see ('user reset' unlocks)
+        return "locked until %s UTC" % time.strftime("%Y-%m-%d %H:%M", time.gmtime(row["locked_until"]))
+    return "active"
+
+
 def user_list(args):
     rows = _store(args.db).users()
+    now = time.time()
     emit(rows, args.json, lambda rs: "\n".join("%-20s %-14s %s" % (
-        r["username"], r["role"], "disabled" if r["disabled"] else "active") for r in rs) or "(no accounts)")
+        r["username"], r["role"], _account_state(r, now)) for r in rs) or "(no accounts)")
     return EXIT_OK
 
 
@@ -221,7 +227,6 @@ def after_demo(args):
     """``lib12333 demo --console``: run the demo in a kept folder, then serve the console on its database."""
     import secrets
     import tempfile
-    import time
 
     from lib12333.host import demo
     from lib12333.host.console.app import Console
