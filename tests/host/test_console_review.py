@@ -418,3 +418,24 @@ def test_user_list_shows_a_locked_account(tmp_path):
     assert r.returncode == 0
     states = {line.split()[0]: " ".join(line.split()[2:]) for line in r.stdout.splitlines()}
     assert states[USERS["administrator"]].startswith("locked until ") and states[USERS["agent"]] == "active"
+
+
+def test_hostile_record_texts_do_not_reach_the_annual_csv_as_formulas(tmp_path):
+    """Guard (held before the review too): queue, category, region, agent and caller texts of imported
+    records never become CSV cells a spreadsheet would run (= + - @)."""
+    import csv
+    import io
+
+    from tests.host.console_support import NOW
+
+    console, _clock, _refs = build(tmp_path)
+    evil = ["=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+    console.store.add_service_rows([("call", 12333, e, e, e, NOW - 86400 * 30 + i, NOW - 86400 * 30 + i + 5,
+                                     NOW - 86400 * 30 + i + 60, "answered", e, e) for i, e in enumerate(evil)])
+    c = client(console)
+    login(c, USERS["supervisor"])
+    r = c.get("/figures/annual/2026.csv")
+    assert r.status_code == 200
+    cells = [cell for row in csv.reader(io.StringIO(r.text)) for cell in row]
+    assert "4" in cells  # the records are counted
+    assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")] == []
