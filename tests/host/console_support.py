@@ -108,3 +108,36 @@ class Served:
     def stop(self):
         self.server.should_exit = True
         self.thread.join(5)
+
+
+def serve_demo(folder, port):
+    """Start ``lib12333 demo --console --keep folder``; (process, the lines it printed up to its password)."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    proc = subprocess.Popen([sys.executable, "-m", "lib12333", "demo", "--console", "--quiet", "--keep", folder,
+                             "--listen", "127.0.0.1:%d" % port], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "password" in line:
+            break
+    return proc, lines
+
+
+def stop_process(proc):
+    import signal
+    import subprocess
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)

@@ -40,6 +40,8 @@ from tests.host.console_support import (  # noqa: E402
     Served,
     build,
     free_port,
+    serve_demo,
+    stop_process,
 )
 
 CENTRE_NUMBER = "+8610657112333"
@@ -236,27 +238,12 @@ def test_agent_closes_a_request_and_the_citizen_gets_the_sms_then_card_and_kiosk
 def test_demo_console_serves_the_demos_database(tmp_path):
     """``lib12333 demo --console``: after the scripted visit the console shows the card it reported lost."""
     import re
-    import signal
-    import subprocess
-    import sys
 
     import httpx
 
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=os.getcwd())
-    proc = subprocess.Popen([sys.executable, "-m", "lib12333", "demo", "--console", "--quiet", "--keep",
-                             str(tmp_path / "hall"), "--listen", "127.0.0.1:%d" % port],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc, lines = serve_demo(str(tmp_path / "hall"), port)
     try:
-        lines = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "password" in line:
-                break
         assert lines and lines[0].startswith("OK:"), lines
         password = re.search(r"password (\S+)", lines[-1]).group(1)
         base = "http://127.0.0.1:%d" % port
@@ -279,9 +266,4 @@ def test_demo_console_serves_the_demos_database(tmp_path):
             kiosks = c.get("/kiosks").text
             assert "西湖区社保服务大厅" in kiosks and '<tr class="stale' not in kiosks  # it just sent a frame
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)

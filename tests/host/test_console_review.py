@@ -14,7 +14,16 @@ pytest.importorskip("argon2")
 from starlette.testclient import TestClient  # noqa: E402
 
 from lib12333.host.console import auth, web  # noqa: E402
-from tests.host.console_support import PASSWORD, USERS, Served, build, client, login  # noqa: E402
+from tests.host.console_support import (  # noqa: E402
+    PASSWORD,
+    USERS,
+    Served,
+    build,
+    client,
+    login,
+    serve_demo,
+    stop_process,
+)
 
 
 def lenient(console):
@@ -132,40 +141,6 @@ def test_a_telephone_request_refuses_a_number_no_phone_has(tmp_path, typed):
     assert console.store.rconn.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == before
 
 
-def _serve_demo(folder, port):
-    """Start ``lib12333 demo --console --keep folder``; (process, the lines it printed up to its password)."""
-    import subprocess
-    import sys
-    import time
-
-    env = dict(os.environ, PYTHONPATH=os.getcwd())
-    proc = subprocess.Popen([sys.executable, "-m", "lib12333", "demo", "--console", "--quiet", "--keep", folder,
-                             "--listen", "127.0.0.1:%d" % port], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=env)
-    lines = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "password" in line:
-            break
-    return proc, lines
-
-
-def _stop(proc):
-    import signal
-    import subprocess
-
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
 def _demo_login(port, password):
     import time
 
@@ -188,7 +163,7 @@ def test_demo_console_run_again_on_its_kept_folder_serves_it_again(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc, lines = _serve_demo(folder, port)
+    proc, lines = serve_demo(folder, port)
     try:
         assert lines and lines[0].startswith("OK:"), lines
         password = re.search(r"password (\S+)", lines[-1]).group(1)
@@ -200,16 +175,16 @@ def test_demo_console_run_again_on_its_kept_folder_serves_it_again(tmp_path):
                        headers={"host": "rebound.example:%d" % port, "origin": "http://rebound.example:%d" % port})
         assert r.status_code == 400 and "set-cookie" not in r.headers
     finally:
-        _stop(proc)
+        stop_process(proc)
     # Again on the same folder: the demo's kiosk is registered there already; the console opens on it
     # (it used to stop with "device 1001 is already registered") and the accounts keep their password.
-    proc, lines = _serve_demo(folder, port)
+    proc, lines = serve_demo(folder, port)
     try:
         text = "".join(lines)
         assert "holds an earlier demo" in text and "keep the password" in text, text
         assert _demo_login(port, password) == 303
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 def test_the_taker_of_a_telephone_request_can_start_and_close_it(tmp_path):
