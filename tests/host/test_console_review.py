@@ -111,7 +111,7 @@ def test_user_names_are_one_account_whatever_the_case(tmp_path):
     for _ in range(3):
         a.post("/login", data={"username": " " + USERS["agent"].upper() + " ", "password": "wrong password!"})
     assert console.store.user(USERS["agent"])["locked_until"] > clock.now
-    assert a.post("/login", data={"username": USERS["agent"], "password": PASSWORD}).status_code == 423
+    assert a.post("/login", data={"username": USERS["agent"], "password": PASSWORD}).status_code == 401
     clock.now += 601
     r = a.post("/login", data={"username": USERS["agent"].capitalize(), "password": PASSWORD})
     assert r.status_code == 303
@@ -414,3 +414,23 @@ def test_hostile_record_texts_do_not_reach_the_annual_csv_as_formulas(tmp_path):
     cells = [cell for row in csv.reader(io.StringIO(r.text)) for cell in row]
     assert "4" in cells  # the records are counted
     assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")] == []
+
+
+def test_a_locked_account_answers_like_an_unknown_name(tmp_path):
+    """Five wrong passwords lock an account; an unknown name never locks.  The answers used to differ
+    from the fifth try on (a "locked" message, then HTTP 423), which told the accounts apart."""
+    import re
+
+    console, clock, _refs = build(tmp_path)
+    c = client(console)
+
+    def answers(name):
+        out = []
+        for _ in range(7):
+            r = c.post("/login", data={"username": name, "password": "not the password"})
+            out.append((r.status_code, re.search(r'class="err"[^>]*>(.*?)<', r.text).group(1)))
+        return out
+
+    real, unknown = answers(USERS["agent"]), answers("nobody")
+    assert console.store.user(USERS["agent"])["locked_until"] > clock.now
+    assert real == unknown and {status for status, _msg in real} == {401}

@@ -123,17 +123,18 @@ class Console:
             return self.render(request, "login.html", 429, error="登录失败次数过多，请稍后再试。")
         user = self.store.user(username)
         ok = await run_in_threadpool(self._verify, user["pw_hash"] if user else None, password)
-        if user is not None and user["locked_until"] > now:
-            self.store.record_attempt(username, client, False, now, p)
-            return self.render(request, "login.html", 423, error="该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。")
-        if not ok or user is None or user["disabled"]:
+        locked_now = user is not None and user["locked_until"] > now
+        if locked_now or not ok or user is None or user["disabled"]:
             # Unknown names count towards the client's limit too (the UPDATE of the account matches nothing).
             locked = self.store.record_attempt(username, client, False, now, p)
-            if locked:  # an administrator should see who is being guessed at, not only the lock in 账号
+            if locked and not locked_now:  # an administrator should see who is being guessed at
                 self.store.audit(now, username, client, "login.lock", username, "%d failed log-ins" % p.max_failures)
             await asyncio.sleep(0.2)
-            msg = "用户名或密码错误。" if not locked else "该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。"
-            return self.render(request, "login.html", 401, error=msg)
+            # One answer for a wrong password, an unknown name, a disabled and a locked account: a distinct
+            # "locked" answer after a few tries would tell which names are accounts.
+            return self.render(request, "login.html", 401, error=(
+                "用户名或密码错误，或账号因连续 %d 次密码错误已被暂时锁定（%d 分钟）。请稍后再试或联系管理员。"
+                % (p.max_failures, p.lock_seconds // 60)))
         self.store.record_attempt(username, client, True, now, p)
         previous = request.cookies.get(web.COOKIE)
         if previous:  # a new log-in in this browser replaces its session rather than leaving it open behind
