@@ -151,6 +151,10 @@ class Console:
         with self.hashing:
             return auth.verify_password(pw_hash, password)
 
+    def _hash(self, password):
+        with self.hashing:
+            return auth.hash_password(password)
+
     async def logout(self, request):
         user = self.current_user(request)
         if user is None:

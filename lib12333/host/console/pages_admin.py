@@ -92,7 +92,7 @@ async def password_change(request, ctx):
     if new != form_secret(ctx.form, "again"):
         return ctx.render("password.html", 400, error="两次输入的新密码不一致。")
     try:
-        pw_hash = auth.hash_password(new)
+        pw_hash = await run_in_threadpool(ctx.console._hash, new)  # 64 MiB, off the event loop
     except Lib12333Error:
         return ctx.render("password.html", 400, error="新密码至少 10 位。")
     ctx.store.set_user(name, pw_hash=pw_hash)
