@@ -434,3 +434,14 @@ def test_a_locked_account_answers_like_an_unknown_name(tmp_path):
     real, unknown = answers(USERS["agent"]), answers("nobody")
     assert console.store.user(USERS["agent"])["locked_until"] > clock.now
     assert real == unknown and {status for status, _msg in real} == {401}
+
+
+def test_expired_sessions_are_forgotten_not_kept_forever(tmp_path):
+    from lib12333.host.console import app as console_app
+
+    console, clock, _refs = build(tmp_path)
+    login(client(console), USERS["agent"])        # a browser that never comes back
+    clock.now += console_app.SESSION_IDLE + 1
+    login(client(console), USERS["supervisor"])
+    rows = console.store.conn.execute("SELECT username FROM console_sessions").fetchall()
+    assert rows == [(USERS["supervisor"],)]

@@ -140,7 +140,7 @@ class Console:
         if previous:  # a new log-in in this browser replaces its session rather than leaving it open behind
             self.store.end_session(auth.token_hash(previous))
         token, csrf = auth.new_token(), auth.new_token()
-        self.store.add_session(auth.token_hash(token), username, csrf, now)
+        self.store.add_session(auth.token_hash(token), username, csrf, now, SESSION_IDLE, SESSION_LIFETIME)
         self.store.audit(now, username, client, "login", "-")
         resp = web.redirect(auth.home_of(user["role"]))
         resp.set_cookie(web.COOKIE, token, max_age=SESSION_LIFETIME, path="/", secure=self.secure_cookie,

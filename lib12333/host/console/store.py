@@ -94,8 +94,11 @@ class ConsoleStore:
 
     # ------------------------------------------------------------ sessions
 
-    def add_session(self, token_hash, username, csrf, now):
+    def add_session(self, token_hash, username, csrf, now, idle, lifetime):
+        """Open a session, and forget the expired ones nobody came back with (their rows stayed until then)."""
         with Transaction(self.conn):
+            self.conn.execute("DELETE FROM console_sessions WHERE last_seen < ? OR created_at < ?",
+                              (int(now) - idle, int(now) - lifetime))
             self.conn.execute("INSERT INTO console_sessions (token_hash, username, csrf, created_at, last_seen)"
                               " VALUES (?,?,?,?,?)", (token_hash, username, csrf, int(now), int(now)))
 
