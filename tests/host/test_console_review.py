@@ -445,3 +445,13 @@ def test_expired_sessions_are_forgotten_not_kept_forever(tmp_path):
     login(client(console), USERS["supervisor"])
     rows = console.store.conn.execute("SELECT username FROM console_sessions").fetchall()
     assert rows == [(USERS["supervisor"],)]
+
+
+@pytest.mark.parametrize("typed, kept", [("A38612750", "A******50"), ("A38612750XYZ", "A*********YZ"),
+                                         ("xA38612750", "x*******50"), ("A3", "**")])
+def test_a_card_search_is_audited_masked_whatever_was_typed(tmp_path, typed, kept):
+    console, _clock, _refs = build(tmp_path)
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    assert c.post("/loss", data={"csrf": csrf, "q": typed}).status_code == 200
+    assert [e["object"] for e in console.store.audit_log() if e["action"] == "card.search"] == [kept]
