@@ -86,6 +86,9 @@ class RequestStore:
         try:
             # One thread at a time uses a store, but it may be opened in another (a gateway's loop thread).
             if create:
+                from lib12333.host.gateway.db import owner_only
+
+                owner_only(path)  # contact numbers and subjects: personal data
                 self._db = sqlite3.connect(path, **kw)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")

@@ -163,12 +163,16 @@ def device_add(args):
     import os
 
     from lib12333.host.gateway import admin
+    from lib12333.host.keyfile import key_file_first
 
-    key = admin.add_device(_conn(args.db), args.device_id, _read_key(args), args.name, args.region, args.phone)
-    if args.key_out:
-        fd = os.open(args.key_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key)
+    conn = _conn(args.db)
+    key = _read_key(args)
+    if key is None:
+        key = os.urandom(16)
+    admin.check_new_device(conn, args.device_id, key)  # before a key file is written
+    # The key file first: a failed write registers nothing, a failed registration removes the file.
+    key_file_first(args.key_out, key, lambda: admin.add_device(conn, args.device_id, key, args.name, args.region,
+                                                                args.phone))
     emit({"device_id": args.device_id, "key_file": args.key_out, "registered": True}, args.json,
          lambda d: "device %d registered%s" % (d["device_id"], "; key written to " + d["key_file"] if d["key_file"] else ""))
     return EXIT_OK

@@ -19,17 +19,22 @@ def requests_path(db_path):
     return db_path + ".requests"
 
 
-def add_device(conn, device_id, key=None, name="", region="", phone="", now=None):
+def check_new_device(conn, device_id, key):
+    """ValidationError unless ``device_id`` is free and ``key`` a 16-byte key (checked again when adding)."""
     if type(device_id) is not int or not 1 <= device_id <= 0xFFFFFFFF:
         raise ValidationError("device id must be 1..4294967295", field="device-id")
-    if key is None:
-        key = os.urandom(16)
     if len(key) != 16:
         raise ValidationError("device key must be 16 bytes", field="key", expected="16 bytes (32 hex digits)")
+    if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)).fetchone():
+        raise ValidationError("device %d is already registered" % device_id, field="device-id",
+                              expected="a new id; a replacement board for this id: lib12333 gateway device replace")
+
+
+def add_device(conn, device_id, key=None, name="", region="", phone="", now=None):
+    if key is None:
+        key = os.urandom(16)
     with Transaction(conn):
-        if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)).fetchone():
-            raise ValidationError("device %d is already registered" % device_id, field="device-id",
-                                  expected="a new id, or revoke the old device first")
+        check_new_device(conn, device_id, key)
         conn.execute(
             "INSERT INTO devices (device_id, key, name, region, phone, added_at) VALUES (?,?,?,?,?,?)",
             (device_id, key, name, region, phone, int(now if now is not None else time.time())),

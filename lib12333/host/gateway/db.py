@@ -152,10 +152,36 @@ def open_existing(path, **kw):
     return sqlite3.connect("file:" + quote(os.path.abspath(path)) + "?mode=rw", uri=True, **kw)
 
 
+def owner_only(path):
+    """Create ``path`` readable by its owner only, or tighten it (and its -wal / -shm) if it exists.
+
+    The gateway database holds every device key in clear and the request store personal
+    data: neither may be world-readable whatever the umask.  SQLite creates -wal and -shm
+    with the permissions of the database file, so the main file's mode is what counts;
+    existing ones are tightened too (files created by an older lib12333 were 0644).
+    """
+    import os
+
+    if not isinstance(path, str) or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except OSError:
+        return  # no such folder, read-only...: sqlite3 reports it in its own words
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def connect(path, create=True):
     """Open (and create or migrate) the gateway database at ``path``; ``create=False``: only an existing file."""
     # One thread at a time uses a connection; it may be opened in another (the gateway's loop thread).
     kw = {"isolation_level": None, "timeout": 30, "check_same_thread": False}
+    if create:
+        owner_only(path)
     conn = sqlite3.connect(path, **kw) if create else open_existing(path, **kw)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
