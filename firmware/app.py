@@ -119,10 +119,14 @@ class KioskApp:
         now = int(self.hw.wall_time())
         problems = []
         try:
-            pending = self.outbox.open(now)
+            # The first number of this key and whether deploy just wrote it (firmware/main.py load_config).
+            pending = self.outbox.open(now, self.config.get("seq_start", 1), self.config.get("new_key"))
             if self.outbox.window:
                 self.window = ReplayWindow.from_bytes(self.outbox.window)
             self._log("outbox recovered: %d pending" % len(pending))
+        except SecurityError as exc:
+            problems.append("密钥")  # journal lost under a used key: out of service until re-provisioned
+            self._log("key self-test failed: %s" % exc)
         except Lib12333Error as exc:
             problems.append("存储")
             self._log("storage self-test failed: %s" % exc)

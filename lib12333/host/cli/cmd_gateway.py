@@ -5,7 +5,7 @@ import json
 import logging
 import sys
 
-from lib12333.host.cli import EXIT_OK, gateway_relay
+from lib12333.host.cli import EXIT_OK, gateway_backup, gateway_relay
 from lib12333.host.cli.output import add_json_flag, emit, not_found, progress
 
 HELP = """\
@@ -40,6 +40,7 @@ def register(subparsers):
     p.set_defaults(handler=run_gateway)
     sub = p.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
     gateway_relay.register_peer(sub)  # gateway peer add|list (issue 8)
+    gateway_backup.register(sub)  # gateway backup|restore (issue 13)
 
     dev = sub.add_parser("device", help="kiosks and their keys").add_subparsers(dest="device_command", required=True)
     a = dev.add_parser("add", help="register a kiosk and its key")
@@ -59,6 +60,16 @@ def register(subparsers):
     ls.add_argument("--show-pii", action="store_true", help="show SIM numbers unmasked")
     add_json_flag(ls)
     ls.set_defaults(handler=device_list)
+    rp = dev.add_parser("replace", help="a replacement or re-formatted board: fresh key, old key retired",
+                        description="Give a registered kiosk id a new key generation for a replacement board, or "
+                        "for a board whose /data was re-formatted: a fresh key is written to --key-out, the old key "
+                        "is retired (its frames are refused by name) and the new key's first sequence number is "
+                        "printed; give it to `lib12333 deploy --seq-start`. A key is never given to a second board.")
+    rp.add_argument("--db", required=True, help="the gateway's SQLite database")
+    rp.add_argument("--device-id", type=int, required=True, help="the registered kiosk id")
+    rp.add_argument("--key-out", required=True, help="write the new key to this file (for deploy --key-file)")
+    add_json_flag(rp)
+    rp.set_defaults(handler=device_replace)
     rv = dev.add_parser("revoke", help="refuse every further frame of a kiosk")
     rv.add_argument("--db", required=True, help="the gateway's SQLite database")
     rv.add_argument("--device-id", type=int, required=True)
@@ -175,6 +186,23 @@ def device_add(args):
                                                                 args.phone))
     emit({"device_id": args.device_id, "key_file": args.key_out, "registered": True}, args.json,
          lambda d: "device %d registered%s" % (d["device_id"], "; key written to " + d["key_file"] if d["key_file"] else ""))
+    return EXIT_OK
+
+
+def device_replace(args):
+    import os
+
+    from lib12333.host.gateway import provisioning
+    from lib12333.host.keyfile import key_file_first
+
+    conn = _conn(args.db)
+    provisioning.check_replaceable(conn, args.device_id)
+    key = os.urandom(16)
+    _key, first = key_file_first(args.key_out, key, lambda: provisioning.replace_device(conn, args.device_id, key))
+    generation = conn.execute("SELECT key_generation FROM devices WHERE device_id = ?", (args.device_id,)).fetchone()[0]
+    emit({"device_id": args.device_id, "key_generation": generation, "seq_start": first, "key_file": args.key_out},
+         args.json, lambda d: "device %d: key generation %d written to %s; deploy with --seq-start %d "
+         "(the old key is retired)" % (d["device_id"], d["key_generation"], d["key_file"], d["seq_start"]))
     return EXIT_OK
 
 

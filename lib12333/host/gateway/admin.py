@@ -11,6 +11,7 @@ import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import ValidationError
+from lib12333.host.gateway import provisioning
 from lib12333.host.gateway.db import Transaction
 
 
@@ -28,6 +29,7 @@ def check_new_device(conn, device_id, key):
     if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)).fetchone():
         raise ValidationError("device %d is already registered" % device_id, field="device-id",
                               expected="a new id; a replacement board for this id: lib12333 gateway device replace")
+    provisioning.check_key_unused(conn, key)
 
 
 def add_device(conn, device_id, key=None, name="", region="", phone="", now=None):
@@ -35,10 +37,12 @@ def add_device(conn, device_id, key=None, name="", region="", phone="", now=None
         key = os.urandom(16)
     with Transaction(conn):
         check_new_device(conn, device_id, key)
+        now = int(now if now is not None else time.time())
         conn.execute(
             "INSERT INTO devices (device_id, key, name, region, phone, added_at) VALUES (?,?,?,?,?,?)",
-            (device_id, key, name, region, phone, int(now if now is not None else time.time())),
+            (device_id, key, name, region, phone, now),
         )
+        provisioning.record_first_key(conn, device_id, key, now)
     return key
 
 

@@ -27,6 +27,7 @@ import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
+from lib12333.host.gateway import backup, provisioning
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.db import Transaction
 from lib12333.secure import aes
@@ -59,6 +60,7 @@ class Centre:
         self.requests = requests  # a lib12333.host.requests_store.RequestStore, or None
         self.clock = clock
         self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0}
+        backup.refuse_backup_copy(conn)  # a backup's sealing counters are old (lib12333 gateway restore)
 
     # ------------------------------------------------------------------ devices
 
@@ -108,7 +110,10 @@ class Centre:
         try:
             f = frame_mod.open(cipher, data, direction=frame_mod.UP)
         except (SecurityError, DecodeError) as exc:
-            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq, exc)) from exc
+            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq,
+                                                     provisioning.why_not_authentic(self.conn, header, data, exc))) from exc
+        if f.seq < provisioning.seq_floor(self.conn, f.device_id):
+            raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.BELOW_FIRST_SEQ))
         done = self.conn.execute(
             "SELECT reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?", (f.device_id, f.seq)
         ).fetchone()

@@ -21,6 +21,8 @@ Tables (docs/gateway.md describes every column):
     peers           other centres this one relays to or for, with the pairwise key (migration 2)
     relays_out      requests relayed to the responsible centre, keyed by the kiosk's (device, seq)
     relays_in       requests applied for a peer, keyed by (peer, origin device, origin seq)
+    device_keys     every key a device id has had: generation, first sequence number, retired (migration 3)
+    meta            name/value facts about the file itself, e.g. that it is a backup copy (migration 3)
 """
 
 import sqlite3
@@ -136,6 +138,26 @@ CREATE TABLE IF NOT EXISTS relays_in (
     reply_payload BLOB NOT NULL,
     PRIMARY KEY (peer_code, origin_device, origin_seq)
 );
+    """,
+    # 3: provisioning and restores (issue 13): every provisioning of a device id gets a fresh key and a first
+    # sequence number (key history in device_keys, lib12333.host.gateway.provisioning); meta marks a backup
+    # copy that must be restored with `gateway restore` (lib12333.host.gateway.backup)
+    """
+ALTER TABLE devices ADD COLUMN key_generation INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE devices ADD COLUMN seq_floor INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE device_keys (
+    device_id INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    key BLOB NOT NULL,
+    first_seq INTEGER NOT NULL,
+    added_at INTEGER NOT NULL,
+    retired_at INTEGER,
+    PRIMARY KEY (device_id, generation)
+);
+CREATE INDEX device_keys_key ON device_keys (key);
+INSERT INTO device_keys (device_id, generation, key, first_seq, added_at)
+    SELECT device_id, 1, key, 1, added_at FROM devices;
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
 )
 VERSION = len(MIGRATIONS)
