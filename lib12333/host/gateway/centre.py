@@ -159,15 +159,16 @@ class Centre:
 
     # ------------------------------------------------------------------ the requests
 
-    def _apply(self, f, fields, region, now):
+    def _apply(self, f, fields, region, now, peer=None):
+        """Apply the request ``f``; ``peer``: the code of the centre that relayed it (None: one of ours)."""
         if f.msg_type == msg.LOSS_REPORT:
             return self._loss_report(f, fields, region, now)
         if f.msg_type == msg.CARD_STATUS_QUERY:
             return self._card_status(f, fields, now)
         if f.msg_type == msg.REQUEST:
-            return self._request(f, fields, region, now)
+            return self._request(f, fields, region, now, peer)
         if f.msg_type == msg.STATUS_QUERY:
-            return self._status_query(f, fields)
+            return self._status_query(f, fields, peer)
         return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
 
     def _card(self, card_no):
@@ -251,26 +252,27 @@ class Centre:
         return msg.CARD_STATUS_ANSWER, {"ref_seq": f.seq, "state": rec.state, "since": rec.since,
                                         "until": rec.until}, None
 
-    def _request(self, f, fields, region, now):
+    def _request(self, f, fields, region, now, peer=None):
         kinds = {msg.CONSULTATION: "consultation", msg.COMPLAINT: "complaint", msg.REPORT: "report"}
         if self.requests is None:
             return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
         day = time.gmtime(now + 8 * 3600)[:3]
-        # The request store is its own SQLite file: creation is idempotent on the frame's (device, seq),
-        # so a rollback here after the store committed gives the same reference on the retry.
+        # The request store is its own SQLite file: creation is idempotent on the frame's origin (centre,
+        # device, seq), so a rollback here after the store committed gives the same reference on the retry.
+        # The origin centre is part of the key: a peer's kiosk 1001 is not our kiosk 1001.
         req = self.requests.create(
             kinds.get(fields["kind"], "consultation"), self.centre_code, desk.device_code(f.device_id),
             day, now, subject=fields.get("text") or "", contact=fields.get("phone") or "",
-            idem="kiosk-%d-%d" % (f.device_id, f.seq),
+            idem=desk.request_idem(peer or self.centre_code, f.device_id, f.seq),
         )
         self._record(region, fields.get("category") or "0000", f.time, now, "queued", f.device_id, fields.get("phone"))
         log.info("device %d seq %d: request %s accepted", f.device_id, f.seq, req.ref)
         # An ACK cannot carry the reference: the answer is a STATUS_ANSWER whose text is the reference.
         return msg.STATUS_ANSWER, desk.request_answer(f.device_id, f.seq, req.ref, now), None
 
-    def _status_query(self, f, fields):
+    def _status_query(self, f, fields, peer=None):
         return msg.STATUS_ANSWER, desk.status_answer(self.conn, self.requests, self.centre_code, f.device_id, f.seq,
-                                                     fields), None
+                                                     fields, peer), None
 
     # ------------------------------------------------------------------ citizens' text SMS
 

@@ -242,7 +242,7 @@ class Relay:
         else:
             try:
                 inner = msg.decode(inner_type, fields["inner"])
-                reply_type, reply_fields, notice = centre._apply(origin, inner, "", now)
+                reply_type, reply_fields, notice = centre._apply(origin, inner, "", now, peer=code)
             except Lib12333Error as exc:
                 reply_type, reply_fields = msg.ERROR, {"ref_seq": origin.seq, "code": msg.E_MALFORMED, "state": 0}
                 log.warning("relay from %s (device %d seq %d): %s", code, key[1], key[2], exc)

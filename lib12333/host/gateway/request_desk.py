@@ -66,6 +66,15 @@ def device_code(device_id):
     return "K%02d" % (device_id % 100)
 
 
+def request_idem(origin, device_id, seq):
+    """The request store's creation key of a kiosk REQUEST frame: (origin centre, origin device, origin seq).
+
+    ``origin`` is the code of the centre the kiosk belongs to (this centre, or the peer that relayed
+    the frame): device ids are only unique within one centre.
+    """
+    return "kiosk/%s/%d/%d" % (origin, device_id, seq)
+
+
 def day_number(day):
     """Days from 2000-01-01 to ``day`` (y, m, d): what a kiosk sends for a typed reference."""
     return (datetime.date(*day) - EPOCH).days
@@ -85,10 +94,17 @@ def request_answer(device_id, seq, ref, now):
     return {"ref_device": device_id, "ref_seq": seq, "status": msg.ST_RECEIVED, "updated": now, "text": ref}
 
 
-def _ref_of_frame(conn, device_id, seq):
-    """The reference the REQUEST frame (device_id, seq) was given (from its recorded answer), or None."""
-    row = conn.execute("SELECT msg_type, reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?",
-                       (device_id, seq)).fetchone()
+def _ref_of_frame(conn, device_id, seq, peer=None):
+    """The reference the REQUEST frame (device_id, seq) was given (from its recorded answer), or None.
+
+    ``peer``: the frame is a kiosk of that centre, relayed here (its answer is in ``relays_in``).
+    """
+    if peer is None:
+        row = conn.execute("SELECT msg_type, reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?",
+                           (device_id, seq)).fetchone()
+    else:
+        row = conn.execute("SELECT msg_type, reply_type, reply_payload FROM relays_in WHERE peer_code = ?"
+                           " AND origin_device = ? AND origin_seq = ?", (peer, device_id, seq)).fetchone()
     if row is None or row[0] != msg.REQUEST or row[1] != msg.STATUS_ANSWER:
         return None
     return msg.decode(msg.STATUS_ANSWER, bytes(row[2]))["text"] or None
@@ -108,12 +124,12 @@ def _find_typed(store, centre, device_id, number):
     return None
 
 
-def status_answer(conn, store, centre, device_id, seq, fields):
-    """STATUS_ANSWER fields for the STATUS_QUERY frame ``seq`` of kiosk ``device_id``."""
+def status_answer(conn, store, centre, device_id, seq, fields, peer=None):
+    """STATUS_ANSWER fields for the STATUS_QUERY frame ``seq`` of kiosk ``device_id`` (of centre ``peer``)."""
     req = None
     if store is not None:
         if fields["ref_device"] == device_id:
-            ref = _ref_of_frame(conn, device_id, fields["ref_seq"])
+            ref = _ref_of_frame(conn, device_id, fields["ref_seq"], peer)
             if ref is not None:
                 try:
                     req = store.get(ref)
