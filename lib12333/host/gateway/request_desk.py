@@ -62,7 +62,11 @@ ACTION_ALIASES = {"close": "complete", "finish": "complete", "answer": "complete
 
 
 def device_code(device_id):
-    """The 3-character device part of the references a kiosk's requests get (K + 2 digits)."""
+    """The 3-character device part of the references a kiosk's requests get (K + 2 digits).
+
+    Not unique: kiosks 1001 and 1101 both get K01 (they share its day counter).  Who filed a
+    request is its creation key (``request_idem``), which ``filed_by`` compares.
+    """
     return "K%02d" % (device_id % 100)
 
 
@@ -73,6 +77,15 @@ def request_idem(origin, device_id, seq):
     the frame): device ids are only unique within one centre.
     """
     return "kiosk/%s/%d/%d" % (origin, device_id, seq)
+
+
+def filed_by(store, ref, origin, device_id, own_centre):
+    """True when request ``ref`` was created from a REQUEST frame of kiosk ``device_id`` of centre ``origin``."""
+    key = store.creation_key(ref) or ""
+    if key.startswith("kiosk/%s/%d/" % (origin, device_id)):
+        return True
+    # Requests created before the key named the origin centre: kiosk-<device>-<seq>, always our own kiosks.
+    return origin == own_centre and key.startswith("kiosk-%d-" % device_id)
 
 
 def day_number(day):
@@ -110,17 +123,16 @@ def _ref_of_frame(conn, device_id, seq, peer=None):
     return msg.decode(msg.STATUS_ANSWER, bytes(row[2]))["text"] or None
 
 
-def _find_typed(store, centre, device_id, number):
+def _find_typed(store, centre, device_id, number, origin):
     days, seq = divmod(number, 10000)
     if seq == 0 or days > MAX_DAYS:
         return None
     d = EPOCH + datetime.timedelta(days=days)
     for kind in R.KINDS:
         ref = R.make_ref(kind, centre, device_code(device_id), (d.year, d.month, d.day), seq)
-        try:
+        # The reference's K01 is shared by kiosks 1001, 1101...: only the kiosk that filed it is answered.
+        if filed_by(store, ref, origin, device_id, centre):
             return store.get(ref)
-        except StorageError:
-            continue
     return None
 
 
@@ -136,7 +148,7 @@ def status_answer(conn, store, centre, device_id, seq, fields, peer=None):
                 except StorageError:
                     req = None
         elif fields["ref_device"] == 0:
-            req = _find_typed(store, centre, device_id, fields["ref_seq"])
+            req = _find_typed(store, centre, device_id, fields["ref_seq"], peer or centre)
     if req is None:
         return {"ref_device": device_id, "ref_seq": seq, "status": msg.ST_UNKNOWN, "updated": 0, "text": ""}
     return {"ref_device": device_id, "ref_seq": seq, "status": STATUS_OF_REQUEST[req.state],
