@@ -26,7 +26,7 @@ import logging
 import time
 
 from lib12333 import identifiers, lossreport
-from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
+from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.db import Transaction
 from lib12333.secure import aes
@@ -41,6 +41,12 @@ STATUS_OF_REQUEST = desk.STATUS_OF_REQUEST
 
 class Rejected(Exception):
     """A frame that is dropped without an answer (forged, replayed, unknown device)."""
+
+
+class Deferred(Exception):
+    """A frame that could not be applied now (the request store failed, a configuration problem): the
+    whole transaction is rolled back -- nothing applied, nothing answered, the replay window untouched --
+    so the kiosk's retry applies it once, later."""
 
 
 class Centre:
@@ -58,7 +64,15 @@ class Centre:
         self.centre_code = centre_code
         self.requests = requests  # a lib12333.host.requests_store.RequestStore, or None
         self.clock = clock
-        self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0}
+        self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0, "deferred": 0}
+        self.check_config()
+
+    def check_config(self):
+        """ConfigError now for a setting that would make requests fail later (after a card changed)."""
+        if not isinstance(self.centre_code, str) or len(self.centre_code) != 6 or not self.centre_code.isdigit():
+            raise ConfigError("the centre code must be 6 digits", item="centre-code", expected="e.g. 330100")
+        # The longest notice wording has the same length for every card and date: try it once.
+        self._notice_text("0000", 0, 0)
 
     # ------------------------------------------------------------------ devices
 
@@ -94,6 +108,8 @@ class Centre:
                 relay.stats["rejected"] += 1
                 log.warning("centre frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
                 return "rejected: %s" % exc
+            except Deferred as exc:
+                return self._deferred(sender, exc)
         try:
             with Transaction(self.conn):
                 return self._handle(sender, data, header, now)
@@ -101,6 +117,14 @@ class Centre:
             self.stats["rejected"] += 1
             log.warning("frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
             return "rejected: %s" % exc
+        except Deferred as exc:
+            return self._deferred(sender, exc)
+
+    def _deferred(self, sender, exc):
+        self.stats["deferred"] += 1
+        log.error("frame from %s not applied, nothing answered (the retry will be): %s",
+                  identifiers.mask_phone(sender), exc)
+        return "deferred: %s" % exc
 
     def _handle(self, sender, data, header, now):
         key, _status, window_bytes, _down, region = self._device(header.device_id)
@@ -127,12 +151,14 @@ class Centre:
         self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
         try:
             fields = msg.decode(f.msg_type, f.payload)
+        except Lib12333Error as exc:
+            fields = None
+            reply_type, reply_fields, notice = malformed(f.seq)
+            log.warning("device %d seq %d: %s", f.device_id, f.seq, exc)
+        if fields is not None:
             if self.relay is not None and self.relay.route(f, fields, region, sender, now):
                 return "relayed"  # the answer comes back from the responsible centre (relay.py)
-            reply_type, reply_fields, notice = self._apply(f, fields, region, now)
-        except Lib12333Error as exc:
-            reply_type, reply_fields, notice = msg.ERROR, {"ref_seq": f.seq, "code": msg.E_MALFORMED, "state": 0}, None
-            log.warning("device %d seq %d: %s", f.device_id, f.seq, exc)
+            reply_type, reply_fields, notice = self.apply_once(f, fields, region, now)
         payload = msg.encode(reply_type, reply_fields)
         self.conn.execute(
             "INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload) VALUES (?,?,?,?,?,?)",
@@ -158,6 +184,29 @@ class Centre:
         self.stats["replies"] += 1
 
     # ------------------------------------------------------------------ the requests
+
+    def apply_once(self, f, fields, region, now, peer=None):
+        """``_apply`` as one unit: (reply type, reply fields, notice), or nothing changed at all.
+
+        Runs inside the caller's transaction.  A request whose content is refused (a validation
+        error) has its partial changes undone and is answered "malformed"; any other failure (the
+        request store, a configuration problem) raises ``Deferred`` so the caller rolls back the
+        frame entirely.  A change is never kept with an error answer, nor answered without its notice.
+        """
+        self.conn.execute("SAVEPOINT apply_request")
+        try:
+            result = self._apply(f, fields, region, now, peer)
+        except (DecodeError, ValidationError) as exc:
+            self.conn.execute("ROLLBACK TO apply_request")
+            self.conn.execute("RELEASE apply_request")
+            if isinstance(exc, ConfigError):
+                raise Deferred("device %d seq %d: %s" % (f.device_id, f.seq, exc)) from exc
+            log.warning("device %d seq %d: %s", f.device_id, f.seq, exc)
+            return malformed(f.seq)
+        except Lib12333Error as exc:
+            raise Deferred("device %d seq %d: %s" % (f.device_id, f.seq, exc)) from exc
+        self.conn.execute("RELEASE apply_request")
+        return result
 
     def _apply(self, f, fields, region, now, peer=None):
         """Apply the request ``f``; ``peer``: the code of the centre that relayed it (None: one of ours)."""
@@ -224,10 +273,12 @@ class Centre:
 
     def loss_notice(self, rec, now):
         """The citizen's SMS: names the unit (43号), one part, card number masked, no other personal data."""
+        return self._notice_text(rec.card_no[-4:], now, rec.until)
+
+    def _notice_text(self, tail, now, until_seconds):
         # One SMS part is 70 UCS2 characters; the unit's name takes about 20 of them.  The longer
         # wording is used when it fits, else the short one (the policy refuses anything longer).
-        tail = rec.card_no[-4:]
-        until = _cst(rec.until, False)
+        until = _cst(until_seconds, False)
         for wording in (
             "您尾号%s的社保卡已于%s临时挂失，有效至%s，请持身份证到网点办理正式挂失和补卡。" % (tail, _cst(now, True)[5:], until),
             "您尾号%s的社保卡已临时挂失，有效至%s，请持身份证到网点办理正式挂失补卡。" % (tail, until),
@@ -239,7 +290,9 @@ class Centre:
                 return text
             except ValidationError:
                 continue
-        raise ValidationError("the unit's name leaves no room for a one-part notice", field="unit")
+        # A setting, not the request: Centre() checks it at start (check_config).
+        raise ConfigError("the unit's name leaves no room for a one-part notice", item="unit",
+                          expected="a shorter --unit")
 
     def _card_status(self, f, fields, now):
         rec, _region = self._card(fields["card"])
@@ -320,6 +373,11 @@ class Centre:
             delay = min(30 * 2 ** (attempts - 1), 1800)
             self.conn.execute("UPDATE outgoing SET attempts = ?, next_at = ? WHERE id = ?",
                               (attempts, int(now) + delay, out_id))
+
+
+def malformed(seq):
+    """(reply type, reply fields, notice) of the answer "malformed" to the frame ``seq``."""
+    return msg.ERROR, {"ref_seq": seq, "code": msg.E_MALFORMED, "state": 0}, None
 
 
 def _cst(seconds, with_time):
