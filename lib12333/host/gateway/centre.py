@@ -23,12 +23,13 @@ logs, notices and CLI output mask them (lib12333.identifiers).
 """
 
 import logging
+import sqlite3
 import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway import request_desk as desk
-from lib12333.host.gateway.db import Transaction
+from lib12333.host.gateway.db import Transaction, storage_error
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
@@ -89,7 +90,17 @@ class Centre:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, sender, data, now=None):
-        """Handle one frame; returns a short outcome string ('applied', 'duplicate', 'rejected: ...')."""
+        """Handle one frame; returns a short outcome string ('applied', 'duplicate', 'rejected: ...').
+
+        StorageError when the gateway database cannot be written (a full disk): nothing was changed
+        and the caller must not delete the SMS.
+        """
+        try:
+            return self._handle_frame(sender, data, now)
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(exc) from exc
+
+    def _handle_frame(self, sender, data, now):
         now = int(self.clock() if now is None else now)
         try:
             header = frame_mod.peek(data)
