@@ -138,6 +138,11 @@ class RequestStore:
             raise StorageError("no request " + str(ref))
         return req
 
+    def creation_key(self, ref):
+        """The idempotency key ``ref`` was created with (who filed it), or None when there is no such request."""
+        row = self._db.execute("SELECT create_idem FROM requests WHERE ref = ?", (ref,)).fetchone()
+        return None if row is None else row[0]
+
     def list(self, owner=None, state=None, limit=100):
         """Requests, newest first, optionally only those of ``owner`` and/or in ``state``."""
         where = []

@@ -5,7 +5,7 @@ import json
 import logging
 import sys
 
-from lib12333.host.cli import EXIT_OK, gateway_backup, gateway_relay
+from lib12333.host.cli import EXIT_IO, EXIT_OK, gateway_backup, gateway_relay
 from lib12333.host.cli.output import add_json_flag, emit, not_found, progress
 
 HELP = """\
@@ -141,6 +141,7 @@ def run_gateway(args):
         from lib12333.errors import ValidationError
 
         raise ValidationError("the gateway needs --modem PORT and --db FILE", field="arguments")
+    from lib12333.errors import StorageError
     from lib12333.host.gateway import admin
     from lib12333.host.gateway.centre import Centre
     from lib12333.host.gateway.service import GatewayService
@@ -160,6 +161,10 @@ def run_gateway(args):
         service.run()
     except KeyboardInterrupt:
         pass
+    except StorageError as exc:  # the database cannot be written (a full disk): stop, lose nothing
+        progress("gateway stopped: %s" % json.dumps(centre.stats))
+        print("error: " + str(exc), file=sys.stderr)
+        return EXIT_IO
     progress("gateway stopped: %s" % json.dumps(centre.stats))
     return EXIT_OK
 

@@ -246,5 +246,30 @@ class Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+                return False
+            except sqlite3.DatabaseError:
+                self._rollback()
+                raise
+        self._rollback()
         return False
+
+    def _rollback(self):
+        # SQLite has already rolled back after some errors (SQLITE_FULL): a second ROLLBACK would
+        # raise "no transaction is active" and hide the real error.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+
+def storage_error(exc, what="gateway database"):
+    """The lib12333 StorageError for the sqlite3 error ``exc`` (a full disk, an unreadable file)."""
+    from lib12333.errors import StorageError
+
+    text = str(exc)
+    if "full" in text:
+        text += " (free space on its disk: nothing was applied, the message is handled again after a restart)"
+    err = StorageError("%s: %s" % (what, text))
+    err.__cause__ = exc
+    return err

@@ -39,6 +39,7 @@ import time
 
 from lib12333 import identifiers
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
+from lib12333.host.gateway.centre import malformed
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
@@ -237,15 +238,18 @@ class Relay:
         origin = frame_mod.Frame(inner_type if msg.is_known(inner_type) else msg.ERROR, fields["origin_device"],
                                  fields["origin_seq"], fields["origin_time"], fields["inner"], frame_mod.UP)
         notice = None
+        inner = None
         if inner_type not in msg.RELAYABLE:
             reply_type, reply_fields = msg.ERROR, {"ref_seq": origin.seq, "code": msg.E_UNSUPPORTED, "state": 0}
         else:
             try:
                 inner = msg.decode(inner_type, fields["inner"])
-                reply_type, reply_fields, notice = centre._apply(origin, inner, "", now)
             except Lib12333Error as exc:
-                reply_type, reply_fields = msg.ERROR, {"ref_seq": origin.seq, "code": msg.E_MALFORMED, "state": 0}
+                reply_type, reply_fields, notice = malformed(origin.seq)
                 log.warning("relay from %s (device %d seq %d): %s", code, key[1], key[2], exc)
+        if inner is not None:
+            # All or nothing, as for a kiosk of ours (Centre.apply_once; Deferred rolls the relay frame back).
+            reply_type, reply_fields, notice = centre.apply_once(origin, inner, "", now, peer=code)
         reply = msg.encode(reply_type, reply_fields)
         self.conn.execute(
             "INSERT INTO relays_in (peer_code, origin_device, origin_seq, relay_seq, msg_type, applied_at, reply_type,"
