@@ -30,6 +30,7 @@ from lib12333 import identifiers, lossreport
 from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway import backup, provisioning
 from lib12333.host.gateway import request_desk as desk
+from lib12333.host.gateway.counters import NeedNumbers, SealCounters
 from lib12333.host.gateway.db import Transaction, storage_error
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
@@ -69,6 +70,7 @@ class Centre:
         self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0, "deferred": 0}
         self.check_config()
         backup.refuse_backup_copy(conn)  # a backup's sealing counters are old (lib12333 gateway restore)
+        self.counters = SealCounters()  # numbers for frames to kiosks, reserved before use (counters.py)
 
     def check_config(self):
         """ConfigError now for a setting that would make requests fail later (after a card changed)."""
@@ -98,7 +100,12 @@ class Centre:
         and the caller must not delete the SMS.
         """
         try:
-            return self._handle_frame(sender, data, now)
+            for _attempt in range(8):
+                try:
+                    return self._handle_frame(sender, data, now)
+                except NeedNumbers as need:  # rolled back before anything was sealed with a used number
+                    need.counters.reserve(self.conn, need)
+            raise RuntimeError("sealing numbers could not be reserved")
         except sqlite3.DatabaseError as exc:
             raise storage_error(exc) from exc
 
@@ -191,8 +198,7 @@ class Centre:
         return "applied"
 
     def _queue_frame(self, device_id, to, msg_type, payload, cipher, now):
-        seq = self.conn.execute("SELECT down_seq FROM devices WHERE device_id = ?", (device_id,)).fetchone()[0]
-        self.conn.execute("UPDATE devices SET down_seq = ? WHERE device_id = ?", (seq + 1, device_id))
+        seq = self.counters.take("devices", "down_seq", device_id)  # reserved before this transaction
         data = frame_mod.seal(cipher, frame_mod.Frame(msg_type, device_id, seq, now, payload, frame_mod.DOWN))
         self.conn.execute(
             "INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('frame', ?, ?, ?)", (to, data, now)

@@ -40,6 +40,7 @@ import time
 from lib12333 import identifiers
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway.centre import malformed
+from lib12333.host.gateway.counters import SealCounters
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
@@ -106,6 +107,7 @@ class Relay:
         self.own_id = int(own_code)
         self.rules = rules
         self.stats = {"relayed": 0, "resent": 0, "applied": 0, "duplicates": 0, "answered": 0, "rejected": 0}
+        self.counters = SealCounters()  # numbers for frames to peers, reserved before use (counters.py)
         ensure_schema(conn)
 
     # ------------------------------------------------------------------ side A: the kiosk's centre
@@ -159,12 +161,12 @@ class Relay:
                 log.warning("device %d seq %d: rule %s names centre %s but no peer is registered; applied here",
                             f.device_id, f.seq, decision.rule, decision.centre)
             return False
-        code, _peer_id, number, key, relay_seq = peer
+        code, _peer_id, number, key, _stored_seq = peer
         payload = msg.encode(msg.RELAY, {"origin_device": f.device_id, "origin_seq": f.seq, "origin_time": f.time,
                                          "inner_type": f.msg_type, "inner": f.payload})
+        relay_seq = self.counters.take("peers", "up_seq", code)  # reserved before this transaction
         data = frame_mod.seal(aes.AES128(bytes(key)),
                               frame_mod.Frame(msg.RELAY, self.own_id, relay_seq, now, payload, frame_mod.UP))
-        self.conn.execute("UPDATE peers SET up_seq = ? WHERE code = ?", (relay_seq + 1, code))
         self.conn.execute(
             "INSERT INTO relays_out (device_id, seq, msg_type, peer_code, relay_seq, kiosk_number, frame, rule, state,"
             " created_at) VALUES (?,?,?,?,?,?,?,?, 'waiting', ?)",
@@ -273,8 +275,7 @@ class Relay:
             self.conn.execute("UPDATE peers SET in_window = ? WHERE code = ?", (window.to_bytes(), code))
 
     def _answer(self, code, number, cipher, fields, reply_type, reply, now):
-        seq = self.conn.execute("SELECT down_seq FROM peers WHERE code = ?", (code,)).fetchone()[0]
-        self.conn.execute("UPDATE peers SET down_seq = ? WHERE code = ?", (seq + 1, code))
+        seq = self.counters.take("peers", "down_seq", code)  # reserved before this transaction
         payload = msg.encode(msg.RELAY_ANSWER, {"origin_device": fields["origin_device"],
                                                 "origin_seq": fields["origin_seq"], "reply_type": reply_type,
                                                 "reply": reply})
