@@ -153,7 +153,7 @@ def run():
     if config["new_key"]:
         forget_journal(hw.storage)  # frames of the previous key would be refused; its counter is not ours
     app = start(hw, config, key, hw.storage, _data_file("gbk.bin", data_path), library_dir=hw.storage)
-    if config["new_key"] and not app.problems:
+    if config["new_key"] and app.journal_ready:
         key_adopted("/config")  # only now: a cut before this repeats the (harmless) adoption
     while True:
         app.step()

@@ -142,10 +142,12 @@ def _gateway_check(args, provision):
         provision["gateway"] = "replace"
         return conn
     if provision["key"] is not None:
-        other = "with another key" if bytes(row[0]) != provision["key"] else "and its key is never written to a board again"
+        # The gateway cannot know whether that key is on a board already: it never hands it out again.
+        other = "with another key" if bytes(row[0]) != provision["key"] else "and its key may already be on a board"
         raise ValidationError("device %d is already registered at the gateway %s" % (device_id, other),
-                              field="device-id", expected="leave out --key-file / --key-hex to update the board "
-                              "that holds the key; --replace for a replacement or re-formatted board (a fresh key)")
+                              field="device-id", expected="a new key file written by `gateway device add "
+                              "--key-out`, for its first board: deploy without --gateway-db; the board that holds the key: leave out "
+                              "--key-file / --key-hex; a replacement or re-formatted board: --replace (a fresh key)")
     if row[2] > 1:
         provision["seq_start"] = row[2]
     provision["gateway"] = "keep"
