@@ -276,3 +276,33 @@ def test_the_gateway_on_a_full_disk_exits_4_keeps_the_sms_and_applies_it_after_a
                 proc.wait(10)
         kiosk.close()
         sim.stop()
+
+
+# ------------------------------------------------------------------ finding 5: below the replay window
+
+
+def test_a_request_far_below_the_window_is_applied_once_if_it_was_never_seen(centre):
+    # After reboots that skip blocks, queries have moved the window to 600; the loss report seq 2 arrives late.
+    query = {"ssn": SSN, "card": CARD, "name": NAME}
+    for seq in range(300, 601):
+        assert centre.handle("x", kiosk_frame(seq, msg.CARD_STATUS_QUERY, query), NOW + 10) == "applied"
+    assert centre.handle("+8613800571001", kiosk_frame(2), NOW + 3600) == "applied"
+    assert card_state(centre) == lossreport.TEMP_LOST
+    typ, fields = replies(centre)[-1]
+    assert (typ, fields["ref_seq"], fields["result"]) == (msg.ACK, 2, msg.ACK_APPLIED)
+    assert len(notices(centre)) == 1
+    # Its retry, and a replay of it, are duplicates: applied once.
+    assert centre.handle("+8613800571001", kiosk_frame(2), NOW + 7200) == "duplicate"
+    assert count(centre, "card_events") == 1 and len(notices(centre)) == 1
+    # The window itself did not move back.
+    assert centre.handle("x", kiosk_frame(601, msg.CARD_STATUS_QUERY, query), NOW + 7200) == "applied"
+
+
+def test_a_never_seen_frame_older_than_the_retry_horizon_is_answered_busy_not_applied(centre):
+    query = {"ssn": SSN, "card": CARD, "name": NAME}
+    for seq in range(300, 601):
+        centre.handle("x", kiosk_frame(seq, msg.CARD_STATUS_QUERY, query, time=NOW), NOW)
+    late = NOW + centre.late_horizon + 60
+    assert centre.handle("x", kiosk_frame(3, time=NOW), late) == "applied"
+    assert replies(centre)[-1] == (msg.ERROR, {"ref_seq": 3, "code": msg.E_BUSY, "state": 0})
+    assert card_state(centre) == lossreport.NORMAL and count(centre, "card_events") == 0

@@ -30,7 +30,7 @@ from lib12333 import identifiers, lossreport
 from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.db import Transaction, storage_error
-from lib12333.secure import aes
+from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.secure.replay import ReplayWindow
@@ -53,6 +53,9 @@ class Deferred(Exception):
 class Centre:
     # Centre-to-centre relay (lib12333.host.gateway.relay.Relay, issue 8); None: every request is applied here.
     relay = None
+    # A never-applied frame below the replay window is applied when its (kiosk) time is at most this old:
+    # longer than the kiosk's retries plus the SMS validity period (docs/security.md, section 5).
+    late_horizon = 3 * 86400
 
     def __init__(self, conn, unit_signature, temp_days=7, centre_code="000000", requests=None,
                  sms_policy=None, clock=time.time):
@@ -156,10 +159,23 @@ class Centre:
         if self.relay is not None and self.relay.resend_if_waiting(f.device_id, f.seq, now):
             return "relaying"
         window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
-        if window.classify(f.seq) != 0:
-            raise Rejected("device %d seq %d: outside the replay window" % (f.device_id, f.seq))
-        window.accept(f.seq)
-        self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
+        verdict = window.classify(f.seq)
+        if verdict == replay.DUPLICATE:
+            raise Rejected("device %d seq %d: seen in the replay window but never applied" % (f.device_id, f.seq))
+        if verdict == replay.NEW:
+            window.accept(f.seq)
+            self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
+        elif now - f.time > self.late_horizon:
+            # Below the window and not in ``applied``: authentic but never applied.  Older than any
+            # kiosk retry can be (by its own clock): refused, recorded, so a replay gets the same answer.
+            log.warning("device %d seq %d: below the replay window and %d s old: refused", f.device_id, f.seq,
+                        now - f.time)
+            return self._answer(f, sender, cipher, now, (msg.ERROR, {"ref_seq": f.seq, "code": msg.E_BUSY,
+                                                                    "state": 0}, None))
+        else:
+            # Below the window, never applied, within the retry horizon: a late retry (reboots skip
+            # sequence blocks, SMS arrive out of order).  ``applied`` makes it exactly once from here.
+            log.info("device %d seq %d: below the replay window, never applied: applying it", f.device_id, f.seq)
         try:
             fields = msg.decode(f.msg_type, f.payload)
         except Lib12333Error as exc:
@@ -170,6 +186,11 @@ class Centre:
             if self.relay is not None and self.relay.route(f, fields, region, sender, now):
                 return "relayed"  # the answer comes back from the responsible centre (relay.py)
             reply_type, reply_fields, notice = self.apply_once(f, fields, region, now)
+        return self._answer(f, sender, cipher, now, (reply_type, reply_fields, notice))
+
+    def _answer(self, f, sender, cipher, now, answer):
+        """Record the frame ``f`` in ``applied`` with its answer; queue the reply frame and the notice."""
+        reply_type, reply_fields, notice = answer
         payload = msg.encode(reply_type, reply_fields)
         self.conn.execute(
             "INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload) VALUES (?,?,?,?,?,?)",

@@ -40,7 +40,7 @@ import time
 from lib12333 import identifiers
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway.centre import malformed
-from lib12333.secure import aes
+from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.secure.replay import ReplayWindow
@@ -214,7 +214,13 @@ class Relay:
 
     def _window(self, code, column, blob, seq):
         window = ReplayWindow.from_bytes(bytes(blob)) if blob else ReplayWindow(256)
-        if window.classify(seq) != 0:
+        verdict = window.classify(seq)
+        if verdict == replay.TOO_OLD and seq >= 1:
+            # Below the window: the caller has already looked the frame up in its durable table
+            # (relays_in, relays_out) and it was never handled -- a late frame, handled once now.
+            log.info("peer %s seq %d: below the replay window, never handled: handling it", code, seq)
+            return
+        if verdict != replay.NEW:
             raise PeerRejected("peer %s seq %d: outside the replay window" % (code, seq))
         window.accept(seq)
         self.conn.execute("UPDATE peers SET %s = ? WHERE code = ?" % column, (window.to_bytes(), code))
