@@ -85,7 +85,7 @@ def test_the_same_frame_again_is_answered_but_not_applied(centre):
     frames = [r for r in outgoing(centre) if r[0] == "frame"]
     assert len(frames) == 2
     first, second = open_reply(frames[0][2]), open_reply(frames[1][2])
-    assert first[1] == second[1]  # the same answer ...
+    assert dict(first[1], result=msg.ACK_DUPLICATE) == second[1]  # the same answer, marked "duplicate" ...
     assert first[0].seq != second[0].seq  # ... in a fresh frame: the centre never reuses a nonce
     assert len([r for r in outgoing(centre) if r[0] == "notice"]) == 1
 

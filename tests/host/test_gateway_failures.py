@@ -306,3 +306,55 @@ def test_a_never_seen_frame_older_than_the_retry_horizon_is_answered_busy_not_ap
     assert centre.handle("x", kiosk_frame(3, time=NOW), late) == "applied"
     assert replies(centre)[-1] == (msg.ERROR, {"ref_seq": 3, "code": msg.E_BUSY, "state": 0})
     assert card_state(centre) == lossreport.NORMAL and count(centre, "card_events") == 0
+
+
+# ------------------------------------------------------------------ finding 8: replay amplification
+
+
+def queued_frames(c):
+    return c.conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'frame'").fetchone()[0]
+
+
+def test_a_repeated_answer_says_duplicate_and_the_kiosk_shows_it_was_accepted_before(centre):
+    from firmware.kiosk import describe_reply
+
+    assert centre.handle("+8613800571001", kiosk_frame(1), NOW) == "applied"
+    assert centre.handle("+8613800571001", kiosk_frame(1), NOW + 60) == "duplicate"
+    (t1, first), (t2, second) = replies(centre)
+    assert (t1, t2) == (msg.ACK, msg.ACK)
+    assert (first["result"], second["result"]) == (msg.ACK_APPLIED, msg.ACK_DUPLICATE)
+    assert dict(first, result=msg.ACK_DUPLICATE) == second  # otherwise the same answer
+    screen = describe_reply(msg.ACK, second, "loss")
+    assert screen["title"] == "挂失成功" and screen["lines"][0] == "（该申请此前已受理）"
+
+
+def test_a_hundred_replays_of_one_frame_queue_a_bounded_number_of_answers(centre):
+    data = kiosk_frame(1)
+    assert centre.handle("+8613800571001", data, NOW) == "applied"
+    outcomes = [centre.handle("+86139%08d" % i, data, NOW + i) for i in range(100)]  # spoofed senders
+    limit = centre.reanswers_per_hour
+    assert 1 <= limit <= 10
+    assert outcomes.count("duplicate") == limit
+    assert outcomes.count("duplicate: not answered (re-answer limit)") == 100 - limit
+    assert queued_frames(centre) == 1 + limit
+    assert count(centre, "card_events") == 1 and len(notices(centre)) == 1
+    # An hour later the kiosk's genuine retry is answered again.
+    assert centre.handle("+8613800571001", data, NOW + 3700) == "duplicate"
+    assert queued_frames(centre) == 2 + limit
+
+
+def test_re_answers_stop_when_the_outgoing_queue_is_full_but_new_requests_are_still_answered(centre):
+    query = {"ssn": SSN, "card": CARD, "name": NAME}
+    centre.max_queued = 5
+    for seq in range(1, 6):
+        assert centre.handle("x", kiosk_frame(seq, msg.CARD_STATUS_QUERY, query), NOW) == "applied"
+    assert centre.handle("x", kiosk_frame(1, msg.CARD_STATUS_QUERY, query), NOW + 1) == \
+        "duplicate: not answered (outgoing queue full)"
+    assert queued_frames(centre) == 5
+    # A new request is an obligation, not an amplification: always answered.
+    assert centre.handle("x", kiosk_frame(6), NOW + 2) == "applied"
+    assert queued_frames(centre) == 6
+    # Once the queue drains, the retry is answered.
+    for (out_id,) in centre.conn.execute("SELECT id FROM outgoing").fetchall():
+        centre.mark_sent(out_id, NOW + 3)
+    assert centre.handle("x", kiosk_frame(1, msg.CARD_STATUS_QUERY, query), NOW + 4) == "duplicate"

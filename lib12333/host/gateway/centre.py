@@ -56,6 +56,10 @@ class Centre:
     # A never-applied frame below the replay window is applied when its (kiosk) time is at most this old:
     # longer than the kiosk's retries plus the SMS validity period (docs/security.md, section 5).
     late_horizon = 3 * 86400
+    # Repeated answers (duplicates, relay resends) per device per hour, and the outgoing queue length
+    # above which no repeat is queued (reanswer_refused).
+    reanswers_per_hour = 10
+    max_queued = 500
 
     def __init__(self, conn, unit_signature, temp_days=7, centre_code="000000", requests=None,
                  sms_policy=None, clock=time.time):
@@ -69,6 +73,7 @@ class Centre:
         self.requests = requests  # a lib12333.host.requests_store.RequestStore, or None
         self.clock = clock
         self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0, "deferred": 0}
+        self._reanswers = {}  # device id -> times of its recent repeated answers
         self.check_config()
 
     def check_config(self):
@@ -151,12 +156,21 @@ class Centre:
             "SELECT reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?", (f.device_id, f.seq)
         ).fetchone()
         if done is not None:
-            # Applied before: the kiosk did not get our answer. Answer again, change nothing.
-            self._queue_frame(f.device_id, sender, done[0], bytes(done[1]), cipher, now)
+            # Applied before: the kiosk did not get our answer. Answer again (bounded), change nothing.
             self.stats["duplicates"] += 1
+            refused = self.reanswer_refused(f.device_id, now)
+            if refused:
+                log.warning("device %d seq %d: duplicate not answered: %s", f.device_id, f.seq, refused)
+                return "duplicate: not answered (%s)" % refused
+            self._queue_frame(f.device_id, sender, done[0], repeated(done[0], bytes(done[1])), cipher, now)
             log.info("device %d seq %d: duplicate, reply sent again", f.device_id, f.seq)
             return "duplicate"
-        if self.relay is not None and self.relay.resend_if_waiting(f.device_id, f.seq, now):
+        if self.relay is not None and self.relay.is_waiting(f.device_id, f.seq):
+            refused = self.reanswer_refused(f.device_id, now)
+            if refused:
+                log.warning("device %d seq %d: relay not sent again: %s", f.device_id, f.seq, refused)
+                return "relaying: not sent again (%s)" % refused
+            self.relay.resend_if_waiting(f.device_id, f.seq, now)
             return "relaying"
         window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
         verdict = window.classify(f.seq)
@@ -205,6 +219,28 @@ class Centre:
         self.stats["applied"] += 1
         log.info("device %d seq %d: %s -> %s", f.device_id, f.seq, msg.type_name(f.msg_type), msg.type_name(reply_type))
         return "applied"
+
+    def reanswer_refused(self, who, now):
+        """Why a repeated answer to device ``who`` is not sent now, or None (``who`` None: queue check only).
+
+        A duplicate costs an attacker one captured frame and costs the centre one SMS, to a sender
+        the attacker chooses: repeats are bounded per device (``reanswers_per_hour``, kept in memory)
+        and none is queued while ``max_queued`` messages wait to be sent.  New requests are always
+        answered: they need a fresh authentic frame, which only the kiosk can make.
+        """
+        waiting = self.conn.execute("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL AND failed IS NULL"
+                                    ).fetchone()[0]
+        if waiting >= self.max_queued:
+            return "outgoing queue full"
+        if who is None:
+            return None
+        recent = [t for t in self._reanswers.get(who, ()) if now - 3600 < t <= now]
+        if len(recent) >= self.reanswers_per_hour:
+            self._reanswers[who] = recent
+            return "re-answer limit"
+        recent.append(now)
+        self._reanswers[who] = recent
+        return None
 
     def _queue_frame(self, device_id, to, msg_type, payload, cipher, now):
         seq = self.conn.execute("SELECT down_seq FROM devices WHERE device_id = ?", (device_id,)).fetchone()[0]
@@ -405,6 +441,15 @@ class Centre:
             delay = min(30 * 2 ** (attempts - 1), 1800)
             self.conn.execute("UPDATE outgoing SET attempts = ?, next_at = ? WHERE id = ?",
                               (attempts, int(now) + delay, out_id))
+
+
+def repeated(reply_type, payload):
+    """The payload of an answer sent again: an ACK says 1 "duplicate" (the kiosk shows 此前已受理)."""
+    if reply_type != msg.ACK:
+        return payload
+    fields = msg.decode(msg.ACK, payload)
+    fields["result"] = msg.ACK_DUPLICATE
+    return msg.encode(msg.ACK, fields)
 
 
 def malformed(seq):

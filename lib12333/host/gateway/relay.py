@@ -176,6 +176,11 @@ class Relay:
                  msg.type_name(f.msg_type), code, decision.rule, relay_seq)
         return True
 
+    def is_waiting(self, device_id, seq):
+        """True when the kiosk frame (device_id, seq) was relayed and its answer has not come back."""
+        return self.conn.execute("SELECT 1 FROM relays_out WHERE device_id = ? AND seq = ? AND state = 'waiting'",
+                                 (device_id, seq)).fetchone() is not None
+
     def resend_if_waiting(self, device_id, seq, now):
         """A kiosk retry of a request still waiting for the peer: queue the same RELAY bytes again."""
         row = self.conn.execute(
@@ -235,8 +240,15 @@ class Relay:
         ).fetchone()
         if done is not None:
             self._window_if_new(code, peer[4], f.seq)
-            self._answer(code, number, cipher, fields, done[0], bytes(done[1]), now)
             self.stats["duplicates"] += 1
+            # The answer goes to the peer's registered number, never to the sender; A's resends are
+            # already bounded per kiosk, so here only the queue bound applies.
+            refused = centre.reanswer_refused(None, now)
+            if refused:
+                log.warning("relay from %s (device %d seq %d): duplicate not answered: %s", code, key[1], key[2],
+                            refused)
+                return "duplicate: not answered (%s)" % refused
+            self._answer(code, number, cipher, fields, done[0], bytes(done[1]), now)
             log.info("relay from %s (device %d seq %d): duplicate, answer sent again", code, key[1], key[2])
             return "duplicate"
         self._window(code, "in_window", peer[4], f.seq)
