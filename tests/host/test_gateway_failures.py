@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from lib12333 import identifiers, lossreport
+from lib12333 import lossreport
 from lib12333.errors import ConfigError
 from lib12333.host.gateway import admin, db
 from lib12333.host.gateway.centre import Centre
@@ -19,34 +19,13 @@ from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.sms.policy import Policy
+from tests.host import test_gateway as G
+from tests.host.test_gateway import CARD, KEY, NAME, NOW, ROOT, SSN, UNIT, kiosk_frame
 
-KEY = bytes(range(16))
-UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
+centre = G.centre  # the fixture: a real centre.db with kiosk 1001 and one card
+
 LONG_UNIT = "【" + "杭州市人力资源和社会保障局电话咨询服务中心西湖区分中心" * 2 + "】"
-SSN = "33010619850312004" + identifiers.citizen_id_check_digit("33010619850312004")
-CARD = "A38612750"
-NAME = "李明华"
-PHONE = "13912345678"
-NOW = 1_780_000_000
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture()
-def centre(tmp_path):
-    path = str(tmp_path / "centre.db")
-    conn = db.connect(path)
-    admin.add_device(conn, 1001, KEY, name="hall", region="330106", now=NOW)
-    admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
-    c = Centre(conn, UNIT, temp_days=7, centre_code="330100")
-    c.db_path = path
-    yield c
-    conn.close()
-
-
-def kiosk_frame(seq, msg_type=msg.LOSS_REPORT, fields=None, time=NOW):
-    fields = fields or {"ssn": SSN, "card": CARD, "phone": PHONE, "name": NAME}
-    return frame_mod.seal(aes.AES128(KEY), frame_mod.Frame(msg_type, 1001, seq, time, msg.encode(msg_type, fields),
-                                                           frame_mod.UP))
+PHONE = "13912345678"  # the citizen's number in tests.host.test_gateway.kiosk_frame
 
 
 def count(c, table):
@@ -332,7 +311,7 @@ def test_a_hundred_replays_of_one_frame_queue_a_bounded_number_of_answers(centre
     data = kiosk_frame(1)
     assert centre.handle("+8613800571001", data, NOW) == "applied"
     outcomes = [centre.handle("+86139%08d" % i, data, NOW + i) for i in range(100)]  # spoofed senders
-    limit = centre.reanswers_per_hour
+    limit = centre.repeats.per_hour
     assert 1 <= limit <= 10
     assert outcomes.count("duplicate") == limit
     assert outcomes.count("duplicate: not answered (re-answer limit)") == 100 - limit
@@ -345,7 +324,7 @@ def test_a_hundred_replays_of_one_frame_queue_a_bounded_number_of_answers(centre
 
 def test_re_answers_stop_when_the_outgoing_queue_is_full_but_new_requests_are_still_answered(centre):
     query = {"ssn": SSN, "card": CARD, "name": NAME}
-    centre.max_queued = 5
+    centre.repeats.max_queued = 5
     for seq in range(1, 6):
         assert centre.handle("x", kiosk_frame(seq, msg.CARD_STATUS_QUERY, query), NOW) == "applied"
     assert centre.handle("x", kiosk_frame(1, msg.CARD_STATUS_QUERY, query), NOW + 1) == \

@@ -30,6 +30,7 @@ from lib12333 import identifiers, lossreport
 from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.db import Transaction, storage_error
+from lib12333.host.gateway.repeats import RepeatLimit, repeated
 from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
@@ -56,10 +57,6 @@ class Centre:
     # A never-applied frame below the replay window is applied when its (kiosk) time is at most this old:
     # longer than the kiosk's retries plus the SMS validity period (docs/security.md, section 5).
     late_horizon = 3 * 86400
-    # Repeated answers (duplicates, relay resends) per device per hour, and the outgoing queue length
-    # above which no repeat is queued (reanswer_refused).
-    reanswers_per_hour = 10
-    max_queued = 500
 
     def __init__(self, conn, unit_signature, temp_days=7, centre_code="000000", requests=None,
                  sms_policy=None, clock=time.time):
@@ -73,7 +70,8 @@ class Centre:
         self.requests = requests  # a lib12333.host.requests_store.RequestStore, or None
         self.clock = clock
         self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0, "deferred": 0}
-        self._reanswers = {}  # device id -> times of its recent repeated answers
+        # Answers sent again (duplicates, relay resends): bounded per device and by the queue length.
+        self.repeats = RepeatLimit()
         self.check_config()
 
     def check_config(self):
@@ -221,26 +219,8 @@ class Centre:
         return "applied"
 
     def reanswer_refused(self, who, now):
-        """Why a repeated answer to device ``who`` is not sent now, or None (``who`` None: queue check only).
-
-        A duplicate costs an attacker one captured frame and costs the centre one SMS, to a sender
-        the attacker chooses: repeats are bounded per device (``reanswers_per_hour``, kept in memory)
-        and none is queued while ``max_queued`` messages wait to be sent.  New requests are always
-        answered: they need a fresh authentic frame, which only the kiosk can make.
-        """
-        waiting = self.conn.execute("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL AND failed IS NULL"
-                                    ).fetchone()[0]
-        if waiting >= self.max_queued:
-            return "outgoing queue full"
-        if who is None:
-            return None
-        recent = [t for t in self._reanswers.get(who, ()) if now - 3600 < t <= now]
-        if len(recent) >= self.reanswers_per_hour:
-            self._reanswers[who] = recent
-            return "re-answer limit"
-        recent.append(now)
-        self._reanswers[who] = recent
-        return None
+        """Why an answer sent again to device ``who`` is not sent now, or None (lib12333.host.gateway.repeats)."""
+        return self.repeats.refused(self.conn, who, now)
 
     def _queue_frame(self, device_id, to, msg_type, payload, cipher, now):
         seq = self.conn.execute("SELECT down_seq FROM devices WHERE device_id = ?", (device_id,)).fetchone()[0]
@@ -441,15 +421,6 @@ class Centre:
             delay = min(30 * 2 ** (attempts - 1), 1800)
             self.conn.execute("UPDATE outgoing SET attempts = ?, next_at = ? WHERE id = ?",
                               (attempts, int(now) + delay, out_id))
-
-
-def repeated(reply_type, payload):
-    """The payload of an answer sent again: an ACK says 1 "duplicate" (the kiosk shows 此前已受理)."""
-    if reply_type != msg.ACK:
-        return payload
-    fields = msg.decode(msg.ACK, payload)
-    fields["result"] = msg.ACK_DUPLICATE
-    return msg.encode(msg.ACK, fields)
 
 
 def malformed(seq):
