@@ -392,6 +392,10 @@ class Centre:
                 log.warning("status query from %s not answered: %d answers in 24 h", identifiers.mask_phone(sender),
                             desk.ANSWERS_PER_DAY)
                 return "limited"
+            refused = self.repeats.refused(self.conn, None, now)  # senders are easy to spoof: bound the queue too
+            if refused:
+                log.warning("status query from %s not answered: %s", identifiers.mask_phone(sender), refused)
+                return "limited"
             desk.queue_sms(self.conn, sender, reply, now)
         except Lib12333Error as exc:
             log.warning("text SMS from %s not answered: %s", identifiers.mask_phone(sender or ""), exc)

@@ -11,7 +11,8 @@ repeats are bounded (docs/security.md section 5):
 - none while ``max_queued`` messages wait in ``outgoing``.
 
 New requests are never limited here: they need a fresh authentic frame, which
-only the kiosk can make.
+only the kiosk can make.  The queue bound also holds back answers to citizens'
+status-query SMS (``Centre.handle_text``), whose senders are as easy to spoof.
 """
 
 from lib12333.secure import messages as msg
