@@ -332,3 +332,30 @@ def test_a_relay_far_below_the_peers_window_is_applied_once_if_never_seen(pair):
     assert card_state(b) == lossreport.TEMP_LOST
     assert b.handle(A_NUMBER, late, NOW + 120) == "duplicate"
     assert b.conn.execute("SELECT COUNT(*) FROM card_events").fetchone()[0] == 1
+
+
+def test_a_request_too_long_to_relay_is_applied_here_not_lost(pair, tmp_path):
+    # A rule set that relays every kiosk request; a REQUEST near the frame limit leaves no room for the
+    # RELAY header: it is applied by the kiosk's own centre (as when no peer is registered).
+    import json
+
+    from lib12333.host.requests_store import RequestStore
+
+    a, _b = pair
+    a.relay.rules = loader.loads(json.dumps({"schema": "lib12333-routing/1", "name": "all", "rules": [
+        {"name": "all-to-jiangsu", "priority": 99, "when": {"channel": ["kiosk"]},
+         "then": {"action": "transfer", "centre": "320000", "queue": "transfer-in"}},
+        {"name": "default", "priority": 0, "then": {"action": "queue", "centre": "city", "queue": "general"}},
+    ]}).encode(), "all")
+    a.requests = RequestStore(str(tmp_path / "hangzhou.db.requests"))
+    fields = {"kind": msg.CONSULTATION, "category": "1000", "phone": "", "text": "留" * 160}
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(1, msg_type=msg.REQUEST, fields=fields), NOW) == "applied"
+    (_, to, body), = take(a)
+    f, answer = kiosk_reply(body)
+    assert (to, f.msg_type, answer["ref_seq"], answer["status"]) == (KIOSK_NUMBER, msg.STATUS_ANSWER, 1,
+                                                                     msg.ST_RECEIVED)
+    assert a.requests.get(answer["text"]).subject == "留" * 160
+    # A short one is relayed as the rules say.
+    fields["text"] = "留言"
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(2, msg_type=msg.REQUEST, fields=fields), NOW) == "relayed"
+    a.requests.close()

@@ -152,7 +152,11 @@ class Relay:
         """
         if f.msg_type not in msg.RELAYABLE:
             return False
-        decision = self.decide(f, fields, region, now)
+        try:
+            decision = self.decide(f, fields, region, now)
+        except Lib12333Error as exc:  # the rules cannot judge this request: it stays with the kiosk's centre
+            log.warning("device %d seq %d: routing failed (%s); applied here", f.device_id, f.seq, exc)
+            return False
         peer = self._peer_for(decision)
         if peer is None:
             if decision.action == "transfer":
@@ -160,10 +164,17 @@ class Relay:
                             f.device_id, f.seq, decision.rule, decision.centre)
             return False
         code, _peer_id, number, key, relay_seq = peer
-        payload = msg.encode(msg.RELAY, {"origin_device": f.device_id, "origin_seq": f.seq, "origin_time": f.time,
-                                         "inner_type": f.msg_type, "inner": f.payload})
-        data = frame_mod.seal(aes.AES128(bytes(key)),
-                              frame_mod.Frame(msg.RELAY, self.own_id, relay_seq, now, payload, frame_mod.UP))
+        try:
+            payload = msg.encode(msg.RELAY, {"origin_device": f.device_id, "origin_seq": f.seq,
+                                             "origin_time": f.time, "inner_type": f.msg_type, "inner": f.payload})
+            data = frame_mod.seal(aes.AES128(bytes(key)),
+                                  frame_mod.Frame(msg.RELAY, self.own_id, relay_seq, now, payload, frame_mod.UP))
+        except ValidationError as exc:
+            # A request near the frame limit leaves no room for the RELAY header: apply it here rather
+            # than answer the kiosk with an error (nothing has been written yet).
+            log.warning("device %d seq %d: cannot be relayed to centre %s (%s); applied here", f.device_id, f.seq,
+                        code, exc)
+            return False
         self.conn.execute("UPDATE peers SET up_seq = ? WHERE code = ?", (relay_seq + 1, code))
         self.conn.execute(
             "INSERT INTO relays_out (device_id, seq, msg_type, peer_code, relay_seq, kiosk_number, frame, rule, state,"
