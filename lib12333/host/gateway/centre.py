@@ -7,10 +7,15 @@ that arrived on the kiosk port.  In ONE database transaction it:
 1. finds the device from the (unauthenticated) header, refuses unknown or revoked ones;
 2. verifies the tag and decrypts (AES-CCM with the device's key);
 3. looks up (device, seq) in ``applied``: a frame seen before is not applied
-   again -- its recorded reply is queued once more (the kiosk evidently lost it);
-4. checks the device's replay window (persisted in ``devices.window``);
+   again -- its recorded reply is queued once more (the kiosk evidently lost it;
+   an ACK then says "duplicate"), within the bounds of ``repeats``;
+4. checks the device's replay window (persisted in ``devices.window``); a frame
+   below it that ``applied`` does not know is a late retry, applied once (within
+   ``late_horizon``);
 5. applies the request (card registry, loss-report state machine, requests --
-   ``request_desk`` answers a request with its reference number);
+   ``request_desk`` answers a request with its reference number) as one unit
+   (``apply_once``): refused content is answered "malformed" with nothing
+   changed, any other failure rolls the whole frame back (``deferred``);
 6. records ``applied``, the reply frame and the citizen's notice in ``outgoing``.
 
 Only after the commit does the caller delete the SMS from the modem, so a kill
