@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from lib12333 import identifiers, lossreport
+from lib12333 import lossreport
 from lib12333.errors import ConfigError
 from lib12333.host.gateway import admin, db
 from lib12333.host.gateway.centre import Centre
@@ -19,34 +19,13 @@ from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.sms.policy import Policy
+from tests.host import test_gateway as G
+from tests.host.test_gateway import CARD, KEY, NAME, NOW, ROOT, SSN, UNIT, kiosk_frame
 
-KEY = bytes(range(16))
-UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
+centre = G.centre  # the fixture: a real centre.db with kiosk 1001 and one card
+
 LONG_UNIT = "【" + "杭州市人力资源和社会保障局电话咨询服务中心西湖区分中心" * 2 + "】"
-SSN = "33010619850312004" + identifiers.citizen_id_check_digit("33010619850312004")
-CARD = "A38612750"
-NAME = "李明华"
-PHONE = "13912345678"
-NOW = 1_780_000_000
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture()
-def centre(tmp_path):
-    path = str(tmp_path / "centre.db")
-    conn = db.connect(path)
-    admin.add_device(conn, 1001, KEY, name="hall", region="330106", now=NOW)
-    admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
-    c = Centre(conn, UNIT, temp_days=7, centre_code="330100")
-    c.db_path = path
-    yield c
-    conn.close()
-
-
-def kiosk_frame(seq, msg_type=msg.LOSS_REPORT, fields=None, time=NOW):
-    fields = fields or {"ssn": SSN, "card": CARD, "phone": PHONE, "name": NAME}
-    return frame_mod.seal(aes.AES128(KEY), frame_mod.Frame(msg_type, 1001, seq, time, msg.encode(msg_type, fields),
-                                                           frame_mod.UP))
+PHONE = "13912345678"  # the citizen's number in tests.host.test_gateway.kiosk_frame
 
 
 def count(c, table):
@@ -276,3 +255,85 @@ def test_the_gateway_on_a_full_disk_exits_4_keeps_the_sms_and_applies_it_after_a
                 proc.wait(10)
         kiosk.close()
         sim.stop()
+
+
+# ------------------------------------------------------------------ finding 5: below the replay window
+
+
+def test_a_request_far_below_the_window_is_applied_once_if_it_was_never_seen(centre):
+    # After reboots that skip blocks, queries have moved the window to 600; the loss report seq 2 arrives late.
+    query = {"ssn": SSN, "card": CARD, "name": NAME}
+    for seq in range(300, 601):
+        assert centre.handle("x", kiosk_frame(seq, msg.CARD_STATUS_QUERY, query), NOW + 10) == "applied"
+    assert centre.handle("+8613800571001", kiosk_frame(2), NOW + 3600) == "applied"
+    assert card_state(centre) == lossreport.TEMP_LOST
+    typ, fields = replies(centre)[-1]
+    assert (typ, fields["ref_seq"], fields["result"]) == (msg.ACK, 2, msg.ACK_APPLIED)
+    assert len(notices(centre)) == 1
+    # Its retry, and a replay of it, are duplicates: applied once.
+    assert centre.handle("+8613800571001", kiosk_frame(2), NOW + 7200) == "duplicate"
+    assert count(centre, "card_events") == 1 and len(notices(centre)) == 1
+    # The window itself did not move back.
+    assert centre.handle("x", kiosk_frame(601, msg.CARD_STATUS_QUERY, query), NOW + 7200) == "applied"
+
+
+def test_a_never_seen_frame_older_than_the_retry_horizon_is_answered_busy_not_applied(centre):
+    query = {"ssn": SSN, "card": CARD, "name": NAME}
+    for seq in range(300, 601):
+        centre.handle("x", kiosk_frame(seq, msg.CARD_STATUS_QUERY, query, time=NOW), NOW)
+    late = NOW + centre.late_horizon + 60
+    assert centre.handle("x", kiosk_frame(3, time=NOW), late) == "applied"
+    assert replies(centre)[-1] == (msg.ERROR, {"ref_seq": 3, "code": msg.E_BUSY, "state": 0})
+    assert card_state(centre) == lossreport.NORMAL and count(centre, "card_events") == 0
+
+
+# ------------------------------------------------------------------ finding 8: replay amplification
+
+
+def queued_frames(c):
+    return c.conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'frame'").fetchone()[0]
+
+
+def test_a_repeated_answer_says_duplicate_and_the_kiosk_shows_it_was_accepted_before(centre):
+    from firmware.kiosk import describe_reply
+
+    assert centre.handle("+8613800571001", kiosk_frame(1), NOW) == "applied"
+    assert centre.handle("+8613800571001", kiosk_frame(1), NOW + 60) == "duplicate"
+    (t1, first), (t2, second) = replies(centre)
+    assert (t1, t2) == (msg.ACK, msg.ACK)
+    assert (first["result"], second["result"]) == (msg.ACK_APPLIED, msg.ACK_DUPLICATE)
+    assert dict(first, result=msg.ACK_DUPLICATE) == second  # otherwise the same answer
+    screen = describe_reply(msg.ACK, second, "loss")
+    assert screen["title"] == "挂失成功" and screen["lines"][0] == "（该申请此前已受理）"
+
+
+def test_a_hundred_replays_of_one_frame_queue_a_bounded_number_of_answers(centre):
+    data = kiosk_frame(1)
+    assert centre.handle("+8613800571001", data, NOW) == "applied"
+    outcomes = [centre.handle("+86139%08d" % i, data, NOW + i) for i in range(100)]  # spoofed senders
+    limit = centre.repeats.per_hour
+    assert 1 <= limit <= 10
+    assert outcomes.count("duplicate") == limit
+    assert outcomes.count("duplicate: not answered (re-answer limit)") == 100 - limit
+    assert queued_frames(centre) == 1 + limit
+    assert count(centre, "card_events") == 1 and len(notices(centre)) == 1
+    # An hour later the kiosk's genuine retry is answered again.
+    assert centre.handle("+8613800571001", data, NOW + 3700) == "duplicate"
+    assert queued_frames(centre) == 2 + limit
+
+
+def test_re_answers_stop_when_the_outgoing_queue_is_full_but_new_requests_are_still_answered(centre):
+    query = {"ssn": SSN, "card": CARD, "name": NAME}
+    centre.repeats.max_queued = 5
+    for seq in range(1, 6):
+        assert centre.handle("x", kiosk_frame(seq, msg.CARD_STATUS_QUERY, query), NOW) == "applied"
+    assert centre.handle("x", kiosk_frame(1, msg.CARD_STATUS_QUERY, query), NOW + 1) == \
+        "duplicate: not answered (outgoing queue full)"
+    assert queued_frames(centre) == 5
+    # A new request is an obligation, not an amplification: always answered.
+    assert centre.handle("x", kiosk_frame(6), NOW + 2) == "applied"
+    assert queued_frames(centre) == 6
+    # Once the queue drains, the retry is answered.
+    for (out_id,) in centre.conn.execute("SELECT id FROM outgoing").fetchall():
+        centre.mark_sent(out_id, NOW + 3)
+    assert centre.handle("x", kiosk_frame(1, msg.CARD_STATUS_QUERY, query), NOW + 4) == "duplicate"

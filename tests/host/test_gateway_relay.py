@@ -310,3 +310,52 @@ def test_a_relayed_request_never_takes_the_reference_of_a_local_kiosk_with_the_s
     fields = msg.decode(f.msg_type, f.payload)
     assert msg.decode(fields["reply_type"], fields["reply"])["text"] == relayed_ref + " 受理"
     b.requests.close()
+
+
+def test_a_relay_far_below_the_peers_window_is_applied_once_if_never_seen(pair):
+    # Issue 13 finding 5, on the centre-to-centre link: relays_in is the exactly-once table.
+    _a, b = pair
+
+    def relay_of(origin_seq, relay_seq, inner_type=msg.CARD_STATUS_QUERY):
+        fields = {"ssn": SSN, "card": CARD, "name": NAME}
+        if inner_type == msg.LOSS_REPORT:
+            fields["phone"] = PHONE
+        payload = msg.encode(msg.RELAY, {"origin_device": 1001, "origin_seq": origin_seq, "origin_time": NOW,
+                                         "inner_type": inner_type, "inner": msg.encode(inner_type, fields)})
+        return frame_mod.seal(aes.AES128(PEER_KEY), frame_mod.Frame(msg.RELAY, 330000, relay_seq, NOW, payload,
+                                                                    frame_mod.UP))
+
+    late = relay_of(2, 1, msg.LOSS_REPORT)  # lost on the way, A's newer relays get through
+    for seq in range(2, 302):
+        assert b.handle(A_NUMBER, relay_of(1000 + seq, seq), NOW) == "relay-applied"
+    assert b.handle(A_NUMBER, late, NOW + 60) == "relay-applied"
+    assert card_state(b) == lossreport.TEMP_LOST
+    assert b.handle(A_NUMBER, late, NOW + 120) == "duplicate"
+    assert b.conn.execute("SELECT COUNT(*) FROM card_events").fetchone()[0] == 1
+
+
+def test_a_request_too_long_to_relay_is_applied_here_not_lost(pair, tmp_path):
+    # A rule set that relays every kiosk request; a REQUEST near the frame limit leaves no room for the
+    # RELAY header: it is applied by the kiosk's own centre (as when no peer is registered).
+    import json
+
+    from lib12333.host.requests_store import RequestStore
+
+    a, _b = pair
+    a.relay.rules = loader.loads(json.dumps({"schema": "lib12333-routing/1", "name": "all", "rules": [
+        {"name": "all-to-jiangsu", "priority": 99, "when": {"channel": ["kiosk"]},
+         "then": {"action": "transfer", "centre": "320000", "queue": "transfer-in"}},
+        {"name": "default", "priority": 0, "then": {"action": "queue", "centre": "city", "queue": "general"}},
+    ]}).encode(), "all")
+    a.requests = RequestStore(str(tmp_path / "hangzhou.db.requests"))
+    fields = {"kind": msg.CONSULTATION, "category": "1000", "phone": "", "text": "留" * 160}
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(1, msg_type=msg.REQUEST, fields=fields), NOW) == "applied"
+    (_, to, body), = take(a)
+    f, answer = kiosk_reply(body)
+    assert (to, f.msg_type, answer["ref_seq"], answer["status"]) == (KIOSK_NUMBER, msg.STATUS_ANSWER, 1,
+                                                                     msg.ST_RECEIVED)
+    assert a.requests.get(answer["text"]).subject == "留" * 160
+    # A short one is relayed as the rules say.
+    fields["text"] = "留言"
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(2, msg_type=msg.REQUEST, fields=fields), NOW) == "relayed"
+    a.requests.close()

@@ -177,6 +177,18 @@ def test_typed_reference_digits_match_the_whole_device_not_its_last_two_digits(c
     assert last_reply(centre)[1]["status"] == msg.ST_UNKNOWN
 
 
+def test_sms_answers_to_many_spoofed_numbers_stop_at_the_outgoing_queue_bound(centre):
+    # Issue 13 finding 8: the per-number limit alone does not bound a flood from many (spoofed) numbers.
+    ref = file_request(centre, 1)
+    centre.repeats.max_queued = 8
+    outcomes = [centre.handle_text("+861370000%04d" % i, "查询 " + ref, NOW + 10 + i) for i in range(20)]
+    waiting = centre.conn.execute("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL").fetchone()[0]
+    assert waiting == 8 and outcomes.count("limited") == 20 - 7  # the kiosk's answer is one of the 8
+    for (out_id,) in centre.conn.execute("SELECT id FROM outgoing").fetchall():
+        centre.mark_sent(out_id, NOW + 40)
+    assert centre.handle_text("+86" + PHONE, "查询 " + ref, NOW + 50) == "answered"
+
+
 def test_day_numbers_match_the_kiosks_own_computation():
     from firmware.kiosk import day_number as kiosk_day_number
 

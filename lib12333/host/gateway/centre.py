@@ -7,10 +7,15 @@ that arrived on the kiosk port.  In ONE database transaction it:
 1. finds the device from the (unauthenticated) header, refuses unknown or revoked ones;
 2. verifies the tag and decrypts (AES-CCM with the device's key);
 3. looks up (device, seq) in ``applied``: a frame seen before is not applied
-   again -- its recorded reply is queued once more (the kiosk evidently lost it);
-4. checks the device's replay window (persisted in ``devices.window``);
+   again -- its recorded reply is queued once more (the kiosk evidently lost it;
+   an ACK then says "duplicate"), within the bounds of ``repeats``;
+4. checks the device's replay window (persisted in ``devices.window``); a frame
+   below it that ``applied`` does not know is a late retry, applied once (within
+   ``late_horizon``);
 5. applies the request (card registry, loss-report state machine, requests --
-   ``request_desk`` answers a request with its reference number);
+   ``request_desk`` answers a request with its reference number) as one unit
+   (``apply_once``): refused content is answered "malformed" with nothing
+   changed, any other failure rolls the whole frame back (``deferred``);
 6. records ``applied``, the reply frame and the citizen's notice in ``outgoing``.
 
 Only after the commit does the caller delete the SMS from the modem, so a kill
@@ -32,7 +37,8 @@ from lib12333.host.gateway import backup, provisioning
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.counters import NeedNumbers, SealCounters
 from lib12333.host.gateway.db import Transaction, storage_error
-from lib12333.secure import aes
+from lib12333.host.gateway.repeats import RepeatLimit, repeated
+from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.secure.replay import ReplayWindow
@@ -55,6 +61,9 @@ class Deferred(Exception):
 class Centre:
     # Centre-to-centre relay (lib12333.host.gateway.relay.Relay, issue 8); None: every request is applied here.
     relay = None
+    # A never-applied frame below the replay window is applied when its (kiosk) time is at most this old:
+    # longer than the kiosk's retries plus the SMS validity period (docs/security.md, section 5).
+    late_horizon = 3 * 86400
 
     def __init__(self, conn, unit_signature, temp_days=7, centre_code="000000", requests=None,
                  sms_policy=None, clock=time.time):
@@ -68,6 +77,8 @@ class Centre:
         self.requests = requests  # a lib12333.host.requests_store.RequestStore, or None
         self.clock = clock
         self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0, "deferred": 0}
+        # Answers sent again (duplicates, relay resends): bounded per device and by the queue length.
+        self.repeats = RepeatLimit()
         self.check_config()
         backup.refuse_backup_copy(conn)  # a backup's sealing counters are old (lib12333 gateway restore)
         self.counters = SealCounters()  # numbers for frames to kiosks, reserved before use (counters.py)
@@ -160,18 +171,40 @@ class Centre:
             "SELECT reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?", (f.device_id, f.seq)
         ).fetchone()
         if done is not None:
-            # Applied before: the kiosk did not get our answer. Answer again, change nothing.
-            self._queue_frame(f.device_id, sender, done[0], bytes(done[1]), cipher, now)
+            # Applied before: the kiosk did not get our answer. Answer again (bounded), change nothing.
             self.stats["duplicates"] += 1
+            refused = self.reanswer_refused(f.device_id, now)
+            if refused:
+                log.warning("device %d seq %d: duplicate not answered: %s", f.device_id, f.seq, refused)
+                return "duplicate: not answered (%s)" % refused
+            self._queue_frame(f.device_id, sender, done[0], repeated(done[0], bytes(done[1])), cipher, now)
             log.info("device %d seq %d: duplicate, reply sent again", f.device_id, f.seq)
             return "duplicate"
-        if self.relay is not None and self.relay.resend_if_waiting(f.device_id, f.seq, now):
+        if self.relay is not None and self.relay.is_waiting(f.device_id, f.seq):
+            refused = self.reanswer_refused(f.device_id, now)
+            if refused:
+                log.warning("device %d seq %d: relay not sent again: %s", f.device_id, f.seq, refused)
+                return "relaying: not sent again (%s)" % refused
+            self.relay.resend_if_waiting(f.device_id, f.seq, now)
             return "relaying"
         window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
-        if window.classify(f.seq) != 0:
-            raise Rejected("device %d seq %d: outside the replay window" % (f.device_id, f.seq))
-        window.accept(f.seq)
-        self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
+        verdict = window.classify(f.seq)
+        if verdict == replay.DUPLICATE:
+            raise Rejected("device %d seq %d: seen in the replay window but never applied" % (f.device_id, f.seq))
+        if verdict == replay.NEW:
+            window.accept(f.seq)
+            self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
+        elif now - f.time > self.late_horizon:
+            # Below the window and not in ``applied``: authentic but never applied.  Older than any
+            # kiosk retry can be (by its own clock): refused, recorded, so a replay gets the same answer.
+            log.warning("device %d seq %d: below the replay window and %d s old: refused", f.device_id, f.seq,
+                        now - f.time)
+            return self._answer(f, sender, cipher, now, (msg.ERROR, {"ref_seq": f.seq, "code": msg.E_BUSY,
+                                                                    "state": 0}, None))
+        else:
+            # Below the window, never applied, within the retry horizon: a late retry (reboots skip
+            # sequence blocks, SMS arrive out of order).  ``applied`` makes it exactly once from here.
+            log.info("device %d seq %d: below the replay window, never applied: applying it", f.device_id, f.seq)
         try:
             fields = msg.decode(f.msg_type, f.payload)
         except Lib12333Error as exc:
@@ -182,6 +215,11 @@ class Centre:
             if self.relay is not None and self.relay.route(f, fields, region, sender, now):
                 return "relayed"  # the answer comes back from the responsible centre (relay.py)
             reply_type, reply_fields, notice = self.apply_once(f, fields, region, now)
+        return self._answer(f, sender, cipher, now, (reply_type, reply_fields, notice))
+
+    def _answer(self, f, sender, cipher, now, answer):
+        """Record the frame ``f`` in ``applied`` with its answer; queue the reply frame and the notice."""
+        reply_type, reply_fields, notice = answer
         payload = msg.encode(reply_type, reply_fields)
         self.conn.execute(
             "INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload) VALUES (?,?,?,?,?,?)",
@@ -196,6 +234,10 @@ class Centre:
         self.stats["applied"] += 1
         log.info("device %d seq %d: %s -> %s", f.device_id, f.seq, msg.type_name(f.msg_type), msg.type_name(reply_type))
         return "applied"
+
+    def reanswer_refused(self, who, now):
+        """Why an answer sent again to device ``who`` is not sent now, or None (lib12333.host.gateway.repeats)."""
+        return self.repeats.refused(self.conn, who, now)
 
     def _queue_frame(self, device_id, to, msg_type, payload, cipher, now):
         seq = self.counters.take("devices", "down_seq", device_id)  # reserved before this transaction
@@ -365,6 +407,10 @@ class Centre:
             if desk.answers_today(self.conn, sender, now) >= desk.ANSWERS_PER_DAY:
                 log.warning("status query from %s not answered: %d answers in 24 h", identifiers.mask_phone(sender),
                             desk.ANSWERS_PER_DAY)
+                return "limited"
+            refused = self.repeats.refused(self.conn, None, now)  # senders are easy to spoof: bound the queue too
+            if refused:
+                log.warning("status query from %s not answered: %s", identifiers.mask_phone(sender), refused)
                 return "limited"
             desk.queue_sms(self.conn, sender, reply, now)
         except Lib12333Error as exc:
