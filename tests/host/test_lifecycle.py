@@ -199,11 +199,22 @@ class Board:
                 with open(self.config_dir + path[len("/config"):], "wb") as f:
                     f.write(data)
 
-    def boot(self):
-        """firmware/main.run(): load the configuration, a new key starts a new journal, the outbox recovers."""
-        now = self.world.now
-        self.power = Power()
-        self.a, self.b = self.a.reboot(self.power), self.b.reboot(self.power)
+    def boot(self, cut=None):
+        """firmware/main.run(): load the configuration, a new key starts a new journal, the outbox recovers.
+
+        ``cut``: the power goes after that many units of this boot's writes (the boot is then repeated).
+        """
+        while True:
+            self.power = Power(cut)
+            cut = None
+            self.a, self.b = self.a.reboot(self.power), self.b.reboot(self.power)
+            try:
+                self._boot_once()
+                return
+            except PowerLost:
+                self.world.power_cuts += 1
+
+    def _boot_once(self):
         config, key = firmware_main.load_config(self.config_dir)
         if config["new_key"]:  # firmware_main.forget_journal: the old key's journal is removed
             self.a, self.b = PowerCutStore(self.power), PowerCutStore(self.power)
@@ -212,7 +223,7 @@ class Board:
         self.outbox = Outbox(Journal(self.a, self.b), self.cipher, self.device_id, reserve_block=4,
                              max_attempts=60, base_delay=30, max_delay=120)
         try:
-            self.outbox.open(now, config["seq_start"], config["new_key"])
+            self.outbox.open(self.world.now, config["seq_start"], config["new_key"])
         except SecurityError:
             self.problem = "密钥"  # out of service: firmware/app.py's boot() shows 暂停服务
             self.outbox = None
@@ -220,7 +231,7 @@ class Board:
         self.problem = None
         self.window = ReplayWindow.from_bytes(self.outbox.window) if self.outbox.window else ReplayWindow(64)
         if config["new_key"]:
-            firmware_main.key_adopted(self.config_dir)
+            firmware_main.key_adopted(self.config_dir)  # firmware/main.run(): once the journal is open
 
     def cut_after(self, units):
         self.power.budget = self.power.used + units
@@ -435,7 +446,9 @@ def test_lifecycle_no_nonce_twice_every_request_once_every_citizen_told_the_trut
     # The right way: deploy --replace, a fresh key and a first number above everything seen.
     second = Board(w, "board2")
     provision = deploy(w, second, deploy_args(w.a_path, replace=True))
-    second.boot()
+    cuts = w.power_cuts
+    second.boot(cut=12)  # the power goes while the new key's journal is started: the next boot starts it again
+    assert w.power_cuts == cuts + 1 and not os.path.exists(os.path.join(second.config_dir, "key.fresh"))
     w.board = second
     assert second.problem is None and provision["seq_start"] > max(r[1] for r in w.by_receipt)
     for body in captured:  # the old board's frame, replayed by someone who captured it
