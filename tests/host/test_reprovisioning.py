@@ -257,3 +257,52 @@ def test_the_installer_marks_a_new_key_and_keeps_a_board_s_own_key():
     del dev.files["/config/key.fresh"]  # the kiosk booted and adopted the key
     installer.install(dev, small_bundle(b"v2"), provision={"device_id": 1001, "key": key, "seq_start": 65537})
     assert "/config/key.fresh" not in dev.files  # the same board, the same key: its journal stays valid
+
+
+# ---------------------------------------------------------------- the same on real MicroPython boards
+
+
+def test_deploy_replace_on_real_micropython_boards(tmp_path):
+    """``lib12333 deploy --gateway-db`` on virtual boards: update, a refused second board, then --replace."""
+    import subprocess
+
+    sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
+    from virtual_board import VirtualBoard
+
+    from lib12333.host.deploy.device import SerialDevice
+
+    gw = str(tmp_path / "centre.db")
+    site = tmp_path / "site.json"
+    site.write_text(json.dumps({"hall": "西湖区服务大厅", "region": "330106", "centre_number": "+8610657112333"}))
+
+    def deploy(port, *args):
+        return subprocess.run([sys.executable, "-m", "lib12333", "deploy", "--port", port, "--device-id", "4242",
+                               "--site", str(site), "--gateway-db", gw, "--json"] + list(args),
+                              cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+    first = VirtualBoard(str(tmp_path / "flash1")).power_on()
+    second = VirtualBoard(str(tmp_path / "flash2")).power_on()
+    try:
+        done = deploy(first.port)
+        assert done.returncode == 0 and json.loads(done.stdout)["gateway"] == "registered", done.stderr
+        again = deploy(first.port)  # an update of the board that holds the key: no key written
+        assert again.returncode == 0 and json.loads(again.stdout)["gateway"] == "already registered", again.stderr
+        refused = deploy(second.port)  # another board for the id, without --replace
+        assert refused.returncode == EXIT_DATA and "does not hold the key of device 4242" in refused.stderr
+        replaced = deploy(second.port, "--replace")
+        assert replaced.returncode == 0 and json.loads(replaced.stdout)["gateway"] == "replaced", replaced.stderr
+        conn = db.connect(gw)
+        key, generation, floor = conn.execute(
+            "SELECT key, key_generation, seq_floor FROM devices WHERE device_id = 4242").fetchone()
+        assert generation == 2 and floor > 1
+        dev = SerialDevice(second.port, timeout=5)
+        try:
+            assert dev.sha256("/config/key.bin") == hashlib.sha256(bytes(key)).hexdigest()
+            assert dev.read_text("/config/key.fresh") == hashlib.sha256(bytes(key)).hexdigest()
+            assert json.loads(dev.read_text("/config/device.json"))["seq_start"] == floor
+        finally:
+            dev.close()
+        assert bytes(key).hex() not in replaced.stdout + replaced.stderr
+    finally:
+        first.close()
+        second.close()
