@@ -395,8 +395,10 @@ class KioskSim:
     """Hardware + journal + modem engine + ``KioskApp``; ``probe`` (if set) is called
     after every ``app.step()`` and after every event the kiosk state machine handles."""
 
-    def __init__(self, direct=False, record=True, probe=None, gbk=True):
+    def __init__(self, direct=False, record=True, probe=None, gbk=True, config=None):
         self.hw = Hardware(direct=direct, record=record)
+        self.config = dict(CONFIG)
+        self.config.update(config or {})  # e.g. what firmware/main.py load_config adds: seq_start, new_key
         self.direct = direct
         self.probe = probe
         self.use_gbk = gbk
@@ -418,7 +420,7 @@ class KioskSim:
             gbk = GbkTable(open(project_path("lib12333/data/gbk.bin"), "rb"))
         journal = Journal(MemoryStore(), MemoryStore())
         engine = Engine(now=0.0, direct=self.direct)
-        self.app = KioskApp(self.hw, dict(CONFIG), KEY, journal, engine, gbk=gbk)
+        self.app = KioskApp(self.hw, dict(self.config), KEY, journal, engine, gbk=gbk)
         if self.probe is not None:
             self._wrap_kiosk()
         return self.app.boot()
