@@ -130,6 +130,8 @@ def test_device_replace_cli_writes_the_new_key_and_says_where_counting_starts(tm
     assert result == {"device_id": 1001, "key_generation": 2, "seq_start": result["seq_start"],
                       "key_file": str(out)}
     assert result["seq_start"] > 1
+    assert main(["gateway", "device", "list", "--db", gw]) == EXIT_OK
+    assert "(key generation 2 from seq %d)" % result["seq_start"] in capsys.readouterr().out
     conn = db.connect(gw)
     assert bytes(conn.execute("SELECT key FROM devices").fetchone()[0]) == out.read_bytes()
     # Without a key file the new key would exist nowhere but in the database: a usage error.

@@ -216,8 +216,10 @@ def device_list(args):
 
     rows = admin.list_devices(_conn(args.db, create=False), args.show_pii)
     emit(rows, args.json, lambda rs: "\n".join(
-        "%-10d %-8s %-7s %-12s frames %d  %s" % (r["device_id"], r["status"], r["region"], r["phone"],
-                                                 r["frames_applied"], r["name"]) for r in rs) or "(no devices)")
+        "%-10d %-8s %-7s %-12s frames %d  %s%s" % (
+            r["device_id"], r["status"], r["region"], r["phone"], r["frames_applied"], r["name"],
+            "  (key generation %d from seq %d)" % (r["key_generation"], r["seq_start"]) if r["key_generation"] > 1
+            else "") for r in rs) or "(no devices)")
     return EXIT_OK
 
 

@@ -49,12 +49,13 @@ def add_device(conn, device_id, key=None, name="", region="", phone="", now=None
 def list_devices(conn, show_pii=False):
     rows = conn.execute(
         "SELECT device_id, name, region, phone, status, added_at, down_seq,"
-        " (SELECT COUNT(*) FROM applied a WHERE a.device_id = d.device_id) FROM devices d ORDER BY device_id"
+        " (SELECT COUNT(*) FROM applied a WHERE a.device_id = d.device_id), key_generation, seq_floor"
+        " FROM devices d ORDER BY device_id"
     ).fetchall()
     return [
         {"device_id": r[0], "name": r[1], "region": r[2],
          "phone": r[3] if show_pii else identifiers.mask_phone(r[3]) if r[3] else "",
-         "status": r[4], "added_at": r[5], "frames_applied": r[7]}
+         "status": r[4], "added_at": r[5], "frames_applied": r[7], "key_generation": r[8], "seq_start": r[9]}
         for r in rows
     ]
 
