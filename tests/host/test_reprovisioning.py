@@ -245,10 +245,8 @@ def test_deploy_replace_gives_the_board_a_fresh_key_above_every_number_seen(tmp_
 
 
 def test_the_installer_marks_a_new_key_and_keeps_a_board_s_own_key():
-    sys.path.insert(0, os.path.join(ROOT, "tests", "host"))
-    from test_deploy import MemoryDevice, small_bundle
-
     from lib12333.host.deploy import installer
+    from tests.host.test_deploy import MemoryDevice, small_bundle
 
     dev = MemoryDevice()
     key = b"k" * 16
