@@ -51,7 +51,14 @@ from tests.host.lifecycle_world import (
 # ---------------------------------------------------------------- the proof
 
 
-def test_lifecycle_no_nonce_twice_every_request_once_every_citizen_told_the_truth(tmp_path, monkeypatch):
+# Where the power goes in phase 3 (units of the kiosk's writes after a visit starts) and during the replacement
+# board's first boot: three schedules, so the cuts land on different bytes and operations.
+SCHEDULES = [((3, 9, 17, 30, 44, 61, 90), 12), ((1, 5, 22, 37, 52, 75, 120), 3), ((7, 13, 26, 40, 58, 83, 101), 20)]
+
+
+@pytest.mark.parametrize("cuts, boot_cut", SCHEDULES)
+def test_lifecycle_no_nonce_twice_every_request_once_every_citizen_told_the_truth(tmp_path, monkeypatch, cuts,
+                                                                                 boot_cut):
     rec = Recorder(monkeypatch)
     w = World(tmp_path, rec)
 
@@ -70,7 +77,7 @@ def test_lifecycle_no_nonce_twice_every_request_once_every_citizen_told_the_trut
     w.run()
 
     # 3. Reboots with power cuts: the power goes at chosen bytes while requests are stored and answers arrive.
-    for units in (3, 9, 17, 30, 44, 61, 90):
+    for units in cuts:
         batch = [w.citizen(k) for k in ("loss", "complaint")]
         first.cut_after(units)
         for c in batch:
@@ -105,9 +112,9 @@ def test_lifecycle_no_nonce_twice_every_request_once_every_citizen_told_the_trut
     # The right way: deploy --replace, a fresh key and a first number above everything seen.
     second = Board(w, "board2")
     provision = deploy(w, second, deploy_args(w.a_path, replace=True))
-    cuts = w.power_cuts
-    second.boot(cut=12)  # the power goes while the new key's journal is started: the next boot starts it again
-    assert w.power_cuts == cuts + 1 and not os.path.exists(os.path.join(second.config_dir, "key.fresh"))
+    before = w.power_cuts
+    second.boot(cut=boot_cut)  # the power goes while the new key's journal is started: the next boot starts it again
+    assert w.power_cuts == before + 1 and not os.path.exists(os.path.join(second.config_dir, "key.fresh"))
     w.board = second
     assert second.problem is None and provision["seq_start"] > max(r[1] for r in w.by_receipt)
     for body in captured:  # the old board's frame, replayed by someone who captured it
