@@ -13,9 +13,10 @@ kiosk would drop them as replays.  So:
 * the gateway refuses to run on a marked copy (``refuse_backup_copy``), so copying a
   backup over ``centre.db`` by hand is caught instead of sealing with old numbers;
 * ``restore`` puts the copy in place and moves every sealing counter to
-  ``max(backup, live) + RESTORE_GAP``.  Frames are written to ``outgoing`` in the same
-  transaction that advances the counter, so the live database's counters are exact
-  when it can still be read; the gap covers the case where it cannot (the disk died):
+  ``max(backup, live) + RESTORE_GAP``.  Numbers are committed as reserved before they
+  seal (lib12333.host.gateway.counters), so the live database's counters are past
+  every number used when it can still be read; the gap covers the case where it
+  cannot (the disk died):
   2**20 frames per kiosk or peer since the backup -- years of traffic at any real
   rate -- and the 32-bit space still allows 4000 restores.  Keys provisioned or
   revoked after the backup are carried forward from the live database too, so a
