@@ -100,6 +100,7 @@ class KioskApp:
         self.sending = {}  # engine send id -> outbox seq
         self.modem_ready = False
         self.problems = []
+        self.journal_ready = False
         # The modem engine runs on a monotonic clock in seconds; ticks_ms wraps (2**30 ms on
         # MicroPython), so the app accumulates differences instead of using ticks directly.
         self._last_ms = hw.clock_ms()
@@ -120,10 +121,15 @@ class KioskApp:
         now = int(self.hw.wall_time())
         problems = []
         try:
-            pending = self.outbox.open(now)
+            # The first number of this key and whether deploy just wrote it (firmware/main.py load_config).
+            pending = self.outbox.open(now, self.config.get("seq_start", 1), self.config.get("new_key"))
+            self.journal_ready = True  # a new key's journal is in use now (firmware/main.py adopts the key)
             if self.outbox.window:
                 self.window = ReplayWindow.from_bytes(self.outbox.window)
             self._log("outbox recovered: %d pending" % len(pending))
+        except SecurityError as exc:
+            problems.append("密钥")  # journal lost under a used key: out of service until re-provisioned
+            self._log("key self-test failed: %s" % exc)
         except Lib12333Error as exc:
             problems.append("存储")
             self._log("storage self-test failed: %s" % exc)

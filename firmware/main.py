@@ -11,8 +11,18 @@ import json
 SITE_DEFAULTS = {"temp_loss_days": 7, "unit": "【人力资源社会保障电话咨询服务中心】"}
 
 
+KEY_MARKER = "/key.fresh"
+JOURNAL_FILES = ("/journal.a", "/journal.b")
+
+
 def load_config(config_dir):
-    """Device id, key and site configuration written by ``lib12333 deploy``."""
+    """Device id, key and site configuration written by ``lib12333 deploy``.
+
+    ``config["seq_start"]`` is the first sequence number of this key; ``config["new_key"]``
+    is True when deploy has just written the key (``key.fresh`` holds its SHA-256): the
+    kiosk then starts a new journal.  Otherwise the key has been used, and a missing
+    journal stops the kiosk instead of counting from the start again (nonce reuse).
+    """
     with open(config_dir + "/device.json") as f:
         device = json.load(f)
     with open(config_dir + "/key.bin", "rb") as f:
@@ -20,7 +30,43 @@ def load_config(config_dir):
     config = dict(SITE_DEFAULTS)
     config.update(device.get("site") or {})
     config["device_id"] = int(device["device_id"])
+    config["seq_start"] = int(device.get("seq_start", 1))
+    config["new_key"] = _marker_matches(config_dir, key)
     return config, key
+
+
+def _marker_matches(config_dir, key):
+    import binascii
+    import hashlib
+
+    marker = _open_optional(config_dir + KEY_MARKER, "r")
+    if marker is None:
+        return False
+    with marker:
+        text = marker.read().strip()
+    # deploy writes the marker before the key: a marker for another key is a deployment cut in between.
+    return text == binascii.hexlify(hashlib.sha256(key).digest()).decode()
+
+
+def forget_journal(data_dir):
+    """Remove the journal of the previous key (a new key starts a new journal)."""
+    import os
+
+    for name in JOURNAL_FILES:
+        try:
+            os.remove(data_dir + name)
+        except OSError:
+            pass  # not there
+
+
+def key_adopted(config_dir):
+    """The new key's journal is in use: remove the marker, so a lost journal is caught from now on."""
+    import os
+
+    try:
+        os.remove(config_dir + KEY_MARKER)
+    except OSError:
+        pass
 
 
 def _data_file(name, data_path):
@@ -52,7 +98,7 @@ def start(hw, config, key, data_dir, gbk_path, library_dir=None, engine=None):
     from lib12333.modem import profiles
     from lib12333.modem.engine import Engine
 
-    journal = Journal(FileStore(data_dir + "/journal.a"), FileStore(data_dir + "/journal.b"))
+    journal = Journal(FileStore(data_dir + JOURNAL_FILES[0]), FileStore(data_dir + JOURNAL_FILES[1]))
     if engine is None:
         profile = profiles.get(config["modem_profile"]) if config.get("modem_profile") else None
         engine = Engine(now=0.0, profile=profile)  # the app's monotonic clock starts at 0
@@ -104,7 +150,11 @@ def run():
         os.mkdir(hw.storage)
     except OSError:
         pass  # exists
+    if config["new_key"]:
+        forget_journal(hw.storage)  # frames of the previous key would be refused; its counter is not ours
     app = start(hw, config, key, hw.storage, _data_file("gbk.bin", data_path), library_dir=hw.storage)
+    if config["new_key"] and app.journal_ready:
+        key_adopted("/config")  # only now: a cut before this repeats the (harmless) adoption
     while True:
         app.step()
         hw.sleep_ms(10)

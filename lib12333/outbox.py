@@ -35,7 +35,7 @@ reads as before; ``destination(seq)`` is then None and the caller uses its
 default number.
 """
 
-from lib12333.errors import CapacityError, DecodeError, StorageError, ValidationError
+from lib12333.errors import CapacityError, DecodeError, SecurityError, StorageError, ValidationError
 from lib12333.secure import frame as _frame
 from lib12333.secure import messages as _messages
 
@@ -118,8 +118,17 @@ class Outbox:
 
     # ------------------------------------------------------------ recovery
 
-    def open(self, now):
-        """Recover from the journal; returns the list of pending sequence numbers."""
+    def open(self, now, first_seq=1, new_key=None):
+        """Recover from the journal; returns the list of pending sequence numbers.
+
+        Provisioning (lib12333 deploy; docs/security.md "Lifecycle"): ``first_seq`` is
+        the lowest number this device's key may use (counting never goes below it);
+        ``new_key`` True means the key was just provisioned: a journal without any
+        reservation starts at ``first_seq`` and is marked in use at once.  ``new_key``
+        False means the key has been used: a journal without any reservation means
+        the counter is lost, and sealing would repeat nonces, so SecurityError (the
+        outbox stays closed).  None (no provisioning information): as before.
+        """
         pending = {}
         failed = {}
         reserved = 0
@@ -166,15 +175,22 @@ class Outbox:
                 failed.pop(_u32(body), None)
             elif rtype == R_WINDOW:
                 window = bytes(body)
+        if reserved == 0 and new_key is False:
+            raise SecurityError("journal lost while the key is in use: counting again would repeat nonces; "
+                                "re-provision this board with a new key (lib12333 deploy --replace)")
         for e in pending.values():
             e.due = now
         self._pending = pending
         self._failed = failed
         self._reserved = reserved
         # Never reuse: continue after everything that was (or may have been) handed out.
-        self._next = reserved + 1
+        if reserved < first_seq - 1:
+            self._reserved = first_seq - 1
+        self._next = self._reserved + 1
         self.window = window
         self._opened = True
+        if reserved == 0 and new_key:
+            self._reserve()  # durable before the kiosk adopts the key: the journal is now this key's
         return sorted(pending)
 
     # ------------------------------------------------------------ sequence numbers
@@ -184,14 +200,17 @@ class Outbox:
         if not self._opened:
             raise StorageError("outbox not opened")
         if self._next > self._reserved:
-            upto = self._reserved + self.reserve_block
-            if upto > 0xFFFFFFFF:
-                raise CapacityError("sequence numbers exhausted: provision a new device key")
-            self.journal.append(R_RESERVE, _p32(upto))
-            self._reserved = upto
+            self._reserve()
         seq = self._next
         self._next += 1
         return seq
+
+    def _reserve(self):
+        upto = self._reserved + self.reserve_block
+        if upto > 0xFFFFFFFF:
+            raise CapacityError("sequence numbers exhausted: re-provision the board (lib12333 deploy --replace)")
+        self.journal.append(R_RESERVE, _p32(upto))
+        self._reserved = upto
 
     def _seal(self, msg_type, payload, now, seq):
         return _frame.seal(self.cipher, _frame.Frame(msg_type, self.device_id, seq, now, payload, _frame.UP))

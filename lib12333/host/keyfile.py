@@ -50,3 +50,45 @@ def key_from_options(key_hex=None, key_file=None):
             raise ValidationError("--key-hex is not a 16-byte key", field="key", expected="32 hex digits")
         return key
     return None
+
+
+def write_key_file(path, key):
+    """Write ``key`` to ``path``, readable by its owner only (also when the file existed), durably.
+
+    The bytes go to a temporary file beside it that is synced and renamed over ``path``,
+    so ``path`` holds the old content or the whole key, never a part.
+    """
+    import os
+
+    tmp = str(path) + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply to a file that already existed
+        os.write(fd, bytes(key))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        os.unlink(tmp)
+        raise
+
+
+def key_file_first(path, key, register):
+    """``register()`` only after the key is safely in ``path``; the file is removed if registering fails.
+
+    A device must never be registered with a key nobody has: the key file is written
+    first, and a failed registration takes the file away again.  Without ``path`` it
+    only registers.
+    """
+    import os
+
+    if path:
+        write_key_file(path, key)
+    try:
+        return register()
+    except BaseException:
+        if path:
+            os.unlink(path)
+        raise

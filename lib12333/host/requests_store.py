@@ -86,6 +86,9 @@ class RequestStore:
         try:
             # One thread at a time uses a store, but it may be opened in another (a gateway's loop thread).
             if create:
+                from lib12333.host.gateway.db import owner_only
+
+                owner_only(path)  # contact numbers and subjects: personal data
                 self._db = sqlite3.connect(path, **kw)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -134,6 +137,11 @@ class RequestStore:
         if req is None:
             raise StorageError("no request " + str(ref))
         return req
+
+    def creation_key(self, ref):
+        """The idempotency key ``ref`` was created with (who filed it), or None when there is no such request."""
+        row = self._db.execute("SELECT create_idem FROM requests WHERE ref = ?", (ref,)).fetchone()
+        return None if row is None else row[0]
 
     def list(self, owner=None, state=None, limit=100):
         """Requests, newest first, optionally only those of ``owner`` and/or in ``state``."""

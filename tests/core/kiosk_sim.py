@@ -405,10 +405,12 @@ class KioskSim:
     """Hardware + journal + modem engine + ``KioskApp``; ``probe`` (if set) is called
     after every ``app.step()`` and after every event the kiosk state machine handles."""
 
-    def __init__(self, direct=False, record=True, probe=None, gbk=True, hw=None, stores=None):
+    def __init__(self, direct=False, record=True, probe=None, gbk=True, hw=None, stores=None, config=None):
         # ``hw`` and ``stores`` (the journal's two stores) of an earlier sim: a power cut and reboot
         self.hw = hw or Hardware(direct=direct, record=record)
         self.stores = stores
+        self.config = dict(CONFIG)
+        self.config.update(config or {})  # e.g. what firmware/main.py load_config adds: seq_start, new_key
         self.direct = direct
         self.probe = probe
         self.use_gbk = gbk
@@ -432,7 +434,7 @@ class KioskSim:
             self.stores = (MemoryStore(), MemoryStore())
         journal = Journal(self.stores[0], self.stores[1])
         engine = Engine(now=0.0, direct=self.direct)
-        self.app = KioskApp(self.hw, dict(CONFIG), KEY, journal, engine, gbk=gbk)
+        self.app = KioskApp(self.hw, dict(self.config), KEY, journal, engine, gbk=gbk)
         if self.probe is not None:
             self._wrap_kiosk()
         return self.app.boot()

@@ -2,6 +2,9 @@
 
 import os
 import re
+import socket
+import threading
+import time
 
 from starlette.testclient import TestClient
 
@@ -75,3 +78,66 @@ def login(c, username, password=PASSWORD):
 def csrf_of(page):
     m = re.search(r'name="csrf" value="([^"]+)"', page)
     return m.group(1) if m else None
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Served:
+    """The console on a free port of 127.0.0.1 (uvicorn in a thread)."""
+
+    def __init__(self, console):
+        import uvicorn
+
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(console.app(), host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+def serve_demo(folder, port):
+    """Start ``lib12333 demo --console --keep folder``; (process, the lines it printed up to its password)."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    proc = subprocess.Popen([sys.executable, "-m", "lib12333", "demo", "--console", "--quiet", "--keep", folder,
+                             "--listen", "127.0.0.1:%d" % port], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "password" in line:
+            break
+    return proc, lines
+
+
+def stop_process(proc):
+    import signal
+    import subprocess
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)

@@ -129,7 +129,8 @@ def _help_text(path):
 
 HELP = dict((path, _help_text(path)) for path in PATHS)
 # Leaf commands whose output is not data: a transcript, a running emulator, a file written.
-NO_JSON = {("demo",), ("card", "sim"), ("cdr", "convert")}
+# demo and card sim run until stopped, cdr convert writes files, console user reset only confirms a change
+NO_JSON = {("demo",), ("card", "sim"), ("cdr", "convert"), ("console", "user", "reset")}
 
 
 def _arguments(path):

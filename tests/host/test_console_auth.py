@@ -42,6 +42,8 @@ MATRIX = [
     ("POST", "/users", {"username": "new1", "role": "agent", "password": PASSWORD}, {D}),
     ("POST", "/users/{username}", {"change": "unlock"}, {D}),
     ("GET", "/audit", None, {S, D}),
+    ("GET", "/password", None, {A, S, T, D}),
+    ("POST", "/password", {"current": "not it", "new": "x" * 12, "again": "x" * 12}, {A, S, T, D}),
 ]
 PUBLIC = [("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/static")]
 
@@ -180,7 +182,8 @@ def test_wrong_passwords_lock_the_account_then_unlock_after_the_lock_time(tmp_pa
         r = c.post("/login", data={"username": name, "password": "wrong password!"})
         assert r.status_code == 401
     r = c.post("/login", data={"username": name, "password": PASSWORD})
-    assert r.status_code == 423 and "锁定" in r.text and "set-cookie" not in r.headers
+    # Locked: the same 401 as a wrong password (which says it may be a lock), no session.
+    assert r.status_code == 401 and "锁定" in r.text and "set-cookie" not in r.headers
     clock.now += 601
     assert c.post("/login", data={"username": name, "password": PASSWORD}).status_code == 303
 

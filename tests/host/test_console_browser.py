@@ -12,7 +12,6 @@ page are written to DIR (docs/console.md shows them).
 import os
 import random
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -32,19 +31,22 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
 from selenium.webdriver.common.by import By  # noqa: E402
 
 from lib12333.host.console.app import Console  # noqa: E402
-from tests.host.console_support import HOLDER, NOW, PASSWORD, PHONE, USERS, build  # noqa: E402
+from tests.host.console_support import (  # noqa: E402
+    HOLDER,
+    NOW,
+    PASSWORD,
+    PHONE,
+    USERS,
+    Served,
+    build,
+    free_port,
+    serve_demo,
+    stop_process,
+)
 
 pytestmark = pytest.mark.slow  # headless chromium: ~10 s with its start
 
 CENTRE_NUMBER = "+8610657112333"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def sample_calls(days=30):
@@ -61,28 +63,6 @@ def sample_calls(days=30):
             rows.append(("call", 12333, "330100", "1000", "q1", t, None if abandoned else t + wait,
                          t + wait + rnd.randint(30, 400), "abandoned" if abandoned else "answered", "a1", ""))
     return rows
-
-
-class Served:
-    """The console on a free port of 127.0.0.1 (uvicorn in a thread)."""
-
-    def __init__(self, console):
-        import uvicorn
-
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(console.app(), host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert self.server.started
-        self.url = "http://127.0.0.1:%d" % self.port
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(5)
 
 
 class Gateway:
@@ -260,27 +240,12 @@ def test_agent_closes_a_request_and_the_citizen_gets_the_sms_then_card_and_kiosk
 def test_demo_console_serves_the_demos_database(tmp_path):
     """``lib12333 demo --console``: after the scripted visit the console shows the card it reported lost."""
     import re
-    import signal
-    import subprocess
-    import sys
 
     import httpx
 
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=os.getcwd())
-    proc = subprocess.Popen([sys.executable, "-m", "lib12333", "demo", "--console", "--quiet", "--keep",
-                             str(tmp_path / "hall"), "--listen", "127.0.0.1:%d" % port],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc, lines = serve_demo(str(tmp_path / "hall"), port)
     try:
-        lines = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "password" in line:
-                break
         assert lines and lines[0].startswith("OK:"), lines
         password = re.search(r"password (\S+)", lines[-1]).group(1)
         base = "http://127.0.0.1:%d" % port
@@ -303,9 +268,4 @@ def test_demo_console_serves_the_demos_database(tmp_path):
             kiosks = c.get("/kiosks").text
             assert "西湖区社保服务大厅" in kiosks and '<tr class="stale' not in kiosks  # it just sent a frame
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)

@@ -268,7 +268,8 @@ def test_cli_user_reset_unlocks_with_a_new_password(tmp_path):
     c = client(console)
     for _ in range(5):
         c.post("/login", data={"username": name, "password": "wrong password!"})
-    assert c.post("/login", data={"username": name, "password": PASSWORD}).status_code == 423
+    assert c.post("/login", data={"username": name, "password": PASSWORD}).status_code == 401  # locked
+    assert console.store.user(name)["locked_until"] > clock.now
     pw = tmp_path / "pw"
     pw.write_text("a brand new passphrase\n")
     r = _cli("user", "reset", "--db", console.store.path, "--username", name, "--password-file", str(pw))

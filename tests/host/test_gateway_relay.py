@@ -259,3 +259,105 @@ def test_card_status_query_is_relayed_and_answered(pair):
         msg.CARD_STATUS_ANSWER, 2, lossreport.TEMP_LOST, NOW + 1)
     # The kiosk's down counter advanced once per reply: ACK was 1, this answer 2.
     assert f.seq == 2
+
+
+# ------------------------------------------------------------------ issue 13 finding 3: relay idempotency key
+
+
+def _relayed_request(inner_seq, relay_seq, text):
+    inner = msg.encode(msg.REQUEST, {"kind": msg.COMPLAINT, "category": "1000", "phone": PHONE, "text": text})
+    payload = msg.encode(msg.RELAY, {"origin_device": 1001, "origin_seq": inner_seq, "origin_time": NOW,
+                                     "inner_type": msg.REQUEST, "inner": inner})
+    return frame_mod.seal(aes.AES128(PEER_KEY), frame_mod.Frame(msg.RELAY, 330000, relay_seq, NOW, payload,
+                                                                frame_mod.UP))
+
+
+def test_a_relayed_request_never_takes_the_reference_of_a_local_kiosk_with_the_same_id_and_seq(pair, tmp_path):
+    from lib12333.host.requests_store import RequestStore
+
+    _a, b = pair
+    b.requests = RequestStore(str(tmp_path / "jiangsu.db.requests"))
+    # B's own kiosk 1001 (its own key) files request seq 5 ...
+    own_key = bytes(range(50, 66))
+    admin.add_device(b.conn, 1001, own_key, name="鼓楼区大厅", region="320106", now=NOW)
+    own = msg.encode(msg.REQUEST, {"kind": msg.COMPLAINT, "category": "1000", "phone": "13700001111",
+                                   "text": "江苏的市民留言"})
+    data = frame_mod.seal(aes.AES128(own_key), frame_mod.Frame(msg.REQUEST, 1001, 5, NOW, own, frame_mod.UP))
+    assert b.handle("+8613800250001", data, NOW) == "applied"
+    (_, _, body), = take(b)
+    f = frame_mod.open(aes.AES128(own_key), body, direction=frame_mod.DOWN)
+    own_ref = msg.decode(f.msg_type, f.payload)["text"]
+    # ... and A relays ITS kiosk 1001's request seq 5: a different citizen, a different request.
+    assert b.handle(A_NUMBER, _relayed_request(5, 1, "浙江的市民留言"), NOW + 1) == "relay-applied"
+    (_, to, answer), = take(b)
+    f = frame_mod.open(aes.AES128(PEER_KEY), answer, direction=frame_mod.DOWN)
+    fields = msg.decode(f.msg_type, f.payload)
+    relayed_ref = msg.decode(fields["reply_type"], fields["reply"])["text"]
+    assert relayed_ref != own_ref
+    assert b.requests.get(relayed_ref).subject == "浙江的市民留言"
+    assert b.requests.get(own_ref).subject == "江苏的市民留言"
+    assert len(b.requests.list()) == 2
+    # A retry of A's relay (a new relay frame, same origin) is still the same request.
+    assert b.handle(A_NUMBER, _relayed_request(5, 2, "浙江的市民留言"), NOW + 2) == "duplicate"
+    assert len(b.requests.list()) == 2
+    take(b)
+    # A's kiosk asks for the status of its frame 5 (relayed): it is told about its own request only.
+    query = msg.encode(msg.RELAY, {"origin_device": 1001, "origin_seq": 6, "origin_time": NOW,
+                                   "inner_type": msg.STATUS_QUERY,
+                                   "inner": msg.encode(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": 5})})
+    data = frame_mod.seal(aes.AES128(PEER_KEY), frame_mod.Frame(msg.RELAY, 330000, 3, NOW, query, frame_mod.UP))
+    assert b.handle(A_NUMBER, data, NOW + 3) == "relay-applied"
+    (_, _, answer), = take(b, A_NUMBER)
+    f = frame_mod.open(aes.AES128(PEER_KEY), answer, direction=frame_mod.DOWN)
+    fields = msg.decode(f.msg_type, f.payload)
+    assert msg.decode(fields["reply_type"], fields["reply"])["text"] == relayed_ref + " 受理"
+    b.requests.close()
+
+
+def test_a_relay_far_below_the_peers_window_is_applied_once_if_never_seen(pair):
+    # Issue 13 finding 5, on the centre-to-centre link: relays_in is the exactly-once table.
+    _a, b = pair
+
+    def relay_of(origin_seq, relay_seq, inner_type=msg.CARD_STATUS_QUERY):
+        fields = {"ssn": SSN, "card": CARD, "name": NAME}
+        if inner_type == msg.LOSS_REPORT:
+            fields["phone"] = PHONE
+        payload = msg.encode(msg.RELAY, {"origin_device": 1001, "origin_seq": origin_seq, "origin_time": NOW,
+                                         "inner_type": inner_type, "inner": msg.encode(inner_type, fields)})
+        return frame_mod.seal(aes.AES128(PEER_KEY), frame_mod.Frame(msg.RELAY, 330000, relay_seq, NOW, payload,
+                                                                    frame_mod.UP))
+
+    late = relay_of(2, 1, msg.LOSS_REPORT)  # lost on the way, A's newer relays get through
+    for seq in range(2, 302):
+        assert b.handle(A_NUMBER, relay_of(1000 + seq, seq), NOW) == "relay-applied"
+    assert b.handle(A_NUMBER, late, NOW + 60) == "relay-applied"
+    assert card_state(b) == lossreport.TEMP_LOST
+    assert b.handle(A_NUMBER, late, NOW + 120) == "duplicate"
+    assert b.conn.execute("SELECT COUNT(*) FROM card_events").fetchone()[0] == 1
+
+
+def test_a_request_too_long_to_relay_is_applied_here_not_lost(pair, tmp_path):
+    # A rule set that relays every kiosk request; a REQUEST near the frame limit leaves no room for the
+    # RELAY header: it is applied by the kiosk's own centre (as when no peer is registered).
+    import json
+
+    from lib12333.host.requests_store import RequestStore
+
+    a, _b = pair
+    a.relay.rules = loader.loads(json.dumps({"schema": "lib12333-routing/1", "name": "all", "rules": [
+        {"name": "all-to-jiangsu", "priority": 99, "when": {"channel": ["kiosk"]},
+         "then": {"action": "transfer", "centre": "320000", "queue": "transfer-in"}},
+        {"name": "default", "priority": 0, "then": {"action": "queue", "centre": "city", "queue": "general"}},
+    ]}).encode(), "all")
+    a.requests = RequestStore(str(tmp_path / "hangzhou.db.requests"))
+    fields = {"kind": msg.CONSULTATION, "category": "1000", "phone": "", "text": "留" * 160}
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(1, msg_type=msg.REQUEST, fields=fields), NOW) == "applied"
+    (_, to, body), = take(a)
+    f, answer = kiosk_reply(body)
+    assert (to, f.msg_type, answer["ref_seq"], answer["status"]) == (KIOSK_NUMBER, msg.STATUS_ANSWER, 1,
+                                                                     msg.ST_RECEIVED)
+    assert a.requests.get(answer["text"]).subject == "留" * 160
+    # A short one is relayed as the rules say.
+    fields["text"] = "留言"
+    assert a.handle(KIOSK_NUMBER, kiosk_frame(2, msg_type=msg.REQUEST, fields=fields), NOW) == "relayed"
+    a.requests.close()

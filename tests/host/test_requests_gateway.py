@@ -152,6 +152,44 @@ def test_status_query_by_typed_reference_digits(centre):
         assert last_reply(centre)[1]["status"] == msg.ST_UNKNOWN, bad
 
 
+def test_typed_reference_digits_match_the_whole_device_not_its_last_two_digits(centre):
+    # Kiosks 1001 and 1101 both write K01 in their references (device id mod 100).
+    key3 = bytes(range(32, 48))
+    admin.add_device(centre.conn, 1101, key3, name="hall 3", region="330106", now=NOW)
+    ref = file_request(centre, 3)
+    number = request_desk.typed_number(ref)
+    centre.handle("x", query_frame(1, 0, number, device=1101, key=key3), NOW + 10)
+    assert last_reply(centre, key3)[1] == {"ref_device": 1101, "ref_seq": 1, "status": msg.ST_UNKNOWN, "updated": 0,
+                                           "text": ""}
+    # Kiosk 1101's own request shares the K01 day counter and is found by its own digits only.
+    assert centre.handle("x", request_frame(2, device=1101, key=key3), NOW + 20) == "applied"
+    own = last_reply(centre, key3)[1]["text"]
+    assert own[7:10] == "K01" and own != ref
+    centre.handle("x", query_frame(3, 0, request_desk.typed_number(own), device=1101, key=key3), NOW + 30)
+    assert last_reply(centre, key3)[1]["text"] == own + " 受理"
+    centre.handle("x", query_frame(4, 0, request_desk.typed_number(own)), NOW + 30)
+    assert last_reply(centre)[1]["status"] == msg.ST_UNKNOWN
+    # A request filed before the key named the origin centre (kiosk-<device>-<seq>) is still the kiosk's.
+    old = centre.requests.create("complaint", "330100", "K01", (2026, 5, 29), NOW, subject="旧留言",
+                                 idem="kiosk-1101-77")
+    centre.handle("x", query_frame(5, 0, request_desk.typed_number(old.ref), device=1101, key=key3), NOW + 40)
+    assert last_reply(centre, key3)[1]["text"] == old.ref + " 受理"
+    centre.handle("x", query_frame(6, 0, request_desk.typed_number(old.ref)), NOW + 40)
+    assert last_reply(centre)[1]["status"] == msg.ST_UNKNOWN
+
+
+def test_sms_answers_to_many_spoofed_numbers_stop_at_the_outgoing_queue_bound(centre):
+    # Issue 13 finding 8: the per-number limit alone does not bound a flood from many (spoofed) numbers.
+    ref = file_request(centre, 1)
+    centre.repeats.max_queued = 8
+    outcomes = [centre.handle_text("+861370000%04d" % i, "查询 " + ref, NOW + 10 + i) for i in range(20)]
+    waiting = centre.conn.execute("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL").fetchone()[0]
+    assert waiting == 8 and outcomes.count("limited") == 20 - 7  # the kiosk's answer is one of the 8
+    for (out_id,) in centre.conn.execute("SELECT id FROM outgoing").fetchall():
+        centre.mark_sent(out_id, NOW + 40)
+    assert centre.handle_text("+86" + PHONE, "查询 " + ref, NOW + 50) == "answered"
+
+
 def test_day_numbers_match_the_kiosks_own_computation():
     from firmware.kiosk import day_number as kiosk_day_number
 

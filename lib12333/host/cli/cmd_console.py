@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import time
 
 from lib12333.host.cli import EXIT_OK
 from lib12333.host.cli.output import add_json_flag, emit, progress
@@ -72,6 +73,9 @@ def add_serve_options(p):
     p.add_argument("--due-days", type=int, default=5, help="a request open this long is marked overdue")
     p.add_argument("--behind-tls-proxy", action="store_true",
                    help="a TLS proxy on this machine forwards to the console: trust its X-Forwarded-For and send HSTS")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="a host name browsers use for the console besides the --listen address and localhost "
+                        "(the TLS proxy's name, e.g. console.centre.example); repeatable")
 
 
 def make_console(args):
@@ -90,7 +94,12 @@ def parse_listen(text):
     return host.strip("[]"), int(port)
 
 
-def run_server(console, listen, behind_proxy=False):
+def allowed_hosts(listen_host, extra=()):
+    """The Host names the console answers to: its own address, localhost, and the names given."""
+    return {"127.0.0.1", "localhost", "::1", listen_host.lower()} | {h.strip().lower() for h in extra if h.strip()}
+
+
+def run_server(console, listen, behind_proxy=False, extra_hosts=()):
     import uvicorn
 
     host, port = parse_listen(listen)
@@ -98,7 +107,8 @@ def run_server(console, listen, behind_proxy=False):
         progress("console: listening on %s -- make sure only the TLS proxy can reach it (docs/console.md)" % host)
     progress("console: %d days of call figures ready" % console.warm())
     progress("console: http://%s:%d/ on %s; Ctrl-C stops" % (host, port, console.store.path))
-    uvicorn.run(console.app(hsts=behind_proxy), host=host, port=port, log_level="warning",
+    uvicorn.run(console.app(hsts=behind_proxy, hosts=allowed_hosts(host, extra_hosts)), host=host, port=port,
+                log_level="warning",
                 proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1" if behind_proxy else "",
                 server_header=False)
 
@@ -112,7 +122,7 @@ def serve(args):
         raise ValidationError("the console needs --db FILE", field="arguments")
     if not os.path.isfile(args.db):
         raise OSError("no such database: %s" % args.db)
-    run_server(make_console(args), args.listen, args.behind_tls_proxy)
+    run_server(make_console(args), args.listen, args.behind_tls_proxy, args.allowed_host)
     return EXIT_OK
 
 
@@ -134,18 +144,22 @@ def _password(args):
     return first
 
 
-def _store(path):
+def _store(path, create=False):
+    """The console's store on ``path``; only ``user add`` may start a new database (a mistyped --db
+    would otherwise leave a stray empty database and an account nobody finds)."""
     from lib12333.host.console.store import ConsoleStore
 
+    if not os.path.isfile(path):
+        if not create:
+            raise OSError("no such database: %s" % path)
+        progress("console: %s did not exist; created an empty gateway database" % path)
     return ConsoleStore(path)
 
 
 def user_add(args):
-    import time
-
     from lib12333.host.console.pages_admin import add_user
 
-    store = _store(args.db)
+    store = _store(args.db, create=True)
     add_user(store, args.username, args.role, _password(args), time.time())
     store.audit(time.time(), "(cli)", "cli", "user.add", args.username, args.role)
     emit({"username": args.username, "role": args.role, "created": True}, args.json,
@@ -154,8 +168,6 @@ def user_add(args):
 
 
 def user_reset(args):
-    import time
-
     from lib12333.host.console import auth
 
     store = _store(args.db)
@@ -171,10 +183,19 @@ def user_reset(args):
     return EXIT_OK
 
 
+def _account_state(row, now):
+    if row["disabled"]:
+        return "disabled"
+    if row["locked_until"] > now:  # what a locked-out administrator needs to see ('user reset' unlocks)
+        return "locked until %s UTC" % time.strftime("%Y-%m-%d %H:%M", time.gmtime(row["locked_until"]))
+    return "active"
+
+
 def user_list(args):
     rows = _store(args.db).users()
+    now = time.time()
     emit(rows, args.json, lambda rs: "\n".join("%-20s %-14s %s" % (
-        r["username"], r["role"], "disabled" if r["disabled"] else "active") for r in rs) or "(no accounts)")
+        r["username"], r["role"], _account_state(r, now)) for r in rs) or "(no accounts)")
     return EXIT_OK
 
 
@@ -206,21 +227,35 @@ def after_demo(args):
     """``lib12333 demo --console``: run the demo in a kept folder, then serve the console on its database."""
     import secrets
     import tempfile
-    import time
 
     from lib12333.host import demo
     from lib12333.host.console.app import Console
     from lib12333.host.console.pages_admin import add_user
 
     workdir = args.keep or tempfile.mkdtemp(prefix="lib12333-demo-")
-    ok, reason, _lines = demo.run(workdir=workdir, echo=not args.quiet, timeout=args.timeout)
-    print(("OK: " if ok else "FAILED: ") + reason)
-    console = Console(os.path.join(workdir, "centre.db"), centre_code="330100", unit=demo.UNIT)
+    db_path = os.path.join(workdir, "centre.db")
+    if os.path.exists(db_path):
+        # The hall of an earlier run is registered there already (the demo would refuse kiosk 1001 again):
+        # open the console on what that run did.
+        print("console: %s holds an earlier demo; serving it again (remove the folder to run the demo anew)"
+              % workdir)
+    else:
+        ok, reason, _lines = demo.run(workdir=workdir, echo=not args.quiet, timeout=args.timeout)
+        print(("OK: " if ok else "FAILED: ") + reason)
+    console = Console(db_path, centre_code="330100", unit=demo.UNIT)
     password = secrets.token_urlsafe(12)
-    for name, role in (("demo", "supervisor"), ("tech", "technician"), ("admin", "administrator")):
-        if console.store.user(name) is None:
+    accounts = (("demo", "supervisor"), ("tech", "technician"), ("admin", "administrator"))
+    kept = [name for name, _role in accounts if console.store.user(name) is not None]
+    for name, role in accounts:
+        if name not in kept:
             add_user(console.store, name, role, password, time.time())
-    print("console: log in as demo (supervisor), tech (technician) or admin (administrator), password %s" % password)
+    if kept:
+        # Never overwrite a password here: --keep may name a folder whose accounts are not the demo's.
+        print("console: accounts %s keep the password printed when they were made; "
+              "'lib12333 console user reset --db %s --username NAME' sets a new one" % (", ".join(kept), db_path))
+    if len(kept) < len(accounts):
+        print("console: log in as %s, password %s" % (", ".join(
+            "%s (%s)" % (name, role) for name, role in accounts if name not in kept), password))
     sys.stdout.flush()
     run_server(console, args.listen)
     return EXIT_OK

@@ -37,6 +37,11 @@ def register(subparsers):
     p.add_argument("--site", help="JSON file with the site configuration to provision (centre number, hall name...)")
     p.add_argument("--gateway-db", help="register the device and its key in this gateway database (a new key is "
                    "generated when none is given); checked before the board is touched")
+    p.add_argument("--replace", action="store_true",
+                   help="with --gateway-db: this board replaces the registered one of --device-id (or its /data was "
+                   "re-formatted): it gets a fresh key and a first sequence number, the old key is retired")
+    p.add_argument("--seq-start", type=int, help="the first sequence number of the key, as `lib12333 gateway device "
+                   "replace` printed it (with --gateway-db it is taken from the database)")
     p.add_argument("--source", action="store_true", help="upload .py sources instead of compiled .mpy")
     p.add_argument("--skip-frozen", action="store_true",
                    help="the board's firmware has lib12333 and the kiosk frozen in (board/*/manifest.py): upload "
@@ -70,11 +75,11 @@ def _provision(args):
         from lib12333.host import jsonfile
 
         config["site"] = jsonfile.load(args.site, "site config")
-    config["key"] = _read_key(args)
-    if config["key"] is None and args.gateway_db:
-        import os
-
-        config["key"] = os.urandom(16)  # a new kiosk: its key goes to the board and the gateway only
+    config["key"] = _read_key(args)  # with --gateway-db and no key, _gateway_check makes one
+    if args.seq_start is not None:
+        if not 1 <= args.seq_start <= 0xFFFFFFFF:
+            raise ValidationError("--seq-start must be 1..4294967295", field="seq-start")
+        config["seq_start"] = args.seq_start
     return config
 
 
@@ -96,27 +101,81 @@ def _frozen(device, installer):
 
 
 def _gateway_check(args, provision):
-    """With --gateway-db: refuse early if the id is registered with another key; returns the connection."""
+    """With --gateway-db: decide, before the board is touched, what the gateway does; returns the connection.
+
+    A key goes to one board, once (docs/security.md "Lifecycle"): a new id gets a fresh
+    (or the given, never used) key; a registered id gets a fresh key only with --replace,
+    and otherwise no key at all (the board must already hold it, checked on the board).
+    """
     if not args.gateway_db:
+        if getattr(args, "replace", False):
+            from lib12333.errors import ValidationError
+
+            raise ValidationError("--replace needs --gateway-db (or use `lib12333 gateway device replace`)",
+                                  field="replace")
         return None
+    import os
+
     from lib12333.errors import ValidationError
-    from lib12333.host.gateway import db
+    from lib12333.host.gateway import db, provisioning
 
     if provision is None:
         raise ValidationError("--gateway-db needs --device-id", field="device-id")
     conn = db.connect(args.gateway_db)
-    row = conn.execute("SELECT key, status FROM devices WHERE device_id = ?", (provision["device_id"],)).fetchone()
-    if row is not None and (bytes(row[0]) != provision["key"] or row[1] != "active"):
-        raise ValidationError("device %d is registered at the gateway with another key or revoked"
-                              % provision["device_id"], field="device-id",
-                              expected="the key from `lib12333 gateway device add --key-out`, or a new device id")
+    device_id = provision["device_id"]
+    row = conn.execute("SELECT key, status, seq_floor FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+    if row is None:
+        if args.replace:
+            raise ValidationError("device %d is not registered: there is nothing to replace" % device_id,
+                                  field="device-id", expected="leave out --replace to register a new kiosk")
+        provision["key"] = provision["key"] or os.urandom(16)  # a new kiosk: to the board and the gateway only
+        provisioning.check_key_unused(conn, provision["key"])
+        provision["gateway"] = "register"
+        return conn
+    provisioning.check_replaceable(conn, device_id)  # revoked ids are never used again
+    if args.replace:
+        if provision["key"] is not None:
+            raise ValidationError("--replace gives the board a fresh key from the gateway", field="key",
+                                  expected="leave out --key-file / --key-hex")
+        provision["key"] = os.urandom(16)
+        provisioning.check_key_unused(conn, provision["key"])
+        provision["seq_start"] = provisioning.next_first_seq(conn, device_id)
+        provision["gateway"] = "replace"
+        return conn
+    if provision["key"] is not None:
+        # The gateway cannot know whether that key is on a board already: it never hands it out again.
+        other = "with another key" if bytes(row[0]) != provision["key"] else "and its key may already be on a board"
+        raise ValidationError("device %d is already registered at the gateway %s" % (device_id, other),
+                              field="device-id", expected="a new key file written by `gateway device add "
+                              "--key-out`, for its first board: deploy without --gateway-db; the board that holds the key: leave out "
+                              "--key-file / --key-hex; a replacement or re-formatted board: --replace (a fresh key)")
+    if row[2] > 1:
+        provision["seq_start"] = row[2]
+    provision["gateway"] = "keep"
+    provision["registered_key"] = bytes(row[0])
     return conn
 
 
-def _gateway_register(conn, provision):
-    from lib12333.host.gateway import admin
+def _check_board_key(device, provision):
+    """A registered id updated without --replace: the board must hold the id's current key."""
+    from lib12333.errors import ValidationError
+    from lib12333.host.deploy.installer import _sha
 
-    if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (provision["device_id"],)).fetchone():
+    key = provision.pop("registered_key", None)
+    if key is not None and device.sha256("/config/key.bin") != _sha(key):
+        raise ValidationError("this board does not hold the key of device %d" % provision["device_id"],
+                              field="device-id", expected="--replace for a replacement or re-formatted board "
+                              "(a fresh key; the old one is retired), or the board of that id")
+
+
+def _gateway_register(conn, provision):
+    from lib12333.host.gateway import admin, provisioning
+
+    action = provision.get("gateway")
+    if action == "replace":
+        provisioning.replace_device(conn, provision["device_id"], provision["key"], seq_start=provision["seq_start"])
+        return "replaced"
+    if action != "register":
         return "already registered"
     site = provision.get("site") or {}
     admin.add_device(conn, provision["device_id"], provision["key"], name=site.get("hall", ""),
@@ -173,6 +232,8 @@ def run(args):
             return EXIT_OK
 
         installer.check_compatibility(identity, board)
+        if provision is not None:
+            _check_board_key(device, provision)
         arch = args.arch or (board or {}).get("arch") or identity["arch"]
         report = _printer(args.json and not sys.stderr.isatty())
         frozen = _frozen(device, installer) if args.skip_frozen else {}
@@ -201,6 +262,11 @@ def run(args):
             progress=report,
         )
         installer.set_maintenance(device, False)
+        if args.key_file and provision is not None and provision.get("key") is not None:
+            import os
+
+            os.remove(args.key_file)  # a key goes to one board: the file cannot be given to a second one
+            progress("[key] %s removed: the key is on the board and in the gateway only" % args.key_file)
         if gateway is not None:
             result["gateway"] = _gateway_register(gateway, provision)
             progress("[gateway] device %d %s in %s" % (provision["device_id"], result["gateway"], args.gateway_db))

@@ -5,7 +5,7 @@ import json
 import logging
 import sys
 
-from lib12333.host.cli import EXIT_OK, gateway_relay
+from lib12333.host.cli import EXIT_IO, EXIT_OK, gateway_backup, gateway_relay
 from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, not_found, progress
 
 HELP = """\
@@ -43,6 +43,7 @@ def register(subparsers):
     p.set_defaults(handler=run_gateway)
     sub = p.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
     gateway_relay.register_peer(sub)  # gateway peer add|list (issue 8)
+    gateway_backup.register(sub)  # gateway backup|restore (issue 13)
 
     dev = sub.add_parser("device", help="kiosks and their keys").add_subparsers(dest="device_command", required=True)
     a = dev.add_parser("add", help="register a kiosk and its key")
@@ -62,6 +63,16 @@ def register(subparsers):
     add_show_pii(ls, "show SIM numbers unmasked")
     add_json_flag(ls)
     ls.set_defaults(handler=device_list)
+    rp = dev.add_parser("replace", help="a replacement or re-formatted board: fresh key, old key retired",
+                        description="Give a registered kiosk id a new key generation for a replacement board, or "
+                        "for a board whose /data was re-formatted: a fresh key is written to --key-out, the old key "
+                        "is retired (its frames are refused by name) and the new key's first sequence number is "
+                        "printed; give it to `lib12333 deploy --seq-start`. A key is never given to a second board.")
+    rp.add_argument("--db", required=True, help="the gateway's SQLite database")
+    rp.add_argument("--device-id", type=int, required=True, help="the registered kiosk id")
+    rp.add_argument("--key-out", required=True, help="write the new key to this file (for deploy --key-file)")
+    add_json_flag(rp)
+    rp.set_defaults(handler=device_replace)
     rv = dev.add_parser("revoke", help="refuse every further frame of a kiosk")
     rv.add_argument("--db", required=True, help="the gateway's SQLite database")
     rv.add_argument("--device-id", type=int, required=True, help="the kiosk's numeric id")
@@ -135,6 +146,7 @@ def run_gateway(args):
         from lib12333.errors import ValidationError
 
         raise ValidationError("the gateway needs --modem PORT and/or --link URL, and --db FILE", field="arguments")
+    from lib12333.errors import StorageError
     from lib12333.host.gateway import admin
     from lib12333.host.gateway.centre import Centre
     from lib12333.host.gateway.service import GatewayService
@@ -163,6 +175,10 @@ def run_gateway(args):
         service.run()
     except KeyboardInterrupt:
         pass
+    except StorageError as exc:  # the database cannot be written (a full disk): stop, lose nothing
+        progress("gateway stopped: %s" % json.dumps(centre.stats))
+        print("error: " + str(exc), file=sys.stderr)
+        return EXIT_IO
     progress("gateway stopped: %s" % json.dumps(centre.stats))
     return EXIT_OK
 
@@ -177,14 +193,35 @@ def device_add(args):
     import os
 
     from lib12333.host.gateway import admin
+    from lib12333.host.keyfile import key_file_first
 
-    key = admin.add_device(_conn(args.db), args.device_id, _read_key(args), args.name, args.region, args.phone)
-    if args.key_out:
-        fd = os.open(args.key_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key)
+    conn = _conn(args.db)
+    key = _read_key(args)
+    if key is None:
+        key = os.urandom(16)
+    admin.check_new_device(conn, args.device_id, key)  # before a key file is written
+    # The key file first: a failed write registers nothing, a failed registration removes the file.
+    key_file_first(args.key_out, key, lambda: admin.add_device(conn, args.device_id, key, args.name, args.region,
+                                                                args.phone))
     emit({"device_id": args.device_id, "key_file": args.key_out, "registered": True}, args.json,
          lambda d: "device %d registered%s" % (d["device_id"], "; key written to " + d["key_file"] if d["key_file"] else ""))
+    return EXIT_OK
+
+
+def device_replace(args):
+    import os
+
+    from lib12333.host.gateway import provisioning
+    from lib12333.host.keyfile import key_file_first
+
+    conn = _conn(args.db)
+    provisioning.check_replaceable(conn, args.device_id)
+    key = os.urandom(16)
+    _key, first = key_file_first(args.key_out, key, lambda: provisioning.replace_device(conn, args.device_id, key))
+    generation = conn.execute("SELECT key_generation FROM devices WHERE device_id = ?", (args.device_id,)).fetchone()[0]
+    emit({"device_id": args.device_id, "key_generation": generation, "seq_start": first, "key_file": args.key_out},
+         args.json, lambda d: "device %d: key generation %d written to %s; deploy with --seq-start %d "
+         "(the old key is retired)" % (d["device_id"], d["key_generation"], d["key_file"], d["seq_start"]))
     return EXIT_OK
 
 
@@ -193,8 +230,10 @@ def device_list(args):
 
     rows = admin.list_devices(_conn(args.db, create=False), args.show_pii)
     emit(rows, args.json, lambda rs: "\n".join(
-        "%-10d %-8s %-7s %-12s frames %d  %s" % (r["device_id"], r["status"], r["region"], r["phone"],
-                                                 r["frames_applied"], r["name"]) for r in rs) or "(no devices)")
+        "%-10d %-8s %-7s %-12s frames %d  %s%s" % (
+            r["device_id"], r["status"], r["region"], r["phone"], r["frames_applied"], r["name"],
+            "  (key generation %d from seq %d)" % (r["key_generation"], r["seq_start"]) if r["key_generation"] > 1
+            else "") for r in rs) or "(no devices)")
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ SQL statement: ``store``.  Guide: docs/console.md.
 
 import asyncio
 import os
+import threading
 import time
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -26,6 +27,7 @@ from lib12333 import requests as R
 from lib12333.host.console import auth, web
 from lib12333.host.console.figures import DayFigures
 from lib12333.host.console.store import ConsoleStore
+from lib12333.masking import mask_text
 
 # Chinese names of the steps shown in histories (requests and cards) and of the loss-report channels.
 LABELS = {"start": "开始办理", "complete": "办结", "return": "退回", "transfer": "转办", "accept_transfer": "接收转办",
@@ -36,6 +38,9 @@ LABELS = {"start": "开始办理", "complete": "办结", "return": "退回", "tr
           "online": "网上平台", "bank": "合作银行", "counter": "柜台", "system": "系统"}
 SESSION_IDLE = 30 * 60
 SESSION_LIFETIME = 12 * 3600
+# Password checks running at once: each takes argon2's 64 MiB, and the server's thread pool (40 threads)
+# would otherwise let a burst of log-ins -- before any failure is counted -- take 2.5 GiB.
+HASHING_AT_ONCE = 2
 
 
 class Console:
@@ -53,11 +58,13 @@ class Console:
         self.login_policy = login_policy or auth.LoginPolicy()
         self.clock = clock
         self.secure_cookie = secure_cookie
+        self.hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)  # waited for in the worker thread
         self.day_figures = DayFigures()
         self.env = Environment(loader=FileSystemLoader(os.path.join(web.HERE, "templates")),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         self.env.filters["cst"] = web.cst
         self.env.filters["duration"] = web.duration
+        self.env.filters["masked"] = lambda text: mask_text(text or "")  # personal numbers in free text
         self.env.globals.update(state_label=R.state_label, kind_label=lambda k: R.KIND_LABELS[R.KINDS.index(k)],
                                 role_label=auth.ROLE_LABELS, label=lambda k: LABELS.get(k, k), can=auth.allowed, STATES=R.STATES, KINDS=R.KINDS)
 
@@ -90,38 +97,63 @@ class Console:
     async def login_form(self, request):
         if self.current_user(request) is not None:
             return web.redirect("/")
-        return self.render(request, "login.html")
+        return self.render(request, "login.html", error=self._cookie_warning(request))
+
+    def _cookie_warning(self, request):
+        """Why a log-in will not stick, when it will not: the Secure cookie over plain http to another machine
+        (browsers keep it only for https and localhost), so every log-in would land back here in silence."""
+        host = web.host_name(request.headers.get("host", "").encode("latin-1", "replace"))
+        if self.secure_cookie and request.url.scheme == "http" and host not in ("127.0.0.1", "localhost", "::1"):
+            return ("此地址为 http：浏览器不会保存登录凭据，登录后会回到本页。请经 HTTPS（TLS 代理）访问控制台，"
+                    "或在网关主机上打开 http://127.0.0.1:端口/（见 docs/console.md）。")
+        return None
 
     async def login(self, request):
         if not web.same_origin(request):  # no log-in forced from another site (login CSRF)
             return self.error(request, None, 403, "登录请求来源不符。")
         form = await request.form()
-        username = (form.get("username") or "").strip()[:64]
-        password = form.get("password") or ""
+        # User names are lower case (pages_admin.valid_username): "Admin " is the account admin, so
+        # neither a typing slip nor a change of case makes a second name that escapes admin's lock-out.
+        username = web.form_text(form, "username", 64).lower()
+        password = web.form_secret(form, "password")
         client = web.client_of(request)
         now = int(self.clock())
         p = self.login_policy
         if self.store.client_failures(client, now - p.window) >= p.client_failures:
             return self.render(request, "login.html", 429, error="登录失败次数过多，请稍后再试。")
         user = self.store.user(username)
-        ok = await run_in_threadpool(auth.verify_password, user["pw_hash"] if user else None, password)
-        if user is not None and user["locked_until"] > now:
-            self.store.record_attempt(username, client, False, now, p)
-            return self.render(request, "login.html", 423, error="该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。")
-        if not ok or user is None or user["disabled"]:
+        ok = await run_in_threadpool(self._verify, user["pw_hash"] if user else None, password)
+        locked_now = user is not None and user["locked_until"] > now
+        if locked_now or not ok or user is None or user["disabled"]:
             # Unknown names count towards the client's limit too (the UPDATE of the account matches nothing).
             locked = self.store.record_attempt(username, client, False, now, p)
+            if locked and not locked_now:  # an administrator should see who is being guessed at
+                self.store.audit(now, username, client, "login.lock", username, "%d failed log-ins" % p.max_failures)
             await asyncio.sleep(0.2)
-            msg = "用户名或密码错误。" if not locked else "该账号因多次登录失败已被暂时锁定，请 15 分钟后再试或联系管理员。"
-            return self.render(request, "login.html", 401, error=msg)
+            # One answer for a wrong password, an unknown name, a disabled and a locked account: a distinct
+            # "locked" answer after a few tries would tell which names are accounts.
+            return self.render(request, "login.html", 401, error=(
+                "用户名或密码错误，或账号因连续 %d 次密码错误已被暂时锁定（%d 分钟）。请稍后再试或联系管理员。"
+                % (p.max_failures, p.lock_seconds // 60)))
         self.store.record_attempt(username, client, True, now, p)
+        previous = request.cookies.get(web.COOKIE)
+        if previous:  # a new log-in in this browser replaces its session rather than leaving it open behind
+            self.store.end_session(auth.token_hash(previous))
         token, csrf = auth.new_token(), auth.new_token()
-        self.store.add_session(auth.token_hash(token), username, csrf, now)
+        self.store.add_session(auth.token_hash(token), username, csrf, now, SESSION_IDLE, SESSION_LIFETIME)
         self.store.audit(now, username, client, "login", "-")
         resp = web.redirect(auth.home_of(user["role"]))
         resp.set_cookie(web.COOKIE, token, max_age=SESSION_LIFETIME, path="/", secure=self.secure_cookie,
                         httponly=True, samesite="strict")
         return resp
+
+    def _verify(self, pw_hash, password):
+        with self.hashing:
+            return auth.verify_password(pw_hash, password)
+
+    def _hash(self, password):
+        with self.hashing:
+            return auth.hash_password(password)
 
     async def logout(self, request):
         user = self.current_user(request)
@@ -131,6 +163,7 @@ class Console:
         if not auth.same_token(form.get("csrf"), user["csrf"]):
             return self.error(request, user, 403, "CSRF 校验失败。")
         self.store.end_session(auth.token_hash(request.cookies.get(web.COOKIE)))
+        self.store.audit(int(self.clock()), user["username"], web.client_of(request), "logout", "-")
         resp = web.redirect("/login")
         resp.delete_cookie(web.COOKIE, path="/", secure=self.secure_cookie, httponly=True, samesite="strict")
         return resp
@@ -150,11 +183,11 @@ class Console:
             routes.extend(module.ROUTES)
         return routes
 
-    def app(self, hsts=False):
+    def app(self, hsts=False, hosts=None):
         async def not_found(request, exc):
             return self.error(request, self.current_user(request), exc.status_code,
                               "页面不存在或您无权查看。" if exc.status_code == 404 else "请求有误。")
 
         app = Starlette(routes=self.routes(), exception_handlers={404: not_found, 405: not_found})
         app.state.console = self
-        return web.SecureHeaders(app, hsts=hsts)
+        return web.SecureHeaders(app, hsts=hsts, hosts=hosts)

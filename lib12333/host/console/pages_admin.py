@@ -1,16 +1,18 @@
 """
-The home redirect, accounts (administrators) and the audit log (supervisors, administrators).
+The home redirect, one's own password (everyone), accounts (administrators) and the audit log
+(supervisors, administrators).
 
 Accounts are also created from the command line (``lib12333 console user add``),
 which is how the first administrator gets in.  A disabled account loses its
 sessions at once; unlocking clears a lock-out after failed logins.
 """
 
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from lib12333.errors import Lib12333Error
 from lib12333.host.console import auth
-from lib12333.host.console.web import page, redirect
+from lib12333.host.console.web import COOKIE, client_of, form_secret, page, redirect
 
 
 @page("self")
@@ -19,7 +21,8 @@ async def home(request, ctx):
 
 
 def valid_username(name):
-    return 2 <= len(name) <= 32 and all(ch.isalnum() or ch in "._-" for ch in name) and name.isascii()
+    # Lower case only: the log-in folds what is typed to lower case, so "Admin" and "admin" are one account.
+    return 2 <= len(name) <= 32 and all("a" <= ch <= "z" or "0" <= ch <= "9" or ch in "._-" for ch in name)
 
 
 def add_user(store, username, role, password, now):
@@ -49,7 +52,7 @@ async def users(request, ctx):
 async def users_add(request, ctx):
     username = ctx.field("username", 40)
     try:
-        add_user(ctx.store, username, ctx.field("role", 20), ctx.form.get("password") or "", ctx.now)
+        add_user(ctx.store, username, ctx.field("role", 20), form_secret(ctx.form, "password"), ctx.now)
     except Lib12333Error as exc:
         return _users_page(ctx, 400, error="未能创建账号：%s" % exc)
     ctx.audit("user.add", username, ctx.field("role", 20))
@@ -72,6 +75,32 @@ async def users_change(request, ctx):
     return redirect("/users?done=changed")
 
 
+@page("self")
+async def password_form(request, ctx):
+    return ctx.render("password.html", message={"changed": "密码已修改。"}.get(request.query_params.get("done")))
+
+
+@page("self")
+async def password_change(request, ctx):
+    """One's own password: the current one first (a session left open is not enough), then the new one twice."""
+    name = ctx.user["username"]
+    current, new = form_secret(ctx.form, "current"), form_secret(ctx.form, "new")
+    ok = await run_in_threadpool(ctx.console._verify, ctx.store.user(name)["pw_hash"], current)
+    if not ok:  # counts like a failed log-in: the form is no way round the lock-out
+        ctx.store.record_attempt(name, client_of(request), False, ctx.now, ctx.console.login_policy)
+        return ctx.render("password.html", 400, error="当前密码不对。")
+    if new != form_secret(ctx.form, "again"):
+        return ctx.render("password.html", 400, error="两次输入的新密码不一致。")
+    try:
+        pw_hash = await run_in_threadpool(ctx.console._hash, new)  # 64 MiB, off the event loop
+    except Lib12333Error:
+        return ctx.render("password.html", 400, error="新密码至少 10 位。")
+    ctx.store.set_user(name, pw_hash=pw_hash)
+    ctx.store.end_other_sessions(name, auth.token_hash(request.cookies.get(COOKIE)))
+    ctx.audit("user.password", name)
+    return redirect("/password?done=changed")
+
+
 @page("audit.view")
 async def audit(request, ctx):
     return ctx.render("audit.html", rows=ctx.store.audit_log())
@@ -83,4 +112,6 @@ ROUTES = [
     Route("/users", users_add, methods=["POST"]),
     Route("/users/{username}", users_change, methods=["POST"]),
     Route("/audit", audit, methods=["GET"]),
+    Route("/password", password_form, methods=["GET"]),
+    Route("/password", password_change, methods=["POST"]),
 ]

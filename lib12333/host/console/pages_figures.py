@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from lib12333.host.cdr import report as annual
 from lib12333.host.console.figures import TZ, merged, records
-from lib12333.host.console.web import page, text_response
+from lib12333.host.console.web import number, page, text_response
 
 
 def _day_number(day):
@@ -26,12 +26,17 @@ def _day_start(day):
     return _day_number(day) * 86400 - TZ
 
 
+# Years the figures page and the annual report accept: a range of days ending on 0001-01-01 or a
+# report of year 9999 would step outside what ``datetime`` can count.
+YEARS = range(2000, 2100)
+
+
 def _parse_day(text, default):
     try:
         d = datetime.date.fromisoformat(text or "")
-        return d.year, d.month, d.day
     except ValueError:
         return default
+    return (d.year, d.month, d.day) if d.year in YEARS else default
 
 
 def col(name, keys, table):
@@ -109,9 +114,9 @@ def _annual_figures(ctx, year):
 async def annual_report(request, ctx):
     name = request.path_params["name"]
     stem, _, ext = name.partition(".")
-    if not stem.isdigit() or len(stem) != 4 or ext not in ("html", "csv"):
+    year = number(stem, 4)
+    if year is None or year not in YEARS or ext not in ("html", "csv"):
         return ctx.console.error(request, ctx.user, 404, "没有这个报表。")
-    year = int(stem)
     fig = _annual_figures(ctx, year)
     ctx.audit("report.annual", name)
     if ext == "csv":

@@ -16,22 +16,21 @@ from starlette.routing import Route
 
 from lib12333 import identifiers
 from lib12333.errors import Lib12333Error
-from lib12333.host.console.web import page, redirect
+from lib12333.host.console.web import ascii_digits, number, page, redirect
 from lib12333.host.gateway import admin
 
 PAGE = 100
 
 
 def _device_id(request):
-    text = request.path_params["device_id"]
-    return int(text) if text.isdigit() and len(text) <= 10 else None
+    return number(request.path_params["device_id"])
 
 
 @page("kiosks.view")
 async def fleet(request, ctx):
     q = request.query_params
     show = q.get("show") if q.get("show") in ("all", "stale", "revoked") else "all"
-    region = "".join(ch for ch in (q.get("region") or "")[:6] if ch.isdigit()) or None
+    region = ascii_digits(q.get("region"), 6) or None
     try:
         page_no = max(1, min(int(q.get("page") or 1), 100000))
     except ValueError:

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import Lib12333Error
-from lib12333.host.console.web import page, redirect
+from lib12333.host.console.web import number, page, redirect
 
 
 def _policy(ctx):
@@ -42,9 +42,17 @@ def _parse_frame_ref(q):
     """``1001-5`` / ``1001/5``: kiosk 1001's frame 5 (what the kiosk's receipt shows), or None."""
     for sep in ("-", "/"):
         a, s, b = q.partition(sep)
-        if s and a.isdigit() and b.isdigit() and len(a) <= 10 and len(b) <= 10:
-            return int(a), int(b)
+        if s and number(a) is not None and number(b) is not None:
+            return number(a), number(b)
     return None
+
+
+def _masked_query(q):
+    """What the audit log keeps of a typed search: the first and the last two characters, like a masked card
+    number (``mask_card`` keeps six and four of a longer text, most of a card number typed with extras)."""
+    if len(q) <= 3:
+        return "*" * len(q)
+    return q[0] + "*" * (len(q) - 3) + q[-2:]
 
 
 @page("loss.view")
@@ -55,7 +63,7 @@ async def search(request, ctx):
     frame = _parse_frame_ref(q)
     cards = ctx.store.cards_of_frame(*frame) if frame else ctx.store.find_cards(q)
     results = [_view(ctx, c) for c in cards]
-    ctx.audit("card.search", identifiers.mask_card(q) if not frame else q)
+    ctx.audit("card.search", q if frame else _masked_query(q))
     return ctx.render("loss.html", results=[r for r in results if r], q=q)
 
 

@@ -17,7 +17,7 @@ from lib12333 import identifiers
 from lib12333 import requests as R
 from lib12333.errors import Lib12333Error, StorageError
 from lib12333.host.console.store import AGES
-from lib12333.host.console.web import page, redirect
+from lib12333.host.console.web import ascii_digits, page, redirect
 from lib12333.host.gateway import request_desk
 
 PAGE = 50
@@ -32,7 +32,7 @@ DONE_MESSAGES = {"created": "已受理，请把受理编号告知群众。", "cl
 def _filters(q):
     state = q.get("state") if q.get("state") in R.STATES else None
     kind = q.get("kind") if q.get("kind") in R.KINDS else None
-    region = "".join(ch for ch in (q.get("region") or "")[:6] if ch.isdigit()) or None
+    region = ascii_digits(q.get("region"), 6) or None
     age = q.get("age") if q.get("age") in AGES else None
     return state, kind, region, age
 
@@ -89,8 +89,11 @@ def _detail(ctx, req, status=200, error=None, message=None):
                if req.ref in t] if req.contact else []
     return ctx.render("request.html", status, req=req, subject=_mask(req.subject),
                       contact=identifiers.mask_phone(req.contact) if req.contact else "",
-                      claimed_by=claimed_by, steps=steps, step_names=STEPS, may_claim=may_act and mine
-                      and req.state in (R.ACCEPTED, R.IN_PROGRESS) and claimed_by != ctx.user["username"],
+                      claimed_by=claimed_by, steps=steps, step_names=STEPS, may_claim=may_act and mine and (
+                          # A request one accepted by telephone is claimed already, but still has to be started.
+                          req.state == R.ACCEPTED or (req.state == R.IN_PROGRESS
+                                                      and claimed_by != ctx.user["username"])),
+                      claim_label="开始办理" if claimed_by == ctx.user["username"] else "认领并开始办理",
                       overdue=req.state not in R.FINAL and ctx.now - req.created_at > ctx.console.due_seconds,
                       notices=notices, idem=secrets.token_hex(12), error=error, message=message,
                       history=[(e, _mask(e.note or "")) for e in req.history],
@@ -172,7 +175,11 @@ async def create(request, ctx):
     import time
 
     kind = ctx.field("kind", 20)
-    contact = "".join(ch for ch in ctx.field("contact", 20) if ch.isdigit())
+    typed = ctx.field("contact", 20)
+    contact = request_desk.normalize_phone(ascii_digits(typed, 20))
+    if (typed or contact) and not (len(contact) == 11 and contact[0] == "1"):
+        # The completion SMS goes to this number: refuse what no phone could receive rather than queue it.
+        return await _queue_page(request, ctx, 400, error="未能受理：联系电话须为 11 位手机号码（可留空）。")
     day = time.gmtime(ctx.now + 8 * 3600)[:3]
     try:
         req = ctx.store.requests.create(kind, ctx.console.centre, "TEL", day, ctx.now, ctx.field("subject", 2000),

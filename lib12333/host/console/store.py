@@ -94,8 +94,11 @@ class ConsoleStore:
 
     # ------------------------------------------------------------ sessions
 
-    def add_session(self, token_hash, username, csrf, now):
+    def add_session(self, token_hash, username, csrf, now, idle, lifetime):
+        """Open a session, and forget the expired ones nobody came back with (their rows stayed until then)."""
         with Transaction(self.conn):
+            self.conn.execute("DELETE FROM console_sessions WHERE last_seen < ? OR created_at < ?",
+                              (int(now) - idle, int(now) - lifetime))
             self.conn.execute("INSERT INTO console_sessions (token_hash, username, csrf, created_at, last_seen)"
                               " VALUES (?,?,?,?,?)", (token_hash, username, csrf, int(now), int(now)))
 
@@ -112,6 +115,9 @@ class ConsoleStore:
         if now - row[3] >= 60:  # one write a minute is enough for the idle clock
             self.conn.execute("UPDATE console_sessions SET last_seen = ? WHERE token_hash = ?", (int(now), token_hash))
         return {"username": row[0], "csrf": row[1], "role": row[4]}
+
+    def end_other_sessions(self, username, keep_hash):
+        self.conn.execute("DELETE FROM console_sessions WHERE username = ? AND token_hash != ?", (username, keep_hash))
 
     def end_session(self, token_hash):
         self.conn.execute("DELETE FROM console_sessions WHERE token_hash = ?", (token_hash,))

@@ -32,12 +32,23 @@ HEADERS = (
 )
 
 
-class SecureHeaders:
-    """ASGI wrapper adding the security headers to every response (a handler may set its own CSP)."""
+# The largest request body read: the biggest form (a request's subject, 2,000 characters, percent-encoded)
+# is far below it.  Starlette and uvicorn would otherwise hold a body of any size in memory (or on disk).
+MAX_BODY = 64 * 1024
 
-    def __init__(self, app, hsts=False):
+
+class SecureHeaders:
+    """ASGI wrapper adding the security headers to every response (a handler may set its own CSP) and
+    refusing request bodies over ``MAX_BODY`` bytes (413) before any page reads them."""
+
+    def __init__(self, app, hsts=False, max_body=MAX_BODY, hosts=None):
         self.app = app
         self.hsts = hsts
+        self.max_body = max_body
+        # Host names the console answers to (None: any).  A page of another site whose name was made to
+        # resolve to 127.0.0.1 (DNS rebinding) reaches the console under its own name, so the Origin
+        # check passes and it could try passwords and read the answers; a fixed list refuses it.
+        self.hosts = None if hosts is None else {h.lower() for h in hosts}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -54,7 +65,51 @@ class SecureHeaders:
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        if self.hosts is not None and host_name(dict(scope.get("headers") or ()).get(b"host", b"")) not in self.hosts:
+            await HTMLResponse("unknown host name: start the console with --allowed-host NAME for it",
+                               status_code=400)(scope, receive, send_with_headers)
+            return
+        receive = await self._bounded_body(scope, receive, send_with_headers)
+        if receive is not None:
+            await self.app(scope, receive, send_with_headers)
+
+    async def _bounded_body(self, scope, receive, send):
+        """A ``receive`` replaying the whole body, read here up to the limit; None once a 413 was sent."""
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"0")
+        too_big = not declared.isdigit() or int(declared) > self.max_body
+        chunks, size, more = [], 0, not too_big
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: nobody to answer
+                return None
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            too_big = size > self.max_body
+            if too_big:
+                break
+        if too_big:
+            await HTMLResponse("request body too large", status_code=413,
+                               headers={"connection": "close"})(scope, receive, send)
+            return None
+        body = b"".join(chunks)
+        sent = []
+
+        async def replay():
+            if not sent:
+                sent.append(True)
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as the server would tell
+
+        return replay
+
+
+def host_name(header):
+    """The name part of a Host header (bytes), lower case, without port or IPv6 brackets."""
+    text = header.decode("latin-1").strip().lower()
+    if text.startswith("["):
+        return text[1:text.find("]")] if "]" in text else text
+    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
 
 
 def client_of(request):
@@ -82,7 +137,34 @@ class Ctx:
         self.store.audit(self.now, self.user["username"], client_of(self.request), action, obj, reason)
 
     def field(self, name, limit=500):
-        return (self.form.get(name) or "").strip()[:limit] if self.form is not None else ""
+        return form_text(self.form, name, limit)
+
+
+def form_text(form, name, limit=500):
+    """The text field ``name`` of a parsed form, stripped and cut to ``limit``; "" when absent or when the
+    client sent a file upload in its place (a multipart form may)."""
+    value = form.get(name) if form is not None else None
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def form_secret(form, name):
+    """A password field as typed (not stripped); "" when absent or a file upload."""
+    value = form.get(name) if form is not None else None
+    return value if isinstance(value, str) else ""
+
+
+def number(text, max_digits=10):
+    """``text`` as an int when it is 1..max_digits ASCII digits, else None.  (``str.isdigit`` alone lets
+    "²" or "٣" through, which ``int`` then refuses or reads as another script's digit.)"""
+    text = text or ""
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
+def ascii_digits(text, limit):
+    """Only the ASCII digits of the first ``limit`` characters of ``text`` (filters, phone numbers)."""
+    return "".join(ch for ch in (text or "")[:limit] if "0" <= ch <= "9")
 
 
 def redirect(path):

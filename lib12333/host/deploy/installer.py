@@ -7,8 +7,9 @@ Device layout (see docs/deploy.md)::
     /active                  id of the version that boots
     /previous                id of the version ``deploy rollback`` returns to
     /apps/<id>/...           one complete version; /apps/<id>/MANIFEST is written last
-    /config/device.json      device id and site configuration (no key)
+    /config/device.json      device id, first sequence number of the key, site configuration (no key)
     /config/key.bin          the device's 16-byte key
+    /config/key.fresh        SHA-256 of a key deploy just wrote; the kiosk starts a new journal, then removes it
 
 Why it survives a cut at any moment: a new version is uploaded into its own
 folder while ``/active`` still names the old one; its MANIFEST is written only
@@ -161,10 +162,14 @@ def install(device, bundle, provision=None, with_main=False, progress=None):
 
     if provision:
         device.makedirs("/config")
-        public = dict((k, v) for k, v in provision.items() if k != "key")
+        public = dict((k, v) for k, v in provision.items() if k not in ("key", "gateway"))  # gateway: deploy's plan
         _atomic_write(device, "/config/device.json", json.dumps(public, sort_keys=True).encode())
-        if provision.get("key") is not None:
-            _atomic_write(device, "/config/key.bin", provision["key"])
+        key = provision.get("key")
+        if key is not None and device.sha256("/config/key.bin") != _sha(key):
+            # A new key: the marker first (the kiosk starts a new journal for the key it names), then the key.
+            # A board that already holds this key keeps its journal: its counter goes on.
+            _atomic_write(device, "/config/key.fresh", _sha(key).encode())
+            _atomic_write(device, "/config/key.bin", key)
         report("provision", 1, 1, "/config")
 
     if device.sha256("/boot.py") != _sha(BOOT_PY):
@@ -279,7 +284,7 @@ def rollback(device):
     return {"active": state.previous, "previous": state.active}
 
 
-def _sha(text):
+def _sha(data):
     import hashlib
 
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(data.encode() if isinstance(data, str) else bytes(data)).hexdigest()

@@ -4,6 +4,7 @@ once to a SQLite database, answers the kiosk and notifies the citizen.
 
     db       schema, migrations, WAL connection
     centre   frame handling: verify, decrypt, deduplicate, apply, queue replies and notices
+    repeats  answers sent again: "duplicate" ACKs, the per-device and queue bounds
     service  the loop that drives a modem engine on a serial port
     admin    devices (kiosks, keys) and the card registry
 

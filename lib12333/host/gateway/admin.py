@@ -11,6 +11,7 @@ import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import ValidationError
+from lib12333.host.gateway import provisioning
 from lib12333.host.gateway.db import Transaction
 
 
@@ -19,33 +20,42 @@ def requests_path(db_path):
     return db_path + ".requests"
 
 
-def add_device(conn, device_id, key=None, name="", region="", phone="", now=None):
+def check_new_device(conn, device_id, key):
+    """ValidationError unless ``device_id`` is free and ``key`` a 16-byte key (checked again when adding)."""
     if type(device_id) is not int or not 1 <= device_id <= 0xFFFFFFFF:
         raise ValidationError("device id must be 1..4294967295", field="device-id")
-    if key is None:
-        key = os.urandom(16)
     if len(key) != 16:
         raise ValidationError("device key must be 16 bytes", field="key", expected="16 bytes (32 hex digits)")
+    if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)).fetchone():
+        raise ValidationError("device %d is already registered" % device_id, field="device-id",
+                              expected="a new id; a replacement board for this id: lib12333 gateway device replace")
+    provisioning.check_key_unused(conn, key)
+
+
+def add_device(conn, device_id, key=None, name="", region="", phone="", now=None):
+    if key is None:
+        key = os.urandom(16)
     with Transaction(conn):
-        if conn.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)).fetchone():
-            raise ValidationError("device %d is already registered" % device_id, field="device-id",
-                                  expected="a new id, or revoke the old device first")
+        check_new_device(conn, device_id, key)
+        now = int(now if now is not None else time.time())
         conn.execute(
             "INSERT INTO devices (device_id, key, name, region, phone, added_at) VALUES (?,?,?,?,?,?)",
-            (device_id, key, name, region, phone, int(now if now is not None else time.time())),
+            (device_id, key, name, region, phone, now),
         )
+        provisioning.record_first_key(conn, device_id, key, now)
     return key
 
 
 def list_devices(conn, show_pii=False):
     rows = conn.execute(
         "SELECT device_id, name, region, phone, status, added_at, down_seq,"
-        " (SELECT COUNT(*) FROM applied a WHERE a.device_id = d.device_id) FROM devices d ORDER BY device_id"
+        " (SELECT COUNT(*) FROM applied a WHERE a.device_id = d.device_id), key_generation, seq_floor"
+        " FROM devices d ORDER BY device_id"
     ).fetchall()
     return [
         {"device_id": r[0], "name": r[1], "region": r[2],
          "phone": r[3] if show_pii else identifiers.mask_phone(r[3]) if r[3] else "",
-         "status": r[4], "added_at": r[5], "frames_applied": r[7]}
+         "status": r[4], "added_at": r[5], "frames_applied": r[7], "key_generation": r[8], "seq_start": r[9]}
         for r in rows
     ]
 

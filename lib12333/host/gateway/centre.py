@@ -7,10 +7,15 @@ that arrived on the kiosk port.  In ONE database transaction it:
 1. finds the device from the (unauthenticated) header, refuses unknown or revoked ones;
 2. verifies the tag and decrypts (AES-CCM with the device's key);
 3. looks up (device, seq) in ``applied``: a frame seen before is not applied
-   again -- its recorded reply is queued once more (the kiosk evidently lost it);
-4. checks the device's replay window (persisted in ``devices.window``);
+   again -- its recorded reply is queued once more (the kiosk evidently lost it;
+   an ACK then says "duplicate"), within the bounds of ``repeats``;
+4. checks the device's replay window (persisted in ``devices.window``); a frame
+   below it that ``applied`` does not know is a late retry, applied once (within
+   ``late_horizon``);
 5. applies the request (card registry, loss-report state machine, requests --
-   ``request_desk`` answers a request with its reference number);
+   ``request_desk`` answers a request with its reference number) as one unit
+   (``apply_once``): refused content is answered "malformed" with nothing
+   changed, any other failure rolls the whole frame back (``deferred``);
 6. records ``applied``, the reply frame and the citizen's notice in ``outgoing``.
 
 Only after the commit does the caller delete the SMS from the modem, so a kill
@@ -23,13 +28,17 @@ logs, notices and CLI output mask them (lib12333.identifiers).
 """
 
 import logging
+import sqlite3
 import time
 
 from lib12333 import identifiers, lossreport
-from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
+from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
+from lib12333.host.gateway import backup, provisioning
 from lib12333.host.gateway import request_desk as desk
-from lib12333.host.gateway.db import Transaction
-from lib12333.secure import aes
+from lib12333.host.gateway.counters import NeedNumbers, SealCounters
+from lib12333.host.gateway.db import Transaction, storage_error
+from lib12333.host.gateway.repeats import RepeatLimit, repeated
+from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.secure.replay import ReplayWindow
@@ -43,9 +52,18 @@ class Rejected(Exception):
     """A frame that is dropped without an answer (forged, replayed, unknown device)."""
 
 
+class Deferred(Exception):
+    """A frame that could not be applied now (the request store failed, a configuration problem): the
+    whole transaction is rolled back -- nothing applied, nothing answered, the replay window untouched --
+    so the kiosk's retry applies it once, later."""
+
+
 class Centre:
     # Centre-to-centre relay (lib12333.host.gateway.relay.Relay, issue 8); None: every request is applied here.
     relay = None
+    # A never-applied frame below the replay window is applied when its (kiosk) time is at most this old:
+    # longer than the kiosk's retries plus the SMS validity period (docs/security.md, section 5).
+    late_horizon = 3 * 86400
 
     def __init__(self, conn, unit_signature, temp_days=7, centre_code="000000", requests=None,
                  sms_policy=None, clock=time.time):
@@ -58,7 +76,19 @@ class Centre:
         self.centre_code = centre_code
         self.requests = requests  # a lib12333.host.requests_store.RequestStore, or None
         self.clock = clock
-        self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0}
+        self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0, "deferred": 0}
+        # Answers sent again (duplicates, relay resends): bounded per device and by the queue length.
+        self.repeats = RepeatLimit()
+        self.check_config()
+        backup.refuse_backup_copy(conn)  # a backup's sealing counters are old (lib12333 gateway restore)
+        self.counters = SealCounters()  # numbers for frames to kiosks, reserved before use (counters.py)
+
+    def check_config(self):
+        """ConfigError now for a setting that would make requests fail later (after a card changed)."""
+        if not isinstance(self.centre_code, str) or len(self.centre_code) != 6 or not self.centre_code.isdigit():
+            raise ConfigError("the centre code must be 6 digits", item="centre-code", expected="e.g. 330100")
+        # The longest notice wording has the same length for every card and date: try it once.
+        self._notice_text("0000", 0, 0)
 
     # ------------------------------------------------------------------ devices
 
@@ -75,7 +105,22 @@ class Centre:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, sender, data, now=None):
-        """Handle one frame; returns a short outcome string ('applied', 'duplicate', 'rejected: ...')."""
+        """Handle one frame; returns a short outcome string ('applied', 'duplicate', 'rejected: ...').
+
+        StorageError when the gateway database cannot be written (a full disk): nothing was changed
+        and the caller must not delete the SMS.
+        """
+        try:
+            for _attempt in range(8):
+                try:
+                    return self._handle_frame(sender, data, now)
+                except NeedNumbers as need:  # rolled back before anything was sealed with a used number
+                    need.counters.reserve(self.conn, need)
+            raise RuntimeError("sealing numbers could not be reserved")
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(exc) from exc
+
+    def _handle_frame(self, sender, data, now):
         now = int(self.clock() if now is None else now)
         try:
             header = frame_mod.peek(data)
@@ -94,6 +139,8 @@ class Centre:
                 relay.stats["rejected"] += 1
                 log.warning("centre frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
                 return "rejected: %s" % exc
+            except Deferred as exc:
+                return self._deferred(sender, exc)
         try:
             with Transaction(self.conn):
                 return self._handle(sender, data, header, now)
@@ -101,6 +148,14 @@ class Centre:
             self.stats["rejected"] += 1
             log.warning("frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
             return "rejected: %s" % exc
+        except Deferred as exc:
+            return self._deferred(sender, exc)
+
+    def _deferred(self, sender, exc):
+        self.stats["deferred"] += 1
+        log.error("frame from %s not applied, nothing answered (the retry will be): %s",
+                  identifiers.mask_phone(sender), exc)
+        return "deferred: %s" % exc
 
     def _handle(self, sender, data, header, now):
         key, _status, window_bytes, _down, region = self._device(header.device_id)
@@ -108,31 +163,63 @@ class Centre:
         try:
             f = frame_mod.open(cipher, data, direction=frame_mod.UP)
         except (SecurityError, DecodeError) as exc:
-            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq, exc)) from exc
+            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq,
+                                                     provisioning.why_not_authentic(self.conn, header, data, exc))) from exc
+        if f.seq < provisioning.seq_floor(self.conn, f.device_id):
+            raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.BELOW_FIRST_SEQ))
         done = self.conn.execute(
             "SELECT reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?", (f.device_id, f.seq)
         ).fetchone()
         if done is not None:
-            # Applied before: the kiosk did not get our answer. Answer again, change nothing.
-            self._queue_frame(f.device_id, sender, done[0], bytes(done[1]), cipher, now)
+            # Applied before: the kiosk did not get our answer. Answer again (bounded), change nothing.
             self.stats["duplicates"] += 1
+            refused = self.reanswer_refused(f.device_id, now)
+            if refused:
+                log.warning("device %d seq %d: duplicate not answered: %s", f.device_id, f.seq, refused)
+                return "duplicate: not answered (%s)" % refused
+            self._queue_frame(f.device_id, sender, done[0], repeated(done[0], bytes(done[1])), cipher, now)
             log.info("device %d seq %d: duplicate, reply sent again", f.device_id, f.seq)
             return "duplicate"
-        if self.relay is not None and self.relay.resend_if_waiting(f.device_id, f.seq, now):
+        if self.relay is not None and self.relay.is_waiting(f.device_id, f.seq):
+            refused = self.reanswer_refused(f.device_id, now)
+            if refused:
+                log.warning("device %d seq %d: relay not sent again: %s", f.device_id, f.seq, refused)
+                return "relaying: not sent again (%s)" % refused
+            self.relay.resend_if_waiting(f.device_id, f.seq, now)
             return "relaying"
         window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
-        if window.classify(f.seq) != 0:
-            raise Rejected("device %d seq %d: outside the replay window" % (f.device_id, f.seq))
-        window.accept(f.seq)
-        self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
+        verdict = window.classify(f.seq)
+        if verdict == replay.DUPLICATE:
+            raise Rejected("device %d seq %d: seen in the replay window but never applied" % (f.device_id, f.seq))
+        if verdict == replay.NEW:
+            window.accept(f.seq)
+            self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
+        elif now - f.time > self.late_horizon:
+            # Below the window and not in ``applied``: authentic but never applied.  Older than any
+            # kiosk retry can be (by its own clock): refused, recorded, so a replay gets the same answer.
+            log.warning("device %d seq %d: below the replay window and %d s old: refused", f.device_id, f.seq,
+                        now - f.time)
+            return self._answer(f, sender, cipher, now, (msg.ERROR, {"ref_seq": f.seq, "code": msg.E_BUSY,
+                                                                    "state": 0}, None))
+        else:
+            # Below the window, never applied, within the retry horizon: a late retry (reboots skip
+            # sequence blocks, SMS arrive out of order).  ``applied`` makes it exactly once from here.
+            log.info("device %d seq %d: below the replay window, never applied: applying it", f.device_id, f.seq)
         try:
             fields = msg.decode(f.msg_type, f.payload)
+        except Lib12333Error as exc:
+            fields = None
+            reply_type, reply_fields, notice = malformed(f.seq)
+            log.warning("device %d seq %d: %s", f.device_id, f.seq, exc)
+        if fields is not None:
             if self.relay is not None and self.relay.route(f, fields, region, sender, now):
                 return "relayed"  # the answer comes back from the responsible centre (relay.py)
-            reply_type, reply_fields, notice = self._apply(f, fields, region, now)
-        except Lib12333Error as exc:
-            reply_type, reply_fields, notice = msg.ERROR, {"ref_seq": f.seq, "code": msg.E_MALFORMED, "state": 0}, None
-            log.warning("device %d seq %d: %s", f.device_id, f.seq, exc)
+            reply_type, reply_fields, notice = self.apply_once(f, fields, region, now)
+        return self._answer(f, sender, cipher, now, (reply_type, reply_fields, notice))
+
+    def _answer(self, f, sender, cipher, now, answer):
+        """Record the frame ``f`` in ``applied`` with its answer; queue the reply frame and the notice."""
+        reply_type, reply_fields, notice = answer
         payload = msg.encode(reply_type, reply_fields)
         self.conn.execute(
             "INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload) VALUES (?,?,?,?,?,?)",
@@ -148,9 +235,12 @@ class Centre:
         log.info("device %d seq %d: %s -> %s", f.device_id, f.seq, msg.type_name(f.msg_type), msg.type_name(reply_type))
         return "applied"
 
+    def reanswer_refused(self, who, now):
+        """Why an answer sent again to device ``who`` is not sent now, or None (lib12333.host.gateway.repeats)."""
+        return self.repeats.refused(self.conn, who, now)
+
     def _queue_frame(self, device_id, to, msg_type, payload, cipher, now):
-        seq = self.conn.execute("SELECT down_seq FROM devices WHERE device_id = ?", (device_id,)).fetchone()[0]
-        self.conn.execute("UPDATE devices SET down_seq = ? WHERE device_id = ?", (seq + 1, device_id))
+        seq = self.counters.take("devices", "down_seq", device_id)  # reserved before this transaction
         data = frame_mod.seal(cipher, frame_mod.Frame(msg_type, device_id, seq, now, payload, frame_mod.DOWN))
         self.conn.execute(
             "INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('frame', ?, ?, ?)", (to, data, now)
@@ -159,15 +249,39 @@ class Centre:
 
     # ------------------------------------------------------------------ the requests
 
-    def _apply(self, f, fields, region, now):
+    def apply_once(self, f, fields, region, now, peer=None):
+        """``_apply`` as one unit: (reply type, reply fields, notice), or nothing changed at all.
+
+        Runs inside the caller's transaction.  A request whose content is refused (a validation
+        error) has its partial changes undone and is answered "malformed"; any other failure (the
+        request store, a configuration problem) raises ``Deferred`` so the caller rolls back the
+        frame entirely.  A change is never kept with an error answer, nor answered without its notice.
+        """
+        self.conn.execute("SAVEPOINT apply_request")
+        try:
+            result = self._apply(f, fields, region, now, peer)
+        except (DecodeError, ValidationError) as exc:
+            self.conn.execute("ROLLBACK TO apply_request")
+            self.conn.execute("RELEASE apply_request")
+            if isinstance(exc, ConfigError):
+                raise Deferred("device %d seq %d: %s" % (f.device_id, f.seq, exc)) from exc
+            log.warning("device %d seq %d: %s", f.device_id, f.seq, exc)
+            return malformed(f.seq)
+        except Lib12333Error as exc:
+            raise Deferred("device %d seq %d: %s" % (f.device_id, f.seq, exc)) from exc
+        self.conn.execute("RELEASE apply_request")
+        return result
+
+    def _apply(self, f, fields, region, now, peer=None):
+        """Apply the request ``f``; ``peer``: the code of the centre that relayed it (None: one of ours)."""
         if f.msg_type == msg.LOSS_REPORT:
             return self._loss_report(f, fields, region, now)
         if f.msg_type == msg.CARD_STATUS_QUERY:
             return self._card_status(f, fields, now)
         if f.msg_type == msg.REQUEST:
-            return self._request(f, fields, region, now)
+            return self._request(f, fields, region, now, peer)
         if f.msg_type == msg.STATUS_QUERY:
-            return self._status_query(f, fields)
+            return self._status_query(f, fields, peer)
         return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
 
     def _card(self, card_no):
@@ -223,10 +337,12 @@ class Centre:
 
     def loss_notice(self, rec, now):
         """The citizen's SMS: names the unit (43号), one part, card number masked, no other personal data."""
+        return self._notice_text(rec.card_no[-4:], now, rec.until)
+
+    def _notice_text(self, tail, now, until_seconds):
         # One SMS part is 70 UCS2 characters; the unit's name takes about 20 of them.  The longer
         # wording is used when it fits, else the short one (the policy refuses anything longer).
-        tail = rec.card_no[-4:]
-        until = _cst(rec.until, False)
+        until = _cst(until_seconds, False)
         for wording in (
             "您尾号%s的社保卡已于%s临时挂失，有效至%s，请持身份证到网点办理正式挂失和补卡。" % (tail, _cst(now, True)[5:], until),
             "您尾号%s的社保卡已临时挂失，有效至%s，请持身份证到网点办理正式挂失补卡。" % (tail, until),
@@ -238,7 +354,9 @@ class Centre:
                 return text
             except ValidationError:
                 continue
-        raise ValidationError("the unit's name leaves no room for a one-part notice", field="unit")
+        # A setting, not the request: Centre() checks it at start (check_config).
+        raise ConfigError("the unit's name leaves no room for a one-part notice", item="unit",
+                          expected="a shorter --unit")
 
     def _card_status(self, f, fields, now):
         rec, _region = self._card(fields["card"])
@@ -251,26 +369,27 @@ class Centre:
         return msg.CARD_STATUS_ANSWER, {"ref_seq": f.seq, "state": rec.state, "since": rec.since,
                                         "until": rec.until}, None
 
-    def _request(self, f, fields, region, now):
+    def _request(self, f, fields, region, now, peer=None):
         kinds = {msg.CONSULTATION: "consultation", msg.COMPLAINT: "complaint", msg.REPORT: "report"}
         if self.requests is None:
             return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
         day = time.gmtime(now + 8 * 3600)[:3]
-        # The request store is its own SQLite file: creation is idempotent on the frame's (device, seq),
-        # so a rollback here after the store committed gives the same reference on the retry.
+        # The request store is its own SQLite file: creation is idempotent on the frame's origin (centre,
+        # device, seq), so a rollback here after the store committed gives the same reference on the retry.
+        # The origin centre is part of the key: a peer's kiosk 1001 is not our kiosk 1001.
         req = self.requests.create(
             kinds.get(fields["kind"], "consultation"), self.centre_code, desk.device_code(f.device_id),
             day, now, subject=fields.get("text") or "", contact=fields.get("phone") or "",
-            idem="kiosk-%d-%d" % (f.device_id, f.seq),
+            idem=desk.request_idem(peer or self.centre_code, f.device_id, f.seq),
         )
         self._record(region, fields.get("category") or "0000", f.time, now, "queued", f.device_id, fields.get("phone"))
         log.info("device %d seq %d: request %s accepted", f.device_id, f.seq, req.ref)
         # An ACK cannot carry the reference: the answer is a STATUS_ANSWER whose text is the reference.
         return msg.STATUS_ANSWER, desk.request_answer(f.device_id, f.seq, req.ref, now), None
 
-    def _status_query(self, f, fields):
+    def _status_query(self, f, fields, peer=None):
         return msg.STATUS_ANSWER, desk.status_answer(self.conn, self.requests, self.centre_code, f.device_id, f.seq,
-                                                     fields), None
+                                                     fields, peer), None
 
     # ------------------------------------------------------------------ citizens' text SMS
 
@@ -288,6 +407,10 @@ class Centre:
             if desk.answers_today(self.conn, sender, now) >= desk.ANSWERS_PER_DAY:
                 log.warning("status query from %s not answered: %d answers in 24 h", identifiers.mask_phone(sender),
                             desk.ANSWERS_PER_DAY)
+                return "limited"
+            refused = self.repeats.refused(self.conn, None, now)  # senders are easy to spoof: bound the queue too
+            if refused:
+                log.warning("status query from %s not answered: %s", identifiers.mask_phone(sender), refused)
                 return "limited"
             desk.queue_sms(self.conn, sender, reply, now)
         except Lib12333Error as exc:
@@ -318,6 +441,11 @@ class Centre:
             delay = min(30 * 2 ** (attempts - 1), 1800)
             self.conn.execute("UPDATE outgoing SET attempts = ?, next_at = ? WHERE id = ?",
                               (attempts, int(now) + delay, out_id))
+
+
+def malformed(seq):
+    """(reply type, reply fields, notice) of the answer "malformed" to the frame ``seq``."""
+    return msg.ERROR, {"ref_seq": seq, "code": msg.E_MALFORMED, "state": 0}, None
 
 
 def _cst(seconds, with_time):

@@ -21,6 +21,8 @@ Tables (docs/gateway.md describes every column):
     peers           other centres this one relays to or for, with the pairwise key (migration 2)
     relays_out      requests relayed to the responsible centre, keyed by the kiosk's (device, seq)
     relays_in       requests applied for a peer, keyed by (peer, origin device, origin seq)
+    device_keys     every key a device id has had: generation, first sequence number, retired (migration 3)
+    meta            name/value facts about the file itself, e.g. that it is a backup copy (migration 3)
 """
 
 import sqlite3
@@ -137,6 +139,26 @@ CREATE TABLE IF NOT EXISTS relays_in (
     PRIMARY KEY (peer_code, origin_device, origin_seq)
 );
     """,
+    # 3: provisioning and restores (issue 13): every provisioning of a device id gets a fresh key and a first
+    # sequence number (key history in device_keys, lib12333.host.gateway.provisioning); meta marks a backup
+    # copy that must be restored with `gateway restore` (lib12333.host.gateway.backup)
+    """
+ALTER TABLE devices ADD COLUMN key_generation INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE devices ADD COLUMN seq_floor INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE device_keys (
+    device_id INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    key BLOB NOT NULL,
+    first_seq INTEGER NOT NULL,
+    added_at INTEGER NOT NULL,
+    retired_at INTEGER,
+    PRIMARY KEY (device_id, generation)
+);
+CREATE INDEX device_keys_key ON device_keys (key);
+INSERT INTO device_keys (device_id, generation, key, first_seq, added_at)
+    SELECT device_id, 1, key, 1, added_at FROM devices;
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -152,10 +174,36 @@ def open_existing(path, **kw):
     return sqlite3.connect("file:" + quote(os.path.abspath(path)) + "?mode=rw", uri=True, **kw)
 
 
+def owner_only(path):
+    """Create ``path`` readable by its owner only, or tighten it (and its -wal / -shm) if it exists.
+
+    The gateway database holds every device key in clear and the request store personal
+    data: neither may be world-readable whatever the umask.  SQLite creates -wal and -shm
+    with the permissions of the database file, so the main file's mode is what counts;
+    existing ones are tightened too (files created by an older lib12333 were 0644).
+    """
+    import os
+
+    if not isinstance(path, str) or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    except OSError:
+        return  # no such folder, read-only...: sqlite3 reports it in its own words
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def connect(path, create=True):
     """Open (and create or migrate) the gateway database at ``path``; ``create=False``: only an existing file."""
     # One thread at a time uses a connection; it may be opened in another (the gateway's loop thread).
     kw = {"isolation_level": None, "timeout": 30, "check_same_thread": False}
+    if create:
+        owner_only(path)
     conn = sqlite3.connect(path, **kw) if create else open_existing(path, **kw)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
@@ -198,5 +246,30 @@ class Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+                return False
+            except sqlite3.DatabaseError:
+                self._rollback()
+                raise
+        self._rollback()
         return False
+
+    def _rollback(self):
+        # SQLite has already rolled back after some errors (SQLITE_FULL): a second ROLLBACK would
+        # raise "no transaction is active" and hide the real error.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+
+def storage_error(exc, what="gateway database"):
+    """The lib12333 StorageError for the sqlite3 error ``exc`` (a full disk, an unreadable file)."""
+    from lib12333.errors import StorageError
+
+    text = str(exc)
+    if "full" in text:
+        text += " (free space on its disk: nothing was applied, the message is handled again after a restart)"
+    err = StorageError("%s: %s" % (what, text))
+    err.__cause__ = exc
+    return err

@@ -39,7 +39,9 @@ import time
 
 from lib12333 import identifiers
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
-from lib12333.secure import aes
+from lib12333.host.gateway.centre import malformed
+from lib12333.host.gateway.counters import SealCounters
+from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.secure.replay import ReplayWindow
@@ -105,6 +107,7 @@ class Relay:
         self.own_id = int(own_code)
         self.rules = rules
         self.stats = {"relayed": 0, "resent": 0, "applied": 0, "duplicates": 0, "answered": 0, "rejected": 0}
+        self.counters = SealCounters()  # numbers for frames to peers, reserved before use (counters.py)
         ensure_schema(conn)
 
     # ------------------------------------------------------------------ side A: the kiosk's centre
@@ -151,19 +154,30 @@ class Relay:
         """
         if f.msg_type not in msg.RELAYABLE:
             return False
-        decision = self.decide(f, fields, region, now)
+        try:
+            decision = self.decide(f, fields, region, now)
+        except Lib12333Error as exc:  # the rules cannot judge this request: it stays with the kiosk's centre
+            log.warning("device %d seq %d: routing failed (%s); applied here", f.device_id, f.seq, exc)
+            return False
         peer = self._peer_for(decision)
         if peer is None:
             if decision.action == "transfer":
                 log.warning("device %d seq %d: rule %s names centre %s but no peer is registered; applied here",
                             f.device_id, f.seq, decision.rule, decision.centre)
             return False
-        code, _peer_id, number, key, relay_seq = peer
-        payload = msg.encode(msg.RELAY, {"origin_device": f.device_id, "origin_seq": f.seq, "origin_time": f.time,
-                                         "inner_type": f.msg_type, "inner": f.payload})
-        data = frame_mod.seal(aes.AES128(bytes(key)),
-                              frame_mod.Frame(msg.RELAY, self.own_id, relay_seq, now, payload, frame_mod.UP))
-        self.conn.execute("UPDATE peers SET up_seq = ? WHERE code = ?", (relay_seq + 1, code))
+        code, _peer_id, number, key, _stored_seq = peer
+        try:
+            payload = msg.encode(msg.RELAY, {"origin_device": f.device_id, "origin_seq": f.seq,
+                                             "origin_time": f.time, "inner_type": f.msg_type, "inner": f.payload})
+            relay_seq = self.counters.take("peers", "up_seq", code)  # reserved before this transaction
+            data = frame_mod.seal(aes.AES128(bytes(key)),
+                                  frame_mod.Frame(msg.RELAY, self.own_id, relay_seq, now, payload, frame_mod.UP))
+        except ValidationError as exc:
+            # A request near the frame limit leaves no room for the RELAY header: apply it here rather
+            # than answer the kiosk with an error (nothing has been written yet; the number is skipped).
+            log.warning("device %d seq %d: cannot be relayed to centre %s (%s); applied here", f.device_id, f.seq,
+                        code, exc)
+            return False
         self.conn.execute(
             "INSERT INTO relays_out (device_id, seq, msg_type, peer_code, relay_seq, kiosk_number, frame, rule, state,"
             " created_at) VALUES (?,?,?,?,?,?,?,?, 'waiting', ?)",
@@ -174,6 +188,11 @@ class Relay:
         log.info("device %d seq %d: %s relayed to centre %s (rule %s, relay seq %d)", f.device_id, f.seq,
                  msg.type_name(f.msg_type), code, decision.rule, relay_seq)
         return True
+
+    def is_waiting(self, device_id, seq):
+        """True when the kiosk frame (device_id, seq) was relayed and its answer has not come back."""
+        return self.conn.execute("SELECT 1 FROM relays_out WHERE device_id = ? AND seq = ? AND state = 'waiting'",
+                                 (device_id, seq)).fetchone() is not None
 
     def resend_if_waiting(self, device_id, seq, now):
         """A kiosk retry of a request still waiting for the peer: queue the same RELAY bytes again."""
@@ -213,7 +232,13 @@ class Relay:
 
     def _window(self, code, column, blob, seq):
         window = ReplayWindow.from_bytes(bytes(blob)) if blob else ReplayWindow(256)
-        if window.classify(seq) != 0:
+        verdict = window.classify(seq)
+        if verdict == replay.TOO_OLD and seq >= 1:
+            # Below the window: the caller has already looked the frame up in its durable table
+            # (relays_in, relays_out) and it was never handled -- a late frame, handled once now.
+            log.info("peer %s seq %d: below the replay window, never handled: handling it", code, seq)
+            return
+        if verdict != replay.NEW:
             raise PeerRejected("peer %s seq %d: outside the replay window" % (code, seq))
         window.accept(seq)
         self.conn.execute("UPDATE peers SET %s = ? WHERE code = ?" % column, (window.to_bytes(), code))
@@ -228,8 +253,15 @@ class Relay:
         ).fetchone()
         if done is not None:
             self._window_if_new(code, peer[4], f.seq)
-            self._answer(code, number, cipher, fields, done[0], bytes(done[1]), now)
             self.stats["duplicates"] += 1
+            # The answer goes to the peer's registered number, never to the sender; A's resends are
+            # already bounded per kiosk, so here only the queue bound applies.
+            refused = centre.reanswer_refused(None, now)
+            if refused:
+                log.warning("relay from %s (device %d seq %d): duplicate not answered: %s", code, key[1], key[2],
+                            refused)
+                return "duplicate: not answered (%s)" % refused
+            self._answer(code, number, cipher, fields, done[0], bytes(done[1]), now)
             log.info("relay from %s (device %d seq %d): duplicate, answer sent again", code, key[1], key[2])
             return "duplicate"
         self._window(code, "in_window", peer[4], f.seq)
@@ -237,15 +269,18 @@ class Relay:
         origin = frame_mod.Frame(inner_type if msg.is_known(inner_type) else msg.ERROR, fields["origin_device"],
                                  fields["origin_seq"], fields["origin_time"], fields["inner"], frame_mod.UP)
         notice = None
+        inner = None
         if inner_type not in msg.RELAYABLE:
             reply_type, reply_fields = msg.ERROR, {"ref_seq": origin.seq, "code": msg.E_UNSUPPORTED, "state": 0}
         else:
             try:
                 inner = msg.decode(inner_type, fields["inner"])
-                reply_type, reply_fields, notice = centre._apply(origin, inner, "", now)
             except Lib12333Error as exc:
-                reply_type, reply_fields = msg.ERROR, {"ref_seq": origin.seq, "code": msg.E_MALFORMED, "state": 0}
+                reply_type, reply_fields, notice = malformed(origin.seq)
                 log.warning("relay from %s (device %d seq %d): %s", code, key[1], key[2], exc)
+        if inner is not None:
+            # All or nothing, as for a kiosk of ours (Centre.apply_once; Deferred rolls the relay frame back).
+            reply_type, reply_fields, notice = centre.apply_once(origin, inner, "", now, peer=code)
         reply = msg.encode(reply_type, reply_fields)
         self.conn.execute(
             "INSERT INTO relays_in (peer_code, origin_device, origin_seq, relay_seq, msg_type, applied_at, reply_type,"
@@ -269,8 +304,7 @@ class Relay:
             self.conn.execute("UPDATE peers SET in_window = ? WHERE code = ?", (window.to_bytes(), code))
 
     def _answer(self, code, number, cipher, fields, reply_type, reply, now):
-        seq = self.conn.execute("SELECT down_seq FROM peers WHERE code = ?", (code,)).fetchone()[0]
-        self.conn.execute("UPDATE peers SET down_seq = ? WHERE code = ?", (seq + 1, code))
+        seq = self.counters.take("peers", "down_seq", code)  # reserved before this transaction
         payload = msg.encode(msg.RELAY_ANSWER, {"origin_device": fields["origin_device"],
                                                 "origin_seq": fields["origin_seq"], "reply_type": reply_type,
                                                 "reply": reply})

@@ -62,8 +62,30 @@ ACTION_ALIASES = {"close": "complete", "finish": "complete", "answer": "complete
 
 
 def device_code(device_id):
-    """The 3-character device part of the references a kiosk's requests get (K + 2 digits)."""
+    """The 3-character device part of the references a kiosk's requests get (K + 2 digits).
+
+    Not unique: kiosks 1001 and 1101 both get K01 (they share its day counter).  Who filed a
+    request is its creation key (``request_idem``), which ``filed_by`` compares.
+    """
     return "K%02d" % (device_id % 100)
+
+
+def request_idem(origin, device_id, seq):
+    """The request store's creation key of a kiosk REQUEST frame: (origin centre, origin device, origin seq).
+
+    ``origin`` is the code of the centre the kiosk belongs to (this centre, or the peer that relayed
+    the frame): device ids are only unique within one centre.
+    """
+    return "kiosk/%s/%d/%d" % (origin, device_id, seq)
+
+
+def filed_by(store, ref, origin, device_id, own_centre):
+    """True when request ``ref`` was created from a REQUEST frame of kiosk ``device_id`` of centre ``origin``."""
+    key = store.creation_key(ref) or ""
+    if key.startswith("kiosk/%s/%d/" % (origin, device_id)):
+        return True
+    # Requests created before the key named the origin centre: kiosk-<device>-<seq>, always our own kiosks.
+    return origin == own_centre and key.startswith("kiosk-%d-" % device_id)
 
 
 def day_number(day):
@@ -85,42 +107,48 @@ def request_answer(device_id, seq, ref, now):
     return {"ref_device": device_id, "ref_seq": seq, "status": msg.ST_RECEIVED, "updated": now, "text": ref}
 
 
-def _ref_of_frame(conn, device_id, seq):
-    """The reference the REQUEST frame (device_id, seq) was given (from its recorded answer), or None."""
-    row = conn.execute("SELECT msg_type, reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?",
-                       (device_id, seq)).fetchone()
+def _ref_of_frame(conn, device_id, seq, peer=None):
+    """The reference the REQUEST frame (device_id, seq) was given (from its recorded answer), or None.
+
+    ``peer``: the frame is a kiosk of that centre, relayed here (its answer is in ``relays_in``).
+    """
+    if peer is None:
+        row = conn.execute("SELECT msg_type, reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?",
+                           (device_id, seq)).fetchone()
+    else:
+        row = conn.execute("SELECT msg_type, reply_type, reply_payload FROM relays_in WHERE peer_code = ?"
+                           " AND origin_device = ? AND origin_seq = ?", (peer, device_id, seq)).fetchone()
     if row is None or row[0] != msg.REQUEST or row[1] != msg.STATUS_ANSWER:
         return None
     return msg.decode(msg.STATUS_ANSWER, bytes(row[2]))["text"] or None
 
 
-def _find_typed(store, centre, device_id, number):
+def _find_typed(store, centre, device_id, number, origin):
     days, seq = divmod(number, 10000)
     if seq == 0 or days > MAX_DAYS:
         return None
     d = EPOCH + datetime.timedelta(days=days)
     for kind in R.KINDS:
         ref = R.make_ref(kind, centre, device_code(device_id), (d.year, d.month, d.day), seq)
-        try:
+        # The reference's K01 is shared by kiosks 1001, 1101...: only the kiosk that filed it is answered.
+        if filed_by(store, ref, origin, device_id, centre):
             return store.get(ref)
-        except StorageError:
-            continue
     return None
 
 
-def status_answer(conn, store, centre, device_id, seq, fields):
-    """STATUS_ANSWER fields for the STATUS_QUERY frame ``seq`` of kiosk ``device_id``."""
+def status_answer(conn, store, centre, device_id, seq, fields, peer=None):
+    """STATUS_ANSWER fields for the STATUS_QUERY frame ``seq`` of kiosk ``device_id`` (of centre ``peer``)."""
     req = None
     if store is not None:
         if fields["ref_device"] == device_id:
-            ref = _ref_of_frame(conn, device_id, fields["ref_seq"])
+            ref = _ref_of_frame(conn, device_id, fields["ref_seq"], peer)
             if ref is not None:
                 try:
                     req = store.get(ref)
                 except StorageError:
                     req = None
         elif fields["ref_device"] == 0:
-            req = _find_typed(store, centre, device_id, fields["ref_seq"])
+            req = _find_typed(store, centre, device_id, fields["ref_seq"], peer or centre)
     if req is None:
         return {"ref_device": device_id, "ref_seq": seq, "status": msg.ST_UNKNOWN, "updated": 0, "text": ""}
     return {"ref_device": device_id, "ref_seq": seq, "status": STATUS_OF_REQUEST[req.state],

@@ -15,10 +15,12 @@ queries are answered, anything else is logged masked) and is deleted.
 """
 
 import logging
+import sqlite3
 import threading
 import time
 
 from lib12333.errors import Lib12333Error
+from lib12333.host.gateway.db import storage_error
 from lib12333.modem import events
 from lib12333.modem.events import pdu_warnings_text
 from lib12333.secure import frame as frame_mod
@@ -47,10 +49,17 @@ class GatewayService:
             self.step(idle)
 
     def step(self, timeout=0.05):
-        for ev in self.modem.pump(timeout):
-            self._on_event(ev)
-        if self.ready:
-            self._send_due()
+        """One turn of the loop; StorageError when the gateway database cannot be written (a full disk).
+
+        The SMS being handled is then not confirmed: it stays on the modem for the next start.
+        """
+        try:
+            for ev in self.modem.pump(timeout):
+                self._on_event(ev)
+            if self.ready:
+                self._send_due()
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(exc) from exc
 
     def _on_event(self, ev):
         now = self.clock()

@@ -1,0 +1,50 @@
+"""
+Answers sent again: what a repeated answer says, and how many the centre sends.
+
+A frame that was applied before is answered again from ``applied`` (the kiosk
+lost the first answer).  A replayed captured frame gets the same treatment, and
+each repeat costs the centre one SMS to whatever sender the attacker spoofs, so
+repeats are bounded (docs/security.md section 5):
+
+- per device, at most ``per_hour`` repeats in any hour (kept in memory: a
+  restart forgets them, which an attacker cannot cause);
+- none while ``max_queued`` messages wait in ``outgoing``.
+
+New requests are never limited here: they need a fresh authentic frame, which
+only the kiosk can make.  The queue bound also holds back answers to citizens'
+status-query SMS (``Centre.handle_text``), whose senders are as easy to spoof.
+"""
+
+from lib12333.secure import messages as msg
+
+HOUR = 3600
+
+
+class RepeatLimit:
+    def __init__(self, per_hour=10, max_queued=500):
+        self.per_hour = per_hour
+        self.max_queued = max_queued
+        self._recent = {}  # device id -> times of its recent repeats
+
+    def refused(self, conn, who, now):
+        """Why a repeat to device ``who`` is not sent at ``now``, or None (then it counts); ``who`` None: queue only."""
+        waiting = conn.execute("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL AND failed IS NULL").fetchone()[0]
+        if waiting >= self.max_queued:
+            return "outgoing queue full"
+        if who is None:
+            return None
+        recent = [t for t in self._recent.get(who, ()) if now - HOUR < t <= now]
+        self._recent[who] = recent
+        if len(recent) >= self.per_hour:
+            return "re-answer limit"
+        recent.append(now)
+        return None
+
+
+def repeated(reply_type, payload):
+    """The payload of an answer sent again: an ACK says 1 "duplicate" (the kiosk shows 该申请此前已受理)."""
+    if reply_type != msg.ACK:
+        return payload
+    fields = msg.decode(msg.ACK, payload)
+    fields["result"] = msg.ACK_DUPLICATE
+    return msg.encode(msg.ACK, fields)
