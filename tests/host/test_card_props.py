@@ -12,8 +12,9 @@ from lib12333.errors import DecodeError, Lib12333Error
 from lib12333.host.card.emulator import EmulatedCard, InProcessReader, SoftwareAuthenticator
 from lib12333.host.card.readers import read_card
 from lib12333.host.testing import card as S
+from tests.hypothesis_profiles import examples
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TABLE = GbkTable(open(data_path("gbk.bin"), "rb"))
 
 
@@ -57,7 +58,7 @@ def test_gbk_table_matches_cpython_codec(text):
     assert TABLE.decode(raw) == raw.decode("gbk")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(S.card_profiles())
 def test_emulated_card_reads_back(profile):
     info = read_card(InProcessReader(EmulatedCard(profile)), SoftwareAuthenticator(profile.rk_key))

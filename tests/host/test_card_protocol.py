@@ -11,11 +11,12 @@ from lib12333.card import apdu, ccid, tlv
 from lib12333.errors import DecodeError
 from lib12333.host.testing import card as S
 from protocols.card import definition as D
+from tests.hypothesis_profiles import examples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with open(os.path.join(ROOT, "protocols", "card", "vectors.json"), encoding="utf-8") as f:
     VECTORS = json.load(f)
-SETTINGS = settings(max_examples=300, deadline=None)
+SETTINGS = settings(max_examples=examples(300), deadline=None)
 
 
 def core_frame(raw):

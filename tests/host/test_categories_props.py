@@ -17,8 +17,9 @@ from lib12333.host.testing.categories import (
     subclass_codes,
     unknown_codes,
 )
+from tests.hypothesis_profiles import examples
 
-EXAMPLES = settings(max_examples=300, deadline=None)
+EXAMPLES = settings(max_examples=examples(300), deadline=None)
 
 
 @EXAMPLES
@@ -54,7 +55,7 @@ def test_malformed_codes(code):
     raise AssertionError("accepted a malformed code")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(province_tables().flatmap(lambda p: st.tuples(st.just(p), city_tables(p))))
 def test_generated_tables_build_a_tree(pair):
     prov, city = pair
@@ -71,7 +72,7 @@ def test_generated_tables_build_a_tree(pair):
         assert [x.code for x in tree.path(code)][-2] == code[:-2]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(province_tables(), st.data())
 def test_duplicate_line_is_reported(prov, data):
     entries = prov["categories"]
@@ -104,7 +105,7 @@ JSONISH = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.one_of(st.binary(max_size=64), st.text(max_size=64), JSONISH))
 def test_fuzz_loader_raises_only_config_errors(data):
     try:
@@ -113,7 +114,7 @@ def test_fuzz_loader_raises_only_config_errors(data):
         pass
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(province_tables(), st.data())
 def test_fuzz_mutated_tables(prov, data):
     text = json.dumps(prov, ensure_ascii=False)
@@ -126,7 +127,7 @@ def test_fuzz_mutated_tables(prov, data):
         pass
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(st.text(max_size=12), st.integers(), st.none(), st.binary(max_size=8)))
 def test_fuzz_api_raises_only_library_errors(value):
     for fn in (categories.lookup, categories.parent, categories.children, categories.path, categories.level):
@@ -151,7 +152,7 @@ def _brute_search(query):
 _ALL_NAME_CHARS = "".join(sorted({ch for _, n in categories.items() for ch in n}))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     st.one_of(
         national_codes().flatmap(

@@ -18,6 +18,7 @@ from lib12333.host.testing.records import mutations, queue_log_calls, queue_log_
 from lib12333.identifiers import mask_phone
 from lib12333.records import ServiceRecord
 from lib12333.records import metrics as M
+from tests.hypothesis_profiles import examples
 
 PARAMS = st.fixed_dictionaries({
     "answer_within": st.sampled_from((0, 15, 20, 20.5)),
@@ -50,7 +51,7 @@ def fast(records, **params):
     return m.report()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(service_records(), max_size=40), PARAMS, st.sampled_from((1, 3, 8192)))
 def test_cells_roll_up_to_the_definition(records, params, max_cells):
     saved = M.MAX_CELLS
@@ -68,7 +69,7 @@ def _queue_log(tmp_path, lines):
     return str(p)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(queue_log_calls(), max_size=6), st.lists(queue_log_lines(), max_size=12), st.randoms())
 def test_importer_records_pass_the_validating_constructor(tmp_path_factory, calls, noise, rnd):
     lines = [line for call, _, _ in calls for line in call] + noise
@@ -84,14 +85,14 @@ def _clip_by_definition(text):
     return text if len(b) <= 64 else b[:64].decode("utf-8", "ignore")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(st.text(max_size=80), st.text(alphabet="0123456789.", max_size=70),
                  st.text(alphabet=st.characters(max_codepoint=127), min_size=60, max_size=70)))
 def test_clip_fast_path(text):
     assert clip(text) == _clip_by_definition(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(st.text(alphabet="0123456789", max_size=70), st.text(alphabet="0123456789 +-<>\"٣", max_size=20)))
 def test_mask_caller_fast_path(text):
     t = text.strip()
@@ -128,7 +129,7 @@ def _ascii(lines):
     return [line for line in lines if line.isascii()]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(queue_log_calls(), max_size=8), st.lists(queue_log_lines(), max_size=10), st.randoms(),
        st.integers(1, 5), st.sampled_from((60, 600, 86400)))
 def test_columnar_equals_stream_on_generated_logs(tmp_path_factory, calls, noise, rnd, expire_every, max_open_s):
@@ -140,7 +141,7 @@ def test_columnar_equals_stream_on_generated_logs(tmp_path_factory, calls, noise
     assert col == stream
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(queue_log_calls(), min_size=1, max_size=8), st.integers(0, 40))
 def test_columnar_equals_stream_in_order_with_checkpoints(tmp_path_factory, calls, blank):
     lines = sorted((line for call, _, _ in calls for line in call), key=lambda s: int(s.split("|")[0]))
@@ -151,7 +152,7 @@ def test_columnar_equals_stream_in_order_with_checkpoints(tmp_path_factory, call
         assert col == stream
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(queue_log_calls(), max_size=4).map(lambda cs: "\n".join(line for c, _, _ in cs for line in c)
                                                    .encode()).flatmap(mutations))
 def test_columnar_on_mutated_bytes_equals_stream_or_falls_back(tmp_path_factory, data):

@@ -16,6 +16,7 @@ from lib12333.host.cdr.native import NativeImporter, Writer
 from lib12333.host.cdr.queue_log import QueueLogImporter
 from lib12333.host.testing.records import mutations, queue_log_calls, queue_log_lines
 from lib12333.records.metrics import Metrics, gbt33358
+from tests.hypothesis_profiles import examples
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "cdr")
 B = 1772409600  # 2026-03-02 00:00:00 UTC = 08:00 Beijing
@@ -136,7 +137,7 @@ def test_open_calls_are_bounded():
 
 
 @pytest.mark.parametrize("engine", engines())
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(queue_log_calls(), min_size=1, max_size=20))
 def test_generated_calls_counted_exactly(engine, calls):
     body = []
@@ -175,7 +176,7 @@ def test_generated_calls_counted_exactly(engine, calls):
         assert o["asa_s"] == pytest.approx(sum(answered) / len(answered))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(queue_log_lines(), max_size=30))
 def test_queue_log_fuzz_lines(lines):
     imp = QueueLogImporter([])
@@ -190,7 +191,7 @@ def test_queue_log_fuzz_lines(lines):
     ("asterisk-queue-log", "queue_log"), ("asterisk-master", "Master-18.csv"),
     ("freeswitch", "freeswitch-Master.csv"), ("asterisk-queue-log", "queue_log.edge"),
 ])
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(data=st.data())
 def test_mutated_files_never_crash(fmt, name, data):
     raw = open(path(name), "rb").read()

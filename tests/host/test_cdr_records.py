@@ -10,6 +10,7 @@ from lib12333.errors import DecodeError
 from lib12333.host.testing.records import mutations, service_records
 from lib12333.records import ServiceRecord, binary, text
 from protocols.records import record as P
+from tests.hypothesis_profiles import examples
 
 VECTORS = json.load(open("protocols/records/vectors.json", encoding="utf-8"))
 VALID = [bytes.fromhex(v["hex"]) for v in VECTORS["valid"]]
@@ -30,7 +31,7 @@ def _consumed(data):
     return 2 + ((data[0] << 8) | data[1]) if len(data) >= 2 else None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(service_records())
 def test_core_encode_equals_construct_build(record):
     core = binary.encode(record)
@@ -56,19 +57,19 @@ def _agree(data):
     assert P.RECORD.build(P.to_fields(record)) == data[:end]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.sampled_from(VALID).flatmap(mutations))
 def test_mutated_records_agree(data):
     _agree(data)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.binary(max_size=80))
 def test_random_bytes_agree(data):
     _agree(data)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(service_records(), max_size=5), st.binary(max_size=6))
 def test_stream_reader_only_decode_errors(records, tail):
     blob = b"".join(binary.encode(r) for r in records)
@@ -82,7 +83,7 @@ def test_stream_reader_only_decode_errors(records, tail):
     assert got[: len(records)] == records
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(service_records())
 def test_text_forms_round_trip(record):
     line = text.to_csv_line(record)
@@ -91,7 +92,7 @@ def test_text_forms_round_trip(record):
     assert text.from_json_line(text.to_json_line(record)) == record
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.sampled_from([v["csv"] for v in VECTORS["valid"]]).map(str.encode).flatmap(mutations))
 def test_mutated_csv_lines_raise_only_decode_error(data):
     try:
@@ -106,7 +107,7 @@ def test_mutated_csv_lines_raise_only_decode_error(data):
     assert isinstance(r, ServiceRecord)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=60))
 def test_random_json_lines_raise_only_decode_error(line):
     try:

@@ -44,6 +44,8 @@ from tests.host.console_support import (  # noqa: E402
     stop_process,
 )
 
+pytestmark = pytest.mark.slow  # headless chromium: ~10 s with its start
+
 CENTRE_NUMBER = "+8610657112333"
 
 

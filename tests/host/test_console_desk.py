@@ -27,6 +27,7 @@ from tests.host.console_support import (  # noqa: E402
     client,
     login,
 )
+from tests.hypothesis_profiles import examples
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -180,7 +181,7 @@ def test_queue_filters_by_state_kind_region_and_age(tmp_path):
     assert page.count("超时") >= 1  # the 10-day-old consultation is overdue
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hostile=st.sampled_from(HOSTILE) | st.text(alphabet="<>\"'&/ =abc()", min_size=1, max_size=40))
 def test_hostile_subjects_and_notes_are_escaped(tmp_path_factory, hostile):
     tmp = tmp_path_factory.mktemp("xss")

@@ -155,6 +155,7 @@ def _demo_login(port, password):
     raise AssertionError("the console never answered")
 
 
+@pytest.mark.slow
 def test_demo_console_run_again_on_its_kept_folder_serves_it_again(tmp_path):
     import re
     import socket

@@ -13,6 +13,8 @@ import sys
 import termios
 import time
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -51,6 +53,7 @@ class Terminal:
         os.close(self.master)
 
 
+@pytest.mark.slow
 def test_a_person_reports_a_card_lost_with_the_keyboard():
     term = Terminal([sys.executable, "-m", "lib12333", "demo", "--interactive"])
     try:

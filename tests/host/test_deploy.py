@@ -29,6 +29,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
 from virtual_board import VirtualBoard  # noqa: E402
 
+pytestmark = pytest.mark.slow  # real MicroPython deploys: ~110 s
+
 
 class MemoryDevice(SerialDevice):
     """A flash file system in a dict; ``cut_after`` operations, then the power is gone."""

@@ -43,6 +43,7 @@ def _normalised(out):
     return re.sub(r"/tmp/lib12333-demo-[^/ ]+", "TMP", out)
 
 
+@pytest.mark.slow
 def test_the_demo_transcript_is_the_same_on_every_run():
     runs = [subprocess.run([sys.executable, "-m", "lib12333", "demo"], cwd=ROOT, capture_output=True, text=True,
                            timeout=300) for _ in range(2)]
@@ -110,6 +111,7 @@ def hall_factory(tmp_path):
         h.close()
 
 
+@pytest.mark.slow
 def test_under_network_faults_the_loss_is_applied_exactly_once(hall_factory):
     faults = Faults(dup=0.5, cms=0.25, latency=0.05, garbage=0.05, seed=12333)
     hall = hall_factory(faults=faults, kiosk_config={"retry_base": 2, "retry_max": 4})
@@ -124,6 +126,7 @@ def test_under_network_faults_the_loss_is_applied_exactly_once(hall_factory):
     assert hall.centre.stats["applied"] == 1
 
 
+@pytest.mark.slow
 def test_kiosk_power_cut_after_accepting_resends_after_reboot_and_applies_once(hall_factory):
     hall = hall_factory(kiosk_config={"retry_base": 2, "retry_max": 4})
     report_loss(hall)
@@ -144,6 +147,7 @@ def test_kiosk_power_cut_after_accepting_resends_after_reboot_and_applies_once(h
     assert wait_until(lambda: not hall.app.outbox.pending(), 30)
 
 
+@pytest.mark.slow
 def test_gateway_killed_after_commit_before_deleting_the_sms(hall_factory):
     """The SMS stays on the centre's modem; the restarted gateway sees it again and does not re-apply."""
     from lib12333.host.gateway import admin, db

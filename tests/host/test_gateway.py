@@ -19,6 +19,7 @@ from lib12333.host.gateway.centre import Centre
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
+from tests.hypothesis_profiles import examples
 
 KEY = bytes(range(16))
 UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
@@ -141,7 +142,7 @@ def test_old_unseen_sequence_numbers_are_looked_up_in_applied(centre):
     assert centre.handle("x", kiosk_frame(1), NOW) == "duplicate"  # applied frames are still recognised
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mutated_frames_are_never_applied(centre, data):
     good = kiosk_frame(7)

@@ -23,6 +23,7 @@ from lib12333.routing import loader
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
+from tests.hypothesis_profiles import examples
 
 KIOSK_KEY = bytes(range(16))
 PEER_KEY = bytes(range(100, 116))
@@ -216,7 +217,8 @@ def _fresh_pair():
     return pair.__wrapped__(d)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutated_peer_frames_never_escape_and_never_apply_twice(data):
     a, b = _fresh_pair()

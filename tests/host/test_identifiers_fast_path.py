@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from lib12333 import compat
 from lib12333 import identifiers as ids
 from lib12333.errors import DecodeError
+from tests.hypothesis_profiles import examples
 
 DIGITS = st.text(alphabet="0123456789", min_size=17, max_size=17)
 USCC = st.text(alphabet=ids._USCC, min_size=17, max_size=17)
@@ -40,7 +41,7 @@ def test_the_fast_paths_are_used_on_cpython():
 
 @pytest.mark.parametrize("fn,bodies", [(ids.citizen_id_check_digit, DIGITS), (ids.uscc_check_char, USCC)],
                          ids=["citizen ID", "USCC"])
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(data=st.data())
 def test_check_character_fast_equals_loop(fn, bodies, data):
     body = data.draw(bodies)
@@ -49,7 +50,7 @@ def test_check_character_fast_equals_loop(fn, bodies, data):
     assert fast == slow
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(min_size=17, max_size=17))
 def test_bad_bodies_fail_alike(body):
     # int() would accept "+", "_", spaces and non-ASCII digits: the checks before it must not

@@ -20,8 +20,9 @@ from lib12333.host.testing.identifiers import (
     uscc_mutants,
     usccs,
 )
+from tests.hypothesis_profiles import examples
 
-EXAMPLES = settings(max_examples=300, deadline=None)
+EXAMPLES = settings(max_examples=examples(300), deadline=None)
 
 
 def reference_check(body):
@@ -50,7 +51,7 @@ def test_every_single_character_change_is_caught(mutant):
     assert ids.identify(mutant).valid is False or ids.identify(mutant).kind == ids.KIND_USCC
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(citizen_ids())
 def test_all_single_changes_of_one_id(number):
     # exhaustively: every position, every other character of the alphabet
@@ -125,7 +126,7 @@ def test_card_digit_changes_are_caught(number, pos, delta):
 FUZZ_ALPHABET = "0123456789X x-abcABCIOSVZ\u00e9\u4e2d\u0000\ufeff"
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.one_of(st.text(FUZZ_ALPHABET, max_size=24), st.text(max_size=24), st.binary(max_size=24)))
 def test_fuzz_only_library_errors(text):
     for fn in (
@@ -150,7 +151,7 @@ def test_fuzz_only_library_errors(text):
         assert isinstance(mask(text if isinstance(text, str) else "x"), str)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(citizen_ids(), st.integers(0, 17), st.sampled_from(["", "1", "x", "中", " ", "-"]))
 def test_fuzz_mutated_ids(number, pos, insert):
     text = number[:pos] + insert + number[pos + 1 :]
@@ -172,7 +173,7 @@ def run_cli(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(citizen_ids(max_date=datetime.date(2020, 1, 1)))
 def test_cli_check_masks_unless_asked(number):
     code, out, _ = run_cli("id", "check", number, "--json")
@@ -213,7 +214,7 @@ def test_cli_check_exit_codes():
     assert run_cli("id", "upgrade", "130503671301001")[0] == 3
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.one_of(
         st.none(),

@@ -10,8 +10,9 @@ from lib12333.outbox import Outbox
 from lib12333.secure.aes import AES128
 from lib12333.secure.replay import DUPLICATE, NEW, TOO_OLD, ReplayWindow
 from lib12333.storage import MemoryStore
+from tests.hypothesis_profiles import examples
 
-FAST = settings(max_examples=300, deadline=None)
+FAST = settings(max_examples=examples(300), deadline=None)
 CIPHER = AES128(bytes(16), backend="pure")
 
 

@@ -25,9 +25,10 @@ from lib12333.library.entry import Entry, load_library
 from lib12333.library.index import KbIndex
 from lib12333.library.merge import in_scope, merge
 from lib12333.library.search import SearchIndex, tokens
+from tests.hypothesis_profiles import examples
 
-EXAMPLES = settings(max_examples=200, deadline=None)
-FUZZ = settings(max_examples=400, deadline=None)
+EXAMPLES = settings(max_examples=examples(200), deadline=None)
+FUZZ = settings(max_examples=examples(400), deadline=None)
 
 
 def snapshot(result):

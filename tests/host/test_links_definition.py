@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 from lib12333.host.testing import links as links_st
 from lib12333.links import cmpp, sgip, smgp, smpp
 from protocols.links import definition as D
+from tests.hypothesis_profiles import examples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with open(os.path.join(ROOT, "protocols", "links", "vectors.json"), encoding="utf-8") as f:
     VECTORS = json.load(f)
 
-SET = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SET = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def plain(value):

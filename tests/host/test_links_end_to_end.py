@@ -18,6 +18,8 @@ from lib12333.host.links.transport import TcpLink
 from lib12333.host.modem.network import Simulator
 from lib12333.host.modem.transport import SerialModem
 
+pytestmark = pytest.mark.slow  # operator links under faults: ~50 s
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CENTRE = "+8610657112333"
 PHONES = ["+8613900000001", "+8613900000002", "+8613900000003"]

@@ -13,12 +13,13 @@ from lib12333.links.client import Link
 from lib12333.links.dialect_sgip import SgipDialect
 from lib12333.links.dialects import CmppDialect, SmgpDialect, SmppDialect
 from lib12333.links.incoming import Session
+from tests.hypothesis_profiles import examples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with open(os.path.join(ROOT, "protocols", "links", "vectors.json"), encoding="utf-8") as f:
     VECTORS = json.load(f)
 SEEDS = [bytes.fromhex(e["hex"]) for k in ("smpp", "cmpp2", "cmpp3", "smgp", "smgp_reports", "sgip") for e in VECTORS[k]]
-SET = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SET = settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from lib12333.host.testing import links as links_st
 from lib12333.links import smpp, wire
+from tests.hypothesis_profiles import examples
 
-SET = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SET = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 smpplib = pytest.importorskip("smpplib.smpp")
 

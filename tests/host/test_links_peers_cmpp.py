@@ -5,8 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lib12333.links import cmpp
+from tests.hypothesis_profiles import examples
 
-SET = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SET = settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 pycmpp = pytest.importorskip("pycmpp.request")
 

@@ -5,13 +5,14 @@ from hypothesis import strategies as st
 
 from lib12333 import masking as M
 from lib12333.sms.policy import Policy
+from tests.hypothesis_profiles import examples
 
 PIECES = st.sampled_from(["1", "3", "9", "0", "X", "x", "A", "K", "-", " ", "１", "号", "，", ":", "86", "2026-12-06",
                           "11010519491231002X", "13912345678", "A1234567X", "12333"])
 TEXT = st.one_of(st.text(max_size=60), st.lists(PIECES, max_size=30).map("".join))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(TEXT)
 def test_mask_text_keeps_length_and_hides_what_it_found(text):
     masked = M.mask_text(text)
@@ -25,7 +26,7 @@ def test_mask_text_keeps_length_and_hides_what_it_found(text):
     assert [k for k, _p, _v in M.find_personal(masked) if k in ("id", "phone", "card")] == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(TEXT)
 def test_policy_check_raises_only_validation_error(text):
     from lib12333.errors import ValidationError
@@ -55,7 +56,7 @@ def disguised_mobiles(draw):
     return number, prefix + text + suffix
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(disguised_mobiles())
 def test_disguised_mobiles_are_found_masked_and_refused(case):
     from lib12333.errors import ValidationError

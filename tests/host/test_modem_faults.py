@@ -16,6 +16,8 @@ from lib12333.host.modem.faults import Faults
 from lib12333.host.modem.network import Simulator
 from lib12333.host.modem.transport import SerialModem
 
+pytestmark = pytest.mark.slow  # the fault matrix over ptys: ~60 s
+
 SEND_DEADLINE = 25.0
 RUN_LIMIT = 60.0
 SEED = 7  # change to replay the matrix with other random faults

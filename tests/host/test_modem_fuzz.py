@@ -14,8 +14,9 @@ from lib12333.modem import at, errors, profiles
 from lib12333.modem.engine import Engine
 from lib12333.sms.encode import encode_deliver
 from lib12333.sms.scts import Timestamp
+from tests.hypothesis_profiles import examples
 
-SETTINGS = settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(200), deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

@@ -14,7 +14,7 @@ import pytest
 from lib12333.host.modem.network import Simulator
 from lib12333.host.modem.transport import SerialModem
 
-pytestmark = pytest.mark.skipif(shutil.which("gammu") is None, reason="Debian package gammu not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("gammu") is None, reason="Debian package gammu not installed"), pytest.mark.slow]  # gammu against the emulator: ~15 s
 
 TEXT = ("【XX市人力资源社会保障电话咨询服务中心】您的社保卡挂失申请已受理，新卡将在十五个工作日内制作完成，"
         "届时请携带身份证原件到服务大厅领取。如有疑问请拨打12333。")

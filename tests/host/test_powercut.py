@@ -16,6 +16,7 @@ from lib12333.journal import Journal
 from lib12333.outbox import FAILED, Outbox
 from lib12333.secure import frame as F
 from lib12333.secure import messages as M
+from tests.hypothesis_profiles import examples
 
 KEY = bytes(range(32, 48))
 DEVICE = 0x05710007
@@ -216,7 +217,7 @@ def test_cut_at_every_position_after_the_planned_reboot(mode):
         World(mode, [10**9, cut]).run(SCRIPT).check()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     mode=st.sampled_from(["prefix", "unsynced"]),
     cuts=st.lists(st.integers(0, 1500), min_size=1, max_size=4),

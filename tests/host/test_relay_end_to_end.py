@@ -14,6 +14,8 @@ gateways on two SQLite files, the card in a CCID serial reader.
 import os
 import time
 
+import pytest
+
 from lib12333 import identifiers, lossreport
 from lib12333.compat import data_path
 from lib12333.host import demo
@@ -103,6 +105,7 @@ def _wait(predicate, timeout):
     return False
 
 
+@pytest.mark.slow
 def test_loss_of_a_card_from_another_province_is_relayed_and_applied_once(tmp_path):
     hall = RelayHall(str(tmp_path), demo.Transcript(echo=False))
     try:

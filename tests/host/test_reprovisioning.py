@@ -262,6 +262,7 @@ def test_the_installer_marks_a_new_key_and_keeps_a_board_s_own_key():
 # ---------------------------------------------------------------- the same on real MicroPython boards
 
 
+@pytest.mark.slow
 def test_deploy_replace_on_real_micropython_boards(tmp_path):
     """``lib12333 deploy --gateway-db`` on virtual boards: update, a refused second board, then --replace."""
     import subprocess

@@ -24,6 +24,7 @@ from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.sms.policy import Policy
+from tests.hypothesis_profiles import examples
 
 KEY = bytes(range(16))
 KEY2 = bytes(range(16, 32))
@@ -198,7 +199,7 @@ def test_day_numbers_match_the_kiosks_own_computation():
         assert kiosk_day_number(*bad) is None, bad
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ref_device=st.one_of(st.just(0), st.just(1001), st.integers(0, 2**32 - 1)),
        ref_seq=st.one_of(st.integers(0, 2**32 - 1), st.integers(0, 40000 * 10000)))
 def test_fuzz_status_queries_always_get_an_answer(centre, ref_device, ref_seq):
@@ -341,7 +342,7 @@ QUERIES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=QUERIES, sender=st.one_of(st.just("+86" + PHONE), st.text(alphabet="+0123456789", max_size=16)))
 def test_fuzz_sms_reply_never_raises_and_never_discloses(centre, text, sender):
     existing = centre.requests.list()
@@ -440,6 +441,7 @@ def _wait(pred, timeout):
     return False
 
 
+@pytest.mark.slow
 def test_end_to_end_complaint_reference_close_notice_and_sms_query(tmp_path):
     from lib12333.host import demo
 

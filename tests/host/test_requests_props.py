@@ -7,6 +7,7 @@ from lib12333 import requests as R
 from lib12333.errors import StateError, ValidationError
 from lib12333.host.testing.library import ref_args
 from lib12333.sms.policy import Policy
+from tests.hypothesis_profiles import examples
 
 CENTRES = ("330100", "330200", "440100")
 STEPS = st.lists(st.tuples(st.sampled_from(R.ACTIONS), st.sampled_from(CENTRES), st.sampled_from(CENTRES),
@@ -14,7 +15,7 @@ STEPS = st.lists(st.tuples(st.sampled_from(R.ACTIONS), st.sampled_from(CENTRES),
 SIGN = "【杭州市人力资源社会保障电话咨询服务中心】"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(STEPS)
 def test_invariants_under_random_steps(steps):
     r = R.new_request("complaint", "330100", "K01", (2013, 3, 1), 1, 0, "x")
@@ -40,7 +41,7 @@ def test_invariants_under_random_steps(steps):
     assert r.centre == "330100"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(ref_args(), st.text(min_size=1, max_size=60), st.text("0123456789", min_size=11, max_size=11),
        st.booleans())
 def test_notice_never_carries_subject_or_contact(args, subject, phone, complete):

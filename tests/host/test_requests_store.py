@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lib12333 import requests as R
 from lib12333.errors import StateError, StorageError
 from lib12333.host.requests_store import RequestStore
+from tests.hypothesis_profiles import examples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HZ, NB = "330100", "330200"
@@ -148,7 +149,7 @@ def test_integrity_detects_tampering(db):
 STEPS = st.lists(st.tuples(st.sampled_from(R.ACTIONS), st.sampled_from((HZ, NB)), st.integers(0, 5)), max_size=12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(STEPS)
 def test_store_matches_the_core_state_machine(tmp_path_factory, steps):
     """Any sequence of steps (with repeated keys) gives the same result in the store and in memory."""

@@ -11,8 +11,9 @@ from lib12333.errors import ConfigError, DecodeError, ValidationError
 from lib12333.host.testing.routing import region_table, requests
 from lib12333.routing import loader, numbers
 from lib12333.routing.regions import RegionTable
+from tests.hypothesis_profiles import examples
 
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TABLE = region_table()
 with open(data_path("route-province.json"), "rb") as _f:
     PRESET = _f.read()
@@ -141,7 +142,7 @@ def test_region_table_corrupted_rows(rnd, flips):
 PRESET_RULES = loader.loads(PRESET, "p", TABLE)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(requests())
 def test_requests_never_raise(request):
     assert PRESET_RULES.evaluate(request).rule in [r.name for r in PRESET_RULES.rules]

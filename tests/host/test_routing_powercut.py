@@ -20,6 +20,7 @@ from lib12333.secure import frame as F
 from lib12333.secure import messages as M
 from lib12333.storage import MemoryStore
 from tests.host import test_powercut as P
+from tests.hypothesis_profiles import examples
 
 # R3 goes nowhere special: accepted without a destination (the kiosk's default number).
 DESTINATIONS = {"R1": "1065733012333", "R2": "1065732012333", "R3": None, "R4": "+8610657330", "R5": "1065732012333"}
@@ -73,7 +74,7 @@ def test_cut_at_every_position_keeps_destinations(mode):
         RoutedWorld(mode, [cut]).run(P.SCRIPT).check()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mode=st.sampled_from(["prefix", "unsynced"]), cuts=st.lists(st.integers(0, 1500), min_size=1, max_size=4))
 def test_random_cuts_keep_destinations(mode, cuts):
     RoutedWorld(mode, cuts).run(P.SCRIPT).check()
@@ -131,7 +132,7 @@ def test_truncated_accept_to_record_is_a_storage_error():
         _outbox(a, b).open(0)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(body=st.binary(max_size=40))
 def test_random_accept_to_bodies_raise_only_storage_errors(body):
     a, b = MemoryStore(), MemoryStore()

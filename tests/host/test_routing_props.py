@@ -10,8 +10,9 @@ from lib12333.compat import data_path
 from lib12333.errors import ConfigError, DecodeError
 from lib12333.host.testing.routing import region_table, requests, rule_documents, written_numbers
 from lib12333.routing import clock, loader, numbers
+from tests.hypothesis_profiles import examples
 
-EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TABLE = region_table()
 PRESETS = {}
 for _name in ("city", "province"):
@@ -127,7 +128,7 @@ def oracle(doc, request, holidays=()):
     return None
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(rule_documents(), st.lists(requests(), min_size=1, max_size=8))
 def test_generated_rules_agree_with_oracle(doc, reqs):
     try:

@@ -24,9 +24,10 @@ from lib12333.secure import frame as F
 from lib12333.secure import messages as M
 from lib12333.secure.replay import ReplayWindow
 from protocols.frame import definition as D
+from tests.hypothesis_profiles import examples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # ------------------------------------------------------------------ crypto vs OpenSSL
@@ -184,7 +185,7 @@ KEY = bytes(range(16))
 CIPHER = aes.AES128(KEY, backend="pure")
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(frame=S.frames(), data=st.data())
 def test_modified_frames_rejected_with_lib12333_errors_only(frame, data):
     raw = F.seal(CIPHER, frame)

@@ -12,12 +12,13 @@ from lib12333.host.testing import sms as sms_st
 from lib12333.sms import encode, pdu
 from lib12333.sms.scts import Timestamp
 from protocols.sms import definition as D
+from tests.hypothesis_profiles import examples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with open(os.path.join(ROOT, "protocols", "sms", "vectors.json"), encoding="utf-8") as f:
     VECTORS = json.load(f)
 
-SET = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SET = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def agree(raw, m):
@@ -119,7 +120,7 @@ def test_definition_builds_what_the_core_reads(digits, toa, pid, dcs, ts, data, 
     agree(raw, m)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(sms_st.submit_pdus(), sms_st.deliver_pdus(), st.sampled_from([bytes.fromhex(d["hex"]) for d in VECTORS["decode"]])),
        st.lists(st.tuples(st.integers(0, 199), st.integers(0, 255)), max_size=3), st.integers(0, 2))
 def test_whatever_the_core_accepts_parses_here(raw, flips, cut):

@@ -21,6 +21,7 @@ from lib12333.host.testing import sms as sms_st
 from lib12333.sms import address, encode, gsm7, pdu, scts, split, ucs2
 from lib12333.sms.reassembly import Reassembler
 from lib12333.sms.scts import Timestamp
+from tests.hypothesis_profiles import examples
 
 try:
     import gammu
@@ -47,8 +48,8 @@ else:
 with open("protocols/sms/vectors.json", encoding="utf-8") as _f:
     VECTORS = json.load(_f)
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PEER = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PEER = settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TS = Timestamp(2026, 11, 29, 11, 5, 0, 480)
 
 
@@ -273,13 +274,13 @@ def _decode_only_lib_errors(raw, smsc):
         assert time.perf_counter() - t0 < 0.5
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.binary(max_size=200), st.booleans())
 def test_fuzz_random_bytes(raw, smsc):
     _decode_only_lib_errors(raw, smsc)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(sms_st.submit_pdus(), sms_st.deliver_pdus(), st.sampled_from([pdu.from_hex(d["hex"]) for d in VECTORS["decode"]])),
        st.lists(st.tuples(st.integers(0, 199), st.integers(0, 255)), max_size=4), st.integers(0, 3), st.binary(max_size=3))
 def test_fuzz_mutated_valid_pdus(raw, flips, cut, tail):
@@ -292,7 +293,7 @@ def test_fuzz_mutated_valid_pdus(raw, flips, cut, tail):
     _decode_only_lib_errors(bytes(b) + tail, True)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=40), st.text(max_size=300), st.one_of(st.none(), st.integers(-5, 70000)),
        st.one_of(st.none(), st.integers(-2, 5)), st.one_of(st.none(), st.sampled_from(["gsm7", "ucs2", "8bit", "x"])))
 def test_fuzz_encode_arguments(number, text, ref, msg_class, encoding):
@@ -302,7 +303,7 @@ def test_fuzz_encode_arguments(number, text, ref, msg_class, encoding):
         pass
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(sms_st.submit_pdus(), sms_st.deliver_pdus()), st.integers(0, 140), st.booleans(), st.booleans())
 def test_lenient_reads_modem_captures_like_the_clean_pdu(raw, pad, quote, extra):
     """SIM padding, a stray quote and extra octets change nothing but the warnings."""
@@ -321,7 +322,7 @@ def test_lenient_reads_modem_captures_like_the_clean_pdu(raw, pad, quote, extra)
             raise AssertionError("strict decoding accepted a capture with deviations")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(alphabet="0123456789*#abcdefxyz+ ", min_size=1, max_size=22), st.sampled_from([0x81, 0x91, 0xA1, 0xD0]))
 def test_encode_with_explicit_toa(number, toa):
     try:

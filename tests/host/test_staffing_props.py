@@ -8,13 +8,14 @@ from hypothesis import strategies as st
 
 from lib12333 import staffing
 from lib12333.errors import ValidationError
+from tests.hypothesis_profiles import examples
 
 ANY = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 10**12),
                 st.sampled_from([0.0, 1e-300, 1e9, 1e308, float("inf")]))
 SHARE = st.one_of(st.floats(0.0, 1.0), ANY)
 
 
-@settings(max_examples=300, deadline=2000)
+@settings(max_examples=examples(300), deadline=2000)
 @given(ANY, st.sampled_from([1.0, 1800.0, 3600.0]), ANY, SHARE, st.floats(0.0, 600.0),
        st.one_of(st.none(), ANY))
 def test_staff_returns_or_refuses(calls, period, aht, target, within, patience):

@@ -113,9 +113,10 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from lib12333.errors import Lib12333Error  # noqa: E402
+from tests.hypothesis_profiles import examples  # noqa: E402
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(calls=st.floats(1, 20000), aht=st.floats(10, 900), target=st.floats(0.05, 0.98),
        within=st.floats(0, 120), patience=st.one_of(st.none(), st.floats(5, 3600)),
        max_abandon=st.one_of(st.none(), st.floats(0.01, 0.5)), max_occ=st.one_of(st.none(), st.floats(0.5, 1.0)))

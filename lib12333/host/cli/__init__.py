@@ -6,7 +6,7 @@ exposes ``register(subparsers)``; the modules are discovered at start-up so that
 adding a command never means editing a shared table.  Command modules import
 their heavy dependencies inside the handler, keeping ``lib12333 --help`` fast.
 
-Exit codes (also in ``docs/cli.md``):
+Exit codes (``common.Exit``; also in ``docs/cli.md``):
 
     0  success, and the answer is "yes" (valid, compliant, delivered)
     1  success, and the answer is "no" (invalid ID, check failed, target missed)
@@ -24,13 +24,15 @@ import sys
 
 from lib12333 import __version__
 from lib12333.errors import DecodeError, DeviceError, Lib12333Error, ValidationError
+from lib12333.host.cli.common import Exit
 
-EXIT_OK = 0
-EXIT_NO = 1
-EXIT_USAGE = 2
-EXIT_DATA = 3
-EXIT_IO = 4
-EXIT_FAILED = 5
+# the names command modules import; one definition, in common.Exit
+EXIT_OK = Exit.OK
+EXIT_NO = Exit.NO
+EXIT_USAGE = Exit.USAGE
+EXIT_DATA = Exit.DATA
+EXIT_IO = Exit.IO
+EXIT_FAILED = Exit.FAILED
 
 
 def build_parser():
@@ -78,5 +80,5 @@ def main(argv=None):
         print("error: database: " + str(exc), file=sys.stderr)
         return EXIT_IO
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
     return EXIT_OK if code is None else code

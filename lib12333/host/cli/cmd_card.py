@@ -2,9 +2,9 @@
 
 import sys
 
-from lib12333.host.cli.output import add_json_flag, emit, progress
-
-EXIT_OK, EXIT_DATA, EXIT_IO, EXIT_FAILED = 0, 3, 4, 5
+from lib12333.host.cli import EXIT_DATA, EXIT_FAILED, EXIT_IO, EXIT_OK
+from lib12333.host.cli.common import serve_for, usage_handler
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, progress
 
 
 def register(subparsers):
@@ -42,7 +42,7 @@ def register(subparsers):
     read.add_argument("--device-no", default="", help="device number item of the iReadCardBas string (default empty)")
     read.add_argument("--format", choices=("fields", "readcardbas"), default="fields",
                       help="text output: one field per line (default) or the iReadCardBas string")
-    read.add_argument("--show-pii", action="store_true", help="print personal data unmasked")
+    add_show_pii(read, "print personal data unmasked")
     add_json_flag(read)
     read.set_defaults(handler=_read)
 
@@ -70,12 +70,7 @@ def register(subparsers):
     sim.add_argument("--seconds", type=float, default=None, help="stop after this many seconds (default: run until ^C)")
     sim.set_defaults(handler=_sim)
 
-    parser.set_defaults(handler=lambda args: _usage(parser))
-
-
-def _usage(parser):
-    parser.print_help()
-    return 2
+    parser.set_defaults(handler=usage_handler(parser))
 
 
 PII_FIELDS = ("ssn", "name", "card_number", "card_id", "birth_date")
@@ -178,7 +173,6 @@ def _readers(args):
 
 
 def _sim(args):
-    import time
 
     from lib12333.host.card import emulator
 
@@ -200,9 +194,7 @@ def _sim(args):
             service.port, args.spec, reader_conf(service.port)))
         progress("RKSSSE key of the emulator scheme: %s" % profile.rk_key.hex().upper())
     try:
-        deadline = None if args.seconds is None else time.monotonic() + args.seconds
-        while deadline is None or time.monotonic() < deadline:
-            time.sleep(0.2)
+        serve_for(args.seconds)
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,9 +1,8 @@
 """``lib12333 categories``: the category codes of 人社信息函[2010]52号 and local extensions."""
 
+from lib12333.host.cli import EXIT_NO, EXIT_OK
+from lib12333.host.cli.common import usage_handler
 from lib12333.host.cli.output import add_json_flag, emit
-
-EXIT_OK = 0
-EXIT_NO = 1
 
 
 def register(subparsers):
@@ -40,12 +39,7 @@ def register(subparsers):
     _common(tree)
     tree.set_defaults(handler=_tree)
 
-    parser.set_defaults(handler=lambda args: _usage(parser))
-
-
-def _usage(parser):
-    parser.print_help()
-    return 2
+    parser.set_defaults(handler=usage_handler(parser))
 
 
 def _common(parser):

@@ -4,6 +4,7 @@ import json
 import os
 import sys
 
+from lib12333.host.cli import EXIT_DATA, EXIT_OK, EXIT_USAGE
 from lib12333.host.cli.output import add_json_flag, emit, progress
 from lib12333.host.cli.progress_bar import ProgressBar, add_progress_flags, tracked
 
@@ -130,7 +131,7 @@ def _stats(args):
     for d in dims:
         if d not in DIMENSIONS:
             progress("error: unknown grouping %r; choose from %s" % (d, ", ".join(DIMENSIONS)))
-            return 2
+            return EXIT_USAGE
     wanted = list(dims)
     if "day" not in dims:
         dims.append("day")  # for the GB/T 33358 daily check
@@ -138,7 +139,7 @@ def _stats(args):
     engine, error = _engine(args, total)
     if error:
         progress("error: " + error)
-        return 2
+        return EXIT_USAGE
     if args.format in ("asterisk-master", "freeswitch"):
         progress("warning: %s marks calls answered by the IVR as answered and its answer time is the IVR's; "
                  "queue answer/abandon rates and waits need queue_log (docs/cdr.md)" % args.format)
@@ -178,8 +179,8 @@ def _stats(args):
         progress("cdr: %d malformed line(s); first at line %s (listed under import.malformed_lines in --json)"
                  % (imp.report.malformed_count, imp.report.malformed[0][0] if imp.report.malformed else "?"))
         if args.strict:
-            return 3
-    return 0
+            return EXIT_DATA
+    return EXIT_OK
 
 
 def _pct(x):
@@ -254,7 +255,7 @@ def _convert(args):
         else:
             stream.flush()
     _converted(imp, n, "")
-    return 0
+    return EXIT_OK
 
 
 def _converted(imp, n, where):
@@ -272,10 +273,10 @@ def _to_parquet(args, imp, bar, tz):
         w = ParquetWriter(args.out, tz_offset=tz)
     except ImportError:
         progress("error: --to parquet needs pyarrow: pip install 'lib12333[columnar]' (or pyarrow)")
-        return 2
+        return EXIT_USAGE
     for rec in tracked(imp, bar):
         w.write(rec)
     w.close()
     _converted(imp, w.written, " to %s (%d date/centre partitions)" % (args.out, len(w.partitions)))
-    return 0
+    return EXIT_OK
 

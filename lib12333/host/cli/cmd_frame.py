@@ -4,8 +4,9 @@ import argparse
 import json
 import os
 
-from lib12333.host.cli import EXIT_NO, EXIT_OK, EXIT_USAGE
-from lib12333.host.cli.output import add_json_flag, emit
+from lib12333.host.cli import EXIT_NO, EXIT_OK
+from lib12333.host.cli.common import usage_handler
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit
 
 HELP = """\
 Inspect, open (verify + decrypt) and build the secure frames kiosks and the
@@ -48,7 +49,7 @@ def register(subparsers):
     op.add_argument("frame", help="the frame in hex")
     _key_args(op)
     op.add_argument("--direction", choices=("up", "down"), help="refuse frames not travelling this way")
-    op.add_argument("--show-pii", action="store_true", help="show identity data unmasked")
+    add_show_pii(op, "show identity data unmasked")
     add_json_flag(op)
     op.set_defaults(handler=_open)
 
@@ -63,7 +64,7 @@ def register(subparsers):
     se.add_argument("--fields", required=True, help="payload fields as a JSON object (see protocols/frame/README.md)")
     add_json_flag(se)
     se.set_defaults(handler=_seal)
-    p.set_defaults(handler=lambda args: (p.print_help(), EXIT_USAGE)[1])
+    p.set_defaults(handler=usage_handler(p))
 
 
 def _key_args(p):

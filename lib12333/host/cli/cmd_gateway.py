@@ -6,7 +6,7 @@ import logging
 import sys
 
 from lib12333.host.cli import EXIT_IO, EXIT_OK, gateway_backup, gateway_relay
-from lib12333.host.cli.output import add_json_flag, emit, not_found, progress
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, not_found, progress
 
 HELP = """\
 Run the centre gateway: receive kiosk frames through a modem, apply each request
@@ -60,7 +60,7 @@ def register(subparsers):
     a.set_defaults(handler=device_add)
     ls = dev.add_parser("list", help="registered kiosks (no keys shown)")
     ls.add_argument("--db", required=True, help="the gateway's SQLite database")
-    ls.add_argument("--show-pii", action="store_true", help="show SIM numbers unmasked")
+    add_show_pii(ls, "show SIM numbers unmasked")
     add_json_flag(ls)
     ls.set_defaults(handler=device_list)
     rp = dev.add_parser("replace", help="a replacement or re-formatted board: fresh key, old key retired",
@@ -91,7 +91,7 @@ def register(subparsers):
     cs = card.add_parser("show", help="a card's loss state and history (masked)")
     cs.add_argument("--db", required=True, help="the gateway's SQLite database")
     cs.add_argument("--card", required=True, help="card number (卡号, 9 characters)")
-    cs.add_argument("--show-pii", action="store_true", help="show personal data unmasked")
+    add_show_pii(cs, "show personal data unmasked")
     add_json_flag(cs)
     cs.set_defaults(handler=card_show)
 
@@ -101,13 +101,13 @@ def register(subparsers):
     rl.add_argument("--db", required=True, help="the gateway's SQLite database")
     rl.add_argument("--state", help="only requests in this state")
     rl.add_argument("--owner", help="only requests owned by this centre")
-    rl.add_argument("--show-pii", action="store_true", help="show contact numbers and personal data in subjects unmasked")
+    add_show_pii(rl, "show contact numbers and personal data in subjects unmasked")
     add_json_flag(rl)
     rl.set_defaults(handler=request_list)
     rs = req.add_parser("show", help="one request with its history")
     rs.add_argument("--db", required=True, help="the gateway's SQLite database")
     rs.add_argument("ref", help="the request's reference number (dashes allowed)")
-    rs.add_argument("--show-pii", action="store_true", help="show contact numbers and personal data in subjects unmasked")
+    add_show_pii(rs, "show contact numbers and personal data in subjects unmasked")
     add_json_flag(rs)
     rs.set_defaults(handler=request_show)
     ru = req.add_parser(
@@ -128,7 +128,7 @@ def register(subparsers):
     ru.add_argument("--unit", default="【人力资源社会保障电话咨询服务中心】",
                     help="the sending unit that signs the citizen's notice (use the gateway's --unit)")
     ru.add_argument("--no-notice", action="store_true", help="do not queue the citizen's SMS notice")
-    ru.add_argument("--show-pii", action="store_true", help="show the contact number unmasked")
+    add_show_pii(ru, "show the contact number unmasked")
     add_json_flag(ru)
     ru.set_defaults(handler=request_update)
 

@@ -1,10 +1,10 @@
 """``lib12333 id``: check citizen ID numbers, social credit codes and card numbers."""
 
 from lib12333.errors import Lib12333Error
-from lib12333.host.cli.output import add_json_flag, emit
+from lib12333.host.cli import EXIT_NO, EXIT_OK
+from lib12333.host.cli.common import usage_handler
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit
 
-EXIT_OK = 0
-EXIT_NO = 1
 KINDS = ("citizen_id", "uscc", "card_number", "foreign_pr_id")
 
 
@@ -28,7 +28,7 @@ def register(subparsers):
     check.add_argument(
         "--today", help="date for the not-in-the-future birth check (YYYY-MM-DD; default today)"
     )
-    check.add_argument("--show-pii", action="store_true", help="print the number and birth date unmasked")
+    add_show_pii(check, "print the number and birth date unmasked")
     add_json_flag(check)
     check.set_defaults(handler=_check)
 
@@ -40,7 +40,7 @@ def register(subparsers):
     )
     digit.add_argument("prefix", help="the identifier without its check character")
     digit.add_argument("--kind", choices=KINDS, help="force the kind (17 digits are a citizen ID by default)")
-    digit.add_argument("--show-pii", action="store_true", help="print the completed number unmasked")
+    add_show_pii(digit, "print the completed number unmasked")
     add_json_flag(digit)
     digit.set_defaults(handler=_checkdigit)
 
@@ -50,16 +50,11 @@ def register(subparsers):
         description="Convert a 15-digit ID number to 18 digits.",
     )
     upgrade.add_argument("number", help="15-digit citizen ID number")
-    upgrade.add_argument("--show-pii", action="store_true", help="print the result unmasked")
+    add_show_pii(upgrade, "print the result unmasked")
     add_json_flag(upgrade)
     upgrade.set_defaults(handler=_upgrade)
 
-    parser.set_defaults(handler=lambda args: _usage(parser))
-
-
-def _usage(parser):
-    parser.print_help()
-    return 2
+    parser.set_defaults(handler=usage_handler(parser))
 
 
 def check_data(number, kind=None, today=None, show_pii=False):

@@ -3,7 +3,8 @@
 import argparse
 
 from lib12333.host.cli import EXIT_OK
-from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.host.cli.common import serve_for, stop_on_sigterm
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, progress
 
 HELP = """\
 Run an emulated operator SMS gateway (China Mobile's ISMG over CMPP, China Telecom's
@@ -36,7 +37,7 @@ def register(subparsers):
                    help="SGIP only: where the centre listens for the gateway's Deliver and Report connections")
     p.add_argument("--faults", default="", help="link fault injection, e.g. 'drop=0.05,dup=0.1,late=0.5,seed=3'")
     p.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
-    p.add_argument("--show-pii", action="store_true", help="print the modems' numbers unmasked")
+    add_show_pii(p, "print the modems' numbers unmasked")
     add_json_flag(p)
     p.set_defaults(handler=run)
 
@@ -59,8 +60,6 @@ def _secret(args):
 
 
 def run(args):
-    import signal
-    import time
 
     from lib12333 import identifiers
     from lib12333.errors import ConfigError
@@ -95,18 +94,13 @@ def run(args):
         d["protocol"], d["listen"], d["number"],
         "\n".join(m["device"] + "  " + m["number"] for m in d["modems"]) or "(no network)", d["faults"]))
 
-    def stop(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    stop_on_sigterm()
     try:
         if sim is None:
             ismg.serve(args.duration)
         else:
             sim.start()
-            end = None if args.duration is None else time.monotonic() + args.duration
-            while end is None or time.monotonic() < end:
-                time.sleep(0.2)
+            serve_for(args.duration)
     except KeyboardInterrupt:
         pass
     finally:

@@ -2,12 +2,10 @@
 
 import sys
 
-from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.host.cli import EXIT_FAILED, EXIT_NO, EXIT_OK
+from lib12333.host.cli.common import serve_for, stop_on_sigterm, usage_handler
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, progress
 from lib12333.modem import events
-
-EXIT_OK = 0
-EXIT_NO = 1
-EXIT_FAILED = 5
 
 
 def register(subparsers):
@@ -26,7 +24,7 @@ def register(subparsers):
         p.add_argument("--profile", help="module profile (SIM800, A7670C, SIM7600CE, EC200, EC800N, EG25, "
                        "generic); default: detect from AT+CGMM")
         p.add_argument("--timeout", type=float, default=60.0, help="seconds before giving up (default 60)")
-        p.add_argument("--show-pii", action="store_true", help="print phone numbers, IMSI and ICCID unmasked")
+        add_show_pii(p, "print phone numbers, IMSI and ICCID unmasked")
         add_json_flag(p)
 
     info = sub.add_parser("info", help="model, firmware, IMEI, IMSI, ICCID, signal, registration, SMSC, storage",
@@ -63,7 +61,7 @@ def register(subparsers):
     errs.add_argument("--cme", action="store_true", help="+CME ERROR table instead of +CMS ERROR")
     add_json_flag(errs)
     errs.set_defaults(handler=_errors)
-    parser.set_defaults(handler=lambda args: _usage(parser))
+    parser.set_defaults(handler=usage_handler(parser))
 
     sim = subparsers.add_parser(
         "modem-sim",
@@ -79,14 +77,9 @@ def register(subparsers):
     sim.add_argument("--faults", default="", help="fault injection, e.g. 'latency=0.2,cms=0.1,reboot=0.05,seed=3' "
                      "(names: latency drop dup cms garbage storm reboot sim unreg full urcdrop seed)")
     sim.add_argument("--duration", type=float, help="stop after this many seconds (default: run until Ctrl-C)")
-    sim.add_argument("--show-pii", action="store_true", help="print the modems' phone numbers unmasked")
+    add_show_pii(sim, "print the modems' phone numbers unmasked")
     add_json_flag(sim)
     sim.set_defaults(handler=_sim)
-
-
-def _usage(parser):
-    parser.print_help()
-    return 2
 
 
 def _mask_phone(number, show):
@@ -265,8 +258,6 @@ def _errors(args):
 
 
 def _sim(args):
-    import signal
-    import time
 
     from lib12333.errors import ConfigError
     from lib12333.host.modem import transport
@@ -285,15 +276,10 @@ def _sim(args):
          lambda d: "\n".join(x["device"] + "  " + x["number"] + "  " + x["model"] for x in d)
          + "\nfaults: " + faults.describe() + "\nrunning; Ctrl-C to stop")
 
-    def stop(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    stop_on_sigterm()
     sim.start()
     try:
-        end = None if args.duration is None else time.monotonic() + args.duration
-        while end is None or time.monotonic() < end:
-            time.sleep(0.2)
+        serve_for(args.duration)
     except KeyboardInterrupt:
         pass
     finally:

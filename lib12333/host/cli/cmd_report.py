@@ -2,6 +2,7 @@
 
 import os
 
+from lib12333.host.cli import EXIT_OK
 from lib12333.host.cli.output import add_json_flag, emit, progress
 from lib12333.host.cli.progress_bar import ProgressBar, add_progress_flags, tracked
 
@@ -78,4 +79,4 @@ def _annual(args):
                "records_outside_year": fig["records_outside_year"]}
     emit(summary, args.json, lambda d: "\n".join(["wrote " + p for p in d["files"]] +
                                                  ["due to the Ministry by " + d["report_due"]]))
-    return 0
+    return EXIT_OK

@@ -1,8 +1,9 @@
 """``lib12333 route``: normalise numbers, check rule sets, explain a routing decision."""
 
-from lib12333.host.cli.output import add_json_flag, emit
+from lib12333.host.cli import EXIT_NO, EXIT_OK
+from lib12333.host.cli.common import usage_handler
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit
 
-EXIT_OK, EXIT_NO = 0, 1
 PRESETS = ("city", "province")
 
 
@@ -46,7 +47,7 @@ def register(subparsers):
     explain.add_argument("--default-number", metavar="NUMBER",
                          help="with --centres: the number for a centre the table does not list (the kiosk's own "
                               "centre, which relays); default: none")
-    explain.add_argument("--show-pii", action="store_true", help="print the caller's number unmasked")
+    add_show_pii(explain, "print the caller's number unmasked")
     add_json_flag(explain)
     explain.set_defaults(handler=_explain)
 
@@ -71,16 +72,11 @@ def register(subparsers):
         "unless --show-pii; mobile home regions are not in the data.",
     )
     norm.add_argument("number", help="the number, e.g. '0571-12333' or '+86 138 0000 0000'")
-    norm.add_argument("--show-pii", action="store_true", help="print the number unmasked")
+    add_show_pii(norm, "print the number unmasked")
     add_json_flag(norm)
     norm.set_defaults(handler=_normalise)
 
-    parser.set_defaults(handler=lambda args: _usage(parser))
-
-
-def _usage(parser):
-    parser.print_help()
-    return 2
+    parser.set_defaults(handler=usage_handler(parser))
 
 
 def _add_rules_options(parser):

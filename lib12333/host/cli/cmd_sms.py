@@ -6,9 +6,9 @@ numbers (the originator, the SMSC) are personal data: they are masked unless
 sub-commands print only numbers the user typed in.
 """
 
-from lib12333.host.cli.output import add_json_flag, emit
-
-EXIT_OK = 0
+from lib12333.host.cli import EXIT_NO, EXIT_OK
+from lib12333.host.cli.common import usage_handler
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit
 
 
 def register(subparsers):
@@ -36,8 +36,7 @@ def register(subparsers):
                      help="decode a raw modem capture as far as it goes (stray quote, SIM FF padding, extra "
                      "octets, UDHI without user data, short user data, address filler) and list each deviation "
                      "with its position as a warning, instead of exit 3")
-    dec.add_argument("--show-pii", action="store_true",
-                     help="show phone numbers and ID/card/phone numbers in the text unmasked (not for tickets or logs)")
+    add_show_pii(dec, "show phone numbers and ID/card/phone numbers in the text unmasked (not for tickets or logs)")
     add_json_flag(dec)
     dec.set_defaults(handler=_decode)
 
@@ -93,18 +92,13 @@ def register(subparsers):
     chk.add_argument("--one-part-notices", action="store_true", help="refuse notices longer than one part")
     chk.add_argument("--sign", action="store_true", help="add the signature when it is missing")
     chk.add_argument("--fen-per-part", type=int, default=10, help="price of one part in fen (default 10)")
-    chk.add_argument("--show-pii", action="store_true", help="echo the text with ID, card and phone numbers unmasked")
+    add_show_pii(chk, "echo the text with ID, card and phone numbers unmasked")
     chk.add_argument("--allow-number", action="append", default=[], metavar="NUMBER",
                      help="a mobile number the text may carry (the centre's own service number); repeatable")
     add_json_flag(chk)
     chk.set_defaults(handler=_check)
 
-    parser.set_defaults(handler=lambda args: _usage(parser))
-
-
-def _usage(parser):
-    parser.print_help()
-    return 2
+    parser.set_defaults(handler=usage_handler(parser))
 
 
 def _decode(args):
@@ -211,7 +205,7 @@ def _check(args):
     except ValidationError as exc:
         result = {"allowed": False, "reason": str(exc), "preview": policy.preview(text).to_dict()}
         emit(result, args.json, lambda d: "refused: " + d["reason"])
-        return 1
+        return EXIT_NO
     if not args.show_pii:
         from lib12333.masking import mask_text
 

@@ -1,5 +1,6 @@
 """``lib12333 staffing``: how many agents a 12333 / 12370 queue needs (Erlang C or Erlang A)."""
 
+from lib12333.host.cli import EXIT_OK
 from lib12333.host.cli.output import add_json_flag, emit, progress
 
 
@@ -42,7 +43,7 @@ def _run(args):
                  "--max-abandon (e.g. 0.05) and/or --max-occupancy (docs/staffing.md)"
                  % (data["agents"], _pct(data["abandonment"])))
     emit(data, args.json, _text)
-    return 0
+    return EXIT_OK
 
 
 def _pct(x):

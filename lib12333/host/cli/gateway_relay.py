@@ -9,7 +9,7 @@ Kept out of cmd_gateway.py so that file only calls in here (see docs/routing.md,
 import os
 
 from lib12333.host.cli import EXIT_OK
-from lib12333.host.cli.output import add_json_flag, emit
+from lib12333.host.cli.output import add_json_flag, add_show_pii, emit
 
 PRESETS = ("city", "province")
 
@@ -56,7 +56,7 @@ def register_peer(sub):
     a.set_defaults(handler=peer_add)
     ls = peer.add_parser("list", help="registered peers (no keys shown)")
     ls.add_argument("--db", required=True, help="this gateway's SQLite database")
-    ls.add_argument("--show-pii", action="store_true", help="show the peers' numbers unmasked")
+    add_show_pii(ls, "show the peers' numbers unmasked")
     add_json_flag(ls)
     ls.set_defaults(handler=peer_list)
 

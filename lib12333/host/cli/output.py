@@ -3,6 +3,8 @@
 import json
 import sys
 
+from lib12333.host.cli.common import Exit
+
 
 def emit(data, as_json, render_text=None, stream=None):
     """Print ``data`` as JSON (``--json``) or through ``render_text(data) -> str``."""
@@ -19,6 +21,11 @@ def add_json_flag(parser):
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
+def add_show_pii(parser, help="print personal data unmasked"):
+    """``--show-pii``: personal data is masked in every command's output unless this is given."""
+    parser.add_argument("--show-pii", action="store_true", help=help)
+
+
 def progress(message):
     """One progress line on stderr, so that stdout stays clean for data and --json."""
     sys.stderr.write(message + "\n")
@@ -30,4 +37,4 @@ def not_found(message, as_json):
     progress(message)
     if as_json:
         emit(None, True)
-    return 1  # EXIT_NO: a real "no" answer, not an error
+    return Exit.NO  # a real "no" answer, not an error
