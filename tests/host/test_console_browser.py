@@ -153,12 +153,24 @@ def shot(driver, name):
 
 def click(driver, element):
     """Click a link or button and wait until the next page replaced this one."""
-    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 10).until(EC.staleness_of(page))
+
+    def replaced(_):
+        # chromedriver reports an element of a page that is going away either as stale or, in the
+        # middle of the navigation, as "Node with given id does not belong to the document"
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            return "does not belong to the document" in str(exc)
+        return False
+
+    WebDriverWait(driver, 10).until(replaced)
 
 
 def log_in(driver, url, username):
