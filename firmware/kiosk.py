@@ -33,9 +33,10 @@ requests left in this card session (their references, as the centre answered
 them) or, with 0, a reference this kiosk issued typed as its 10 digits
 YYMMDDNNNN -- a keypad has no letters (docs/requests.md).
 
-Every allowed (state, event kind) pair is in ``TRANSITIONS`` below, in this one
-place; an event that a state does not expect is ignored and logged, so a stray
-key press or a late reply can never corrupt a transaction.
+Where every event leads is in one table, ``TABLE``, below (see its comment);
+an event that a state does not expect is ignored and logged, so a stray key
+press or a late reply can never corrupt a transaction.  Each state is also its
+screen: ``screens.render(state, params)``; the params come from ``VIEWS``.
 """
 
 from firmware import screens
@@ -53,33 +54,84 @@ RESULT_TIMEOUT = 30
 NETWORK_GRACE = 60
 BROWSE_PAGE = 6
 
-# The transition table: state -> {event kind: handler method}.
-TRANSITIONS = {
-    "boot": {"boot": "_on_boot"},
-    "out_of_service": {"key": "_on_maintenance_key"},
-    "welcome": {"card_in": "_start_read", "key": "_on_welcome_key", "modem": "_on_modem"},
-    "insert_card": {"card_in": "_start_read", "key": "_on_back_to_welcome"},
-    "reading": {"card_read": "_on_card_read", "card_error": "_on_card_error"},
-    "menu": {"key": "_on_menu_key"},
-    "browse": {"key": "_on_browse_key"},
-    "entry": {"key": "_on_entry_key"},
-    "loss_phone": {"key": "_on_phone_key"},
-    "loss_confirm": {"key": "_on_loss_confirm_key"},
-    "submitting": {"accepted": "_on_accepted", "storage_failed": "_on_storage_failed"},
-    "waiting": {"reply": "_on_reply", "failed": "_on_failed", "key": "_on_waiting_key", "modem": "_on_modem"},
-    "result": {"key": "_on_result_key"},
-    "query_menu": {"key": "_on_query_menu_key"},
-    "query_list": {"key": "_on_query_list_key"},
-    "query_ref": {"key": "_on_query_ref_key"},
-    "message_kind": {"key": "_on_message_kind_key"},
-    "message_topic": {"key": "_on_message_topic_key"},
-    "message_phone": {"key": "_on_phone_key"},
-    "message_confirm": {"key": "_on_message_confirm_key"},
-    "error": {"key": "_on_error_key"},
-    "maintenance": {"key": "_on_maintenance_key"},
+# The transition table: state -> (on, alternatives, on, alternatives, ...) where ``on`` is an event
+# kind or a key and each alternative is (target, effect, guard), the last two optional.
+# (Rows are flat tuples of constants, not dicts: frozen into flash they cost no RAM; see row_get.)
+#
+# A key event is looked up by the key itself ("1", "*", "ok", "back"), then "digit" for 0-9, then
+# "key" for any other key.  The first alternative whose guard method (event -> bool) passes is
+# taken; an alternative without a guard always passes.  The effect method (actions, event, now)
+# runs first and may return one action to perform after the new screen (a submit, a card read);
+# then the kiosk enters ``target`` and draws its screen.  Target None stays on the current screen.
+TABLE = {
+    "boot": ("boot", (("out_of_service", "_self_test_failed", "_has_problems"), ("welcome", "_self_test_passed")),
+             "card_out", ((None,),)),
+    "out_of_service": ("key", ((None,),), "card_out", ((None,),)),
+    "welcome": ("card_in", (("reading", "_start_read"),), "key", (("insert_card",),),
+                "modem", (("welcome", "_note_modem", "_changes_network_notice"), (None, "_note_modem"))),
+    "insert_card": ("card_in", (("reading", "_start_read"),), "back", (("welcome",),), "key", ((None,),)),
+    "reading": ("card_read", (("error", "_reject_card", "_card_incomplete"), ("menu", "_accept_card")),
+                "card_error", (("error", "_card_error"),), "card_out", (("error", "_card_pulled"),)),
+    "menu": ("1", (("result", "_no_library", "_library_missing"), ("browse", "_open_library")),
+             "2", (("loss_phone", "_start_loss"),), "3", (("query_menu",),),
+             "4", (("message_kind", "_start_message"),), "back", (("welcome", "_citizen_left"),),
+             "key", ((None,),)),
+    "browse": ("back", (("browse", "_up", "_in_category"), ("menu",)), "0", (("browse", "_next_page"),),
+               "digit", (("browse", "_open_category", "_picks_category"), ("entry", "_open_entry", "_picks_title")),
+               "key", ((None,),)),
+    "entry": ("0", (("entry", "_next_page"),), "back", (("browse", "_first_page"),), "key", ((None,),)),
+    "loss_phone": ("back", (("menu", "_clear_typed"),),
+                   "ok", ((None, "_bad_phone", "_phone_invalid"), ("loss_confirm", "_take_phone")),
+                   "*", (("loss_phone", "_delete_digit"),), "digit", (("loss_phone", "_type_phone_digit"),),
+                   "key", (("loss_phone",),)),
+    "loss_confirm": ("1", (("submitting", "_submit_loss"),), "back", (("menu", "_forget_phone"),),
+                     "key", ((None,),)),
+    "submitting": ("accepted", (("waiting", "_note_accepted"),),
+                   "storage_failed", (("error", "_storage_failed"),)),
+    "waiting": ("reply", ((None, "_log_other_reply", "_for_another_request"), ("result", "_note_reply")),
+                "failed", ((None, "_log_failed", "_for_another_ref"), ("error", "_send_failed")),
+                "ok", (("menu",),), "back", (("menu",),), "key", ((None,),)),
+    "result": ("ok", (("menu", None, "_has_card"), ("welcome",)), "back", (("menu", None, "_has_card"), ("welcome",)), "key", ((None,),)),
+    "query_menu": ("1", (("submitting", "_query_card"),), "2", (("query_list",),), "back", (("menu",),),
+                   "key", ((None,),)),
+    "query_list": ("back", (("query_menu",),), "0", (("query_ref", "_clear_typed"),),
+                   "digit", (("submitting", "_query_listed", "_picks_listed"),), "key", ((None,),)),
+    "query_ref": ("back", (("query_list", "_clear_typed"),),
+                  "ok", ((None, "_bad_ref", "_ref_invalid"), ("submitting", "_query_typed")),
+                  "*", (("query_ref", "_delete_digit"),), "digit", (("query_ref", "_type_ref_digit"),),
+                  "key", (("query_ref",),)),
+    "message_kind": ("1", (("message_topic", "_choose_kind"),), "2", (("message_topic", "_choose_kind"),),
+                     "3", (("message_topic", "_choose_kind"),), "back", (("menu",),), "key", ((None,),)),
+    "message_topic": ("back", (("message_kind",),),
+                      "digit", (("message_phone", "_choose_topic", "_picks_topic"),), "key", ((None,),)),
+    "message_phone": ("back", (("message_topic", "_clear_typed"),),
+                      "ok", ((None, "_bad_phone", "_phone_invalid"), ("message_confirm", "_take_phone")),
+                      "*", (("message_phone", "_delete_digit"),),
+                      "digit", (("message_phone", "_type_phone_digit"),), "key", (("message_phone",),)),
+    "message_confirm": ("1", (("submitting", "_submit_message"),), "back", (("menu", "_forget_phone"),),
+                        "key", ((None,),)),
+    "error": ("key", (("menu", None, "_has_card"), ("welcome",))),
+    "maintenance": ("back", (("welcome", "_leave_maintenance"),), "key", (("maintenance",),),
+                    "card_out", ((None,),)),
 }
-# Events every state accepts (card removal and timeouts protect personal data everywhere).
-ANY_STATE = ("card_out", "tick", "modem", "reply", "failed")
+# Events every state accepts when its own row has no entry: card removal wipes personal data
+# everywhere, and the maintenance code (a key sequence, see handle) opens maintenance from anywhere.
+ANYWHERE = (
+    "card_out", (("welcome", "_card_removed"),),
+    "tick", ((None,),),  # timeouts are checked in handle() on every event
+    "modem", ((None, "_note_modem"),),
+    "reply", ((None, "_log_late_reply"),),
+    "failed", ((None, "_log_failed"),),
+    "maintenance_code", (("maintenance",),),
+)
+# The params of each state's screen, from the kiosk's data (masked); a state not listed shows {}.
+VIEWS = {
+    "welcome": "_welcome_view", "out_of_service": "_fault_view", "menu": "_card_view", "browse": "_browse_view",
+    "entry": "_entry_view", "loss_phone": "_typed_view", "message_phone": "_typed_view", "query_ref": "_typed_view",
+    "loss_confirm": "_loss_view", "waiting": "_waiting_view", "result": "_result_view", "error": "_error_view",
+    "message_topic": "_topics_view", "message_confirm": "_message_view", "query_list": "_list_view",
+    "maintenance": "_maintenance_view",
+}
 
 # Top-level classes offered for a consultation or complaint (codes of 人社信息函[2010]52号).
 MESSAGE_TOPICS = (
@@ -88,7 +140,7 @@ MESSAGE_TOPICS = (
 )
 MAINTENANCE_CODE = "*#12333#"
 SESSION_REQUESTS = 5  # requests of this card session the 办件进度 list remembers
-REF_LENGTH = 21  # lib12333.requests reference numbers, e.g. T330100K0113030100077
+PHONE_DIGITS = 11
 TYPED_REF_DIGITS = 10  # what a citizen types for a reference: its day YYMMDD and sequence NNNN
 
 
@@ -105,8 +157,10 @@ class Kiosk:
         self.pending = 0
         self.last_input = 0
         self.entered = 0
-        self.typed = ""
         self.secret = ""
+        self.problem = ""  # the screens.ERROR_ADVICE code (or failed self-tests) the error screen shows
+        self.queued = False
+        self.result = None  # type: Any
         self._wipe()
 
     # ---------------------------------------------------------------- plumbing
@@ -134,28 +188,41 @@ class Kiosk:
         if kind == "key":
             self.last_input = now
             if self._maintenance_sequence(event[1]) and self.state != "maintenance":
-                return self._enter(actions, "maintenance", now, {"lines": maintenance_lines(self.status())})
-        self._check_timeouts(actions, now)
-        handler = TRANSITIONS.get(self.state, {}).get(kind)
-        if handler is not None:
-            getattr(self, handler)(actions, event, now)
-        elif kind in ANY_STATE:
-            getattr(self, "_any_" + kind)(actions, event, now)
+                kind = "maintenance_code"
+        if kind != "maintenance_code":  # the technician's code is obeyed before any timeout
+            self._check_timeouts(actions, now)
+        row = TABLE[self.state]
+        if kind == "key":
+            key = event[1]
+            alternatives = (row_get(row, key) or (len(key) == 1 and "0" <= key <= "9" and row_get(row, "digit"))
+                            or row_get(row, "key"))
         else:
-            actions.append(("log", "ignored %s in %s" % (kind, self.state)))
+            alternatives = row_get(row, kind)
+        if not alternatives:
+            alternatives = row_get(ANYWHERE, kind)
+            if alternatives is None:
+                actions.append(("log", "ignored %s in %s" % (kind, self.state)))
+                return actions
+        for alternative in alternatives:
+            if len(alternative) < 3 or getattr(self, alternative[2])(event):
+                then = getattr(self, alternative[1])(actions, event, now) if len(alternative) > 1 and alternative[1] else None
+                if alternative[0] is not None:
+                    self._enter(actions, alternative[0], now)
+                if then is not None:
+                    actions.append(then)
+                break
         return actions
 
     def _show(self, actions, screen, params=None):
         actions.append(("screen", screen, params or {}))
 
-    def _enter(self, actions, state, now, params=None):
+    def _enter(self, actions, state, now):
         self.state = state
         self.entered = now
         if state == "welcome":
             self._wipe()
-            params = {"unit": self.unit, "offline": self.online is False, "pending": self.pending}
-        self._show(actions, getattr(screens, state.upper()), params)
-        return actions
+        view = VIEWS.get(state)
+        self._show(actions, state, getattr(self, view)() if view else None)
 
     def _check_timeouts(self, actions, now):
         holds_pii = self.card is not None or self.phone or self.typed
@@ -167,316 +234,298 @@ class Kiosk:
         if self.online is None and self.state != "boot" and now - self.booted >= NETWORK_GRACE:
             self._set_online(actions, False, now)  # the modem never registered: say so
 
-    def _masked_card(self):
-        c = self.card
-        return {"name": masking.mask_name(c["name"] or ""), "card": masking.mask_card(c["card"] or "")}
+    def _set_online(self, actions, online, now):
+        """Record the network state; the welcome screen is redrawn only when its notice changes."""
+        redraw = self.state == "welcome" and self._changes_network_notice(("modem", online))
+        self.online = online
+        if redraw:
+            self._enter(actions, "welcome", now)
 
     def _maintenance_sequence(self, key):
         self.secret = (self.secret + key)[-len(MAINTENANCE_CODE):] if len(key) == 1 else ""
         return self.secret == MAINTENANCE_CODE
 
-    # ---------------------------------------------------------------- events accepted everywhere
+    # ---------------------------------------------------------------- views: the params of each screen
 
-    def _any_card_out(self, actions, event, now):
-        if self.state in ("maintenance", "out_of_service", "boot"):
-            return
-        if self.state == "reading":
-            actions.append(("log", "card removed while reading"))
-            self._wipe()
-            self._enter(actions, "error", now, {"code": "card_removed"})
-            return
-        if self.card is not None or self.state not in ("welcome",):
-            actions.append(("log", "card removed: personal data cleared"))
-        self._enter(actions, "welcome", now)
+    def _welcome_view(self):
+        return {"unit": self.unit, "offline": self.online is False, "pending": self.pending}
 
-    def _any_tick(self, actions, event, now):
-        pass  # timeouts were checked in handle()
+    def _fault_view(self):
+        return {"reason": self.problem}
 
-    def _any_modem(self, actions, event, now):
-        self.online = bool(event[1])
+    def _card_view(self):
+        c = self.card
+        return {"name": masking.mask_name(c["name"] or ""), "card": masking.mask_card(c["card"] or "")}
 
-    def _set_online(self, actions, online, now):
-        """Record the network state; the welcome screen is redrawn only when its notice changes."""
-        was_offline = self.online is False
-        self.online = online
-        if self.state == "welcome" and was_offline != (online is False):
-            self._enter(actions, "welcome", now)
-
-    def _any_reply(self, actions, event, now):
-        actions.append(("log", "late reply %s in %s" % (msg.type_name(event[1]), self.state)))
-
-    def _any_failed(self, actions, event, now):
-        actions.append(("log", "request %s failed: %s" % (event[1], event[2])))
-
-    # ---------------------------------------------------------------- boot, welcome, card
-
-    def _on_boot(self, actions, event, now):
-        problems = event[1]
-        if problems:
-            actions.append(("log", "self-test failed: " + ", ".join(problems)))
-            self.state = "out_of_service"
-            self._show(actions, screens.OUT_OF_SERVICE, {"reason": "、".join(problems)})
-            return
-        actions.append(("log", "self-test passed"))
-        self.booted = now
-        self._enter(actions, "welcome", now)
-
-    def _on_modem(self, actions, event, now):
-        self._set_online(actions, bool(event[1]), now)
-
-    def _on_welcome_key(self, actions, event, now):
-        self._enter(actions, "insert_card", now)
-
-    def _on_back_to_welcome(self, actions, event, now):
-        if event[1] == "back":
-            self._enter(actions, "welcome", now)
-
-    def _start_read(self, actions, event, now):
-        self.last_input = now
-        self._enter(actions, "reading", now)
-        actions.append(("read_card",))
-
-    def _on_card_read(self, actions, event, now):
-        card = event[1]
-        self.card = {"ssn": card.get("ssn"), "name": card.get("name"), "card": card.get("card"),
-                     "region": card.get("region")}
-        if not (self.card["ssn"] and self.card["name"] and self.card["card"]):
-            self._wipe()
-            self._enter(actions, "error", now, {"code": "card_unreadable"})
-            return
-        actions.append(("log", "card read (region %s)" % (self.card["region"] or "?")))
-        self._enter(actions, "menu", now, self._masked_card())
-
-    def _on_card_error(self, actions, event, now):
-        actions.append(("log", "card error " + event[1]))
-        self._enter(actions, "error", now, {"code": event[1]})
-
-    def _on_error_key(self, actions, event, now):
-        if self.card is not None:
-            self._enter(actions, "menu", now, self._masked_card())
-        else:
-            self._enter(actions, "welcome", now)
-
-    # ---------------------------------------------------------------- menu
-
-    def _on_menu_key(self, actions, event, now):
-        key = event[1]
-        if key == "1":
-            self.browse_path = []
-            self.page = 0
-            self._show_browse(actions, now)
-        elif key == "2":
-            self.request = "loss"
-            self.typed = ""
-            self._enter(actions, "loss_phone", now, {"typed": ""})
-        elif key == "3":
-            self._enter(actions, "query_menu", now)
-        elif key == "4":
-            self.request = "message"
-            self._enter(actions, "message_kind", now)
-        elif key == "back":
-            actions.append(("log", "citizen left: personal data cleared"))
-            self._enter(actions, "welcome", now)
-
-    # ---------------------------------------------------------------- information library
-
-    def _browse_children(self):
-        lib = self.library
-        if lib is None:
-            return []
-        if not self.browse_path:
-            return lib.top()
-        return lib.children(self.browse_path[-1])
-
-    def _show_browse(self, actions, now):
-        if self.library is None:
-            self._enter(actions, "result", now, {"title": "信息查询暂不可用", "lines": ["本终端未装载信息库。"]})
-            return
+    def _browse_view(self):
         cats = self._browse_children()
         items = [c.name for c in cats]
-        cat = self.browse_path[-1] if self.browse_path else None
-        titles = self.library.titles(cat) if cat is not None else []
-        items += [t[-1] for t in titles]  # (entry number, key, title)
+        items += [t[-1] for t in self._browse_titles()]  # (entry number, key, title)
         start = self.page * BROWSE_PAGE
         path = " > ".join(c.name for c in self.browse_path)
-        self._enter(actions, "browse", now, {
-            "path": path, "items": items[start:start + BROWSE_PAGE], "more": len(items) > start + BROWSE_PAGE})
+        return {"path": path, "items": items[start:start + BROWSE_PAGE], "more": len(items) > start + BROWSE_PAGE}
 
-    def _on_browse_key(self, actions, event, now):
-        key = event[1]
-        if key == "back":
-            if self.browse_path:
-                self.browse_path.pop()
-                self.page = 0
-                self._show_browse(actions, now)
-            else:
-                self._enter(actions, "menu", now, self._masked_card())
-            return
-        if key == "0":
-            self.page += 1
-            self._show_browse(actions, now)
-            return
-        if not ("1" <= key <= "9"):
-            return
-        cats = self._browse_children()
-        cat = self.browse_path[-1] if self.browse_path else None
-        titles = self.library.titles(cat) if cat is not None else []
-        choice = self.page * BROWSE_PAGE + int(key) - 1
-        if choice < len(cats):
-            self.browse_path.append(cats[choice])
-            self.page = 0
-            self._show_browse(actions, now)
-        elif choice < len(cats) + len(titles):
-            self.entry_n = titles[choice - len(cats)][0]
-            self.page = 0
-            self._show_entry(actions, now)
-
-    def _show_entry(self, actions, now):
+    def _entry_view(self):
         entry = self.library.entry(self.entry_n)
         body = entry["body"]
         size = 120
         start = self.page * size
         lines = [body[i:i + 30] for i in range(start, min(len(body), start + size), 30)]
         source = entry.get("source_doc") or ""
-        self._enter(actions, "entry", now, {"title": entry["title"], "body": lines,
-                                            "source": source, "more": len(body) > start + size})
+        return {"title": entry["title"], "body": lines, "source": source, "more": len(body) > start + size}
 
-    def _on_entry_key(self, actions, event, now):
-        if event[1] == "0":
-            self.page += 1
-            self._show_entry(actions, now)
-        elif event[1] == "back":
-            self.page = 0
-            self._show_browse(actions, now)
-
-    # ---------------------------------------------------------------- phone entry (loss and message)
-
-    def _on_phone_key(self, actions, event, now):
-        key = event[1]
-        screen = self.state
-        if key == "back":
-            self.typed = ""
-            if screen == "loss_phone":
-                self._enter(actions, "menu", now, self._masked_card())
-            else:
-                self._enter(actions, "message_topic", now, {"items": [n for _c, n in MESSAGE_TOPICS]})
-            return
-        if key == "*":
-            self.typed = self.typed[:-1]
-        elif "0" <= key <= "9" and len(key) == 1 and len(self.typed) < 11:
-            self.typed += key
-        elif key == "ok":
-            if len(self.typed) != 11 or self.typed[0] != "1":
-                self._show(actions, screens.ERROR, {"code": "phone"})
-                self.typed = ""
-                return
-            self.phone = self.typed
-            self.typed = ""
-            if screen == "loss_phone":
-                params = self._masked_card()
-                params["phone"] = masking.mask_phone(self.phone)
-                params["days"] = self.temp_loss_days
-                self._enter(actions, "loss_confirm", now, params)
-            else:
-                self._show_message_confirm(actions, now)
-            return
+    def _typed_view(self):
         # Digits are echoed as typed: the citizen must see what they enter on their own screen.
-        self._show(actions, getattr(screens, screen.upper()), {"typed": self.typed})
+        return {"typed": self.typed}
 
-    # ---------------------------------------------------------------- loss report
+    def _loss_view(self):
+        params = self._card_view()
+        params["phone"] = masking.mask_phone(self.phone)
+        params["days"] = self.temp_loss_days
+        return params
 
-    def _on_loss_confirm_key(self, actions, event, now):
-        key = event[1]
-        if key == "1":
-            # The screen first: the runtime may answer the submit at once (accepted / storage_failed).
-            self._enter(actions, "submitting", now)
-            actions.append(("submit", msg.LOSS_REPORT, {
-                "ssn": self.card["ssn"], "card": self.card["card"], "phone": self.phone, "name": self.card["name"]}))
-        elif key == "back":
-            self.phone = ""
-            self._enter(actions, "menu", now, self._masked_card())
+    def _waiting_view(self):
+        return {"ref": self.ref, "offline": self.queued or not self.online}
 
-    def _on_accepted(self, actions, event, now):
+    def _result_view(self):
+        return self.result
+
+    def _error_view(self):
+        return {"code": self.problem}
+
+    def _topics_view(self):
+        return {"items": [n for _c, n in MESSAGE_TOPICS]}
+
+    def _message_view(self):
+        return {"kind": screens.MESSAGE_KINDS[self.message_kind - 1], "topic": self.message_topic[1],
+                "phone": masking.mask_phone(self.phone)}
+
+    def _list_view(self):
+        return {"items": [screens.request_line(local, ref) for local, ref in self.session_requests]}
+
+    def _maintenance_view(self):
+        return {"lines": maintenance_lines(self.status())}
+
+    # ---------------------------------------------------------------- guards: event -> bool
+
+    def _has_problems(self, event):
+        return bool(event[1])
+
+    def _changes_network_notice(self, event):
+        return (self.online is False) != (not event[1])
+
+    def _card_incomplete(self, event):
+        card = event[1]
+        return not (card.get("ssn") and card.get("name") and card.get("card"))
+
+    def _has_card(self, event):
+        return self.card is not None
+
+    def _library_missing(self, event):
+        return self.library is None
+
+    def _in_category(self, event):
+        return bool(self.browse_path)
+
+    def _browse_choice(self, key):
+        return self.page * BROWSE_PAGE + int(key) - 1
+
+    def _picks_category(self, event):
+        return self._browse_choice(event[1]) < len(self._browse_children())
+
+    def _picks_title(self, event):
+        return self._browse_choice(event[1]) < len(self._browse_children()) + len(self._browse_titles())
+
+    def _phone_invalid(self, event):
+        return len(self.typed) != PHONE_DIGITS or self.typed[0] != "1"
+
+    def _for_another_request(self, event):
+        ref_seq = event[2].get("ref_seq")
+        return self.ref is not None and ref_seq is not None and self.ref.split("-")[-1] != str(ref_seq)
+
+    def _for_another_ref(self, event):
+        return self.ref is not None and event[1] != self.ref
+
+    def _picks_listed(self, event):
+        return 1 <= int(event[1]) <= len(self.session_requests)
+
+    def _ref_invalid(self, event):
+        return typed_ref_number(self.typed) is None
+
+    def _picks_topic(self, event):
+        return 1 <= int(event[1]) <= len(MESSAGE_TOPICS)
+
+    # ---------------------------------------------------------------- effects: (actions, event, now) -> action or None
+
+    def _self_test_failed(self, actions, event, now):
+        actions.append(("log", "self-test failed: " + ", ".join(event[1])))
+        self.problem = "、".join(event[1])
+
+    def _self_test_passed(self, actions, event, now):
+        actions.append(("log", "self-test passed"))
+        self.booted = now
+
+    def _note_modem(self, actions, event, now):
+        self.online = bool(event[1])
+
+    def _start_read(self, actions, event, now):
+        self.last_input = now
+        return ("read_card",)
+
+    def _reject_card(self, actions, event, now):
+        self._wipe()
+        self.problem = "card_unreadable"
+
+    def _accept_card(self, actions, event, now):
+        card = event[1]
+        self.card = {"ssn": card.get("ssn"), "name": card.get("name"), "card": card.get("card"),
+                     "region": card.get("region")}
+        actions.append(("log", "card read (region %s)" % (self.card["region"] or "?")))
+
+    def _card_error(self, actions, event, now):
+        actions.append(("log", "card error " + event[1]))
+        self.problem = event[1]
+
+    def _card_pulled(self, actions, event, now):
+        actions.append(("log", "card removed while reading"))
+        self._wipe()
+        self.problem = "card_removed"
+
+    def _card_removed(self, actions, event, now):
+        if self.card is not None or self.state != "welcome":
+            actions.append(("log", "card removed: personal data cleared"))
+
+    def _citizen_left(self, actions, event, now):
+        actions.append(("log", "citizen left: personal data cleared"))
+
+    def _log_late_reply(self, actions, event, now):
+        actions.append(("log", "late reply %s in %s" % (msg.type_name(event[1]), self.state)))
+
+    def _log_other_reply(self, actions, event, now):
+        actions.append(("log", "reply for another request (%s)" % event[2].get("ref_seq")))
+
+    def _log_failed(self, actions, event, now):
+        actions.append(("log", "request %s failed: %s" % (event[1], event[2])))
+
+    def _send_failed(self, actions, event, now):
+        self._log_failed(actions, event, now)
+        self.problem = "send_failed"
+
+    def _storage_failed(self, actions, event, now):
+        actions.append(("log", "outbox refused a request: storage failure"))
+        self.problem = "storage"
+
+    def _leave_maintenance(self, actions, event, now):
+        actions.append(("log", "maintenance mode left"))
+
+    # information library (menu 1)
+
+    def _browse_children(self):
+        if not self.browse_path:
+            return self.library.top()
+        return self.library.children(self.browse_path[-1])
+
+    def _browse_titles(self):
+        return self.library.titles(self.browse_path[-1]) if self.browse_path else []
+
+    def _no_library(self, actions, event, now):
+        self.result = screens.NO_LIBRARY
+
+    def _open_library(self, actions, event, now):
+        self.browse_path = []
+        self.page = 0
+
+    def _up(self, actions, event, now):
+        self.browse_path.pop()
+        self.page = 0
+
+    def _next_page(self, actions, event, now):
+        self.page += 1
+
+    def _first_page(self, actions, event, now):
+        self.page = 0
+
+    def _open_category(self, actions, event, now):
+        self.browse_path.append(self._browse_children()[self._browse_choice(event[1])])
+        self.page = 0
+
+    def _open_entry(self, actions, event, now):
+        self.entry_n = self._browse_titles()[self._browse_choice(event[1]) - len(self._browse_children())][0]
+        self.page = 0
+
+    # typing a phone number or a reference
+
+    def _clear_typed(self, actions, event, now):
+        self.typed = ""
+
+    def _delete_digit(self, actions, event, now):
+        self.typed = self.typed[:-1]
+
+    def _type_phone_digit(self, actions, event, now):
+        if len(self.typed) < PHONE_DIGITS:
+            self.typed += event[1]
+
+    def _type_ref_digit(self, actions, event, now):
+        if len(self.typed) < TYPED_REF_DIGITS:
+            self.typed += event[1]
+
+    def _bad_phone(self, actions, event, now):
+        self._show(actions, screens.ERROR, {"code": "phone"})
+        self.typed = ""
+
+    def _bad_ref(self, actions, event, now):
+        self._show(actions, screens.ERROR, {"code": "ref_digits"})
+        self.typed = ""
+
+    def _take_phone(self, actions, event, now):
+        self.phone = self.typed
+        self.typed = ""
+
+    def _forget_phone(self, actions, event, now):
+        self.phone = ""
+
+    # loss report (menu 2) and consultation / complaint (menu 4)
+
+    def _start_loss(self, actions, event, now):
+        self.request = "loss"
+        self.typed = ""
+
+    def _submit_loss(self, actions, event, now):
+        # Returned, not appended: the screen first, the runtime may answer the submit at once.
+        c = self.card
+        return ("submit", msg.LOSS_REPORT, {"ssn": c["ssn"], "card": c["card"], "phone": self.phone, "name": c["name"]})
+
+    def _start_message(self, actions, event, now):
+        self.request = "message"
+
+    def _choose_kind(self, actions, event, now):
+        self.message_kind = int(event[1])
+
+    def _choose_topic(self, actions, event, now):
+        self.message_topic = MESSAGE_TOPICS[int(event[1]) - 1]
+        self.typed = ""
+
+    def _submit_message(self, actions, event, now):
+        return ("submit", msg.REQUEST, {
+            "kind": self.message_kind, "category": self.message_topic[0], "phone": self.phone,
+            "text": "自助终端留言：请回电" + ("咨询" if self.message_kind == 1 else "受理")})
+
+    def _note_accepted(self, actions, event, now):
         self.ref = event[1]
         if self.request == "message":
             self.session_requests.append([self.ref, ""])
             if len(self.session_requests) > SESSION_REQUESTS:
                 self.session_requests.pop(0)
-        queued = event[2]
-        self.pending += 1 if queued else 0
-        actions.append(("log", "request %s stored%s" % (self.ref, " (queued offline)" if queued else "")))
-        self._enter(actions, "waiting", now, {"ref": self.ref, "offline": queued or not self.online})
+        self.queued = event[2]
+        self.pending += 1 if self.queued else 0
+        actions.append(("log", "request %s stored%s" % (self.ref, " (queued offline)" if self.queued else "")))
 
-    def _on_storage_failed(self, actions, event, now):
-        actions.append(("log", "outbox refused a request: storage failure"))
-        self._enter(actions, "error", now, {"code": "storage"})
-
-    def _on_waiting_key(self, actions, event, now):
-        if event[1] in ("ok", "back"):
-            # The request is safe in the outbox; the citizen may leave, the SMS notice follows.
-            self._enter(actions, "menu", now, self._masked_card())
-
-    def _on_reply(self, actions, event, now):
-        msg_type, fields = event[1], event[2]
-        ref_seq = fields.get("ref_seq")
-        if self.ref is not None and ref_seq is not None and self.ref.split("-")[-1] != str(ref_seq):
-            actions.append(("log", "reply for another request (%s)" % ref_seq))
-            return
+    def _note_reply(self, actions, event, now):
         if self.pending and self.ref is not None:
             self.pending -= 1
-        self._enter(actions, "result", now, describe_reply(msg_type, fields, self.request))
+        self.result = screens.describe_reply(event[1], event[2], self.request)
 
-    def _on_failed(self, actions, event, now):
-        if self.ref is not None and event[1] != self.ref:
-            actions.append(("log", "request %s failed: %s" % (event[1], event[2])))
-            return
-        actions.append(("log", "request %s failed: %s" % (event[1], event[2])))
-        self._enter(actions, "error", now, {"code": "send_failed"})
-
-    def _on_result_key(self, actions, event, now):
-        if event[1] in ("ok", "back"):
-            if self.card is not None:
-                self._enter(actions, "menu", now, self._masked_card())
-            else:
-                self._enter(actions, "welcome", now)
-
-    # ---------------------------------------------------------------- consultation / complaint
-
-    def _on_message_kind_key(self, actions, event, now):
-        key = event[1]
-        if key in ("1", "2", "3"):
-            self.message_kind = int(key)
-            self._enter(actions, "message_topic", now, {"items": [n for _c, n in MESSAGE_TOPICS]})
-        elif key == "back":
-            self._enter(actions, "menu", now, self._masked_card())
-
-    def _on_message_topic_key(self, actions, event, now):
-        key = event[1]
-        if key == "back":
-            self._enter(actions, "message_kind", now)
-        elif "1" <= key <= "9" and int(key) <= len(MESSAGE_TOPICS):
-            self.message_topic = MESSAGE_TOPICS[int(key) - 1]
-            self.typed = ""
-            self._enter(actions, "message_phone", now, {"typed": ""})
-
-    def _show_message_confirm(self, actions, now):
-        kinds = ("", "咨询", "投诉", "举报")
-        self._enter(actions, "message_confirm", now, {
-            "kind": kinds[self.message_kind], "topic": self.message_topic[1],
-            "phone": masking.mask_phone(self.phone)})
-
-    def _on_message_confirm_key(self, actions, event, now):
-        key = event[1]
-        if key == "1":
-            self._enter(actions, "submitting", now)
-            actions.append(("submit", msg.REQUEST, {
-                "kind": self.message_kind, "category": self.message_topic[0], "phone": self.phone,
-                "text": "自助终端留言：请回电" + ("咨询" if self.message_kind == 1 else "受理")}))
-        elif key == "back":
-            self.phone = ""
-            self._enter(actions, "menu", now, self._masked_card())
-
-    # ---------------------------------------------------------------- status queries (menu 3)
+    # status queries (menu 3)
 
     def _note_reference(self, msg_type, fields):
         """The centre answers a request with its reference: remember it for this session's 办件进度 list."""
@@ -485,72 +534,40 @@ class Kiosk:
         text = fields.get("text") or ""
         local = "%s-%s" % (fields.get("ref_device"), fields.get("ref_seq"))
         for item in self.session_requests:
-            if item[0] == local and len(text) == REF_LENGTH:
+            if item[0] == local and len(text) == screens.REF_LENGTH:
                 item[1] = text
 
-    def _on_query_menu_key(self, actions, event, now):
-        key = event[1]
-        if key == "1":
-            self.request = "query"
-            self._enter(actions, "submitting", now)
-            actions.append(("submit", msg.CARD_STATUS_QUERY,
-                            {"ssn": self.card["ssn"], "card": self.card["card"], "name": self.card["name"]}))
-        elif key == "2":
-            self._show_query_list(actions, now)
-        elif key == "back":
-            self._enter(actions, "menu", now, self._masked_card())
+    def _query_card(self, actions, event, now):
+        self.request = "query"
+        c = self.card
+        return ("submit", msg.CARD_STATUS_QUERY, {"ssn": c["ssn"], "card": c["card"], "name": c["name"]})
 
-    def _show_query_list(self, actions, now):
-        items = [format_ref(r) if r else "编号待中心确认（本机序号 %s）" % local for local, r in self.session_requests]
-        self._enter(actions, "query_list", now, {"items": items})
+    def _query_listed(self, actions, event, now):
+        device, seq = self.session_requests[int(event[1]) - 1][0].split("-")
+        return self._status_query(int(device), int(seq))
 
-    def _on_query_list_key(self, actions, event, now):
-        key = event[1]
-        if key == "back":
-            self._enter(actions, "query_menu", now)
-        elif key == "0":
-            self.typed = ""
-            self._enter(actions, "query_ref", now, {"typed": ""})
-        elif "1" <= key <= "9" and len(key) == 1 and int(key) <= len(self.session_requests):
-            device, seq = self.session_requests[int(key) - 1][0].split("-")
-            self._submit_status_query(actions, now, int(device), int(seq))
+    def _query_typed(self, actions, event, now):
+        number = typed_ref_number(self.typed)
+        self.typed = ""
+        # ref_device 0: "a reference this kiosk issued, by its day and sequence" (protocols/frame/README.md)
+        return self._status_query(0, number)
 
-    def _submit_status_query(self, actions, now, ref_device, ref_seq):
+    def _status_query(self, ref_device, ref_seq):
         self.request = "request_status"
-        self._enter(actions, "submitting", now)
-        actions.append(("submit", msg.STATUS_QUERY, {"ref_device": ref_device, "ref_seq": ref_seq}))
+        return ("submit", msg.STATUS_QUERY, {"ref_device": ref_device, "ref_seq": ref_seq})
 
-    def _on_query_ref_key(self, actions, event, now):
-        key = event[1]
-        if key == "back":
-            self.typed = ""
-            self._show_query_list(actions, now)
-            return
-        if key == "*":
-            self.typed = self.typed[:-1]
-        elif "0" <= key <= "9" and len(key) == 1 and len(self.typed) < TYPED_REF_DIGITS:
-            self.typed += key
-        elif key == "ok":
-            number = typed_ref_number(self.typed)
-            self.typed = ""
-            if number is None:
-                self._show(actions, screens.ERROR, {"code": "ref_digits"})
-                return
-            # ref_device 0: "a reference this kiosk issued, by its day and sequence" (protocols/frame/README.md)
-            self._submit_status_query(actions, now, 0, number)
-            return
-        self._show(actions, screens.QUERY_REF, {"typed": self.typed})
 
-    # ---------------------------------------------------------------- maintenance
+def row_get(row, on):
+    """The alternatives of one row for an event kind or key, or None."""
+    for i in range(0, len(row), 2):
+        if row[i] == on:
+            return row[i + 1]
+    return None
 
-    def _on_maintenance_key(self, actions, event, now):
-        if self.state != "maintenance":
-            return
-        if event[1] == "back":
-            actions.append(("log", "maintenance mode left"))
-            self._enter(actions, "welcome", now)
-            return
-        self._enter(actions, "maintenance", now, {"lines": maintenance_lines(self.status())})
+
+def row_items(row):
+    """The (on, alternatives) pairs of one row, for tests and the generated docs."""
+    return [(row[i], row[i + 1]) for i in range(0, len(row), 2)]
 
 
 def _no_status():
@@ -560,53 +577,6 @@ def _no_status():
 def maintenance_lines(status):
     keys = sorted(status.keys())
     return ["%s: %s" % (k, status[k]) for k in keys]
-
-
-def describe_reply(msg_type, fields, request):
-    """The result screen for a centre reply (no personal data: the centre sends none back)."""
-    if msg_type == msg.ACK:
-        state = screens.CARD_STATE_NAMES.get(fields.get("state"), "")
-        if request == "loss":
-            lines = ["卡片状态：%s" % state]
-            if fields.get("until"):
-                lines.append("临时挂失有效至 %s" % _date(fields["until"]))
-            lines.append("请在有效期内到服务窗口办理正式挂失和补卡。")
-            if fields.get("result") == msg.ACK_DUPLICATE:
-                lines.insert(0, "（该申请此前已受理）")
-            return {"title": "挂失成功", "lines": lines}
-        return {"title": "中心已受理", "lines": ["工作人员将尽快回电答复。"]}
-    if msg_type == msg.CARD_STATUS_ANSWER:
-        lines = ["卡片状态：%s" % screens.CARD_STATE_NAMES.get(fields.get("state"), "未知")]
-        if fields.get("until"):
-            lines.append("临时挂失有效至 %s" % _date(fields["until"]))
-        return {"title": "挂失进度", "lines": lines}
-    if msg_type == msg.STATUS_ANSWER:
-        # The centre's text is the reference number, then (for a status query) a space and the state.
-        text = fields.get("text") or ""
-        ref = text[:REF_LENGTH] if len(text) >= REF_LENGTH else ""
-        if request == "message":
-            lines = ["受理编号：" + format_ref(ref)] if ref else []
-            lines.append("请记下编号：可在本机“查询进度”中查询，")
-            lines.append("或发短信“查询 编号”至中心号码。工作人员将尽快答复。")
-            return {"title": "中心已受理", "lines": lines}
-        status = fields.get("status")
-        if status == msg.ST_UNKNOWN or not ref:
-            return {"title": "办件进度", "lines": ["未查到该编号的办件。", "请核对编号，或拨打12333咨询。"]}
-        label = text[REF_LENGTH + 1:] or screens.REQUEST_STATUS_NAMES.get(status, "未知")
-        return {"title": "办件进度", "lines": ["受理编号：" + format_ref(ref), "状态：" + label]}
-    if msg_type == msg.ERROR:
-        codes = {msg.E_IDENTITY: "identity", msg.E_STATE: "already_lost"}
-        code = codes.get(fields.get("code"), "refused")
-        title, line1, line2 = screens.ERROR_ADVICE[code]
-        return {"title": title, "lines": [line1, line2]}
-    return {"title": "中心答复", "lines": [msg.type_name(msg_type)]}
-
-
-def format_ref(ref):
-    """A reference grouped for reading aloud: T-330100-K01-130301-0007-7 (as lib12333.requests.format_ref)."""
-    if len(ref) != REF_LENGTH:
-        return ref
-    return ref[0] + "-" + ref[1:7] + "-" + ref[7:10] + "-" + ref[10:16] + "-" + ref[16:20] + "-" + ref[20]
 
 
 def day_number(yy, mm, dd):
@@ -634,21 +604,3 @@ def typed_ref_number(typed):
     if days is None or seq == 0:
         return None
     return days * 10000 + seq
-
-
-def _date(seconds):
-    """Unix seconds (the frame's clock) as the China Standard Time date YYYY-MM-DD."""
-    days = (seconds + 8 * 3600) // 86400
-    year = 1970
-    while True:
-        length = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
-        if days < length:
-            break
-        days -= length
-        year += 1
-    months = (31, 29 if length == 366 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-    month = 0
-    while days >= months[month]:
-        days -= months[month]
-        month += 1
-    return "%04d-%02d-%02d" % (year, month + 1, days + 1)

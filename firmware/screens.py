@@ -7,7 +7,12 @@ them (a 320x240 LCD, a character display, the PC terminal of the host board).
 
 Personal data reaches this module only already masked (``张*``, ``1101**********002X``,
 ``138****5678``): the state machine masks before it asks for a screen.
+
+Each screen id is the kiosk state that shows it (``firmware.kiosk.TABLE``); a test
+checks that every state has its own text here, and ``render`` refuses an unknown one.
 """
+
+from lib12333.secure import messages as msg
 
 WELCOME = "welcome"
 INSERT_CARD = "insert_card"
@@ -66,7 +71,9 @@ ERROR_ADVICE = {
     "ref_digits": ("编号有误", "请输入受理编号中的日期和序号共10位，", "如编号 T-330100-K01-130301-0007-7 输入 1303010007。"),
 }
 
-_MESSAGE_KINDS = ("咨询", "投诉", "举报")
+MESSAGE_KINDS = ("咨询", "投诉", "举报")  # the kiosk's message_kind 1, 2, 3
+REF_LENGTH = 21  # lib12333.requests reference numbers, e.g. T330100K0113030100077
+NO_LIBRARY = {"title": "信息查询暂不可用", "lines": ["本终端未装载信息库。"]}  # the result screen without a library
 
 
 def render(screen, params):
@@ -102,9 +109,10 @@ def render(screen, params):
             lines.append("依据：" + p["source"])
         lines.append("0 下一页  [返回] 上一级" if p.get("more") else "[返回] 上一级")
         return lines
-    if screen == LOSS_PHONE or screen == MESSAGE_PHONE:
-        return ["请输入您的手机号码", "用于接收办理结果短信", "", p.get("typed", "") + "_", "",
-                "[确认] 下一步  [返回] 取消"]
+    if screen == LOSS_PHONE:
+        return _phone_entry("用于接收办理结果短信", p)
+    if screen == MESSAGE_PHONE:
+        return _phone_entry("用于工作人员回电答复", p)
     if screen == LOSS_CONFIRM:
         return ["社保卡临时挂失", "姓名 %s" % p.get("name", ""), "卡号 %s" % p.get("card", ""),
                 "短信通知 %s" % p.get("phone", ""), "",
@@ -122,7 +130,7 @@ def render(screen, params):
         return [p.get("title", "办理完成")] + list(p.get("lines", ())) + ["", "[确认] 回到菜单"]
     if screen == MESSAGE_KIND:
         lines = ["请选择留言类型"]
-        for i, kind in enumerate(_MESSAGE_KINDS):
+        for i, kind in enumerate(MESSAGE_KINDS):
             lines.append("%d %s" % (i + 1, kind))
         lines.append("[返回] 回到菜单")
         return lines
@@ -156,4 +164,79 @@ def render(screen, params):
         return ["本终端暂停服务", "请到服务窗口办理或拨打12333", "", "故障：" + p.get("reason", "")]
     if screen == MAINTENANCE:
         return ["维护模式"] + list(p.get("lines", ())) + ["[返回] 退出维护模式"]
-    return [screen]
+    raise ValueError("no screen " + screen)
+
+
+def _phone_entry(purpose, p):
+    return ["请输入您的手机号码", purpose, "", p.get("typed", "") + "_", "", "[确认] 下一步  [返回] 取消"]
+
+
+def request_line(local, ref):
+    """One line of the 办件进度 list: the centre's reference, or the kiosk's own number until it answered."""
+    return format_ref(ref) if ref else "编号待中心确认（本机序号 %s）" % local
+
+
+def describe_reply(msg_type, fields, request):
+    """The result screen for a centre reply (no personal data: the centre sends none back)."""
+    if msg_type == msg.ACK:
+        state = CARD_STATE_NAMES.get(fields.get("state"), "")
+        if request == "loss":
+            lines = ["卡片状态：%s" % state]
+            if fields.get("until"):
+                lines.append("临时挂失有效至 %s" % _date(fields["until"]))
+            lines.append("请在有效期内到服务窗口办理正式挂失和补卡。")
+            if fields.get("result") == msg.ACK_DUPLICATE:
+                lines.insert(0, "（该申请此前已受理）")
+            return {"title": "挂失成功", "lines": lines}
+        return {"title": "中心已受理", "lines": ["工作人员将尽快回电答复。"]}
+    if msg_type == msg.CARD_STATUS_ANSWER:
+        lines = ["卡片状态：%s" % CARD_STATE_NAMES.get(fields.get("state"), "未知")]
+        if fields.get("until"):
+            lines.append("临时挂失有效至 %s" % _date(fields["until"]))
+        return {"title": "挂失进度", "lines": lines}
+    if msg_type == msg.STATUS_ANSWER:
+        # The centre's text is the reference number, then (for a status query) a space and the state.
+        text = fields.get("text") or ""
+        ref = text[:REF_LENGTH] if len(text) >= REF_LENGTH else ""
+        if request == "message":
+            lines = ["受理编号：" + format_ref(ref)] if ref else []
+            lines.append("请记下编号：可在本机“查询进度”中查询，")
+            lines.append("或发短信“查询 编号”至中心号码。工作人员将尽快答复。")
+            return {"title": "中心已受理", "lines": lines}
+        status = fields.get("status")
+        if status == msg.ST_UNKNOWN or not ref:
+            return {"title": "办件进度", "lines": ["未查到该编号的办件。", "请核对编号，或拨打12333咨询。"]}
+        label = text[REF_LENGTH + 1:] or REQUEST_STATUS_NAMES.get(status, "未知")
+        return {"title": "办件进度", "lines": ["受理编号：" + format_ref(ref), "状态：" + label]}
+    if msg_type == msg.ERROR:
+        codes = {msg.E_IDENTITY: "identity", msg.E_STATE: "already_lost"}
+        code = codes.get(fields.get("code"), "refused")
+        title, line1, line2 = ERROR_ADVICE[code]
+        return {"title": title, "lines": [line1, line2]}
+    return {"title": "中心答复", "lines": [msg.type_name(msg_type)]}
+
+
+def format_ref(ref):
+    """A reference grouped for reading aloud: T-330100-K01-130301-0007-7 (as lib12333.requests.format_ref)."""
+    if len(ref) != REF_LENGTH:
+        return ref
+    return ref[0] + "-" + ref[1:7] + "-" + ref[7:10] + "-" + ref[10:16] + "-" + ref[16:20] + "-" + ref[20]
+
+
+def _date(seconds):
+    """Unix seconds (the frame's clock) as the China Standard Time date YYYY-MM-DD."""
+    days = (seconds + 8 * 3600) // 86400
+    year = 1970
+    while True:
+        length = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
+        if days < length:
+            break
+        days -= length
+        year += 1
+    months = (31, 29 if length == 366 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    month = 0
+    while days >= months[month]:
+        days -= months[month]
+        month += 1
+    return "%04d-%02d-%02d" % (year, month + 1, days + 1)
+

@@ -4,18 +4,19 @@ import unittest
 
 from firmware import screens
 from firmware.kiosk import (
+    ANYWHERE,
     IDLE_TIMEOUT,
     MAINTENANCE_CODE,
     NETWORK_GRACE,
     SESSION_REQUESTS,
-    TRANSITIONS,
+    TABLE,
+    VIEWS,
     Kiosk,
-    _date,
     day_number,
-    describe_reply,
-    format_ref,
+    row_items,
     typed_ref_number,
 )
+from firmware.screens import _date, describe_reply, format_ref
 from lib12333.secure import messages as msg
 
 CARD = {"ssn": "11010519491231002X", "name": "张三丰", "card": "A12345678", "region": "110105"}
@@ -354,11 +355,77 @@ class TestKioskFlows(unittest.TestCase):
         actions = d.send("accepted", "1-1", False)
         self.assertEqual(actions, [("log", "ignored accepted in welcome")])
 
-    def test_every_table_entry_names_a_handler(self):
+    def test_every_table_entry_names_its_methods_and_a_known_state(self):
         k = Kiosk()
-        for state in TRANSITIONS:
-            for kind in TRANSITIONS[state]:
-                self.assertTrue(callable(getattr(k, TRANSITIONS[state][kind])), (state, kind))
+        for state, row in list(TABLE.items()) + [("anywhere", ANYWHERE)]:
+            ons = [on for on, _a in row_items(row)]
+            self.assertEqual(len(ons), len(set(ons)), state)  # a second entry for the same event is never taken
+            for on, alternatives in row_items(row):
+                self.assertTrue(alternatives, (state, on))
+                for alternative in alternatives:
+                    self.assertTrue(alternative[0] is None or alternative[0] in TABLE, (state, on, alternative))
+                    for method in alternative[1:]:
+                        self.assertTrue(method is None or callable(getattr(k, method)), (state, on, method))
+                # only the last alternative may go without a guard: the ones after it could never be taken
+                self.assertTrue(all(len(a) == 3 for a in alternatives[:-1]), (state, on))
+        for state, view in VIEWS.items():
+            self.assertTrue(state in TABLE and callable(getattr(k, view)), state)
+
+
+def table_edges(leaving_out=()):
+    """state -> the states one event can lead to (its own row, then what every state accepts)."""
+    edges = {}
+    for state, row in TABLE.items():
+        targets = set()
+        for on, alternatives in row_items(row) + row_items(ANYWHERE):
+            if on not in leaving_out:
+                targets.update(a[0] for a in alternatives if a[0] is not None)
+        edges[state] = targets
+    return edges
+
+
+def reachable(edges, start):
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+class TestTableGraph(unittest.TestCase):
+    """The transition table as a graph: no dead screen, no trap, every screen with its own text."""
+
+    def test_every_state_is_reachable_from_boot(self):
+        self.assertEqual(reachable(table_edges(), "boot"), set(TABLE))
+
+    def test_every_state_can_get_back_to_welcome(self):
+        # Not only by removing the card or by the technician's code: a screen must offer its own way
+        # out (or lead to one) -- except out of service, which waits for the technician.
+        edges = table_edges(leaving_out=("card_out", "maintenance_code"))
+        for state in TABLE:
+            if state == "out_of_service":
+                self.assertTrue("welcome" in reachable(table_edges(), state))
+                continue
+            self.assertTrue("welcome" in reachable(edges, state), state)
+
+    def test_every_screen_has_its_own_text(self):
+        texts = {}
+        for state in TABLE:
+            if state == "boot":
+                continue  # nothing is shown before the self-test ends
+            text = "\n".join(screens.render(state, {}))
+            self.assertTrue(text and text != state, state)
+            self.assertFalse(text in texts, (state, texts.get(text)))
+            texts[text] = state
+        self.assertRaises(ValueError, screens.render, "no_such_screen", {})
+
+    def test_screen_constants_name_states(self):
+        for name in dir(screens):
+            value = getattr(screens, name)
+            if name.isupper() and isinstance(value, str):
+                self.assertTrue(value in TABLE, name)
 
 
 class TestBrowsing(unittest.TestCase):
@@ -464,12 +531,6 @@ class TestHelpers(unittest.TestCase):
     def test_describe_unknown_error_code(self):
         d = describe_reply(msg.ERROR, {"code": msg.E_BUSY}, "loss")
         self.assertEqual(d["title"], "业务未能办理")
-
-    def test_every_screen_renders(self):
-        for name in dir(screens):
-            if name.isupper() and isinstance(getattr(screens, name), str):
-                lines = screens.render(getattr(screens, name), {})
-                self.assertTrue(len(lines) >= 1, name)
 
 
 class TestLocalLog(unittest.TestCase):

@@ -295,7 +295,7 @@ def queued_frames(c):
 
 
 def test_a_repeated_answer_says_duplicate_and_the_kiosk_shows_it_was_accepted_before(centre):
-    from firmware.kiosk import describe_reply
+    from firmware.screens import describe_reply
 
     assert centre.handle("+8613800571001", kiosk_frame(1), NOW) == "applied"
     assert centre.handle("+8613800571001", kiosk_frame(1), NOW + 60) == "duplicate"
