@@ -17,7 +17,7 @@ only takes the common case off its hands and hands everything else back to it:
 
 The cells of 2 and the records of 3 land in one ``Metrics``, whose ``report()`` and
 ``gbt33358()`` then give the figures.  Inputs this engine cannot classify exactly in SQL
--- bytes that are not UTF-8, carriage returns, lines of 64 KiB or more, non-ASCII
+-- bytes that are not UTF-8, carriage returns, a byte-order mark, lines of 64 KiB or more, non-ASCII
 characters in a time stamp or a data field used as a number, a queue map that gives an
 invalid record field, several files -- make ``aggregate`` return None, and the caller runs
 the streaming engine instead.  DuckDB is an optional dependency (``pip install lib12333[columnar]``).
@@ -107,9 +107,13 @@ def _classify_sql(ascii_only):
 
 def _scan_bytes(path):
     """(readable, ASCII only): not readable when the file holds a byte the SQL path does not read like
-    ``read_lines`` (CR, SOH); ASCII only spares the SQL its search for non-ASCII digits."""
+    ``read_lines`` (CR, SOH, a UTF-8 byte-order mark at the start, which DuckDB drops and the stream
+    engine reads as part of the first time stamp); ASCII only spares the SQL its search for non-ASCII digits."""
     ascii_only = True
     with open(path, "rb") as f:
+        if f.read(3) == b"\xef\xbb\xbf":
+            return False, False
+        f.seek(0)
         while True:
             block = f.read(1 << 24)
             if not block:
