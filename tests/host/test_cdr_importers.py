@@ -319,3 +319,19 @@ def test_streaming_memory_is_flat():
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert m.report()["overall"]["offered"] == 100000
     assert grown_kib < 10 * 1024  # input is ~12 MB of lines; state is a few open calls
+
+
+def test_native_records_with_callers_in_clear_are_masked_on_import(tmp_path):
+    # a record file written by another tool may hold callers in clear: every output of
+    # `cdr convert` (CSV, JSON Lines, binary, Parquet) must still show them masked
+    from lib12333.host.cdr import open_importer
+    from lib12333.records import ServiceRecord
+    from lib12333.records.text import to_json_line
+
+    callers = ["13800138001", "0570000*5678", "Alice <13900139002>", "138****8001", "+861******8000", "*10", ""]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(to_json_line(ServiceRecord(arrival=1772409600, caller=c, ref="r%d" % i)) + "\n"
+                            for i, c in enumerate(callers)))
+    got = [r.caller for r in open_importer("native", str(path))]
+    # in clear or barely masked: masked now; masked already (a '*', at most 8 digits shown): as it was
+    assert got == ["138****8001", "057****5678", "139****9002", "138****8001", "+861******8000", "*10", ""]

@@ -82,6 +82,69 @@ def test_parquet_from_queue_log_is_masked_and_read_by_duckdb(tmp_path):
     assert "13800138001" not in callers and "****" in callers
 
 
+def _dataset_rows(out):
+    import pyarrow.dataset as ds
+
+    return ds.dataset(str(out), format="parquet", partitioning="hive").to_table().num_rows
+
+
+def test_parquet_refuses_an_existing_dataset_instead_of_mixing_or_overwriting(tmp_path):
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "pq"
+    first = cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "parquet",
+                "--out", str(out), "--quiet")
+    assert first.returncode == 0, first.stderr
+    assert _dataset_rows(out) == 10
+    # a second conversion into the same directory used to replace part-0-0 silently (and to leave the
+    # other parts of a larger earlier run beside the new ones): now exit 4, the dataset untouched
+    again = cli("convert", os.path.join(DATA, "queue_log.edge"), "--format", "asterisk-queue-log", "--to",
+                "parquet", "--out", str(out), "--quiet")
+    assert again.returncode == 4 and "exists" in again.stderr and "Traceback" not in again.stderr
+    assert _dataset_rows(out) == 10
+    assert sorted(os.listdir(tmp_path)) == ["pq"]  # no staging directory left behind
+
+
+def test_parquet_empty_input_gives_an_empty_dataset_directory(tmp_path):
+    pytest.importorskip("pyarrow")
+    src = tmp_path / "empty"
+    src.write_bytes(b"")
+    out = tmp_path / "pq"
+    p = cli("convert", str(src), "--format", "asterisk-queue-log", "--to", "parquet", "--out", str(out), "--quiet")
+    assert p.returncode == 0 and "0 records written" in p.stderr
+    assert out.is_dir() and os.listdir(out) == []
+    empty_dir = tmp_path / "empty_dir"
+    empty_dir.mkdir()  # an empty directory made beforehand is a fine target
+    p = cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "parquet",
+            "--out", str(empty_dir), "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert _dataset_rows(empty_dir) == 10
+
+
+def test_parquet_killed_mid_write_leaves_no_dataset_at_the_output_path(tmp_path):
+    pytest.importorskip("pyarrow")
+    from lib12333.host.cdr.parquet import ParquetWriter
+
+    out = tmp_path / "pq"
+    w = ParquetWriter(str(out), batch=2)
+    for i in range(5):  # two batches flushed to disk, one pending: what a kill would leave
+        w.write(ServiceRecord(region=330100 + i, arrival=B + i, outcome="unknown", ref="r%d" % i))
+    assert not out.exists()  # nothing readers could take for a whole dataset
+    staging = [d for d in os.listdir(tmp_path) if d != "pq"]
+    assert len(staging) == 1 and staging[0].startswith(".pq.partial")
+    w.close()
+    assert _dataset_rows(out) == 5 and sorted(os.listdir(tmp_path)) == ["pq"]
+
+
+def test_parquet_writer_abort_removes_the_staging_directory(tmp_path):
+    pytest.importorskip("pyarrow")
+    from lib12333.host.cdr.parquet import ParquetWriter
+
+    w = ParquetWriter(str(tmp_path / "pq"), batch=1)
+    w.write(ServiceRecord(arrival=B, outcome="unknown"))
+    w.abort()
+    assert os.listdir(tmp_path) == []
+
+
 # ---------------------------------------------------------------- progress
 
 

@@ -187,6 +187,15 @@ def mask_caller(text):
     return mask_phone(keep)[:64]
 
 
+def masked_caller(text):
+    """A caller read from a record file, masked if it is not already: a '*' with at most 8 digits
+    shown (what ``mask_caller`` leaves of a +86 number) passes as it is; anything else -- a number in
+    clear from another tool, a half-masked one -- is masked (``mask_caller`` is not idempotent)."""
+    if not text or ("*" in text and sum(1 for ch in text if ch.isdigit()) <= 8):
+        return text
+    return mask_caller(text)
+
+
 def clip(text):
     """Text fit for a record field: control characters replaced, at most 64 UTF-8 bytes."""
     if text.isprintable() and (len(text) <= 16 or (len(text) <= 64 and text.isascii())):

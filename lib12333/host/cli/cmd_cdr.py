@@ -273,8 +273,12 @@ def _to_parquet(args, imp, bar, tz):
     except ImportError:
         progress("error: --to parquet needs pyarrow: pip install 'lib12333[columnar]' (or pyarrow)")
         return 2
-    for rec in tracked(imp, bar):
-        w.write(rec)
+    try:
+        for rec in tracked(imp, bar):
+            w.write(rec)
+    except BaseException:  # an unreadable input, Ctrl-C: no half dataset left behind
+        w.abort()
+        raise
     w.close()
     _converted(imp, w.written, " to %s (%d date/centre partitions)" % (args.out, len(w.partitions)))
     return 0
