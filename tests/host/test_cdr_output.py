@@ -20,8 +20,9 @@ B = 1772409600  # 2026-03-02 00:00 UTC = 08:00 Beijing
 
 
 def cli(*args, **kw):
+    kw.setdefault("cwd", ROOT)
     return subprocess.run([sys.executable, "-m", "lib12333", "cdr", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, **kw)
+                          timeout=300, **kw)
 
 
 # ---------------------------------------------------------------- Parquet
@@ -234,3 +235,11 @@ def test_importer_counts_bytes_read(tmp_path):
             seen.append(imp.bytes_read())
     assert 0 < seen[0] < os.path.getsize(log)
     assert imp.bytes_read() == 2 * os.path.getsize(log)
+
+
+def test_parquet_to_stdout_is_a_usage_error(tmp_path):
+    # '-' means stdout for the other forms; a dataset is a directory: no directory named '-'
+    p = cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "parquet",
+            "--out", "-", "--quiet", cwd=str(tmp_path))
+    assert p.returncode == 2 and "directory" in p.stderr and p.stdout == ""
+    assert os.listdir(tmp_path) == []

@@ -266,6 +266,9 @@ def _converted(imp, n, where):
 
 
 def _to_parquet(args, imp, bar, tz):
+    if args.out == "-":
+        progress("error: --to parquet writes a dataset directory: give --out DIR, not '-'")
+        return 2
     try:
         from lib12333.host.cdr.parquet import ParquetWriter
 
