@@ -243,3 +243,30 @@ def test_parquet_to_stdout_is_a_usage_error(tmp_path):
             "--out", "-", "--quiet", cwd=str(tmp_path))
     assert p.returncode == 2 and "directory" in p.stderr and p.stdout == ""
     assert os.listdir(tmp_path) == []
+
+
+def test_convert_killed_mid_way_leaves_the_output_file_as_it_was(tmp_path):
+    # a half-written CSV at the output path would pass for a whole one: the records go to a hidden
+    # file beside it, renamed over the output when the input is read to its end
+    import signal
+    import time
+
+    src = tmp_path / "big.log"
+    with open(src, "w") as f:  # enough lines for a few seconds of conversion
+        for i in range(300000):
+            t = B + i
+            f.write("%d|c%d|q|NONE|ENTERQUEUE||13800138000|1\n%d|c%d|q|NONE|ABANDON|1|1|3\n" % (t, i, t + 3, i))
+    out = tmp_path / "calls.csv"
+    out.write_text("previous\n")
+    p = subprocess.Popen([sys.executable, "-m", "lib12333", "cdr", "convert", str(src), "--format",
+                          "asterisk-queue-log", "--to", "csv", "--out", str(out), "--quiet"], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not [n for n in os.listdir(tmp_path) if ".partial" in n]:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    assert out.read_text() == "previous\n"
+    done = cli("convert", str(src), "--format", "asterisk-queue-log", "--to", "csv", "--out", str(out), "--quiet")
+    assert done.returncode == 0 and "300000 records written" in done.stderr
+    assert len(out.read_text().splitlines()) == 300001

@@ -237,22 +237,31 @@ def _convert(args):
     if args.to == "parquet":
         return _to_parquet(args, imp, bar, tz)
     if args.out == "-":
-        stream = sys.stdout.buffer
-        close = False
+        stream, staging = sys.stdout.buffer, None
     else:
-        stream = open(args.out, "wb")
-        close = True
+        # into a hidden file beside the output, renamed over it at the end: a conversion that is
+        # killed leaves the output path as it was, not a half file that passes for a whole one
+        import tempfile
+
+        parent, name = os.path.split(os.path.abspath(args.out))
+        fd, staging = tempfile.mkstemp(prefix="." + name + ".partial-", dir=parent)
+        stream = os.fdopen(fd, "wb")
     try:
         w = Writer(stream, args.to)
         n = 0
         for rec in tracked(imp, bar):
             w.write(rec)
             n += 1
-    finally:
-        if close:
+        stream.flush()
+        if staging:
+            os.fsync(stream.fileno())
             stream.close()
-        else:
-            stream.flush()
+            os.replace(staging, args.out)
+            staging = None
+    finally:
+        if staging:
+            stream.close()
+            os.remove(staging)
     _converted(imp, n, "")
     return 0
 
