@@ -270,3 +270,20 @@ def test_convert_killed_mid_way_leaves_the_output_file_as_it_was(tmp_path):
     done = cli("convert", str(src), "--format", "asterisk-queue-log", "--to", "csv", "--out", str(out), "--quiet")
     assert done.returncode == 0 and "300000 records written" in done.stderr
     assert len(out.read_text().splitlines()) == 300001
+
+
+def test_outputs_get_the_usual_permissions_not_the_staging_ones(tmp_path):
+    # mkstemp/mkdtemp make 0600/0700 entries; the renamed outputs must be as open() and mkdir() make them
+    umask = os.umask(0o022)
+    try:
+        out = tmp_path / "calls.csv"
+        assert cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "csv",
+                   "--out", str(out), "--quiet").returncode == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        if sys.modules.get("pyarrow") or __import__("importlib").util.find_spec("pyarrow"):
+            pq = tmp_path / "pq"
+            assert cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to",
+                       "parquet", "--out", str(pq), "--quiet").returncode == 0
+            assert pq.stat().st_mode & 0o777 == 0o755
+    finally:
+        os.umask(umask)

@@ -58,6 +58,9 @@ class ParquetWriter:
                                   "whole into a new directory)" % out_dir)
         parent, name = os.path.split(os.path.abspath(out_dir))
         self.staging = tempfile.mkdtemp(prefix="." + name + ".partial-", dir=parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.staging, 0o777 & ~umask)  # as mkdir would make it, not mkdtemp's 0700
         self.tz_offset = tz_offset
         self.batch = batch
         self.schema = schema()

@@ -246,6 +246,9 @@ def _convert(args):
         parent, name = os.path.split(os.path.abspath(args.out))
         fd, staging = tempfile.mkstemp(prefix="." + name + ".partial-", dir=parent)
         stream = os.fdopen(fd, "wb")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
     try:
         w = Writer(stream, args.to)
         n = 0
