@@ -188,7 +188,7 @@ def test_columnar_reads_chinese_queue_names_and_leaves_unicode_digits_to_the_str
             "1772409700|c1|医疗|PJSIP/1|COMPLETECALLER|5|95|1"]
     stream, col = _both(_queue_log(tmp_path, call))
     assert col == stream and "医疗" in json.loads(col)[0]["by_queue"]
-    # str.isdigit() takes Arabic-Indic digits, int() reads them: only the stream engine agrees with itself
+    # str.isdecimal() takes Arabic-Indic digits, int() reads them: only the stream engine agrees with itself
     odd = tmp_path / "odd"
     odd.mkdir()
     stream, col = _both(_queue_log(odd, call + ["١٧٧٢٤٠٩٦٠٠|c2|q|NONE|ENTERQUEUE||1|1"]))

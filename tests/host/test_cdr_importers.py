@@ -335,3 +335,26 @@ def test_native_records_with_callers_in_clear_are_masked_on_import(tmp_path):
     got = [r.caller for r in open_importer("native", str(path))]
     # in clear or barely masked: masked now; masked already (a '*', at most 8 digits shown): as it was
     assert got == ["138****8001", "057****5678", "139****9002", "138****8001", "+861******8000", "*10", ""]
+
+
+def test_superscript_digits_are_malformed_not_a_crash(tmp_path):
+    # str.isdigit() takes '²' and int() refuses it: a time stamp, a data field, a queue map or a
+    # --tz with one raised ValueError (a traceback) instead of the documented errors
+    from lib12333.errors import ConfigError, ValidationError
+    from lib12333.host.cdr import QueueMap, parse_tz
+    from lib12333.host.cdr.queue_log import QueueLogImporter
+
+    log = tmp_path / "queue_log"
+    log.write_text("²|c1|yiliao|PJSIP/1001|ENTERQUEUE\n1772409600|c2|q|NONE|ENTERQUEUE||1|1\n"
+                   "1772409605|c2|q|PJSIP/1|CONNECT|²|x|1\n", encoding="utf-8")
+    imp = QueueLogImporter(str(log))
+    list(imp)
+    assert imp.report.malformed == [(1, "time stamp is not an integer epoch"),
+                                    (3, "CONNECT: data1 is not a non-negative integer")]
+    qm = tmp_path / "queues.csv"
+    for row in ("q,1233²,0,", "q,12333,²,"):
+        qm.write_text(row + "\n", encoding="utf-8")
+        with pytest.raises(ConfigError):
+            QueueMap.load(str(qm))
+    with pytest.raises(ValidationError):
+        parse_tz("+0²:00")

@@ -161,9 +161,9 @@ class QueueMap:
                 if len(parts) != 4:
                     raise ConfigError("expected queue,service,region,category", source=path, line=n)
                 queue, service, region, category = parts
-                if not service.isdigit() or int(service) not in SERVICES:
+                if not service.isdecimal() or int(service) not in SERVICES:
                     raise ConfigError("service must be 12333 or 12370", source=path, line=n, item=queue)
-                if not (region.isdigit() and len(region) <= 6):
+                if not (region.isdecimal() and len(region) <= 6):
                     raise ConfigError("region must be a 6-digit code", source=path, line=n, item=queue)
                 try:
                     check_category(category)
@@ -250,7 +250,7 @@ def parse_tz(text):
     t = str(text).strip().upper()
     if t in ("0", "UTC", "Z", "GMT"):
         return 0
-    if len(t) == 6 and t[0] in "+-" and t[3] == ":" and t[1:3].isdigit() and t[4:].isdigit():
+    if len(t) == 6 and t[0] in "+-" and t[3] == ":" and t[1:3].isdecimal() and t[4:].isdecimal():
         seconds = int(t[1:3]) * 3600 + int(t[4:]) * 60
         if seconds <= 14 * 3600:
             return seconds if t[0] == "+" else -seconds

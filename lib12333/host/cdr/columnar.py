@@ -93,7 +93,7 @@ def _classify_sql(ascii_only):
         "WHEN " + left + " THEN " + _digits_error(d[2], 3) + " "
         "END")
     # the time stamp and the data fields this event reads as numbers: non-ASCII there (a digit
-    # str.isdigit() knows and the SQL pattern does not) leaves the file to the stream engine
+    # str.isdecimal() knows and the SQL pattern does not) leaves the file to the stream engine
     used = ("p[1] || CASE WHEN %s THEN coalesce(%s, '') "
             "WHEN %s THEN coalesce(%s, '') || coalesce(%s, '') "
             "WHEN %s THEN coalesce(%s, '') || coalesce(%s, '') "
