@@ -320,3 +320,42 @@ def test_streaming_memory_is_flat():
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert m.report()["overall"]["offered"] == 100000
     assert grown_kib < 10 * 1024  # input is ~12 MB of lines; state is a few open calls
+
+
+def test_native_records_with_callers_in_clear_are_masked_on_import(tmp_path):
+    # a record file written by another tool may hold callers in clear: every output of
+    # `cdr convert` (CSV, JSON Lines, binary, Parquet) must still show them masked
+    from lib12333.host.cdr import open_importer
+    from lib12333.records import ServiceRecord
+    from lib12333.records.text import to_json_line
+
+    callers = ["13800138001", "0570000*5678", "Alice <13900139002>", "138****8001", "+861******8000", "*10", ""]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(to_json_line(ServiceRecord(arrival=1772409600, caller=c, ref="r%d" % i)) + "\n"
+                            for i, c in enumerate(callers)))
+    got = [r.caller for r in open_importer("native", str(path))]
+    # in clear or barely masked: masked now; masked already (a '*', at most 8 digits shown): as it was
+    assert got == ["138****8001", "057****5678", "139****9002", "138****8001", "+861******8000", "*10", ""]
+
+
+def test_superscript_digits_are_malformed_not_a_crash(tmp_path):
+    # str.isdigit() takes '²' and int() refuses it: a time stamp, a data field, a queue map or a
+    # --tz with one raised ValueError (a traceback) instead of the documented errors
+    from lib12333.errors import ConfigError, ValidationError
+    from lib12333.host.cdr import QueueMap, parse_tz
+    from lib12333.host.cdr.queue_log import QueueLogImporter
+
+    log = tmp_path / "queue_log"
+    log.write_text("²|c1|yiliao|PJSIP/1001|ENTERQUEUE\n1772409600|c2|q|NONE|ENTERQUEUE||1|1\n"
+                   "1772409605|c2|q|PJSIP/1|CONNECT|²|x|1\n", encoding="utf-8")
+    imp = QueueLogImporter(str(log))
+    list(imp)
+    assert imp.report.malformed == [(1, "time stamp is not an integer epoch"),
+                                    (3, "CONNECT: data1 is not a non-negative integer")]
+    qm = tmp_path / "queues.csv"
+    for row in ("q,1233²,0,", "q,12333,²,"):
+        qm.write_text(row + "\n", encoding="utf-8")
+        with pytest.raises(ConfigError):
+            QueueMap.load(str(qm))
+    with pytest.raises(ValidationError):
+        parse_tz("+0²:00")

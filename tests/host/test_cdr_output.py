@@ -20,8 +20,9 @@ B = 1772409600  # 2026-03-02 00:00 UTC = 08:00 Beijing
 
 
 def cli(*args, **kw):
+    kw.setdefault("cwd", ROOT)
     return subprocess.run([sys.executable, "-m", "lib12333", "cdr", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, **kw)
+                          timeout=300, **kw)
 
 
 # ---------------------------------------------------------------- Parquet
@@ -80,6 +81,69 @@ def test_parquet_from_queue_log_is_masked_and_read_by_duckdb(tmp_path):
         "FROM read_parquet('%s', hive_partitioning = true)" % glob).fetchone()
     assert (n, answered) == (10, 5)
     assert "13800138001" not in callers and "****" in callers
+
+
+def _dataset_rows(out):
+    import pyarrow.dataset as ds
+
+    return ds.dataset(str(out), format="parquet", partitioning="hive").to_table().num_rows
+
+
+def test_parquet_refuses_an_existing_dataset_instead_of_mixing_or_overwriting(tmp_path):
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "pq"
+    first = cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "parquet",
+                "--out", str(out), "--quiet")
+    assert first.returncode == 0, first.stderr
+    assert _dataset_rows(out) == 10
+    # a second conversion into the same directory used to replace part-0-0 silently (and to leave the
+    # other parts of a larger earlier run beside the new ones): now exit 4, the dataset untouched
+    again = cli("convert", os.path.join(DATA, "queue_log.edge"), "--format", "asterisk-queue-log", "--to",
+                "parquet", "--out", str(out), "--quiet")
+    assert again.returncode == 4 and "exists" in again.stderr and "Traceback" not in again.stderr
+    assert _dataset_rows(out) == 10
+    assert sorted(os.listdir(tmp_path)) == ["pq"]  # no staging directory left behind
+
+
+def test_parquet_empty_input_gives_an_empty_dataset_directory(tmp_path):
+    pytest.importorskip("pyarrow")
+    src = tmp_path / "empty"
+    src.write_bytes(b"")
+    out = tmp_path / "pq"
+    p = cli("convert", str(src), "--format", "asterisk-queue-log", "--to", "parquet", "--out", str(out), "--quiet")
+    assert p.returncode == 0 and "0 records written" in p.stderr
+    assert out.is_dir() and os.listdir(out) == []
+    empty_dir = tmp_path / "empty_dir"
+    empty_dir.mkdir()  # an empty directory made beforehand is a fine target
+    p = cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "parquet",
+            "--out", str(empty_dir), "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert _dataset_rows(empty_dir) == 10
+
+
+def test_parquet_killed_mid_write_leaves_no_dataset_at_the_output_path(tmp_path):
+    pytest.importorskip("pyarrow")
+    from lib12333.host.cdr.parquet import ParquetWriter
+
+    out = tmp_path / "pq"
+    w = ParquetWriter(str(out), batch=2)
+    for i in range(5):  # two batches flushed to disk, one pending: what a kill would leave
+        w.write(ServiceRecord(region=330100 + i, arrival=B + i, outcome="unknown", ref="r%d" % i))
+    assert not out.exists()  # nothing readers could take for a whole dataset
+    staging = [d for d in os.listdir(tmp_path) if d != "pq"]
+    assert len(staging) == 1 and staging[0].startswith(".pq.partial")
+    w.close()
+    assert _dataset_rows(out) == 5 and sorted(os.listdir(tmp_path)) == ["pq"]
+
+
+def test_parquet_writer_abort_removes_the_staging_directory(tmp_path):
+    pytest.importorskip("pyarrow")
+    from lib12333.host.cdr.parquet import ParquetWriter
+
+    w = ParquetWriter(str(tmp_path / "pq"), batch=1)
+    w.write(ServiceRecord(arrival=B, outcome="unknown"))
+    w.abort()
+    assert os.listdir(tmp_path) == []
 
 
 # ---------------------------------------------------------------- progress
@@ -171,3 +235,55 @@ def test_importer_counts_bytes_read(tmp_path):
             seen.append(imp.bytes_read())
     assert 0 < seen[0] < os.path.getsize(log)
     assert imp.bytes_read() == 2 * os.path.getsize(log)
+
+
+def test_parquet_to_stdout_is_a_usage_error(tmp_path):
+    # '-' means stdout for the other forms; a dataset is a directory: no directory named '-'
+    p = cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "parquet",
+            "--out", "-", "--quiet", cwd=str(tmp_path))
+    assert p.returncode == 2 and "directory" in p.stderr and p.stdout == ""
+    assert os.listdir(tmp_path) == []
+
+
+def test_convert_killed_mid_way_leaves_the_output_file_as_it_was(tmp_path):
+    # a half-written CSV at the output path would pass for a whole one: the records go to a hidden
+    # file beside it, renamed over the output when the input is read to its end
+    import signal
+    import time
+
+    src = tmp_path / "big.log"
+    with open(src, "w") as f:  # enough lines for a few seconds of conversion
+        for i in range(300000):
+            t = B + i
+            f.write("%d|c%d|q|NONE|ENTERQUEUE||13800138000|1\n%d|c%d|q|NONE|ABANDON|1|1|3\n" % (t, i, t + 3, i))
+    out = tmp_path / "calls.csv"
+    out.write_text("previous\n")
+    p = subprocess.Popen([sys.executable, "-m", "lib12333", "cdr", "convert", str(src), "--format",
+                          "asterisk-queue-log", "--to", "csv", "--out", str(out), "--quiet"], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not [n for n in os.listdir(tmp_path) if ".partial" in n]:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    assert out.read_text() == "previous\n"
+    done = cli("convert", str(src), "--format", "asterisk-queue-log", "--to", "csv", "--out", str(out), "--quiet")
+    assert done.returncode == 0 and "300000 records written" in done.stderr
+    assert len(out.read_text().splitlines()) == 300001
+
+
+def test_outputs_get_the_usual_permissions_not_the_staging_ones(tmp_path):
+    # mkstemp/mkdtemp make 0600/0700 entries; the renamed outputs must be as open() and mkdir() make them
+    umask = os.umask(0o022)
+    try:
+        out = tmp_path / "calls.csv"
+        assert cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to", "csv",
+                   "--out", str(out), "--quiet").returncode == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        if sys.modules.get("pyarrow") or __import__("importlib").util.find_spec("pyarrow"):
+            pq = tmp_path / "pq"
+            assert cli("convert", os.path.join(DATA, "queue_log"), "--format", "asterisk-queue-log", "--to",
+                       "parquet", "--out", str(pq), "--quiet").returncode == 0
+            assert pq.stat().st_mode & 0o777 == 0o755
+    finally:
+        os.umask(umask)

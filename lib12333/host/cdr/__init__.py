@@ -161,9 +161,9 @@ class QueueMap:
                 if len(parts) != 4:
                     raise ConfigError("expected queue,service,region,category", source=path, line=n)
                 queue, service, region, category = parts
-                if not service.isdigit() or int(service) not in SERVICES:
+                if not service.isdecimal() or int(service) not in SERVICES:
                     raise ConfigError("service must be 12333 or 12370", source=path, line=n, item=queue)
-                if not (region.isdigit() and len(region) <= 6):
+                if not (region.isdecimal() and len(region) <= 6):
                     raise ConfigError("region must be a 6-digit code", source=path, line=n, item=queue)
                 try:
                     check_category(category)
@@ -185,6 +185,15 @@ def mask_caller(text):
     if not keep:
         return ""
     return mask_phone(keep)[:64]
+
+
+def masked_caller(text):
+    """A caller read from a record file, masked if it is not already: a '*' with at most 8 digits
+    shown (what ``mask_caller`` leaves of a +86 number) passes as it is; anything else -- a number in
+    clear from another tool, a half-masked one -- is masked (``mask_caller`` is not idempotent)."""
+    if not text or ("*" in text and sum(1 for ch in text if ch.isdigit()) <= 8):
+        return text
+    return mask_caller(text)
 
 
 def clip(text):
@@ -241,7 +250,7 @@ def parse_tz(text):
     t = str(text).strip().upper()
     if t in ("0", "UTC", "Z", "GMT"):
         return 0
-    if len(t) == 6 and t[0] in "+-" and t[3] == ":" and t[1:3].isdigit() and t[4:].isdigit():
+    if len(t) == 6 and t[0] in "+-" and t[3] == ":" and t[1:3].isdecimal() and t[4:].isdecimal():
         seconds = int(t[1:3]) * 3600 + int(t[4:]) * 60
         if seconds <= 14 * 3600:
             return seconds if t[0] == "+" else -seconds

@@ -5,10 +5,12 @@ The form is recognised from the first bytes: the CSV header row
 (``ref,channel,...``), ``{`` for JSON Lines, anything else is binary.  Binary
 files are read record by record; a malformed binary record stops the import
 (there is no line to resynchronise on) and is reported with its byte offset.
+Callers another tool wrote in clear are masked as they are read (``masked_caller``), so no
+output of ``cdr convert`` shows them.
 """
 
 from lib12333.errors import DecodeError
-from lib12333.host.cdr import FileImporter, read_lines
+from lib12333.host.cdr import FileImporter, masked_caller, read_lines
 from lib12333.records import binary, text
 
 
@@ -35,6 +37,7 @@ class NativeImporter(FileImporter):
         if kind == "binary":
             try:
                 for rec in binary.read_records(stream):
+                    rec.caller = masked_caller(rec.caller)
                     report.records += 1
                     yield rec
             except DecodeError as exc:
@@ -54,6 +57,7 @@ class NativeImporter(FileImporter):
             except DecodeError as exc:
                 report.bad(line_no, str(exc))
                 continue
+            rec.caller = masked_caller(rec.caller)
             report.records += 1
             yield rec
 

@@ -4,7 +4,7 @@ Native records to Parquet, partitioned by date and centre, for analysis at natio
     from lib12333.host.cdr.parquet import ParquetWriter
     w = ParquetWriter("calls/", tz_offset=28800)
     for record in importer: w.write(record)
-    w.close()
+    w.close()       # or w.abort() when the input failed
 
 The output is a Hive-style dataset that DuckDB (``read_parquet('calls/**/*.parquet',
 hive_partitioning = true)``), Spark, Trino and pandas read as one table:
@@ -17,7 +17,17 @@ importer one at a time; pyarrow turns a batch of Python values into columns and 
 partitions as the batches stream past, so memory stays one batch whatever the input size,
 while DuckDB would first need the whole input as a table (or an Arrow batch, i.e. pyarrow
 anyway).  Callers are masked in every record, so nothing personal reaches the files.
+
+A dataset appears whole or not at all: the parts are written into a hidden staging directory
+beside the output (``.NAME.partial-XXXX``) that ``close()`` renames to the output path, so a
+conversion killed half-way leaves no directory a reader could take for a complete dataset
+(only the staging one, safe to delete).  The output path must not exist or be an empty
+directory: writing into an existing dataset would replace some of its parts and keep others.
 """
+
+import os
+import shutil
+import tempfile
 
 from lib12333.records.text import civil_from_days
 
@@ -43,6 +53,14 @@ class ParquetWriter:
         import pyarrow  # noqa: F401 -- fail now, not after reading the input
 
         self.out_dir = out_dir
+        if os.path.lexists(out_dir) and not (os.path.isdir(out_dir) and not os.listdir(out_dir)):
+            raise FileExistsError("%s exists and is not an empty directory (a Parquet dataset is written "
+                                  "whole into a new directory)" % out_dir)
+        parent, name = os.path.split(os.path.abspath(out_dir))
+        self.staging = tempfile.mkdtemp(prefix="." + name + ".partial-", dir=parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.staging, 0o777 & ~umask)  # as mkdir would make it, not mkdtemp's 0700
         self.tz_offset = tz_offset
         self.batch = batch
         self.schema = schema()
@@ -78,7 +96,7 @@ class ParquetWriter:
             return
         arrays = [pa.array(values, type=field.type) for values, field in zip(self.columns, self.schema)]
         table = pa.Table.from_arrays(arrays, schema=self.schema)
-        ds.write_dataset(table, self.out_dir, format="parquet",
+        ds.write_dataset(table, self.staging, format="parquet",
                          partitioning=ds.partitioning(pa.schema([("date", pa.string()), ("centre", pa.string())]),
                                                       flavor="hive"),
                          basename_template="part-%d-{i}.parquet" % self._batches,
@@ -88,4 +106,12 @@ class ParquetWriter:
         self.columns = [[] for _ in self.schema.names]
 
     def close(self):
+        """Write what is left and put the dataset in place (one rename: readers see all of it or nothing)."""
         self._flush()
+        if os.path.isdir(self.out_dir):
+            os.rmdir(self.out_dir)  # empty (checked at the start); rmdir fails if something appeared since
+        os.rename(self.staging, self.out_dir)
+
+    def abort(self):
+        """Remove what was written: the output path is left as it was."""
+        shutil.rmtree(self.staging, ignore_errors=True)

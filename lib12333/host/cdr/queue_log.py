@@ -48,7 +48,7 @@ def _int(fields, i):
     if j >= len(fields) or fields[j] == "":
         return None
     text = fields[j]
-    if not text.isdigit():
+    if not text.isdecimal():  # isdigit() takes '²', which int() refuses
         raise ValueError("data" + str(i + 1) + " is not a non-negative integer")
     return int(text)
 
@@ -90,7 +90,7 @@ class QueueLogImporter(FileImporter):
                 report.bad(line_no, "fewer than 5 '|'-separated fields")
                 continue
             ts_text = fields[0]
-            if not ts_text.isdigit() or len(ts_text) > 10:
+            if not ts_text.isdecimal() or len(ts_text) > 10:
                 report.bad(line_no, "time stamp is not an integer epoch")
                 continue
             ts = int(ts_text)

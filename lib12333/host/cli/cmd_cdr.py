@@ -238,22 +238,34 @@ def _convert(args):
     if args.to == "parquet":
         return _to_parquet(args, imp, bar, tz)
     if args.out == "-":
-        stream = sys.stdout.buffer
-        close = False
+        stream, staging = sys.stdout.buffer, None
     else:
-        stream = open(args.out, "wb")
-        close = True
+        # into a hidden file beside the output, renamed over it at the end: a conversion that is
+        # killed leaves the output path as it was, not a half file that passes for a whole one
+        import tempfile
+
+        parent, name = os.path.split(os.path.abspath(args.out))
+        fd, staging = tempfile.mkstemp(prefix="." + name + ".partial-", dir=parent)
+        stream = os.fdopen(fd, "wb")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
     try:
         w = Writer(stream, args.to)
         n = 0
         for rec in tracked(imp, bar):
             w.write(rec)
             n += 1
-    finally:
-        if close:
+        stream.flush()
+        if staging:
+            os.fsync(stream.fileno())
             stream.close()
-        else:
-            stream.flush()
+            os.replace(staging, args.out)
+            staging = None
+    finally:
+        if staging:
+            stream.close()
+            os.remove(staging)
     _converted(imp, n, "")
     return EXIT_OK
 
@@ -267,6 +279,9 @@ def _converted(imp, n, where):
 
 
 def _to_parquet(args, imp, bar, tz):
+    if args.out == "-":
+        progress("error: --to parquet writes a dataset directory: give --out DIR, not '-'")
+        return 2
     try:
         from lib12333.host.cdr.parquet import ParquetWriter
 
@@ -274,8 +289,12 @@ def _to_parquet(args, imp, bar, tz):
     except ImportError:
         progress("error: --to parquet needs pyarrow: pip install 'lib12333[columnar]' (or pyarrow)")
         return EXIT_USAGE
-    for rec in tracked(imp, bar):
-        w.write(rec)
+    try:
+        for rec in tracked(imp, bar):
+            w.write(rec)
+    except BaseException:  # an unreadable input, Ctrl-C: no half dataset left behind
+        w.abort()
+        raise
     w.close()
     _converted(imp, w.written, " to %s (%d date/centre partitions)" % (args.out, len(w.partitions)))
     return EXIT_OK
