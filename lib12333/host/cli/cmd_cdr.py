@@ -281,7 +281,7 @@ def _converted(imp, n, where):
 def _to_parquet(args, imp, bar, tz):
     if args.out == "-":
         progress("error: --to parquet writes a dataset directory: give --out DIR, not '-'")
-        return 2
+        return EXIT_USAGE
     try:
         from lib12333.host.cdr.parquet import ParquetWriter
 
