@@ -46,7 +46,7 @@ Events (``Event.kind`` and its attributes):
 """
 
 from lib12333.compat import const
-from lib12333.errors import DeadlineError, DeviceError, ValidationError
+from lib12333.errors import DeadlineError, DecodeError, DeviceError, ValidationError
 from lib12333.links import content
 from lib12333.links.flow import Backoff, Rate
 from lib12333.links.inbound import Inbound, on_request, read_pdus
@@ -54,6 +54,7 @@ from lib12333.modem.engine import Event
 
 DOWN, CONNECTING, BINDING, BOUND, UNBINDING = "down", "connecting", "binding", "bound", "unbinding"
 RECENT = const(512)  # message ids / deliver keys remembered
+RESP = const(0x80000000)  # the response bit of the command id, the same in all four protocols
 
 
 class Link:
@@ -329,9 +330,19 @@ class Link:
 
     def _on_pdu(self, pdu):
         if self.d.is_response(pdu):
-            entry = self._inflight.pop(pdu.seq, None)
+            entry = self._inflight.get(pdu.seq)
             if entry is None:
                 return  # a late answer to something already settled
+            asked = int.from_bytes(entry[2][4:8], "big")
+            if pdu.command != asked | RESP and pdu.command != self.d.nack_command:
+                # The peer answered our sequence with another command's response: it proves nothing
+                # about the request (a keep-alive response must not settle a submit); the request
+                # stays in the window and its timeout decides.
+                self._emit("bad-pdu", error=DecodeError(
+                    "response 0x%08X to request 0x%08X" % (pdu.command, asked), field="command",
+                    position=4, expected="0x%08X" % (asked | RESP)))
+                return
+            del self._inflight[pdu.seq]
             getattr(self, "_on_" + entry[0])(pdu, entry)
             return
         on_request(self, pdu)

@@ -103,6 +103,11 @@ def status_action(code):
     return "retry" if entry is None else entry[2]
 
 
+def c_text(value, name):
+    """The text of a TLV's C-Octet String (trailing NULs dropped); DecodeError when not ASCII."""
+    return wire.ascii_field(bytes(value).rstrip(b"\x00"), name, 0)
+
+
 def encode(pdu):
     return wire.encode_pdu(BODIES, pdu, NAMES_HEADER, with_status=True)
 

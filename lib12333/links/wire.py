@@ -54,7 +54,8 @@ def timestamp(month, day, hour, minute, second):
     return (((month * 100 + day) * 100 + hour) * 100 + minute) * 100 + second
 
 
-def _ascii(data, name, pos):
+def ascii_field(data, name, pos):
+    """Text of a field's octets; DecodeError naming ``name`` at ``pos`` for a non-ASCII octet."""
     for i in range(len(data)):
         if data[i] > 0x7E or (data[i] < 0x20 and data[i] != 0):
             raise DecodeError("not printable ASCII", field=name, position=pos + i, expected="ASCII text")
@@ -94,7 +95,7 @@ def decode_body(table, data, pos=0, end=None):
                     raise DecodeError("octets after the NUL padding", field=name, position=pos + cut,
                                       expected="NUL up to the end of the field")
                 raw = raw[:cut]
-            out[name] = _ascii(raw, name, pos)
+            out[name] = ascii_field(raw, name, pos)
             pos += size
         elif kind == "raw":
             _need(data, pos, size, name)
@@ -109,7 +110,7 @@ def decode_body(table, data, pos=0, end=None):
             if i + 1 - pos > size:
                 raise DecodeError("C string too long", field=name, position=pos,
                                   expected="<= %d octets with the NUL" % size)
-            out[name] = _ascii(data[pos:i], name, pos)
+            out[name] = ascii_field(data[pos:i], name, pos)
             pos = i + 1
         elif kind in ("sm8", "sm32"):
             w = 1 if kind == "sm8" else 4

@@ -1,0 +1,93 @@
+"""Faults an independent review found in the link engine: answers to the wrong request, nacks, bad TLVs.
+CPython and MicroPython."""
+
+import unittest
+
+from lib12333.links import cmpp, smpp, wire
+from lib12333.links.client import Link
+from lib12333.links.dialects import CmppDialect
+from tests.core.test_links_client import WALL, bound_smpp, cmpp_peer, kinds
+
+
+def bound_cmpp():
+    link = Link(CmppDialect("901234", "s3cret"), 0.0)
+    peer = cmpp_peer()
+    link.connected(0.0, WALL)
+    (con,) = peer.read(link)
+    auth = cmpp.ismg_authenticator(0, con.fields["AuthenticatorSource"], "s3cret")
+    link.receive(peer.encode(wire.Pdu(cmpp.CONNECT | cmpp.RESP, con.seq,
+                                      {"Status": 0, "AuthenticatorISMG": auth, "Version": 0x30})), 0.1)
+    if kinds(link) != ["bound"]:
+        raise AssertionError("not bound")
+    return link, peer
+
+
+class WrongAnswers(unittest.TestCase):
+    def test_smpp_enquire_link_resp_on_a_submits_sequence_does_not_settle_it(self):
+        link, peer = bound_smpp(response_timeout=5.0)
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.ENQUIRE_LINK | smpp.RESP, s.seq, {}, 0)), 0.3)
+        self.assertEqual(kinds(link), ["bad-pdu"])
+        self.assertEqual(link.pending(), 1)
+        # the real answer still settles it
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, s.seq, {"message_id": "m1"}, 0)), 0.4)
+        self.assertEqual([(e.kind, e.id, e.message_ids) for e in link.events()], [("submitted", mid, ["m1"])])
+
+    def test_cmpp_active_test_resp_on_a_submits_sequence_is_a_bad_pdu_not_a_crash(self):
+        link, peer = bound_cmpp()
+        link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(peer.encode(wire.Pdu(cmpp.ACTIVE_TEST | cmpp.RESP, s.seq, {"Reserved": 0})), 0.3)
+        self.assertEqual(kinds(link), ["bad-pdu"])
+        self.assertEqual(link.pending(), 1)
+
+    def test_smpp_generic_nack_with_status_zero_is_not_an_acceptance(self):
+        link, peer = bound_smpp(throttle_pause=1.0)
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.GENERIC_NACK, s.seq, {}, 0)), 0.3)
+        self.assertEqual(kinds(link), [])
+        self.assertEqual(link.pending(), 1)
+        link.poll(1.4)
+        (again,) = peer.read(link)
+        self.assertEqual(again.command, smpp.SUBMIT_SM)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, again.seq, {"message_id": "m2"}, 0)), 1.5)
+        self.assertEqual([(e.kind, e.id) for e in link.events()], [("submitted", mid)])
+
+    def test_smpp_generic_nack_with_a_status_fails_by_that_status(self):
+        link, peer = bound_smpp()
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.GENERIC_NACK, s.seq, {}, 0x0B)), 0.3)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id, ev.code), ("submit-failed", mid, 0x0B))
+
+
+class BadReceipts(unittest.TestCase):
+    def test_receipted_message_id_not_ascii_is_a_bad_pdu_and_acknowledged(self):
+        link, peer = bound_smpp()
+        text = smpp.receipt_text("abc", "DELIVRD").encode()
+        link.receive(smpp.encode(wire.Pdu(smpp.DELIVER_SM, 77, {"esm_class": smpp.ESM_RECEIPT, "short_message": text,
+                                                                "options": [(smpp.TAG_RECEIPTED_MESSAGE_ID,
+                                                                             b"\xff\xfe\x00")]}, 0)), 0.3)
+        self.assertEqual(kinds(link), ["bad-pdu"])
+        (resp,) = peer.read(link)
+        self.assertEqual((resp.command, resp.seq), (smpp.DELIVER_SM | smpp.RESP, 77))
+
+    def test_receipted_message_id_tlv_names_the_submission(self):
+        link, peer = bound_smpp()
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, s.seq, {"message_id": "A1"}, 0)), 0.2)
+        link.events()
+        text = smpp.receipt_text("other", "DELIVRD").encode()
+        link.receive(smpp.encode(wire.Pdu(smpp.DELIVER_SM, 78, {"esm_class": smpp.ESM_RECEIPT, "short_message": text,
+                                                                "options": [(smpp.TAG_RECEIPTED_MESSAGE_ID,
+                                                                             b"A1\x00")]}, 0)), 0.3)
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id, ev.message_id, ev.delivered), ("report", mid, "A1", True))
+
+
+if __name__ == "__main__":
+    unittest.main()
