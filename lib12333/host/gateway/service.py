@@ -55,7 +55,10 @@ class GatewayService:
         now = self.clock()
         if ev.kind == "ready":
             self.ready = True
-            self.on_event("modem", "ready")
+            link = getattr(ev, "link", None)  # an operator link (lib12333.host.links.channels) or the modem
+            self.on_event("link" if link else "modem", "%s ready" % link if link else "ready")
+        elif ev.kind.startswith("link-"):
+            self._on_link_event(ev)
         elif ev.kind == "reboot":
             self.ready = False
             # Sends in flight are lost with the reboot: their rows stay unsent and go again.
@@ -85,6 +88,21 @@ class GatewayService:
             out_id = self.in_flight.pop(ev.id, None)
             if out_id is not None:
                 self.centre.mark_attempt(out_id, now, ev.error)
+
+    def _on_link_event(self, ev):
+        """What an operator link says about itself, logged for the centre's operator (never a secret or
+        a number: the texts come from the protocols' code tables)."""
+        if ev.kind == "link-bind-failed":
+            text = "%s: the operator refused the login (%s); check the account and the secret -- next try " \
+                   "after a back-off of up to 60 s" % (ev.link, ev.text)
+            log.error(text)
+        elif ev.kind == "link-down":
+            log.warning("%s: connection down (%s)%s", ev.link, ev.reason,
+                        ", %d message(s) ambiguous" % len(ev.ambiguous) if ev.ambiguous else "")
+        elif ev.kind == "link-bad-pdu":
+            log.warning("%s: malformed PDU from the operator: %s", ev.link, ev.error)
+        elif ev.kind == "link-throttled":
+            log.info("%s: throttled by the operator (%s)", ev.link, ev.text)
 
     def _on_message(self, ev, now):
         m = ev.message
