@@ -55,3 +55,54 @@ def test_gateway_names_the_link_when_it_is_ready(tmp_path):
         thread.join(5)
     assert "[link] smpp:centre@127.0.0.1:%d ready" % port in text, text
     assert "[modem] ready" not in text
+
+
+def test_a_status_report_after_a_gateway_restart_still_finds_its_row(tmp_path):
+    """The gateway dies after the submit was accepted and before the report was committed: the
+    operator sends the report again to the restarted gateway, which must record it on the right row."""
+    from lib12333.host.gateway import db
+    from lib12333.host.gateway.centre import Centre
+    from lib12333.host.gateway.service import GatewayService
+    from lib12333.host.links import delivery, url
+    from lib12333.host.links.channels import Channels
+    from lib12333.host.links.transport import TcpLink
+
+    ismg = Ismg("cmpp3", {"901234": "pw"}, "+8610657112333")
+    thread = serve(ismg)
+    conn = db.connect(str(tmp_path / "centre.db"), True)
+    centre = Centre(conn, "【测试中心】")
+    out_id = conn.execute("INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('notice', ?, ?, ?)",
+                          ("13912345678", "【测试中心】您的申请已受理。".encode(), int(time.time()))).lastrowid
+
+    def gateway():
+        host, port = ismg.address
+        link = TcpLink(url.parse("cmpp3://901234@%s:%d?timeout=2" % (host, port), env={url.SECRET_ENV: "pw"}))
+        return Channels([link])
+
+    try:
+        first = gateway()
+        service = GatewayService(first, centre)
+        end = time.monotonic() + 15
+        reports = []
+        while time.monotonic() < end and not (reports and conn.execute(
+                "SELECT sent_at FROM outgoing WHERE id = ?", (out_id,)).fetchone()[0]):
+            for ev in first.pump(0.02):
+                if ev.kind == "report":
+                    reports.append(ev)  # the gateway dies before committing it: never confirmed
+                else:
+                    service._on_event(ev)
+            if service.ready:
+                service._send_due()
+        assert reports, "no report in 15 s"
+        first.close()
+        assert delivery.state(conn, out_id) is None
+        second = gateway()
+        service = GatewayService(second, centre)
+        end = time.monotonic() + 20  # the emulated gateway resends an unacknowledged report after 5 s
+        while time.monotonic() < end and delivery.state(conn, out_id) is None:
+            service.step(0.02)
+        second.close()
+        assert delivery.state(conn, out_id) == ("delivered", "DELIVRD")
+    finally:
+        ismg.stop()
+        thread.join(5)

@@ -77,11 +77,18 @@ class GatewayService:
                 self.sent_ids[ev.id] = out_id
                 if len(self.sent_ids) > 65536:
                     self.sent_ids.pop(min(self.sent_ids))
+                if getattr(ev, "link", None) and getattr(ev, "parts", None):
+                    from lib12333.host.links import delivery
+
+                    delivery.remember(self.centre.conn, out_id, ev.link, ev.parts, now)
         elif ev.kind == "report" and getattr(ev, "token", None) is not None:
             # An operator link's status report (lib12333.host.links): recorded, then acknowledged.
             from lib12333.host.links import delivery
 
-            delivery.record(self.centre.conn, self.sent_ids.get(ev.id), ev, now)
+            out_id = self.sent_ids.get(ev.id) or self.in_flight.get(ev.id)  # a part may report before the last is sent
+            if out_id is None:  # sent before a restart: found by the operator's message id
+                out_id = delivery.find(self.centre.conn, getattr(ev, "link", None), getattr(ev, "message_id", None))
+            delivery.record(self.centre.conn, out_id, ev, now)
             self.modem.engine.confirm(ev.token)
             self.on_event("report", ev.stat)
         elif ev.kind == "send-failed":
