@@ -104,7 +104,7 @@ class SmppDialect:
                 elif tag == smpp.TAG_MESSAGE_STATE and len(value) == 1:
                     state = value[0]
             return {"kind": "report", "message_id": mid, "stat": r["stat"], "err": r.get("err", ""),
-                    "state": state, "dedupe": None}
+                    "state": state, "dedupe": None, "forms": smpp.id_forms(mid)}
         return {"kind": "mo", "sender": f["source_addr"], "recipient": f["destination_addr"],
                 "udhi": bool(f["esm_class"] & smpp.ESM_UDHI), "coding": _coding(f["data_coding"], CODING_SMPP),
                 "octets": f["short_message"], "dedupe": None}

@@ -134,6 +134,26 @@ def receipt_text(message_id, stat, err="000", submit_date="", done_date="", sub=
             % (message_id, sub, dlvrd, submit_date, done_date, stat, err, text[:20]))
 
 
+def id_forms(message_id):
+    """Other spellings of a receipt's message id that may name the same submit: many SMSCs answer
+    submit_sm in hex and write the receipt's ``id:`` in decimal (often zero-padded), or the reverse
+    (appendix B leaves the format to the SMSC)."""
+    out = []
+    text = message_id.strip()
+    if not text or len(text) > 32:
+        return out
+    if text.isdigit():
+        n = int(text)
+        out += [str(n), "%x" % n, "%X" % n]
+    else:
+        try:
+            n = int(text, 16)
+        except ValueError:
+            return out
+        out.append(str(n))
+    return [form for form in out if form != message_id]
+
+
 def receipt(short_message):
     """The fields of a delivery receipt's text as a dict (keys of ``RECEIPT_KEYS`` plus "text").
 

@@ -89,5 +89,37 @@ class BadReceipts(unittest.TestCase):
         self.assertEqual((ev.kind, ev.id, ev.message_id, ev.delivered), ("report", mid, "A1", True))
 
 
+class ReceiptIdSpellings(unittest.TestCase):
+    def report_for(self, accepted_id, receipt_id):
+        link, peer = bound_smpp()
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, s.seq, {"message_id": accepted_id}, 0)), 0.2)
+        link.events()
+        text = smpp.receipt_text(receipt_id, "DELIVRD").encode()
+        link.receive(smpp.encode(wire.Pdu(smpp.DELIVER_SM, 78, {"esm_class": smpp.ESM_RECEIPT,
+                                                                "short_message": text}, 0)), 0.3)
+        (ev,) = link.events()
+        return mid, ev
+
+    def test_hex_submit_id_and_zero_padded_decimal_receipt_id_are_one_message(self):
+        mid, ev = self.report_for("6B2BC", "0000438972")
+        self.assertEqual((ev.id, ev.message_id), (mid, "6B2BC"))
+
+    def test_decimal_submit_id_and_hex_receipt_id_are_one_message(self):
+        mid, ev = self.report_for("438972", "6b2bc")
+        self.assertEqual((ev.id, ev.message_id), (mid, "438972"))
+
+    def test_an_unrelated_id_stays_unmatched(self):
+        mid, ev = self.report_for("6B2BC", "12345")
+        self.assertEqual((ev.id, ev.message_id), (None, "12345"))
+
+    def test_id_forms(self):
+        self.assertEqual(smpp.id_forms("0000438972"), ["438972", "6b2bc", "6B2BC"])
+        self.assertEqual(smpp.id_forms("6b2bc"), ["438972"])
+        self.assertEqual(smpp.id_forms("msg-1"), [])
+        self.assertEqual(smpp.id_forms(""), [])
+
+
 if __name__ == "__main__":
     unittest.main()
