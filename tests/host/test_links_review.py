@@ -106,3 +106,16 @@ def test_a_status_report_after_a_gateway_restart_still_finds_its_row(tmp_path):
     finally:
         ismg.stop()
         thread.join(5)
+
+
+def test_fault_values_out_of_range_are_refused():
+    import pytest
+
+    from lib12333.errors import ConfigError
+    from lib12333.host.links.ismg_net import LinkFaults
+
+    for bad in ("drop=2", "dup=-0.1", "late=-1", "late=nan", "throttle=-3", "error=inf"):
+        with pytest.raises(ConfigError, match="out of range"):
+            LinkFaults.parse(bad)
+    f = LinkFaults.parse("drop=1,late=0.5,throttle=0,seed=7")
+    assert (f.drop, f.late, f.throttle, f.seed) == (1.0, 0.5, 0, 7)
