@@ -23,6 +23,7 @@ message contents, which are ``sm8``/``sm32`` bytes).
 
 from lib12333.errors import DecodeError, ValidationError
 
+SECRET_FIELDS = ("password", "LoginPassword")  # SMPP bind, SGIP Bind: the secret in clear
 MAX_PDU = 0x10000  # no PDU of these protocols comes near 64 KiB; a bigger length is a broken stream
 
 
@@ -46,7 +47,11 @@ class Pdu:
                 and self.status == other.status and self.fields == other.fields)
 
     def __repr__(self):
-        return "Pdu(0x%08X, seq=%r, status=%r, %r)" % (self.command, self.seq, self.status, self.fields)
+        # a bind's password never reaches a log or a traceback through a repr
+        shown = {}
+        for name in self.fields:
+            shown[name] = "***" if name in SECRET_FIELDS else self.fields[name]
+        return "Pdu(0x%08X, seq=%r, status=%r, %r)" % (self.command, self.seq, self.status, shown)
 
 
 def timestamp(month, day, hour, minute, second):

@@ -121,5 +121,17 @@ class ReceiptIdSpellings(unittest.TestCase):
         self.assertEqual(smpp.id_forms(""), [])
 
 
+class Secrets(unittest.TestCase):
+    def test_a_bind_pdus_repr_hides_the_password(self):
+        from lib12333.links import sgip
+
+        bind = wire.Pdu(smpp.BIND_TRANSCEIVER, 1, {"system_id": "centre", "password": "s3cr3t"})
+        self.assertNotIn("s3cr3t", repr(bind))
+        self.assertIn("centre", repr(bind))
+        login = wire.Pdu(sgip.BIND, (1, 2, 3), {"LoginName": "c", "LoginPassword": "s3cr3t"})
+        self.assertNotIn("s3cr3t", repr(login))
+        self.assertEqual(bind.fields["password"], "s3cr3t")  # only the repr hides it
+
+
 if __name__ == "__main__":
     unittest.main()
