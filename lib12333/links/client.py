@@ -269,8 +269,8 @@ class Link:
 
     def _pump(self):
         """Send queued parts while the window, the rate and the pause allow."""
-        if self.state != BOUND or self.now < self._paused_until:
-            return
+        if self.state != BOUND or self.now < self._paused_until or self._close:
+            return  # (a connection about to be closed takes nothing more: it would only become ambiguous)
         while self._queue and len(self._inflight) < self.window:
             mid = self._queue[0]
             msg = self._msgs.get(mid)
@@ -384,6 +384,15 @@ class Link:
                     self._deadlines -= 1
                 self.stats["submitted"] += 1
                 self._emit("submitted", id=mid, message_ids=list(msg["ids"]))
+            return
+        if action == "bind":
+            # the session, not the message, is refused (SMPP ESME_RINVBNDSTS, SMGP "account expired"...):
+            # the operator did not take it; bind again and send it then
+            msg["sent"][idx] = False
+            if mid not in self._queue:
+                self._queue.insert(0, mid)
+            self._emit("bind-failed", code=code, text=self.d.code_text(code))
+            self._close = True
             return
         if action in ("throttle", "retry"):
             if action == "throttle":

@@ -6,7 +6,7 @@ import unittest
 from lib12333.links import cmpp, smpp, wire
 from lib12333.links.client import Link
 from lib12333.links.dialects import CmppDialect
-from tests.core.test_links_client import WALL, bound_smpp, cmpp_peer, kinds
+from tests.core.test_links_client import WALL, bound_smpp, cmpp_peer, kinds, smpp_peer
 
 
 def bound_cmpp():
@@ -131,6 +131,29 @@ class Secrets(unittest.TestCase):
         login = wire.Pdu(sgip.BIND, (1, 2, 3), {"LoginName": "c", "LoginPassword": "s3cr3t"})
         self.assertNotIn("s3cr3t", repr(login))
         self.assertEqual(bind.fields["password"], "s3cr3t")  # only the repr hides it
+
+
+class SessionRefusals(unittest.TestCase):
+    def test_a_submit_refused_for_the_session_is_sent_again_after_a_new_bind(self):
+        link, peer = bound_smpp()
+        mid = link.submit("13912345678", text="x")
+        (s,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, s.seq, {}, 0x04)), 0.3)  # ESME_RINVBNDSTS
+        self.assertEqual(kinds(link), ["bind-failed"])
+        self.assertEqual(link.pending(), 1)
+        self.assertTrue(link.wants_close())
+        link.connection_lost(0.3)
+        self.assertEqual(kinds(link), ["down"])  # not ambiguous: the operator refused it
+        t = link.next_deadline()
+        link.connected(t, WALL)
+        peer = smpp_peer()
+        (bind,) = peer.read(link)
+        link.receive(smpp.encode(wire.Pdu(smpp.BIND_TRANSCEIVER | smpp.RESP, bind.seq, {"system_id": "x"}, 0)), t)
+        (again,) = peer.read(link)
+        self.assertEqual((again.command, again.fields["short_message"]), (smpp.SUBMIT_SM, b"x"))
+        link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, again.seq, {"message_id": "9"}, 0)), t)
+        self.assertEqual([(e.kind, getattr(e, "id", None)) for e in link.events()], [("bound", None),
+                                                                                     ("submitted", mid)])
 
 
 if __name__ == "__main__":
