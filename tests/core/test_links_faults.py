@@ -126,10 +126,10 @@ class Secrets(unittest.TestCase):
         from lib12333.links import sgip
 
         bind = wire.Pdu(smpp.BIND_TRANSCEIVER, 1, {"system_id": "centre", "password": "s3cr3t"})
-        self.assertNotIn("s3cr3t", repr(bind))
-        self.assertIn("centre", repr(bind))
+        self.assertFalse("s3cr3t" in repr(bind))
+        self.assertTrue("centre" in repr(bind))
         login = wire.Pdu(sgip.BIND, (1, 2, 3), {"LoginName": "c", "LoginPassword": "s3cr3t"})
-        self.assertNotIn("s3cr3t", repr(login))
+        self.assertFalse("s3cr3t" in repr(login))
         self.assertEqual(bind.fields["password"], "s3cr3t")  # only the repr hides it
 
 
