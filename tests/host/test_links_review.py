@@ -203,3 +203,31 @@ def test_bound_engine_meets_any_answer_to_what_is_in_flight():
                         raise AssertionError("we sent an undecodable PDU: %s" % exc) from None
 
     run()
+
+
+def test_the_emulated_gateways_log_is_bounded():
+    from lib12333.host.links import url
+    from lib12333.host.links.channels import Channels
+    from lib12333.host.links.transport import TcpLink
+
+    ismg = Ismg("smpp", {"centre": "pw"}, "+8610657112333", log_limit=10)
+    thread = serve(ismg)
+    host, port = ismg.address
+    ch = Channels([TcpLink(url.parse("smpp://centre@%s:%d" % (host, port), env={url.SECRET_ENV: "pw"}))])
+    try:
+        ids = set()
+        sent = set()
+        end = time.monotonic() + 15
+        while time.monotonic() < end and (len(ids) < 30 or not ids <= sent):
+            for ev in ch.pump(0.02):
+                if ev.kind == "ready":
+                    ids = {ch.engine.send_sms("139123456%02d" % i, text="t") for i in range(30)}
+                elif ev.kind == "sent":
+                    sent.add(ev.id)
+        assert len(ids) == 30 and ids <= sent
+        assert len(ismg.log) == 10
+        assert [x[2] for x in ismg.log if x[0] == "submit"][-1] == "13912345629"
+    finally:
+        ch.close()
+        ismg.stop()
+        thread.join(5)
