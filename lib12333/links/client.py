@@ -211,7 +211,8 @@ class Link:
 
     def submit(self, to, text=None, data=None, port=None, report=True, deadline=None):
         """Queue a message; returns its id (in ``submitted`` / ``submit-failed`` / ``report`` events).
-        ValidationError when it cannot be encoded, before anything is queued."""
+        ValidationError for a bad number or content, before anything is queued; a message the
+        protocol's fields cannot carry (the link's own options too long) ends in ``submit-failed``."""
         if not isinstance(to, str) or not to.lstrip("+").isdigit() or len(to.lstrip("+")) > 21:
             raise ValidationError("not a phone number", field="to", expected="digits, optional leading +")
         self._refs = (self._refs + 1) & 0xFF
@@ -283,9 +284,15 @@ class Link:
                 continue
             if not self.rate_limit.take(self.now):
                 return
-            msg["sent"][idx] = True
             part = msg["parts"][idx]
-            self._request("submit", self.d.submit(self._next_seq(), msg["to"], part, msg["report"]), mid, idx)
+            try:
+                self._request("submit", self.d.submit(self._next_seq(), msg["to"], part, msg["report"]), mid, idx)
+            except ValidationError as exc:
+                # the dialect cannot put it in a PDU (e.g. a service code longer than the field): it never
+                # will, so it fails now instead of staying queued and raising out of receive() or poll()
+                self._fail(mid, exc, None)
+                continue
+            msg["sent"][idx] = True
 
     def _next_part(self, msg):
         for i in range(len(msg["parts"])):

@@ -156,5 +156,28 @@ class SessionRefusals(unittest.TestCase):
                                                                                      ("submitted", mid)])
 
 
+class UnencodableSubmits(unittest.TestCase):
+    def test_a_submit_the_dialect_cannot_encode_fails_instead_of_raising_later(self):
+        from lib12333.errors import ValidationError
+
+        link = Link(CmppDialect("901234", "s3cret", service_id="ABCDEFGHIJK"), 0.0)  # Service_Id is 10 octets
+        mid = link.submit("13912345678", text="queued while down")
+        peer = cmpp_peer()
+        link.connected(0.0, WALL)
+        (con,) = peer.read(link)
+        auth = cmpp.ismg_authenticator(0, con.fields["AuthenticatorSource"], "s3cret")
+        link.receive(peer.encode(wire.Pdu(cmpp.CONNECT | cmpp.RESP, con.seq,
+                                          {"Status": 0, "AuthenticatorISMG": auth, "Version": 0x30})), 0.1)
+        evs = link.events()
+        self.assertEqual([e.kind for e in evs], ["bound", "submit-failed"])
+        self.assertEqual(evs[1].id, mid)
+        self.assertTrue(isinstance(evs[1].error, ValidationError))
+        self.assertEqual(link.pending(), 0)
+        mid2 = link.submit("13912345678", text="again")
+        (ev,) = link.events()
+        self.assertEqual((ev.kind, ev.id), ("submit-failed", mid2))
+        self.assertEqual(peer.read(link), [])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -56,6 +56,8 @@ def test_secret_from_a_named_variable_or_a_file(tmp_path):
     ("cmpp3://901234@h:1?windw=4", "unknown option"),
     ("cmpp3://9012345@h:1", "account longer than cmpp3 allows"),
     ("smgp://330123456@h:1", "account longer than smgp allows"),
+    ("cmpp3://901234@h:1?service=ABCDEFGHIJK", "does not fit the protocol: Service_Id"),
+    ("smgp://33012345@h:1?src=1234567890123456789012", "does not fit the protocol: SrcTermID"),
 ])
 def test_bad_urls_are_config_errors_without_the_secret(bad, message):
     with pytest.raises(ConfigError, match=message) as info:

@@ -147,7 +147,24 @@ def parse(url, env=None):
     if len(parts.username) > most:
         raise ConfigError("account longer than %s allows" % parts.scheme, "--link", None, parts.username,
                           "<= %d characters" % most)
-    return LinkConfig(parts.scheme, parts.username, secret, parts.hostname, port, options)
+    config = LinkConfig(parts.scheme, parts.username, secret, parts.hostname, port, options)
+    _check_fields(config)
+    return config
+
+
+def _check_fields(config):
+    """A bind and a submit built from the options must encode: a service code or source number
+    longer than its field is found now, not at the first message."""
+    from lib12333.errors import ValidationError
+    from lib12333.links.content import Part
+
+    d = config.dialect()
+    try:
+        d.encode(d.bind(1, (1, 1, 0, 0, 0)))
+        d.encode(d.submit(1, "13912345678", Part(False, "ascii", b"x"), True))
+    except ValidationError as exc:  # names the protocol's field, never its value
+        raise ConfigError("an option does not fit the protocol: %s" % exc, "--link", None, config.scheme,
+                          "shorter service, src, source or corp") from None
 
 
 def _secret(options, env):
