@@ -179,5 +179,19 @@ class UnencodableSubmits(unittest.TestCase):
         self.assertEqual(peer.read(link), [])
 
 
+class SequenceWrap(unittest.TestCase):
+    def test_the_sequence_wraps_to_1_and_answers_still_match(self):
+        link, peer = bound_smpp()
+        link._seq = 0x7FFFFFFE
+        ids = [link.submit("13912345678", text="w%d" % i) for i in range(3)]
+        sent = peer.read(link)
+        self.assertEqual([p.seq for p in sent], [0x7FFFFFFF, 1, 2])  # SMPP 3.4: 1..0x7FFFFFFF
+        for p in reversed(sent):  # answered out of order
+            link.receive(smpp.encode(wire.Pdu(smpp.SUBMIT_SM | smpp.RESP, p.seq, {"message_id": "id%d" % p.seq}, 0)),
+                         0.3)
+        got = sorted([(e.id, e.message_ids[0]) for e in link.events() if e.kind == "submitted"])
+        self.assertEqual(got, [(ids[0], "id2147483647"), (ids[1], "id1"), (ids[2], "id2")])
+
+
 if __name__ == "__main__":
     unittest.main()
