@@ -140,7 +140,9 @@ class Inbound:
                 m.text = content.ascii_text(m.data)
         link.stats["delivers"] += 1
         self._hold(token, acks, key)
-        link._emit("deliver", token=token, message=m, recipient=info["recipient"])
+        # key: the protocol's id of the deliver (CMPP/SMGP), so that an application can remember it in the
+        # same commit and know a repeat even after a restart (None where the protocol gives none)
+        link._emit("deliver", token=token, message=m, recipient=info["recipient"], key=key)
 
     def _hold(self, token, pdus, key):
         self._acks[token] = pdus

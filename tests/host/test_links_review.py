@@ -231,3 +231,91 @@ def test_the_emulated_gateways_log_is_bounded():
         ch.close()
         ismg.stop()
         thread.join(5)
+
+
+def test_a_citizens_query_is_answered_once_when_the_gateway_dies_between_commit_and_ack(tmp_path):
+    """CMPP: the query is committed (its answer queued), the gateway dies before the CMPP_DELIVER_RESP
+    leaves; the ISMG sends the deliver again (same Msg_Id) to the restarted gateway, which must know it."""
+    from lib12333.host.gateway import admin, db
+    from lib12333.host.gateway.centre import Centre
+    from lib12333.host.gateway.service import GatewayService
+    from lib12333.host.links import url
+    from lib12333.host.links.channels import Channels
+    from lib12333.host.links.transport import TcpLink
+    from lib12333.host.modem.network import Simulator
+    from lib12333.host.modem.transport import SerialModem
+    from lib12333.host.requests_store import RequestStore
+
+    phones = ["+8613900000001"]
+    sim = Simulator(numbers=phones)
+    ismg = Ismg("cmpp3", {"901234": "pw"}, "+8610657112333").attach(sim)
+    sim.start()
+    path = str(tmp_path / "centre.db")
+    conn = db.connect(path, True)
+    centre = Centre(conn, "【测试中心】", requests=RequestStore(admin.requests_path(path)))
+    phone = SerialModem(sim.modems[0].path)
+
+    def gateway():
+        host, port = ismg.address
+        return Channels([TcpLink(url.parse("cmpp3://901234@%s:%d?timeout=2" % (host, port),
+                                           env={url.SECRET_ENV: "pw"}))])
+
+    def answers():
+        return conn.execute("SELECT COUNT(*) FROM outgoing WHERE to_number LIKE '%13900000001'").fetchone()[0]
+
+    try:
+        phone.engine.start(phone.clock())
+        end = time.monotonic() + 15
+        while time.monotonic() < end and not any(e.kind == "ready" for e in phone.pump(0.05)):
+            pass
+        phone.engine.send_sms("+8610657112333", text="查询 T330100K0113030100077")
+        first = gateway()
+        service = GatewayService(first, centre)
+        committed = False
+        end = time.monotonic() + 20
+        while time.monotonic() < end and not committed:
+            phone.pump(0.01)
+            for ev in first.pump(0.02):
+                if ev.kind == "message":
+                    service._on_event(ev)  # committed; its acknowledgement waits in the link's buffer
+                    first.links[0]._drop("killed before the acknowledgement left")  # ... and never leaves
+                    committed = True
+                    break
+        assert committed and answers() == 1
+        second = gateway()
+        service = GatewayService(second, centre)
+        end = time.monotonic() + 20
+        while time.monotonic() < end and not [x for x in ismg.log if x[0] == "acked"]:
+            service.step(0.02)
+        assert [x for x in ismg.log if x[0] == "acked"], "the repeat was never acknowledged"
+        assert answers() == 1  # the repeat was recognised: the citizen is not answered twice
+        second.close()
+    finally:
+        phone.close()
+        ismg.stop()
+        sim.stop()
+
+
+def test_a_transaction_inside_another_is_a_savepoint(tmp_path):
+    import pytest
+
+    from lib12333.host.gateway import db
+
+    conn = db.connect(str(tmp_path / "t.db"), True)
+    conn.execute("CREATE TABLE t (v INTEGER)")
+    with db.Transaction(conn):
+        conn.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(ValueError):
+            with db.Transaction(conn):
+                conn.execute("INSERT INTO t VALUES (2)")
+                raise ValueError("inner step fails")
+        with db.Transaction(conn):
+            conn.execute("INSERT INTO t VALUES (3)")
+    assert not conn.in_transaction
+    assert [r[0] for r in conn.execute("SELECT v FROM t ORDER BY v")] == [1, 3]
+    with pytest.raises(ValueError):
+        with db.Transaction(conn):
+            with db.Transaction(conn):
+                conn.execute("INSERT INTO t VALUES (4)")
+            raise ValueError("outer fails after the inner step")
+    assert [r[0] for r in conn.execute("SELECT v FROM t ORDER BY v")] == [1, 3]

@@ -113,12 +113,30 @@ class GatewayService:
 
     def _on_message(self, ev, now):
         m = ev.message
+        key, link = getattr(ev, "key", None), getattr(ev, "link", None)  # an operator link's deliver id
+        if key and link:
+            from lib12333.host.links import delivery
+
+            if delivery.seen(self.centre.conn, link, key):
+                # committed before a restart, its acknowledgement lost: acknowledge, do nothing again
+                self.modem.engine.confirm(ev.token)
+                self.on_event("repeat", link)
+                return
         if m.ports and m.ports[0] == frame_mod.PORT and m.data is not None:
-            outcome = self.centre.handle(m.number, m.data, now)
+            outcome = self.centre.handle(m.number, m.data, now)  # idempotent by the frame's own sequence
+            if key and link:
+                delivery.mark(self.centre.conn, link, key, now)
             self.on_event("frame", outcome)
         else:
-            # A citizen's text: a status query (查询 <reference>) is answered through ``outgoing``.
-            self.on_event("text", self.centre.handle_text(m.number or "", m.text or "", now))
+            # A citizen's text: a status query (查询 <reference>) is answered through ``outgoing``; with
+            # the deliver's id in the same commit, a repeat after a restart is not answered twice.
+            from lib12333.host.gateway.db import Transaction
+
+            with Transaction(self.centre.conn):
+                outcome = self.centre.handle_text(m.number or "", m.text or "", now)
+                if key and link:
+                    delivery.mark(self.centre.conn, link, key, now)
+            self.on_event("text", outcome)
         # Confirm only now: the change (or the refusal) is committed.
         self.modem.engine.confirm(ev.token)
 

@@ -44,6 +44,24 @@ def find(conn, link, message_id):
     return None if row is None else row[0]
 
 
+# The ids of the delivers the gateway committed (CMPP Msg_Id, SMGP MsgID), written in the same
+# transaction as what the deliver did: a repeat that comes because the gateway died after the commit
+# and before the acknowledgement is then known after the restart too.
+DELIVERS_SCHEMA = ("CREATE TABLE IF NOT EXISTS link_delivers (link TEXT NOT NULL, key TEXT NOT NULL,"
+                   " at INTEGER NOT NULL, PRIMARY KEY (link, key))")
+
+
+def seen(conn, link, key):
+    conn.execute(DELIVERS_SCHEMA)
+    return conn.execute("SELECT 1 FROM link_delivers WHERE link = ? AND key = ?", (link, key)).fetchone() is not None
+
+
+def mark(conn, link, key, now):
+    conn.execute(DELIVERS_SCHEMA)
+    conn.execute("INSERT OR IGNORE INTO link_delivers (link, key, at) VALUES (?,?,?)", (link, key, int(now)))
+    conn.execute("DELETE FROM link_delivers WHERE at < ?", (int(now) - KEEP_IDS,))
+
+
 def record(conn, out_id, ev, now):
     """Record the report event ``ev`` for the outgoing row ``out_id`` (None: a report for nothing of ours)."""
     if out_id is None:
