@@ -9,14 +9,20 @@ from lib12333.links.dialects import CmppDialect
 from tests.core.test_links_client import WALL, bound_smpp, cmpp_peer, kinds, smpp_peer
 
 
-def bound_cmpp():
-    link = Link(CmppDialect("901234", "s3cret"), 0.0)
+def connect_cmpp(link):
+    """Connect ``link`` (CMPP 3.0, secret "s3cret") to a gateway that accepts it; the peer."""
     peer = cmpp_peer()
     link.connected(0.0, WALL)
     (con,) = peer.read(link)
     auth = cmpp.ismg_authenticator(0, con.fields["AuthenticatorSource"], "s3cret")
     link.receive(peer.encode(wire.Pdu(cmpp.CONNECT | cmpp.RESP, con.seq,
                                       {"Status": 0, "AuthenticatorISMG": auth, "Version": 0x30})), 0.1)
+    return peer
+
+
+def bound_cmpp():
+    link = Link(CmppDialect("901234", "s3cret"), 0.0)
+    peer = connect_cmpp(link)
     if kinds(link) != ["bound"]:
         raise AssertionError("not bound")
     return link, peer
@@ -162,12 +168,7 @@ class UnencodableSubmits(unittest.TestCase):
 
         link = Link(CmppDialect("901234", "s3cret", service_id="ABCDEFGHIJK"), 0.0)  # Service_Id is 10 octets
         mid = link.submit("13912345678", text="queued while down")
-        peer = cmpp_peer()
-        link.connected(0.0, WALL)
-        (con,) = peer.read(link)
-        auth = cmpp.ismg_authenticator(0, con.fields["AuthenticatorSource"], "s3cret")
-        link.receive(peer.encode(wire.Pdu(cmpp.CONNECT | cmpp.RESP, con.seq,
-                                          {"Status": 0, "AuthenticatorISMG": auth, "Version": 0x30})), 0.1)
+        peer = connect_cmpp(link)
         evs = link.events()
         self.assertEqual([e.kind for e in evs], ["bound", "submit-failed"])
         self.assertEqual(evs[1].id, mid)
