@@ -27,6 +27,7 @@ what that means for citizens); nothing is ever sealed twice.
 """
 
 import os
+import re
 import sqlite3
 import time
 
@@ -100,6 +101,39 @@ def _open_live(db_path):
         return None, "unreadable: %s" % exc
 
 
+_KEPT = re.compile(r"\.before-restore-[0-9]+(-[0-9]+)?$")
+
+
+def _kept_copies(db_path):
+    """Readable databases an earlier restore kept beside ``db_path`` (``.before-restore-T``).
+
+    Their counters were past every number they sealed.  A restore cut between its two renames
+    leaves the live database only there, and a second restore that ignored them would start
+    the counters where the first one did: the numbers sealed since, sealed again.
+    """
+    folder = os.path.dirname(os.path.abspath(db_path))
+    base = os.path.basename(db_path)
+    found = []
+    for name in sorted(os.listdir(folder)):
+        if name.startswith(base) and _KEPT.match(name[len(base):]):
+            conn, state = _open_live(os.path.join(folder, name))
+            if conn is not None:
+                found.append(conn)
+    return found
+
+
+def _same_centre(conn, sources):
+    """StorageError when the backup shares no key with the database it replaces: another centre's."""
+    for live in sources:
+        theirs = set((r[0], r[1], bytes(r[2])) for r in live.execute("SELECT device_id, generation, key FROM device_keys"))
+        if not theirs:
+            continue
+        mine = set((r[0], r[1], bytes(r[2])) for r in conn.execute("SELECT device_id, generation, key FROM device_keys"))
+        if mine and not mine & theirs:
+            raise StorageError("the backup shares no device key with the database it replaces: it is a backup of "
+                               "another centre (both would seal with the same keys); nothing was changed")
+
+
 _DEVICE_COLS = "device_id, key, name, region, phone, status, added_at, window, down_seq, key_generation, seq_floor"
 
 
@@ -135,15 +169,21 @@ def _jump(value, live_value, what):
     return new
 
 
-def _jump_counters(live, conn):
+def _highest(sources, sql, key):
+    values = [row for row in (live.execute(sql, (key,)).fetchone() for live in sources) if row is not None]
+    return tuple(max(column) for column in zip(*values)) if values else None
+
+
+def _jump_counters(sources, conn):
+    """Every sealing counter past the backup's and every one of ``sources`` (the replaced database, kept copies)."""
     devices, peers = [], []
     for device_id, down in conn.execute("SELECT device_id, down_seq FROM devices ORDER BY device_id").fetchall():
-        was = live.execute("SELECT down_seq FROM devices WHERE device_id = ?", (device_id,)).fetchone() if live else None
+        was = _highest(sources, "SELECT down_seq FROM devices WHERE device_id = ?", device_id)
         new = _jump(down, was and was[0], "device %d" % device_id)
         conn.execute("UPDATE devices SET down_seq = ? WHERE device_id = ?", (new, device_id))
         devices.append({"device_id": device_id, "down_seq": new})
     for code, up, down in conn.execute("SELECT code, up_seq, down_seq FROM peers ORDER BY code").fetchall():
-        was = live.execute("SELECT up_seq, down_seq FROM peers WHERE code = ?", (code,)).fetchone() if live else None
+        was = _highest(sources, "SELECT up_seq, down_seq FROM peers WHERE code = ?", code)
         new_up = _jump(up, was and was[0], "peer %s" % code)
         new_down = _jump(down, was and was[1], "peer %s" % code)
         conn.execute("UPDATE peers SET up_seq = ?, down_seq = ? WHERE code = ?", (new_up, new_down, code))
@@ -186,13 +226,15 @@ def restore(backup_path, db_path, now=None):
     _copy(backup_path, staging).close()
     conn = db.connect(staging)  # migrates a backup made by an older lib12333
     live, state = _open_live(db_path)
+    sources = _kept_copies(db_path) + ([live] if live is not None else [])
     try:
         if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise StorageError("backup %s fails its integrity check" % backup_path)
+        _same_centre(conn, sources)
         with db.Transaction(conn):
-            if live is not None:
-                _carry_forward(live, conn)
-            devices, peers = _jump_counters(live, conn)
+            for source in sources:  # oldest kept copy first, the replaced database last
+                _carry_forward(source, conn)
+            devices, peers = _jump_counters(sources, conn)
             conn.execute("DELETE FROM meta WHERE name = ?", (MARK,))
             conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('restored_at', ?)", (str(now),))
     except BaseException:
@@ -200,10 +242,14 @@ def restore(backup_path, db_path, now=None):
         _remove(staging)
         raise
     finally:
-        if live is not None:
-            live.close()
+        for source in sources:
+            source.close()
     conn.close()
     aside = "%s.before-restore-%d" % (db_path, now)
+    number = 1
+    while os.path.exists(aside) or os.path.exists(requests_path(aside)):  # never over an earlier kept copy
+        number += 1
+        aside = "%s.before-restore-%d-%d" % (db_path, now, number)
     previous = _swap(staging, db_path, aside)
     if os.path.exists(requests_path(backup_path)):
         staging_requests = requests_path(db_path) + ".restoring"
@@ -211,4 +257,4 @@ def restore(backup_path, db_path, now=None):
         _copy(requests_path(backup_path), staging_requests).close()
         _swap(staging_requests, requests_path(db_path), requests_path(aside))
     return {"restored_from": backup_path, "database": db_path, "previous": previous, "live_database": state,
-            "devices": devices, "peers": peers}
+            "kept_copies_read": len(sources) - (live is not None), "devices": devices, "peers": peers}

@@ -1,0 +1,78 @@
+"""
+Restores attacked as an operations team would run them (review of issue 13).
+
+- a restore interrupted between its two renames (power cut) leaves the live database only
+  as ``centre.db.before-restore-T``; running the restore again must still move every
+  sealing counter past what that copy used, or the next answers reuse (key, nonce) pairs;
+- two restores in the same second must not overwrite the first replaced database (the
+  only copy of the changes made after the backup);
+- a backup of another centre put over this one would seal with the other centre's keys
+  and counters: refused.
+"""
+
+import os
+
+import pytest
+
+from lib12333.errors import StorageError
+from lib12333.host.gateway import admin, backup, db
+from lib12333.host.gateway.centre import Centre
+
+from .test_gateway_restore import KEY, NOW, SSN, UNIT, Kiosk, frames_to_kiosk, loss, sealed, setup
+
+
+def _down_seq(path):
+    conn = db.connect(path)
+    try:
+        return conn.execute("SELECT down_seq FROM devices WHERE device_id = 1001").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_a_restore_interrupted_after_moving_the_live_database_aside_never_reuses_a_number(tmp_path):
+    live = str(tmp_path / "centre.db")
+    setup(live)
+    saved = str(tmp_path / "backup.db")
+    backup.backup(live, saved, now=NOW)
+    backup.restore(saved, live, now=NOW + 10)
+    kiosk = Kiosk()
+    c = Centre(db.connect(live), UNIT)
+    assert c.handle("k", sealed(1, loss("A38612750", SSN, "李明华")), NOW + 20) == "applied"
+    first = frames_to_kiosk(c.conn)[-1][1]
+    kiosk.receive(first)
+    c.conn.close()
+    used = _down_seq(live)  # past every number sealed so far
+    # The second restore is cut after its first rename: the live file is only in the kept copy.
+    os.replace(live, live + ".before-restore-%d" % (NOW + 30))
+    report = backup.restore(saved, live, now=NOW + 40)
+    assert report["devices"][0]["down_seq"] >= used, "a number already sealed would be sealed again"
+    c = Centre(db.connect(live), UNIT)
+    assert c.handle("k", sealed(2, loss("A38612750", SSN, "李明华")), NOW + 50) == "applied"
+    assert kiosk.receive(frames_to_kiosk(c.conn)[-1][1]) is not None  # a fresh nonce, and the kiosk takes it
+
+
+def test_two_restores_in_the_same_second_keep_both_replaced_databases(tmp_path):
+    live = str(tmp_path / "centre.db")
+    setup(live)
+    saved = str(tmp_path / "backup.db")
+    backup.backup(live, saved, now=NOW)
+    first = backup.restore(saved, live, now=NOW + 10)["previous"]
+    second = backup.restore(saved, live, now=NOW + 10)["previous"]
+    assert first != second and os.path.exists(first) and os.path.exists(second)
+
+
+def test_a_backup_of_another_centre_is_refused(tmp_path):
+    ours = str(tmp_path / "centre.db")
+    setup(ours)
+    other = str(tmp_path / "other.db")
+    conn = db.connect(other)
+    admin.add_device(conn, 1001, bytes(range(100, 116)), name="their hall", now=NOW)
+    conn.close()
+    saved = str(tmp_path / "other-backup.db")
+    backup.backup(other, saved, now=NOW)
+    with pytest.raises(StorageError, match="another centre"):
+        backup.restore(saved, ours, now=NOW + 10)
+    assert _down_seq(ours) == 1  # nothing changed
+    conn = db.connect(ours)
+    assert bytes(conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0]) == KEY
+    conn.close()
