@@ -76,3 +76,17 @@ def test_a_backup_of_another_centre_is_refused(tmp_path):
     conn = db.connect(ours)
     assert bytes(conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0]) == KEY
     conn.close()
+
+
+def test_a_restore_while_the_gateway_has_the_database_open_is_refused(tmp_path):
+    live = str(tmp_path / "centre.db")
+    setup(live)
+    saved = str(tmp_path / "backup.db")
+    backup.backup(live, saved, now=NOW)
+    running = Centre(db.connect(live), UNIT)  # the gateway, idle between two frames
+    running.conn.execute("SELECT COUNT(*) FROM devices").fetchone()
+    with pytest.raises(StorageError, match="stop the gateway"):
+        backup.restore(saved, live, now=NOW + 10)
+    assert _down_seq(live) == 1 and not [n for n in os.listdir(tmp_path) if "restor" in n]
+    running.conn.close()
+    assert backup.restore(saved, live, now=NOW + 20)["live_database"] == "read"

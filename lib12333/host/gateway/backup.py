@@ -89,16 +89,37 @@ def backup(db_path, to_path, now=None):
     return {"backup": to_path, "requests": requests, "at": now, "devices": devices, "applied": applied}
 
 
-def _open_live(db_path):
+def _open_live(db_path, hold=True):
     """(connection or None, 'read' / 'missing' / 'unreadable: ...') of the database being replaced."""
     if not os.path.exists(db_path):
         return None, "missing"
     try:
         conn = db.connect(db_path, create=False)
         conn.execute("SELECT COUNT(*) FROM devices").fetchone()
-        return conn, "read"
     except (sqlite3.Error, StorageError) as exc:
         return None, "unreadable: %s" % exc
+    if hold:
+        _hold(conn, db_path)
+    return conn, "read"
+
+
+def _hold(conn, db_path):
+    """Lock ``db_path`` for this connection until it closes; StorageError while another program has it open.
+
+    A gateway still running would go on sealing and applying in the file moved aside (its
+    changes lost, its in-memory numbers unknown to the restore); one started during the
+    restore would read the file being replaced.  In WAL mode an exclusive lock is refused
+    while any other connection has the database open, even an idle one.
+    """
+    try:
+        conn.execute("PRAGMA busy_timeout = 2000")
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("ROLLBACK")  # the lock stays until the connection closes (exclusive locking mode)
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        raise StorageError("%s is open in another program (%s): stop the gateway (and any lib12333 gateway "
+                           "command on it) before restoring; nothing was changed" % (db_path, exc)) from exc
 
 
 _KEPT = re.compile(r"\.before-restore-[0-9]+(-[0-9]+)?$")
@@ -116,7 +137,7 @@ def _kept_copies(db_path):
     found = []
     for name in sorted(os.listdir(folder)):
         if name.startswith(base) and _KEPT.match(name[len(base):]):
-            conn, state = _open_live(os.path.join(folder, name))
+            conn, _state = _open_live(os.path.join(folder, name), hold=False)
             if conn is not None:
                 found.append(conn)
     return found
@@ -221,11 +242,16 @@ def restore(backup_path, db_path, now=None):
     now = int(now if now is not None else time.time())
     if not os.path.isfile(backup_path):
         raise StorageError("no backup at %s" % backup_path)
+    live, state = _open_live(db_path)  # first: refused while the gateway has it open
     staging = db_path + ".restoring"
-    _remove(staging)
-    _copy(backup_path, staging).close()
-    conn = db.connect(staging)  # migrates a backup made by an older lib12333
-    live, state = _open_live(db_path)
+    try:
+        _remove(staging)
+        _copy(backup_path, staging).close()
+        conn = db.connect(staging)  # migrates a backup made by an older lib12333
+    except BaseException:
+        if live is not None:
+            live.close()
+        raise
     sources = _kept_copies(db_path) + ([live] if live is not None else [])
     try:
         if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
