@@ -94,19 +94,21 @@ def write_key_file(path, key):
     so ``path`` holds the old content or the whole key, never a part.
     """
     import os
+    import tempfile
 
-    tmp = str(path) + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A new file of a name nobody can have planted (O_EXCL, no symlink followed), created 0600.
+    folder, name = os.path.split(os.path.abspath(str(path)))
+    fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=folder)
     try:
-        os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply to a file that already existed
-        os.write(fd, bytes(key))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, bytes(key))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except OSError:
-        os.unlink(tmp)
+        os.unlink(tmp)  # a full disk leaves no partial key behind
         raise
 
 

@@ -54,3 +54,16 @@ def test_a_generated_peer_key_needs_somewhere_to_go(tmp_path, capsys):
     assert add(gw) == EXIT_DATA
     assert "--key-out" in capsys.readouterr().err
     assert peers(gw) == []
+
+
+def test_a_key_file_is_never_written_through_a_planted_symlink(tmp_path):
+    from lib12333.host.keyfile import write_key_file
+
+    victim = tmp_path / "readable-by-all.txt"
+    victim.write_bytes(b"")
+    os.chmod(victim, 0o644)
+    out = tmp_path / "kiosk.key"
+    os.symlink(str(victim), str(out) + ".tmp")  # planted where the key's temporary file goes
+    write_key_file(str(out), bytes(range(16)))
+    assert victim.read_bytes() == b"" and out.read_bytes() == bytes(range(16))
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
