@@ -90,3 +90,20 @@ def test_a_restore_while_the_gateway_has_the_database_open_is_refused(tmp_path):
     assert _down_seq(live) == 1 and not [n for n in os.listdir(tmp_path) if "restor" in n]
     running.conn.close()
     assert backup.restore(saved, live, now=NOW + 20)["live_database"] == "read"
+
+
+def test_a_reference_issued_after_the_backup_is_never_issued_again_after_the_restore(tmp_path):
+    from lib12333.host.requests_store import RequestStore
+
+    live = str(tmp_path / "centre.db")
+    setup(live)
+    saved = str(tmp_path / "backup.db")
+    backup.backup(live, saved, now=NOW)
+    store = RequestStore(admin.requests_path(live))
+    told = store.create("complaint", "330100", "K01", (2026, 12, 3), NOW + 5, "噪音投诉").ref  # a citizen has it
+    store.close()
+    backup.restore(saved, live, now=NOW + 10)
+    store = RequestStore(admin.requests_path(live))
+    other = store.create("complaint", "330100", "K01", (2026, 12, 3), NOW + 20, "另一位市民").ref
+    store.close()
+    assert other != told, "the citizen's reference now names another citizen's request"

@@ -132,15 +132,19 @@ def _kept_copies(db_path):
     leaves the live database only there, and a second restore that ignored them would start
     the counters where the first one did: the numbers sealed since, sealed again.
     """
+    found = []
+    for path in _kept_names(db_path):
+        conn, _state = _open_live(path, hold=False)
+        if conn is not None:
+            found.append(conn)
+    return found
+
+
+def _kept_names(db_path):
     folder = os.path.dirname(os.path.abspath(db_path))
     base = os.path.basename(db_path)
-    found = []
-    for name in sorted(os.listdir(folder)):
-        if name.startswith(base) and _KEPT.match(name[len(base):]):
-            conn, _state = _open_live(os.path.join(folder, name), hold=False)
-            if conn is not None:
-                found.append(conn)
-    return found
+    return [os.path.join(folder, name) for name in sorted(os.listdir(folder))
+            if name.startswith(base) and _KEPT.match(name[len(base):])]
 
 
 def _same_centre(conn, sources):
@@ -212,6 +216,32 @@ def _jump_counters(sources, conn):
     return devices, peers
 
 
+def _carry_references(store, previous):
+    """Reference numbers go on from the highest any ``previous`` request store issued; closes ``store``.
+
+    A reference issued after the backup is on a citizen's receipt: issuing it again would
+    answer their status query with another citizen's request.  The requests themselves
+    are lost with the restore (the citizen is told "not found", never someone else's).
+    """
+    try:
+        for path in previous:
+            if not os.path.isfile(path):
+                continue
+            try:
+                old = db.open_existing(path)
+                rows = old.execute("SELECT centre, device, day, last FROM sequences").fetchall()
+                old.close()
+            except sqlite3.Error:
+                continue  # unreadable: nothing to carry
+            with db.Transaction(store):
+                for centre, device, day, last in rows:
+                    store.execute("INSERT INTO sequences (centre, device, day, last) VALUES (?,?,?,?) ON CONFLICT"
+                                  " (centre, device, day) DO UPDATE SET last = MAX(last, excluded.last)",
+                                  (centre, device, day, last))
+    finally:
+        store.close()
+
+
 def _remove(path):
     for name in (path, path + "-wal", path + "-shm"):
         if os.path.exists(name):
@@ -280,7 +310,8 @@ def restore(backup_path, db_path, now=None):
     if os.path.exists(requests_path(backup_path)):
         staging_requests = requests_path(db_path) + ".restoring"
         _remove(staging_requests)
-        _copy(requests_path(backup_path), staging_requests).close()
+        _carry_references(_copy(requests_path(backup_path), staging_requests),
+                          [requests_path(p) for p in _kept_names(db_path) + [db_path]])
         _swap(staging_requests, requests_path(db_path), requests_path(aside))
     return {"restored_from": backup_path, "database": db_path, "previous": previous, "live_database": state,
             "kept_copies_read": len(sources) - (live is not None), "devices": devices, "peers": peers}
