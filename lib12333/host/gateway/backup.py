@@ -155,8 +155,9 @@ def _same_centre(conn, sources):
             continue
         mine = set((r[0], r[1], bytes(r[2])) for r in conn.execute("SELECT device_id, generation, key FROM device_keys"))
         if mine and not mine & theirs:
-            raise StorageError("the backup shares no device key with the database it replaces: it is a backup of "
-                               "another centre (both would seal with the same keys); nothing was changed")
+            raise StorageError("the backup shares no device key with the database it replaces: a backup of "
+                               "another centre (both would seal with the same keys), or a database started afresh "
+                               "since (move it away if so, and restore again); nothing was changed")
 
 
 _DEVICE_COLS = "device_id, key, name, region, phone, status, added_at, window, down_seq, key_generation, seq_floor"
