@@ -57,7 +57,7 @@ def register(subparsers):
 def _read_key(args):
     from lib12333.host.keyfile import claim_key_file, key_from_options
 
-    if args.key_file and args.action == "install" and not args.dry_run:
+    if args.key_file and getattr(args, "action", "install") == "install" and not getattr(args, "dry_run", False):
         # Locked until this deploy ends: a second deploy of the same file is refused (one key, one board).
         args.key_claim, key = claim_key_file(args.key_file)
         return key
