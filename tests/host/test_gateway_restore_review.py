@@ -29,11 +29,17 @@ def _down_seq(path):
         conn.close()
 
 
-def test_a_restore_interrupted_after_moving_the_live_database_aside_never_reuses_a_number(tmp_path):
+def backed_up(tmp_path):
+    """(live database, its backup) of a centre with kiosk 1001, two cards and a peer."""
     live = str(tmp_path / "centre.db")
     setup(live)
     saved = str(tmp_path / "backup.db")
     backup.backup(live, saved, now=NOW)
+    return live, saved
+
+
+def test_a_restore_interrupted_after_moving_the_live_database_aside_never_reuses_a_number(tmp_path):
+    live, saved = backed_up(tmp_path)
     backup.restore(saved, live, now=NOW + 10)
     kiosk = Kiosk()
     c = Centre(db.connect(live), UNIT)
@@ -52,10 +58,7 @@ def test_a_restore_interrupted_after_moving_the_live_database_aside_never_reuses
 
 
 def test_two_restores_in_the_same_second_keep_both_replaced_databases(tmp_path):
-    live = str(tmp_path / "centre.db")
-    setup(live)
-    saved = str(tmp_path / "backup.db")
-    backup.backup(live, saved, now=NOW)
+    live, saved = backed_up(tmp_path)
     first = backup.restore(saved, live, now=NOW + 10)["previous"]
     second = backup.restore(saved, live, now=NOW + 10)["previous"]
     assert first != second and os.path.exists(first) and os.path.exists(second)
@@ -79,10 +82,7 @@ def test_a_backup_of_another_centre_is_refused(tmp_path):
 
 
 def test_a_restore_while_the_gateway_has_the_database_open_is_refused(tmp_path):
-    live = str(tmp_path / "centre.db")
-    setup(live)
-    saved = str(tmp_path / "backup.db")
-    backup.backup(live, saved, now=NOW)
+    live, saved = backed_up(tmp_path)
     running = Centre(db.connect(live), UNIT)  # the gateway, idle between two frames
     running.conn.execute("SELECT COUNT(*) FROM devices").fetchone()
     with pytest.raises(StorageError, match="stop the gateway"):
@@ -95,10 +95,7 @@ def test_a_restore_while_the_gateway_has_the_database_open_is_refused(tmp_path):
 def test_a_reference_issued_after_the_backup_is_never_issued_again_after_the_restore(tmp_path):
     from lib12333.host.requests_store import RequestStore
 
-    live = str(tmp_path / "centre.db")
-    setup(live)
-    saved = str(tmp_path / "backup.db")
-    backup.backup(live, saved, now=NOW)
+    live, saved = backed_up(tmp_path)
     store = RequestStore(admin.requests_path(live))
     told = store.create("complaint", "330100", "K01", (2026, 12, 3), NOW + 5, "噪音投诉").ref  # a citizen has it
     store.close()
