@@ -168,8 +168,12 @@ class Centre:
         if f.seq < provisioning.seq_floor(self.conn, f.device_id):
             raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.BELOW_FIRST_SEQ))
         done = self.conn.execute(
-            "SELECT reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?", (f.device_id, f.seq)
+            "SELECT reply_type, reply_payload, msg_type FROM applied WHERE device_id = ? AND seq = ?",
+            (f.device_id, f.seq),
         ).fetchone()
+        if done is not None and provisioning.reused_sequence(self.conn, f, done[2]):
+            # Answering "duplicate" would tell the citizen a request was applied that was not.
+            raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.REUSED_SEQ))
         if done is not None:
             # Applied before: the kiosk did not get our answer. Answer again (bounded), change nothing.
             self.stats["duplicates"] += 1
