@@ -13,7 +13,7 @@ The exchange is sans-IO.  Either drive an :class:`Exchange` yourself::
 or call :func:`transmit_apdu` with your ``transmit(apdu_bytes) -> response_bytes``.
 """
 
-from lib12333.errors import DecodeError, DeviceError, LocalProtocolError, RemoteProtocolError
+from lib12333.errors import CardError, DecodeError, LocalProtocolError, RemoteProtocolError
 
 INS_SELECT = 0xA4
 INS_READ_RECORD = 0xB2
@@ -107,12 +107,9 @@ def is_success(sw):
 
 
 def check_sw(sw, what):
-    """Raise :class:`DeviceError` (code = the SW as 4 hex digits) unless ``sw`` is 9000."""
+    """Raise :class:`CardError` (``sw``, ``command`` = ``what``, code = the SW as 4 hex digits) unless ``sw`` is 9000."""
     if sw != SW_OK:
-        sw1 = sw >> 8
-        retry = sw1 == 0x63 and (sw & 0xF0) == 0xC0 and (sw & 0x0F) > 0
-        raise DeviceError(what + ": card answered " + sw_hex(sw) + " (" + sw_meaning(sw) + ")",
-                          code=sw_hex(sw), retryable=retry)
+        raise CardError(what + ": card answered " + sw_hex(sw) + " (" + sw_meaning(sw) + ")", sw, command=what)
 
 
 def _byte(value, name):
