@@ -40,6 +40,10 @@ key press or a late reply can never corrupt a transaction.
 
 from firmware import screens
 from lib12333 import masking  # not identifiers: the ID checks are not needed to mask (11 KB less heap)
+from lib12333.dates import iso_day as _date
+from lib12333.refnum import REF_LENGTH, format_ref
+from lib12333.refnum import TYPED_DIGITS as TYPED_REF_DIGITS
+from lib12333.refnum import typed_number as typed_ref_number
 from lib12333.secure import messages as msg
 
 TYPE_CHECKING = False
@@ -88,8 +92,6 @@ MESSAGE_TOPICS = (
 )
 MAINTENANCE_CODE = "*#12333#"
 SESSION_REQUESTS = 5  # requests of this card session the 办件进度 list remembers
-REF_LENGTH = 21  # lib12333.requests reference numbers, e.g. T330100K0113030100077
-TYPED_REF_DIGITS = 10  # what a citizen types for a reference: its day YYMMDD and sequence NNNN
 
 
 class Kiosk:
@@ -600,55 +602,3 @@ def describe_reply(msg_type, fields, request):
         title, line1, line2 = screens.ERROR_ADVICE[code]
         return {"title": title, "lines": [line1, line2]}
     return {"title": "中心答复", "lines": [msg.type_name(msg_type)]}
-
-
-def format_ref(ref):
-    """A reference grouped for reading aloud: T-330100-K01-130301-0007-7 (as lib12333.requests.format_ref)."""
-    if len(ref) != REF_LENGTH:
-        return ref
-    return ref[0] + "-" + ref[1:7] + "-" + ref[7:10] + "-" + ref[10:16] + "-" + ref[16:20] + "-" + ref[20]
-
-
-def day_number(yy, mm, dd):
-    """Days from 2000-01-01 to 20yy-mm-dd, or None when that is not a date."""
-    if not (0 <= yy <= 99 and 1 <= mm <= 12):
-        return None
-    months = (31, 29 if yy % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 2000-2099
-    if not 1 <= dd <= months[mm - 1]:
-        return None
-    days = yy * 365 + (yy + 3) // 4  # leap days of the years 2000 .. 20(yy-1)
-    for i in range(mm - 1):
-        days += months[i]
-    return days + dd - 1
-
-
-def typed_ref_number(typed):
-    """The STATUS_QUERY ref_seq for the 10 typed digits YYMMDDNNNN of a reference, or None if they cannot be one."""
-    if len(typed) != TYPED_REF_DIGITS:
-        return None
-    for ch in typed:
-        if not ("0" <= ch <= "9"):
-            return None
-    days = day_number(int(typed[0:2]), int(typed[2:4]), int(typed[4:6]))
-    seq = int(typed[6:10])
-    if days is None or seq == 0:
-        return None
-    return days * 10000 + seq
-
-
-def _date(seconds):
-    """Unix seconds (the frame's clock) as the China Standard Time date YYYY-MM-DD."""
-    days = (seconds + 8 * 3600) // 86400
-    year = 1970
-    while True:
-        length = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
-        if days < length:
-            break
-        days -= length
-        year += 1
-    months = (31, 29 if length == 366 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-    month = 0
-    while days >= months[month]:
-        days -= months[month]
-        month += 1
-    return "%04d-%02d-%02d" % (year, month + 1, days + 1)

@@ -9,6 +9,8 @@ Personal data reaches this module only already masked (``张*``, ``1101*********
 ``138****5678``): the state machine masks before it asks for a screen.
 """
 
+from lib12333.cardstate import STATE_NAMES
+
 WELCOME = "welcome"
 INSERT_CARD = "insert_card"
 READING = "reading"
@@ -31,16 +33,8 @@ QUERY_MENU = "query_menu"
 QUERY_LIST = "query_list"
 QUERY_REF = "query_ref"
 
-# Card states as the centre reports them: the codes of lib12333.lossreport (a test keeps them equal;
-# the kiosk does not import lossreport only to save its heap).
-CARD_STATE_NAMES = {
-    1: "封存",
-    2: "正常",
-    3: "临时挂失",
-    4: "挂失",
-    5: "挂失（已申请补领）",
-    6: "注销",
-}
+# Card states as the centre reports them (lib12333.cardstate, not the whole lossreport machine: heap).
+CARD_STATE_NAMES = {code: names[1] for code, names in STATE_NAMES.items()}
 
 REQUEST_STATUS_NAMES = {
     0: "未查到",

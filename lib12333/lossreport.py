@@ -28,23 +28,16 @@ Illegal transitions raise StateError carrying ``state`` and ``action``; a legal
 action from a forbidden channel raises ChannelError (a StateError) with ``channel``.
 """
 
+from lib12333.cardstate import (  # noqa: F401 (the state codes are part of this module's API)
+    CANCELLED,
+    LOST,
+    NORMAL,
+    REPLACING,
+    SEALED,
+    STATE_NAMES,
+    TEMP_LOST,
+)
 from lib12333.errors import StateError, ValidationError
-
-SEALED = 1
-NORMAL = 2
-TEMP_LOST = 3
-LOST = 4
-REPLACING = 5
-CANCELLED = 6
-
-STATE_NAMES = {
-    SEALED: ("SEALED", "封存"),
-    NORMAL: ("NORMAL", "正常"),
-    TEMP_LOST: ("TEMP_LOST", "临时挂失"),
-    LOST: ("LOST", "挂失"),
-    REPLACING: ("REPLACING", "挂失（已申请补领）"),
-    CANCELLED: ("CANCELLED", "注销"),
-}
 
 KIOSK = "kiosk"
 PHONE = "phone"

@@ -14,6 +14,7 @@ or call :func:`transmit_apdu` with your ``transmit(apdu_bytes) -> response_bytes
 """
 
 from lib12333.errors import CardError, DecodeError, LocalProtocolError, RemoteProtocolError
+from lib12333.hexdigits import parse_hex
 
 INS_SELECT = 0xA4
 INS_READ_RECORD = 0xB2
@@ -265,23 +266,4 @@ def to_hex(data):
 
 def from_hex(text):
     """Bytes from hex text; spaces are ignored.  Raises :class:`DecodeError` on bad digits."""
-    digits = "".join(text.split())
-    if len(digits) % 2:
-        raise DecodeError("odd number of hex digits", field="hex", position=len(digits))
-    out = bytearray(len(digits) // 2)
-    for i in range(0, len(digits), 2):
-        hi = _nibble(digits[i], i)
-        lo = _nibble(digits[i + 1], i + 1)
-        out[i // 2] = (hi << 4) | lo
-    return bytes(out)
-
-
-def _nibble(ch, pos):
-    o = ord(ch)
-    if 48 <= o <= 57:
-        return o - 48
-    if 65 <= o <= 70:
-        return o - 55
-    if 97 <= o <= 102:
-        return o - 87
-    raise DecodeError("not a hex digit", field="hex", position=pos, expected="0-9 A-F")
+    return parse_hex("".join(text.split()), "hex")

@@ -19,7 +19,7 @@ while DuckDB would first need the whole input as a table (or an Arrow batch, i.e
 anyway).  Callers are masked in every record, so nothing personal reaches the files.
 """
 
-from lib12333.records.text import civil_from_days
+from lib12333.dates import civil_from_days
 
 BATCH = 65536
 
