@@ -9,7 +9,7 @@ Personal data reaches this module only already masked (``张*``, ``1101*********
 ``138****5678``): the state machine masks before it asks for a screen.
 """
 
-from lib12333.cardstate import STATE_NAMES
+from lib12333.cardstate import CHINESE_NAMES
 
 WELCOME = "welcome"
 INSERT_CARD = "insert_card"
@@ -34,7 +34,7 @@ QUERY_LIST = "query_list"
 QUERY_REF = "query_ref"
 
 # Card states as the centre reports them (lib12333.cardstate, not the whole lossreport machine: heap).
-CARD_STATE_NAMES = {code: names[1] for code, names in STATE_NAMES.items()}
+CARD_STATE_NAMES = CHINESE_NAMES
 
 REQUEST_STATUS_NAMES = {
     0: "未查到",

@@ -11,12 +11,12 @@ LOST = 4
 REPLACING = 5  # lost, a replacement applied for
 CANCELLED = 6
 
-# code -> (English constant name, Chinese name as shown to citizens)
-STATE_NAMES = {
-    SEALED: ("SEALED", "封存"),
-    NORMAL: ("NORMAL", "正常"),
-    TEMP_LOST: ("TEMP_LOST", "临时挂失"),
-    LOST: ("LOST", "挂失"),
-    REPLACING: ("REPLACING", "挂失（已申请补领）"),
-    CANCELLED: ("CANCELLED", "注销"),
+# code -> the Chinese name shown to citizens (the kiosk screens use this dict as it is: heap)
+CHINESE_NAMES = {
+    SEALED: "封存",
+    NORMAL: "正常",
+    TEMP_LOST: "临时挂失",
+    LOST: "挂失",
+    REPLACING: "挂失（已申请补领）",
+    CANCELLED: "注销",
 }

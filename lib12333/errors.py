@@ -132,8 +132,8 @@ class CardSecurityError(SecurityError):
 
     ``command`` is ``"VERIFY"`` or ``"EXTERNAL AUTHENTICATE"``; ``sw`` the card's status
     word as an int (63Cx, 6983), or None when the card was never asked because no
-    authenticator (security module) was given; ``tries_left`` the tries the card still
-    allows (None when unknown).
+    authenticator (security module) was given (``needs_authenticator`` is then True);
+    ``tries_left`` the tries the card still allows (None when unknown).
     """
 
     def __init__(self, message, command=None, sw=None, tries_left=None):
@@ -141,11 +141,7 @@ class CardSecurityError(SecurityError):
         self.command = command
         self.sw = sw
         self.tries_left = tries_left
-
-    @property
-    def needs_authenticator(self):
-        """True when the card needs a security module (PSAM) the caller did not supply."""
-        return self.sw is None
+        self.needs_authenticator = sw is None  # the card needs a security module (PSAM) not supplied
 
 
 class StateError(Lib12333Error):

@@ -28,16 +28,18 @@ Illegal transitions raise StateError carrying ``state`` and ``action``; a legal
 action from a forbidden channel raises ChannelError (a StateError) with ``channel``.
 """
 
-from lib12333.cardstate import (  # noqa: F401 (the state codes are part of this module's API)
-    CANCELLED,
-    LOST,
-    NORMAL,
-    REPLACING,
-    SEALED,
-    STATE_NAMES,
-    TEMP_LOST,
-)
+from lib12333.cardstate import CANCELLED, CHINESE_NAMES, LOST, NORMAL, REPLACING, SEALED, TEMP_LOST
 from lib12333.errors import StateError, ValidationError
+
+# code -> (constant name, Chinese name)
+STATE_NAMES = {
+    SEALED: ("SEALED", CHINESE_NAMES[SEALED]),
+    NORMAL: ("NORMAL", CHINESE_NAMES[NORMAL]),
+    TEMP_LOST: ("TEMP_LOST", CHINESE_NAMES[TEMP_LOST]),
+    LOST: ("LOST", CHINESE_NAMES[LOST]),
+    REPLACING: ("REPLACING", CHINESE_NAMES[REPLACING]),
+    CANCELLED: ("CANCELLED", CHINESE_NAMES[CANCELLED]),
+}
 
 KIOSK = "kiosk"
 PHONE = "phone"

@@ -72,8 +72,12 @@ class TestHexDigits(unittest.TestCase):
 
 class TestCardStates(unittest.TestCase):
     def test_codes_and_names(self):
-        self.assertEqual(cardstate.STATE_NAMES[cardstate.TEMP_LOST], ("TEMP_LOST", "临时挂失"))
-        self.assertEqual(sorted(cardstate.STATE_NAMES), [1, 2, 3, 4, 5, 6])
+        from lib12333 import lossreport
+
+        self.assertEqual(cardstate.CHINESE_NAMES[cardstate.TEMP_LOST], "临时挂失")
+        self.assertEqual(sorted(cardstate.CHINESE_NAMES), [1, 2, 3, 4, 5, 6])
+        for code, (_name, chinese) in lossreport.STATE_NAMES.items():
+            self.assertEqual(cardstate.CHINESE_NAMES[code], chinese)
 
 
 if __name__ == "__main__":
