@@ -5,8 +5,11 @@ rp2040-ec800n image on rp2040js (lib12333/host/firmware_image/rp2040_runner.mjs)
 The images come from the build cache (tests/host/test_firmware_build.py builds them).
 """
 
+import json
 import os
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -118,3 +121,36 @@ def test_pico_kiosk_boots_to_the_welcome_screen_and_reads_the_card_over_uart(out
     # the name decoded with the GBK table from the LittleFS image (李), masked on screen as the card number is
     assert menu[0] == "李**，您好"
     assert "A38612750" not in "".join(menu) and menu[1].startswith("卡号 A")
+
+
+def test_deploy_installs_verifies_and_rolls_back_on_the_emulated_pico(pico, tmp_path):
+    """lib12333 deploy over the emulated Pico's USB CDC raw REPL, with the frozen firmware (--skip-frozen)."""
+    key = tmp_path / "k.key"
+    key.write_bytes(bytes(range(16)))
+    site = tmp_path / "site.json"
+    site.write_text('{"centre_number": "+8610657112333"}')
+
+    def deploy(*args):
+        p = subprocess.run([sys.executable, "-m", "lib12333", "deploy", "--port", pico.cdc_url, "--timeout", "120"]
+                           + list(args), capture_output=True, text=True, cwd=ROOT, timeout=1200)
+        return p
+
+    # version A: everything as .mpy (what a board without the frozen firmware gets)
+    first = deploy("--board", "rp2040-ec800n", "--device-id", "1001", "--key-file", str(key), "--site", str(site),
+                   "--json")
+    assert first.returncode == 0, first.stderr[-2000:]
+    installed = json.loads(first.stdout)
+    # version B: data only, the code running from the frozen firmware
+    second = deploy("--board", "rp2040-ec800n", "--skip-frozen", "--json")
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "[frozen] lib12333" in second.stderr
+    assert json.loads(second.stdout)["version"] != installed["version"]
+    status = deploy("status", "--verify", "--json")
+    assert status.returncode == 0, status.stderr[-2000:]
+    state = json.loads(status.stdout)
+    assert state["device"]["micropython"] == "1.28.0" and state["device"]["platform"] == "rp2"
+    assert state["device_id"] == 1001 and state["problems"] == []
+    back = deploy("rollback", "--json")
+    assert back.returncode == 0, back.stderr[-2000:]
+    after = json.loads(deploy("status", "--json").stdout)
+    assert after["active"] == installed["version"] and after["booted"] == installed["version"]

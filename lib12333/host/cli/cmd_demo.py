@@ -21,7 +21,10 @@ def register(subparsers):
     p.add_argument("--interactive", action="store_true",
                    help="drive the kiosk yourself with the keyboard (i inserts / removes the card, q quits)")
     p.add_argument("--keep", metavar="DIR", help="keep the centre database and the kiosk's flash in DIR")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds each step may take")
+    p.add_argument("--timeout", type=float, help="seconds each step may take (default 60; 180 with --board)")
+    p.add_argument("--board", choices=("host", "rp2040-ec800n"), default="host",
+                   help="the kiosk: the reference firmware on this PC (host, default) or the real rp2040-ec800n "
+                   "firmware image on an emulated RP2040 (docs/firmware-images.md; needs the Arm toolchain, node)")
     p.add_argument("--quiet", action="store_true", help="print only the outcome")
     p.set_defaults(handler=run)
 
@@ -35,7 +38,12 @@ def run(args):
         os.makedirs(args.keep, exist_ok=True)
     if args.interactive:
         return demo.interactive(args.keep)
-    ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout)
+    if args.board != "host":
+        from lib12333.host.firmware_image import hall
+
+        ok, reason, lines = hall.run(args.board, workdir=args.keep, echo=not args.quiet, timeout=args.timeout or 180.0)
+    else:
+        ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout or 60.0)
     if args.quiet:
         print(("OK: " if ok else "FAILED: ") + reason)
     return EXIT_OK if ok else EXIT_FAILED

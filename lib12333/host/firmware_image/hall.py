@@ -67,11 +67,13 @@ class EmulatedPicoHall(demo.Hall):
                    % (os.path.basename(report["files"]["bin"]), report["image_bytes"], os.path.basename(fs_path)))
         sink = demo._screen_sink(self.t, self.shown)
         self.pico = EmulatedPico(report["files"]["bin"], fs_path, on_screen=sink).start()
-        self.pico.bridge(0, self.ports[1], 115200)
+        self.pico.bridge(0, self.ports[1], 115200, trace=self.modem_trace)
         self.pico.bridge(1, self.reader.port, 9600)
         self.hw = self.pico
         self.keys = _PicoKeys(self.pico)
         self.app = _KioskView(self.pico)
+
+    modem_trace = None  # a test or --verbose sets a callable(direction, bytes) to see the AT traffic
 
     def close(self):
         demo.Hall.close(self)

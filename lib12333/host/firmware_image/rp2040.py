@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -75,12 +76,16 @@ class EmulatedPico:
         command = [node, RUNNER, "--bootrom", bootrom_path(self.root), "--image", self.image]
         if self.fs_image:
             command += ["--fs", self.fs_image]
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.root)
+        # stdin stays open while we live: the runner exits when it closes (see the runner's end)
+        self.errors = tempfile.TemporaryFile()  # the emulator's complaints, read only if it fails to start
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
+                                     cwd=self.root)
         line = self._readline_with_timeout(wait)
         try:
             self.ports = json.loads(line)
         except ValueError:
-            err = self.proc.stderr.read().decode("utf-8", "replace") if self.proc.poll() is not None else ""
+            self.errors.seek(0)
+            err = self.errors.read()[-2000:].decode("utf-8", "replace")
             self.close()
             raise DeviceError("the RP2040 emulator did not start: %s %s" % (line, err), code="emulator") from None
         self._control = socket.create_connection(("127.0.0.1", self.ports["control"]))
@@ -109,7 +114,7 @@ class EmulatedPico:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-            for stream in (self.proc.stdout, self.proc.stderr):
+            for stream in (self.proc.stdin, self.proc.stdout, self.errors):
                 stream.close()
             self.proc = None
         for t in self.threads:
@@ -132,26 +137,31 @@ class EmulatedPico:
     def cdc_url(self):
         return "socket://127.0.0.1:%d" % self.ports["cdc"]
 
-    def bridge(self, uart, port, baudrate=115200):
-        """Join ``uart`` (0 = modem, 1 = card reader) to the serial port ``port``, both directions."""
+    def bridge(self, uart, port, baudrate=115200, trace=None):
+        """Join ``uart`` (0 = modem, 1 = card reader) to the serial port ``port``, both directions.
+
+        ``trace(direction, data)`` (if given) sees every chunk: ``"rx"`` towards the board, ``"tx"`` from it.
+        """
         import serial
 
         ser = serial.Serial(port, baudrate, timeout=0.05)
         sock = socket.create_connection(("127.0.0.1", self.ports["uart%d" % uart]))
         sock.settimeout(0.05)
-        self._thread(self._pump_serial_to_socket, "uart%d-in" % uart, ser, sock)
-        self._thread(self._pump_socket_to_serial, "uart%d-out" % uart, sock, ser)
+        self._thread(self._pump_serial_to_socket, "uart%d-in" % uart, ser, sock, trace)
+        self._thread(self._pump_socket_to_serial, "uart%d-out" % uart, sock, ser, trace)
 
-    def _pump_serial_to_socket(self, ser, sock):
+    def _pump_serial_to_socket(self, ser, sock, trace):
         while not self.stopping.is_set():
             try:
                 data = ser.read(max(1, ser.in_waiting))
                 if data:
+                    if trace:
+                        trace("rx", data)
                     sock.sendall(data)
             except (OSError, ValueError):
                 return
 
-    def _pump_socket_to_serial(self, sock, ser):
+    def _pump_socket_to_serial(self, sock, ser, trace):
         while not self.stopping.is_set():
             try:
                 data = sock.recv(4096)
@@ -161,6 +171,8 @@ class EmulatedPico:
                 return
             if not data:
                 return
+            if trace:
+                trace("tx", data)
             try:
                 ser.write(data)
             except (OSError, ValueError):

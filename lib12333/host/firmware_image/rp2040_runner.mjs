@@ -307,4 +307,8 @@ const controlServer = createServer((socket) => {
 ports.control = await new Promise((resolve) => controlServer.listen(0, '127.0.0.1', () => resolve(controlServer.address().port)));
 boot();
 process.stdout.write(JSON.stringify(ports) + '\n');
+// The host keeps our stdin open; when it goes away (even killed), so do we.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
 run();
