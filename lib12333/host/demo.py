@@ -358,14 +358,15 @@ def _cst(seconds):
     return "%04d-%02d-%02d" % t[:3]
 
 
-def run(workdir=None, echo=True, timeout=60.0):
-    """Run the scripted demo; returns (ok, reason, transcript lines)."""
+def run(workdir=None, echo=True, timeout=60.0, hall_class=None):
+    """Run the scripted demo; returns (ok, reason, transcript lines).  ``hall_class``: another kiosk
+    (lib12333.host.firmware_image.hall: the real firmware image on an emulated board)."""
     transcript = Transcript(echo)
     own = workdir is None
     tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-") if own else None
     hall = None
     try:
-        hall = Hall(tmp.name if own else workdir, transcript)
+        hall = (hall_class or Hall)(tmp.name if own else workdir, transcript)
         ok, reason = scripted(hall, timeout)
     finally:
         if hall is not None:

@@ -11,7 +11,6 @@ its HMI display is read off its PIO UART and the citizen presses keys on its key
 """
 
 import os
-import tempfile
 import time
 
 from lib12333.host import demo
@@ -73,26 +72,11 @@ class EmulatedPicoHall(demo.Hall):
         self.keys = _PicoKeys(self.pico)
         self.app = _KioskView(self.pico)
 
-    modem_trace = None  # a test or --verbose sets a callable(direction, bytes) to see the AT traffic
-
-    def close(self):
-        demo.Hall.close(self)
+    modem_trace = None  # a test sets a callable(direction, bytes) to see the AT traffic
 
 
-def run(board=BOARD, workdir=None, echo=True, timeout=120.0):
+def run(board=BOARD, workdir=None, echo=True, timeout=180.0):
     """The scripted visit with the emulated board; returns (ok, reason, transcript lines)."""
-    transcript = demo.Transcript(echo)
-    own = workdir is None
-    tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-pico-") if own else None
-    hall = None
-    ok, reason = False, "the hall did not start"
-    try:
-        hall = EmulatedPicoHall(tmp.name if own else workdir, transcript)
-        ok, reason = demo.scripted(hall, timeout)
-    finally:
-        if hall is not None:
-            hall.close()
-        if tmp is not None:
-            tmp.cleanup()
-    transcript.add("demo", ("OK: " if ok else "FAILED: ") + reason)
-    return ok, reason, transcript.lines
+    if board not in BOARDS:
+        raise ValueError("no emulated hall for board %r" % board)
+    return demo.run(workdir=workdir, echo=echo, timeout=timeout, hall_class=EmulatedPicoHall)

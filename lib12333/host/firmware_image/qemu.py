@@ -58,13 +58,7 @@ class QemuBoard:
             self.device.close()
             self.device = None
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc.stdout.close()
+            sources.stop_process(self.proc, (self.proc.stdout,))
             self.proc = None
 
     def __enter__(self):

@@ -108,14 +108,7 @@ class EmulatedPico:
             except OSError:
                 pass
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            for stream in (self.proc.stdin, self.proc.stdout, self.errors):
-                stream.close()
+            sources.stop_process(self.proc, (self.proc.stdin, self.proc.stdout, self.errors))
             self.proc = None
         for t in self.threads:
             t.join(2)

@@ -39,6 +39,19 @@ NEWLIB_HEADER = "newlib.h"
 CXX_HEADER = "cstdlib"
 
 
+def stop_process(proc, streams=()):
+    """End an emulator we started (terminate, then kill if it lingers) and close its pipes."""
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for stream in streams:
+        if stream is not None:
+            stream.close()
+
+
 def vendor_dir(root=ROOT):
     """``../shared/vendor`` beside the project (a git worktree one level deeper finds it too)."""
     folder = os.path.dirname(os.path.abspath(root))
