@@ -40,7 +40,8 @@ import gc, sys
 import tests.core.support as support
 
 support.project_root = lambda: ROOT  # the frozen simulation reads lib12333/data/gbk.bin here
-MODE = sys.argv[1] if len(sys.argv) > 1 else "measure"
+# the mode: set by a prelude (bench/firmware_images.py, ports without sys.argv) or the command line
+MODE = globals().get("FLOW_MODE") or (sys.argv[1] if len(getattr(sys, "argv", ())) > 1 else "measure")
 peak = [0]
 
 

@@ -75,7 +75,9 @@ def _data_file(name, data_path):
     import sys
 
     path = data_path(name)
-    if not path.startswith(".frozen"):
+    # A frozen module's __file__ is relative: ".frozen/lib12333/..." before MicroPython 1.26,
+    # "lib12333/..." since; a module loaded from the file system has an absolute path.
+    if path.startswith("/"):
         return path
     for entry in sys.path:
         if entry.startswith("/apps/"):

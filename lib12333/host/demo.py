@@ -427,7 +427,8 @@ def _cst(seconds):
 
 def run(workdir=None, echo=True, timeout=60.0, hall_class=None):
     """Run the scripted demo; returns (ok, reason, transcript lines).  ``hall_class``: a ``Hall``
-    subclass (``lib12333.host.links.demo.link_hall`` puts the centre on an operator link)."""
+    subclass (``lib12333.host.links.demo.link_hall`` puts the centre on an operator link,
+    ``lib12333.host.firmware_image.hall`` makes the kiosk the real firmware image on an emulated board)."""
     transcript = Transcript(echo)
     own = workdir is None
     tmp = tempfile.TemporaryDirectory(prefix="lib12333-demo-") if own else None

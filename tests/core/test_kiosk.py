@@ -501,6 +501,9 @@ class TestHelpers(unittest.TestCase):
         try:
             self.assertEqual(_data_file("gbk.bin", lambda n: ".frozen/lib12333/data/" + n),
                              "/apps/0123456789ab/lib12333/data/gbk.bin")
+            # MicroPython 1.26 and later name a frozen module's file without ".frozen/"
+            self.assertEqual(_data_file("gbk.bin", lambda n: "lib12333/data/" + n),
+                             "/apps/0123456789ab/lib12333/data/gbk.bin")
         finally:
             sys.path.pop(0)
 

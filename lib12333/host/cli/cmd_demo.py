@@ -22,7 +22,10 @@ def register(subparsers):
     p.add_argument("--interactive", action="store_true",
                    help="drive the kiosk yourself with the keyboard (i inserts / removes the card, q quits)")
     p.add_argument("--keep", metavar="DIR", help="keep the centre database and the kiosk's flash in DIR")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds each step may take")
+    p.add_argument("--timeout", type=float, help="seconds each step may take (default: 60.0; 180.0 with --board)")
+    p.add_argument("--board", choices=("host", "rp2040-ec800n"), default="host",
+                   help="the kiosk: the reference firmware on this PC (host, default) or the real rp2040-ec800n "
+                   "firmware image on an emulated RP2040 (docs/firmware-images.md; needs the Arm toolchain, node)")
     p.add_argument("--quiet", action="store_true", help="print only the outcome")
     p.add_argument("--console", action="store_true",
                    help="then keep the centre console open on the demo's database (docs/console.md); Ctrl-C stops")
@@ -53,12 +56,18 @@ def run(args):
         from lib12333.host.cli import cmd_console
 
         return cmd_console.after_demo(args)
-    hall_class = None
-    if args.link:
-        from lib12333.host.links.demo import link_hall
+    if args.board != "host":
+        from lib12333.host.firmware_image import hall
 
-        hall_class = link_hall(args.link, args.link_faults)
-    ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout, hall_class=hall_class)
+        ok, reason, lines = hall.run(args.board, workdir=args.keep, echo=not args.quiet, timeout=args.timeout or 180.0)
+    else:
+        hall_class = None
+        if args.link:
+            from lib12333.host.links.demo import link_hall
+
+            hall_class = link_hall(args.link, args.link_faults)
+        ok, reason, lines = demo.run(workdir=args.keep, echo=not args.quiet, timeout=args.timeout or 60.0,
+                                     hall_class=hall_class)
     if args.quiet:
         print(("OK: " if ok else "FAILED: ") + reason)
     else:

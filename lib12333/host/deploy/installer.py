@@ -39,9 +39,24 @@ def _version(name):
         return None
 
 
+def _has_code(base):
+    for name in ('/lib12333/__init__.mpy', '/lib12333/__init__.py'):
+        try:
+            open(base + name).close()
+            return True
+        except OSError:
+            pass
+    return False
+
+
 LIB12333_VERSION = _version('/active') or _version('/previous')
 if LIB12333_VERSION:
-    sys.path.insert(0, '/apps/' + LIB12333_VERSION)
+    # A version with code goes first; a data-only one (--skip-frozen) last, or its lib12333/data
+    # folder would shadow the frozen lib12333 package.
+    if _has_code('/apps/' + LIB12333_VERSION):
+        sys.path.insert(0, '/apps/' + LIB12333_VERSION)
+    else:
+        sys.path.append('/apps/' + LIB12333_VERSION)
 """
 
 MAIN_PY = """\

@@ -1,0 +1,177 @@
+"""
+Heap of the kiosk on the REAL firmware images: qemu-mps2 (Cortex-M3 under qemu-system-arm) and
+rp2040-ec800n (RP2040 on rp2040js), both MicroPython v1.28.0 with the core and firmware frozen.
+
+    python bench/firmware_images.py [--board qemu-mps2|rp2040-ec800n|both] [--json]
+
+The flow is the one of bench/firmware_frozen.py (its FLOW script, sent through the raw REPL):
+the real ``KioskApp`` on the simulated hardware of tests/core/kiosk_sim.py -- boot, then a
+complete loss report.  On qemu-mps2 that simulation is frozen into the image (the machine
+has no kiosk peripherals); on the RP2040 image it is uploaded as source to the file system,
+so its own bytecode is in RAM and counted ("simulation" below) -- the firmware's is not.
+
+Figures (bytes):
+- heap: the whole GC heap (``mem_free() + mem_alloc()`` at start-up);
+- free after boot: ``gc.mem_free()`` after boot and a collection;
+- lowest free during the loss report: heap - (start-up + allocated-since-collect peak), the
+  least the board had free at any step without forcing collections;
+- live after boot / live peak: as bench/firmware_frozen.py (collect after every step);
+- smallest free heap that completes: a ballast ``bytearray`` takes all but N bytes of the free
+  heap before the flow starts; N found by bisection (1 KiB steps), the collector running by
+  itself -- fragmentation included.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+sys.path.insert(0, HERE)
+
+from firmware_frozen import FLOW  # noqa: E402
+
+KEYS = ("start", "sim", "after_boot", "boot_live_peak", "boot_alloc_peak", "tx_live_peak", "tx_alloc_peak",
+        "after_tx", "pending_after", "centre_frames", "state_after", "app_file", "version")
+
+
+def _prelude(root, mode, ballast_left=None):
+    lines = ["import sys, gc", "FLOW_MODE = %r" % mode, "ROOT = %s" % root]
+    if ballast_left is not None:
+        lines += ["gc.collect()", "_ballast = bytearray(max(0, gc.mem_free() - %d))" % ballast_left]
+    return "\n".join(lines) + "\n"
+
+
+class QemuTarget:
+    name = "qemu-mps2"
+    root = "'/app'"
+
+    def __init__(self, report):
+        self.report = report
+
+    def run(self, mode, ballast_left=None):
+        from lib12333.host.firmware_image.qemu import QemuBoard
+
+        with QemuBoard(self.report["files"]["elf"], timeout=300) as board:
+            board.device.exec("import board\nboard.mount_data()")
+            heap = board.device.eval("__import__('gc').mem_free() + __import__('gc').mem_alloc()")
+            try:
+                out = board.device.exec(_prelude(self.root, mode, ballast_left) + FLOW)
+            except Exception as exc:  # MemoryError on the board comes back as DeviceError
+                out = "ERROR %s" % exc
+        return heap, out
+
+
+class PicoTarget:
+    name = "rp2040-ec800n"
+    root = "'/apps/' + open('/active').read().strip()"  # where the fs image keeps lib12333/data/gbk.bin
+
+    def __init__(self, report):
+        self.report = report
+        self.tmp = tempfile.mkdtemp(prefix="lib12333-bench-pico-")
+        self.fs = self._fs_image()
+
+    def _fs_image(self):
+        from lib12333.host.firmware_image import fsimage
+
+        folder = os.path.join(self.tmp, "fs")
+        fsimage.stage(folder, "rp2040-ec800n")
+        with open(os.path.join(folder, "maintenance"), "w") as f:
+            f.write("bench: the kiosk is not started\n")
+        for rel in ("tests/__init__.py", "tests/core/__init__.py", "tests/core/kiosk_sim.py", "tests/core/support.py"):
+            os.makedirs(os.path.join(folder, os.path.dirname(rel)), exist_ok=True)
+            with open(os.path.join(ROOT, rel), "rb") as src, open(os.path.join(folder, rel), "wb") as dst:
+                dst.write(src.read())
+        path = os.path.join(self.tmp, "fs.img")
+        fsimage.pack(folder, path, 1408 * 1024)
+        return path
+
+    def run(self, mode, ballast_left=None):
+        from lib12333.host.deploy.device import SerialDevice
+        from lib12333.host.firmware_image.rp2040 import EmulatedPico
+
+        with EmulatedPico(self.report["files"]["bin"], self.fs) as pico:
+            device = SerialDevice.reconnect(pico.cdc_url, timeout=600, wait=60)
+            try:
+                heap = device.eval("__import__('gc').mem_free() + __import__('gc').mem_alloc()")
+                try:
+                    out = device.exec(_prelude(self.root, mode, ballast_left) + FLOW)
+                except Exception as exc:
+                    out = "ERROR %s" % exc
+            finally:
+                device.close()
+        return heap, out
+
+
+def measure(target, bisect=True):
+    heap, out = target.run("measure")
+    line = [x for x in out.splitlines() if x.startswith("RESULT ")]
+    if not line:
+        raise RuntimeError("%s: no result: %s" % (target.name, out[-800:]))
+    r = dict(zip(KEYS, json.loads(line[0][7:])))
+    r["heap"] = heap
+    r["free_after_boot"] = heap - r["start"] - r["after_boot"]
+    r["lowest_free_in_loss_report"] = heap - r["start"] - r["tx_alloc_peak"]
+    r["smallest_free_heap"] = smallest_free(target, high=heap - r["start"]) if bisect else None
+    return r
+
+
+def completes_with(target, free_bytes):
+    """True when boot + loss report complete with only ``free_bytes`` of the heap free."""
+    return "FIT ok" in target.run("fit", free_bytes)[1]
+
+
+def smallest_free(target, low=8 * 1024, high=160 * 1024):
+    """Smallest free heap (1 KiB steps) with which boot + loss report complete."""
+    high = min(high, 160 * 1024)
+    if "FIT ok" not in target.run("fit", high)[1]:
+        return None
+    while high - low > 1024:
+        mid = (low + high) // 2 // 1024 * 1024
+        if "FIT ok" in target.run("fit", mid)[1]:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def targets(which):
+    from lib12333.host.firmware_image import build
+
+    out = []
+    for name, cls in (("qemu-mps2", QemuTarget), ("rp2040-ec800n", PicoTarget)):
+        if which in (name, "both"):
+            out.append(cls(build.build(name)))
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Kiosk heap on the real qemu-mps2 and rp2040-ec800n firmware images.")
+    p.add_argument("--board", default="both", choices=("qemu-mps2", "rp2040-ec800n", "both"))
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    a = p.parse_args(argv)
+    results = {}
+    for target in targets(a.board):
+        results[target.name] = r = measure(target)
+        r["image_bytes"] = target.report["image_bytes"]
+        r["flash_left"] = target.report["flash_left"]
+    if a.json:
+        print(json.dumps(results, indent=1))
+        return 0
+    for name, r in results.items():
+        print("%s (MicroPython %s): image %d bytes, %d left in the code area"
+              % (name, ".".join(map(str, r["version"])), r["image_bytes"], r["flash_left"]))
+        print("  heap %d; interpreter at start-up %d; simulation (counted) %d" % (r["heap"], r["start"], r["sim"]))
+        print("  free after boot %d; lowest free during the loss report %d" % (r["free_after_boot"],
+                                                                             r["lowest_free_in_loss_report"]))
+        print("  live after boot %d; loss report live peak %d, allocated peak %d"
+              % (r["after_boot"], r["tx_live_peak"], r["tx_alloc_peak"]))
+        print("  smallest free heap that completes boot + loss report: %s" % r["smallest_free_heap"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
