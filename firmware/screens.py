@@ -72,7 +72,7 @@ ERROR_ADVICE = {
 }
 
 MESSAGE_KINDS = ("咨询", "投诉", "举报")  # the kiosk's message_kind 1, 2, 3
-REF_LENGTH = 21  # lib12333.requests reference numbers, e.g. T330100K0113030100077
+REF_LENGTH = 21  # lib12333.citizen_requests reference numbers, e.g. T330100K0113030100077
 NO_LIBRARY = {"title": "信息查询暂不可用", "lines": ["本终端未装载信息库。"]}  # the result screen without a library
 
 
@@ -217,7 +217,7 @@ def describe_reply(msg_type, fields, request):
 
 
 def format_ref(ref):
-    """A reference grouped for reading aloud: T-330100-K01-130301-0007-7 (as lib12333.requests.format_ref)."""
+    """A reference grouped for reading aloud: T-330100-K01-130301-0007-7 (as lib12333.citizen_requests.format_ref)."""
     if len(ref) != REF_LENGTH:
         return ref
     return ref[0] + "-" + ref[1:7] + "-" + ref[7:10] + "-" + ref[10:16] + "-" + ref[16:20] + "-" + ref[20]

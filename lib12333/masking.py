@@ -264,12 +264,12 @@ def _personal_token(text, pos, token):
 
 
 def _is_reference(token):
-    # a request reference number (lib12333.requests.make_ref) can hold 11 digits in a row that look
+    # a request reference number (lib12333.citizen_requests.make_ref) can hold 11 digits in a row that look
     # like a mobile; its shape and ISO 7064 check character tell it apart from "wx13912345678"
     if (len(token) != 21 or "ZTJ".find(token[0]) < 0 or not _all_digits(token[1:7]) or not "A" <= token[7] <= "Z"
             or not _all_digits(token[10:20])):
         return False
-    from lib12333.requests import ref_check_char
+    from lib12333.citizen_requests import ref_check_char
 
     return ref_check_char(token[:20]) == token[20]
 

@@ -20,7 +20,7 @@ from firmware.screens import _date, describe_reply, format_ref
 from lib12333.secure import messages as msg
 
 CARD = {"ssn": "11010519491231002X", "name": "张三丰", "card": "A12345678", "region": "110105"}
-REF = "T330100K0113030100077"  # a lib12333.requests reference: complaint, 330100, K01, 2013-03-01, no. 7
+REF = "T330100K0113030100077"  # a lib12333.citizen_requests reference: complaint, 330100, K01, 2013-03-01, no. 7
 
 
 def screen_of(actions):
@@ -501,7 +501,7 @@ class TestHelpers(unittest.TestCase):
             self.assertIsNone(typed_ref_number(bad), bad)
 
     def test_format_ref_matches_the_core(self):
-        from lib12333.requests import format_ref as core_format_ref
+        from lib12333.citizen_requests import format_ref as core_format_ref
 
         self.assertEqual(format_ref(REF), core_format_ref(REF))
         self.assertEqual(format_ref("short"), "short")
