@@ -8,6 +8,11 @@ only masks (SMS, request records) does not load the identifier checks.
 Rules and examples: docs/identifiers.md.
 """
 
+# The public names; the stub lib12333/masking.pyi carries their types (docs/integrator.md)
+__all__ = [
+    "PERSONAL_KINDS", "mask_id", "mask_name", "mask_phone", "mask_card", "find_personal", "mask_text",
+]
+
 _DIGITS = "0123456789"
 _COMPOUND = (
     "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|轩辕|令狐|端木|"
