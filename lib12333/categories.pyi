@@ -3,9 +3,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 from lib12333.category_ext import Extension, Tree
 from lib12333.errors import ValidationError
 
-__all__ = ["LEVEL_CLASS", "LEVEL_SUBCLASS", "LEVEL_PROVINCE", "LEVEL_CITY", "LEVEL_NAMES", "CodeFormatError",
+__all__ = ("LEVEL_CLASS", "LEVEL_SUBCLASS", "LEVEL_PROVINCE", "LEVEL_CITY", "LEVEL_NAMES", "CodeFormatError",
            "UnknownCodeError", "Category", "check_format", "items", "validate", "exists", "lookup", "level",
-           "parent", "path", "children", "search", "load_extension", "effective_tree"]
+           "parent", "path", "children", "search", "load_extension", "effective_tree")
 
 LEVEL_CLASS: int
 LEVEL_SUBCLASS: int

@@ -31,11 +31,11 @@ calls ``super().__init__`` first, which MicroPython requires.
 """
 
 # The public names; the stub lib12333/errors.pyi carries their types (docs/integrator.md)
-__all__ = [
+__all__ = (
     "Lib12333Error", "DecodeError", "ValidationError", "ConfigError", "ProtocolError",
     "LocalProtocolError", "RemoteProtocolError", "SecurityError", "StateError", "CapacityError",
     "DeadlineError", "DeviceError", "StorageError",
-]
+)
 
 
 def _describe(message, details):

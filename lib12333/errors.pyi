@@ -1,10 +1,10 @@
 from typing import Optional
 
-__all__ = [
+__all__ = (
     "Lib12333Error", "DecodeError", "ValidationError", "ConfigError", "ProtocolError", "LocalProtocolError",
     "RemoteProtocolError", "SecurityError", "StateError", "CapacityError", "DeadlineError", "DeviceError",
     "StorageError",
-]
+)
 
 class Lib12333Error(Exception):
     message: str

@@ -1,13 +1,13 @@
 import datetime
 from typing import Any, Callable, List, Optional, Protocol, Tuple, Union
 
-__all__ = [
+__all__ = (
     "MIN_BIRTH_YEAR", "KIND_CITIZEN", "KIND_CITIZEN15", "KIND_USCC", "KIND_CARD", "KIND_FOREIGN_PR", "KIND_UNKNOWN",
     "province_name", "days_in_month", "citizen_id_check_digit", "Gb11643Number", "CitizenId", "parse_citizen_id",
     "check_18", "is_valid_citizen_id", "upgrade_citizen_id", "downgrade_citizen_id", "uscc_check_char", "Uscc",
     "parse_uscc", "is_valid_uscc", "card_number_check_char", "CardNumber", "parse_card_number", "IdCheck",
     "identify",
-]
+)
 
 # (year, month, day) -- time.localtime() works --, a date, "YYYY-MM-DD" or "YYYYMMDD"
 _Today = Union[Tuple[int, ...], datetime.date, str, None]

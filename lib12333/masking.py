@@ -9,9 +9,9 @@ Rules and examples: docs/identifiers.md.
 """
 
 # The public names; the stub lib12333/masking.pyi carries their types (docs/integrator.md)
-__all__ = [
+__all__ = (
     "PERSONAL_KINDS", "mask_id", "mask_name", "mask_phone", "mask_card", "find_personal", "mask_text",
-]
+)
 
 _DIGITS = "0123456789"
 _COMPOUND = (

@@ -1,6 +1,6 @@
 from typing import List, Tuple
 
-__all__ = ["PERSONAL_KINDS", "mask_id", "mask_name", "mask_phone", "mask_card", "find_personal", "mask_text"]
+__all__ = ("PERSONAL_KINDS", "mask_id", "mask_name", "mask_phone", "mask_card", "find_personal", "mask_text")
 
 PERSONAL_KINDS: Tuple[str, ...]
 

@@ -1,8 +1,8 @@
 from typing import Any, Dict, Optional
 
-__all__ = ["MAX_LOAD", "MAX_CALLERS_PER_PATIENCE", "erlang_b", "erlang_c", "erlang_b_servers", "erlang_b_load",
+__all__ = ("MAX_LOAD", "MAX_CALLERS_PER_PATIENCE", "erlang_b", "erlang_c", "erlang_b_servers", "erlang_b_load",
            "offered_load", "erlang_c_metrics", "erlang_a_metrics", "staff", "halfin_whitt_wait",
-           "square_root_staffing"]
+           "square_root_staffing")
 
 MAX_LOAD: float
 MAX_CALLERS_PER_PATIENCE: float

@@ -1,7 +1,7 @@
 from typing import Any, Dict, Optional, Tuple
 
-__all__ = ["CHANNELS", "SERVICES", "OUTCOMES", "ANSWERED_OUTCOMES", "OFFERED_OUTCOMES", "MAX_TEXT", "check_text",
-           "check_category", "ServiceRecord"]
+__all__ = ("CHANNELS", "SERVICES", "OUTCOMES", "ANSWERED_OUTCOMES", "OFFERED_OUTCOMES", "MAX_TEXT", "check_text",
+           "check_category", "ServiceRecord")
 
 CHANNELS: Tuple[str, ...]
 SERVICES: Tuple[int, ...]

@@ -2,7 +2,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from lib12333.records import ServiceRecord
 
-__all__ = ["DIMENSIONS", "MAX_CELLS", "contribution", "Bucket", "Metrics", "gbt33358"]
+__all__ = ("DIMENSIONS", "MAX_CELLS", "contribution", "Bucket", "Metrics", "gbt33358")
 
 DIMENSIONS: Tuple[str, ...]
 MAX_CELLS: int

@@ -10,9 +10,9 @@ tests check that both always agree.
 """
 
 # The public names; the stub lib12333/routing/engine.pyi carries their types (docs/integrator.md)
-__all__ = [
+__all__ = (
     "Request", "Decision", "RuleSet",
-]
+)
 
 from lib12333.errors import DecodeError
 from lib12333.routing import clock

@@ -1,6 +1,6 @@
 from typing import Any, Dict, List, Optional, Tuple
 
-__all__ = ["Request", "Decision", "RuleSet"]
+__all__ = ("Request", "Decision", "RuleSet")
 
 class Request:
     number: str

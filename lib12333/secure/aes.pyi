@@ -1,6 +1,6 @@
 from typing import Optional, Union
 
-__all__ = ["BLOCK_SIZE", "KEY_SIZE", "has_cryptolib", "expand_key", "encrypt_block_pure", "AES128"]
+__all__ = ("BLOCK_SIZE", "KEY_SIZE", "has_cryptolib", "expand_key", "encrypt_block_pure", "AES128")
 
 BLOCK_SIZE: int
 KEY_SIZE: int

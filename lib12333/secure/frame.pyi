@@ -2,9 +2,9 @@ from typing import Optional
 
 from lib12333.secure.aes import AES128
 
-__all__ = ["VERSION", "HEADER_LEN", "TAG_LEN", "NONCE_LEN", "UP", "DOWN", "PORT", "SINGLE_SMS", "PART_SIZE",
+__all__ = ("VERSION", "HEADER_LEN", "TAG_LEN", "NONCE_LEN", "UP", "DOWN", "PORT", "SINGLE_SMS", "PART_SIZE",
            "MAX_PARTS", "MAX_FRAME", "MAX_PAYLOAD_SINGLE", "Frame", "encode_header", "decode_header", "peek",
-           "nonce", "max_len", "seal", "open"]
+           "nonce", "max_len", "seal", "open")
 
 VERSION: int
 HEADER_LEN: int

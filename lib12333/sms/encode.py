@@ -13,9 +13,9 @@ TP-MR is a separate field (``mr``); most modems overwrite it.
 """
 
 # The public names; the stub lib12333/sms/encode.pyi carries their types (docs/integrator.md)
-__all__ = [
+__all__ = (
     "Part", "RefCounter", "encode_submit", "encode_deliver", "encode_status_report",
-]
+)
 
 from lib12333.errors import ValidationError
 from lib12333.sms import address, gsm7, split, ucs2, udh

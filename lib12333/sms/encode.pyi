@@ -2,7 +2,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from lib12333.sms.scts import Timestamp, Validity
 
-__all__ = ["Part", "RefCounter", "encode_submit", "encode_deliver", "encode_status_report"]
+__all__ = ("Part", "RefCounter", "encode_submit", "encode_deliver", "encode_status_report")
 
 class Part:
     pdu: bytes

@@ -15,10 +15,10 @@ to do, and reported through ``dcs_group`` = "reserved".
 """
 
 # The public names; the stub lib12333/sms/pdu.pyi carries their types (docs/integrator.md)
-__all__ = [
+__all__ = (
     "DELIVER", "SUBMIT", "STATUS_REPORT", "Message", "decode", "decode_hex", "from_hex", "parse_dcs",
     "status_kind",
-]
+)
 
 from lib12333.compat import utf16be_decode
 from lib12333.errors import DecodeError

@@ -3,8 +3,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from lib12333.sms.scts import Timestamp, Validity
 from lib12333.sms.udh import Concat
 
-__all__ = ["DELIVER", "SUBMIT", "STATUS_REPORT", "Message", "decode", "decode_hex", "from_hex", "parse_dcs",
-           "status_kind"]
+__all__ = ("DELIVER", "SUBMIT", "STATUS_REPORT", "Message", "decode", "decode_hex", "from_hex", "parse_dcs",
+           "status_kind")
 
 DELIVER: str
 SUBMIT: str
