@@ -17,7 +17,11 @@ INSTALLED_NAME = "lib12333_firmware"
 def load():
     """The firmware package, importable afterwards as ``firmware`` (and ``firmware.app`` ...)."""
     known = sys.modules.get("firmware")
-    if known is not None and _is_ours(known):
+    if known is not None:
+        if not _is_ours(known):  # another distribution's `firmware`: never replace it under its users
+            raise ImportError("a module named `firmware` that is not lib12333's kiosk firmware is already "
+                              "imported (%s); run lib12333's kiosk in its own process"
+                              % getattr(known, "__file__", known))
         return known
     try:
         package = importlib.import_module(INSTALLED_NAME)

@@ -61,3 +61,25 @@ def test_demo_runs_from_the_installed_layout(built, tmp_path):
     assert "exit 0" in lines
     assert "lib12333 " + os.path.join(built, "lib12333", "__init__.py") in lines
     assert "firmware " + os.path.join(built, "lib12333_firmware", "__init__.py") in lines
+
+
+FOREIGN = """
+import sys, types
+foreign = types.ModuleType("firmware")
+foreign.__path__ = []
+sys.modules["firmware"] = foreign
+from lib12333.host import firmware_package
+try:
+    firmware_package.load()
+except ImportError as exc:
+    print("refused:", exc)
+print("kept" if sys.modules["firmware"] is foreign else "replaced")
+"""
+
+
+def test_loader_never_replaces_another_firmware(built, tmp_path):
+    r = subprocess.run([sys.executable, "-c", FOREIGN], cwd=str(tmp_path), env=dict(os.environ, PYTHONPATH=built),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "refused: a module named `firmware` that is not lib12333's kiosk firmware" in r.stdout
+    assert r.stdout.splitlines()[-1] == "kept"
