@@ -4,7 +4,7 @@ Console page render time at the server with 100,000 requests and 2,000 kiosks in
     python bench/console.py                   # seeds a temporary database, prints the table
     python bench/console.py --requests 20000 --kiosks 500 --rounds 20
 
-The database is seeded with real rows (references made by ``lib12333.requests.make_ref``,
+The database is seeded with real rows (references made by ``lib12333.citizen_requests.make_ref``,
 every non-new request with its events, 100 applied frames per kiosk, 10 % of kiosks silent,
 answer frames waiting, 100,000 cards, a month of call records).  Each page is requested
 through the ASGI application in-process; the time measured is the application's, from the
@@ -30,7 +30,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from lib12333 import requests as R  # noqa: E402
+from lib12333 import citizen_requests as R  # noqa: E402
 
 CENTRE = "330100"
 NOW = 1_796_000_000

@@ -44,7 +44,7 @@ entry = kb.entry(titles[len(titles) // 2][0])
 _p(gc.mem_alloc())
 """
 JSON_LOAD = "import json\nwith open('/app/{name}.json') as f:\n    doc = json.load(f)\n"
-REQ_IMPORT = "from lib12333 import requests as R\n"
+REQ_IMPORT = "from lib12333 import citizen_requests as R\n"
 REQ_FLOW = """
 r = R.new_request('complaint', '330100', 'K01', (2013, 3, 1), 7, 1000, '单位拖欠工资', '13912345678')
 R.apply(r, 'start', '330100', 1001, 'a')
@@ -92,7 +92,7 @@ STEPS = [
     ("open + browse + read, synthetic (3000)", IMPORT, BROWSE.format(name="big", code="2505")),
     ("json.load starter.json (36)", "", JSON_LOAD.format(name="starter")),
     ("json.load synthetic (3000)", "", JSON_LOAD.format(name="big")),
-    ("import lib12333.requests", "", REQ_IMPORT),
+    ("import lib12333.citizen_requests", "", REQ_IMPORT),
     ("request: accept, transfer, complete", REQ_IMPORT, REQ_FLOW),
 ]
 

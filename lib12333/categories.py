@@ -20,6 +20,13 @@ region (``effective_tree``) live in ``lib12333.category_ext``, imported only
 when used; the JSON format is in ``docs/categories.md``.
 """
 
+# The public names; the stub lib12333/categories.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "LEVEL_CLASS", "LEVEL_SUBCLASS", "LEVEL_PROVINCE", "LEVEL_CITY", "LEVEL_NAMES", "CodeFormatError",
+    "UnknownCodeError", "Category", "check_format", "items", "validate", "exists", "lookup", "level",
+    "parent", "path", "children", "search", "load_extension", "effective_tree",
+)
+
 from lib12333.errors import ValidationError
 
 LEVEL_CLASS = 1

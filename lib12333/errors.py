@@ -32,6 +32,13 @@ All classes take keyword arguments only after the message, and every subclass
 calls ``super().__init__`` first, which MicroPython requires.
 """
 
+# The public names; the stub lib12333/errors.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "Lib12333Error", "DecodeError", "ValidationError", "ConfigError", "ProtocolError",
+    "LocalProtocolError", "RemoteProtocolError", "SecurityError", "StateError", "CapacityError",
+    "DeadlineError", "DeviceError", "StorageError", "CardSecurityError", "CardError",
+)
+
 
 def _describe(message, details):
     parts = [message]

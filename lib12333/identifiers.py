@@ -21,6 +21,15 @@ and ``ValidationError`` for a rule it breaks; messages never contain the value.
 ``identify`` never raises for text input: it returns an ``IdCheck``.
 """
 
+# The public names; the stub lib12333/identifiers.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "MIN_BIRTH_YEAR", "KIND_CITIZEN", "KIND_CITIZEN15", "KIND_USCC", "KIND_CARD", "KIND_FOREIGN_PR",
+    "KIND_UNKNOWN", "province_name", "days_in_month", "citizen_id_check_digit", "Gb11643Number",
+    "CitizenId", "parse_citizen_id", "check_18", "is_valid_citizen_id", "upgrade_citizen_id",
+    "downgrade_citizen_id", "uscc_check_char", "Uscc", "parse_uscc", "is_valid_uscc",
+    "card_number_check_char", "CardNumber", "parse_card_number", "IdCheck", "identify",
+)
+
 from lib12333 import compat
 from lib12333.dates import days_in_month
 from lib12333.errors import DecodeError, ValidationError

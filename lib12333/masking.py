@@ -8,6 +8,11 @@ only masks (SMS, request records) does not load the identifier checks.
 Rules and examples: docs/identifiers.md.
 """
 
+# The public names; the stub lib12333/masking.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "PERSONAL_KINDS", "mask_id", "mask_name", "mask_phone", "mask_card", "find_personal", "mask_text",
+)
+
 _DIGITS = "0123456789"
 _COMPOUND = (
     "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|轩辕|令狐|端木|"
@@ -280,12 +285,12 @@ def _personal_token(text, pos, token):
 
 
 def _is_reference(token):
-    # a request reference number (lib12333.requests.make_ref) can hold 11 digits in a row that look
+    # a request reference number (lib12333.citizen_requests.make_ref) can hold 11 digits in a row that look
     # like a mobile; its shape and ISO 7064 check character tell it apart from "wx13912345678"
     if (len(token) != 21 or "ZTJ".find(token[0]) < 0 or not _all_digits(token[1:7]) or not "A" <= token[7] <= "Z"
             or not _all_digits(token[10:20])):
         return False
-    from lib12333.requests import ref_check_char
+    from lib12333.citizen_requests import ref_check_char
 
     return ref_check_char(token[:20]) == token[20]
 

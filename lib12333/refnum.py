@@ -1,7 +1,7 @@
 """
 Request reference numbers as a citizen reads and types them; small enough for the kiosk.
 
-A reference (``lib12333.requests.make_ref``) is 21 characters, e.g. ``T330100K0113030100077``:
+A reference (``lib12333.citizen_requests.make_ref``) is 21 characters, e.g. ``T330100K0113030100077``:
 kind, centre, device, day YYMMDD, sequence NNNN, check character.  A citizen types only
 its day and sequence (10 digits); a STATUS_QUERY frame carries them as one number,
 days since 2000-01-01 x 10000 + sequence.  Kiosk and gateway both compute it here.

@@ -26,6 +26,13 @@ overflow either (they do lose precision: use a double-precision build for
 sizing).
 """
 
+# The public names; the stub lib12333/staffing.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "MAX_LOAD", "MAX_CALLERS_PER_PATIENCE", "erlang_b", "erlang_c", "erlang_b_servers", "erlang_b_load",
+    "offered_load", "erlang_c_metrics", "erlang_a_metrics", "staff", "halfin_whitt_wait",
+    "square_root_staffing",
+)
+
 import math
 
 from lib12333.compat import OrderedDict, is_int

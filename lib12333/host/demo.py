@@ -229,8 +229,10 @@ class Hall:
 
     def start_kiosk(self):
         """Boot the kiosk firmware (again, after a power cut: same flash, same journal)."""
-        from firmware import main as firmware_main
         from lib12333.compat import data_path
+        from lib12333.host import firmware_package
+
+        firmware_main = firmware_package.submodule("main")
 
         self.app = firmware_main.start(self.hw, dict(self.kiosk_config), self.key, self.flash, data_path("gbk.bin"),
                                        library_dir=self.flash)

@@ -21,7 +21,9 @@ import select
 import sys
 import time
 
-from firmware.drivers.ccid_reader import CcidReader
+from lib12333.host import firmware_package
+
+CcidReader = firmware_package.submodule("drivers.ccid_reader").CcidReader
 
 NAME = "host"
 MODEM_PROFILE = None  # detected from AT+CGMM

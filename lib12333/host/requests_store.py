@@ -1,7 +1,7 @@
 """
 Citizen requests in a SQLite file: the store a centre gateway uses.
 
-It implements the store interface of ``lib12333.requests`` on a real database:
+It implements the store interface of ``lib12333.citizen_requests`` on a real database:
 
 - every change is one ``BEGIN IMMEDIATE … COMMIT`` transaction (WAL journal,
   ``synchronous=FULL``), so a power cut leaves either the old or the new state,
@@ -15,7 +15,7 @@ It implements the store interface of ``lib12333.requests`` on a real database:
   the same transaction.
 
 The transition rules themselves are not repeated here: the store loads the
-request, calls ``lib12333.requests.apply`` and writes the result.
+request, calls ``lib12333.citizen_requests.apply`` and writes the result.
 
     store = RequestStore("centre.db")
     req = store.create("complaint", "330100", "K01", (2013, 3, 1), at=1000,
@@ -25,7 +25,7 @@ request, calls ``lib12333.requests.apply`` and writes the result.
 
 import sqlite3
 
-from lib12333 import requests as R
+from lib12333 import citizen_requests as R
 from lib12333.errors import StorageError, ValidationError
 
 SCHEMA = """

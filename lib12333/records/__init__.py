@@ -28,6 +28,12 @@ caller     the caller's number, **masked** (``138****5678``): records never hold
 =========  ==================================================================
 """
 
+# The public names; the stub lib12333/records/__init__.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "CHANNELS", "SERVICES", "OUTCOMES", "ANSWERED_OUTCOMES", "OFFERED_OUTCOMES", "MAX_TEXT", "check_text",
+    "check_category", "ServiceRecord",
+)
+
 from lib12333.compat import utf8_error
 from lib12333.errors import ValidationError
 

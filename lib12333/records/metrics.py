@@ -25,6 +25,11 @@ A record is attributed to the interval, day, month and hour of its **arrival**
 (ENTERQUEUE), in local time ``tz_offset`` seconds east of UTC (28800 = Beijing).
 """
 
+# The public names; the stub lib12333/records/metrics.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "DIMENSIONS", "MAX_CELLS", "contribution", "Bucket", "Metrics", "gbt33358",
+)
+
 from lib12333.compat import IS_MICROPYTHON, OrderedDict
 from lib12333.dates import civil_from_days
 from lib12333.errors import ValidationError

@@ -9,6 +9,11 @@ walks the rules one by one instead and records why each was passed over; the
 tests check that both always agree.
 """
 
+# The public names; the stub lib12333/routing/engine.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "Request", "Decision", "RuleSet",
+)
+
 from lib12333.errors import DecodeError
 from lib12333.routing import clock
 from lib12333.routing.regions import city_of, province_of

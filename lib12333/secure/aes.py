@@ -13,6 +13,9 @@ It is not hardened against cache-timing attacks (table look-ups depend on the
 key and data); docs/security.md discusses why that is acceptable on a kiosk.
 """
 
+# The public names; the stub lib12333/secure/aes.pyi carries their types (docs/integrator.md)
+__all__ = ("BLOCK_SIZE", "KEY_SIZE", "has_cryptolib", "expand_key", "encrypt_block_pure", "AES128")
+
 from binascii import unhexlify
 
 from lib12333.errors import ValidationError

@@ -21,6 +21,13 @@ twice per direction make every nonce unique (docs/security.md).
 unauthenticated header so the receiver can look the device key up first.
 """
 
+# The public names; the stub lib12333/secure/frame.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "VERSION", "HEADER_LEN", "TAG_LEN", "NONCE_LEN", "UP", "DOWN", "PORT", "SINGLE_SMS", "PART_SIZE",
+    "MAX_PARTS", "MAX_FRAME", "MAX_PAYLOAD_SINGLE", "Frame", "encode_header", "decode_header", "peek",
+    "nonce", "max_len", "seal", "open",
+)
+
 from lib12333.errors import DecodeError, SecurityError, ValidationError
 from lib12333.secure import ccm
 from lib12333.secure import messages as _m

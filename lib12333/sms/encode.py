@@ -12,6 +12,11 @@ number, so the caller passes it in (``RefCounter`` keeps one per number).
 TP-MR is a separate field (``mr``); most modems overwrite it.
 """
 
+# The public names; the stub lib12333/sms/encode.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "Part", "RefCounter", "encode_submit", "encode_deliver", "encode_status_report",
+)
+
 from lib12333.errors import ValidationError
 from lib12333.sms import address, gsm7, split, ucs2, udh
 from lib12333.sms.scts import Timestamp, Validity

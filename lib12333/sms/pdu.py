@@ -14,6 +14,12 @@ alphabet value are read as the GSM 7-bit alphabet, as TS 23.038 tells a receiver
 to do, and reported through ``dcs_group`` = "reserved".
 """
 
+# The public names; the stub lib12333/sms/pdu.pyi carries their types (docs/integrator.md)
+__all__ = (
+    "DELIVER", "SUBMIT", "STATUS_REPORT", "Message", "decode", "decode_hex", "from_hex", "parse_dcs",
+    "status_kind",
+)
+
 from lib12333.compat import utf16be_decode
 from lib12333.errors import DecodeError
 from lib12333.sms import address, gsm7, ucs2, udh

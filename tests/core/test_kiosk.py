@@ -18,7 +18,7 @@ from firmware.screens import describe_reply
 from lib12333.secure import messages as msg
 
 CARD = {"ssn": "11010519491231002X", "name": "张三丰", "card": "A12345678", "region": "110105"}
-REF = "T330100K0113030100077"  # a lib12333.requests reference: complaint, 330100, K01, 2013-03-01, no. 7
+REF = "T330100K0113030100077"  # a lib12333.citizen_requests reference: complaint, 330100, K01, 2013-03-01, no. 7
 
 
 def screen_of(actions):

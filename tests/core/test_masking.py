@@ -2,8 +2,8 @@
 
 import unittest
 
+from lib12333 import citizen_requests as R
 from lib12333 import masking as M
-from lib12333 import requests as R
 
 ID18 = "11010519491231002X"
 

@@ -2,7 +2,7 @@
 
 import unittest
 
-from lib12333 import requests as R
+from lib12333 import citizen_requests as R
 from lib12333.errors import ValidationError
 from lib12333.sms.policy import Policy
 

@@ -15,7 +15,7 @@ pytest.importorskip("argon2")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from lib12333 import requests as R  # noqa: E402
+from lib12333 import citizen_requests as R  # noqa: E402
 from tests.host.console_support import (  # noqa: E402
     CENTRE,
     HOLDER,

@@ -191,7 +191,7 @@ def test_demo_console_run_again_on_its_kept_folder_serves_it_again(tmp_path):
 def test_the_taker_of_a_telephone_request_can_start_and_close_it(tmp_path):
     """A request accepted at the desk is claimed by its taker but still 受理: the page must offer to start it
     (it used to hide the button from the claimant, leaving only 退回 and 转办)."""
-    from lib12333 import requests as R
+    from lib12333 import citizen_requests as R
 
     console, _clock, _refs = build(tmp_path)
     c = client(console)

@@ -8,7 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib12333 import requests as R
+from lib12333 import citizen_requests as R
 from lib12333.errors import DecodeError, Lib12333Error, StorageError, ValidationError
 from lib12333.host import kb
 from lib12333.host.testing.library import (

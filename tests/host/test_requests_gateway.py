@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lib12333 import citizen_requests as R
 from lib12333 import refnum
-from lib12333 import requests as R
 from lib12333.host.gateway import admin, db, request_desk
 from lib12333.host.gateway.centre import Centre
 from lib12333.host.requests_store import RequestStore

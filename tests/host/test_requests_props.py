@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib12333 import requests as R
+from lib12333 import citizen_requests as R
 from lib12333.errors import StateError, ValidationError
 from lib12333.host.testing.library import ref_args
 from lib12333.sms.policy import Policy

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib12333 import requests as R
+from lib12333 import citizen_requests as R
 from lib12333.errors import StateError, StorageError
 from lib12333.host.requests_store import RequestStore
 from tests.hypothesis_profiles import examples

@@ -289,7 +289,7 @@ def request_list(args):
 
 
 def request_show(args):
-    from lib12333 import requests as R
+    from lib12333 import citizen_requests as R
     from lib12333.errors import StorageError
 
     store = _requests(args, create=False)
@@ -305,7 +305,7 @@ def request_show(args):
 def request_update(args):
     import time
 
-    from lib12333 import requests as R
+    from lib12333 import citizen_requests as R
     from lib12333.host.gateway import request_desk
     from lib12333.sms.policy import Policy
 

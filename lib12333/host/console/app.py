@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from lib12333 import requests as R
+from lib12333 import citizen_requests as R
 from lib12333.host.console import auth, web
 from lib12333.host.console.figures import DayFigures
 from lib12333.host.console.store import ConsoleStore

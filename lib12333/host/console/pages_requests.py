@@ -13,8 +13,8 @@ import secrets
 
 from starlette.routing import Route
 
+from lib12333 import citizen_requests as R
 from lib12333 import identifiers
-from lib12333 import requests as R
 from lib12333.errors import Lib12333Error, StorageError
 from lib12333.host.console.store import AGES
 from lib12333.host.console.web import ascii_digits, page, redirect

@@ -58,7 +58,7 @@ def load_board(name, boards_dir=None):
     """The board description ``board/<name>/board.json`` (architecture, UART pins...)."""
     boards_dir = boards_dir or os.path.join(ROOT, "board")
     if not os.path.isdir(boards_dir):
-        # An installed wheel has lib12333/ and firmware/ but not board/: boards are source folders.
+        # An installed wheel has lib12333/ and lib12333_firmware/ but not board/: boards are source folders.
         raise ConfigError(
             "no board folders here: --board needs a lib12333 checkout (the installed package has no board/); "
             "clone the lib12333 repository, then in it run `scripts/install deploy` and "
@@ -130,7 +130,10 @@ def build(board=None, arch=None, compile_py=True, progress=None, root=ROOT, froz
     RAM), their data files are kept.
     """
     sources = list(_walk(os.path.join(root, "lib12333"), "lib12333"))
-    firmware = os.path.join(root, "firmware")
+    # an installed wheel holds the firmware as lib12333_firmware (setup.py); on the device it is `firmware`
+    firmware = os.path.join(root, "lib12333_firmware")
+    if not os.path.isdir(firmware):
+        firmware = os.path.join(root, "firmware")
     if os.path.isdir(firmware):
         sources += list(_walk(firmware, "firmware"))
     if board is not None:

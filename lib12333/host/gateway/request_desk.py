@@ -22,22 +22,22 @@ gateway database's ``outgoing`` table, which the running gateway sends.
 
 **SMS status queries** (``sms_reply``): a text SMS ``查询 <reference>`` or
 ``CX <reference>`` (any case, dashes, spaces or a colon allowed) is answered
-with ``lib12333.requests.status_text`` -- but only to the phone number the
+with ``lib12333.citizen_requests.status_text`` -- but only to the phone number the
 request was filed with; any other sender, an unknown or mistyped reference all
 get the same neutral ``NOT_FOUND`` text, so nobody learns whether another
 citizen's reference exists.  Other text SMS are not answered, nor are more
 than ``ANSWERS_PER_DAY`` queries from one number in 24 hours (SMS cost a fee).
 
 **Completion notices** (``update``): a back-office transition to 办结 or 退回
-queues ``lib12333.requests.notice_text`` (signed with the unit, one part, no
+queues ``lib12333.citizen_requests.notice_text`` (signed with the unit, one part, no
 personal data) to the request's contact number, at most once per request and
 state even when the update is retried after a crash between the two databases.
 """
 
 import logging
 
+from lib12333 import citizen_requests as R
 from lib12333 import identifiers, refnum
-from lib12333 import requests as R
 from lib12333.errors import Lib12333Error, StorageError, ValidationError
 from lib12333.host.gateway.db import Transaction
 from lib12333.secure import messages as msg
@@ -49,7 +49,7 @@ NOT_FOUND = "未查到与本机号码对应的办件，请核对受理编号，�
 ANSWERS_PER_DAY = 10  # SMS answers to one number in 24 hours; further queries are logged, not answered
 MAX_DAYS = 36524  # 2000-01-01 .. 2099-12-31: the references' YY covers this century
 
-# lib12333.requests states -> the status byte of a STATUS_ANSWER (the text carries the exact label)
+# lib12333.citizen_requests states -> the status byte of a STATUS_ANSWER (the text carries the exact label)
 STATUS_OF_REQUEST = {R.ACCEPTED: msg.ST_RECEIVED, R.IN_PROGRESS: msg.ST_IN_PROGRESS,
                      R.TRANSFERRING: msg.ST_IN_PROGRESS, R.DONE: msg.ST_CLOSED, R.RETURNED: msg.ST_ANSWERED}
 

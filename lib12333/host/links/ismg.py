@@ -26,7 +26,7 @@ from lib12333.host.links import air
 from lib12333.host.links.ismg_net import LinkFaults, Listener, Session
 from lib12333.host.links.server_side import side as make_side
 
-__all__ = ["Ismg", "LinkFaults"]
+__all__ = ("Ismg", "LinkFaults")
 RESEND_SECONDS = 5.0
 TICK = 0.02
 

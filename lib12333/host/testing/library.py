@@ -86,7 +86,7 @@ def regions():
 
 @st.composite
 def ref_args(draw):
-    """Arguments of ``lib12333.requests.make_ref``."""
+    """Arguments of ``lib12333.citizen_requests.make_ref``."""
     kind = draw(st.sampled_from(("consultation", "complaint", "report")))
     centre = draw(st.text("0123456789", min_size=6, max_size=6))
     alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
