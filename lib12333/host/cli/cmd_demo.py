@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from lib12333.host.cli import EXIT_FAILED, EXIT_IO, EXIT_OK
+from lib12333.host.cli import EXIT_FAILED, EXIT_IO, EXIT_OK, EXIT_USAGE
 
 HELP = """\
 Runs a service hall on this machine: the centre gateway (SQLite in a temporary
@@ -16,13 +16,24 @@ Exit status 0 only when the centre's registry really shows the card as 临时挂
 """
 
 
+def _seconds(text):
+    """A --timeout: a positive number of seconds (0 or less would fail every step, with a misleading reason)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError("expected a positive number of seconds, got %r" % text)
+    return value
+
+
 def register(subparsers):
     p = subparsers.add_parser("demo", help="a service hall on one machine: report a card lost end to end",
                               description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--interactive", action="store_true",
                    help="drive the kiosk yourself with the keyboard (i inserts / removes the card, q quits)")
     p.add_argument("--keep", metavar="DIR", help="keep the centre database and the kiosk's flash in DIR")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds each step may take")
+    p.add_argument("--timeout", type=_seconds, default=60.0, help="seconds each step may take")
     p.add_argument("--quiet", action="store_true", help="print only the outcome")
     p.add_argument("--console", action="store_true",
                    help="then keep the centre console open on the demo's database (docs/console.md); Ctrl-C stops")
@@ -40,6 +51,13 @@ def run(args):
     from lib12333.host import demo
 
     if args.keep:
+        if os.path.exists(os.path.join(args.keep, "centre.db")) and not args.console:
+            # The hall registers kiosk 1001 and its card afresh; the gateway would refuse them, and its
+            # message (a replacement board?) means nothing to someone who ran the demo twice.
+            print("error: %s holds an earlier demo (centre.db); give --keep an empty or new folder, or look at that "
+                  "one: lib12333 gateway card show --db %s --card NUMBER"
+                  % (args.keep, os.path.join(args.keep, "centre.db")), file=sys.stderr)
+            return EXIT_USAGE
         os.makedirs(args.keep, exist_ok=True)
     if args.interactive:
         from lib12333.host import hall_view
