@@ -75,3 +75,14 @@ def test_gateway_backup_names_files_not_numbers(capsys):
     with pytest.raises(SystemExit):
         main(["gateway", "restore", "--help"])
     assert "--from FILE" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("script", ["scripts/install", "scripts/test"])
+def test_scripts_answer_help_without_installing_anything(tmp_path, script):
+    venv = tmp_path / "venv"
+    env = dict(os.environ, VENV=str(venv), PYTHON="/nonexistent/python")  # any install step would fail
+    result = subprocess.run(["bash", os.path.join(ROOT, script), "--help"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "venv" in result.stdout and not result.stdout.startswith("#")
+    assert not venv.exists() and "==" not in result.stderr
