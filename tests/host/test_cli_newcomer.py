@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from lib12333.host.cli import EXIT_USAGE, main
+from lib12333.host.cli import EXIT_IO, EXIT_USAGE, main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BLOCK_AND_RUN = (
@@ -86,3 +86,10 @@ def test_scripts_answer_help_without_installing_anything(tmp_path, script):
     assert result.returncode == 0, result.stderr
     assert "venv" in result.stdout and not result.stdout.startswith("#")
     assert not venv.exists() and "==" not in result.stderr
+
+
+def test_restore_from_a_backup_that_is_not_there_is_a_file_error(tmp_path, capsys):
+    code = main(["gateway", "restore", "--db", str(tmp_path / "centre.db"), "--from", str(tmp_path / "nope.bak")])
+    _out, err = capsys.readouterr()
+    assert code == EXIT_IO, err  # a file that cannot be used (docs/cli.md), not a failed operation
+    assert "no backup at %s" % (tmp_path / "nope.bak") in err and "Traceback" not in err

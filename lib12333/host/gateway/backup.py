@@ -26,6 +26,7 @@ Changes committed after the backup are lost with it (docs/gateway.md "Backups" s
 what that means for citizens); nothing is ever sealed twice.
 """
 
+import errno
 import os
 import sqlite3
 import time
@@ -180,7 +181,7 @@ def restore(backup_path, db_path, now=None):
     """
     now = int(now if now is not None else time.time())
     if not os.path.isfile(backup_path):
-        raise StorageError("no backup at %s" % backup_path)
+        raise FileNotFoundError(errno.ENOENT, "no backup at %s" % backup_path)  # a file to name, exit 4
     staging = db_path + ".restoring"
     _remove(staging)
     _copy(backup_path, staging).close()
