@@ -93,3 +93,12 @@ def test_restore_from_a_backup_that_is_not_there_is_a_file_error(tmp_path, capsy
     _out, err = capsys.readouterr()
     assert code == EXIT_IO, err  # a file that cannot be used (docs/cli.md), not a failed operation
     assert "no backup at %s" % (tmp_path / "nope.bak") in err and "Traceback" not in err
+
+
+def test_cdr_convert_into_a_missing_folder_names_the_output(tmp_path, capsys):
+    out = tmp_path / "no-such-folder" / "calls.csv"
+    source = os.path.join(ROOT, "tests", "host", "data", "cdr", "queue_log")
+    code = main(["cdr", "convert", "--format", "asterisk-queue-log", "--to", "csv", "--out", str(out), source])
+    err = capsys.readouterr().err
+    assert code == EXIT_IO, err
+    assert "cannot write %s" % out in err and ".partial-" not in err

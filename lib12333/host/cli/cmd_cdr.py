@@ -245,7 +245,10 @@ def _convert(args):
         import tempfile
 
         parent, name = os.path.split(os.path.abspath(args.out))
-        fd, staging = tempfile.mkstemp(prefix="." + name + ".partial-", dir=parent)
+        try:
+            fd, staging = tempfile.mkstemp(prefix="." + name + ".partial-", dir=parent)
+        except OSError as exc:  # name what the user asked for, not the hidden staging file
+            raise OSError(exc.errno, "cannot write %s: %s" % (args.out, exc.strerror)) from None
         stream = os.fdopen(fd, "wb")
         umask = os.umask(0)
         os.umask(umask)
