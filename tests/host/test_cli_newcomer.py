@@ -102,3 +102,10 @@ def test_cdr_convert_into_a_missing_folder_names_the_output(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == EXIT_IO, err
     assert "cannot write %s" % out in err and ".partial-" not in err
+
+
+def test_a_list_default_is_shown_as_typed(capsys):
+    with pytest.raises(SystemExit):
+        main(["ismg-sim", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: +8613800571001 +8613912345678)" in text and "['" not in text
