@@ -109,3 +109,15 @@ def test_a_list_default_is_shown_as_typed(capsys):
         main(["ismg-sim", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "(default: +8613800571001 +8613912345678)" in text and "['" not in text
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["--link-faults", "drop=0.1"], "--link-faults needs --link"),
+    (["--interactive", "--link", "cmpp3"], "--interactive"),
+    (["--interactive", "--console"], "--interactive"),
+    (["--console", "--link", "smpp"], "--console"),
+])
+def test_demo_options_that_would_be_ignored_are_refused(argv, named, capsys):
+    code = main(["demo", "--quiet"] + argv)
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and named in err, err

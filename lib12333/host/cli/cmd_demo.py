@@ -27,6 +27,18 @@ def _seconds(text):
     return value
 
 
+def _clash(args):
+    """Options that would be silently ignored together: say so instead."""
+    if args.link_faults and not args.link:
+        return "--link-faults needs --link (the faults are the emulated operator gateway's)"
+    if args.interactive and (args.link or args.console):
+        return "--interactive runs the hall on its own modem and ends with a summary; --link and --console go " \
+               "with the scripted demo"
+    if args.console and args.link:
+        return "--console serves the scripted demo's database on its own modem; run --link without --console"
+    return None
+
+
 def register(subparsers):
     p = subparsers.add_parser("demo", help="a service hall on one machine: report a card lost end to end",
                               description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,6 +62,10 @@ def run(args):
 
     from lib12333.host import demo
 
+    clash = _clash(args)
+    if clash:
+        print("error: " + clash, file=sys.stderr)
+        return EXIT_USAGE
     if args.keep:
         if os.path.exists(os.path.join(args.keep, "centre.db")) and not args.console:
             # The hall registers kiosk 1001 and its card afresh; the gateway would refuse them, and its
