@@ -23,7 +23,14 @@ ticks_diff, sleep_ms, wall_time.
 
 from firmware import screens
 from firmware.kiosk import Kiosk
-from lib12333.errors import CapacityError, Lib12333Error, SecurityError, StorageError
+from lib12333.errors import (
+    CapacityError,
+    CardError,
+    CardSecurityError,
+    Lib12333Error,
+    SecurityError,
+    StorageError,
+)
 from lib12333.modem import events
 
 CARD_POLL_MS = 500
@@ -300,13 +307,13 @@ class KioskApp:
         except SecurityError as exc:
             # -2203: a 3.0 card needs external authentication by a security module (PSAM) this
             # kiosk does not have -- not the citizen's fault, and not a locked card.
-            no_module = getattr(exc, "readcardbas_code", None) == -2203
+            no_module = isinstance(exc, CardSecurityError) and exc.needs_authenticator
             event = ("card_error", "card_needs_module" if no_module else "card_locked")
         except Lib12333Error as exc:
             code = getattr(exc, "code", None)
             if code == "no-card":
                 event = ("card_error", "card_removed")
-            elif "6A82" in str(exc) or "SSSE" in str(exc):
+            elif isinstance(exc, CardError) and (exc.sw == 0x6A82 or exc.command == "SELECT SSSE"):
                 event = ("card_error", "card_unsupported")
             else:
                 event = ("card_error", "card_unreadable")

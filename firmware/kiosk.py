@@ -41,6 +41,8 @@ screen: ``screens.render(state, params)``; the params come from ``VIEWS``.
 
 from firmware import screens
 from lib12333 import masking  # not identifiers: the ID checks are not needed to mask (11 KB less heap)
+from lib12333.refnum import TYPED_DIGITS as TYPED_REF_DIGITS
+from lib12333.refnum import typed_number as typed_ref_number
 from lib12333.secure import messages as msg
 
 TYPE_CHECKING = False
@@ -141,7 +143,6 @@ MESSAGE_TOPICS = (
 MAINTENANCE_CODE = "*#12333#"
 SESSION_REQUESTS = 5  # requests of this card session the 办件进度 list remembers
 PHONE_DIGITS = 11
-TYPED_REF_DIGITS = 10  # what a citizen types for a reference: its day YYMMDD and sequence NNNN
 
 
 class Kiosk:
@@ -579,28 +580,3 @@ def maintenance_lines(status):
     return ["%s: %s" % (k, status[k]) for k in keys]
 
 
-def day_number(yy, mm, dd):
-    """Days from 2000-01-01 to 20yy-mm-dd, or None when that is not a date."""
-    if not (0 <= yy <= 99 and 1 <= mm <= 12):
-        return None
-    months = (31, 29 if yy % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 2000-2099
-    if not 1 <= dd <= months[mm - 1]:
-        return None
-    days = yy * 365 + (yy + 3) // 4  # leap days of the years 2000 .. 20(yy-1)
-    for i in range(mm - 1):
-        days += months[i]
-    return days + dd - 1
-
-
-def typed_ref_number(typed):
-    """The STATUS_QUERY ref_seq for the 10 typed digits YYMMDDNNNN of a reference, or None if they cannot be one."""
-    if len(typed) != TYPED_REF_DIGITS:
-        return None
-    for ch in typed:
-        if not ("0" <= ch <= "9"):
-            return None
-    days = day_number(int(typed[0:2]), int(typed[2:4]), int(typed[4:6]))
-    seq = int(typed[6:10])
-    if days is None or seq == 0:
-        return None
-    return days * 10000 + seq

@@ -12,6 +12,9 @@ Each screen id is the kiosk state that shows it (``firmware.kiosk.TABLE``); a te
 checks that every state has its own text here, and ``render`` refuses an unknown one.
 """
 
+from lib12333.cardstate import CHINESE_NAMES
+from lib12333.dates import iso_day as _date
+from lib12333.refnum import REF_LENGTH, format_ref
 from lib12333.secure import messages as msg
 
 WELCOME = "welcome"
@@ -36,16 +39,8 @@ QUERY_MENU = "query_menu"
 QUERY_LIST = "query_list"
 QUERY_REF = "query_ref"
 
-# Card states as the centre reports them: the codes of lib12333.lossreport (a test keeps them equal;
-# the kiosk does not import lossreport only to save its heap).
-CARD_STATE_NAMES = {
-    1: "封存",
-    2: "正常",
-    3: "临时挂失",
-    4: "挂失",
-    5: "挂失（已申请补领）",
-    6: "注销",
-}
+# Card states as the centre reports them (lib12333.cardstate, not the whole lossreport machine: heap).
+CARD_STATE_NAMES = CHINESE_NAMES
 
 REQUEST_STATUS_NAMES = {
     0: "未查到",
@@ -72,7 +67,6 @@ ERROR_ADVICE = {
 }
 
 MESSAGE_KINDS = ("咨询", "投诉", "举报")  # the kiosk's message_kind 1, 2, 3
-REF_LENGTH = 21  # lib12333.requests reference numbers, e.g. T330100K0113030100077
 NO_LIBRARY = {"title": "信息查询暂不可用", "lines": ["本终端未装载信息库。"]}  # the result screen without a library
 
 
@@ -214,29 +208,4 @@ def describe_reply(msg_type, fields, request):
         title, line1, line2 = ERROR_ADVICE[code]
         return {"title": title, "lines": [line1, line2]}
     return {"title": "中心答复", "lines": [msg.type_name(msg_type)]}
-
-
-def format_ref(ref):
-    """A reference grouped for reading aloud: T-330100-K01-130301-0007-7 (as lib12333.requests.format_ref)."""
-    if len(ref) != REF_LENGTH:
-        return ref
-    return ref[0] + "-" + ref[1:7] + "-" + ref[7:10] + "-" + ref[10:16] + "-" + ref[16:20] + "-" + ref[20]
-
-
-def _date(seconds):
-    """Unix seconds (the frame's clock) as the China Standard Time date YYYY-MM-DD."""
-    days = (seconds + 8 * 3600) // 86400
-    year = 1970
-    while True:
-        length = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
-        if days < length:
-            break
-        days -= length
-        year += 1
-    months = (31, 29 if length == 366 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-    month = 0
-    while days >= months[month]:
-        days -= months[month]
-        month += 1
-    return "%04d-%02d-%02d" % (year, month + 1, days + 1)
 

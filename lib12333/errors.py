@@ -13,10 +13,12 @@ fault the error is and what kind of input failed:
     │   ├── LocalProtocolError   we were asked to do something the protocol forbids
     │   └── RemoteProtocolError  the peer sent something the protocol forbids
     ├── SecurityError        authentication failed, replay, revoked key
+    │   └── CardSecurityError    a card refused a PIN or external authentication (carries sw, tries_left)
     ├── StateError           an operation that the current state does not allow
     ├── CapacityError        a bounded buffer or queue is full
     ├── DeadlineError        an operation did not finish before its deadline
     ├── DeviceError          a modem, card or reader answered with an error code (carries code)
+    │   └── CardError            a card answered a status word other than 9000 (carries sw, command)
     └── StorageError         persisted data is missing or corrupt
 
 Messages say what was wrong, where, and what was expected, for example::
@@ -125,6 +127,23 @@ class SecurityError(Lib12333Error):
     """A message failed authentication, was replayed, or came from an unknown or revoked device."""
 
 
+class CardSecurityError(SecurityError):
+    """A card refused a PIN (VERIFY) or external authentication, or could not be asked.
+
+    ``command`` is ``"VERIFY"`` or ``"EXTERNAL AUTHENTICATE"``; ``sw`` the card's status
+    word as an int (63Cx, 6983), or None when the card was never asked because no
+    authenticator (security module) was given (``needs_authenticator`` is then True);
+    ``tries_left`` the tries the card still allows (None when unknown).
+    """
+
+    def __init__(self, message, command=None, sw=None, tries_left=None):
+        super().__init__(message)
+        self.command = command
+        self.sw = sw
+        self.tries_left = tries_left
+        self.needs_authenticator = sw is None  # the card needs a security module (PSAM) not supplied
+
+
 class StateError(Lib12333Error):
     """An operation that the object's current state does not allow (an illegal transition).
 
@@ -159,6 +178,20 @@ class DeviceError(Lib12333Error):
         self.reason = message
         self.code = code
         self.retryable = retryable
+
+
+class CardError(DeviceError):
+    """A card answered ``command`` with status word ``sw`` (an int) other than 9000.
+
+    ``code`` is the status word as four hex digits (``"6A82"``), as for any
+    :class:`DeviceError`; ``retryable`` is True for 63Cx with tries left.
+    """
+
+    def __init__(self, message, sw, command=None):
+        retry = (sw >> 8) == 0x63 and (sw & 0xF0) == 0xC0 and (sw & 0x0F) > 0
+        super().__init__(message, code="%04X" % sw, retryable=retry)
+        self.sw = sw
+        self.command = command
 
 
 class StorageError(Lib12333Error):

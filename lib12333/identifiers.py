@@ -22,6 +22,7 @@ and ``ValidationError`` for a rule it breaks; messages never contain the value.
 """
 
 from lib12333 import compat
+from lib12333.dates import days_in_month
 from lib12333.errors import DecodeError, ValidationError
 from lib12333.masking import mask_card, mask_id, mask_name, mask_phone  # noqa: F401 (re-exported)
 
@@ -56,16 +57,6 @@ def province_name(code):
     if i < 0:
         return None
     return _PROVINCES[i + 3 : _PROVINCES.find("|", i + 1)]
-
-
-def _is_leap(year):
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
-def days_in_month(year, month):
-    if month == 2:
-        return 29 if _is_leap(year) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def _today_tuple(today):

@@ -28,22 +28,17 @@ Illegal transitions raise StateError carrying ``state`` and ``action``; a legal
 action from a forbidden channel raises ChannelError (a StateError) with ``channel``.
 """
 
+from lib12333.cardstate import CANCELLED, CHINESE_NAMES, LOST, NORMAL, REPLACING, SEALED, TEMP_LOST
 from lib12333.errors import StateError, ValidationError
 
-SEALED = 1
-NORMAL = 2
-TEMP_LOST = 3
-LOST = 4
-REPLACING = 5
-CANCELLED = 6
-
+# code -> (constant name, Chinese name)
 STATE_NAMES = {
-    SEALED: ("SEALED", "封存"),
-    NORMAL: ("NORMAL", "正常"),
-    TEMP_LOST: ("TEMP_LOST", "临时挂失"),
-    LOST: ("LOST", "挂失"),
-    REPLACING: ("REPLACING", "挂失（已申请补领）"),
-    CANCELLED: ("CANCELLED", "注销"),
+    SEALED: ("SEALED", CHINESE_NAMES[SEALED]),
+    NORMAL: ("NORMAL", CHINESE_NAMES[NORMAL]),
+    TEMP_LOST: ("TEMP_LOST", CHINESE_NAMES[TEMP_LOST]),
+    LOST: ("LOST", CHINESE_NAMES[LOST]),
+    REPLACING: ("REPLACING", CHINESE_NAMES[REPLACING]),
+    CANCELLED: ("CANCELLED", CHINESE_NAMES[CANCELLED]),
 }
 
 KIOSK = "kiosk"

@@ -87,10 +87,18 @@ def mask_card(text):
 
 PERSONAL_KINDS = ("id", "phone", "card", "number")
 
-_SPACES = " \t\u3000"
-_SOFT = "._\uff0e\uff3f"  # joins two digits only when the result is personal
+# Spaces of every width, and line breaks: a number broken over lines is still the number.
+_SPACES = " \t\n\r\u3000\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
+# Invisible characters (zero-width space and joiners, word joiner, BOM, soft hyphen) are skipped
+# wherever they stand inside a number: they change nothing a reader sees.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Join two digits only when the result is personal: ".", "_", "/", "·", ",", brackets, long dashes
+# (and full-width forms), also mixed with spaces ("139 - 1234 - 5678").
+_SOFT = "._\uff0e\uff3f/\uff0f\u00b7\u30fb,\uff0c()\uff08\uff09\u2013\u2014\u2212"
 _DASHES = "-\uff0d"
-_MAX_SPACES = 3
+_MAX_SPACES = 3  # longest separator run that joins
+# Chinese numerals, each followed by the digit it stands for (幺 is "one" read out in phone numbers).
+_CN_DIGITS = "〇0零0一1壹1幺1二2贰2三3叁3四4肆4五5伍5六6陆6七7柒7八8捌8九9玖9"
 
 
 def _digit(ch):
@@ -99,6 +107,10 @@ def _digit(ch):
     o = ord(ch)
     if 0xFF10 <= o <= 0xFF19:
         return chr(o - 0xFF10 + 48)
+    if o >= 0x3000:
+        k = _CN_DIGITS.find(ch)
+        if k >= 0 and k % 2 == 0:
+            return _CN_DIGITS[k + 1]
     return None
 
 
@@ -144,27 +156,28 @@ def _classify(digits):
 
 
 def _joined(text, j, prev_is_digit, soft):
-    """Index of the next token character when the separator run at ``j`` joins, else -1."""
+    """``(index of the next token character, soft)`` when the separator run at ``j`` joins, else ``(-1, False)``.
+
+    One dash joins any two token characters; a run of up to ``_MAX_SPACES`` spaces joins two
+    digits; a run that holds a soft separator or a dash among spaces joins two digits when ``soft``.
+    """
     n = len(text)
-    c = text[j]
-    if c in _DASHES:
-        k = j + 1
-        if k < n and (_digit(text[k]) is not None or _letter(text[k]) is not None):
-            return k
-        return -1
+    if text[j] in _DASHES and j + 1 < n and (_digit(text[j + 1]) is not None or _letter(text[j + 1]) is not None):
+        return j + 1, False
     if not prev_is_digit:
-        return -1
-    if c in _SPACES:
-        k = j
-        while k < n and k - j < _MAX_SPACES and text[k] in _SPACES:
-            k += 1
-    elif soft and c in _SOFT:
-        k = j + 1
-    else:
-        return -1
-    if k < n and _digit(text[k]) is not None:
-        return k
-    return -1
+        return -1, False
+    k = j
+    spaces_only = True
+    while k < n and k - j < _MAX_SPACES:
+        c = text[k]
+        if c in _DASHES or c in _SOFT:
+            spaces_only = False
+        elif c not in _SPACES and c not in _INVISIBLE:
+            break
+        k += 1
+    if k < n and _digit(text[k]) is not None and (spaces_only or soft):
+        return k, not spaces_only
+    return -1, False
 
 
 def _token(text, i, soft):
@@ -182,10 +195,13 @@ def _token(text, i, soft):
             chars.append(norm)
             j += 1
             continue
-        k = _joined(text, j, chars[-1] <= "9", soft)
+        if c in _INVISIBLE:
+            j += 1
+            continue
+        k, joined_soft = _joined(text, j, chars[-1] <= "9", soft)
         if k < 0:
             break
-        if c in _SOFT:
+        if joined_soft:
             used_soft = True
         j = k
     return pos, "".join(chars), j, used_soft

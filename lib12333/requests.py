@@ -56,6 +56,7 @@ wrong character and about 99.85 % of swaps of two neighbouring characters
 
 from lib12333.compat import OrderedDict
 from lib12333.errors import DecodeError, StateError, ValidationError
+from lib12333.refnum import REF_LENGTH, format_ref  # noqa: F401 (format_ref re-exported)
 
 KINDS = ("consultation", "complaint", "report")
 KIND_LETTERS = "ZTJ"
@@ -85,7 +86,6 @@ TRANSITIONS = (
 ACTIONS = ("start", "complete", "return", "transfer", "accept_transfer", "reject_transfer", "withdraw_transfer")
 
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-REF_LENGTH = 21
 
 
 def state_label(state):
@@ -192,11 +192,6 @@ def parse_ref(text):
     out["day"] = (2000 + int(ref[10:12]), int(ref[12:14]), int(ref[14:16]))
     out["seq"] = int(ref[16:20])
     return out
-
-
-def format_ref(ref):
-    """``T-330100-K01-130301-0007-7`` for reading aloud."""
-    return ref[0] + "-" + ref[1:7] + "-" + ref[7:10] + "-" + ref[10:16] + "-" + ref[16:20] + "-" + ref[20]
 
 
 # ------------------------------------------------------------ requests

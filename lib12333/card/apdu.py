@@ -13,7 +13,8 @@ The exchange is sans-IO.  Either drive an :class:`Exchange` yourself::
 or call :func:`transmit_apdu` with your ``transmit(apdu_bytes) -> response_bytes``.
 """
 
-from lib12333.errors import DecodeError, DeviceError, LocalProtocolError, RemoteProtocolError
+from lib12333.errors import CardError, DecodeError, LocalProtocolError, RemoteProtocolError
+from lib12333.hexdigits import parse_hex
 
 INS_SELECT = 0xA4
 INS_READ_RECORD = 0xB2
@@ -107,12 +108,9 @@ def is_success(sw):
 
 
 def check_sw(sw, what):
-    """Raise :class:`DeviceError` (code = the SW as 4 hex digits) unless ``sw`` is 9000."""
+    """Raise :class:`CardError` (``sw``, ``command`` = ``what``, code = the SW as 4 hex digits) unless ``sw`` is 9000."""
     if sw != SW_OK:
-        sw1 = sw >> 8
-        retry = sw1 == 0x63 and (sw & 0xF0) == 0xC0 and (sw & 0x0F) > 0
-        raise DeviceError(what + ": card answered " + sw_hex(sw) + " (" + sw_meaning(sw) + ")",
-                          code=sw_hex(sw), retryable=retry)
+        raise CardError(what + ": card answered " + sw_hex(sw) + " (" + sw_meaning(sw) + ")", sw, command=what)
 
 
 def _byte(value, name):
@@ -268,23 +266,4 @@ def to_hex(data):
 
 def from_hex(text):
     """Bytes from hex text; spaces are ignored.  Raises :class:`DecodeError` on bad digits."""
-    digits = "".join(text.split())
-    if len(digits) % 2:
-        raise DecodeError("odd number of hex digits", field="hex", position=len(digits))
-    out = bytearray(len(digits) // 2)
-    for i in range(0, len(digits), 2):
-        hi = _nibble(digits[i], i)
-        lo = _nibble(digits[i + 1], i + 1)
-        out[i // 2] = (hi << 4) | lo
-    return bytes(out)
-
-
-def _nibble(ch, pos):
-    o = ord(ch)
-    if 48 <= o <= 57:
-        return o - 48
-    if 65 <= o <= 70:
-        return o - 55
-    if 97 <= o <= 102:
-        return o - 87
-    raise DecodeError("not a hex digit", field="hex", position=pos, expected="0-9 A-F")
+    return parse_hex("".join(text.split()), "hex")

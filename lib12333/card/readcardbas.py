@@ -15,7 +15,7 @@ become ``-SW``, e.g. 6A82 -> -27266, as public implementations do).
 
 from lib12333.card import apdu
 from lib12333.compat import OrderedDict
-from lib12333.errors import DecodeError, DeviceError, SecurityError
+from lib12333.errors import CardSecurityError, DecodeError, DeviceError, SecurityError
 
 FIELDS = ("region", "ssn", "card_number", "card_id", "name", "atr_history", "spec_version",
           "issue_date", "expiry_date", "terminal_no", "device_no")
@@ -127,9 +127,12 @@ def error_text(code):
 
 def error_code(exc):
     """The interface code for an exception raised while reading a card."""
-    code = getattr(exc, "readcardbas_code", None)
-    if code is not None:
-        return code
+    if isinstance(exc, CardSecurityError):
+        if exc.needs_authenticator:
+            return ERR_NO_RKSSSE
+        if exc.command == "VERIFY":
+            return -51 if exc.tries_left else -52
+        return -exc.sw
     if isinstance(exc, DeviceError):
         dev = exc.code
         for name, value in DEVICE_CODES:

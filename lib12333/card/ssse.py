@@ -29,7 +29,7 @@ Missing optional records (6A83) read as ``None``; any other status word raises
 from lib12333.card import apdu, tlv
 from lib12333.card.gbk import strip_padding
 from lib12333.compat import OrderedDict
-from lib12333.errors import DecodeError, SecurityError
+from lib12333.errors import CardSecurityError, DecodeError, SecurityError
 
 SSSE_DF_NAME = b"sx1.sh.\xc9\xe7\xbb\xe1\xb1\xa3\xd5\xcf"
 KEY_RKSSSE = 0x0A
@@ -272,10 +272,8 @@ def authenticate(transmit, info, authenticator):
 
 def _authenticate(info, authenticator):
     if authenticator is None:
-        err = SecurityError("spec " + info.spec + " card: EF06 needs external authentication with RKSSSE; "
-                            "expected an authenticator (PSAM or security module)")
-        err.readcardbas_code = -2203
-        raise err
+        raise CardSecurityError("spec " + info.spec + " card: EF06 needs external authentication with RKSSSE; "
+                                "expected an authenticator (PSAM or security module)", "EXTERNAL AUTHENTICATE")
     challenge, sw = yield from _xchg(get_challenge(8))
     apdu.check_sw(sw, "GET CHALLENGE")
     if len(challenge) != 8:
@@ -286,25 +284,17 @@ def _authenticate(info, authenticator):
     key_id = getattr(authenticator, "key_id", KEY_RKSSSE)
     _, sw = yield from _xchg(external_authenticate(key_id, data))
     if sw >> 8 == 0x63 and sw & 0xF0 == 0xC0:
-        err = SecurityError("EXTERNAL AUTHENTICATE refused, %d tries left" % (sw & 0x0F))
-        err.tries_left = sw & 0x0F
-        err.readcardbas_code = -sw
-        raise err
+        raise CardSecurityError("EXTERNAL AUTHENTICATE refused, %d tries left" % (sw & 0x0F),
+                                "EXTERNAL AUTHENTICATE", sw, sw & 0x0F)
     apdu.check_sw(sw, "EXTERNAL AUTHENTICATE")
     info.authenticated = True
 
 
 def verify_pin(transmit, pin):
-    """VERIFY the holder PIN.  Returns None on success; raises SecurityError with tries left, or DeviceError."""
+    """VERIFY the holder PIN.  Returns None on success; raises CardSecurityError with tries left, or CardError."""
     _, sw = apdu.transmit_apdu(transmit, verify_pin_command(pin))
     if sw >> 8 == 0x63 and sw & 0xF0 == 0xC0:
-        err = SecurityError("PIN wrong, %d tries left" % (sw & 0x0F))
-        err.tries_left = sw & 0x0F
-        err.readcardbas_code = -51 if sw & 0x0F else -52
-        raise err
+        raise CardSecurityError("PIN wrong, %d tries left" % (sw & 0x0F), "VERIFY", sw, sw & 0x0F)
     if sw == 0x6983:
-        err = SecurityError("PIN blocked")
-        err.tries_left = 0
-        err.readcardbas_code = -52
-        raise err
+        raise CardSecurityError("PIN blocked", "VERIFY", sw, 0)
     apdu.check_sw(sw, "VERIFY")

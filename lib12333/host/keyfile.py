@@ -37,6 +37,41 @@ def read_key_file(path):
     return parse_key(data, "key file " + str(path))
 
 
+def claim_key_file(path, opened=None):
+    """Read the key file ``path`` for one deploy and lock it: ``(open file, key)``; close the file to release.
+
+    A key goes to one board: deploy removes the file once the key is on the board.  Two
+    deploys started with the same file before either finished would both write it, and two
+    boards would seal under one key from the same first number.  ValidationError when
+    another deploy holds the file, or has already removed it.  ``opened``: the file, opened
+    already (tests).
+    """
+    import os
+
+    f = opened if opened is not None else open(path, "rb")
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # no flock (Windows): the removal after deploy is the only guard
+            pass
+        except OSError as exc:
+            raise ValidationError("key file %s is in use by another `lib12333 deploy`: a key goes to one board"
+                                  % path, field="key-file",
+                                  expected="a key file of its own for each board (gateway device add / replace "
+                                  "--key-out)") from exc
+        if os.fstat(f.fileno()).st_nlink == 0:
+            raise ValidationError("key file %s was removed by the deploy that put its key on a board" % path,
+                                  field="key-file", expected="a new key file for this board (gateway device "
+                                  "replace --key-out)")
+        f.seek(0)
+        return f, parse_key(f.read(1024), "key file " + str(path))
+    except BaseException:
+        f.close()
+        raise
+
+
 def key_from_options(key_hex=None, key_file=None):
     """The key given on a command line as ``--key-hex`` or ``--key-file``, or None when neither is given."""
     if key_file:
@@ -59,19 +94,21 @@ def write_key_file(path, key):
     so ``path`` holds the old content or the whole key, never a part.
     """
     import os
+    import tempfile
 
-    tmp = str(path) + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A new file of a name nobody can have planted (O_EXCL, no symlink followed), created 0600.
+    folder, name = os.path.split(os.path.abspath(str(path)))
+    fd, tmp = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=folder)
     try:
-        os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply to a file that already existed
-        os.write(fd, bytes(key))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, bytes(key))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except OSError:
-        os.unlink(tmp)
+        os.unlink(tmp)  # a full disk leaves no partial key behind
         raise
 
 

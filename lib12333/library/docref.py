@@ -18,6 +18,7 @@ failed and what was ``expected`` there.  A date that does not exist (二月三�
 is a ``DecodeError`` too, pointing at the day.
 """
 
+from lib12333.dates import days_in_month
 from lib12333.errors import DecodeError
 
 # digit values of the characters used for years: 〇 ○ 零 O and 一..九
@@ -168,15 +169,6 @@ def normalize_docnum(text):
 
 
 # ---------------------------------------------------------------- dates
-
-
-def days_in_month(year, month):
-    if month == 2:
-        leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0
-        return 29 if leap else 28
-    if month in (4, 6, 9, 11):
-        return 30
-    return 31
 
 
 def _read_cn_count(chars, i, field):

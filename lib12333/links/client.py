@@ -46,7 +46,7 @@ Events (``Event.kind`` and its attributes):
 """
 
 from lib12333.compat import const
-from lib12333.errors import DeadlineError, DeviceError, ValidationError
+from lib12333.errors import DeadlineError, DecodeError, DeviceError, ValidationError
 from lib12333.links import content
 from lib12333.links.flow import Backoff, Rate
 from lib12333.links.inbound import Inbound, on_request, read_pdus
@@ -54,6 +54,7 @@ from lib12333.modem.engine import Event
 
 DOWN, CONNECTING, BINDING, BOUND, UNBINDING = "down", "connecting", "binding", "bound", "unbinding"
 RECENT = const(512)  # message ids / deliver keys remembered
+RESP = const(0x80000000)  # the response bit of the command id, the same in all four protocols
 
 
 class Link:
@@ -210,7 +211,8 @@ class Link:
 
     def submit(self, to, text=None, data=None, port=None, report=True, deadline=None):
         """Queue a message; returns its id (in ``submitted`` / ``submit-failed`` / ``report`` events).
-        ValidationError when it cannot be encoded, before anything is queued."""
+        ValidationError for a bad number or content, before anything is queued; a message the
+        protocol's fields cannot carry (the link's own options too long) ends in ``submit-failed``."""
         if not isinstance(to, str) or not to.lstrip("+").isdigit() or len(to.lstrip("+")) > 21:
             raise ValidationError("not a phone number", field="to", expected="digits, optional leading +")
         self._refs = (self._refs + 1) & 0xFF
@@ -268,8 +270,8 @@ class Link:
 
     def _pump(self):
         """Send queued parts while the window, the rate and the pause allow."""
-        if self.state != BOUND or self.now < self._paused_until:
-            return
+        if self.state != BOUND or self.now < self._paused_until or self._close:
+            return  # (a connection about to be closed takes nothing more: it would only become ambiguous)
         while self._queue and len(self._inflight) < self.window:
             mid = self._queue[0]
             msg = self._msgs.get(mid)
@@ -282,9 +284,15 @@ class Link:
                 continue
             if not self.rate_limit.take(self.now):
                 return
-            msg["sent"][idx] = True
             part = msg["parts"][idx]
-            self._request("submit", self.d.submit(self._next_seq(), msg["to"], part, msg["report"]), mid, idx)
+            try:
+                self._request("submit", self.d.submit(self._next_seq(), msg["to"], part, msg["report"]), mid, idx)
+            except ValidationError as exc:
+                # the dialect cannot put it in a PDU (e.g. a service code longer than the field): it never
+                # will, so it fails now instead of staying queued and raising out of receive() or poll()
+                self._fail(mid, exc, None)
+                continue
+            msg["sent"][idx] = True
 
     def _next_part(self, msg):
         for i in range(len(msg["parts"])):
@@ -329,9 +337,19 @@ class Link:
 
     def _on_pdu(self, pdu):
         if self.d.is_response(pdu):
-            entry = self._inflight.pop(pdu.seq, None)
+            entry = self._inflight.get(pdu.seq)
             if entry is None:
                 return  # a late answer to something already settled
+            asked = int.from_bytes(entry[2][4:8], "big")
+            if pdu.command != asked | RESP and pdu.command != self.d.nack_command:
+                # The peer answered our sequence with another command's response: it proves nothing
+                # about the request (a keep-alive response must not settle a submit); the request
+                # stays in the window and its timeout decides.
+                self._emit("bad-pdu", error=DecodeError(
+                    "response 0x%08X to request 0x%08X" % (pdu.command, asked), field="command",
+                    position=4, expected="0x%08X" % (asked | RESP)))
+                return
+            del self._inflight[pdu.seq]
             getattr(self, "_on_" + entry[0])(pdu, entry)
             return
         on_request(self, pdu)
@@ -373,6 +391,15 @@ class Link:
                     self._deadlines -= 1
                 self.stats["submitted"] += 1
                 self._emit("submitted", id=mid, message_ids=list(msg["ids"]))
+            return
+        if action == "bind":
+            # the session, not the message, is refused (SMPP ESME_RINVBNDSTS, SMGP "account expired"...):
+            # the operator did not take it; bind again and send it then
+            msg["sent"][idx] = False
+            if mid not in self._queue:
+                self._queue.insert(0, mid)
+            self._emit("bind-failed", code=code, text=self.d.code_text(code))
+            self._close = True
             return
         if action in ("throttle", "retry"):
             if action == "throttle":

@@ -18,6 +18,7 @@ class SgipDialect:
     name = "sgip"
     SAFE_RESEND = "none"  # SGIP 1.2 defines no duplicate detection for a repeated Submit
     keepalive_command = None  # no keep-alive command: the link lives as long as it is used
+    nack_command = None
 
     def __init__(self, login, password, sp_number="", corp_id="", service_type="", node=3000000000):
         self.login = login

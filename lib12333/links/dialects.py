@@ -39,6 +39,7 @@ class SmppDialect:
     name = "smpp"
     SAFE_RESEND = "none"
     keepalive_command = smpp.ENQUIRE_LINK
+    nack_command = smpp.GENERIC_NACK  # may answer any request
 
     def __init__(self, system_id, password, source="", system_type="", source_ton=0, source_npi=0):
         self.system_id = system_id
@@ -81,6 +82,9 @@ class SmppDialect:
         return smpp.status_text(code)
 
     def submit_result(self, pdu):
+        if pdu.command == smpp.GENERIC_NACK:
+            # a nack never means accepted, even with status 0 (which 3.4 does not allow): send again
+            return pdu.status, None, smpp.status_action(pdu.status) if pdu.status else "retry"
         if pdu.status:
             return pdu.status, None, smpp.status_action(pdu.status)
         return 0, pdu.get("message_id", ""), None
@@ -96,11 +100,11 @@ class SmppDialect:
             state = None
             for tag, value in f.get("options", ()):
                 if tag == smpp.TAG_RECEIPTED_MESSAGE_ID:
-                    mid = bytes(value).rstrip(b"\x00").decode()
+                    mid = smpp.c_text(value, "receipted_message_id")
                 elif tag == smpp.TAG_MESSAGE_STATE and len(value) == 1:
                     state = value[0]
             return {"kind": "report", "message_id": mid, "stat": r["stat"], "err": r.get("err", ""),
-                    "state": state, "dedupe": None}
+                    "state": state, "dedupe": None, "forms": smpp.id_forms(mid)}
         return {"kind": "mo", "sender": f["source_addr"], "recipient": f["destination_addr"],
                 "udhi": bool(f["esm_class"] & smpp.ESM_UDHI), "coding": _coding(f["data_coding"], CODING_SMPP),
                 "octets": f["short_message"], "dedupe": None}
@@ -130,6 +134,7 @@ class CmppDialect:
     name = "cmpp"
     SAFE_RESEND = "same-seq"
     keepalive_command = cmpp.ACTIVE_TEST
+    nack_command = None
 
     def __init__(self, sp_id, secret, service_id="", src_id="", version=3):
         self.codec = cmpp.Codec(version)
@@ -227,6 +232,7 @@ class SmgpDialect:
     name = "smgp"
     SAFE_RESEND = "same-seq"  # status 12: the gateway recognises a repeated SequenceID
     keepalive_command = smgp.ACTIVE_TEST
+    nack_command = None
 
     def __init__(self, client_id, secret, service_id="", src_id=""):
         self.client_id = client_id

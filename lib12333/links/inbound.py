@@ -110,10 +110,14 @@ class Inbound:
         token = self._tokens
         if info["kind"] == "report":
             link.stats["reports"] += 1
-            ours = link._ours.get(info["message_id"])
+            message_id = info["message_id"]
+            ours = link._ours.get(message_id)
+            for form in info.get("forms", ()):  # SMPP: the receipt may spell the id differently
+                if ours is None and form in link._ours:
+                    message_id, ours = form, link._ours[form]
             self._hold(token, [pdu], key)
             link._emit("report", token=token, id=ours[0] if ours else None, part=ours[1] if ours else None,
-                       message_id=info["message_id"], stat=info["stat"], delivered=info["stat"] == "DELIVRD",
+                       message_id=message_id, stat=info["stat"], delivered=info["stat"] == "DELIVRD",
                        err=info["err"])
             return
         try:
@@ -136,7 +140,9 @@ class Inbound:
                 m.text = content.ascii_text(m.data)
         link.stats["delivers"] += 1
         self._hold(token, acks, key)
-        link._emit("deliver", token=token, message=m, recipient=info["recipient"])
+        # key: the protocol's id of the deliver (CMPP/SMGP), so that an application can remember it in the
+        # same commit and know a repeat even after a restart (None where the protocol gives none)
+        link._emit("deliver", token=token, message=m, recipient=info["recipient"], key=key)
 
     def _hold(self, token, pdus, key):
         self._acks[token] = pdus

@@ -103,6 +103,11 @@ def status_action(code):
     return "retry" if entry is None else entry[2]
 
 
+def c_text(value, name):
+    """The text of a TLV's C-Octet String (trailing NULs dropped); DecodeError when not ASCII."""
+    return wire.ascii_field(bytes(value).rstrip(b"\x00"), name, 0)
+
+
 def encode(pdu):
     return wire.encode_pdu(BODIES, pdu, NAMES_HEADER, with_status=True)
 
@@ -127,6 +132,26 @@ def receipt_text(message_id, stat, err="000", submit_date="", done_date="", sub=
         dlvrd = "001" if stat == "DELIVRD" else "000"
     return ("id:%s sub:%s dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:%s"
             % (message_id, sub, dlvrd, submit_date, done_date, stat, err, text[:20]))
+
+
+def id_forms(message_id):
+    """Other spellings of a receipt's message id that may name the same submit: many SMSCs answer
+    submit_sm in hex and write the receipt's ``id:`` in decimal (often zero-padded), or the reverse
+    (appendix B leaves the format to the SMSC)."""
+    out = []
+    text = message_id.strip()
+    if not text or len(text) > 32:
+        return out
+    if text.isdigit():
+        n = int(text)
+        out += [str(n), "%x" % n, "%X" % n]
+    else:
+        try:
+            n = int(text, 16)
+        except ValueError:
+            return out
+        out.append(str(n))
+    return [form for form in out if form != message_id]
 
 
 def receipt(short_message):

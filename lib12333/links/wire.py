@@ -23,6 +23,7 @@ message contents, which are ``sm8``/``sm32`` bytes).
 
 from lib12333.errors import DecodeError, ValidationError
 
+SECRET_FIELDS = ("password", "LoginPassword")  # SMPP bind, SGIP Bind: the secret in clear
 MAX_PDU = 0x10000  # no PDU of these protocols comes near 64 KiB; a bigger length is a broken stream
 
 
@@ -46,7 +47,11 @@ class Pdu:
                 and self.status == other.status and self.fields == other.fields)
 
     def __repr__(self):
-        return "Pdu(0x%08X, seq=%r, status=%r, %r)" % (self.command, self.seq, self.status, self.fields)
+        # a bind's password never reaches a log or a traceback through a repr
+        shown = {}
+        for name in self.fields:
+            shown[name] = "***" if name in SECRET_FIELDS else self.fields[name]
+        return "Pdu(0x%08X, seq=%r, status=%r, %r)" % (self.command, self.seq, self.status, shown)
 
 
 def timestamp(month, day, hour, minute, second):
@@ -54,7 +59,8 @@ def timestamp(month, day, hour, minute, second):
     return (((month * 100 + day) * 100 + hour) * 100 + minute) * 100 + second
 
 
-def _ascii(data, name, pos):
+def ascii_field(data, name, pos):
+    """Text of a field's octets; DecodeError naming ``name`` at ``pos`` for a non-ASCII octet."""
     for i in range(len(data)):
         if data[i] > 0x7E or (data[i] < 0x20 and data[i] != 0):
             raise DecodeError("not printable ASCII", field=name, position=pos + i, expected="ASCII text")
@@ -94,7 +100,7 @@ def decode_body(table, data, pos=0, end=None):
                     raise DecodeError("octets after the NUL padding", field=name, position=pos + cut,
                                       expected="NUL up to the end of the field")
                 raw = raw[:cut]
-            out[name] = _ascii(raw, name, pos)
+            out[name] = ascii_field(raw, name, pos)
             pos += size
         elif kind == "raw":
             _need(data, pos, size, name)
@@ -109,7 +115,7 @@ def decode_body(table, data, pos=0, end=None):
             if i + 1 - pos > size:
                 raise DecodeError("C string too long", field=name, position=pos,
                                   expected="<= %d octets with the NUL" % size)
-            out[name] = _ascii(data[pos:i], name, pos)
+            out[name] = ascii_field(data[pos:i], name, pos)
             pos = i + 1
         elif kind in ("sm8", "sm32"):
             w = 1 if kind == "sm8" else 4

@@ -23,6 +23,7 @@ the same result on CPython and MicroPython and cannot fail.
 
 from lib12333.compat import const
 from lib12333.errors import DecodeError
+from lib12333.hexdigits import parse_hex as _parse_hex
 
 LINE = "line"
 PROMPT = "prompt"
@@ -256,28 +257,7 @@ def param_int(params, index, field):
 
 def parse_hex(text, field="PDU"):
     """Hex digits -> bytes; ``DecodeError`` with the position of a bad digit."""
-    text = text.strip()
-    if len(text) % 2:
-        raise DecodeError("odd number of hex digits", field, len(text), "an even count")
-    out = bytearray(len(text) // 2)
-    for i in range(0, len(text), 2):
-        hi = _nibble(text[i])
-        lo = _nibble(text[i + 1])
-        if hi < 0 or lo < 0:
-            raise DecodeError("not a hex digit", field, i if hi < 0 else i + 1, "0-9 or A-F")
-        out[i // 2] = (hi << 4) | lo
-    return bytes(out)
-
-
-def _nibble(c):
-    o = ord(c)
-    if 48 <= o <= 57:
-        return o - 48
-    if 65 <= o <= 70:
-        return o - 55
-    if 97 <= o <= 102:
-        return o - 87
-    return -1
+    return _parse_hex(text.strip(), field)
 
 
 def quote(text):

@@ -26,9 +26,9 @@ A record is attributed to the interval, day, month and hour of its **arrival**
 """
 
 from lib12333.compat import IS_MICROPYTHON, OrderedDict
+from lib12333.dates import civil_from_days
 from lib12333.errors import ValidationError
 from lib12333.records import OFFERED_OUTCOMES as _OFFERED
-from lib12333.records.text import civil_from_days
 
 if not IS_MICROPYTHON:
     OrderedDict = dict  # noqa: F811 -- CPython dicts keep insertion order at half the memory

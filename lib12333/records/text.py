@@ -12,6 +12,7 @@ since 1970 UTC) or ``null``.
 
 import json
 
+from lib12333.dates import civil_from_days, days_from_civil
 from lib12333.errors import DecodeError, ValidationError
 from lib12333.records import ServiceRecord
 
@@ -21,30 +22,6 @@ _TIME_FIELDS = ("arrival", "answer", "end")
 
 
 # ------------------------------------------------------------------ time stamps
-
-def days_from_civil(y, m, d):
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
-    y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def civil_from_days(z):
-    """(year, month, day) of a day count since 1970-01-01."""
-    z += 719468
-    era = (z if z >= 0 else z - 146096) // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + (3 if mp < 10 else -9)
-    return y + (m <= 2), m, d
-
 
 def _two(n):
     return ("0" + str(n)) if n < 10 else str(n)

@@ -84,13 +84,6 @@ class Watchdog:
         self.feeds += 1
 
 
-_HEX = "0123456789ABCDEF"
-
-
-def _unhex(text):
-    return bytes(_HEX.index(text[i]) * 16 + _HEX.index(text[i + 1]) for i in range(0, len(text), 2))
-
-
 # The holder of tests/core/card_fixture.py ``holder()``: a spec 1.00 card of 张三 (GBK D5C5 C8FD).
 SSSE_AID = b"sx1.sh.\xc9\xe7\xbb\xe1\xb1\xa3\xd5\xcf"
 FCI = "6F1C840F7378312E73682EC9E7BBE1B1A3D5CFA50988011E9F0C03860103"
@@ -113,6 +106,8 @@ class MinimalCard:
         self.pending = b""
 
     def transmit(self, c):
+        from lib12333.hexdigits import parse_hex  # loaded by the firmware's modem already (lib12333.modem.at)
+
         ins, p1 = c[1], c[2]
         if ins == 0xC0:  # GET RESPONSE
             data, self.pending = self.pending[:c[4]], self.pending[c[4]:]
@@ -122,7 +117,7 @@ class MinimalCard:
             if p1 == 0x04:
                 if data != SSSE_AID:
                     return b"\x6a\x82"
-                self.pending = _unhex(FCI)
+                self.pending = parse_hex(FCI)
                 return bytes((0x61, len(self.pending)))
             fid = (data[0] << 8) | data[1]
             if fid not in RECORDS:
@@ -132,7 +127,7 @@ class MinimalCard:
         if ins == 0xB2:  # READ RECORD by record identifier
             for tag, value in RECORDS.get(self.current, ()):
                 if tag == p1:
-                    rec = bytes((tag, len(value) // 2)) + _unhex(value)
+                    rec = bytes((tag, len(value) // 2)) + parse_hex(value)
                     if c[4] != len(rec):
                         return bytes((0x6C, len(rec)))
                     return rec + b"\x90\x00"

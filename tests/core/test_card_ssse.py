@@ -4,7 +4,7 @@ import unittest
 
 from lib12333.card import readcardbas, ssse
 from lib12333.card.gbk import GbkTable
-from lib12333.errors import DecodeError, DeviceError, SecurityError
+from lib12333.errors import CardError, CardSecurityError, DecodeError, DeviceError, SecurityError
 from tests.core import card_fixture as F
 from tests.core.support import project_path, read_json
 
@@ -60,6 +60,7 @@ class ReadCard(unittest.TestCase):
         try:
             read(card)
         except SecurityError as e:
+            self.assertTrue(e.needs_authenticator)
             self.assertEqual(readcardbas.error_code(e), -2203)
         else:
             self.fail("no SecurityError")
@@ -80,7 +81,9 @@ class ReadCard(unittest.TestCase):
         try:
             read(card, F.FixedAuthenticator(bytes(16)))
         except SecurityError as e:
-            self.assertEqual(e.tries_left, 2)
+            self.assertIsInstance(e, CardSecurityError)
+            self.assertEqual((e.command, e.sw, e.tries_left), ("EXTERNAL AUTHENTICATE", 0x63C2, 2))
+            self.assertFalse(e.needs_authenticator)
             self.assertEqual(readcardbas.error_code(e), -0x63C2)
         else:
             self.fail("no SecurityError")
@@ -91,6 +94,8 @@ class ReadCard(unittest.TestCase):
             read(card)
         except DeviceError as e:
             self.assertEqual(e.code, "6A82")
+            self.assertIsInstance(e, CardError)
+            self.assertEqual((e.sw, e.command), (0x6A82, "SELECT SSSE"))
             self.assertEqual(readcardbas.error_code(e), -27266)
             self.assertEqual(readcardbas.error_text(readcardbas.error_code(e)), "\u672a\u627e\u5230\u6587\u4ef6")
         else:
@@ -162,6 +167,7 @@ class ReadCard(unittest.TestCase):
         try:
             ssse.verify_pin(lambda c: b"\x69\x83", "000000")
         except SecurityError as e:
+            self.assertEqual((e.command, e.sw, e.tries_left), ("VERIFY", 0x6983, 0))
             self.assertEqual(readcardbas.error_code(e), -52)
 
 

@@ -12,11 +12,9 @@ from firmware.kiosk import (
     TABLE,
     VIEWS,
     Kiosk,
-    day_number,
     row_items,
-    typed_ref_number,
 )
-from firmware.screens import _date, describe_reply, format_ref
+from firmware.screens import describe_reply
 from lib12333.secure import messages as msg
 
 CARD = {"ssn": "11010519491231002X", "name": "张三丰", "card": "A12345678", "region": "110105"}
@@ -479,32 +477,10 @@ class TestBrowsing(unittest.TestCase):
 
 
 class TestHelpers(unittest.TestCase):
-    def test_date(self):
-        self.assertEqual(_date(0), "1970-01-01")
-        self.assertEqual(_date(951782400), "2000-02-29")  # 2000-02-29 08:00 CST
-        self.assertEqual(_date(1767196800 - 8 * 3600 + 3600), "2025-12-31")
+    def test_card_state_names_are_the_shared_ones(self):
+        from lib12333 import cardstate
 
-    def test_card_state_names_match_the_loss_report_machine(self):
-        from lib12333 import lossreport
-
-        for code, (_name, chinese) in lossreport.STATE_NAMES.items():
-            self.assertEqual(screens.CARD_STATE_NAMES[code], chinese)
-        self.assertEqual(len(screens.CARD_STATE_NAMES), len(lossreport.STATE_NAMES))
-
-    def test_day_numbers_and_typed_references(self):
-        self.assertEqual([day_number(0, 1, 1), day_number(0, 2, 29), day_number(13, 3, 1), day_number(26, 5, 29),
-                          day_number(99, 12, 31)], [0, 59, 4808, 9645, 36524])
-        for bad in ((13, 2, 29), (26, 13, 1), (26, 4, 31), (26, 0, 1), (26, 1, 0), (100, 1, 1)):
-            self.assertIsNone(day_number(*bad), bad)
-        self.assertEqual(typed_ref_number("1303010007"), 48080007)
-        for bad in ("", "130301000", "1303010000", "13030100a7", "1302300001"):
-            self.assertIsNone(typed_ref_number(bad), bad)
-
-    def test_format_ref_matches_the_core(self):
-        from lib12333.requests import format_ref as core_format_ref
-
-        self.assertEqual(format_ref(REF), core_format_ref(REF))
-        self.assertEqual(format_ref("short"), "short")
+        self.assertIs(screens.CARD_STATE_NAMES, cardstate.CHINESE_NAMES)
 
     def test_status_answer_screens(self):
         d = describe_reply(msg.STATUS_ANSWER, {"status": msg.ST_CLOSED, "text": REF}, "request_status")

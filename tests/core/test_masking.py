@@ -41,6 +41,26 @@ class FindPersonal(unittest.TestCase):
             with self.subTest(text=text):
                 self.assertEqual(kinds(text), ["id"])
 
+    def test_more_bypass_spellings_are_caught(self):
+        # review of issue 13: invisible characters, other spaces, newlines, mixed separators, Chinese digits
+        for text in ("13912\u200b345678", "1\u200c3\u200d9\ufeff12345678", "139\u20601234\u00ad5678",
+                     "139\u00a01234\u00a05678", "139\u20091234\u202f5678", "139\n1234\n5678", "139\r\n1234 5678",
+                     "139/1234/5678", "139·1234·5678", "139—1234—5678", "139 - 1234 - 5678", "139 / 1234 / 5678",
+                     "(139)12345678", "（139）1234-5678", "139,1234,5678", "139，1234，5678",
+                     "一三九一二三四五六七八", "幺三九 一二三四 五六七八", "壹叁玖壹贰叁肆伍陆柒捌",
+                     "电话：一三九一二三四五六七八", "１３９\u200b１２３４５６７８"):
+            with self.subTest(text=text):
+                found = M.find_personal(text)
+                self.assertEqual([(k, v) for k, _p, v in found], [("phone", "13912345678")])
+        for text in ("110105\u200b19491231002X", "110105/19491231/002X", "一一〇一〇五一九四九一二三一〇〇二X"):
+            with self.subTest(text=text):
+                self.assertEqual(kinds(text), ["id"])
+
+    def test_new_separators_join_only_personal_numbers(self):
+        for text in ("2026/12/06", "第一二三条", "1/2", "3,500元", "时间10—12点", "一二三四五六", "(12)345"):
+            with self.subTest(text=text):
+                self.assertEqual(M.find_personal(text), [])
+
     def test_dots_join_only_personal_numbers(self):
         for text in ("2026.12.06", "192.168.1.10", "v1.2.3", "3.5元"):
             with self.subTest(text=text):
@@ -79,6 +99,12 @@ class MaskText(unittest.TestCase):
         self.assertEqual(M.mask_text("139.1234.5678"), "139.****.5678")
         self.assertEqual(M.mask_text("139_1234_5678"), "139_****_5678")
         self.assertEqual(M.mask_text("ｔｅｌ１３９１２３４５６７８"), "ｔｅｌ１３９****５６７８")
+
+    def test_masks_more_bypass_spellings(self):
+        self.assertEqual(M.mask_text("13912\u200b345678"), "139**\u200b**5678")
+        self.assertEqual(M.mask_text("一三九一二三四五六七八"), "一三九****五六七八")
+        self.assertEqual(M.mask_text("(139)12345678"), "(139)****5678")
+        self.assertEqual(M.mask_text("139\n1234\n5678"), "139\n****\n5678")
 
     def test_leaves_other_text(self):
         text = "您的投诉（T330100K0113030100077）已办结，有效至2026-12-06，尾号1234，拨12333。"

@@ -82,8 +82,9 @@ def _year_of_records(path, year=2025, n=3000):
     """Synthetic native JSONL: calls, SMS and kiosk transactions over a year on both numbers."""
     import random
 
+    from lib12333.dates import days_from_civil
     from lib12333.records import ServiceRecord
-    from lib12333.records.text import days_from_civil, to_json_line
+    from lib12333.records.text import to_json_line
 
     rng = random.Random(2025)
     start = days_from_civil(year, 1, 1) * 86400 - 8 * 3600

@@ -19,6 +19,7 @@ pytest.importorskip("argon2")
 from lib12333 import lossreport  # noqa: E402
 from lib12333.host.cdr import report as annual  # noqa: E402
 from lib12333.host.console import figures as console_figures  # noqa: E402
+from lib12333.host.gateway import outcomes
 from lib12333.host.gateway.centre import Centre  # noqa: E402
 from tests.host.console_support import (  # noqa: E402
     CENTRE,
@@ -169,10 +170,10 @@ def test_key_rotation_and_revocation_change_what_the_gateway_accepts(tmp_path):
     assert new != old and new.hex() in r.text and r.headers["cache-control"] == "no-store"
     assert new.hex() not in c.get("/kiosks/1001").text  # shown once
     # The gateway now takes the kiosk's frames under the new key only (its replay window is kept).
-    assert centre.handle("+8613800571001", _kiosk_request(old, 11), NOW).startswith("rejected")
+    assert centre.handle("+8613800571001", _kiosk_request(old, 11), NOW).kind == outcomes.REJECTED
     assert centre.handle("+8613800571001", _kiosk_request(new, 11), NOW) == "applied"
     assert c.post("/kiosks/1001/revoke", data={"csrf": csrf, "confirm": "yes"}).status_code == 303
-    assert centre.handle("+8613800571001", _kiosk_request(new, 12), NOW) == "rejected: revoked device 1001"
+    assert centre.handle("+8613800571001", _kiosk_request(new, 12), NOW) == outcomes.Outcome(outcomes.REJECTED, "revoked device 1001")
     assert c.post("/kiosks/1001/rotate", data={"csrf": csrf, "confirm": "yes"}).status_code == 409
     actions = [a["action"] for a in console.store.audit_log()]
     assert "kiosk.rotate-key" in actions and "kiosk.revoke" in actions

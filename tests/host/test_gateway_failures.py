@@ -13,7 +13,7 @@ import pytest
 
 from lib12333 import lossreport
 from lib12333.errors import ConfigError
-from lib12333.host.gateway import admin, db
+from lib12333.host.gateway import admin, db, outcomes
 from lib12333.host.gateway.centre import Centre
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
@@ -77,7 +77,7 @@ def test_a_failure_after_the_card_changed_rolls_everything_back_and_the_retry_ap
     # The notice cannot be written (the unit's name changed under a running centre): nothing may stay half done.
     centre.sms_policy = Policy(LONG_UNIT, one_part_notices=True)
     outcome = centre.handle("+8613800571001", kiosk_frame(1), NOW)
-    assert outcome.startswith("deferred"), outcome
+    assert outcome.kind == outcomes.DEFERRED, outcome
     assert card_state(centre) == lossreport.NORMAL
     assert (count(centre, "card_events"), count(centre, "applied"), count(centre, "outgoing"),
             count(centre, "service_records")) == (0, 0, 0, 0)
@@ -123,14 +123,14 @@ def test_a_full_request_store_answers_nothing_and_the_retry_is_applied_once(cent
         seq += 1
         outcome = centre.handle("+8613800571001", request_frame(seq, "留言" * 60), NOW + seq)
         assert seq < 100, "the request store never filled up"
-    assert outcome.startswith("deferred") and "full" in outcome, outcome
+    assert outcome.kind == outcomes.DEFERRED and "full" in outcome.reason, outcome
     applied_before, window_before = count(centre, "applied"), window(centre)
     assert applied_before == seq - 1
     assert centre.conn.execute("SELECT COUNT(*) FROM applied WHERE seq = ?", (seq,)).fetchone()[0] == 0
     assert len(replies(centre)) == seq - 1  # no answer at all: not a permanent "malformed"
     assert window(centre) == window_before  # the retry is not a replay
     # Every retry while the disk is full changes nothing; after space is freed the retry is applied once.
-    assert centre.handle("+8613800571001", request_frame(seq, "留言" * 60), NOW + 200).startswith("deferred")
+    assert centre.handle("+8613800571001", request_frame(seq, "留言" * 60), NOW + 200).kind == outcomes.DEFERRED
     free_space(store_conn)
     assert centre.handle("+8613800571001", request_frame(seq, "留言" * 60), NOW + 300) == "applied"
     typ, fields = replies(centre)[-1]

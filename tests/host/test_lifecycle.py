@@ -31,7 +31,7 @@ import pytest
 from lib12333 import lossreport
 from lib12333.errors import ValidationError
 from lib12333.host.cli import EXIT_OK, main
-from lib12333.host.gateway import backup
+from lib12333.host.gateway import backup, outcomes
 from lib12333.host.keyfile import read_key_file
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
@@ -118,7 +118,8 @@ def test_lifecycle_no_nonce_twice_every_request_once_every_citizen_told_the_trut
     w.board = second
     assert second.problem is None and provision["seq_start"] > max(r[1] for r in w.by_receipt)
     for body in captured:  # the old board's frame, replayed by someone who captured it
-        assert w.a.centre.handle(KIOSK_NUMBER, body, w.now).startswith("rejected: device 1001")
+        out = w.a.centre.handle(KIOSK_NUMBER, body, w.now)
+        assert out.kind == outcomes.REJECTED and out.reason.startswith("device 1001")
     w.visit(["loss", "complaint"])
     w.run()
 

@@ -45,6 +45,19 @@ def test_secret_from_a_named_variable_or_a_file(tmp_path):
     ("cmpp3://901234@h:1?operator=cmcc", "unknown operator"),
     ("cmpp3://901234@h:1?window=0", "not a positive number"),
     ("smpp://averyveryverylongsystemid@h:1", "SMPP 3.4 allows"),
+    # found in review: these crashed with ValueError, or were silently accepted
+    ("cmpp3://901234@[::1:7890", "not a link URL"),
+    ("cmpp3://901234@h:1?window=1.5", "not a positive number"),
+    ("cmpp3://901234@h:1?window=nan", "not a positive number"),
+    ("cmpp3://901234@h:1?timeout=nan", "not a positive number"),
+    ("cmpp3://901234@h:1?rate=inf", "not a positive number"),
+    ("cmpp3://901234@h:1?secret=s3cret", "command line is refused"),
+    ("smpp://c@h:1?password=s3cret", "command line is refused"),
+    ("cmpp3://901234@h:1?windw=4", "unknown option"),
+    ("cmpp3://9012345@h:1", "account longer than cmpp3 allows"),
+    ("smgp://330123456@h:1", "account longer than smgp allows"),
+    ("cmpp3://901234@h:1?service=ABCDEFGHIJK", "does not fit the protocol: Service_Id"),
+    ("smgp://33012345@h:1?src=1234567890123456789012", "does not fit the protocol: SrcTermID"),
 ])
 def test_bad_urls_are_config_errors_without_the_secret(bad, message):
     with pytest.raises(ConfigError, match=message) as info:

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lib12333 import refnum
 from lib12333 import requests as R
 from lib12333.host.gateway import admin, db, request_desk
 from lib12333.host.gateway.centre import Centre
@@ -141,7 +142,7 @@ def test_status_query_never_answers_for_another_kiosk_or_an_unknown_frame(centre
 def test_status_query_by_typed_reference_digits(centre):
     ref = file_request(centre, 3)
     number = request_desk.typed_number(ref)
-    assert number == request_desk.day_number((2026, 5, 29)) * 10000 + 1
+    assert number == refnum.day_number(2026, 5, 29) * 10000 + 1
     centre.handle("x", query_frame(4, 0, number), NOW + 10)
     assert last_reply(centre)[1]["text"] == ref + " 受理"
     # the same digits typed at another kiosk name that kiosk's (non-existent) request
@@ -190,13 +191,12 @@ def test_sms_answers_to_many_spoofed_numbers_stop_at_the_outgoing_queue_bound(ce
     assert centre.handle_text("+86" + PHONE, "查询 " + ref, NOW + 50) == "answered"
 
 
-def test_day_numbers_match_the_kiosks_own_computation():
-    from firmware.kiosk import day_number as kiosk_day_number
+def test_the_gateway_reads_what_the_kiosk_types():
+    from firmware.kiosk import typed_ref_number
 
     for day in ((2000, 1, 1), (2000, 2, 29), (2000, 3, 1), (2013, 3, 1), (2026, 12, 31), (2099, 12, 31)):
-        assert kiosk_day_number(day[0] % 100, day[1], day[2]) == request_desk.day_number(day), day
-    for bad in ((13, 2, 29), (26, 13, 1), (26, 4, 31), (26, 0, 1), (26, 1, 0)):
-        assert kiosk_day_number(*bad) is None, bad
+        ref = R.make_ref(R.KINDS[0], "330100", "K01", day, 7)
+        assert typed_ref_number(ref[10:20]) == request_desk.typed_number(ref), day
 
 
 @settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -212,7 +212,7 @@ def test_fuzz_status_queries_always_get_an_answer(centre, ref_device, ref_seq):
     found = fields["status"] != msg.ST_UNKNOWN
     assert found == (fields["text"] != "")
     if found:
-        assert (ref_device, ref_seq) in ((1001, 1), (0, request_desk.day_number((2026, 5, 29)) * 10000 + 1))
+        assert (ref_device, ref_seq) in ((1001, 1), (0, refnum.day_number(2026, 5, 29) * 10000 + 1))
 
 
 # ------------------------------------------------------------------ back office and notices

@@ -29,7 +29,7 @@ import os
 import shutil
 import tempfile
 
-from lib12333.records.text import civil_from_days
+from lib12333.dates import civil_from_days
 
 BATCH = 65536
 

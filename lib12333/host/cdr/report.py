@@ -26,7 +26,7 @@ CHANNEL_NAMES = {"call": "calls 电话", "sms": "SMS 短信", "kiosk": "kiosk �
 
 
 def _year_of(local_days):
-    from lib12333.records.text import civil_from_days
+    from lib12333.dates import civil_from_days
 
     return civil_from_days(local_days)[0]
 

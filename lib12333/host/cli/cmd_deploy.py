@@ -55,8 +55,12 @@ def register(subparsers):
 
 
 def _read_key(args):
-    from lib12333.host.keyfile import key_from_options
+    from lib12333.host.keyfile import claim_key_file, key_from_options
 
+    if args.key_file and getattr(args, "action", "install") == "install" and not getattr(args, "dry_run", False):
+        # Locked until this deploy ends: a second deploy of the same file is refused (one key, one board).
+        args.key_claim, key = claim_key_file(args.key_file)
+        return key
     return key_from_options(args.key_hex, args.key_file)
 
 
@@ -278,6 +282,8 @@ def run(args):
         return EXIT_OK
     finally:
         device.close()
+        if getattr(args, "key_claim", None) is not None:
+            args.key_claim.close()
 
 
 def _render_status(s):

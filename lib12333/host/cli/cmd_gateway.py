@@ -170,7 +170,8 @@ def run_gateway(args):
     else:
         modem = SerialModem(args.modem)
     service = GatewayService(modem, centre, on_event=lambda kind, detail: progress("[%s] %s" % (kind, detail)))
-    progress("gateway: modem %s, %d operator link(s), database %s; Ctrl-C stops" % (args.modem, len(args.link), args.db))
+    progress("gateway: %s, %d operator link(s), database %s; Ctrl-C stops"
+             % ("modem " + args.modem if args.modem else "no modem", len(args.link), args.db))
     try:
         service.run()
     except KeyboardInterrupt:

@@ -13,7 +13,9 @@ The centre's gateway connects to it with --link; kiosks and phones are the modem
 
   LIB12333_LINK_SECRET=s3cret lib12333 ismg-sim --protocol cmpp3 --listen 127.0.0.1:7890 \\
       --account 901234 --number +8610657112333 --modems +8613800571001 +8613912345678
-  lib12333 gateway --db centre.db --link 'cmpp3://901234@127.0.0.1:7890?service=RSJ&src=10657112333'
+  LIB12333_LINK_SECRET=s3cret lib12333 gateway --db centre.db \\
+      --link 'cmpp3://901234@127.0.0.1:7890?service=RSJ&src=10657112333'
+  lib12333 modem send --port /dev/pts/N --to +8610657112333 --text "查询 T330100K0113030100077"
 
 The shared secret comes from the environment (--secret-env, default LIB12333_LINK_SECRET) or
 a file (--secret-file), never from the command line.  --faults injects link faults:
@@ -22,11 +24,11 @@ drop=P, dup=P, late=S, lose=P, throttle=N, error=P, garbage=P, seed=N (docs/oper
 
 
 def register(subparsers):
-    p = subparsers.add_parser("ismg-sim", help="emulated operator SMS gateway (CMPP / SMPP) on 127.0.0.1",
+    p = subparsers.add_parser("ismg-sim", help="emulated operator SMS gateway (CMPP, SMGP, SGIP, SMPP) on 127.0.0.1",
                               description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--protocol", required=True, choices=("smpp", "cmpp2", "cmpp3", "smgp", "sgip"), help="protocol to speak")
     p.add_argument("--listen", default="127.0.0.1:7890", help="address to listen on (default 127.0.0.1:7890)")
-    p.add_argument("--account", required=True, help="the centre's account: CMPP SP code or SMPP system_id")
+    p.add_argument("--account", required=True, help="the centre's account: CMPP SP code, SMGP ClientID, SGIP login name or SMPP system_id")
     p.add_argument("--secret-file", help="read the shared secret from this file (first line)")
     p.add_argument("--secret-env", default="LIB12333_LINK_SECRET",
                    help="environment variable holding the secret (default LIB12333_LINK_SECRET)")

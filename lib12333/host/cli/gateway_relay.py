@@ -69,18 +69,25 @@ def _key(args):
 
 
 def peer_add(args):
+    from lib12333.errors import ValidationError
     from lib12333.host.gateway import db, relay
+    from lib12333.host.keyfile import key_file_first
 
     generated = not (args.key_hex or args.key_file)
+    key = _key(args)
     conn = db.connect(args.db)
     try:
-        key = relay.add_peer(conn, args.code, args.number, _key(args), args.name)
+        if conn.execute("SELECT 1 FROM peers WHERE code = ?", (args.code,)).fetchone() is not None:
+            raise ValidationError("peer already registered", field="code")  # before any key file is touched
+        if generated and not args.key_out:
+            # A generated key that is not written anywhere would be registered with nobody to share it.
+            raise ValidationError("a generated peer key needs --key-out (the file you give the other centre)",
+                                  field="key-out", expected="--key-out FILE, or the shared key as --key-file")
+        # The key file first (owner-only even if it existed): a failed write registers nothing.
+        key_file_first(args.key_out if generated else None, key,
+                       lambda: relay.add_peer(conn, args.code, args.number, key, args.name))
     finally:
         conn.close()
-    if generated and args.key_out:
-        fd = os.open(args.key_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(key)
     emit({"code": args.code, "registered": True, "key_file": args.key_out if generated else None}, args.json,
          lambda d: "peer %s registered%s" % (d["code"], "; key written to " + d["key_file"] if d["key_file"] else ""))
     return EXIT_OK

@@ -28,6 +28,7 @@ what that means for citizens); nothing is ever sealed twice.
 
 import errno
 import os
+import re
 import sqlite3
 import time
 
@@ -89,16 +90,75 @@ def backup(db_path, to_path, now=None):
     return {"backup": to_path, "requests": requests, "at": now, "devices": devices, "applied": applied}
 
 
-def _open_live(db_path):
+def _open_live(db_path, hold=True):
     """(connection or None, 'read' / 'missing' / 'unreadable: ...') of the database being replaced."""
     if not os.path.exists(db_path):
         return None, "missing"
     try:
         conn = db.connect(db_path, create=False)
         conn.execute("SELECT COUNT(*) FROM devices").fetchone()
-        return conn, "read"
     except (sqlite3.Error, StorageError) as exc:
         return None, "unreadable: %s" % exc
+    if hold:
+        _hold(conn, db_path)
+    return conn, "read"
+
+
+def _hold(conn, db_path):
+    """Lock ``db_path`` for this connection until it closes; StorageError while another program has it open.
+
+    A gateway still running would go on sealing and applying in the file moved aside (its
+    changes lost, its in-memory numbers unknown to the restore); one started during the
+    restore would read the file being replaced.  In WAL mode an exclusive lock is refused
+    while any other connection has the database open, even an idle one.
+    """
+    try:
+        conn.execute("PRAGMA busy_timeout = 2000")
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("ROLLBACK")  # the lock stays until the connection closes (exclusive locking mode)
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        raise StorageError("%s is open in another program (%s): stop the gateway (and any lib12333 gateway "
+                           "command on it) before restoring; nothing was changed" % (db_path, exc)) from exc
+
+
+_KEPT = re.compile(r"\.before-restore-[0-9]+(-[0-9]+)?$")
+
+
+def _kept_copies(db_path):
+    """Readable databases an earlier restore kept beside ``db_path`` (``.before-restore-T``).
+
+    Their counters were past every number they sealed.  A restore cut between its two renames
+    leaves the live database only there, and a second restore that ignored them would start
+    the counters where the first one did: the numbers sealed since, sealed again.
+    """
+    found = []
+    for path in _kept_names(db_path):
+        conn, _state = _open_live(path, hold=False)
+        if conn is not None:
+            found.append(conn)
+    return found
+
+
+def _kept_names(db_path):
+    folder = os.path.dirname(os.path.abspath(db_path))
+    base = os.path.basename(db_path)
+    return [os.path.join(folder, name) for name in sorted(os.listdir(folder))
+            if name.startswith(base) and _KEPT.match(name[len(base):])]
+
+
+def _same_centre(conn, sources):
+    """StorageError when the backup shares no key with the database it replaces: another centre's."""
+    for live in sources:
+        theirs = set((r[0], r[1], bytes(r[2])) for r in live.execute("SELECT device_id, generation, key FROM device_keys"))
+        if not theirs:
+            continue
+        mine = set((r[0], r[1], bytes(r[2])) for r in conn.execute("SELECT device_id, generation, key FROM device_keys"))
+        if mine and not mine & theirs:
+            raise StorageError("the backup shares no device key with the database it replaces: a backup of "
+                               "another centre (both would seal with the same keys), or a database started afresh "
+                               "since (move it away if so, and restore again); nothing was changed")
 
 
 _DEVICE_COLS = "device_id, key, name, region, phone, status, added_at, window, down_seq, key_generation, seq_floor"
@@ -136,20 +196,52 @@ def _jump(value, live_value, what):
     return new
 
 
-def _jump_counters(live, conn):
+def _highest(sources, sql, key):
+    values = [row for row in (live.execute(sql, (key,)).fetchone() for live in sources) if row is not None]
+    return tuple(max(column) for column in zip(*values)) if values else None
+
+
+def _jump_counters(sources, conn):
+    """Every sealing counter past the backup's and every one of ``sources`` (the replaced database, kept copies)."""
     devices, peers = [], []
     for device_id, down in conn.execute("SELECT device_id, down_seq FROM devices ORDER BY device_id").fetchall():
-        was = live.execute("SELECT down_seq FROM devices WHERE device_id = ?", (device_id,)).fetchone() if live else None
+        was = _highest(sources, "SELECT down_seq FROM devices WHERE device_id = ?", device_id)
         new = _jump(down, was and was[0], "device %d" % device_id)
         conn.execute("UPDATE devices SET down_seq = ? WHERE device_id = ?", (new, device_id))
         devices.append({"device_id": device_id, "down_seq": new})
     for code, up, down in conn.execute("SELECT code, up_seq, down_seq FROM peers ORDER BY code").fetchall():
-        was = live.execute("SELECT up_seq, down_seq FROM peers WHERE code = ?", (code,)).fetchone() if live else None
+        was = _highest(sources, "SELECT up_seq, down_seq FROM peers WHERE code = ?", code)
         new_up = _jump(up, was and was[0], "peer %s" % code)
         new_down = _jump(down, was and was[1], "peer %s" % code)
         conn.execute("UPDATE peers SET up_seq = ?, down_seq = ? WHERE code = ?", (new_up, new_down, code))
         peers.append({"code": code, "up_seq": new_up, "down_seq": new_down})
     return devices, peers
+
+
+def _carry_references(store, previous):
+    """Reference numbers go on from the highest any ``previous`` request store issued; closes ``store``.
+
+    A reference issued after the backup is on a citizen's receipt: issuing it again would
+    answer their status query with another citizen's request.  The requests themselves
+    are lost with the restore (the citizen is told "not found", never someone else's).
+    """
+    try:
+        for path in previous:
+            if not os.path.isfile(path):
+                continue
+            try:
+                old = db.open_existing(path)
+                rows = old.execute("SELECT centre, device, day, last FROM sequences").fetchall()
+                old.close()
+            except sqlite3.Error:
+                continue  # unreadable: nothing to carry
+            with db.Transaction(store):
+                for centre, device, day, last in rows:
+                    store.execute("INSERT INTO sequences (centre, device, day, last) VALUES (?,?,?,?) ON CONFLICT"
+                                  " (centre, device, day) DO UPDATE SET last = MAX(last, excluded.last)",
+                                  (centre, device, day, last))
+    finally:
+        store.close()
 
 
 def _remove(path):
@@ -182,18 +274,25 @@ def restore(backup_path, db_path, now=None):
     now = int(now if now is not None else time.time())
     if not os.path.isfile(backup_path):
         raise FileNotFoundError(errno.ENOENT, "no backup at %s" % backup_path)  # a file to name, exit 4
+    live, state = _open_live(db_path)  # first: refused while the gateway has it open
     staging = db_path + ".restoring"
-    _remove(staging)
-    _copy(backup_path, staging).close()
-    conn = db.connect(staging)  # migrates a backup made by an older lib12333
-    live, state = _open_live(db_path)
+    try:
+        _remove(staging)
+        _copy(backup_path, staging).close()
+        conn = db.connect(staging)  # migrates a backup made by an older lib12333
+    except BaseException:
+        if live is not None:
+            live.close()
+        raise
+    sources = _kept_copies(db_path) + ([live] if live is not None else [])
     try:
         if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise StorageError("backup %s fails its integrity check" % backup_path)
+        _same_centre(conn, sources)
         with db.Transaction(conn):
-            if live is not None:
-                _carry_forward(live, conn)
-            devices, peers = _jump_counters(live, conn)
+            for source in sources:  # oldest kept copy first, the replaced database last
+                _carry_forward(source, conn)
+            devices, peers = _jump_counters(sources, conn)
             conn.execute("DELETE FROM meta WHERE name = ?", (MARK,))
             conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('restored_at', ?)", (str(now),))
     except BaseException:
@@ -201,15 +300,20 @@ def restore(backup_path, db_path, now=None):
         _remove(staging)
         raise
     finally:
-        if live is not None:
-            live.close()
+        for source in sources:
+            source.close()
     conn.close()
     aside = "%s.before-restore-%d" % (db_path, now)
+    number = 1
+    while os.path.exists(aside) or os.path.exists(requests_path(aside)):  # never over an earlier kept copy
+        number += 1
+        aside = "%s.before-restore-%d-%d" % (db_path, now, number)
     previous = _swap(staging, db_path, aside)
     if os.path.exists(requests_path(backup_path)):
         staging_requests = requests_path(db_path) + ".restoring"
         _remove(staging_requests)
-        _copy(requests_path(backup_path), staging_requests).close()
+        _carry_references(_copy(requests_path(backup_path), staging_requests),
+                          [requests_path(p) for p in _kept_names(db_path) + [db_path]])
         _swap(staging_requests, requests_path(db_path), requests_path(aside))
     return {"restored_from": backup_path, "database": db_path, "previous": previous, "live_database": state,
-            "devices": devices, "peers": peers}
+            "kept_copies_read": len(sources) - (live is not None), "devices": devices, "peers": peers}

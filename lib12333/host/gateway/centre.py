@@ -37,6 +37,19 @@ from lib12333.host.gateway import backup, provisioning
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.counters import NeedNumbers, SealCounters
 from lib12333.host.gateway.db import Transaction, storage_error
+from lib12333.host.gateway.outcomes import (
+    ANSWERED,
+    APPLIED,
+    DEFERRED,
+    DUPLICATE,
+    FAILED,
+    IGNORED,
+    LIMITED,
+    REJECTED,
+    RELAYED,
+    RELAYING,
+    Outcome,
+)
 from lib12333.host.gateway.repeats import RepeatLimit, repeated
 from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
@@ -105,7 +118,7 @@ class Centre:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, sender, data, now=None):
-        """Handle one frame; returns a short outcome string ('applied', 'duplicate', 'rejected: ...').
+        """Handle one frame; returns an :class:`~lib12333.host.gateway.outcomes.Outcome` (APPLIED, DUPLICATE, REJECTED + reason...).
 
         StorageError when the gateway database cannot be written (a full disk): nothing was changed
         and the caller must not delete the SMS.
@@ -127,7 +140,7 @@ class Centre:
         except Lib12333Error as exc:
             self.stats["rejected"] += 1
             log.warning("frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
-            return "rejected: malformed header"
+            return Outcome(REJECTED, "malformed header")
         relay = self.relay
         if relay is not None and header.msg_type in (msg.RELAY, msg.RELAY_ANSWER):
             from lib12333.host.gateway.relay import PeerRejected
@@ -138,7 +151,7 @@ class Centre:
             except PeerRejected as exc:
                 relay.stats["rejected"] += 1
                 log.warning("centre frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
-                return "rejected: %s" % exc
+                return Outcome(REJECTED, exc)
             except Deferred as exc:
                 return self._deferred(sender, exc)
         try:
@@ -147,7 +160,7 @@ class Centre:
         except Rejected as exc:
             self.stats["rejected"] += 1
             log.warning("frame from %s rejected: %s", identifiers.mask_phone(sender), exc)
-            return "rejected: %s" % exc
+            return Outcome(REJECTED, exc)
         except Deferred as exc:
             return self._deferred(sender, exc)
 
@@ -155,7 +168,7 @@ class Centre:
         self.stats["deferred"] += 1
         log.error("frame from %s not applied, nothing answered (the retry will be): %s",
                   identifiers.mask_phone(sender), exc)
-        return "deferred: %s" % exc
+        return Outcome(DEFERRED, exc)
 
     def _handle(self, sender, data, header, now):
         key, _status, window_bytes, _down, region = self._device(header.device_id)
@@ -168,25 +181,29 @@ class Centre:
         if f.seq < provisioning.seq_floor(self.conn, f.device_id):
             raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.BELOW_FIRST_SEQ))
         done = self.conn.execute(
-            "SELECT reply_type, reply_payload FROM applied WHERE device_id = ? AND seq = ?", (f.device_id, f.seq)
+            "SELECT reply_type, reply_payload, msg_type FROM applied WHERE device_id = ? AND seq = ?",
+            (f.device_id, f.seq),
         ).fetchone()
+        if done is not None and provisioning.reused_sequence(self.conn, f, done[2]):
+            # Answering "duplicate" would tell the citizen a request was applied that was not.
+            raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.REUSED_SEQ))
         if done is not None:
             # Applied before: the kiosk did not get our answer. Answer again (bounded), change nothing.
             self.stats["duplicates"] += 1
             refused = self.reanswer_refused(f.device_id, now)
             if refused:
                 log.warning("device %d seq %d: duplicate not answered: %s", f.device_id, f.seq, refused)
-                return "duplicate: not answered (%s)" % refused
+                return Outcome(DUPLICATE, "not answered (%s)" % refused)
             self._queue_frame(f.device_id, sender, done[0], repeated(done[0], bytes(done[1])), cipher, now)
             log.info("device %d seq %d: duplicate, reply sent again", f.device_id, f.seq)
-            return "duplicate"
+            return Outcome(DUPLICATE)
         if self.relay is not None and self.relay.is_waiting(f.device_id, f.seq):
             refused = self.reanswer_refused(f.device_id, now)
             if refused:
                 log.warning("device %d seq %d: relay not sent again: %s", f.device_id, f.seq, refused)
-                return "relaying: not sent again (%s)" % refused
+                return Outcome(RELAYING, "not sent again (%s)" % refused)
             self.relay.resend_if_waiting(f.device_id, f.seq, now)
-            return "relaying"
+            return Outcome(RELAYING)
         window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
         verdict = window.classify(f.seq)
         if verdict == replay.DUPLICATE:
@@ -213,7 +230,7 @@ class Centre:
             log.warning("device %d seq %d: %s", f.device_id, f.seq, exc)
         if fields is not None:
             if self.relay is not None and self.relay.route(f, fields, region, sender, now):
-                return "relayed"  # the answer comes back from the responsible centre (relay.py)
+                return Outcome(RELAYED)  # the answer comes back from the responsible centre (relay.py)
             reply_type, reply_fields, notice = self.apply_once(f, fields, region, now)
         return self._answer(f, sender, cipher, now, (reply_type, reply_fields, notice))
 
@@ -233,7 +250,7 @@ class Centre:
             )
         self.stats["applied"] += 1
         log.info("device %d seq %d: %s -> %s", f.device_id, f.seq, msg.type_name(f.msg_type), msg.type_name(reply_type))
-        return "applied"
+        return Outcome(APPLIED)
 
     def reanswer_refused(self, who, now):
         """Why an answer sent again to device ``who`` is not sent now, or None (lib12333.host.gateway.repeats)."""
@@ -397,27 +414,27 @@ class Centre:
         """A text SMS from a citizen: answer a status query (``查询 <reference>``); returns the outcome."""
         now = int(self.clock() if now is None else now)
         if self.requests is None:
-            return "ignored"
+            return Outcome(IGNORED)
         try:
             reply = desk.sms_reply(self.requests, self.sms_policy, sender, text)
             if reply is None:
                 log.info("text SMS from %s ignored (%d characters)", identifiers.mask_phone(sender or ""),
                          len(text or ""))
-                return "ignored"
+                return Outcome(IGNORED)
             if desk.answers_today(self.conn, sender, now) >= desk.ANSWERS_PER_DAY:
                 log.warning("status query from %s not answered: %d answers in 24 h", identifiers.mask_phone(sender),
                             desk.ANSWERS_PER_DAY)
-                return "limited"
+                return Outcome(LIMITED)
             refused = self.repeats.refused(self.conn, None, now)  # senders are easy to spoof: bound the queue too
             if refused:
                 log.warning("status query from %s not answered: %s", identifiers.mask_phone(sender), refused)
-                return "limited"
+                return Outcome(LIMITED)
             desk.queue_sms(self.conn, sender, reply, now)
         except Lib12333Error as exc:
             log.warning("text SMS from %s not answered: %s", identifiers.mask_phone(sender or ""), exc)
-            return "failed"
+            return Outcome(FAILED)
         log.info("status query from %s answered", identifiers.mask_phone(sender or ""))
-        return "answered"
+        return Outcome(ANSWERED)
 
     # ------------------------------------------------------------------ outgoing
 

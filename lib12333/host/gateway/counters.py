@@ -57,6 +57,10 @@ class SealCounters:
         """Commit the next block of ``need``'s counter (its own transaction, outside the failed one)."""
         table, column, key = need.counter
         key_column = KEYS[(table, column)]
+        if conn.in_transaction:
+            # inside another transaction this would be a savepoint that a later rollback undoes,
+            # while the block stays in memory: numbers could then be reserved (and sealed) twice
+            raise RuntimeError("sealing numbers must be reserved in their own committed transaction")
         with Transaction(conn):
             start = conn.execute("SELECT %s FROM %s WHERE %s = ?" % (column, table, key_column), (key,)).fetchone()[0]
             upto = start + BLOCK

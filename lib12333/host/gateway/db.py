@@ -236,16 +236,27 @@ def migrate(conn):
 
 
 class Transaction:
-    """``with Transaction(conn):`` -- BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception."""
+    """``with Transaction(conn):`` -- BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception.
+    Inside another transaction it is a savepoint, so a caller can make several steps one commit."""
 
     def __init__(self, conn):
         self.conn = conn
+        self.savepoint = None
 
     def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.conn.in_transaction:
+            self.savepoint = "sp_%x" % id(self)
+            self.conn.execute("SAVEPOINT " + self.savepoint)
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
+        if self.savepoint is not None:
+            if exc_type:
+                self.conn.execute("ROLLBACK TO " + self.savepoint)
+            self.conn.execute("RELEASE " + self.savepoint)
+            return False
         if exc_type is None:
             try:
                 self.conn.execute("COMMIT")

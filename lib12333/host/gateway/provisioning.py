@@ -129,6 +129,37 @@ BELOW_FIRST_SEQ = ("below the first sequence number of its key: a board deployed
                    "the gateway gave (deploy it again with it)")
 
 
+REUSED_SEQ = ("sequence number reused for other content under the same key: the board's journal was "
+              "rolled back (an old /data image?) and it sealed two messages with one nonce; give it a new key now "
+              "(lib12333 gateway device replace, or deploy --replace)")
+
+
+def reused_sequence(conn, f, applied_type):
+    """True when the authentic frame ``f`` cannot be a retry of the frame applied under its (device, seq).
+
+    A retry is the same bytes.  Another message type, or a loss report for another card than
+    the one the applied frame changed, proves the board sealed new content with a used number.
+    Undecidable cases (a peer's relayed frames share the id space) answer False.
+    """
+    from lib12333.errors import Lib12333Error
+    from lib12333.secure import messages as msg
+
+    if f.msg_type != applied_type:
+        return True
+    if f.msg_type != msg.LOSS_REPORT:
+        return False
+    if conn.execute("SELECT 1 FROM relays_in WHERE origin_device = ? AND origin_seq = ?",
+                    (f.device_id, f.seq)).fetchone() is not None:
+        return False
+    try:
+        card = msg.decode(f.msg_type, f.payload)["card"]
+    except Lib12333Error:
+        return False
+    cards = [r[0] for r in conn.execute("SELECT DISTINCT card_no FROM card_events WHERE device_id = ? AND seq = ?",
+                                        (f.device_id, f.seq)).fetchall()]
+    return bool(cards) and card not in cards
+
+
 def why_not_authentic(conn, header, data, error):
     """The reason a frame of a known device did not open: a retired key by name, else ``error``."""
     generation = retired_generation(conn, header.device_id, data)

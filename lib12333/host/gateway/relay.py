@@ -41,6 +41,7 @@ from lib12333 import identifiers
 from lib12333.errors import DecodeError, Lib12333Error, SecurityError, ValidationError
 from lib12333.host.gateway.centre import malformed
 from lib12333.host.gateway.counters import SealCounters
+from lib12333.host.gateway.outcomes import DUPLICATE, RELAY_ANSWERED, RELAY_APPLIED, Outcome
 from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
@@ -260,10 +261,10 @@ class Relay:
             if refused:
                 log.warning("relay from %s (device %d seq %d): duplicate not answered: %s", code, key[1], key[2],
                             refused)
-                return "duplicate: not answered (%s)" % refused
+                return Outcome(DUPLICATE, "not answered (%s)" % refused)
             self._answer(code, number, cipher, fields, done[0], bytes(done[1]), now)
             log.info("relay from %s (device %d seq %d): duplicate, answer sent again", code, key[1], key[2])
-            return "duplicate"
+            return Outcome(DUPLICATE)
         self._window(code, "in_window", peer[4], f.seq)
         inner_type = fields["inner_type"]
         origin = frame_mod.Frame(inner_type if msg.is_known(inner_type) else msg.ERROR, fields["origin_device"],
@@ -295,7 +296,7 @@ class Relay:
         self.stats["applied"] += 1
         log.info("relay from %s (device %d seq %d): %s applied -> %s", code, key[1], key[2],
                  msg.type_name(inner_type), msg.type_name(reply_type))
-        return "relay-applied"
+        return Outcome(RELAY_APPLIED)
 
     def _window_if_new(self, code, blob, seq):
         window = ReplayWindow.from_bytes(bytes(blob)) if blob else ReplayWindow(256)
@@ -323,7 +324,7 @@ class Relay:
         if row is None:
             raise PeerRejected("answer from %s for device %d seq %d that was never relayed there" % (code, device, seq))
         if row[2] == "answered":
-            return "duplicate"  # the network delivered the answer twice, or the peer answered a resent relay
+            return Outcome(DUPLICATE)  # the network delivered the answer twice, or the peer answered a resent relay
         self._window(code, "answer_window", peer[5], f.seq)
         reply_type, reply = fields["reply_type"], fields["reply"]
         if reply_type not in msg.ANSWERS:
@@ -345,7 +346,7 @@ class Relay:
         self.stats["answered"] += 1
         log.info("device %d seq %d: answer from centre %s (%s) sent to the kiosk", device, seq, code,
                  msg.type_name(reply_type))
-        return "relay-answered"
+        return Outcome(RELAY_ANSWERED)
 
 
 def _queue(conn, number, data, now):

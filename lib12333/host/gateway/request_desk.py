@@ -34,10 +34,9 @@ personal data) to the request's contact number, at most once per request and
 state even when the update is retried after a crash between the two databases.
 """
 
-import datetime
 import logging
 
-from lib12333 import identifiers
+from lib12333 import identifiers, refnum
 from lib12333 import requests as R
 from lib12333.errors import Lib12333Error, StorageError, ValidationError
 from lib12333.host.gateway.db import Transaction
@@ -47,7 +46,6 @@ log = logging.getLogger("lib12333.gateway")
 
 QUERY_WORDS = ("查询", "CX")
 NOT_FOUND = "未查到与本机号码对应的办件，请核对受理编号，或拨打12333咨询。"
-EPOCH = datetime.date(2000, 1, 1)
 ANSWERS_PER_DAY = 10  # SMS answers to one number in 24 hours; further queries are logged, not answered
 MAX_DAYS = 36524  # 2000-01-01 .. 2099-12-31: the references' YY covers this century
 
@@ -88,15 +86,10 @@ def filed_by(store, ref, origin, device_id, own_centre):
     return origin == own_centre and key.startswith("kiosk-%d-" % device_id)
 
 
-def day_number(day):
-    """Days from 2000-01-01 to ``day`` (y, m, d): what a kiosk sends for a typed reference."""
-    return (datetime.date(*day) - EPOCH).days
-
-
 def typed_number(ref):
     """The STATUS_QUERY ``ref_seq`` (with ``ref_device`` 0) naming ``ref``: day number x 10000 + sequence."""
     p = R.parse_ref(ref)
-    return day_number(p["day"]) * 10000 + p["seq"]
+    return refnum.query_number(p["day"], p["seq"])
 
 
 # ------------------------------------------------------------------ kiosk frames
@@ -124,12 +117,11 @@ def _ref_of_frame(conn, device_id, seq, peer=None):
 
 
 def _find_typed(store, centre, device_id, number, origin):
-    days, seq = divmod(number, 10000)
-    if seq == 0 or days > MAX_DAYS:
+    day, seq = refnum.query_day(number)
+    if seq == 0 or number // 10000 > MAX_DAYS:
         return None
-    d = EPOCH + datetime.timedelta(days=days)
     for kind in R.KINDS:
-        ref = R.make_ref(kind, centre, device_code(device_id), (d.year, d.month, d.day), seq)
+        ref = R.make_ref(kind, centre, device_code(device_id), day, seq)
         # The reference's K01 is shared by kiosks 1001, 1101...: only the kiosk that filed it is answered.
         if filed_by(store, ref, origin, device_id, centre):
             return store.get(ref)

@@ -65,7 +65,10 @@ class GatewayService:
         now = self.clock()
         if ev.kind == events.READY:
             self.ready = True
-            self.on_event("modem", "ready")
+            link = getattr(ev, "link", None)  # an operator link (lib12333.host.links.channels) or the modem
+            self.on_event("link" if link else "modem", "%s ready" % link if link else "ready")
+        elif ev.kind.startswith("link-"):
+            self._on_link_event(ev)
         elif ev.kind == events.REBOOT:
             self.ready = False
             # Sends in flight are lost with the reboot: their rows stay unsent and go again.
@@ -84,11 +87,18 @@ class GatewayService:
                 self.sent_ids[ev.id] = out_id
                 if len(self.sent_ids) > 65536:
                     self.sent_ids.pop(min(self.sent_ids))
+                if getattr(ev, "link", None) and getattr(ev, "parts", None):
+                    from lib12333.host.links import delivery
+
+                    delivery.remember(self.centre.conn, out_id, ev.link, ev.parts, now)
         elif ev.kind == events.REPORT and getattr(ev, "token", None) is not None:
             # An operator link's status report (lib12333.host.links): recorded, then acknowledged.
             from lib12333.host.links import delivery
 
-            delivery.record(self.centre.conn, self.sent_ids.get(ev.id), ev, now)
+            out_id = self.sent_ids.get(ev.id) or self.in_flight.get(ev.id)  # a part may report before the last is sent
+            if out_id is None:  # sent before a restart: found by the operator's message id
+                out_id = delivery.find(self.centre.conn, getattr(ev, "link", None), getattr(ev, "message_id", None))
+            delivery.record(self.centre.conn, out_id, ev, now)
             self.modem.engine.confirm(ev.token)
             self.on_event("report", ev.stat)
         elif ev.kind == events.SEND_FAILED:
@@ -96,14 +106,47 @@ class GatewayService:
             if out_id is not None:
                 self.centre.mark_attempt(out_id, now, ev.error)
 
+    def _on_link_event(self, ev):
+        """What an operator link says about itself, logged for the centre's operator (never a secret or
+        a number: the texts come from the protocols' code tables)."""
+        if ev.kind == "link-bind-failed":
+            text = "%s: the operator refused the login (%s); check the account and the secret -- next try " \
+                   "after a back-off of up to 60 s" % (ev.link, ev.text)
+            log.error(text)
+        elif ev.kind == "link-down":
+            log.warning("%s: connection down (%s)%s", ev.link, ev.reason,
+                        ", %d message(s) ambiguous" % len(ev.ambiguous) if ev.ambiguous else "")
+        elif ev.kind == "link-bad-pdu":
+            log.warning("%s: malformed PDU from the operator: %s", ev.link, ev.error)
+        elif ev.kind == "link-throttled":
+            log.info("%s: throttled by the operator (%s)", ev.link, ev.text)
+
     def _on_message(self, ev, now):
         m = ev.message
+        key, link = getattr(ev, "key", None), getattr(ev, "link", None)  # an operator link's deliver id
+        if key and link:
+            from lib12333.host.links import delivery
+
+            if delivery.seen(self.centre.conn, link, key):
+                # committed before a restart, its acknowledgement lost: acknowledge, do nothing again
+                self.modem.engine.confirm(ev.token)
+                self.on_event("repeat", link)
+                return
         if m.ports and m.ports[0] == frame_mod.PORT and m.data is not None:
-            outcome = self.centre.handle(m.number, m.data, now)
+            outcome = self.centre.handle(m.number, m.data, now)  # idempotent by the frame's own sequence
+            if key and link:
+                delivery.mark(self.centre.conn, link, key, now)
             self.on_event("frame", outcome)
         else:
-            # A citizen's text: a status query (查询 <reference>) is answered through ``outgoing``.
-            self.on_event("text", self.centre.handle_text(m.number or "", m.text or "", now))
+            # A citizen's text: a status query (查询 <reference>) is answered through ``outgoing``; with
+            # the deliver's id in the same commit, a repeat after a restart is not answered twice.
+            from lib12333.host.gateway.db import Transaction
+
+            with Transaction(self.centre.conn):
+                outcome = self.centre.handle_text(m.number or "", m.text or "", now)
+                if key and link:
+                    delivery.mark(self.centre.conn, link, key, now)
+            self.on_event("text", outcome)
         # Confirm only now: the change (or the refusal) is committed.
         self.modem.engine.confirm(ev.token)
 

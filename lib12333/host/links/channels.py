@@ -138,7 +138,8 @@ class Channels:
         if k == "submit-failed":
             return Event("send-failed", id=self._sent.get((i, ev.id)), error=ev.error, ambiguous=ev.ambiguous)
         if k == "deliver":
-            return Event("message", message=ev.message, token=self._token(i, ev.token), link=self.links[i].name)
+            return Event("message", message=ev.message, token=self._token(i, ev.token), link=self.links[i].name,
+                         key=getattr(ev, "key", None))
         if k == "report":
             return Event("report", id=self._sent.get((i, ev.id)), token=self._token(i, ev.token),
                          stat=ev.stat, delivered=ev.delivered, message_id=ev.message_id, link=self.links[i].name)

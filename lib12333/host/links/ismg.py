@@ -16,6 +16,7 @@ the gateway delivers on a connection of its own to the centre (``sp_address``).
 Faults: ``ismg_net.LinkFaults`` (drop, dup, late, lose, throttle, error, garbage).
 """
 
+import collections
 import selectors
 import socket
 import time
@@ -52,7 +53,8 @@ class Endpoint:
 class Ismg:
     """The emulated gateway.  ``accounts``: {account: secret}; ``number``: the centre's service number."""
 
-    def __init__(self, protocol, accounts, number, listen=("127.0.0.1", 0), faults=None, sim=None, sp_address=None):
+    def __init__(self, protocol, accounts, number, listen=("127.0.0.1", 0), faults=None, sim=None, sp_address=None,
+                 log_limit=100000):
         self.protocol = protocol
         self.ids = make_side(protocol)  # ConfigError for an unknown protocol, now; its counter numbers messages
         self.accounts = dict(accounts)
@@ -66,7 +68,9 @@ class Ismg:
         self.reports_wanted = {}  # (route key of the phone, mr) -> message record
         self.mr = 0
         self.second = (0, 0)  # (int second, submits in it) for the throttle
-        self.log = []  # ("submit", account, to, message_id) / ("deliver", ...) / ("fault", name)
+        # ("submit", account, to, message_id) / ("deliver", ...) / ("fault", name): the latest
+        # ``log_limit`` only, so that a long-running ismg-sim does not grow without bound
+        self.log = collections.deque(maxlen=log_limit)
         self.stats = {"submits": 0, "accepted": 0, "throttled": 0, "delivers": 0, "acked": 0, "drops": 0}
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

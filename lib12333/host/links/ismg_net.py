@@ -51,9 +51,15 @@ class LinkFaults:
             if name not in _FLOAT + _INT:
                 raise ConfigError("unknown fault", "--faults", None, name, ", ".join(_FLOAT + _INT))
             try:
-                values[name] = int(value) if name in _INT else float(value)
+                number = int(value) if name in _INT else float(value)
             except ValueError:
                 raise ConfigError("not a number", "--faults", None, name, "a number") from None
+            # a probability above 1 or a negative delay would silently mean something else
+            most = 3600.0 if name == "late" else 1.0 if name in _FLOAT else float("inf")
+            if not (0 <= number <= most):
+                raise ConfigError("out of range", "--faults", None, name,
+                                  "0..%g" % most if most != float("inf") else ">= 0")
+            values[name] = number
         return cls(**values)
 
     def hit(self, name):

@@ -29,6 +29,11 @@ from lib12333.errors import ConfigError
 SCHEMES = ("smpp", "cmpp2", "cmpp3", "smgp", "sgip")
 OPERATORS = ("mobile", "unicom", "telecom", "any")
 SECRET_ENV = "LIB12333_LINK_SECRET"
+OPTIONS = ("operator", "window", "rate", "timeout", "keepalive", "service", "src", "corp", "listen", "source",
+           "name", "secret-file", "secret-env", "smg-login")
+SECRET_KEYS = ("secret", "password", "pass", "pwd", "passwd")
+# the account field's width: CMPP Source_Addr 6, SMGP ClientID 8, SGIP LoginName 16, SMPP system_id 15 (+NUL)
+ACCOUNT_LENGTH = {"cmpp2": 6, "cmpp3": 6, "smgp": 8, "sgip": 16, "smpp": 15}
 
 # Mobile number segments (the first three digits) of the three Chinese operators (MIIT allocations).
 SEGMENTS = {
@@ -96,7 +101,10 @@ class LinkConfig:
 def parse(url, env=None):
     """A ``LinkConfig`` from ``url``; ConfigError naming what is wrong (never echoing a secret)."""
     env = os.environ if env is None else env
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed [IPv6 address]
+        raise ConfigError("not a link URL (%s)" % exc, "--link", None, None, "SCHEME://ACCOUNT@host:port") from None
     if parts.scheme not in SCHEMES:
         raise ConfigError("unknown link protocol", "--link", None, parts.scheme, ", ".join(SCHEMES))
     if parts.password is not None:
@@ -112,21 +120,51 @@ def parse(url, env=None):
         raise ConfigError("no host:port", "--link", None, parts.scheme, "ACCOUNT@host:port")
     options = {}
     for key, values in parse_qs(parts.query).items():
+        if key in SECRET_KEYS:  # checked before anything else: the value is on the command line
+            raise ConfigError("a secret on the command line is refused", "--link", None, key,
+                              "secret-file=PATH or secret-env=NAME")
+        if key not in OPTIONS:  # a misspelt option silently ignored would be a link configured wrongly
+            raise ConfigError("unknown option", "--link", None, key, ", ".join(OPTIONS))
         options[key] = values[-1]
     for key in ("window", "rate", "timeout", "keepalive"):
         if key in options:
             try:
-                if float(options[key]) <= 0:
+                value = float(options[key])
+                if not (0 < value < 1e9) or (key == "window" and value != int(value)):
                     raise ValueError
             except ValueError:
-                raise ConfigError("not a positive number", "--link", None, key, "a number > 0") from None
+                raise ConfigError("not a positive number", "--link", None, key,
+                                  "a whole number >= 1" if key == "window" else "a number > 0") from None
+            if key == "window":
+                options[key] = str(int(value))
     if options.get("operator", "any") not in OPERATORS:
         raise ConfigError("unknown operator", "--link", None, options["operator"], ", ".join(OPERATORS))
     secret = _secret(options, env)
     if parts.scheme == "smpp" and (len(parts.username) > 15 or len(secret) > 8):
         raise ConfigError("SMPP 3.4 allows a system_id of 15 and a password of 8 characters", "--link", None,
                           "smpp", "a shorter account or secret")
-    return LinkConfig(parts.scheme, parts.username, secret, parts.hostname, port, options)
+    most = ACCOUNT_LENGTH[parts.scheme]
+    if len(parts.username) > most:
+        raise ConfigError("account longer than %s allows" % parts.scheme, "--link", None, parts.username,
+                          "<= %d characters" % most)
+    config = LinkConfig(parts.scheme, parts.username, secret, parts.hostname, port, options)
+    _check_fields(config)
+    return config
+
+
+def _check_fields(config):
+    """A bind and a submit built from the options must encode: a service code or source number
+    longer than its field is found now, not at the first message."""
+    from lib12333.errors import ValidationError
+    from lib12333.links.content import Part
+
+    d = config.dialect()
+    try:
+        d.encode(d.bind(1, (1, 1, 0, 0, 0)))
+        d.encode(d.submit(1, "13912345678", Part(False, "ascii", b"x"), True))
+    except ValidationError as exc:  # names the protocol's field, never its value
+        raise ConfigError("an option does not fit the protocol: %s" % exc, "--link", None, config.scheme,
+                          "shorter service, src, source or corp") from None
 
 
 def _secret(options, env):

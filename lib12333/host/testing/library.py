@@ -10,7 +10,7 @@ lists of them.
 from hypothesis import strategies as st
 
 from lib12333 import categories
-from lib12333.library.docref import days_in_month
+from lib12333.dates import days_in_month
 from lib12333.library.entry import Entry
 
 SUBCLASSES = tuple(c for c, _ in categories.items() if len(c) == 4)
