@@ -417,7 +417,7 @@ def scripted(hall, timeout=60.0):
 def card_hint(keep=None):
     """How to look the demo card up in the centre's registry afterwards (its number masked here)."""
     db = os.path.join(keep, "centre.db") if keep else "DIR/centre.db"
-    return ("\ndemo card %s (fictitious; its full number is in docs/gateway.md). To look it up afterwards%s:\n"
+    return ("\ndemo card %s (fictitious; its full number is in docs/gateway.md, 'Cards (the registry)'). To look it up afterwards%s:\n"
             "  lib12333 gateway card show --db %s --card NUMBER"
             % (identifiers.mask_card(HOLDER["card"]), "" if keep else ", run `lib12333 demo --keep DIR`, then", db))
 

@@ -75,16 +75,19 @@ def run(hall, keys, out=None):
     out = out or sys.stdout
     started = time.monotonic()
     last, registry, centre_seen = None, registry_line(hall.registry_state()), -1
-    while not keys.quit:
-        centre_now = len(_centre_log(hall, 10 ** 6))
-        if centre_now != centre_seen:  # the registry changes only through the centre
-            registry, centre_seen = registry_line(hall.registry_state()), centre_now
-        text = frame(hall, registry, keys.status, shutil.get_terminal_size().columns)
-        if text != last:
-            out.write("\x1b[H\x1b[2J" + text.replace("\n", "\r\n") + "\r\n")
-            out.flush()
-            last = text
-        time.sleep(0.1)
+    try:
+        while not keys.quit:
+            centre_now = len(_centre_log(hall, 10 ** 6))
+            if centre_now != centre_seen:  # the registry changes only through the centre
+                registry, centre_seen = registry_line(hall.registry_state()), centre_now
+            text = frame(hall, registry, keys.status, shutil.get_terminal_size().columns)
+            if text != last:
+                out.write("\x1b[H\x1b[2J" + text.replace("\n", "\r\n") + "\r\n")
+                out.flush()
+                last = text
+            time.sleep(0.1)
+    except KeyboardInterrupt:  # Ctrl-C quits too, with the same summary (and the shell's 130)
+        keys.interrupted = True
     return summary(hall, started)
 
 
@@ -121,7 +124,7 @@ def interactive(workdir=None):
             hall.close()
         tmp.cleanup()
     print(text)
-    return 0
+    return 130 if keys.interrupted else 0  # Exit.INTERRUPTED, as docs/cli.md says of Ctrl-C
 
 
 class NoTerminal(Exception):
@@ -132,6 +135,7 @@ class _InteractiveKeys:
     def __init__(self, stdin_keys):
         self.stdin = stdin_keys
         self.quit = False
+        self.interrupted = False  # ended with Ctrl-C rather than q
         self.hall = None
         self.status = "the card is in the citizen's hand: press i to insert it"
 

@@ -170,12 +170,15 @@ def test_an_option_has_one_placeholder_everywhere():
         for option, placeholder in re.findall(r"(--[a-z][a-z0-9-]*) ([A-Z][A-Z_|.]*)", usage):
             seen.setdefault(option, {}).setdefault(placeholder, []).append(" ".join(path))
     # --time is Unix seconds in frame seal and a local date and time in route explain;
-    # --out is a FILE or a DIR, as the command writes one file or several
-    mixed = dict((o, p) for o, p in seen.items() if len(p) > 1 and o not in ("--time", "--out"))
+    # --out is a FILE or a DIR, as the command writes one file or several;
+    # --to is where a message goes (NUMBER) and where `gateway backup` writes its copy (FILE)
+    mixed = dict((o, p) for o, p in seen.items() if len(p) > 1 and o not in ("--time", "--out", "--to"))
     assert not mixed, mixed
-    for option, placeholder in (("--db", "FILE"), ("--key-file", "FILE"), ("--port", "PORT"), ("--to", "NUMBER"),
+    for option, placeholder in (("--db", "FILE"), ("--key-file", "FILE"), ("--port", "PORT"),
                                 ("--device-id", "ID"), ("--card", "CARD"), ("--timeout", "SECONDS")):
         assert list(seen[option]) == [placeholder], (option, seen[option])
+    assert "sms encode" in seen["--to"]["NUMBER"], seen["--to"]
+    assert seen["--to"]["FILE"] == ["gateway backup"], seen["--to"]
 
 
 def test_one_name_for_one_thing():

@@ -7,6 +7,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -86,6 +87,21 @@ def test_a_person_reports_a_card_lost_with_the_keyboard():
         assert term.read_until("session summary")
         assert term.read_until("SMS received by the citizen's phone: 1")
         assert "13912345678" not in term.screen.decode("utf-8", "replace").split("session summary")[1]
+    finally:
+        term.close()
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_with_the_summary_and_130():
+    term = Terminal([sys.executable, "-m", "lib12333", "demo", "--interactive"])
+    try:
+        assert term.read_until("欢迎使用12333自助服务终端"), term.screen.decode("utf-8", "replace")[-2000:]
+        time.sleep(1)
+        term.proc.send_signal(signal.SIGINT)  # what Ctrl-C on its terminal sends (the pty is not its ctty here)
+        term.proc.wait(30)
+        assert term.proc.returncode == 130
+        assert term.read_until("session summary"), term.screen.decode("utf-8", "replace")[-2000:]
+        assert "Traceback" not in term.screen.decode("utf-8", "replace")
     finally:
         term.close()
 

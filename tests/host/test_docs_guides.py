@@ -1,10 +1,11 @@
 """
 The guides stay true: the `>>>` examples of docs/integrator.md run as doctests, and
-every relative link in the guides (integrator, technician, deploy, gateway, cli,
+every relative link in README.md, docs/ and protocols/ (and, first, in the guides: integrator, technician, deploy, gateway, cli,
 boards) points at a file that exists and, for `#anchors`, at a heading that exists.
 """
 
 import doctest
+import glob
 import os
 import re
 
@@ -54,9 +55,8 @@ def test_slug_matches_github():
     assert slug("The display (TJC / Nextion HMI)") == "the-display-tjc--nextion-hmi"
 
 
-@pytest.mark.parametrize("name", GUIDES)
-def test_links_resolve(name):
-    page = os.path.join(ROOT, "docs", name)
+def broken_links(page):
+    """Relative links of a Markdown page whose file, or whose #anchor in a .md file, does not exist."""
     with open(page, encoding="utf-8") as f:
         text = re.sub(r"```.*?```", "", f.read(), flags=re.S)
     broken = []
@@ -69,7 +69,36 @@ def test_links_resolve(name):
             broken.append(target)
         elif anchor and full.endswith(".md") and anchor not in anchors(full):
             broken.append(target)
+    return broken
+
+
+@pytest.mark.parametrize("name", GUIDES)
+def test_links_resolve(name):
+    broken = broken_links(os.path.join(ROOT, "docs", name))
     assert not broken, "%s: broken links %s" % (name, broken)
+
+
+# What a newcomer clicks through: the README, every page under docs/ and every protocol spec.
+PAGES = sorted(
+    [os.path.join(ROOT, "README.md")]
+    + glob.glob(os.path.join(ROOT, "docs", "**", "*.md"), recursive=True)
+    + glob.glob(os.path.join(ROOT, "protocols", "**", "*.md"), recursive=True)
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[os.path.relpath(p, ROOT) for p in PAGES])
+def test_every_markdown_link_resolves(page):
+    broken = broken_links(page)
+    assert not broken, "%s: broken links %s" % (os.path.relpath(page, ROOT), broken)
+
+
+def test_pages_found_and_broken_links_caught(tmp_path):
+    assert os.path.join(ROOT, "README.md") in PAGES and len(PAGES) >= 30
+    (tmp_path / "a.md").write_text("# Real heading\n", encoding="utf-8")
+    page = tmp_path / "b.md"
+    page.write_text("[ok](a.md#real-heading) [gone](nope.md) [anchor](a.md#no-such) [web](https://x.org/y)\n"
+                    "```\n[in a fence](ignored.md)\n```\n", encoding="utf-8")
+    assert broken_links(str(page)) == ["nope.md", "a.md#no-such"]
 
 
 @pytest.mark.parametrize("name", GUIDES)

@@ -22,7 +22,7 @@ def pcsc_reader_names():
     try:
         from smartcard.System import readers
     except ImportError as exc:  # pragma: no cover - depends on the pcsc extra
-        raise DeviceError("pyscard is not installed: pip install 'lib12333[pcsc]'", code="reader") from exc
+        raise DeviceError("pyscard is not installed: scripts/install pcsc (or pip install pyscard)", code="reader") from exc
     try:
         return [str(r) for r in readers()]
     except Exception as exc:  # pyscard raises its own classes when pcscd is down

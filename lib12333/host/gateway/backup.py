@@ -26,6 +26,7 @@ Changes committed after the backup are lost with it (docs/gateway.md "Backups" s
 what that means for citizens); nothing is ever sealed twice.
 """
 
+import errno
 import os
 import re
 import sqlite3
@@ -272,7 +273,7 @@ def restore(backup_path, db_path, now=None):
     """
     now = int(now if now is not None else time.time())
     if not os.path.isfile(backup_path):
-        raise StorageError("no backup at %s" % backup_path)
+        raise FileNotFoundError(errno.ENOENT, "no backup at %s" % backup_path)  # a file to name, exit 4
     live, state = _open_live(db_path)  # first: refused while the gateway has it open
     staging = db_path + ".restoring"
     try:
