@@ -121,7 +121,7 @@ class Channels:
         share = timeout / max(1, len(self.links) + (1 if self.modem is not None else 0))
         if self.modem is not None:
             for ev in self.modem.pump(share):
-                if ev.kind == "ready":
+                if ev.kind == events.READY:
                     self.modem_ready = True
                 out.append(self._translate(-1, ev))
         for i, t in enumerate(self.links):
