@@ -52,18 +52,11 @@ ROUTING_MODULES = (
 
 def cst_time(now):
     """``YYYY-MM-DDTHH:MM`` in China Standard Time (UTC+8) for Unix seconds ``now``."""
+    from lib12333.dates import civil_from_days  # the one calendar home (screens.py has it loaded already)
+
     t = int(now) + 8 * 3600
     days, rem = t // 86400, t % 86400
-    # Civil date from days since 1970-01-01 (H. Hinnant's algorithm), no time module needed.
-    z = days + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + 3 if mp < 10 else mp - 9
-    y = yoe + era * 400 + (1 if m <= 2 else 0)
+    y, m, d = civil_from_days(days)
     return "%04d-%02d-%02dT%02d:%02d" % (y, m, d, rem // 3600, (rem % 3600) // 60)
 
 

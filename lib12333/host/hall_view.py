@@ -124,7 +124,9 @@ def interactive(workdir=None):
             hall.close()
         tmp.cleanup()
     print(text)
-    return 130 if keys.interrupted else 0  # Exit.INTERRUPTED, as docs/cli.md says of Ctrl-C
+    from lib12333.host.cli.common import Exit
+
+    return Exit.INTERRUPTED if keys.interrupted else Exit.OK  # docs/cli.md: Ctrl-C is 130
 
 
 class NoTerminal(Exception):

@@ -9,9 +9,8 @@ Friday that is not a holiday; every other day is a *restday*.  Holidays win
 over make-up days if a date is listed as both.
 """
 
+from lib12333.dates import days_from_civil, days_in_month
 from lib12333.errors import DecodeError
-
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _num(text, start, end, field):
@@ -29,10 +28,6 @@ def _num(text, start, end, field):
     return value
 
 
-def _leap(year):
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
 def parse_date(text, field="date"):
     """Check ``YYYY-MM-DD`` and return it unchanged; DecodeError when malformed or not a real date."""
     if type(text) is not str or len(text) != 10 or text[4] != "-" or text[7] != "-":
@@ -42,25 +37,15 @@ def parse_date(text, field="date"):
     day = _num(text, 8, 10, field)
     if year < 1900 or not 1 <= month <= 12:
         raise DecodeError("date out of range", field=field, expected="a year from 1900 and month 01-12")
-    last = _MONTH_DAYS[month - 1] + (1 if month == 2 and _leap(year) else 0)
+    last = days_in_month(year, month)
     if not 1 <= day <= last:
         raise DecodeError("no such day in that month", field=field, expected="01-" + str(last))
     return text
 
 
 def weekday(date):
-    """0 = Monday ... 6 = Sunday for a checked ``YYYY-MM-DD`` (days-from-civil arithmetic)."""
-    y = int(date[0:4])
-    m = int(date[5:7])
-    d = int(date[8:10])
-    if m <= 2:
-        y -= 1
-    era = y // 400
-    yoe = y - era * 400
-    mp = (m + 9) % 12
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days = era * 146097 + doe - 719468  # days since 1970-01-01, a Thursday
+    """0 = Monday ... 6 = Sunday for a checked ``YYYY-MM-DD``."""
+    days = days_from_civil(int(date[0:4]), int(date[5:7]), int(date[8:10]))  # since 1970-01-01, a Thursday
     return (days + 3) % 7
 
 

@@ -10,7 +10,7 @@ card), the frame is refused by name, nothing is answered, and the log says what 
 import logging
 
 from lib12333 import lossreport
-from lib12333.host.gateway import db
+from lib12333.host.gateway import db, outcomes
 from lib12333.host.gateway.centre import Centre
 from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
@@ -36,7 +36,7 @@ def test_a_reused_sequence_number_with_another_card_is_refused_not_answered_appl
     before = queued(c)
     with caplog.at_level(logging.WARNING, logger="lib12333.gateway"):
         outcome = c.handle("k", frame(1, msg.LOSS_REPORT, loss("B00000019", SSN_B, "张三丰")), NOW + 60)
-    assert outcome.startswith("rejected") and "reused" in outcome
+    assert outcome.kind == outcomes.REJECTED and "reused" in outcome.reason
     assert queued(c) == before  # no "applied" for a report that was not
     assert c.conn.execute("SELECT state FROM cards WHERE card_no = 'B00000019'").fetchone()[0] == lossreport.NORMAL
     assert "device replace" in caplog.text and "张三丰" not in caplog.text and "B00000019" not in caplog.text

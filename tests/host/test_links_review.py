@@ -172,8 +172,9 @@ def test_bound_engine_meets_any_answer_to_what_is_in_flight():
     from hypothesis import strategies as st
 
     from lib12333.errors import DecodeError, ValidationError
+    from tests.hypothesis_profiles import examples
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.sampled_from(["smpp", "cmpp3", "smgp", "sgip"]).flatmap(
         lambda n: st.tuples(st.just(n), st.lists(st.tuples(_pdus_for(n), st.integers(0, 5)), max_size=8))))
     def run(case):

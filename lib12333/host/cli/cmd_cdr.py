@@ -5,6 +5,7 @@ import os
 import sys
 
 from lib12333.host.cli import EXIT_DATA, EXIT_OK, EXIT_USAGE
+from lib12333.host.cli.common import usage_handler
 from lib12333.host.cli.output import add_json_flag, emit, progress
 from lib12333.host.cli.progress_bar import ProgressBar, add_progress_flags, tracked
 
@@ -77,7 +78,7 @@ def register(subparsers):
                          "(needs pyarrow: scripts/install columnar; columns in protocols/records/README.md)")
     convert.add_argument("--out", required=True, help="output file ('-' for stdout), or directory for parquet")
     convert.set_defaults(handler=_convert)
-    parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
+    parser.set_defaults(handler=usage_handler(parser))
 
 
 def open_input(args):

@@ -48,7 +48,7 @@ def register(subparsers):
     p.add_argument("--interactive", action="store_true",
                    help="drive the kiosk yourself with the keyboard (i inserts / removes the card, q quits)")
     p.add_argument("--keep", metavar="DIR", help="keep the centre database and the kiosk's flash in DIR")
-    p.add_argument("--timeout", type=_seconds, help="seconds each step may take (default: 60.0; 180.0 with --board)")
+    p.add_argument("--timeout", type=_seconds, help="seconds each step may take; 180.0 with --board rp2040-ec800n (default: 60.0)")
     p.add_argument("--board", choices=("host", "rp2040-ec800n"), default="host",
                    help="the kiosk: the reference firmware on this PC (host, default) or the real rp2040-ec800n "
                    "firmware image on an emulated RP2040 (docs/firmware-images.md; needs the Arm toolchain, node)")

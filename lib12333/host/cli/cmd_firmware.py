@@ -3,6 +3,7 @@
 import argparse
 
 from lib12333.host.cli import EXIT_FAILED, EXIT_IO, EXIT_OK
+from lib12333.host.cli.common import usage_handler
 from lib12333.host.cli.output import add_json_flag, emit, progress
 
 HELP = """\
@@ -48,7 +49,7 @@ def register(subparsers):
     f.add_argument("--region", default="330100", help="region code the library is built for (default 330100)")
     add_json_flag(f)
     f.set_defaults(handler=run_fs)
-    p.set_defaults(handler=lambda args: (p.print_help(), 2)[1])
+    p.set_defaults(handler=usage_handler(p))
 
 
 def _render_build(r):

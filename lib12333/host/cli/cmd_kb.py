@@ -3,6 +3,7 @@
 import datetime
 
 from lib12333.host.cli import EXIT_NO, EXIT_OK
+from lib12333.host.cli.common import usage_handler
 from lib12333.host.cli.output import add_json_flag, emit, not_found, progress
 
 DESCRIPTION = (
@@ -276,4 +277,4 @@ def register(subparsers):
     add_json_flag(p)
     p.set_defaults(handler=cmd_validate)
 
-    parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
+    parser.set_defaults(handler=usage_handler(parser))

@@ -3,6 +3,7 @@
 import os
 
 from lib12333.host.cli import EXIT_OK
+from lib12333.host.cli.common import usage_handler
 from lib12333.host.cli.output import add_json_flag, emit, progress
 from lib12333.host.cli.progress_bar import ProgressBar, add_progress_flags, tracked
 
@@ -37,7 +38,7 @@ def register(subparsers):
     add_progress_flags(annual)
     add_json_flag(annual)
     annual.set_defaults(handler=_annual)
-    parser.set_defaults(handler=lambda args: (parser.print_help(), 2)[1])
+    parser.set_defaults(handler=usage_handler(parser))
 
 
 def _annual(args):

@@ -21,6 +21,7 @@ import time
 
 from lib12333.errors import Lib12333Error
 from lib12333.host.gateway.db import storage_error
+from lib12333.host.links import channels
 from lib12333.modem import events
 from lib12333.modem.events import pdu_warnings_text
 from lib12333.secure import frame as frame_mod
@@ -109,16 +110,16 @@ class GatewayService:
     def _on_link_event(self, ev):
         """What an operator link says about itself, logged for the centre's operator (never a secret or
         a number: the texts come from the protocols' code tables)."""
-        if ev.kind == "link-bind-failed":
+        if ev.kind == channels.LINK_BIND_FAILED:
             text = "%s: the operator refused the login (%s); check the account and the secret -- next try " \
                    "after a back-off of up to 60 s" % (ev.link, ev.text)
             log.error(text)
-        elif ev.kind == "link-down":
+        elif ev.kind == channels.LINK_DOWN:
             log.warning("%s: connection down (%s)%s", ev.link, ev.reason,
                         ", %d message(s) ambiguous" % len(ev.ambiguous) if ev.ambiguous else "")
-        elif ev.kind == "link-bad-pdu":
+        elif ev.kind == channels.LINK_BAD_PDU:
             log.warning("%s: malformed PDU from the operator: %s", ev.link, ev.error)
-        elif ev.kind == "link-throttled":
+        elif ev.kind == channels.LINK_THROTTLED:
             log.info("%s: throttled by the operator (%s)", ev.link, ev.text)
 
     def _on_message(self, ev, now):

@@ -14,13 +14,22 @@ Event translation, so the service needs no protocol knowledge:
 
     bound -> ready;  submitted -> sent;  submit-failed -> send-failed;
     deliver -> message (token);  report -> report (token; confirm after recording it)
+
+Every other link event passes on as ``link-<kind>``; the ones the service logs are named below.
 """
 
 import time
 
 from lib12333.host.links.url import operator_of
 from lib12333.links.client import BOUND
+from lib12333.modem import events
 from lib12333.modem.engine import Event
+
+# link events passed on to the service under their own kinds (the link client's kind with "link-")
+LINK_BIND_FAILED = "link-bind-failed"
+LINK_DOWN = "link-down"
+LINK_BAD_PDU = "link-bad-pdu"
+LINK_THROTTLED = "link-throttled"
 
 
 class _Engine:
@@ -112,7 +121,7 @@ class Channels:
         share = timeout / max(1, len(self.links) + (1 if self.modem is not None else 0))
         if self.modem is not None:
             for ev in self.modem.pump(share):
-                if ev.kind == "ready":
+                if ev.kind == events.READY:
                     self.modem_ready = True
                 out.append(self._translate(-1, ev))
         for i, t in enumerate(self.links):
@@ -132,16 +141,16 @@ class Channels:
     def _from_link(self, i, ev):
         k = ev.kind
         if k == "bound":
-            return Event("ready", link=self.links[i].name)
+            return Event(events.READY, link=self.links[i].name)
         if k == "submitted":
-            return Event("sent", id=self._sent.get((i, ev.id)), parts=ev.message_ids, link=self.links[i].name)
+            return Event(events.SENT, id=self._sent.get((i, ev.id)), parts=ev.message_ids, link=self.links[i].name)
         if k == "submit-failed":
-            return Event("send-failed", id=self._sent.get((i, ev.id)), error=ev.error, ambiguous=ev.ambiguous)
+            return Event(events.SEND_FAILED, id=self._sent.get((i, ev.id)), error=ev.error, ambiguous=ev.ambiguous)
         if k == "deliver":
-            return Event("message", message=ev.message, token=self._token(i, ev.token), link=self.links[i].name,
+            return Event(events.MESSAGE, message=ev.message, token=self._token(i, ev.token), link=self.links[i].name,
                          key=getattr(ev, "key", None))
         if k == "report":
-            return Event("report", id=self._sent.get((i, ev.id)), token=self._token(i, ev.token),
+            return Event(events.REPORT, id=self._sent.get((i, ev.id)), token=self._token(i, ev.token),
                          stat=ev.stat, delivered=ev.delivered, message_id=ev.message_id, link=self.links[i].name)
         return Event("link-" + k, link=self.links[i].name, **ev.fields)
 
