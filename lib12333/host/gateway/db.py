@@ -199,7 +199,16 @@ def owner_only(path):
 
 
 def connect(path, create=True):
-    """Open (and create or migrate) the gateway database at ``path``; ``create=False``: only an existing file."""
+    """Open (and create or migrate) the gateway database at ``path``; ``create=False``: only an existing file.
+
+    ``path`` may be a ``postgresql://`` URL: the same schema on PostgreSQL (lib12333.host.gateway.pg).
+    """
+    from lib12333.host.gateway import pg
+
+    if pg.is_url(path):
+        conn = pg.PgConnection(path)
+        pg.migrate(conn, MIGRATIONS)
+        return conn
     # One thread at a time uses a connection; it may be opened in another (the gateway's loop thread).
     kw = {"isolation_level": None, "timeout": 30, "check_same_thread": False}
     if create:
@@ -212,8 +221,27 @@ def connect(path, create=True):
     return conn
 
 
+def is_postgresql(conn):
+    return getattr(conn, "backend", "sqlite") == "postgresql"
+
+
 def version(conn):
+    if is_postgresql(conn):
+        from lib12333.host.gateway import pg
+
+        return pg.version(conn)
     return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def integrity(conn):
+    """"ok", or what the database found wrong.  PostgreSQL: every gateway table is read through once
+    (a damaged page or index raises); SQLite: PRAGMA integrity_check."""
+    if not is_postgresql(conn):
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()
+    for (table,) in tables:
+        conn.execute('SELECT COUNT(*) FROM "%s"' % table).fetchone()
+    return "ok"
 
 
 def migrate(conn):

@@ -1,0 +1,80 @@
+"""
+The gateway store on both back ends (issue 16): migrations, the SQL dialect layer, and a
+PostgreSQL server that goes away and comes back (clear error, nothing half applied, retry).
+"""
+
+import json
+import sqlite3
+
+import pytest
+
+from lib12333 import lossreport
+from lib12333.errors import StorageError
+from lib12333.host.gateway import admin, db, pg
+from lib12333.host.gateway.centre import Centre
+from lib12333.secure import messages as msg
+from tests.host.test_gateway import CARD, KEY, NAME, NOW, SSN, UNIT, card_state, cli, kiosk_frame
+
+
+def test_migrate_command_creates_then_finds_the_latest_schema(gateway_db):
+    where = gateway_db("m.db")
+    for _ in range(2):
+        r = cli("gateway", "migrate", "--db", where, "--json")
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        assert (out["version"], out["latest"]) == (db.VERSION, db.VERSION)
+    assert out["backend"] == ("postgresql" if pg.is_url(where) else "sqlite")
+
+
+def test_a_newer_schema_is_refused(gateway_db):
+    where = gateway_db("n.db")
+    conn = db.connect(where)
+    if db.is_postgresql(conn):
+        conn.execute("UPDATE schema_version SET version = ?", (db.VERSION + 1,))
+    else:
+        conn.execute("PRAGMA user_version = %d" % (db.VERSION + 1))
+    with pytest.raises(StorageError, match="newer"):
+        db.connect(where)
+
+
+def test_sqlite_statements_read_the_same_on_postgresql():
+    assert pg.translate("INSERT OR IGNORE INTO peers (code, key) VALUES (?, ?)") == \
+        "INSERT INTO peers (code, key) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+    assert pg.translate("INSERT OR REPLACE INTO meta (name, value) VALUES ('a', ?)") == \
+        "INSERT INTO meta (name, value) VALUES ('a', %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+    assert pg.translate("SELECT window, in_window FROM devices") == 'SELECT "window", in_window FROM devices'
+    assert pg.translate("ROLLBACK TO apply_request") == "ROLLBACK TO SAVEPOINT apply_request"
+    assert pg.translate("BEGIN IMMEDIATE") == "BEGIN ISOLATION LEVEL SERIALIZABLE"
+    assert pg.masked("postgresql://gw:s3cret@db:5432/centre") == "postgresql://gw:***@db:5432/centre"
+
+
+def test_an_unreachable_server_is_a_clear_error_and_exit_code(pg_server):
+    url = "postgresql://postgres@127.0.0.1:%d/postgres" % pg_server.port
+    dead = url.replace(":%d/" % pg_server.port, ":1/")
+    with pytest.raises(pg.ConnectionLost, match="PostgreSQL"):
+        db.connect(dead)
+    r = cli("gateway", "device", "list", "--db", dead)
+    assert r.returncode == 4 and "PostgreSQL" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_postgresql_restart_mid_run_loses_nothing_and_applies_once(pg_server):
+    url = pg_server.new_database()
+    conn = db.connect(url)
+    admin.add_device(conn, 1001, KEY, name="hall", region="330106", now=NOW)
+    admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
+    centre = Centre(conn, UNIT, temp_days=7, centre_code="330100")
+    assert centre.handle("x", kiosk_frame(1, msg.CARD_STATUS_QUERY, {"ssn": SSN, "card": CARD, "name": NAME}), NOW) == "applied"
+    pg_server.restart("immediate")  # every connection is cut, the server comes back
+    # The next frame: the broken connection is a StorageError (the SMS is kept), the retry applies it once.
+    frame = kiosk_frame(2)
+    with pytest.raises(StorageError, match="PostgreSQL"):
+        centre.handle("x", frame, NOW + 10)
+    assert centre.handle("x", frame, NOW + 20) == "applied"
+    assert centre.handle("x", frame, NOW + 30) == "duplicate"
+    assert card_state(centre)[0] == lossreport.TEMP_LOST
+    assert conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0] == 2
+    assert conn.execute("SELECT COUNT(*) FROM card_events").fetchone()[0] == 1
+
+
+def test_backend_errors_are_the_sqlite_errors_the_gateway_already_handles():
+    assert issubclass(pg.BackendError, sqlite3.DatabaseError) and issubclass(pg.Conflict, pg.BackendError)
