@@ -23,6 +23,7 @@ Tables (docs/gateway.md describes every column):
     relays_in       requests applied for a peer, keyed by (peer, origin device, origin seq)
     device_keys     every key a device id has had: generation, first sequence number, retired (migration 3)
     meta            name/value facts about the file itself, e.g. that it is a backup copy (migration 3)
+    workers         gateway workers sharing the database and their last heartbeat (migration 4)
 """
 
 import sqlite3
@@ -158,6 +159,21 @@ CREATE INDEX device_keys_key ON device_keys (key);
 INSERT INTO device_keys (device_id, generation, key, first_seq, added_at)
     SELECT device_id, 1, key, 1, added_at FROM devices;
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 4: several workers on one database (issue 16, lib12333.host.gateway.workers): the worker that
+    # is sending an outgoing row and until when; the workers and their last heartbeat
+    """
+ALTER TABLE outgoing ADD COLUMN claimed_by TEXT;
+ALTER TABLE outgoing ADD COLUMN claimed_until INTEGER;
+CREATE TABLE workers (
+    name TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL,
+    frames INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX applied_device_time ON applied (device_id, applied_at);
     """,
 )
 VERSION = len(MIGRATIONS)
