@@ -144,8 +144,20 @@ class Fleet:
         self.sent = collections.Counter()
         self.logs = []
         self._names = 0
+        self.ready = set()
         for _ in range(n):
             self.start_worker()
+
+    def wait_ready(self, timeout=120):
+        """Wait until every worker has connected (a benchmark starts its clock after this)."""
+        deadline = time.monotonic() + timeout
+        while self.ready != set(self.procs) and time.monotonic() < deadline:
+            try:
+                name, words = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if words[0] == "ready":
+                self.ready.add(name)
 
     def start_worker(self):
         self._names += 1
@@ -173,7 +185,7 @@ class Fleet:
         """Deliver ``items`` [(sender, frame)]; ``chaos(fleet, done)`` is called between deliveries."""
         todo = collections.deque(range(len(items)))
         done = set()
-        ready = set()
+        ready = self.ready
         while len(done) < len(items):
             if chaos is not None:
                 for ident in chaos(self, len(done)):

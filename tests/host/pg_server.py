@@ -35,9 +35,10 @@ def _free_port():
 
 
 class PgServer:
-    def __init__(self):
+    def __init__(self, durable=False):
         import tempfile
 
+        self.durable = durable  # False (tests): fsync=off, nothing survives a machine crash, much faster
         # Not under pytest's tmp_path: its parents are private to root, the server's user could not enter.
         self.folder = tempfile.mkdtemp(prefix="lib12333-pg-")
         self.data = os.path.join(self.folder, "data")
@@ -64,7 +65,9 @@ class PgServer:
         return self
 
     def _pg_ctl_start(self):
-        opts = "-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c max_connections=200" % (self.port, self.folder)
+        opts = "-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200" % (self.port, self.folder)
+        if not self.durable:
+            opts += " -c fsync=off"
         self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.folder, "log"), "-o", opts, "-w", "start")
 
     def stop(self, mode="fast"):

@@ -78,3 +78,32 @@ def test_a_postgresql_restart_mid_run_loses_nothing_and_applies_once(pg_server):
 
 def test_backend_errors_are_the_sqlite_errors_the_gateway_already_handles():
     assert issubclass(pg.BackendError, sqlite3.DatabaseError) and issubclass(pg.Conflict, pg.BackendError)
+
+
+def test_status_shows_workers_queues_oldest_unanswered_and_last_contact(gateway_db):
+    from lib12333.host.gateway import workers
+
+    where = gateway_db("s.db")
+    conn = db.connect(where)
+    admin.add_device(conn, 1001, KEY, name="hall", region="330106", now=NOW)
+    admin.add_device(conn, 1002, bytes(range(50, 66)), name="hall 2", region="330106", now=NOW)
+    admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
+    centre = Centre(conn, UNIT, temp_days=7, centre_code="330100")
+    workers.heartbeat(conn, "pool-a", NOW - 5, frames=2, started_at=NOW - 100)
+    workers.heartbeat(conn, "pool-a", NOW, frames=3)
+    assert centre.handle("x", kiosk_frame(1), NOW + 10) == "applied"
+    assert centre.handle("x", kiosk_frame(2), NOW + 20) == "applied"
+    r = cli("gateway", "status", "--db", where, "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    (w,) = report["workers"]
+    assert (w["name"], w["frames"], w["started_at"], w["seen_at"]) == ("pool-a", 3, NOW - 100, NOW)
+    assert report["queues"] == {"frame": 2, "notice": 1, "failed": 0, "relays_waiting": 0}
+    assert report["oldest_unanswered"]["at"] == NOW + 10
+    assert [(k["device_id"], k["last_contact"]) for k in report["kiosks"]] == [(1001, NOW + 20), (1002, None)]
+    for out_id, _kind, _to, _body in centre.due(NOW + 30):
+        centre.mark_sent(out_id, NOW + 30)
+    report = json.loads(cli("gateway", "status", "--db", where, "--json").stdout)
+    assert report["oldest_unanswered"] is None and report["queues"]["frame"] == 0
+    text = cli("gateway", "status", "--db", where).stdout
+    assert "pool-a" in text and "oldest unanswered frame: none" in text

@@ -19,6 +19,13 @@ def register(sub):
     m.add_argument("--db", required=True, help=DB_HELP)
     add_json_flag(m)
     m.set_defaults(handler=run_migrate)
+    st = sub.add_parser("status", help="workers, queue depths, oldest unanswered frame, last contact per kiosk",
+                        description="What the gateway workers sharing this database are doing: each worker and "
+                        "its last heartbeat, answers and notices waiting to be sent, the oldest kiosk frame whose "
+                        "answer has not gone out, and when each kiosk was last heard from. Reads only.")
+    st.add_argument("--db", required=True, help=DB_HELP)
+    add_json_flag(st)
+    st.set_defaults(handler=run_status)
 
 
 def run_migrate(args):
@@ -32,4 +39,14 @@ def run_migrate(args):
     conn.close()
     emit(result, args.json, lambda r: "%s (%s): schema version %d (latest %d)" % (
         r["database"], r["backend"], r["version"], r["latest"]))
+    return EXIT_OK
+
+
+def run_status(args):
+    import time
+
+    from lib12333.host.gateway import db, status
+
+    report = status.status(db.connect(args.db, create=False), time.time())
+    emit(report, args.json, status.text)
     return EXIT_OK
