@@ -28,7 +28,9 @@ LONG_TEXT = "自助终端留言：社保卡补办进度查询，请回电告知�
 
 
 def kiosk_key(device_id):
-    return bytes((device_id * 7 + i) & 0xFF for i in range(15)) + bytes([device_id & 0xFF ^ 0x5A])
+    import hashlib
+
+    return hashlib.sha256(b"kiosk %d" % device_id).digest()[:16]  # a different key for every kiosk
 
 
 def ssn_of(device_id):

@@ -107,3 +107,39 @@ def test_status_shows_workers_queues_oldest_unanswered_and_last_contact(gateway_
     assert report["oldest_unanswered"] is None and report["queues"]["frame"] == 0
     text = cli("gateway", "status", "--db", where).stdout
     assert "pool-a" in text and "oldest unanswered frame: none" in text
+
+
+def test_postgresql_backup_and_restore_follow_the_sqlite_procedure(pg_server, tmp_path, monkeypatch):
+    import subprocess
+
+    from lib12333.errors import ConfigError
+    from lib12333.host.gateway import backup
+    from tests.host.test_gateway_restore import SSN_B, Kiosk, frames_to_kiosk, loss, sealed, setup
+
+    monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))
+    live = pg_server.new_database()
+    setup(live)
+    saved = str(tmp_path / "backup" / "centre.sql")
+    r = cli("gateway", "backup", "--db", live, "--to", saved, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["devices"] == 1
+    kiosk = Kiosk()
+    c = Centre(db.connect(live), UNIT)
+    assert c.handle("k", sealed(1, loss("A38612750", SSN, "李明华")), NOW) == "applied"
+    assert kiosk.receive(frames_to_kiosk(c.conn)[-1][1])["result"] == msg.ACK_APPLIED
+    # Loaded by hand, the backup is refused: its sealing counters are old.
+    by_hand = pg_server.new_database()
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", saved, by_hand], check=True, capture_output=True)
+    with pytest.raises(ConfigError, match="gateway restore"):
+        Centre(db.connect(by_hand), UNIT)
+    # Restoring while a worker is connected is refused and changes nothing.
+    with pytest.raises(StorageError, match="stop every gateway worker"):
+        backup.restore(saved, live, now=NOW + 50)
+    c.conn.close()
+    report = backup.restore(saved, live, now=NOW + 100)
+    assert report["live_database"] == "read" and report["previous"].endswith("_before_restore_%d" % (NOW + 100))
+    assert report["devices"][0]["down_seq"] >= backup.RESTORE_GAP
+    c = Centre(db.connect(live), UNIT)
+    assert c.handle("k", sealed(2, loss("B00000019", SSN_B, "张三丰")), NOW + 200) == "applied"
+    answer = kiosk.receive(frames_to_kiosk(c.conn)[-1][1])
+    assert answer is not None and answer["ref_seq"] == 2 and answer["result"] == msg.ACK_APPLIED

@@ -237,6 +237,11 @@ def connect(path, create=True):
     return conn
 
 
+def is_url(path):
+    """True for a ``postgresql://`` location (lib12333.host.gateway.pg), False for a SQLite file."""
+    return isinstance(path, str) and (path.startswith("postgresql://") or path.startswith("postgres://"))
+
+
 def is_postgresql(conn):
     return getattr(conn, "backend", "sqlite") == "postgresql"
 
