@@ -31,12 +31,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 @pytest.fixture()
-def centre(tmp_path):
-    conn = db.connect(str(tmp_path / "centre.db"))
+def centre(gateway_db):
+    where = gateway_db("centre.db")
+    conn = db.connect(where)
     admin.add_device(conn, 1001, KEY, name="hall", region="330106", now=NOW)
     admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
     c = Centre(conn, UNIT, temp_days=7, centre_code="330100")
-    c.db_path = str(tmp_path / "centre.db")
+    c.db_path = where
     return c
 
 
@@ -207,7 +208,7 @@ def test_a_killed_process_leaves_the_last_committed_state(centre, tmp_path):
     proc.wait()
     conn = db.connect(centre.db_path)
     assert conn.execute("SELECT state FROM cards").fetchone()[0] == lossreport.NORMAL
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.integrity(conn) == "ok"
 
 
 def test_schema_versions(tmp_path):
@@ -228,8 +229,8 @@ def cli(*args):
     return subprocess.run([sys.executable, "-m", "lib12333"] + list(args), cwd=ROOT, capture_output=True, text=True)
 
 
-def test_device_and_card_administration_cli(tmp_path):
-    path = str(tmp_path / "c.db")
+def test_device_and_card_administration_cli(tmp_path, gateway_db):
+    path = gateway_db("c.db")
     keyfile = tmp_path / "k.bin"
     r = cli("gateway", "device", "add", "--db", path, "--device-id", "7", "--key-out", str(keyfile),
             "--name", "hall 7", "--phone", "13800571007", "--json")

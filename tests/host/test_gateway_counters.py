@@ -65,8 +65,8 @@ def crash_after(monkeypatch, cls, name):
     monkeypatch.setattr(cls, name, crashing)
 
 
-def test_a_rollback_after_sealing_an_answer_never_repeats_its_number(tmp_path, nonces, monkeypatch):
-    path = str(tmp_path / "centre.db")
+def test_a_rollback_after_sealing_an_answer_never_repeats_its_number(gateway_db, nonces, monkeypatch):
+    path = gateway_db("centre.db")
     conn = db.connect(path)
     admin.add_device(conn, 1001, KEY, now=NOW)
     admin.add_card(conn, "A38612750", SSN, "李明华", "330100", now=NOW)
@@ -83,9 +83,9 @@ def test_a_rollback_after_sealing_an_answer_never_repeats_its_number(tmp_path, n
     assert len(down) == 3 and len(set(down)) == 3, down
 
 
-def test_a_rollback_after_sealing_a_relay_frame_never_repeats_its_number(tmp_path, nonces, monkeypatch):
+def test_a_rollback_after_sealing_a_relay_frame_never_repeats_its_number(gateway_db, nonces, monkeypatch):
     rules = loader.loads(open(data_path("route-city.json"), "rb").read(), source="city")
-    path = str(tmp_path / "hangzhou.db")
+    path = gateway_db("hangzhou.db")
     conn = db.connect(path)
     admin.add_device(conn, 1001, KEY, region="330106", now=NOW)
     relay.add_peer(conn, "320000", "+8613800250000", PEER_KEY, now=NOW)

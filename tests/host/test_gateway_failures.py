@@ -92,13 +92,31 @@ def test_a_failure_after_the_card_changed_rolls_everything_back_and_the_retry_ap
 # ------------------------------------------------------------------ finding 4: a full disk is temporary
 
 
+_PG_TABLES = ("applied", "cards", "card_events", "devices", "outgoing", "service_records")
+
+
 def fill_up(conn, margin=0):
-    """Let the database file grow by ``margin`` pages at most: SQLite then fails every write that needs more."""
+    """Let the database file grow by ``margin`` pages at most: SQLite then fails every write that needs more.
+
+    PostgreSQL has no per-database size limit: a trigger makes the server fail every write with the
+    error of a full disk (SQLSTATE 53100), as it does when a table cannot be extended."""
+    if db.is_postgresql(conn):
+        conn.execute("CREATE OR REPLACE FUNCTION disk_is_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                     " RAISE EXCEPTION USING ERRCODE = 'disk_full', MESSAGE = 'could not extend file:"
+                     " No space left on device'; END $$")
+        for table in _PG_TABLES:
+            conn.execute("CREATE TRIGGER full_%s BEFORE INSERT OR UPDATE ON %s FOR EACH STATEMENT"
+                         " EXECUTE FUNCTION disk_is_full()" % (table, table))
+        return
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute("PRAGMA max_page_count = %d" % (pages + margin))
 
 
 def free_space(conn):
+    if db.is_postgresql(conn):
+        for table in _PG_TABLES:
+            conn.execute("DROP TRIGGER full_%s ON %s" % (table, table))
+        return
     conn.execute("PRAGMA max_page_count = 1073741823")
 
 

@@ -43,9 +43,9 @@ def _centre(path, code, unit, peer_code, peer_number):
 
 
 @pytest.fixture()
-def pair(tmp_path):
-    a = _centre(tmp_path / "hangzhou.db", "330100", "【杭州市人力资源社会保障电话咨询服务中心】", "320000", B_NUMBER)
-    b = _centre(tmp_path / "jiangsu.db", "320000", "【江苏省人力资源社会保障电话咨询服务中心】", "330000", A_NUMBER)
+def pair(gateway_db):
+    a = _centre(gateway_db("hangzhou.db"), "330100", "【杭州市人力资源社会保障电话咨询服务中心】", "320000", B_NUMBER)
+    b = _centre(gateway_db("jiangsu.db"), "320000", "【江苏省人力资源社会保障电话咨询服务中心】", "330000", A_NUMBER)
     admin.add_device(a.conn, 1001, KIOSK_KEY, name="西湖区大厅", region="330106", phone=KIOSK_NUMBER, now=NOW)
     admin.add_card(b.conn, CARD, SSN, NAME, "320100", now=NOW)
     return a, b
@@ -216,7 +216,7 @@ def _fresh_pair():
     from pathlib import Path
 
     d = Path(tempfile.mkdtemp(prefix="relay-fuzz-"))
-    return pair.__wrapped__(d)
+    return pair.__wrapped__(lambda name: str(d / name))  # SQLite: a new pair per example
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ import json
 import logging
 import sys
 
-from lib12333.host.cli import EXIT_IO, EXIT_OK, gateway_backup, gateway_relay
+from lib12333.host.cli import EXIT_IO, EXIT_OK, gateway_backup, gateway_relay, gateway_store
 from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, not_found, progress
 
 HELP = """\
@@ -33,7 +33,8 @@ def register(subparsers):
     p.add_argument("--link", action="append", default=[], metavar="URL",
                    help="an operator link, e.g. 'cmpp3://SP_ID@host:7890?service=RSJ&src=10657112333&operator=mobile'"
                         " (repeat for several; secret from secret-file= or the environment; docs/operators.md)")
-    p.add_argument("--db", help="the gateway's SQLite database (created and migrated as needed)")
+    p.add_argument("--db", help="the gateway's database, a SQLite file or postgresql://... (created and migrated"
+                                " as needed)")
     p.add_argument("--unit", default="【人力资源社会保障电话咨询服务中心】",
                    help="the sending unit named in every SMS (人社信息函[2010]43号)")
     p.add_argument("--temp-days", type=int, default=7, help="days a temporary loss lasts (local policy)")
@@ -44,6 +45,7 @@ def register(subparsers):
     sub = p.add_subparsers(dest="gateway_command", metavar="SUBCOMMAND")
     gateway_relay.register_peer(sub)  # gateway peer add|list (issue 8)
     gateway_backup.register(sub)  # gateway backup|restore (issue 13)
+    gateway_store.register(sub)  # gateway migrate|status, SQLite or PostgreSQL (issue 16)
 
     dev = sub.add_parser("device", help="kiosks and their keys").add_subparsers(dest="device_command", required=True)
     a = dev.add_parser("add", help="register a kiosk and its key")
@@ -170,8 +172,10 @@ def run_gateway(args):
     else:
         modem = SerialModem(args.modem)
     service = GatewayService(modem, centre, on_event=lambda kind, detail: progress("[%s] %s" % (kind, detail)))
+    from lib12333.host.gateway.pg import masked
+
     progress("gateway: %s, %d operator link(s), database %s; Ctrl-C stops"
-             % ("modem " + args.modem if args.modem else "no modem", len(args.link), args.db))
+             % ("modem " + args.modem if args.modem else "no modem", len(args.link), masked(args.db)))
     try:
         service.run()
     except KeyboardInterrupt:

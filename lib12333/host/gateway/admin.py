@@ -16,7 +16,20 @@ from lib12333.host.gateway.db import Transaction
 
 
 def requests_path(db_path):
-    """Citizen requests live in their own SQLite file next to the gateway database."""
+    """Citizen requests live in their own SQLite file next to the gateway database.
+
+    A PostgreSQL gateway database has no folder: the file is ``<database name>.requests`` in
+    $LIB12333_REQUESTS_DIR (default: the working folder) -- one per centre, not shared by workers
+    on other machines (docs/gateway.md, "several workers").
+    """
+    from lib12333.host.gateway import pg
+
+    if pg.is_url(db_path):
+        import os
+        from urllib.parse import urlsplit
+
+        name = urlsplit(db_path).path.strip("/") or "postgres"
+        return os.path.join(os.environ.get("LIB12333_REQUESTS_DIR", "."), name + ".requests")
     return db_path + ".requests"
 
 

@@ -69,6 +69,10 @@ def _copy(src_path, dst_path):
 
 def backup(db_path, to_path, now=None):
     """Copy the gateway database (and its request store) to ``to_path``, marked as a backup."""
+    if db.is_url(db_path):
+        from lib12333.host.gateway import pg_backup
+
+        return pg_backup.backup(db_path, to_path, now)
     now = int(now if now is not None else time.time())
     for path in (to_path, requests_path(to_path)):
         if os.path.exists(path):
@@ -271,6 +275,10 @@ def restore(backup_path, db_path, now=None):
     Stop the gateway first.  The database it replaces is kept as
     ``<db_path>.before-restore-<time>``.  Returns a report of what was done.
     """
+    if db.is_url(db_path):
+        from lib12333.host.gateway import pg_backup
+
+        return pg_backup.restore(backup_path, db_path, now)
     now = int(now if now is not None else time.time())
     if not os.path.isfile(backup_path):
         raise FileNotFoundError(errno.ENOENT, "no backup at %s" % backup_path)  # a file to name, exit 4

@@ -33,7 +33,7 @@ import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
-from lib12333.host.gateway import backup, provisioning
+from lib12333.host.gateway import backup, provisioning, workers
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.counters import NeedNumbers, SealCounters
 from lib12333.host.gateway.db import Transaction, storage_error
@@ -50,6 +50,7 @@ from lib12333.host.gateway.outcomes import (
     RELAYING,
     Outcome,
 )
+from lib12333.host.gateway.pg import Conflict
 from lib12333.host.gateway.repeats import RepeatLimit, repeated
 from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
@@ -59,6 +60,7 @@ from lib12333.secure.replay import ReplayWindow
 log = logging.getLogger("lib12333.gateway")
 
 STATUS_OF_REQUEST = desk.STATUS_OF_REQUEST
+CONFLICT_RETRIES = 64  # a frame read by several workers at once is handled again from the start
 
 
 class Rejected(Exception):
@@ -95,6 +97,7 @@ class Centre:
         self.check_config()
         backup.refuse_backup_copy(conn)  # a backup's sealing counters are old (lib12333 gateway restore)
         self.counters = SealCounters()  # numbers for frames to kiosks, reserved before use (counters.py)
+        self.worker = workers.default_name()  # claims outgoing rows among several workers (workers.py)
 
     def check_config(self):
         """ConfigError now for a setting that would make requests fail later (after a card changed)."""
@@ -124,11 +127,15 @@ class Centre:
         and the caller must not delete the SMS.
         """
         try:
-            for _attempt in range(8):
+            for attempt in range(CONFLICT_RETRIES):
                 try:
                     return self._handle_frame(sender, data, now)
                 except NeedNumbers as need:  # rolled back before anything was sealed with a used number
                     need.counters.reserve(self.conn, need)
+                except Conflict:
+                    # PostgreSQL: another worker changed what this frame read; everything was rolled back.
+                    if attempt == CONFLICT_RETRIES - 1:
+                        raise
             raise RuntimeError("sealing numbers could not be reserved")
         except sqlite3.DatabaseError as exc:
             raise storage_error(exc) from exc
@@ -439,11 +446,8 @@ class Centre:
     # ------------------------------------------------------------------ outgoing
 
     def due(self, now, limit=20):
-        """[(id, kind, to_number, body)] waiting to be sent at ``now``."""
-        return self.conn.execute(
-            "SELECT id, kind, to_number, body FROM outgoing WHERE sent_at IS NULL AND failed IS NULL AND next_at <= ?"
-            " ORDER BY id LIMIT ?", (int(now), limit),
-        ).fetchall()
+        """[(id, kind, to_number, body)] waiting to be sent at ``now``, claimed by this worker (workers.py)."""
+        return workers.claim_due(self.conn, self.worker, now, limit)
 
     def mark_sent(self, out_id, now):
         self.conn.execute("UPDATE outgoing SET sent_at = ? WHERE id = ?", (int(now), out_id))

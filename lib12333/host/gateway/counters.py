@@ -22,7 +22,6 @@ number *not yet reserved*, which is also what a restore must move past
 """
 
 from lib12333.errors import CapacityError
-from lib12333.host.gateway.db import Transaction
 
 BLOCK = 16
 # Each counter: (table, column) -> the key column of its row.
@@ -54,17 +53,21 @@ class SealCounters:
         return seq
 
     def reserve(self, conn, need):
-        """Commit the next block of ``need``'s counter (its own transaction, outside the failed one)."""
+        """Commit the next block of ``need``'s counter (its own statement, outside the failed transaction).
+
+        The database allocates it: one UPDATE ... RETURNING moves the stored counter and reads it back
+        atomically, so several workers (processes, machines) sharing a PostgreSQL database each get
+        blocks no other worker has -- two workers never seal with the same key and number.
+        """
         table, column, key = need.counter
         key_column = KEYS[(table, column)]
         if conn.in_transaction:
-            # inside another transaction this would be a savepoint that a later rollback undoes,
+            # inside another transaction the UPDATE would join it, and a later rollback would undo it
             # while the block stays in memory: numbers could then be reserved (and sealed) twice
-            raise RuntimeError("sealing numbers must be reserved in their own committed transaction")
-        with Transaction(conn):
-            start = conn.execute("SELECT %s FROM %s WHERE %s = ?" % (column, table, key_column), (key,)).fetchone()[0]
-            upto = start + BLOCK
-            if upto > 0xFFFFFFFF + 1:
-                raise CapacityError("%s %s: sealing numbers exhausted; give it a new key" % (table, key))
-            conn.execute("UPDATE %s SET %s = ? WHERE %s = ?" % (table, column, key_column), (upto, key))
-        self._blocks[need.counter] = [start, upto]
+            raise RuntimeError("sealing numbers must be reserved in their own committed statement")
+        row = conn.execute("UPDATE %s SET %s = %s + ? WHERE %s = ? AND %s + ? <= ? RETURNING %s" % (
+            table, column, column, key_column, column, column), (BLOCK, key, BLOCK, 0xFFFFFFFF + 1)).fetchone()
+        if row is None:
+            raise CapacityError("%s %s: sealing numbers exhausted; give it a new key" % (table, key))
+        upto = row[0]
+        self._blocks[need.counter] = [upto - BLOCK, upto]

@@ -23,6 +23,7 @@ Tables (docs/gateway.md describes every column):
     relays_in       requests applied for a peer, keyed by (peer, origin device, origin seq)
     device_keys     every key a device id has had: generation, first sequence number, retired (migration 3)
     meta            name/value facts about the file itself, e.g. that it is a backup copy (migration 3)
+    workers         gateway workers sharing the database and their last heartbeat (migration 4)
 """
 
 import sqlite3
@@ -159,6 +160,21 @@ INSERT INTO device_keys (device_id, generation, key, first_seq, added_at)
     SELECT device_id, 1, key, 1, added_at FROM devices;
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 4: several workers on one database (issue 16, lib12333.host.gateway.workers): the worker that
+    # is sending an outgoing row and until when; the workers and their last heartbeat
+    """
+ALTER TABLE outgoing ADD COLUMN claimed_by TEXT;
+ALTER TABLE outgoing ADD COLUMN claimed_until INTEGER;
+CREATE TABLE workers (
+    name TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL,
+    frames INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX applied_device_time ON applied (device_id, applied_at);
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -199,7 +215,16 @@ def owner_only(path):
 
 
 def connect(path, create=True):
-    """Open (and create or migrate) the gateway database at ``path``; ``create=False``: only an existing file."""
+    """Open (and create or migrate) the gateway database at ``path``; ``create=False``: only an existing file.
+
+    ``path`` may be a ``postgresql://`` URL: the same schema on PostgreSQL (lib12333.host.gateway.pg).
+    """
+    from lib12333.host.gateway import pg
+
+    if pg.is_url(path):
+        conn = pg.PgConnection(path)
+        pg.migrate(conn, MIGRATIONS)
+        return conn
     # One thread at a time uses a connection; it may be opened in another (the gateway's loop thread).
     kw = {"isolation_level": None, "timeout": 30, "check_same_thread": False}
     if create:
@@ -212,8 +237,32 @@ def connect(path, create=True):
     return conn
 
 
+def is_url(path):
+    """True for a ``postgresql://`` location (lib12333.host.gateway.pg), False for a SQLite file."""
+    return isinstance(path, str) and (path.startswith("postgresql://") or path.startswith("postgres://"))
+
+
+def is_postgresql(conn):
+    return getattr(conn, "backend", "sqlite") == "postgresql"
+
+
 def version(conn):
+    if is_postgresql(conn):
+        from lib12333.host.gateway import pg
+
+        return pg.version(conn)
     return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def integrity(conn):
+    """"ok", or what the database found wrong.  PostgreSQL: every gateway table is read through once
+    (a damaged page or index raises); SQLite: PRAGMA integrity_check."""
+    if not is_postgresql(conn):
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()
+    for (table,) in tables:
+        conn.execute('SELECT COUNT(*) FROM "%s"' % table).fetchone()
+    return "ok"
 
 
 def migrate(conn):

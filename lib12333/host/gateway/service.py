@@ -19,8 +19,10 @@ import sqlite3
 import threading
 import time
 
-from lib12333.errors import Lib12333Error
+from lib12333.errors import Lib12333Error, StorageError
+from lib12333.host.gateway import workers
 from lib12333.host.gateway.db import storage_error
+from lib12333.host.gateway.pg import ConnectionLost
 from lib12333.host.links import channels
 from lib12333.modem import events
 from lib12333.modem.events import pdu_warnings_text
@@ -38,6 +40,9 @@ class GatewayService:
         self.in_flight = {}  # engine send id -> outgoing row id
         self.sent_ids = {}  # engine send id -> outgoing row id, after "sent": status reports find their row
         self.ready = False
+        self.frames = 0  # frames handled, reported by the heartbeat (lib12333 gateway status)
+        self._beat_at = None
+        self._started_at = int(clock())
         self._stop = threading.Event()
         # Initialise the modem now: one that is already running sends no boot messages to trigger it.
         self.modem.engine.start(self.modem.clock())
@@ -45,9 +50,22 @@ class GatewayService:
     def stop(self):
         self._stop.set()
 
-    def run(self, idle=0.05):
+    def run(self, idle=0.05, reconnect_delays=(1, 2, 5, 10, 30)):
+        """Turn the loop until ``stop()``.  A lost PostgreSQL connection is logged and retried (the SMS
+        being handled was not confirmed: nothing half applied); any other StorageError stops the loop."""
+        failures = 0
         while not self._stop.is_set():
-            self.step(idle)
+            try:
+                self.step(idle)
+                failures = 0
+            except StorageError as exc:
+                if not isinstance(exc.__cause__, ConnectionLost):
+                    raise
+                delay = reconnect_delays[min(failures, len(reconnect_delays) - 1)]
+                failures += 1
+                log.error("%s; reconnecting in %d s (nothing was applied half-way)", exc, delay)
+                self.on_event("database", "connection lost, retrying in %d s" % delay)
+                self._stop.wait(delay)
 
     def step(self, timeout=0.05):
         """One turn of the loop; StorageError when the gateway database cannot be written (a full disk).
@@ -55,6 +73,10 @@ class GatewayService:
         The SMS being handled is then not confirmed: it stays on the modem for the next start.
         """
         try:
+            now = self.clock()
+            if self._beat_at is None or now - self._beat_at >= workers.HEARTBEAT:
+                workers.heartbeat(self.centre.conn, self.centre.worker, now, self.frames, self._started_at)
+                self._beat_at = now
             for ev in self.modem.pump(timeout):
                 self._on_event(ev)
             if self.ready:
@@ -135,6 +157,7 @@ class GatewayService:
                 return
         if m.ports and m.ports[0] == frame_mod.PORT and m.data is not None:
             outcome = self.centre.handle(m.number, m.data, now)  # idempotent by the frame's own sequence
+            self.frames += 1
             if key and link:
                 delivery.mark(self.centre.conn, link, key, now)
             self.on_event("frame", outcome)

@@ -1,0 +1,128 @@
+"""
+``gateway backup`` / ``gateway restore`` of a PostgreSQL gateway database: the same safe
+procedure as SQLite's (lib12333.host.gateway.backup, docs/gateway.md "Backups").
+
+backup: ``pg_dump`` (one consistent snapshot, while the workers keep running) into an
+owner-only SQL file, and at its end the backup mark: whoever loads the file by hand
+(``psql -f``) gets a database the gateway refuses to run on, because its sealing
+counters are old.
+
+restore (every worker stopped): the file is loaded into a new database ``<name>_restoring``
+on the same server, brought to the current schema, given the keys and revocations of the
+database it replaces and every sealing counter moved past anything used (the very
+functions SQLite's restore uses); then the databases are renamed: the replaced one to
+``<name>_before_restore_<time>``, the new one to ``<name>``.  A failure before the renames
+leaves the live database untouched.
+"""
+
+import os
+import shutil
+import subprocess
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+from lib12333.errors import StorageError
+from lib12333.host.gateway import backup as sqlite_backup
+from lib12333.host.gateway import db, pg
+
+
+def _tool(name):
+    found = shutil.which(name)
+    if found is None:
+        import glob
+
+        found = (sorted(glob.glob("/usr/lib/postgresql/*/bin/" + name)) or [None])[-1]
+    if found is None:
+        raise StorageError("%s not found: install the PostgreSQL client programs (Debian: postgresql-client)" % name)
+    return found
+
+
+def _run(argv, what):
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StorageError("%s failed: %s" % (what, pg.masked(done.stderr.strip())[-400:]))
+
+
+def _with_db(url, name):
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _name(url):
+    return urlsplit(url).path.strip("/") or "postgres"
+
+
+def backup(url, to_path, now=None):
+    now = int(now if now is not None else time.time())
+    requests_from, requests_to = sqlite_backup.requests_path(url), sqlite_backup.requests_path(to_path)
+    for path in (to_path, requests_to):
+        if os.path.exists(path):
+            raise StorageError("%s exists: a backup never overwrites a file" % path)
+    os.makedirs(os.path.dirname(os.path.abspath(to_path)), mode=0o700, exist_ok=True)
+    db.owner_only(to_path)  # the dump holds every device key
+    _run([_tool("pg_dump"), "--format=plain", "--no-owner", "--no-privileges", "--file", to_path, url], "pg_dump")
+    with open(to_path, "a", encoding="utf-8") as f:
+        for name, value in ((sqlite_backup.MARK, pg.masked(url)), ("backup_at", str(now))):
+            f.write("INSERT INTO public.meta (name, value) VALUES ('%s', '%s') ON CONFLICT (name) DO UPDATE SET value ="
+                    " excluded.value;\n" % (name, value.replace("'", "''")))
+    conn = db.connect(url, create=False)
+    try:
+        devices = conn.execute("SELECT COUNT(*) FROM devices").fetchone()[0]
+        applied = conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0]
+    finally:
+        conn.close()
+    requests = None
+    if os.path.exists(requests_from):
+        requests = requests_to
+        sqlite_backup._copy(requests_from, requests).close()
+    return {"backup": to_path, "requests": requests, "at": now, "devices": devices, "applied": applied}
+
+
+def restore(backup_path, url, now=None):
+    now = int(now if now is not None else time.time())
+    if not os.path.isfile(backup_path):
+        raise StorageError("no backup at %s" % backup_path)
+    name = _name(url)
+    staging, aside = name + "_restoring", "%s_before_restore_%d" % (name, now)
+    admin = pg.PgConnection(_with_db(url, "postgres"))
+    try:
+        admin.execute('DROP DATABASE IF EXISTS "%s"' % staging)
+        admin.execute('CREATE DATABASE "%s"' % staging)
+        staging_url = _with_db(url, staging)
+        _run([_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", backup_path, staging_url], "loading the backup")
+        conn = db.connect(staging_url)  # migrates a backup made by an older lib12333
+        live, state = None, "missing"
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = ?", (name,)).fetchone():
+            try:
+                live, state = db.connect(url, create=False), "read"
+            except (pg.BackendError, StorageError) as exc:
+                state = "unreadable: %s" % exc
+        try:
+            with db.Transaction(conn):
+                if live is not None:
+                    sqlite_backup._carry_forward(live, conn)
+                devices, peers = sqlite_backup._jump_counters(live, conn)
+                conn.execute("DELETE FROM meta WHERE name = ?", (sqlite_backup.MARK,))
+                conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('restored_at', ?)", (str(now),))
+        finally:
+            conn.close()
+            if live is not None:
+                live.close()
+        previous = None
+        if state != "missing":
+            try:
+                admin.execute('ALTER DATABASE "%s" RENAME TO "%s"' % (name, aside))
+            except pg.BackendError as exc:
+                raise StorageError("database %s is in use: stop every gateway worker first (%s)" % (name, exc)) from exc
+            previous = aside
+        admin.execute('ALTER DATABASE "%s" RENAME TO "%s"' % (staging, name))
+    finally:
+        admin.close()
+    requests_from = sqlite_backup.requests_path(backup_path)
+    if os.path.exists(requests_from):
+        to = sqlite_backup.requests_path(url)
+        sqlite_backup._remove(to + ".restoring")
+        sqlite_backup._copy(requests_from, to + ".restoring").close()
+        sqlite_backup._swap(to + ".restoring", to, to + ".before-restore-%d" % now)
+    return {"restored_from": backup_path, "database": pg.masked(url), "previous": previous, "live_database": state,
+            "devices": devices, "peers": peers}

@@ -1,0 +1,34 @@
+"""
+Fixtures shared by the gateway tests: the store on both back ends.
+
+``gateway_db(name)`` gives a database location for the test's back end: a file in
+tmp_path (SQLite) or a fresh database on one real PostgreSQL server started for the
+session (tests/host/pg_server.py).  Tests that take ``gateway_db`` run once per back end.
+"""
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests.host.pg_server import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.stop("immediate")
+    server.remove()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def gateway_backend(request):
+    return request.param
+
+
+@pytest.fixture()
+def gateway_db(request, gateway_backend, tmp_path, monkeypatch):
+    """A function: name -> a new database location (path or postgresql:// URL) of this test's back end."""
+    if gateway_backend == "sqlite":
+        return lambda name="centre.db": str(tmp_path / name)
+    server = request.getfixturevalue("pg_server")
+    monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))  # the request store stays a SQLite file
+    return lambda name="centre.db": server.new_database()
