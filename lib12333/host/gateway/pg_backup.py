@@ -101,7 +101,7 @@ def restore(backup_path, url, now=None):
             with db.Transaction(conn):
                 if live is not None:
                     sqlite_backup._carry_forward(live, conn)
-                devices, peers = sqlite_backup._jump_counters(live, conn)
+                devices, peers = sqlite_backup._jump_counters([live] if live is not None else [], conn)
                 conn.execute("DELETE FROM meta WHERE name = ?", (sqlite_backup.MARK,))
                 conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('restored_at', ?)", (str(now),))
         finally:
