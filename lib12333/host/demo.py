@@ -335,6 +335,10 @@ class Hall:
             time.sleep(0.02)
         return False
 
+    def wait_reply_logged(self, timeout):
+        """Wait until the kiosk has logged the centre's reply (so the transcript's order is the same every run)."""
+        return self.wait_transcript("kiosk", "log: reply ", timeout)
+
     def press(self, keys, label=None):
         self.t.add("citizen", label or "presses " + " ".join(keys))
         for k in keys:
@@ -389,7 +393,7 @@ def scripted(hall, timeout=60.0):
         return False, "no confirmation screen"
     hall.settle()
     hall.press(["1"], "presses 1 确认挂失")
-    if not hall.wait_screen("挂失成功", timeout) or not hall.wait_transcript("kiosk", "log: reply ", timeout):
+    if not hall.wait_screen("挂失成功", timeout) or not hall.wait_reply_logged(timeout):
         return False, "the centre's acknowledgement did not arrive"
     deadline = time.monotonic() + timeout
     while not hall.phone_messages and time.monotonic() < deadline:

@@ -72,6 +72,8 @@ def run(args):
     if clash:
         print("error: " + clash, file=sys.stderr)
         return EXIT_USAGE
+    if args.timeout is None:
+        args.timeout = 180.0 if args.board != "host" else 60.0
     if args.keep:
         if os.path.exists(os.path.join(args.keep, "centre.db")) and not args.console:
             # The hall registers kiosk 1001 and its card afresh; the gateway would refuse them, and its
