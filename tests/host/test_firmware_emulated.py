@@ -20,7 +20,7 @@ from lib12333.host.firmware_image import hall
 from lib12333.host.firmware_image.qemu import QemuBoard
 from lib12333.host.firmware_image.rp2040 import EmulatedPico, bootrom_path
 
-from .firmware_support import image, require, skip_or_fail
+from .firmware_support import image, require, skip_or_fail, wait_screen_on_pico
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -108,13 +108,13 @@ def test_pico_kiosk_boots_to_the_welcome_screen_and_reads_the_card_over_uart(out
     transcript = demo.Transcript(echo=False)
     h = hall.EmulatedPicoHall(str(tmp_path), transcript)
     try:
-        assert h.wait_screen("欢迎使用", 120), transcript.lines[-5:]
+        assert wait_screen_on_pico(h.pico, "欢迎使用", 120), (transcript.lines[-5:], h.pico.diagnose())
         deadline = time.monotonic() + 120
         while not h.app.modem_ready and time.monotonic() < deadline:  # registered: no "网络暂不可用" line
             time.sleep(0.2)
         assert h.app.modem_ready, h.pico.screens[-1:]
         h.card.insert()
-        assert h.wait_screen("您好", 120), h.pico.screens[-3:]
+        assert h.wait_screen("您好", 120), h.pico.diagnose()
         menu = [s for s in h.pico.screens if any("您好" in line for line in s)][-1]
     finally:
         h.close()

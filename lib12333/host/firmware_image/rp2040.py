@@ -210,6 +210,35 @@ class EmulatedPico:
             time.sleep(0.05)
         return False
 
+    def console(self, wait=1.0):
+        """What the board printed on its USB CDC port that nobody read (boot messages, tracebacks).
+
+        For diagnostics after a failure: the runner keeps the CDC output until a host connects.
+        """
+        got = b""
+        try:
+            with socket.create_connection(("127.0.0.1", self.ports["cdc"]), timeout=wait) as sock:
+                deadline = time.monotonic() + wait
+                while time.monotonic() < deadline:
+                    try:
+                        data = sock.recv(4096)
+                    except socket.timeout:
+                        break
+                    if not data:
+                        break
+                    got += data
+        except OSError as exc:
+            return "(no console: %s)" % exc
+        return got.decode("utf-8", "replace")
+
+    def diagnose(self):
+        """One text for a failed test: emulated time since boot, resets, the last screens, the console."""
+        try:
+            status = self.status()
+        except (OSError, ValueError, DeviceError) as exc:
+            status = "status failed: %s" % exc
+        return "status %s; last screens %r; console: %s" % (status, self.screens[-3:], self.console()[-1500:])
+
     # ------------------------------------------------------------------ control
 
     def command(self, cmd, **fields):
