@@ -135,7 +135,12 @@ def _store(folder, key, root):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         partial = target + ".partial-%d" % os.getpid()
         shutil.copytree(folder, partial)
-        os.replace(partial, target)
+        try:
+            os.replace(partial, target)
+        except OSError:  # another build of the same inputs stored it first: theirs is the same image
+            shutil.rmtree(partial, ignore_errors=True)
+            if not os.path.isdir(target):
+                raise
 
 
 def _run_logged(command, log_path, progress, what, env=None, cwd=None):
@@ -320,6 +325,7 @@ def build(board, out_dir=None, micropython=None, root=src.ROOT, progress=None, o
     _store(cached, key, root)
     with open(os.path.join(cached, "size.json")) as f:
         report = json.load(f)
+    check_fits(report)  # before copying: an oversized .uf2 would overwrite the start of the file system
     out_dir = out_dir or os.path.join(root, "build", "firmware")
     os.makedirs(out_dir, exist_ok=True)
     report["files"] = {}
@@ -328,7 +334,6 @@ def build(board, out_dir=None, micropython=None, root=src.ROOT, progress=None, o
         target = os.path.join(out_dir, "%s.%s" % (board, ext))
         shutil.copyfile(os.path.join(cached, name), target)
         report["files"][ext] = target
-    check_fits(report)
     return report
 
 
@@ -340,6 +345,9 @@ def _build_into_cache(sources, board, key, files, progress, options, root):
     os.makedirs(work, exist_ok=True)
     with open(os.path.join(work, "lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build per work folder at a time
+        found = find_cached(key, root)
+        if found is not None:  # built by whoever held the lock before us
+            return found
         with open(os.path.join(work, "manifest.py"), "w") as f:
             f.write("# written by lib12333 firmware build\ninclude(%r)\n" % manifest_path(board, root))
             if settings.get("romfs"):
