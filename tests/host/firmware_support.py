@@ -59,5 +59,5 @@ def wait_screen_on_pico(pico, text, wall=240.0, emulated=120.0, cap=900.0):
             try:
                 if pico.status()["nanos"] >= emulated * 1e9:
                     return False
-            except (OSError, ValueError, DeviceError):  # the runner is gone: the caller's diagnose() says so
+            except (OSError, ValueError, DeviceError):  # the runner hangs or is gone: diagnose() says so
                 return False

@@ -78,6 +78,22 @@ def test_pico_flash_writes_survive_an_emulated_reset(pico):
     assert pico.status()["resets"] == 1
 
 
+def test_pico_runner_survives_uart_bytes_before_the_firmware_sets_the_baud_rate(pico):
+    """A modem talks before the kiosk opened UART0 (at boot, after a reset): rp2040js reports an
+    infinite baud rate then, and the runner used to spin for ever inside its clock (board and
+    control port hung -- the boot stalls seen in the hall tests)."""
+    with socket.create_connection(("127.0.0.1", pico.ports["uart0"])) as wire:
+        wire.sendall(b"RDY\r\n" * 40)  # more than the 32-byte FIFO
+        time.sleep(2)
+        first = pico.status()["nanos"]  # raises after 60 s when the runner hangs
+        dev = SerialDevice(pico.cdc_url, timeout=60)
+        try:
+            assert dev.eval("1 + 1") == 2
+        finally:
+            dev.close()
+        assert pico.status()["nanos"] > first
+
+
 def test_pico_uart_receives_a_burst_without_dropping_bytes(pico):
     dev = SerialDevice(pico.cdc_url, timeout=60)
     try:
