@@ -8,6 +8,7 @@ are skipped on a developer machine and fail in CI (where they must run).
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -38,3 +39,25 @@ def image(board, out_dir):
 def require(tool):
     if shutil.which(tool) is None:
         skip_or_fail("%s is not installed (Debian package %s)" % (tool, sources.TOOLS.get(tool, tool)))
+
+
+def wait_screen_on_pico(pico, text, wall=240.0, emulated=120.0, cap=900.0):
+    """True once ``pico`` draws a screen with ``text``.
+
+    On a loaded machine the emulated RP2040 runs slowly (never ahead of the wall clock), so
+    after ``wall`` seconds it gives up only if the chip has also run ``emulated`` seconds of
+    its own time since its last boot (far more than any screen needs), or at ``cap``.
+    """
+    start = time.monotonic()
+    while True:
+        if pico.wait_screen(text, 5):
+            return True
+        spent = time.monotonic() - start
+        if spent >= cap:
+            return False
+        if spent >= wall:
+            try:
+                if pico.status()["nanos"] >= emulated * 1e9:
+                    return False
+            except (OSError, ValueError, DeviceError):  # the runner hangs or is gone: diagnose() says so
+                return False

@@ -119,6 +119,29 @@ def test_cold_build_in_a_fresh_cache_gives_the_same_bytes(out_dir, tmp_path):
     again = json.loads(p.stdout)
     assert again["input_hash"] == first["input_hash"]
     assert again["sha256"] == first["sha256"]
+    # a frozen file changed but older than the last build's .mpy (another worktree, a restored
+    # file): MicroPython's makemanifest goes by mtimes, the image must still hold the new code
+    app = fresh_root / "firmware" / "app.py"
+    app.write_text(app.read_text() + '\nSTALE_CHECK = "frozen-file-older-than-the-build"\n')
+    os.utime(str(app), (946684800, 946684800))  # 2000-01-01
+    p = subprocess.run([sys.executable, "-m", "lib12333", "firmware", "build", "--board", "qemu-mps2", "--json",
+                        "--micropython", _vendored(), "--out", str(tmp_path / "changed")], capture_output=True,
+                       text=True, cwd=str(fresh_root), env=env, timeout=900)
+    assert p.returncode == 0, p.stderr[-2000:]
+    changed = json.loads(p.stdout)
+    assert changed["input_hash"] != first["input_hash"] and changed["sha256"] != first["sha256"]
+    with open(changed["files"]["bin"], "rb") as f:
+        assert b"frozen-file-older-than-the-build" in f.read()
+
+
+def test_input_hash_covers_the_freeze_options(tmp_path):
+    """opt= (and the freeze kind) change the bytecode: they are part of the cache key."""
+    frozen = tmp_path / "m.py"
+    frozen.write_text("assert True\n")
+    sources = type("Sources", (), {"identity": "tarball:x"})()
+    keys = {build.input_hash(sources, "qemu-mps2", "gcc", [("m.py", str(frozen), kind, opt)], {})
+            for kind, opt in ((1, 3), (1, 0), (1, None), (2, 3))}
+    assert len(keys) == 4
 
 
 def _vendored():

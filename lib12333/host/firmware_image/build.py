@@ -65,7 +65,7 @@ def project_cache(root=src.ROOT):
 
 
 def frozen_files(sources, board, root=src.ROOT):
-    """(target path, source path) of every file the board's manifest freezes, in manifest order."""
+    """(target path, source path, kind, opt) of every file the board's manifest freezes, in manifest order."""
     sys.path.insert(0, os.path.join(sources.tree, "tools"))
     try:
         import manifestfile
@@ -84,8 +84,8 @@ def frozen_files(sources, board, root=src.ROOT):
         raise ConfigError("freeze manifest failed: %s" % exc, source=manifest_path(board, root)) from exc
     finally:
         os.chdir(here)  # the manifest tool changes folders while it runs
-    found = [(f.target_path, f.full_path) for f in manifest.files()]
-    return found + [("romfs:" + rel, os.path.join(root, rel)) for rel in settings.get("romfs", ())]
+    found = [(f.target_path, f.full_path, f.kind, f.opt) for f in manifest.files()]
+    return found + [("romfs:" + rel, os.path.join(root, rel), "romfs", None) for rel in settings.get("romfs", ())]
 
 
 def _write_romfs_module(folder, names, root):
@@ -112,8 +112,9 @@ def input_hash(sources, board, compiler, files, options):
     settings = dict(board_settings(board), **options)
     head = [BUILD_SCHEME, sources.identity, board, compiler, json.dumps(settings, sort_keys=True)]
     digest.update("\n".join(head).encode() + b"\n")
-    for target, path in files:
-        digest.update(target.encode() + b"\0" + src.file_sha256(path).encode() + b"\n")
+    for target, path, kind, opt in files:  # kind and opt= change the bytecode as much as the text does
+        how = "%s:%s" % (kind, opt)
+        digest.update(target.encode() + b"\0" + how.encode() + b"\0" + src.file_sha256(path).encode() + b"\n")
     return digest.hexdigest()
 
 
@@ -134,7 +135,12 @@ def _store(folder, key, root):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         partial = target + ".partial-%d" % os.getpid()
         shutil.copytree(folder, partial)
-        os.replace(partial, target)
+        try:
+            os.replace(partial, target)
+        except OSError:  # another build of the same inputs stored it first: theirs is the same image
+            shutil.rmtree(partial, ignore_errors=True)
+            if not os.path.isdir(target):
+                raise
 
 
 def _run_logged(command, log_path, progress, what, env=None, cwd=None):
@@ -185,6 +191,20 @@ def _jobs():
     return str(max(1, min(os.cpu_count() or 1, 4)))
 
 
+def _forget_frozen(build_dir):
+    """Drop the frozen .mpy files and frozen_content.c of the previous build in this work folder.
+
+    MicroPython's makemanifest recompiles a frozen module only when its source is newer than
+    the .mpy, and regenerates frozen_content.c only when some input is newer than it.  The work
+    folder is shared by every checkout on the machine, so a file with an older mtime (another
+    worktree, a restored file, a changed ``opt=``) would silently keep the previous build's
+    bytecode under the new input hash.  Recompiling the frozen modules costs seconds.
+    """
+    shutil.rmtree(os.path.join(build_dir, "frozen_mpy"), ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(build_dir, "frozen_content.c"))
+
+
 def _compile_port(sources, board, work, progress, options):
     settings = board_settings(board)
     env = _build_env()
@@ -197,6 +217,7 @@ def _compile_port(sources, board, work, progress, options):
     port_dir = os.path.join(sources.tree, "ports", settings["port"])
     build_dir = os.path.join(work, "build")
     wrapper = os.path.join(work, "manifest.py")
+    _forget_frozen(build_dir)
     if settings["port"] == "rp2":
         if not os.path.isfile(os.path.join(build_dir, "Makefile")):
             board_dir = os.path.join(port_dir, "boards", settings["micropython_board"])
@@ -219,7 +240,7 @@ def _compile_port(sources, board, work, progress, options):
 def _frozen_per_package(elf, files):
     """Bytes of frozen code and constants in the image per top-level package (from the ELF's symbols)."""
     modules = {}
-    for target, _path in files:
+    for target, *_how in files:
         if target.startswith("romfs:"):
             modules["romfs_data"] = "romfs_data"
             continue
@@ -304,6 +325,7 @@ def build(board, out_dir=None, micropython=None, root=src.ROOT, progress=None, o
     _store(cached, key, root)
     with open(os.path.join(cached, "size.json")) as f:
         report = json.load(f)
+    check_fits(report)  # before copying: an oversized .uf2 would overwrite the start of the file system
     out_dir = out_dir or os.path.join(root, "build", "firmware")
     os.makedirs(out_dir, exist_ok=True)
     report["files"] = {}
@@ -312,7 +334,6 @@ def build(board, out_dir=None, micropython=None, root=src.ROOT, progress=None, o
         target = os.path.join(out_dir, "%s.%s" % (board, ext))
         shutil.copyfile(os.path.join(cached, name), target)
         report["files"][ext] = target
-    check_fits(report)
     return report
 
 
@@ -324,6 +345,9 @@ def _build_into_cache(sources, board, key, files, progress, options, root):
     os.makedirs(work, exist_ok=True)
     with open(os.path.join(work, "lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build per work folder at a time
+        found = find_cached(key, root)
+        if found is not None:  # built by whoever held the lock before us
+            return found
         with open(os.path.join(work, "manifest.py"), "w") as f:
             f.write("# written by lib12333 firmware build\ninclude(%r)\n" % manifest_path(board, root))
             if settings.get("romfs"):

@@ -28,6 +28,7 @@ RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rp2040_runner
 BOOTROM = "rp2040-bootrom-b1.bin"
 HMI_END = b"\xff\xff\xff"
 HMI_LINES = 12
+CONTROL_TIMEOUT = 60.0  # seconds for the runner to answer a control command
 SCREEN_SETTLE = 0.15  # seconds without display bytes after which a screen counts as drawn
 
 
@@ -88,7 +89,8 @@ class EmulatedPico:
             err = self.errors.read()[-2000:].decode("utf-8", "replace")
             self.close()
             raise DeviceError("the RP2040 emulator did not start: %s %s" % (line, err), code="emulator") from None
-        self._control = socket.create_connection(("127.0.0.1", self.ports["control"]))
+        # the runner answers between 25 ms slices; no answer in a minute means it hangs: raise, not block
+        self._control = socket.create_connection(("127.0.0.1", self.ports["control"]), timeout=CONTROL_TIMEOUT)
         self._control_file = self._control.makefile("r")
         self._thread(self._read_hmi, "hmi")
         return self
@@ -210,13 +212,45 @@ class EmulatedPico:
             time.sleep(0.05)
         return False
 
+    def console(self, wait=1.0):
+        """What the board printed on its USB CDC port that nobody read (boot messages, tracebacks).
+
+        For diagnostics after a failure: the runner keeps the CDC output until a host connects.
+        """
+        got = b""
+        try:
+            with socket.create_connection(("127.0.0.1", self.ports["cdc"]), timeout=wait) as sock:
+                deadline = time.monotonic() + wait
+                while time.monotonic() < deadline:
+                    try:
+                        data = sock.recv(4096)
+                    except socket.timeout:
+                        break
+                    if not data:
+                        break
+                    got += data
+        except OSError as exc:
+            return "(no console: %s)" % exc
+        return got.decode("utf-8", "replace")
+
+    def diagnose(self):
+        """One text for a failed test: emulated time since boot, resets, the last screens, the console."""
+        try:
+            status = self.status()
+        except (OSError, ValueError, DeviceError) as exc:
+            status = "status failed: %s" % exc
+        return "status %s; last screens %r; console: %s" % (status, self.screens[-3:], self.console()[-1500:])
+
     # ------------------------------------------------------------------ control
 
     def command(self, cmd, **fields):
         fields["cmd"] = cmd
         with self._control_lock:
-            self._control.sendall((json.dumps(fields) + "\n").encode())
-            reply = json.loads(self._control_file.readline())
+            try:
+                self._control.sendall((json.dumps(fields) + "\n").encode())
+                reply = json.loads(self._control_file.readline())
+            except (OSError, ValueError) as exc:  # timed out (the runner hangs) or gone
+                raise DeviceError("the RP2040 emulator did not answer %s: %s" % (cmd, exc), code="emulator") from exc
         if not reply.get("ok"):
             raise DeviceError("emulator refused %s: %s" % (cmd, reply.get("error")), code="emulator")
         return reply

@@ -151,7 +151,11 @@ function feedUart(index) {
 function scheduleUart(index) {
   const alarm = uartAlarms[index];
   if (alarm.scheduled) return;
-  const baud = mcu.uart[index].baudRate || 115200;
+  // Before the firmware sets the divider (at boot, after a reset) rp2040js reports an infinite baud
+  // rate: a 0 ns alarm that re-arms itself while the FIFO is full would spin inside clock.tick()
+  // for ever (the whole runner hung, control port included). Count 115200 until then.
+  const rate = mcu.uart[index].baudRate;
+  const baud = Number.isFinite(rate) && rate > 0 ? rate : 115200;
   alarm.schedule(Math.round((10 * 1e9) / baud));
 }
 
