@@ -28,6 +28,30 @@ whose response never came can only be sent again at the risk of a duplicate.
 
 from lib12333.links import cmpp, content, smgp, smpp, wire
 
+
+def keepalive_answer_smpp(pdu):
+    """The answer to an SMPP enquire_link or unbind (either side of a link sends the same), else None."""
+    if pdu.command in (smpp.ENQUIRE_LINK, smpp.UNBIND):
+        return wire.Pdu(pdu.command | smpp.RESP, pdu.seq, {}, 0)
+    return None
+
+
+def keepalive_answer_cmpp(pdu):
+    """The answer to a CMPP active test or terminate, else None."""
+    if pdu.command == cmpp.ACTIVE_TEST:
+        return wire.Pdu(cmpp.ACTIVE_TEST | cmpp.RESP, pdu.seq, {"Reserved": 0})
+    if pdu.command == cmpp.TERMINATE:
+        return wire.Pdu(cmpp.TERMINATE | cmpp.RESP, pdu.seq)
+    return None
+
+
+def keepalive_answer_smgp(pdu):
+    """The answer to an SMGP active test or exit, else None."""
+    if pdu.command in (smgp.ACTIVE_TEST, smgp.EXIT):
+        return wire.Pdu(pdu.command | smgp.RESP, pdu.seq)
+    return None
+
+
 CODING_SMPP = {content.ASCII: 1, content.UCS2: 8, content.BINARY: 4}
 CODING_CMPP = {content.ASCII: cmpp.FMT_ASCII, content.UCS2: cmpp.FMT_UCS2, content.BINARY: cmpp.FMT_BINARY}
 
@@ -122,9 +146,7 @@ class SmppDialect:
         return pdu.command == smpp.UNBIND
 
     def respond(self, pdu):
-        if pdu.command in (smpp.ENQUIRE_LINK, smpp.UNBIND):
-            return wire.Pdu(pdu.command | smpp.RESP, pdu.seq, {}, 0)
-        return wire.Pdu(smpp.GENERIC_NACK, pdu.seq, {}, 0x03)
+        return keepalive_answer_smpp(pdu) or wire.Pdu(smpp.GENERIC_NACK, pdu.seq, {}, 0x03)
 
     def nack(self, seq):
         return wire.Pdu(smpp.GENERIC_NACK, seq, {}, 0x02)
@@ -215,11 +237,7 @@ class CmppDialect:
         return pdu.command == cmpp.TERMINATE
 
     def respond(self, pdu):
-        if pdu.command == cmpp.ACTIVE_TEST:
-            return wire.Pdu(cmpp.ACTIVE_TEST | cmpp.RESP, pdu.seq, {"Reserved": 0})
-        if pdu.command == cmpp.TERMINATE:
-            return wire.Pdu(cmpp.TERMINATE | cmpp.RESP, pdu.seq)
-        return None
+        return keepalive_answer_cmpp(pdu)
 
     def nack(self, seq):
         return None
@@ -314,9 +332,7 @@ class SmgpDialect:
         return pdu.command == smgp.EXIT
 
     def respond(self, pdu):
-        if pdu.command in (smgp.ACTIVE_TEST, smgp.EXIT):
-            return wire.Pdu(pdu.command | smgp.RESP, pdu.seq)
-        return None
+        return keepalive_answer_smgp(pdu)
 
     def nack(self, seq):
         return None

@@ -6,7 +6,7 @@ of ``lib12333.links.dialects``, with the same codecs.
 
 import time
 
-from lib12333.links import cmpp, content, sgip, smgp, smpp, wire
+from lib12333.links import cmpp, content, dialects, sgip, smgp, smpp, wire
 from lib12333.links.dialect_sgip import CODING_SGIP
 from lib12333.links.dialects import CODING_CMPP, CODING_SMGP, CODING_SMPP, _coding
 
@@ -83,9 +83,7 @@ class SmppSide(_Side):
         return pdu.command == smpp.DELIVER_SM | smpp.RESP
 
     def keepalive(self, pdu):
-        if pdu.command in (smpp.ENQUIRE_LINK, smpp.UNBIND):
-            return wire.Pdu(pdu.command | smpp.RESP, pdu.seq, {}, 0)
-        return None
+        return dialects.keepalive_answer_smpp(pdu)
 
     def is_unbind(self, pdu):
         return pdu.command == smpp.UNBIND
@@ -169,11 +167,7 @@ class CmppSide(_Side):
         return pdu.command == cmpp.DELIVER | cmpp.RESP
 
     def keepalive(self, pdu):
-        if pdu.command == cmpp.ACTIVE_TEST:
-            return wire.Pdu(cmpp.ACTIVE_TEST | cmpp.RESP, pdu.seq, {"Reserved": 0})
-        if pdu.command == cmpp.TERMINATE:
-            return wire.Pdu(cmpp.TERMINATE | cmpp.RESP, pdu.seq)
-        return None
+        return dialects.keepalive_answer_cmpp(pdu)
 
     def is_unbind(self, pdu):
         return pdu.command == cmpp.TERMINATE
@@ -248,9 +242,7 @@ class SmgpSide(_Side):
         return pdu.command == smgp.DELIVER | smgp.RESP
 
     def keepalive(self, pdu):
-        if pdu.command in (smgp.ACTIVE_TEST, smgp.EXIT):
-            return wire.Pdu(pdu.command | smgp.RESP, pdu.seq)
-        return None
+        return dialects.keepalive_answer_smgp(pdu)
 
     def is_unbind(self, pdu):
         return pdu.command == smgp.EXIT
