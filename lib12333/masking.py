@@ -145,6 +145,12 @@ def _is_date(text, pos):
     return "01" <= m <= "12" and "01" <= d <= "31"
 
 
+def _starts_with_date_then_space(text, pos):
+    # Only a space after the day splits: "1391-12-03456" (a mobile grouped oddly) stays one number.
+    return (len(pos) > 8 and _is_date(text, pos[:8]) and text[pos[0]:pos[0] + 2] in ("19", "20")
+            and text[pos[7] + 1] in _SPACES)
+
+
 def _classify(digits):
     n = len(digits)
     if n == 15 or n == 18:
@@ -261,6 +267,9 @@ def _personal_token(text, pos, token):
     if letters == 0 or (letters == 1 and len(token) == 18 and token[17] == "X"):
         if _is_date(text, pos):
             return []
+        if _starts_with_date_then_space(text, pos):
+            # "2026-12-03 10:57": the time after a date joined it through the space; judge it alone
+            return _personal_token(text, pos[8:], token[8:])
         kind = _classify(token)
         return [(kind, pos, token)] if kind is not None else []
     if (len(token) == 9 and "A" <= token[0] <= "Z" and letters <= 2 and token[8] in "0123456789X"

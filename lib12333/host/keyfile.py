@@ -72,6 +72,32 @@ def claim_key_file(path, opened=None):
         raise
 
 
+def read_secret_line(path, source, item=None):
+    """The first line of the secret file ``path`` (an operator link's password), stripped.
+
+    Refused (ConfigError naming ``source``/``item``) when the file cannot be read or when
+    its group or others may read or write it: a link password in a file anyone on the
+    gateway host can read is a password anyone can use, so the file must be ``chmod 600``.
+    """
+    import os
+    import stat
+
+    from lib12333.errors import ConfigError
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if os.name == "posix" and mode & 0o077:
+                raise ConfigError("secret file %s is readable or writable by others (mode %03o): run chmod 600 %s"
+                                  % (path, stat.S_IMODE(mode), path), source, None, item,
+                                  "a file only its owner may read (chmod 600)")
+            return f.readline().strip()
+    except OSError as exc:
+        raise ConfigError("secret file unreadable: %s" % exc.strerror, source, None, item) from None
+    except UnicodeDecodeError:
+        raise ConfigError("secret file %s is not UTF-8 text" % path, source, None, item) from None
+
+
 def key_from_options(key_hex=None, key_file=None):
     """The key given on a command line as ``--key-hex`` or ``--key-file``, or None when neither is given."""
     if key_file:

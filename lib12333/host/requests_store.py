@@ -1,5 +1,6 @@
 """
-Citizen requests in a SQLite file: the store a centre gateway uses.
+Citizen requests in a SQLite file or in the gateway's PostgreSQL database: the store a
+centre gateway uses.
 
 It implements the store interface of ``lib12333.citizen_requests`` on a real database:
 
@@ -13,6 +14,11 @@ It implements the store interface of ``lib12333.citizen_requests`` on a real dat
 - creating a request takes an idempotency key too (the kiosk's journal id), and
   reference sequence numbers are allocated per centre, device and day inside
   the same transaction.
+
+With a ``postgresql://`` URL the tables live in the gateway's own database (the same
+statements, through ``lib12333.host.gateway.pg``), so several workers and consoles on
+other machines share one store: a transaction that another changed underneath is
+aborted by the server (serialisable isolation) and run again here from the start.
 
 The transition rules themselves are not repeated here: the store loads the
 request, calls ``lib12333.citizen_requests.apply`` and writes the result.
@@ -71,13 +77,21 @@ _REQ_COLS = "ref, kind, centre, owner, pending_owner, state, created_at, updated
 _EV_COLS = "seq, action, from_state, to_state, actor, at, idem, note, target"
 
 
+_RETRIES = 20  # serialisation conflicts with other workers before giving up (StorageError)
+
+
 class RequestStore:
-    """SQLite-backed store; one instance per connection, used by one thread at a time."""
+    """SQLite file or PostgreSQL database; one instance per connection, used by one thread at a time."""
 
     def __init__(self, path, timeout=10.0, fault=None, create=True):
         # ``fault`` is a test hook called after the writes and before COMMIT;
         # ``create=False`` opens an existing file only (FileNotFoundError otherwise), for read-only commands
         self._fault = fault
+        from lib12333.host.gateway import pg
+
+        if pg.is_url(path):
+            self._open_pg(path, create)
+            return
         kw = {"timeout": timeout, "isolation_level": None, "check_same_thread": False}
         if not create:
             from lib12333.host.gateway.db import open_existing
@@ -96,6 +110,26 @@ class RequestStore:
             self._db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StorageError("request database " + str(path) + " cannot be used: " + str(exc)) from exc
+
+    def _open_pg(self, url, create):
+        from lib12333.host.gateway import pg
+
+        try:
+            self._db = pg.PgConnection(url)
+            if not create:
+                if self._db.execute("SELECT to_regclass('requests')").fetchone()[0] is None:
+                    raise StorageError("no requests in %s: it was never used by a gateway" % pg.masked(url))
+                return
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute("SELECT pg_advisory_xact_lock(12334)")  # workers starting at once take turns
+                self._db.executescript(SCHEMA)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise StorageError("request database %s cannot be used: %s" % (pg.masked(url), exc)) from exc
 
     def close(self):
         self._db.close()
@@ -163,10 +197,31 @@ class RequestStore:
 
     # ------------------------------------------------------------ writing
 
+    def _retrying(self, attempt, *args):
+        """``attempt(*args)`` (one whole transaction), run again when another worker's commit aborted it."""
+        from lib12333.host.gateway import pg
+
+        for left in range(_RETRIES, 0, -1):
+            try:
+                return attempt(*args)
+            except StorageError as exc:
+                cause = exc.__cause__
+                # a conflict, or the same idempotency key inserted by another worker at the same moment
+                again = isinstance(cause, pg.Conflict) or getattr(cause, "sqlstate", "") == "23505"
+                if not again or left == 1:
+                    raise
+                import random
+                import time
+
+                time.sleep(random.uniform(0, 0.002 * (_RETRIES - left + 1)))  # let the other commit first
+
     def create(self, kind, centre, device, day, at, subject, contact="", idem=None):
         """Accept a new request (受理); idempotent on ``idem`` (default: derived from nothing, always new)."""
         if idem is not None and (not isinstance(idem, str) or not idem or len(idem) > 64):
             raise ValidationError("idempotency key must be text of 1-64 characters", field="idem")
+        return self._retrying(self._create, kind, centre, device, day, at, subject, contact, idem)
+
+    def _create(self, kind, centre, device, day, at, subject, contact, idem):
         self._begin()
         try:
             if idem is not None:
@@ -200,6 +255,9 @@ class RequestStore:
 
     def apply(self, ref, action, actor, at, idem, note=None, target=None):
         """Apply one transition exactly once; returns the ``Event`` (recorded or new)."""
+        return self._retrying(self._apply, ref, action, actor, at, idem, note, target)
+
+    def _apply(self, ref, action, actor, at, idem, note, target):
         self._begin()
         try:
             req = self._load(ref)

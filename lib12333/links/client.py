@@ -29,6 +29,11 @@ citizen may then get it twice -- no protocol here has a submit idempotency key
 (``dialects`` says what each allows).  Every message ends in ``submitted`` or
 ``submit-failed`` (never later than its ``deadline``).
 
+Delivered text in GB format (CMPP/SMGP/SGIP format 15) becomes ``message.text``
+through ``gb_decode`` (bytes -> str): the core has no GB codec, so the caller
+gives one (on CPython ``lambda b: b.decode("gb18030", "replace")``, on the
+kiosk ``card.gbk.GbkTable``'s ``decode``); without it such text is read as ASCII.
+
 Events (``Event.kind`` and its attributes):
 
     bound           --                                the link is usable
@@ -59,11 +64,13 @@ RESP = const(0x80000000)  # the response bit of the command id, the same in all 
 
 class Link:
     def __init__(self, dialect, now=0.0, window=16, rate=None, response_timeout=10.0, keepalive=30.0,
-                 backoff=1.0, backoff_max=60.0, resends=2, throttle_pause=1.0, reassembly_timeout=600):
+                 backoff=1.0, backoff_max=60.0, resends=2, throttle_pause=1.0, reassembly_timeout=600,
+                 gb_decode=None):
         if window < 1:
             raise ValidationError("window must be at least 1", field="window", expected=">= 1")
         self.d = dialect
         self.now = now
+        self.gb_decode = gb_decode
         self.window = window
         self.rate = rate
         self.response_timeout = response_timeout

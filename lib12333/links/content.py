@@ -9,6 +9,8 @@ these protocols), in one of three codings the link uses:
     "ascii"   text of printable ASCII characters, one per octet
     "ucs2"    UTF-16BE text (Chinese notices)
     "binary"  8-bit data (the kiosks' frames, with their application port)
+    "gb"      GB 2312/GBK text (CMPP, SMGP and SGIP format 15): received only,
+              from handsets whose operator gateway converts to it; never sent
 
 ``parts(...)`` cuts a message into ``Part`` objects (concatenation header when
 it needs more than one); ``inbound(...)`` turns a delivered part into an
@@ -16,10 +18,14 @@ it needs more than one); ``inbound(...)`` turns a delivered part into an
 messages back together exactly as it does for a modem.
 """
 
-from lib12333.errors import DecodeError, ValidationError
+from lib12333.errors import DecodeError, Lib12333Error, ValidationError
 from lib12333.sms import split, ucs2, udh
 
-ASCII, UCS2, BINARY = "ascii", "ucs2", "binary"
+ASCII, UCS2, BINARY, GB = "ascii", "ucs2", "binary", "gb"
+# ``Message.dcs`` of a GB part: not a TS 23.038 value (those stop at 0xFF with other meanings); the
+# parts are joined as octets like 8-bit data and decoded once the whole message is there, because an
+# operator may cut a long GB message inside a double-byte character.
+DCS_GB = 15
 
 
 class Part:
@@ -37,7 +43,7 @@ class Part:
 
 def coding_of(value, table):
     """The coding name whose protocol value (``table``: name -> value) is ``value``; anything else is
-    read as binary (GB text and write-card formats are not used by the centre)."""
+    read as binary (the write-card format is not used by the centre)."""
     for name in table:
         if table[name] == value:
             return name
@@ -104,6 +110,10 @@ def inbound(number, udhi, coding, octets):
         m.dcs = 8
         m.data = body
         m.text = ucs2.decode(body)
+    elif coding == GB:
+        m.encoding = "8bit"
+        m.dcs = DCS_GB
+        m.data = body
     elif coding == ASCII:
         m.encoding = "8bit"  # joined as octets by the reassembler; dcs 0 says they are ASCII text
         m.dcs = 0
@@ -113,6 +123,23 @@ def inbound(number, udhi, coding, octets):
         m.encoding = "8bit"
         m.dcs = 4
         m.data = body
+    return m
+
+
+def finish_text(m, gb_decode=None):
+    """Give a whole message (one part, or joined) whose parts carry octets its text: ASCII read
+    leniently, GB through ``gb_decode`` (bytes -> str, supplied by the application; without one,
+    or when it fails, the text is read as ASCII with U+FFFD for every other byte)."""
+    if m.dcs == 0:
+        m.text = ascii_text(m.data)
+    elif m.dcs == DCS_GB:
+        text = None
+        if gb_decode is not None:
+            try:
+                text = gb_decode(bytes(m.data))
+            except (ValueError, Lib12333Error):  # UnicodeError is a ValueError on CPython
+                text = None
+        m.text = text if text is not None else ascii_text(m.data)
     return m
 
 

@@ -8,7 +8,8 @@ Deliver, Report, Unbind).
 from lib12333.links import content, sgip, wire
 from lib12333.links.content import coding_of as _coding
 
-CODING_SGIP = {content.ASCII: sgip.FMT_ASCII, content.UCS2: sgip.FMT_UCS2, content.BINARY: sgip.FMT_BINARY}
+CODING_SGIP = {content.ASCII: sgip.FMT_ASCII, content.UCS2: sgip.FMT_UCS2, content.BINARY: sgip.FMT_BINARY,
+               content.GB: sgip.FMT_GBK}
 
 
 class SgipDialect:

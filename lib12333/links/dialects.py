@@ -53,7 +53,8 @@ def keepalive_answer_smgp(pdu):
 
 
 CODING_SMPP = {content.ASCII: 1, content.UCS2: 8, content.BINARY: 4}
-CODING_CMPP = {content.ASCII: cmpp.FMT_ASCII, content.UCS2: cmpp.FMT_UCS2, content.BINARY: cmpp.FMT_BINARY}
+CODING_CMPP = {content.ASCII: cmpp.FMT_ASCII, content.UCS2: cmpp.FMT_UCS2, content.BINARY: cmpp.FMT_BINARY,
+               content.GB: cmpp.FMT_GB}
 
 
 _coding = content.coding_of
@@ -243,7 +244,8 @@ class CmppDialect:
         return None
 
 
-CODING_SMGP = {content.ASCII: smgp.FMT_ASCII, content.UCS2: smgp.FMT_UCS2, content.BINARY: smgp.FMT_BINARY}
+CODING_SMGP = {content.ASCII: smgp.FMT_ASCII, content.UCS2: smgp.FMT_UCS2, content.BINARY: smgp.FMT_BINARY,
+               content.GB: smgp.FMT_GB}
 
 
 class SmgpDialect:

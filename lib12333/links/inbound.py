@@ -136,8 +136,7 @@ class Inbound:
                 return
             self._sets.pop(skey, None)
             m = whole
-            if m.dcs == 0:
-                m.text = content.ascii_text(m.data)
+        content.finish_text(m, self.link.gb_decode)
         link.stats["delivers"] += 1
         self._hold(token, acks, key)
         # key: the protocol's id of the deliver (CMPP/SMGP), so that an application can remember it in the

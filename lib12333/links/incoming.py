@@ -24,6 +24,7 @@ class Session:
     def __init__(self, link, accounts, now=0.0, reassembly_timeout=600):
         self.link_out = link
         self.d = link.d
+        self.gb_decode = link.gb_decode
         self.accounts = dict(accounts)
         self.now = now
         self.stats = link.stats

@@ -251,6 +251,40 @@ class CmppLink(unittest.TestCase):
         self.assertEqual(link.events(), [])
         self.assertEqual([p.seq for p in peer.read(link)], [90])
 
+    def gb_deliver(self, seq, content, udhi=0):
+        return wire.Pdu(cmpp.DELIVER, seq, {"Msg_Id": cmpp.msg_id(12, 3, 9, 58, 9, 77, seq),
+                                            "Src_terminal_Id": "13912345678", "Msg_Fmt": cmpp.FMT_GB,
+                                            "TP_udhi": udhi, "Msg_Content": content})
+
+    def test_gb_text_is_decoded_by_the_callers_codec_after_the_parts_are_joined(self):
+        # 查询 in GBK is B2E9 D1AF; the operator cut the long message inside 询 (D1 | AF)
+        table = {b"\xb2\xe9\xd1\xaf": "查询", b"CX \xb2\xe9": "CX 查"}
+        link, peer = self.bound()
+        link.gb_decode = table.__getitem__
+        link.events()
+        link.receive(peer.encode(self.gb_deliver(92, b"CX \xb2\xe9")), 0.3)
+        (one,) = link.events()
+        self.assertEqual((one.kind, one.message.text), ("deliver", "CX 查"))
+        head = b"\x05\x00\x03\x2a\x02"
+        link.receive(peer.encode(self.gb_deliver(93, head + b"\x01\xb2\xe9\xd1", 1)), 0.4)
+        link.receive(peer.encode(self.gb_deliver(94, head + b"\x02\xaf", 1)), 0.5)
+        (whole,) = link.events()
+        self.assertEqual((whole.kind, whole.message.text), ("deliver", "查询"))
+
+    def test_gb_text_without_a_codec_or_with_a_failing_one_is_kept_readable(self):
+        link, peer = self.bound()
+        link.events()
+        link.receive(peer.encode(self.gb_deliver(95, b"CX \xb2\xe9")), 0.3)
+        (ev,) = link.events()
+        self.assertEqual(ev.message.text, "CX \ufffd\ufffd")
+
+        def broken(octets):
+            raise ValueError("not GB")
+        link.gb_decode = broken
+        link.receive(peer.encode(self.gb_deliver(96, b"CX T1\xff")), 0.4)
+        (ev,) = link.events()
+        self.assertEqual(ev.message.text, "CX T1\ufffd")
+
     def test_a_deliver_not_confirmed_before_a_drop_is_handed_on_again(self):
         link, peer = self.bound()
         link.events()

@@ -83,6 +83,16 @@ class FindPersonal(unittest.TestCase):
     def test_date_rule_needs_a_real_month(self):
         self.assertEqual(kinds("2026-13-06"), ["number"])
 
+    def test_a_time_after_a_date_is_not_joined_to_it(self):
+        # log lines: "2026-12-03 10:57" once read as the 10-digit number 2026120310
+        for text in ("2026-12-03 10:57", "at 2026-12-03 10:57:01 sent", "2026.12.03 09:05"):
+            with self.subTest(text=text):
+                self.assertEqual(M.find_personal(text), [])
+        self.assertEqual(kinds("2026-12-03 13912345678"), ["phone"])
+        self.assertEqual(M.mask_text("2026-12-03 139 1234 5678"), "2026-12-03 139 **** 5678")
+        # a mobile grouped like a date without a space after it stays one number
+        self.assertEqual(kinds("1391-12-03456"), ["phone"])
+
 
 class MaskText(unittest.TestCase):
     def test_masks_in_place(self):

@@ -30,5 +30,4 @@ def gateway_db(request, gateway_backend, tmp_path, monkeypatch):
     if gateway_backend == "sqlite":
         return lambda name="centre.db": str(tmp_path / name)
     server = request.getfixturevalue("pg_server")
-    monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))  # the request store stays a SQLite file
     return lambda name="centre.db": server.new_database()

@@ -30,11 +30,36 @@ def test_secret_from_a_named_variable_or_a_file(tmp_path):
     assert url.parse("smpp://c@h:1?secret-env=SMSC", env={"SMSC": "abc"}).secret == "abc"
     f = tmp_path / "secret"
     f.write_text("from-file\nignored\n")
+    f.chmod(0o600)
     assert url.parse("smgp://33012345@h:1?secret-file=%s" % f, env={}).secret == "from-file"
     with pytest.raises(ConfigError, match="no secret"):
         url.parse("smgp://33012345@h:1", env={})
     with pytest.raises(ConfigError, match="unreadable"):
         url.parse("smgp://33012345@h:1?secret-file=%s" % (tmp_path / "missing"), env={})
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o602])
+def test_a_secret_file_others_may_read_or_write_is_refused(tmp_path, mode):
+    f = tmp_path / "secret"
+    f.write_text("s3cret\n")
+    f.chmod(mode)
+    with pytest.raises(ConfigError, match="chmod 600") as caught:
+        url.parse("cmpp3://901234@h:1?secret-file=%s" % f, env={})
+    assert "s3cret" not in str(caught.value)
+
+
+def test_ismg_sim_refuses_a_readable_secret_file(tmp_path):
+    import subprocess
+    import sys
+
+    f = tmp_path / "secret"
+    f.write_text("s3cret\n")
+    f.chmod(0o644)
+    run = subprocess.run([sys.executable, "-m", "lib12333", "ismg-sim", "--protocol", "cmpp3", "--account", "901234",
+                          "--secret-file", str(f), "--listen", "127.0.0.1:0", "--duration", "0.1"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3, run.stderr  # EXIT_DATA, as every ConfigError
+    assert "chmod 600" in run.stderr and "s3cret" not in run.stderr + run.stdout
 
 
 @pytest.mark.parametrize("bad, message", [

@@ -194,6 +194,35 @@ def test_mobile_originated_reaches_the_centre_once_and_is_acked_after_confirm(pr
         sim.stop()
 
 
+@pytest.mark.parametrize("protocol", ["cmpp2", "smgp", "sgip"])
+def test_chinese_text_delivered_in_gb_reaches_the_centre_as_text(protocol):
+    """Operator gateways that convert a handset's Chinese text to GB (format 15): the centre reads it."""
+    sim = Simulator(numbers=PHONES)
+    ismg = Ismg(protocol, {ACCOUNT[protocol]: "pw"}, CENTRE, mo_gb=True,
+                sp_address=("127.0.0.1", free_port()) if protocol == "sgip" else None).attach(sim)
+    sim.start()
+    ch = channels(protocol, ismg)
+    phone = SerialModem(sim.modems[0].path)
+    try:
+        phone.engine.start(phone.clock())
+        end = time.monotonic() + 15
+        while time.monotonic() < end and not any(e.kind == "ready" for e in phone.pump(0.05)):
+            pass
+        phone.engine.send_sms(CENTRE, text="查询 T330100K0113030100077")
+        got = []
+        end = time.monotonic() + 20
+        while time.monotonic() < end and not got:
+            phone.pump(0.02)
+            got.extend(e for e in ch.pump(0.02) if e.kind == "message")
+        assert [e.message.text for e in got] == ["查询 T330100K0113030100077"]
+        assert any(x[:2] == ("deliver", "mo") for x in ismg.log)
+    finally:
+        ch.close()
+        phone.close()
+        ismg.stop()
+        sim.stop()
+
+
 def test_status_report_reaches_the_submitter():
     sim = Simulator(numbers=PHONES)
     ismg = Ismg("cmpp3", {"901234": "pw"}, CENTRE).attach(sim)

@@ -1,4 +1,5 @@
-"""The SQLite request store: transactions, exactly-once transitions, power cuts (a killed process)."""
+"""The request store on SQLite and PostgreSQL: transactions, exactly-once transitions, power cuts (a killed
+process), several workers at once."""
 
 import os
 import sqlite3
@@ -21,7 +22,12 @@ DAY = (2013, 3, 1)
 
 
 @pytest.fixture
-def db(tmp_path):
+def db(gateway_db):
+    return gateway_db()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
     return str(tmp_path / "centre.db")
 
 
@@ -98,6 +104,44 @@ def test_concurrent_retries_from_two_connections(db):
         assert len(s.get(ref).history) == 1
 
 
+def test_workers_creating_at_once_get_consecutive_numbers_and_one_request_per_key(db):
+    """Four workers file requests for one kiosk and day at the same moment, each also retrying the same
+    kiosk request: the reference numbers are 1..N with none twice, and a key makes one request."""
+    RequestStore(db).close()
+    refs, same = [], []
+
+    def worker(n):
+        with RequestStore(db) as s:
+            for i in range(8):
+                refs.append(s.create("complaint", HZ, "K01", DAY, 100 + i, "w%d-%d" % (n, i)).ref)
+                same.append(s.create("complaint", HZ, "K01", DAY, 100, "x", idem="kiosk-K01-%d" % i).ref)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(refs) == 32 and len(same) == 32
+    with RequestStore(db) as s:
+        assert len(s.list(limit=1000)) == 32 + 8
+        assert sorted(R.parse_ref(r.ref)["seq"] for r in s.list(limit=1000)) == list(range(1, 41))
+        assert len(set(same)) == 8
+        assert s.integrity() == []
+
+
+def test_a_postgresql_gateway_keeps_requests_in_its_own_database(pg_server):
+    from lib12333.host.gateway import admin
+
+    url = pg_server.new_database()
+    assert admin.requests_path(url) == url
+    with pytest.raises(StorageError, match="never used by a gateway"):
+        RequestStore(url, create=False)
+    with RequestStore(admin.requests_path(url)) as s:
+        ref = s.create("complaint", HZ, "K01", DAY, 100, "拖欠工资", idem="kiosk-1").ref
+    with RequestStore(url, create=False) as s:  # another worker, another connection
+        assert s.get(ref).subject == "拖欠工资"
+
+
 CHILD = r"""
 import os, signal, sys
 sys.path.insert(0, {root!r})
@@ -134,7 +178,8 @@ def test_corrupt_database_is_storage_error(tmp_path):
         RequestStore(str(p))
 
 
-def test_integrity_detects_tampering(db):
+def test_integrity_detects_tampering(sqlite_db):
+    db = sqlite_db
     with RequestStore(db) as s:
         ref = s.create("complaint", HZ, "K01", DAY, 100, "x").ref
         s.apply(ref, "start", HZ, 110, "a")

@@ -33,7 +33,7 @@ def register(subparsers):
     key = p.add_mutually_exclusive_group()
     key.add_argument("--key-file", help="provision the 16-byte device key read from this file "
                      "(16 raw bytes or 32 hex digits)")
-    key.add_argument("--key-hex", help="provision the device key given as 32 hex digits")
+    key.add_argument("--key-hex", help="provision the device key given as 32 hex digits (other users see it in the process list: prefer --key-file)")
     p.add_argument("--site", help="JSON file with the site configuration to provision (centre number, hall name...)")
     p.add_argument("--gateway-db", help="register the device and its key in this gateway database (a new key is "
                    "generated when none is given); checked before the board is touched")

@@ -43,7 +43,7 @@ def register(subparsers):
     f.add_argument("--device-id", help="provision this device id (with --key-file or --key-hex)")
     key = f.add_mutually_exclusive_group()
     key.add_argument("--key-file", help="the 16-byte device key (16 raw bytes or 32 hex digits)")
-    key.add_argument("--key-hex", help="the device key as 32 hex digits")
+    key.add_argument("--key-hex", help="the device key as 32 hex digits (other users see it in the process list: prefer --key-file)")
     f.add_argument("--site", help="JSON file with the site configuration (centre_number, unit, ...)")
     f.add_argument("--library", nargs="+", metavar="JSON", help="information library sources to index into /data")
     f.add_argument("--region", default="330100", help="region code the library is built for (default 330100)")

@@ -38,6 +38,9 @@ def register(subparsers):
     p.add_argument("--sp-listen", metavar="HOST:PORT",
                    help="SGIP only: where the centre listens for the gateway's Deliver and Report connections")
     p.add_argument("--faults", default="", help="link fault injection, e.g. 'drop=0.05,dup=0.1,late=0.5,seed=3'")
+    p.add_argument("--mo-gb", action="store_true",
+                   help="deliver handsets' Chinese texts in GB (format 15) as some operator gateways do "
+                        "(CMPP, SMGP, SGIP)")
     p.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
     add_show_pii(p, "print the modems' numbers unmasked")
     add_json_flag(p)
@@ -50,11 +53,9 @@ def _secret(args):
     from lib12333.errors import ConfigError
 
     if args.secret_file:
-        try:
-            with open(args.secret_file, encoding="utf-8") as f:
-                return f.readline().strip()
-        except OSError as exc:
-            raise ConfigError("secret file unreadable: %s" % exc.strerror, "--secret-file") from None
+        from lib12333.host.keyfile import read_secret_line
+
+        return read_secret_line(args.secret_file, "--secret-file")
     value = os.environ.get(args.secret_env)
     if value is None:
         raise ConfigError("no secret: set %s or give --secret-file" % args.secret_env, "--secret-env")
@@ -81,7 +82,7 @@ def run(args):
         raise ConfigError("SGIP delivers on its own connection to the centre: give --sp-listen HOST:PORT",
                           "--sp-listen")
     ismg = Ismg(args.protocol, {args.account: _secret(args)}, args.number, (host or "127.0.0.1", int(port)), faults,
-                sp_address=sp_address)
+                sp_address=sp_address, mo_gb=args.mo_gb)
     sim = None
     if args.modems:
         from lib12333.host.modem.network import Simulator

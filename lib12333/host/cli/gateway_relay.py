@@ -48,7 +48,7 @@ def register_peer(sub):
     a.add_argument("--code", required=True, help="the other centre's 6-digit code, e.g. 320000")
     a.add_argument("--number", required=True, help="the SMS number of the other centre's gateway")
     key = a.add_mutually_exclusive_group()
-    key.add_argument("--key-hex", help="the shared 16-byte key as 32 hex digits")
+    key.add_argument("--key-hex", help="the shared 16-byte key as 32 hex digits (other users see it in the process list: prefer --key-file)")
     key.add_argument("--key-file", help="read the shared 16-byte key from this file")
     a.add_argument("--key-out", help="with no key given, write the generated key to this file (give it to the peer)")
     a.add_argument("--name", default="", help="the other centre's name")

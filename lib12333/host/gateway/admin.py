@@ -16,20 +16,12 @@ from lib12333.host.gateway.db import Transaction
 
 
 def requests_path(db_path):
-    """Citizen requests live in their own SQLite file next to the gateway database.
-
-    A PostgreSQL gateway database has no folder: the file is ``<database name>.requests`` in
-    $LIB12333_REQUESTS_DIR (default: the working folder) -- one per centre, not shared by workers
-    on other machines (docs/gateway.md, "several workers").
-    """
+    """Where citizen requests live: a SQLite file next to a SQLite gateway database (``FILE.requests``);
+    the gateway's own database when it is PostgreSQL, shared by every worker and console."""
     from lib12333.host.gateway import pg
 
     if pg.is_url(db_path):
-        import os
-        from urllib.parse import urlsplit
-
-        name = urlsplit(db_path).path.strip("/") or "postgres"
-        return os.path.join(os.environ.get("LIB12333_REQUESTS_DIR", "."), name + ".requests")
+        return db_path
     return db_path + ".requests"
 
 

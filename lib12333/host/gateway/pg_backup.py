@@ -54,10 +54,8 @@ def _name(url):
 
 def backup(url, to_path, now=None):
     now = int(now if now is not None else time.time())
-    requests_from, requests_to = sqlite_backup.requests_path(url), sqlite_backup.requests_path(to_path)
-    for path in (to_path, requests_to):
-        if os.path.exists(path):
-            raise StorageError("%s exists: a backup never overwrites a file" % path)
+    if os.path.exists(to_path):
+        raise StorageError("%s exists: a backup never overwrites a file" % to_path)
     os.makedirs(os.path.dirname(os.path.abspath(to_path)), mode=0o700, exist_ok=True)
     db.owner_only(to_path)  # the dump holds every device key
     _run([_tool("pg_dump"), "--format=plain", "--no-owner", "--no-privileges", "--file", to_path, url], "pg_dump")
@@ -71,11 +69,8 @@ def backup(url, to_path, now=None):
         applied = conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0]
     finally:
         conn.close()
-    requests = None
-    if os.path.exists(requests_from):
-        requests = requests_to
-        sqlite_backup._copy(requests_from, requests).close()
-    return {"backup": to_path, "requests": requests, "at": now, "devices": devices, "applied": applied}
+    # the citizen requests are tables of the same database: in the dump, restored with it
+    return {"backup": to_path, "requests": None, "at": now, "devices": devices, "applied": applied}
 
 
 def restore(backup_path, url, now=None):
@@ -118,11 +113,5 @@ def restore(backup_path, url, now=None):
         admin.execute('ALTER DATABASE "%s" RENAME TO "%s"' % (staging, name))
     finally:
         admin.close()
-    requests_from = sqlite_backup.requests_path(backup_path)
-    if os.path.exists(requests_from):
-        to = sqlite_backup.requests_path(url)
-        sqlite_backup._remove(to + ".restoring")
-        sqlite_backup._copy(requests_from, to + ".restoring").close()
-        sqlite_backup._swap(to + ".restoring", to, to + ".before-restore-%d" % now)
     return {"restored_from": backup_path, "database": pg.masked(url), "previous": previous, "live_database": state,
             "devices": devices, "peers": peers}

@@ -25,6 +25,7 @@ from lib12333.errors import Lib12333Error
 from lib12333.host.links import air
 from lib12333.host.links.ismg_net import LinkFaults, Listener, Session
 from lib12333.host.links.server_side import side as make_side
+from lib12333.links import content
 
 __all__ = ("Ismg", "LinkFaults")
 RESEND_SECONDS = 5.0
@@ -54,8 +55,11 @@ class Ismg:
     """The emulated gateway.  ``accounts``: {account: secret}; ``number``: the centre's service number."""
 
     def __init__(self, protocol, accounts, number, listen=("127.0.0.1", 0), faults=None, sim=None, sp_address=None,
-                 log_limit=100000):
+                 log_limit=100000, mo_gb=False):
         self.protocol = protocol
+        # Some operator gateways hand a handset's Chinese text to the SP in GB (format 15) instead of
+        # UCS2: with mo_gb, single-part Chinese texts are delivered that way (not SMPP: it has no GB)
+        self.mo_gb = mo_gb and protocol != "smpp"
         self.ids = make_side(protocol)  # ConfigError for an unknown protocol, now; its counter numbers messages
         self.accounts = dict(accounts)
         self.number = number
@@ -293,6 +297,8 @@ class Ismg:
 
     def on_mobile_originated(self, m):
         udhi, coding, octets = air.link_part(m)
+        if self.mo_gb and coding == content.UCS2 and not udhi:
+            coding, octets = content.GB, (m.text or "").encode("gb18030")
         sender = "".join(c for c in (m.number or "") if c.isdigit())
         if sender.startswith("86") and len(sender) == 13:
             sender = sender[2:]

@@ -18,6 +18,13 @@ import time
 from lib12333.links.client import DOWN, Link
 
 
+def gb_text(octets):
+    """Text of a GB-coded deliver (format 15): GB 18030 is the superset of GB 2312 and GBK that
+    handsets and operator gateways actually send; a bad byte becomes U+FFFD rather than losing the
+    citizen's message."""
+    return octets.decode("gb18030", "replace")
+
+
 def wall_clock():
     """(month, day, hour, minute, second) in China Standard Time, for CMPP's time stamp."""
     t = time.gmtime(time.time() + 8 * 3600)
@@ -32,7 +39,7 @@ class TcpLink:
         self.clock = clock
         self.connect_timeout = connect_timeout
         self.sock = None
-        self.link = Link(config.dialect(), clock(), **config.engine_options())
+        self.link = Link(config.dialect(), clock(), gb_decode=gb_text, **config.engine_options())
         self.trace = None  # a list to record ("tx"/"rx", bytes)
 
     @property

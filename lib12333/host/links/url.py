@@ -170,11 +170,9 @@ def _check_fields(config):
 def _secret(options, env):
     path = options.pop("secret-file", None)
     if path is not None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                return f.readline().strip()
-        except OSError as exc:
-            raise ConfigError("secret file unreadable: %s" % exc.strerror, "--link", None, "secret-file") from None
+        from lib12333.host.keyfile import read_secret_line
+
+        return read_secret_line(path, "--link", "secret-file")
     name = options.pop("secret-env", None) or SECRET_ENV
     value = env.get(name)
     if value is None:
