@@ -2,18 +2,10 @@
 
 import unittest
 
-from firmware import screens
-from firmware.kiosk import (
-    ANYWHERE,
-    IDLE_TIMEOUT,
-    MAINTENANCE_CODE,
-    NETWORK_GRACE,
-    SESSION_REQUESTS,
-    TABLE,
-    VIEWS,
-    Kiosk,
-    row_items,
-)
+from firmware import kiosk_menus, screens
+from firmware.kiosk import IDLE_TIMEOUT, MAINTENANCE_CODE, NETWORK_GRACE, Kiosk
+from firmware.kiosk_menus import SESSION_REQUESTS
+from firmware.kiosk_table import ANYWHERE, TABLE, VIEWS, row_items
 from firmware.screens import describe_reply
 from lib12333.secure import messages as msg
 
@@ -363,11 +355,17 @@ class TestKioskFlows(unittest.TestCase):
                 for alternative in alternatives:
                     self.assertTrue(alternative[0] is None or alternative[0] in TABLE, (state, on, alternative))
                     for method in alternative[1:]:
-                        self.assertTrue(method is None or callable(getattr(k, method)), (state, on, method))
+                        self.assertTrue(method is None or callable(step(k, method)), (state, on, method))
                 # only the last alternative may go without a guard: the ones after it could never be taken
                 self.assertTrue(all(len(a) == 3 for a in alternatives[:-1]), (state, on))
-        for state, view in VIEWS.items():
-            self.assertTrue(state in TABLE and callable(getattr(k, view)), state)
+        for state, view in row_items(VIEWS):
+            self.assertTrue(state in TABLE and callable(step(k, view)), state)
+        self.assertEqual(len(row_items(VIEWS)), len(set(s for s, _v in row_items(VIEWS))))
+
+
+def step(kiosk, name):
+    """The guard, effect or view a table entry names: a Kiosk method (``_name``) or a kiosk_menus function."""
+    return getattr(kiosk, name) if name.startswith("_") else getattr(kiosk_menus, name)
 
 
 def table_edges(leaving_out=()):
@@ -450,7 +448,7 @@ class TestBrowsing(unittest.TestCase):
         self.assertEqual(top, [c.name for c in self.library.top()][:6])
         # Walk down the first branch until entries appear, then open the first entry.
         for _ in range(4):
-            cats = d.kiosk._browse_children()
+            cats = kiosk_menus.browse_children(d.kiosk)
             if not cats:
                 break
             actions = d.send("key", "1")
@@ -480,7 +478,10 @@ class TestHelpers(unittest.TestCase):
     def test_card_state_names_are_the_shared_ones(self):
         from lib12333 import cardstate
 
-        self.assertIs(screens.CARD_STATE_NAMES, cardstate.CHINESE_NAMES)
+        for code, name in ((cardstate.TEMP_LOST, "临时挂失"), (cardstate.REPLACING, "挂失（已申请补领）")):
+            d = describe_reply(msg.CARD_STATUS_ANSWER, {"state": code}, "query")
+            self.assertEqual(d["lines"][0], "卡片状态：" + cardstate.CHINESE_NAMES[code])
+            self.assertEqual(d["lines"][0], "卡片状态：" + name)
 
     def test_status_answer_screens(self):
         d = describe_reply(msg.STATUS_ANSWER, {"status": msg.ST_CLOSED, "text": REF}, "request_status")
