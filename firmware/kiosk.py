@@ -107,7 +107,7 @@ class Kiosk:
                 kind = "maintenance_code"
         if kind != "maintenance_code":  # the technician's code is obeyed before any timeout
             self._check_timeouts(actions, now)
-        row = TABLE[self.state]
+        row = row_get(TABLE, self.state)
         if kind == "key":
             key = event[1]
             alternatives = (row_get(row, key) or (len(key) == 1 and "0" <= key <= "9" and row_get(row, "digit"))

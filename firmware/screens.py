@@ -172,27 +172,25 @@ def request_line(local, ref):
 
 def describe_reply(msg_type, fields, request):
     """The result screen for a centre reply (no personal data: the centre sends none back)."""
-    from lib12333.cardstate import CHINESE_NAMES as CARD_STATE_NAMES
-    from lib12333.dates import iso_day as _date
-    from lib12333.refnum import REF_LENGTH, format_ref
-
     if msg_type == msg.ACK:
-        state = CARD_STATE_NAMES.get(fields.get("state"), "")
+        state = _card_state(fields, "")
         if request == "loss":
             lines = ["卡片状态：%s" % state]
             if fields.get("until"):
-                lines.append("临时挂失有效至 %s" % _date(fields["until"]))
+                lines.append("临时挂失有效至 %s" % _until(fields["until"]))
             lines.append("请在有效期内到服务窗口办理正式挂失和补卡。")
             if fields.get("result") == msg.ACK_DUPLICATE:
                 lines.insert(0, "（该申请此前已受理）")
             return {"title": "挂失成功", "lines": lines}
         return {"title": "中心已受理", "lines": ["工作人员将尽快回电答复。"]}
     if msg_type == msg.CARD_STATUS_ANSWER:
-        lines = ["卡片状态：%s" % CARD_STATE_NAMES.get(fields.get("state"), "未知")]
+        lines = ["卡片状态：%s" % _card_state(fields, "未知")]
         if fields.get("until"):
-            lines.append("临时挂失有效至 %s" % _date(fields["until"]))
+            lines.append("临时挂失有效至 %s" % _until(fields["until"]))
         return {"title": "挂失进度", "lines": lines}
     if msg_type == msg.STATUS_ANSWER:
+        from lib12333.refnum import REF_LENGTH, format_ref
+
         # The centre's text is the reference number, then (for a status query) a space and the state.
         text = fields.get("text") or ""
         ref = text[:REF_LENGTH] if len(text) >= REF_LENGTH else ""
@@ -213,3 +211,16 @@ def describe_reply(msg_type, fields, request):
         return {"title": title, "lines": [line1, line2]}
     return {"title": "中心答复", "lines": [msg.type_name(msg_type)]}
 
+
+def _card_state(fields, unknown):
+    """The Chinese name of the card state a reply reports (lib12333.cardstate, the shared names)."""
+    from lib12333.cardstate import CHINESE_NAMES
+
+    return CHINESE_NAMES.get(fields.get("state"), unknown)
+
+
+def _until(seconds):
+    """The day a temporary loss ends, as the centre sends it (seconds), for the result screen."""
+    from lib12333.dates import iso_day
+
+    return iso_day(seconds)

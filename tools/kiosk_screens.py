@@ -74,8 +74,8 @@ def _leads(state, row):
 
 def table():
     lines = [BEGIN, "", "| state | screen | key or event → next state |", "|---|---|---|"]
-    for state in TABLE:  # in the table's order: boot, welcome, the card, the menus
-        lines.append("| %s | %s | %s |" % (state, _screen(state), _leads(state, TABLE[state]).replace("|", "\\|")))
+    for state, row in row_items(TABLE):  # in the table's order: boot, welcome, the card, the menus
+        lines.append("| %s | %s | %s |" % (state, _screen(state), _leads(state, row).replace("|", "\\|")))
     lines += ["", "Every state also accepts: " + _leads("any", ANYWHERE) + " (unless its own row says otherwise).",
               "", END]
     return "\n".join(lines)
