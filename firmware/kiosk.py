@@ -300,13 +300,20 @@ class Kiosk:
     def _delete_digit(self, actions, event, now):
         self.typed = self.typed[:-1]
 
-    def _type_phone_digit(self, actions, event, now):
-        if len(self.typed) < _PHONE_DIGITS:
+    def _type_digit(self, event, limit):
+        if len(self.typed) < limit:
             self.typed += event[1]
 
-    def _bad_phone(self, actions, event, now):
-        self._show(actions, screens.ERROR, {"code": "phone"})
+    def _typing_error(self, actions, code):
+        """A wrong number: its notice (screens.ERROR_ADVICE) over the current screen, then type again."""
+        self._show(actions, screens.ERROR, {"code": code})
         self.typed = ""
+
+    def _type_phone_digit(self, actions, event, now):
+        self._type_digit(event, _PHONE_DIGITS)
+
+    def _bad_phone(self, actions, event, now):
+        self._typing_error(actions, "phone")
 
     def _take_phone(self, actions, event, now):
         self.phone = self.typed

@@ -166,13 +166,11 @@ def ref_invalid(k, event):
 def type_ref_digit(k, actions, event, now):
     from lib12333.refnum import TYPED_DIGITS
 
-    if len(k.typed) < TYPED_DIGITS:
-        k.typed += event[1]
+    k._type_digit(event, TYPED_DIGITS)
 
 
 def bad_ref(k, actions, event, now):
-    k._show(actions, screens.ERROR, {"code": "ref_digits"})
-    k.typed = ""
+    k._typing_error(actions, "ref_digits")
 
 
 def note_reference(k, msg_type, fields):
