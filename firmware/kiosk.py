@@ -41,6 +41,7 @@ is also its screen: ``screens.render(state, params)``; the params come from
 effects and views of the boot, the card and the loss report; those of menus 1, 3
 and 4 are in ``firmware.kiosk_menus``, loaded when first used.
 """
+
 from firmware import screens
 from firmware.kiosk_table import ANYWHERE, TABLE, VIEWS, row_get, row_items  # noqa: F401 - row_items: tests, docs
 from lib12333 import masking  # not identifiers: the ID checks are not needed to mask (11 KB less heap)
