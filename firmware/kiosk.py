@@ -10,7 +10,7 @@ first item is the kind:
     ("boot", problems)          self-test finished; problems is a list of failed checks
     ("card_in",) ("card_out",)  card presence changed
     ("card_read", card)         the runtime read the card: dict with ssn, name, card, region
-    ("card_error", code)        reading failed; code is a key of screens.ERROR_ADVICE
+    ("card_error", code)        reading failed; code is one of screens.ERROR_ADVICE
     ("key", key)                "0"-"9", "*", "#", "ok" or "back"
     ("tick",)                   time passed (timeouts are checked on every event)
     ("modem", online)           the modem registered (True) or lost the network (False)
@@ -33,116 +33,32 @@ requests left in this card session (their references, as the centre answered
 them) or, with 0, a reference this kiosk issued typed as its 10 digits
 YYMMDDNNNN -- a keypad has no letters (docs/requests.md).
 
-Where every event leads is in one table, ``TABLE``, below (see its comment);
-an event that a state does not expect is ignored and logged, so a stray key
-press or a late reply can never corrupt a transaction.  Each state is also its
-screen: ``screens.render(state, params)``; the params come from ``VIEWS``.
+Where every event leads is in one table, ``TABLE`` in ``firmware.kiosk_table``
+(see its docstring); an event that a state does not expect is ignored and logged,
+so a stray key press or a late reply can never corrupt a transaction.  Each state
+is also its screen: ``screens.render(state, params)``; the params come from
+``VIEWS``.  This module runs the table: the driver (``handle``), and the guards,
+effects and views of the boot, the card and the loss report; those of menus 1, 3
+and 4 are in ``firmware.kiosk_menus``, loaded when first used.
 """
 
 from firmware import screens
+from firmware.kiosk_table import ANYWHERE, TABLE, VIEWS, row_get, row_items  # noqa: F401 - row_items: tests, docs
 from lib12333 import masking  # not identifiers: the ID checks are not needed to mask (11 KB less heap)
-from lib12333.refnum import TYPED_DIGITS as TYPED_REF_DIGITS
-from lib12333.refnum import typed_number as typed_ref_number
+from lib12333.compat import const
 from lib12333.secure import messages as msg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable  # noqa: F401 - used in type comments
 
-IDLE_TIMEOUT = 60  # seconds without a key press before personal data is wiped
-RESULT_TIMEOUT = 30
+IDLE_TIMEOUT = const(60)  # seconds without a key press before personal data is wiped
+RESULT_TIMEOUT = const(30)
 # A modem needs some seconds after power-on to register; until then the network is "not known yet"
 # and the welcome screen does not claim it is down. Past this grace it is reported as unavailable.
-NETWORK_GRACE = 60
-BROWSE_PAGE = 6
-
-# The transition table: state -> (on, alternatives, on, alternatives, ...) where ``on`` is an event
-# kind or a key and each alternative is (target, effect, guard), the last two optional.
-# (Rows are flat tuples of constants, not dicts: frozen into flash they cost no RAM; see row_get.)
-#
-# A key event is looked up by the key itself ("1", "*", "ok", "back"), then "digit" for 0-9, then
-# "key" for any other key.  The first alternative whose guard method (event -> bool) passes is
-# taken; an alternative without a guard always passes.  The effect method (actions, event, now)
-# runs first and may return one action to perform after the new screen (a submit, a card read);
-# then the kiosk enters ``target`` and draws its screen.  Target None stays on the current screen.
-TABLE = {
-    "boot": ("boot", (("out_of_service", "_self_test_failed", "_has_problems"), ("welcome", "_self_test_passed")),
-             "card_out", ((None,),)),
-    "out_of_service": ("key", ((None,),), "card_out", ((None,),)),
-    "welcome": ("card_in", (("reading", "_start_read"),), "key", (("insert_card",),),
-                "modem", (("welcome", "_note_modem", "_changes_network_notice"), (None, "_note_modem"))),
-    "insert_card": ("card_in", (("reading", "_start_read"),), "back", (("welcome",),), "key", ((None,),)),
-    "reading": ("card_read", (("error", "_reject_card", "_card_incomplete"), ("menu", "_accept_card")),
-                "card_error", (("error", "_card_error"),), "card_out", (("error", "_card_pulled"),)),
-    "menu": ("1", (("result", "_no_library", "_library_missing"), ("browse", "_open_library")),
-             "2", (("loss_phone", "_start_loss"),), "3", (("query_menu",),),
-             "4", (("message_kind", "_start_message"),), "back", (("welcome", "_citizen_left"),),
-             "key", ((None,),)),
-    "browse": ("back", (("browse", "_up", "_in_category"), ("menu",)), "0", (("browse", "_next_page"),),
-               "digit", (("browse", "_open_category", "_picks_category"), ("entry", "_open_entry", "_picks_title")),
-               "key", ((None,),)),
-    "entry": ("0", (("entry", "_next_page"),), "back", (("browse", "_first_page"),), "key", ((None,),)),
-    "loss_phone": ("back", (("menu", "_clear_typed"),),
-                   "ok", ((None, "_bad_phone", "_phone_invalid"), ("loss_confirm", "_take_phone")),
-                   "*", (("loss_phone", "_delete_digit"),), "digit", (("loss_phone", "_type_phone_digit"),),
-                   "key", (("loss_phone",),)),
-    "loss_confirm": ("1", (("submitting", "_submit_loss"),), "back", (("menu", "_forget_phone"),),
-                     "key", ((None,),)),
-    "submitting": ("accepted", (("waiting", "_note_accepted"),),
-                   "storage_failed", (("error", "_storage_failed"),)),
-    "waiting": ("reply", ((None, "_log_other_reply", "_for_another_request"), ("result", "_note_reply")),
-                "failed", ((None, "_log_failed", "_for_another_ref"), ("error", "_send_failed")),
-                "ok", (("menu",),), "back", (("menu",),), "key", ((None,),)),
-    "result": ("ok", (("menu", None, "_has_card"), ("welcome",)), "back", (("menu", None, "_has_card"), ("welcome",)), "key", ((None,),)),
-    "query_menu": ("1", (("submitting", "_query_card"),), "2", (("query_list",),), "back", (("menu",),),
-                   "key", ((None,),)),
-    "query_list": ("back", (("query_menu",),), "0", (("query_ref", "_clear_typed"),),
-                   "digit", (("submitting", "_query_listed", "_picks_listed"),), "key", ((None,),)),
-    "query_ref": ("back", (("query_list", "_clear_typed"),),
-                  "ok", ((None, "_bad_ref", "_ref_invalid"), ("submitting", "_query_typed")),
-                  "*", (("query_ref", "_delete_digit"),), "digit", (("query_ref", "_type_ref_digit"),),
-                  "key", (("query_ref",),)),
-    "message_kind": ("1", (("message_topic", "_choose_kind"),), "2", (("message_topic", "_choose_kind"),),
-                     "3", (("message_topic", "_choose_kind"),), "back", (("menu",),), "key", ((None,),)),
-    "message_topic": ("back", (("message_kind",),),
-                      "digit", (("message_phone", "_choose_topic", "_picks_topic"),), "key", ((None,),)),
-    "message_phone": ("back", (("message_topic", "_clear_typed"),),
-                      "ok", ((None, "_bad_phone", "_phone_invalid"), ("message_confirm", "_take_phone")),
-                      "*", (("message_phone", "_delete_digit"),),
-                      "digit", (("message_phone", "_type_phone_digit"),), "key", (("message_phone",),)),
-    "message_confirm": ("1", (("submitting", "_submit_message"),), "back", (("menu", "_forget_phone"),),
-                        "key", ((None,),)),
-    "error": ("key", (("menu", None, "_has_card"), ("welcome",))),
-    "maintenance": ("back", (("welcome", "_leave_maintenance"),), "key", (("maintenance",),),
-                    "card_out", ((None,),)),
-}
-# Events every state accepts when its own row has no entry: card removal wipes personal data
-# everywhere, and the maintenance code (a key sequence, see handle) opens maintenance from anywhere.
-ANYWHERE = (
-    "card_out", (("welcome", "_card_removed"),),
-    "tick", ((None,),),  # timeouts are checked in handle() on every event
-    "modem", ((None, "_note_modem"),),
-    "reply", ((None, "_log_late_reply"),),
-    "failed", ((None, "_log_failed"),),
-    "maintenance_code", (("maintenance",),),
-)
-# The params of each state's screen, from the kiosk's data (masked); a state not listed shows {}.
-VIEWS = {
-    "welcome": "_welcome_view", "out_of_service": "_fault_view", "menu": "_card_view", "browse": "_browse_view",
-    "entry": "_entry_view", "loss_phone": "_typed_view", "message_phone": "_typed_view", "query_ref": "_typed_view",
-    "loss_confirm": "_loss_view", "waiting": "_waiting_view", "result": "_result_view", "error": "_error_view",
-    "message_topic": "_topics_view", "message_confirm": "_message_view", "query_list": "_list_view",
-    "maintenance": "_maintenance_view",
-}
-
-# Top-level classes offered for a consultation or complaint (codes of 人社信息函[2010]52号).
-MESSAGE_TOPICS = (
-    ("0300", "就业促进"), ("1000", "养老保险"), ("1100", "医疗保险"), ("1200", "失业保险"),
-    ("1300", "工伤保险"), ("1500", "社会保障卡"), ("1800", "劳动关系"), ("2100", "公务员管理"),
-)
+NETWORK_GRACE = const(60)
 MAINTENANCE_CODE = "*#12333#"
-SESSION_REQUESTS = 5  # requests of this card session the 办件进度 list remembers
-PHONE_DIGITS = 11
+_PHONE_DIGITS = const(11)
 
 
 class Kiosk:
@@ -184,15 +100,15 @@ class Kiosk:
     def handle(self, event, now):
         kind = event[0]
         actions = []  # type: list
-        if kind == "reply":
-            self._note_reference(event[1], event[2])
+        if kind == "reply" and self.session_requests:
+            self._call("note_reference", event[1], event[2])
         if kind == "key":
             self.last_input = now
             if self._maintenance_sequence(event[1]) and self.state != "maintenance":
                 kind = "maintenance_code"
         if kind != "maintenance_code":  # the technician's code is obeyed before any timeout
             self._check_timeouts(actions, now)
-        row = TABLE[self.state]
+        row = row_get(TABLE, self.state)
         if kind == "key":
             key = event[1]
             alternatives = (row_get(row, key) or (len(key) == 1 and "0" <= key <= "9" and row_get(row, "digit"))
@@ -205,14 +121,23 @@ class Kiosk:
                 actions.append(("log", "ignored %s in %s" % (kind, self.state)))
                 return actions
         for alternative in alternatives:
-            if len(alternative) < 3 or getattr(self, alternative[2])(event):
-                then = getattr(self, alternative[1])(actions, event, now) if len(alternative) > 1 and alternative[1] else None
+            if len(alternative) < 3 or self._call(alternative[2], event):
+                then = self._call(alternative[1], actions, event, now) if len(alternative) > 1 and alternative[1] else None
                 if alternative[0] is not None:
                     self._enter(actions, alternative[0], now)
                 if then is not None:
                     actions.append(then)
                 break
         return actions
+
+    def _call(self, name, *args):
+        """Run the guard, effect or view ``name``: a method of this class when it starts with an
+        underscore, else a function of firmware.kiosk_menus (imported on first use; see kiosk_table)."""
+        if name[0] == "_":
+            return getattr(self, name)(*args)
+        from firmware import kiosk_menus
+
+        return getattr(kiosk_menus, name)(self, *args)
 
     def _show(self, actions, screen, params=None):
         actions.append(("screen", screen, params or {}))
@@ -222,8 +147,8 @@ class Kiosk:
         self.entered = now
         if state == "welcome":
             self._wipe()
-        view = VIEWS.get(state)
-        self._show(actions, state, getattr(self, view)() if view else None)
+        view = row_get(VIEWS, state)
+        self._show(actions, state, self._call(view) if view else None)
 
     def _check_timeouts(self, actions, now):
         holds_pii = self.card is not None or self.phone or self.typed
@@ -258,23 +183,6 @@ class Kiosk:
         c = self.card
         return {"name": masking.mask_name(c["name"] or ""), "card": masking.mask_card(c["card"] or "")}
 
-    def _browse_view(self):
-        cats = self._browse_children()
-        items = [c.name for c in cats]
-        items += [t[-1] for t in self._browse_titles()]  # (entry number, key, title)
-        start = self.page * BROWSE_PAGE
-        path = " > ".join(c.name for c in self.browse_path)
-        return {"path": path, "items": items[start:start + BROWSE_PAGE], "more": len(items) > start + BROWSE_PAGE}
-
-    def _entry_view(self):
-        entry = self.library.entry(self.entry_n)
-        body = entry["body"]
-        size = 120
-        start = self.page * size
-        lines = [body[i:i + 30] for i in range(start, min(len(body), start + size), 30)]
-        source = entry.get("source_doc") or ""
-        return {"title": entry["title"], "body": lines, "source": source, "more": len(body) > start + size}
-
     def _typed_view(self):
         # Digits are echoed as typed: the citizen must see what they enter on their own screen.
         return {"typed": self.typed}
@@ -294,16 +202,6 @@ class Kiosk:
     def _error_view(self):
         return {"code": self.problem}
 
-    def _topics_view(self):
-        return {"items": [n for _c, n in MESSAGE_TOPICS]}
-
-    def _message_view(self):
-        return {"kind": screens.MESSAGE_KINDS[self.message_kind - 1], "topic": self.message_topic[1],
-                "phone": masking.mask_phone(self.phone)}
-
-    def _list_view(self):
-        return {"items": [screens.request_line(local, ref) for local, ref in self.session_requests]}
-
     def _maintenance_view(self):
         return {"lines": maintenance_lines(self.status())}
 
@@ -322,23 +220,8 @@ class Kiosk:
     def _has_card(self, event):
         return self.card is not None
 
-    def _library_missing(self, event):
-        return self.library is None
-
-    def _in_category(self, event):
-        return bool(self.browse_path)
-
-    def _browse_choice(self, key):
-        return self.page * BROWSE_PAGE + int(key) - 1
-
-    def _picks_category(self, event):
-        return self._browse_choice(event[1]) < len(self._browse_children())
-
-    def _picks_title(self, event):
-        return self._browse_choice(event[1]) < len(self._browse_children()) + len(self._browse_titles())
-
     def _phone_invalid(self, event):
-        return len(self.typed) != PHONE_DIGITS or self.typed[0] != "1"
+        return len(self.typed) != _PHONE_DIGITS or self.typed[0] != "1"
 
     def _for_another_request(self, event):
         ref_seq = event[2].get("ref_seq")
@@ -346,15 +229,6 @@ class Kiosk:
 
     def _for_another_ref(self, event):
         return self.ref is not None and event[1] != self.ref
-
-    def _picks_listed(self, event):
-        return 1 <= int(event[1]) <= len(self.session_requests)
-
-    def _ref_invalid(self, event):
-        return typed_ref_number(self.typed) is None
-
-    def _picks_topic(self, event):
-        return 1 <= int(event[1]) <= len(MESSAGE_TOPICS)
 
     # ---------------------------------------------------------------- effects: (actions, event, now) -> action or None
 
@@ -419,42 +293,7 @@ class Kiosk:
     def _leave_maintenance(self, actions, event, now):
         actions.append(("log", "maintenance mode left"))
 
-    # information library (menu 1)
-
-    def _browse_children(self):
-        if not self.browse_path:
-            return self.library.top()
-        return self.library.children(self.browse_path[-1])
-
-    def _browse_titles(self):
-        return self.library.titles(self.browse_path[-1]) if self.browse_path else []
-
-    def _no_library(self, actions, event, now):
-        self.result = screens.NO_LIBRARY
-
-    def _open_library(self, actions, event, now):
-        self.browse_path = []
-        self.page = 0
-
-    def _up(self, actions, event, now):
-        self.browse_path.pop()
-        self.page = 0
-
-    def _next_page(self, actions, event, now):
-        self.page += 1
-
-    def _first_page(self, actions, event, now):
-        self.page = 0
-
-    def _open_category(self, actions, event, now):
-        self.browse_path.append(self._browse_children()[self._browse_choice(event[1])])
-        self.page = 0
-
-    def _open_entry(self, actions, event, now):
-        self.entry_n = self._browse_titles()[self._browse_choice(event[1]) - len(self._browse_children())][0]
-        self.page = 0
-
-    # typing a phone number or a reference
+    # typing a phone number (a reference: kiosk_menus)
 
     def _clear_typed(self, actions, event, now):
         self.typed = ""
@@ -462,21 +301,20 @@ class Kiosk:
     def _delete_digit(self, actions, event, now):
         self.typed = self.typed[:-1]
 
-    def _type_phone_digit(self, actions, event, now):
-        if len(self.typed) < PHONE_DIGITS:
+    def _type_digit(self, event, limit):
+        if len(self.typed) < limit:
             self.typed += event[1]
 
-    def _type_ref_digit(self, actions, event, now):
-        if len(self.typed) < TYPED_REF_DIGITS:
-            self.typed += event[1]
+    def _typing_error(self, actions, code):
+        """A wrong number: its notice (screens.ERROR_ADVICE) over the current screen, then type again."""
+        self._show(actions, screens.ERROR, {"code": code})
+        self.typed = ""
+
+    def _type_phone_digit(self, actions, event, now):
+        self._type_digit(event, _PHONE_DIGITS)
 
     def _bad_phone(self, actions, event, now):
-        self._show(actions, screens.ERROR, {"code": "phone"})
-        self.typed = ""
-
-    def _bad_ref(self, actions, event, now):
-        self._show(actions, screens.ERROR, {"code": "ref_digits"})
-        self.typed = ""
+        self._typing_error(actions, "phone")
 
     def _take_phone(self, actions, event, now):
         self.phone = self.typed
@@ -485,7 +323,7 @@ class Kiosk:
     def _forget_phone(self, actions, event, now):
         self.phone = ""
 
-    # loss report (menu 2) and consultation / complaint (menu 4)
+    # the loss report (menu 2) and what every request goes through
 
     def _start_loss(self, actions, event, now):
         self.request = "loss"
@@ -496,27 +334,10 @@ class Kiosk:
         c = self.card
         return ("submit", msg.LOSS_REPORT, {"ssn": c["ssn"], "card": c["card"], "phone": self.phone, "name": c["name"]})
 
-    def _start_message(self, actions, event, now):
-        self.request = "message"
-
-    def _choose_kind(self, actions, event, now):
-        self.message_kind = int(event[1])
-
-    def _choose_topic(self, actions, event, now):
-        self.message_topic = MESSAGE_TOPICS[int(event[1]) - 1]
-        self.typed = ""
-
-    def _submit_message(self, actions, event, now):
-        return ("submit", msg.REQUEST, {
-            "kind": self.message_kind, "category": self.message_topic[0], "phone": self.phone,
-            "text": "自助终端留言：请回电" + ("咨询" if self.message_kind == 1 else "受理")})
-
     def _note_accepted(self, actions, event, now):
         self.ref = event[1]
         if self.request == "message":
-            self.session_requests.append([self.ref, ""])
-            if len(self.session_requests) > SESSION_REQUESTS:
-                self.session_requests.pop(0)
+            self._call("remember_request")
         self.queued = event[2]
         self.pending += 1 if self.queued else 0
         actions.append(("log", "request %s stored%s" % (self.ref, " (queued offline)" if self.queued else "")))
@@ -526,50 +347,6 @@ class Kiosk:
             self.pending -= 1
         self.result = screens.describe_reply(event[1], event[2], self.request)
 
-    # status queries (menu 3)
-
-    def _note_reference(self, msg_type, fields):
-        """The centre answers a request with its reference: remember it for this session's 办件进度 list."""
-        if msg_type != msg.STATUS_ANSWER or fields.get("status") != msg.ST_RECEIVED:
-            return
-        text = fields.get("text") or ""
-        local = "%s-%s" % (fields.get("ref_device"), fields.get("ref_seq"))
-        for item in self.session_requests:
-            if item[0] == local and len(text) == screens.REF_LENGTH:
-                item[1] = text
-
-    def _query_card(self, actions, event, now):
-        self.request = "query"
-        c = self.card
-        return ("submit", msg.CARD_STATUS_QUERY, {"ssn": c["ssn"], "card": c["card"], "name": c["name"]})
-
-    def _query_listed(self, actions, event, now):
-        device, seq = self.session_requests[int(event[1]) - 1][0].split("-")
-        return self._status_query(int(device), int(seq))
-
-    def _query_typed(self, actions, event, now):
-        number = typed_ref_number(self.typed)
-        self.typed = ""
-        # ref_device 0: "a reference this kiosk issued, by its day and sequence" (protocols/frame/README.md)
-        return self._status_query(0, number)
-
-    def _status_query(self, ref_device, ref_seq):
-        self.request = "request_status"
-        return ("submit", msg.STATUS_QUERY, {"ref_device": ref_device, "ref_seq": ref_seq})
-
-
-def row_get(row, on):
-    """The alternatives of one row for an event kind or key, or None."""
-    for i in range(0, len(row), 2):
-        if row[i] == on:
-            return row[i + 1]
-    return None
-
-
-def row_items(row):
-    """The (on, alternatives) pairs of one row, for tests and the generated docs."""
-    return [(row[i], row[i + 1]) for i in range(0, len(row), 2)]
-
 
 def _no_status():
     return {}
@@ -578,5 +355,3 @@ def _no_status():
 def maintenance_lines(status):
     keys = sorted(status.keys())
     return ["%s: %s" % (k, status[k]) for k in keys]
-
-

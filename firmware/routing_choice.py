@@ -52,7 +52,7 @@ ROUTING_MODULES = (
 
 def cst_time(now):
     """``YYYY-MM-DDTHH:MM`` in China Standard Time (UTC+8) for Unix seconds ``now``."""
-    from lib12333.dates import civil_from_days  # the one calendar home (screens.py has it loaded already)
+    from lib12333.dates import civil_from_days  # the one calendar home (at submit time, not at boot)
 
     t = int(now) + 8 * 3600
     days, rem = t // 86400, t % 86400

@@ -8,14 +8,15 @@ them (a 320x240 LCD, a character display, the PC terminal of the host board).
 Personal data reaches this module only already masked (``张*``, ``1101**********002X``,
 ``138****5678``): the state machine masks before it asks for a screen.
 
-Each screen id is the kiosk state that shows it (``firmware.kiosk.TABLE``); a test
+Each screen id is the kiosk state that shows it (``firmware.kiosk_table.TABLE``); a test
 checks that every state has its own text here, and ``render`` refuses an unknown one.
 """
 
-from lib12333.cardstate import CHINESE_NAMES
-from lib12333.dates import iso_day as _date
-from lib12333.refnum import REF_LENGTH, format_ref
+from firmware.kiosk_table import row_get
 from lib12333.secure import messages as msg
+
+# lib12333.cardstate, .dates and .refnum are imported where a reply or the 办件进度 list needs
+# them: frozen, each module's objects are RAM the kiosk does not need at boot (docs/benchmarks.md).
 
 WELCOME = "welcome"
 INSERT_CARD = "insert_card"
@@ -39,35 +40,32 @@ QUERY_MENU = "query_menu"
 QUERY_LIST = "query_list"
 QUERY_REF = "query_ref"
 
-# Card states as the centre reports them (lib12333.cardstate, not the whole lossreport machine: heap).
-CARD_STATE_NAMES = CHINESE_NAMES
+# A request's status as the centre reports it, indexed by the status code 0-4.
+REQUEST_STATUS_NAMES = ("未查到", "已受理", "处理中", "已答复", "已办结")
 
-REQUEST_STATUS_NAMES = {
-    0: "未查到",
-    1: "已受理",
-    2: "处理中",
-    3: "已答复",
-    4: "已办结",
-}
-
-# What the citizen should do for each error the kiosk can meet.
-ERROR_ADVICE = {
-    "card_unreadable": ("无法读取社会保障卡", "请将卡片芯片朝上、朝里重新插入。", "多次失败请到服务窗口办理。"),
-    "card_removed": ("卡片已取出", "读卡过程中卡片被取出，", "请重新插卡。"),
-    "card_unsupported": ("不支持的卡片", "本终端只能读取社会保障卡。", "请插入您的社会保障卡。"),
-    "card_needs_module": ("本机暂不支持此卡", "此卡需要安全模块认证，本终端未配备，", "请到服务窗口或其他自助终端办理。"),
-    "card_locked": ("卡片已锁定", "卡片密码已锁定或卡片已注销，", "请持身份证到服务窗口办理。"),
-    "refused": ("业务未能办理", "中心未能受理本次申请，", "请到服务窗口或拨打12333咨询。"),
-    "identity": ("身份信息不符", "卡片信息与登记信息不一致，", "请持身份证到服务窗口办理。"),
-    "already_lost": ("卡片已挂失", "这张卡已处于挂失状态，", "无需重复挂失。"),
-    "send_failed": ("申请未能送达", "多次尝试后仍未能送达中心，", "请拨打12333或到服务窗口办理。"),
-    "storage": ("终端存储故障", "申请未能保存，请勿离开，", "请联系大厅工作人员。"),
-    "phone": ("手机号码有误", "请输入11位手机号码，", "以1开头。"),
-    "ref_digits": ("编号有误", "请输入受理编号中的日期和序号共10位，", "如编号 T-330100-K01-130301-0007-7 输入 1303010007。"),
-}
+# What the citizen should do for each error the kiosk can meet: (code, (title, line, line), ...),
+# a flat tuple of constants read with row_get (frozen, it stays in flash; a dict would be RAM).
+ERROR_ADVICE = (
+    "card_unreadable", ("无法读取社会保障卡", "请将卡片芯片朝上、朝里重新插入。", "多次失败请到服务窗口办理。"),
+    "card_removed", ("卡片已取出", "读卡过程中卡片被取出，", "请重新插卡。"),
+    "card_unsupported", ("不支持的卡片", "本终端只能读取社会保障卡。", "请插入您的社会保障卡。"),
+    "card_needs_module", ("本机暂不支持此卡", "此卡需要安全模块认证，本终端未配备，", "请到服务窗口或其他自助终端办理。"),
+    "card_locked", ("卡片已锁定", "卡片密码已锁定或卡片已注销，", "请持身份证到服务窗口办理。"),
+    "refused", ("业务未能办理", "中心未能受理本次申请，", "请到服务窗口或拨打12333咨询。"),
+    "identity", ("身份信息不符", "卡片信息与登记信息不一致，", "请持身份证到服务窗口办理。"),
+    "already_lost", ("卡片已挂失", "这张卡已处于挂失状态，", "无需重复挂失。"),
+    "send_failed", ("申请未能送达", "多次尝试后仍未能送达中心，", "请拨打12333或到服务窗口办理。"),
+    "storage", ("终端存储故障", "申请未能保存，请勿离开，", "请联系大厅工作人员。"),
+    "phone", ("手机号码有误", "请输入11位手机号码，", "以1开头。"),
+    "ref_digits", ("编号有误", "请输入受理编号中的日期和序号共10位，", "如编号 T-330100-K01-130301-0007-7 输入 1303010007。"),
+)
 
 MESSAGE_KINDS = ("咨询", "投诉", "举报")  # the kiosk's message_kind 1, 2, 3
-NO_LIBRARY = {"title": "信息查询暂不可用", "lines": ["本终端未装载信息库。"]}  # the result screen without a library
+
+
+def no_library():
+    """The result screen of menu 1 when the kiosk has no information library."""
+    return {"title": "信息查询暂不可用", "lines": ["本终端未装载信息库。"]}
 
 
 def render(screen, params):
@@ -152,7 +150,7 @@ def render(screen, params):
         return ["输入受理编号查询（限本机受理的编号）", "请输入编号中的日期和序号共10位", "如 T-330100-K01-130301-0007-7 输入 1303010007",
                 "", p.get("typed", "") + "_", "", "[确认] 查询  [*] 删除  [返回] 上一步"]
     if screen == ERROR:
-        advice = ERROR_ADVICE.get(p.get("code") or "", ("出现问题", "请重试，", "或到服务窗口办理。"))
+        advice = row_get(ERROR_ADVICE, p.get("code") or "") or ("出现问题", "请重试，", "或到服务窗口办理。")
         return list(advice) + ["", "[确认] 继续"]
     if screen == OUT_OF_SERVICE:
         return ["本终端暂停服务", "请到服务窗口办理或拨打12333", "", "故障：" + p.get("reason", "")]
@@ -167,28 +165,32 @@ def _phone_entry(purpose, p):
 
 def request_line(local, ref):
     """One line of the 办件进度 list: the centre's reference, or the kiosk's own number until it answered."""
+    from lib12333.refnum import format_ref
+
     return format_ref(ref) if ref else "编号待中心确认（本机序号 %s）" % local
 
 
 def describe_reply(msg_type, fields, request):
     """The result screen for a centre reply (no personal data: the centre sends none back)."""
     if msg_type == msg.ACK:
-        state = CARD_STATE_NAMES.get(fields.get("state"), "")
+        state = _card_state(fields, "")
         if request == "loss":
             lines = ["卡片状态：%s" % state]
             if fields.get("until"):
-                lines.append("临时挂失有效至 %s" % _date(fields["until"]))
+                lines.append("临时挂失有效至 %s" % _until(fields["until"]))
             lines.append("请在有效期内到服务窗口办理正式挂失和补卡。")
             if fields.get("result") == msg.ACK_DUPLICATE:
                 lines.insert(0, "（该申请此前已受理）")
             return {"title": "挂失成功", "lines": lines}
         return {"title": "中心已受理", "lines": ["工作人员将尽快回电答复。"]}
     if msg_type == msg.CARD_STATUS_ANSWER:
-        lines = ["卡片状态：%s" % CARD_STATE_NAMES.get(fields.get("state"), "未知")]
+        lines = ["卡片状态：%s" % _card_state(fields, "未知")]
         if fields.get("until"):
-            lines.append("临时挂失有效至 %s" % _date(fields["until"]))
+            lines.append("临时挂失有效至 %s" % _until(fields["until"]))
         return {"title": "挂失进度", "lines": lines}
     if msg_type == msg.STATUS_ANSWER:
+        from lib12333.refnum import REF_LENGTH, format_ref
+
         # The centre's text is the reference number, then (for a status query) a space and the state.
         text = fields.get("text") or ""
         ref = text[:REF_LENGTH] if len(text) >= REF_LENGTH else ""
@@ -200,12 +202,25 @@ def describe_reply(msg_type, fields, request):
         status = fields.get("status")
         if status == msg.ST_UNKNOWN or not ref:
             return {"title": "办件进度", "lines": ["未查到该编号的办件。", "请核对编号，或拨打12333咨询。"]}
-        label = text[REF_LENGTH + 1:] or REQUEST_STATUS_NAMES.get(status, "未知")
+        label = text[REF_LENGTH + 1:] or (REQUEST_STATUS_NAMES[status] if status in range(5) else "未知")
         return {"title": "办件进度", "lines": ["受理编号：" + format_ref(ref), "状态：" + label]}
     if msg_type == msg.ERROR:
         codes = {msg.E_IDENTITY: "identity", msg.E_STATE: "already_lost"}
         code = codes.get(fields.get("code"), "refused")
-        title, line1, line2 = ERROR_ADVICE[code]
+        title, line1, line2 = row_get(ERROR_ADVICE, code)
         return {"title": title, "lines": [line1, line2]}
     return {"title": "中心答复", "lines": [msg.type_name(msg_type)]}
 
+
+def _card_state(fields, unknown):
+    """The Chinese name of the card state a reply reports (lib12333.cardstate, the shared names)."""
+    from lib12333.cardstate import CHINESE_NAMES
+
+    return CHINESE_NAMES.get(fields.get("state"), unknown)
+
+
+def _until(seconds):
+    """The day a temporary loss ends, as the centre sends it (seconds), for the result screen."""
+    from lib12333.dates import iso_day
+
+    return iso_day(seconds)

@@ -2,22 +2,15 @@
 
 import unittest
 
-from firmware import screens
-from firmware.kiosk import (
-    ANYWHERE,
-    IDLE_TIMEOUT,
-    MAINTENANCE_CODE,
-    NETWORK_GRACE,
-    SESSION_REQUESTS,
-    TABLE,
-    VIEWS,
-    Kiosk,
-    row_items,
-)
+from firmware import kiosk_menus, screens
+from firmware.kiosk import IDLE_TIMEOUT, MAINTENANCE_CODE, NETWORK_GRACE, Kiosk
+from firmware.kiosk_menus import SESSION_REQUESTS
+from firmware.kiosk_table import ANYWHERE, TABLE, VIEWS, row_items
 from firmware.screens import describe_reply
 from lib12333.secure import messages as msg
 
 CARD = {"ssn": "11010519491231002X", "name": "张三丰", "card": "A12345678", "region": "110105"}
+STATES = [state for state, _row in row_items(TABLE)]
 REF = "T330100K0113030100077"  # a lib12333.citizen_requests reference: complaint, 330100, K01, 2013-03-01, no. 7
 
 
@@ -355,25 +348,32 @@ class TestKioskFlows(unittest.TestCase):
 
     def test_every_table_entry_names_its_methods_and_a_known_state(self):
         k = Kiosk()
-        for state, row in list(TABLE.items()) + [("anywhere", ANYWHERE)]:
+        self.assertEqual(len(STATES), len(set(STATES)))  # one row per state: a second one is never read
+        for state, row in row_items(TABLE) + [("anywhere", ANYWHERE)]:
             ons = [on for on, _a in row_items(row)]
             self.assertEqual(len(ons), len(set(ons)), state)  # a second entry for the same event is never taken
             for on, alternatives in row_items(row):
                 self.assertTrue(alternatives, (state, on))
                 for alternative in alternatives:
-                    self.assertTrue(alternative[0] is None or alternative[0] in TABLE, (state, on, alternative))
+                    self.assertTrue(alternative[0] is None or alternative[0] in STATES, (state, on, alternative))
                     for method in alternative[1:]:
-                        self.assertTrue(method is None or callable(getattr(k, method)), (state, on, method))
+                        self.assertTrue(method is None or callable(step(k, method)), (state, on, method))
                 # only the last alternative may go without a guard: the ones after it could never be taken
                 self.assertTrue(all(len(a) == 3 for a in alternatives[:-1]), (state, on))
-        for state, view in VIEWS.items():
-            self.assertTrue(state in TABLE and callable(getattr(k, view)), state)
+        for state, view in row_items(VIEWS):
+            self.assertTrue(state in STATES and callable(step(k, view)), state)
+        self.assertEqual(len(row_items(VIEWS)), len(set(s for s, _v in row_items(VIEWS))))
+
+
+def step(kiosk, name):
+    """The guard, effect or view a table entry names: a Kiosk method (``_name``) or a kiosk_menus function."""
+    return getattr(kiosk, name) if name.startswith("_") else getattr(kiosk_menus, name)
 
 
 def table_edges(leaving_out=()):
     """state -> the states one event can lead to (its own row, then what every state accepts)."""
     edges = {}
-    for state, row in TABLE.items():
+    for state, row in row_items(TABLE):
         targets = set()
         for on, alternatives in row_items(row) + row_items(ANYWHERE):
             if on not in leaving_out:
@@ -396,13 +396,13 @@ class TestTableGraph(unittest.TestCase):
     """The transition table as a graph: no dead screen, no trap, every screen with its own text."""
 
     def test_every_state_is_reachable_from_boot(self):
-        self.assertEqual(reachable(table_edges(), "boot"), set(TABLE))
+        self.assertEqual(reachable(table_edges(), "boot"), set(STATES))
 
     def test_every_state_can_get_back_to_welcome(self):
         # Not only by removing the card or by the technician's code: a screen must offer its own way
         # out (or lead to one) -- except out of service, which waits for the technician.
         edges = table_edges(leaving_out=("card_out", "maintenance_code"))
-        for state in TABLE:
+        for state in STATES:
             if state == "out_of_service":
                 self.assertTrue("welcome" in reachable(table_edges(), state))
                 continue
@@ -410,7 +410,7 @@ class TestTableGraph(unittest.TestCase):
 
     def test_every_screen_has_its_own_text(self):
         texts = {}
-        for state in TABLE:
+        for state in STATES:
             if state == "boot":
                 continue  # nothing is shown before the self-test ends
             text = "\n".join(screens.render(state, {}))
@@ -423,7 +423,7 @@ class TestTableGraph(unittest.TestCase):
         for name in dir(screens):
             value = getattr(screens, name)
             if name.isupper() and isinstance(value, str):
-                self.assertTrue(value in TABLE, name)
+                self.assertTrue(value in STATES, name)
 
 
 class TestBrowsing(unittest.TestCase):
@@ -450,7 +450,7 @@ class TestBrowsing(unittest.TestCase):
         self.assertEqual(top, [c.name for c in self.library.top()][:6])
         # Walk down the first branch until entries appear, then open the first entry.
         for _ in range(4):
-            cats = d.kiosk._browse_children()
+            cats = kiosk_menus.browse_children(d.kiosk)
             if not cats:
                 break
             actions = d.send("key", "1")
@@ -480,7 +480,10 @@ class TestHelpers(unittest.TestCase):
     def test_card_state_names_are_the_shared_ones(self):
         from lib12333 import cardstate
 
-        self.assertIs(screens.CARD_STATE_NAMES, cardstate.CHINESE_NAMES)
+        for code, name in ((cardstate.TEMP_LOST, "临时挂失"), (cardstate.REPLACING, "挂失（已申请补领）")):
+            d = describe_reply(msg.CARD_STATUS_ANSWER, {"state": code}, "query")
+            self.assertEqual(d["lines"][0], "卡片状态：" + cardstate.CHINESE_NAMES[code])
+            self.assertEqual(d["lines"][0], "卡片状态：" + name)
 
     def test_status_answer_screens(self):
         d = describe_reply(msg.STATUS_ANSWER, {"status": msg.ST_CLOSED, "text": REF}, "request_status")
