@@ -32,3 +32,9 @@ def gateway_db(request, gateway_backend, tmp_path, monkeypatch):
     server = request.getfixturevalue("pg_server")
     monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))  # the request store stays a SQLite file
     return lambda name="centre.db": server.new_database()
+
+
+@pytest.fixture()
+def console_db(gateway_db):
+    """The gateway database of a console test (tests/host/console_support.build), on the test's back end."""
+    return gateway_db()

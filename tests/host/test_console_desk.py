@@ -44,8 +44,8 @@ def outgoing_notices(console):
         "SELECT to_number, body FROM outgoing WHERE kind = 'notice' ORDER BY id")]
 
 
-def test_claim_then_complete_queues_the_same_notice_as_the_cli(tmp_path):
-    console, clock, refs = build(tmp_path)
+def test_claim_then_complete_queues_the_same_notice_as_the_cli(console_db):
+    console, clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     ref = refs["mine"]
@@ -72,8 +72,8 @@ def test_claim_then_complete_queues_the_same_notice_as_the_cli(tmp_path):
     assert ("request.complete", ref) in audit and ("request.claim", ref) in audit
 
 
-def test_a_telephone_request_is_accepted_at_the_desk_once(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_a_telephone_request_is_accepted_at_the_desk_once(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     form = {"csrf": csrf, "idem": "n1", "kind": "complaint", "subject": "来电投诉窗口服务态度", "contact": "139 1234 5678"}
@@ -89,8 +89,8 @@ def test_a_telephone_request_is_accepted_at_the_desk_once(tmp_path):
     assert r.status_code == 400 and "subject" in r.text
 
 
-def test_close_needs_a_note_and_the_state_machine_refuses_illegal_steps(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_close_needs_a_note_and_the_state_machine_refuses_illegal_steps(console_db):
+    console, _clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     ref = refs["mine"]
@@ -104,8 +104,8 @@ def test_close_needs_a_note_and_the_state_machine_refuses_illegal_steps(tmp_path
     assert console.store.requests.get(ref).state == R.IN_PROGRESS and outgoing_notices(console) == []
 
 
-def test_transfer_is_accepted_by_the_other_centres_console(tmp_path):
-    console, clock, refs = build(tmp_path)
+def test_transfer_is_accepted_by_the_other_centres_console(console_db):
+    console, clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["supervisor"])
     ref = refs["mine"]
@@ -129,8 +129,8 @@ def test_transfer_is_accepted_by_the_other_centres_console(tmp_path):
     assert c.get("/requests/" + ref).status_code == 404
 
 
-def test_requests_of_other_centres_are_not_found_like_unknown_ones(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_requests_of_other_centres_are_not_found_like_unknown_ones(console_db):
+    console, _clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["supervisor"])
     theirs = refs["theirs"]
@@ -143,8 +143,8 @@ def test_requests_of_other_centres_are_not_found_like_unknown_ones(tmp_path):
     assert console.store.requests.get(theirs).state == R.ACCEPTED
 
 
-def test_a_request_claimed_by_one_agent_cannot_be_worked_by_another(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_a_request_claimed_by_one_agent_cannot_be_worked_by_another(console_db):
+    console, _clock, refs = build(console_db)
     a, b, s = client(console), client(console), client(console)
     csrf_a, csrf_b, csrf_s = login(a, USERS["agent"]), login(b, USERS["agent2"]), login(s, USERS["supervisor"])
     ref = refs["mine"]
@@ -160,8 +160,8 @@ def test_a_request_claimed_by_one_agent_cannot_be_worked_by_another(tmp_path):
     assert r.status_code == 303 and console.store.requests.get(ref).state == R.RETURNED
 
 
-def test_queue_filters_by_state_kind_region_and_age(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_queue_filters_by_state_kind_region_and_age(console_db):
+    console, _clock, refs = build(console_db)
     c = client(console)
     login(c, USERS["agent"])
 
@@ -183,9 +183,9 @@ def test_queue_filters_by_state_kind_region_and_age(tmp_path):
 
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hostile=st.sampled_from(HOSTILE) | st.text(alphabet="<>\"'&/ =abc()", min_size=1, max_size=40))
-def test_hostile_subjects_and_notes_are_escaped(tmp_path_factory, hostile):
-    tmp = tmp_path_factory.mktemp("xss")
-    console, _clock, _refs = build(tmp)
+def test_hostile_subjects_and_notes_are_escaped(tmp_path_factory, gateway_db, hostile):
+    # A new database per example: a SQLite file in a new folder, or a new database on the PostgreSQL server.
+    console, _clock, _refs = build(gateway_db(str(tmp_path_factory.mktemp("xss") / "centre.db")))
     marked = "«" + hostile + "»"
     ref = console.store.requests.create("complaint", CENTRE, "K03", (2026, 11, 29), NOW - 100,
                                         "诉求" + marked, PHONE, idem="x-1").ref
@@ -201,8 +201,8 @@ def test_hostile_subjects_and_notes_are_escaped(tmp_path_factory, hostile):
         assert marked not in queue and marked not in detail
 
 
-def test_hostile_kiosk_names_reasons_and_searches_are_escaped(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_hostile_kiosk_names_reasons_and_searches_are_escaped(console_db):
+    console, _clock, _refs = build(console_db)
     from lib12333.host.gateway import admin
 
     admin.add_device(console.store.conn, 1003, name=HOSTILE[1], region="330100", phone="+8613800571003", now=NOW)

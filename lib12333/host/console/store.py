@@ -1,20 +1,28 @@
 """
-Every SQL statement of the console, for SQLite (a PostgreSQL back end implements the same methods).
+Every SQL statement of the console, on SQLite or PostgreSQL.
 
-``ConsoleStore(db_path)`` opens the gateway database (migrating the gateway's
-and then the console's tables) and the request file next to it.  Pages call
-methods here and never write SQL themselves; all values are bound parameters
-(the only text ever pasted into a statement is a fixed column list or a
-``?`` placeholder list built here).  Changes to requests go through
-``RequestStore`` / ``request_desk.update`` and changes to cards through the
-loss-report state machine, never through SQL written here.
+``ConsoleStore(db)`` opens the gateway database -- a SQLite file or a ``postgresql://``
+URL -- with ``lib12333.host.gateway.db.connect``, which applies the gateway's versioned
+migrations; the console's own tables are one of them (migration 5), so
+``lib12333 gateway migrate`` creates them on both back ends.  On PostgreSQL the
+connection is the gateway's ``pg.PgConnection``: the statements here are written once,
+in the SQLite dialect that layer translates, and avoid what the two back ends read
+differently (a comparison summed as a number, LIKE's case rules; sums come back as
+``int`` through ``_int``).  The request file next to the database stays SQLite
+(``admin.requests_path``).
+
+Pages call methods here and never write SQL themselves; all values are bound
+parameters (the only text ever pasted into a statement is a fixed column list or a
+``?`` placeholder list built here).  Changes to requests go through ``RequestStore`` /
+``request_desk.update`` and changes to cards through the loss-report state machine,
+never through SQL written here.
 """
 
 import hashlib
 import hmac
+import os
 
 from lib12333 import lossreport
-from lib12333.host.console import schema
 from lib12333.host.gateway import admin, db
 from lib12333.host.gateway.db import Transaction
 from lib12333.host.requests_store import RequestStore
@@ -23,13 +31,26 @@ from lib12333.secure import messages as msg
 AGES = {"1d": (0, 86400), "3d": (86400, 3 * 86400), "7d": (3 * 86400, 7 * 86400), "old": (7 * 86400, None)}
 
 
+def _int(value):
+    """A count or sum as int: PostgreSQL returns SUM of integers as a Decimal (and NULL for no rows)."""
+    return int(value or 0)
+
+
+def _count_if(condition):
+    """SQL counting the rows where ``condition`` holds (SQLite would sum the comparison; PostgreSQL cannot)."""
+    return "SUM(CASE WHEN %s THEN 1 ELSE 0 END)" % condition
+
+
 class ConsoleStore:
     def __init__(self, db_path):
         self.path = db_path
         self.conn = db.connect(db_path)
-        schema.migrate(self.conn)
         self.requests = RequestStore(admin.requests_path(db_path))
         self.rconn = self.requests._db  # read queries of the queue share the store's connection
+        # The key that turns card numbers into opaque URL handles (card_handle): made by the first console
+        # to open the database; several consoles starting at once keep the first one written.
+        self.conn.execute("INSERT OR IGNORE INTO console_meta (key, value) VALUES ('secret', ?)",
+                          (os.urandom(16).hex(),))
         secret = self.conn.execute("SELECT value FROM console_meta WHERE key = 'secret'").fetchone()[0]
         self._handle_key = bytes.fromhex(secret)
 
@@ -186,10 +207,21 @@ class ConsoleStore:
         return dict(self.conn.execute("SELECT ref, username FROM console_claims WHERE ref IN (" + marks + ")",
                                       list(refs)).fetchall())
 
-    def claim(self, ref, username, now):
+    def claim(self, ref, username, now, take_over=False):
+        """Claim ``ref`` for ``username``; returns who holds it afterwards (``username`` when the claim was won).
+
+        One statement decides: of two consoles claiming at once (several console processes on one
+        PostgreSQL database), exactly one gets the request; the other sees the winner's name.  A claim
+        held by someone else changes hands only with ``take_over`` (a supervisor reassigning).
+        """
+        # Not in a SERIALIZABLE transaction: PostgreSQL would abort the second claimer instead of answering.
+        # The statement alone is atomic; the loser's upsert waits for the winner's row and leaves it.
         self.conn.execute("INSERT INTO console_claims (ref, username, claimed_at) VALUES (?,?,?)"
                           " ON CONFLICT (ref) DO UPDATE SET username = excluded.username,"
-                          " claimed_at = excluded.claimed_at", (ref, username, int(now)))
+                          " claimed_at = excluded.claimed_at"
+                          " WHERE ? = 1 OR console_claims.username = excluded.username",
+                          (ref, username, int(now), int(bool(take_over))))
+        return self.conn.execute("SELECT username FROM console_claims WHERE ref = ?", (ref,)).fetchone()[0]
 
     def release_claim(self, ref):
         self.conn.execute("DELETE FROM console_claims WHERE ref = ?", (ref,))
@@ -293,11 +325,11 @@ class ConsoleStore:
             return
         ids = [d["device_id"] for d in devices]
         marks = ",".join("?" * len(ids))
-        counts = {r[0]: r[1:] for r in self.conn.execute(
-            "SELECT device_id, COUNT(*), SUM(reply_type = ?) FROM applied WHERE device_id IN (" + marks + ")"
+        counts = {r[0]: (_int(r[1]), _int(r[2])) for r in self.conn.execute(
+            "SELECT device_id, COUNT(*), " + _count_if("reply_type = ?") + " FROM applied WHERE device_id IN (" + marks + ")"
             " GROUP BY device_id", [msg.ERROR] + ids)}
-        queued = {r[0]: r[1:] for r in self.conn.execute(
-            "SELECT to_number, SUM(failed IS NULL), SUM(failed IS NOT NULL) FROM outgoing"
+        queued = {r[0]: (_int(r[1]), _int(r[2])) for r in self.conn.execute(
+            "SELECT to_number, " + _count_if("failed IS NULL") + ", " + _count_if("failed IS NOT NULL") + " FROM outgoing"
             " WHERE sent_at IS NULL AND kind = 'frame' GROUP BY to_number")}
         for d in devices:
             d["frames"], d["errors"] = counts.get(d["device_id"], (0, 0))
@@ -347,7 +379,8 @@ class ConsoleStore:
     def sms_by_day(self, start, end, tz):
         """[(local day number, kind, queued, sent, failed)] of SMS queued in [start, end): 'notice' to citizens,
         'frame' to kiosks."""
-        return self.conn.execute(
-            "SELECT (created_at + ?) / 86400 AS day, kind, COUNT(*), SUM(sent_at IS NOT NULL), SUM(failed IS NOT NULL)"
-            " FROM outgoing WHERE created_at >= ? AND created_at < ? GROUP BY day, kind ORDER BY day",
-            (int(tz), int(start), int(end))).fetchall()
+        rows = self.conn.execute(
+            "SELECT (created_at + ?) / 86400 AS day, kind, COUNT(*), " + _count_if("sent_at IS NOT NULL") + ", "
+            + _count_if("failed IS NOT NULL") + " FROM outgoing WHERE created_at >= ? AND created_at < ?"
+            " GROUP BY day, kind ORDER BY day", (int(tz), int(start), int(end))).fetchall()
+        return [(r[0], r[1], r[2], _int(r[3]), _int(r[4])) for r in rows]
