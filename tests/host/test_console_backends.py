@@ -141,3 +141,27 @@ def test_a_supervisor_takes_over_a_claim_an_agent_cannot(console_db):
     assert s.claim(refs["mine"], "sup1", NOW, take_over=True) == "sup1"
     assert s.claims([refs["mine"]]) == {refs["mine"]: "sup1"}
 
+
+
+def test_a_write_postgresql_aborts_for_a_concurrent_change_is_run_again(pg_server, tmp_path, monkeypatch):
+    from lib12333.host.console import auth
+    from lib12333.host.gateway import pg
+
+    monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))
+    console, _clock, _refs = build(pg_server.new_database())
+    other = pg.PgConnection(console.store.path)  # a second console (or a worker) changing the same account
+    other.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    other.execute("UPDATE console_users SET failed = failed + 1 WHERE username = 'age1'")
+    done = []
+    # This log-in failure waits for the other's row lock; when the other commits, PostgreSQL aborts it
+    # (could not serialize access due to concurrent update) and the store runs it again.
+    worker = threading.Thread(target=lambda: done.append(console.store.record_attempt(
+        "age1", "10.0.0.9", False, NOW, auth.LoginPolicy(max_failures=5))))
+    worker.start()
+    worker.join(0.5)
+    assert worker.is_alive()  # blocked behind the other transaction
+    other.execute("COMMIT")
+    worker.join(30)
+    assert done == [0]
+    assert console.store.user("age1")["failed"] == 2  # both increments, none lost
+    other.close()

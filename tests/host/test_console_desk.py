@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from lib12333 import citizen_requests as R  # noqa: E402
+from lib12333.host.gateway import request_desk  # noqa: E402
 from tests.host.console_support import (  # noqa: E402
     CENTRE,
     HOLDER,
@@ -160,25 +161,57 @@ def test_a_request_claimed_by_one_agent_cannot_be_worked_by_another(console_db):
     assert r.status_code == 303 and console.store.requests.get(ref).state == R.RETURNED
 
 
+def _listed(c, query):
+    """The references the queue page ``/requests?query`` links to."""
+    return set(re.findall(r'href="/requests/([0-9A-Z]{21})"', c.get("/requests?" + query).text))
+
+
 def test_queue_filters_by_state_kind_region_and_age(console_db):
     console, _clock, refs = build(console_db)
     c = client(console)
     login(c, USERS["agent"])
 
     def listed(query):
-        return set(re.findall(r'href="/requests/([0-9A-Z]{21})"', c.get("/requests?" + query).text))
+        return _listed(c, query)
 
     assert listed("") == {refs["mine"], refs["old"]}
     assert listed("kind=complaint") == {refs["mine"]}
     assert listed("age=old") == {refs["old"]}
     assert listed("age=1d") == {refs["mine"]}
-    assert listed("region=3301") == {refs["mine"], refs["old"]}
+    assert listed("region=3301") == set()  # the sample requests were not filed at a kiosk: no kiosk region
     assert listed("region=3201") == set()
     assert listed("state=done") == set()
     assert listed("kind=' OR 1=1 --") == {refs["mine"], refs["old"]}  # an unknown kind is no filter, never SQL
     assert listed("region=9' OR '1'='1") == set()  # only its digits count: region 911 has nothing
     page = c.get("/requests").text
     assert page.count("超时") >= 1  # the 10-day-old consultation is overdue
+
+
+def test_region_filter_is_the_region_of_the_kiosk_that_took_the_request(console_db):
+    console, _clock, _refs = build(console_db)  # kiosk 1001 in region 330106, kiosk 1002 in 330110
+    r = console.store.requests
+
+    def filed(device, idem):
+        return r.create("consultation", CENTRE, device, (2026, 11, 29), NOW - 50, "地区", PHONE, idem=idem).ref
+
+    west = filed("K01", request_desk.request_idem(CENTRE, 1001, 7))
+    yuhang = filed("K02", request_desk.request_idem(CENTRE, 1002, 8))
+    legacy = filed("K02", "kiosk-1002-9")  # the creation key before it named the centre: our own kiosk
+    relayed = filed("K01", request_desk.request_idem(OTHER, 1001, 7))  # a peer's kiosk 1001, not ours
+    c = client(console)
+    login(c, USERS["agent"])
+
+    def listed(query):
+        return _listed(c, query)
+
+    assert relayed in listed("")
+    assert listed("region=330106") == {west}
+    assert listed("region=330110") == {yuhang, legacy}
+    assert listed("region=3301") == {west, yuhang, legacy}
+    assert listed("region=3302") == set()
+    # The registry decides: a kiosk moved to another hall is filtered by its new region.
+    console.store.conn.execute("UPDATE devices SET region = '330108' WHERE device_id = 1002")
+    assert listed("region=330110") == set() and listed("region=330108") == {yuhang, legacy}
 
 
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -18,16 +18,20 @@ parameters (the only text ever pasted into a statement is a fixed column list or
 never through SQL written here.
 """
 
+import functools
 import hashlib
 import hmac
 import os
+import time
 
 from lib12333 import lossreport
 from lib12333.host.gateway import admin, db
 from lib12333.host.gateway.db import Transaction
+from lib12333.host.gateway.pg import Conflict
 from lib12333.host.requests_store import RequestStore
 from lib12333.secure import messages as msg
 
+CONFLICT_RETRIES = 5
 AGES = {"1d": (0, 86400), "3d": (86400, 3 * 86400), "7d": (3 * 86400, 7 * 86400), "old": (7 * 86400, None)}
 
 
@@ -39,6 +43,35 @@ def _int(value):
 def _count_if(condition):
     """SQL counting the rows where ``condition`` holds (SQLite would sum the comparison; PostgreSQL cannot)."""
     return "SUM(CASE WHEN %s THEN 1 ELSE 0 END)" % condition
+
+
+# The kiosk (device id) that filed a request, read from the request's creation key, which the gateway
+# makes with request_desk.request_idem: "kiosk/<origin centre>/<device>/<seq>" ("kiosk-<device>-<seq>" before
+# the key named the centre).  Only this centre's own kiosks count: a relayed request's kiosk is a peer's, with
+# a region our registry does not know.  NULL for requests taken by telephone.  (SQLite, the request file:
+# CAST takes the leading digits.)
+_KIOSK_OF = ("(CASE WHEN substr(create_idem, 1, ?) = ? THEN CAST(substr(create_idem, ?) AS INTEGER)"
+             " WHEN substr(create_idem, 1, 6) = 'kiosk-' THEN CAST(substr(create_idem, 7) AS INTEGER) END)")
+
+
+def _retried(method):
+    """Run a method whose writes are one transaction again when PostgreSQL aborted it because a concurrent
+    one (another console, a gateway worker) changed what it read (``pg.Conflict``): it was rolled back whole."""
+    @functools.wraps(method)
+    def run(self, *args, **kw):
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return method(self, *args, **kw)
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+    return run
+
+
+def _kiosk_args(centre):
+    prefix = "kiosk/%s/" % centre
+    return [len(prefix), prefix, len(prefix) + 1]
 
 
 class ConsoleStore:
@@ -60,6 +93,7 @@ class ConsoleStore:
 
     # ------------------------------------------------------------ accounts
 
+    @_retried
     def add_user(self, username, role, pw_hash, now):
         with Transaction(self.conn):
             self.conn.execute("INSERT INTO console_users (username, role, pw_hash, created_at) VALUES (?,?,?,?)",
@@ -79,6 +113,7 @@ class ConsoleStore:
         return [{"username": r[0], "role": r[1], "disabled": bool(r[2]), "failed": r[3], "locked_until": r[4],
                  "created_at": r[5]} for r in rows]
 
+    @_retried
     def set_user(self, username, disabled=None, unlock=False, pw_hash=None):
         with Transaction(self.conn):
             if disabled is not None:
@@ -91,6 +126,7 @@ class ConsoleStore:
             if pw_hash is not None:
                 self.conn.execute("UPDATE console_users SET pw_hash = ? WHERE username = ?", (pw_hash, username))
 
+    @_retried
     def record_attempt(self, username, client, ok, now, policy):
         """Log a login attempt; a failure counts towards the account's lock-out.  Returns the lock time or 0."""
         with Transaction(self.conn):
@@ -115,6 +151,7 @@ class ConsoleStore:
 
     # ------------------------------------------------------------ sessions
 
+    @_retried
     def add_session(self, token_hash, username, csrf, now, idle, lifetime):
         """Open a session, and forget the expired ones nobody came back with (their rows stayed until then)."""
         with Transaction(self.conn):
@@ -170,8 +207,12 @@ class ConsoleStore:
             where.append("kind = ?")
             args.append(kind)
         if region:
-            where.append("substr(centre, 1, ?) = ?")  # the accepting centre's division code, by prefix
-            args.extend([len(region), region])
+            kiosks = self.kiosks_in(region)
+            if kiosks:
+                where.append(_KIOSK_OF + " IN (" + ",".join("?" * len(kiosks)) + ")")
+                args.extend(_kiosk_args(centre) + kiosks)
+            else:
+                where.append("0 = 1")
         if age in AGES:
             low, high = AGES[age]
             where.append("created_at <= ?")
@@ -190,6 +231,11 @@ class ConsoleStore:
         for r in out:
             r["claimed_by"] = claims.get(r["ref"])
         return out, total
+
+    def kiosks_in(self, region):
+        """Ids of this centre's kiosks whose hall region (the device registry's) starts with ``region`` (digits)."""
+        return [r[0] for r in self.conn.execute("SELECT device_id FROM devices WHERE region LIKE ? ORDER BY device_id",
+                                                (region + "%",))]
 
     def state_counts(self, centre):
         # Two queries instead of one OR: the first is answered from the (owner, state) index alone.
@@ -281,6 +327,7 @@ class ConsoleStore:
             return None
         return lossreport.CardRecord(row[0], row[1], card_no, row[2], row[3], row[4], policy)
 
+    @_retried
     def save_card(self, rec, first_event, now):
         """Write ``rec``'s state and the history entries from ``first_event`` on (one transaction)."""
         with Transaction(self.conn):
@@ -346,6 +393,7 @@ class ConsoleStore:
         self._add_counts([d])
         return d
 
+    @_retried
     def rotate_key(self, device_id, key):
         with Transaction(self.conn):
             return self.conn.execute("UPDATE devices SET key = ? WHERE device_id = ? AND status = 'active'",
@@ -370,6 +418,7 @@ class ConsoleStore:
             " WHERE arrival >= ? AND arrival < ? AND channel = ? GROUP BY day", (int(tz), int(start), int(end), channel))
         return {r[0]: (r[1], r[2]) for r in rows}
 
+    @_retried
     def add_service_rows(self, rows):
         with Transaction(self.conn):
             self.conn.executemany(
