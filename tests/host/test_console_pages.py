@@ -180,6 +180,16 @@ def test_key_rotation_and_revocation_change_what_the_gateway_accepts(console_db)
     assert c.get("/kiosks/99999").status_code == 404
 
 
+def test_a_request_the_gateway_takes_from_a_kiosk_is_found_by_that_kiosks_region(console_db):
+    console, _clock, _refs = build(console_db)  # kiosk 1001 is in region 330106, kiosk 1002 in 330110
+    key = bytes(console.store.conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0])
+    centre = Centre(console.store.conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    assert centre.handle("+8613800571001", _kiosk_request(key, 20), NOW) == "applied"
+    (row,), _total = console.store.queue(CENTRE, NOW, kind="complaint", age="1d", region="330106")
+    assert row["subject"] == "请回电" and row["ref"][7:10] == "K01"
+    assert console.store.queue(CENTRE, NOW, kind="complaint", region="330110") == ([], 0)
+
+
 def _call_rows():
     # 2026-11-29 (local) 09:00-09:59: 4 offered, 3 answered (waits 5, 10, 40 s), 1 abandoned.
     t = NOW - 86400 - 8 * 3600 + 9 * 3600 - (NOW - 86400) % 86400
