@@ -3,10 +3,18 @@ Console page render time at the server with 100,000 requests and 2,000 kiosks in
 
     python bench/console.py                   # seeds a temporary database, prints the table
     python bench/console.py --requests 20000 --kiosks 500 --rounds 20
+    python bench/console.py --db postgresql   # the gateway database on a PostgreSQL server started for it
+    python bench/console.py --db both         # the two side by side: each page on both in turn, every round
 
 The database is seeded with real rows (references made by ``lib12333.citizen_requests.make_ref``,
-every non-new request with its events, 100 applied frames per kiosk, 10 % of kiosks silent,
-answer frames waiting, 100,000 cards, a month of call records).  Each page is requested
+every non-new request with its events and the creation key of the kiosk that took it, 100 applied
+frames per kiosk, 10 % of kiosks silent, answer frames waiting, 100,000 cards, a month of call
+records).  ``--db postgresql`` starts a durable PostgreSQL server in a temporary folder
+(tests/host/pg_server.py) and seeds the same rows there (the request file stays SQLite, as with a
+PostgreSQL gateway), then runs ANALYZE, as autovacuum would on a database in use.
+``--db both`` seeds both and requests each page on one back end then the other in every round (the
+load of the moment is shared); the last columns are the median of the per-round ratios
+PostgreSQL / SQLite and their spread (90th / 10th percentile).  Each page is requested
 through the ASGI application in-process; the time measured is the application's, from the
 request entering the ASGI app until the last body byte is handed to the server (what a
 ``Server-Timing`` header would report), so no network or client parsing is counted.
@@ -53,7 +61,8 @@ def seed(path, n_requests, n_kiosks, rnd):
         created = NOW - rnd.randint(0, 60 * 86400)
         t = time.gmtime(created + 8 * 3600)
         day = t[:3]
-        device = "K%02d" % rnd.randint(1, 99)
+        kiosk = rnd.randint(1, n_kiosks)  # the kiosk that took it: its creation key names it (region filter)
+        device = "K%02d" % (kiosk % 100)
         key = (device, day)
         counters[key] = seq = counters.get(key, 0) + 1
         kind = rnd.choice(R.KINDS)
@@ -69,7 +78,7 @@ def seed(path, n_requests, n_kiosks, rnd):
         rc.execute("INSERT INTO requests (ref, kind, centre, owner, pending_owner, state, created_at, updated_at,"
                    " subject, contact, create_idem, events) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                    (ref, kind, centre, centre, pending, state, created, created + 60 * len(path_states),
-                    "群众反映社保卡补办进度问题，请尽快回复 %d" % i, "139%08d" % i, "b-%d" % i, len(path_states)))
+                    "群众反映社保卡补办进度问题，请尽快回复 %d" % i, "139%08d" % i, "kiosk/%s/%d/%d" % (centre, kiosk, i), len(path_states)))
         for n, (action, a, b) in enumerate(path_states, 1):
             rc.execute("INSERT INTO events (ref, seq, action, from_state, to_state, actor, at, idem, note, target)"
                        " VALUES (?,?,?,?,?,?,?,?,?,?)", (ref, n, action, a, b, centre, created + 60 * n, "b%d" % n,
@@ -86,16 +95,15 @@ def seed(path, n_requests, n_kiosks, rnd):
         silent = d % 10 == 0
         last = NOW - (5 * 86400 if silent else rnd.randint(0, 3600))
         c.executemany("INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload)"
-                      " VALUES (?,?,?,?,?,x'00')",
-                      [(d, q, 1, last - (100 - q) * 600, 8 if q % 37 == 0 else 7) for q in range(1, 101)])
-        c.executemany("INSERT INTO outgoing (kind, to_number, body, created_at, sent_at) VALUES ('frame',?,x'00',?,?)",
-                      [("+86138%08d" % d, last, None if q < 2 and silent else last + 5) for q in range(10)])
-    for i in range(100_000):
-        card = "%s%08d" % ("ABCDEFGH"[i % 8], i)
-        c.execute("INSERT INTO cards (card_no, ssn, name, region, state, since, until, updated_at)"
-                  " VALUES (?,?,?,?,?,?,?,?)", (card, "33010619900101%04d" % (i % 10000), "张三", "330100",
-                                                2 if i % 5 else 3, NOW - 86400, NOW + 6 * 86400 if i % 5 == 0 else 0,
-                                                NOW))
+                      " VALUES (?,?,?,?,?,?)",
+                      [(d, q, 1, last - (100 - q) * 600, 8 if q % 37 == 0 else 7, b"\0") for q in range(1, 101)])
+        c.executemany("INSERT INTO outgoing (kind, to_number, body, created_at, sent_at) VALUES ('frame',?,?,?,?)",
+                      [("+86138%08d" % d, b"\0", last, None if q < 2 and silent else last + 5) for q in range(10)])
+    c.executemany("INSERT INTO cards (card_no, ssn, name, region, state, since, until, updated_at)"
+                  " VALUES (?,?,?,?,?,?,?,?)",
+                  [("%s%08d" % ("ABCDEFGH"[i % 8], i), "33010619900101%04d" % (i % 10000), "张三", "330100",
+                    2 if i % 5 else 3, NOW - 86400, NOW + 6 * 86400 if i % 5 == 0 else 0, NOW)
+                   for i in range(100_000)])
     rows = []
     day0 = NOW - NOW % 86400
     for d in range(30):
@@ -107,6 +115,8 @@ def seed(path, n_requests, n_kiosks, rnd):
                          "abandoned" if ab else "answered", "a", ""))
     c.execute("COMMIT")
     s.add_service_rows(rows)
+    if getattr(c, "backend", "sqlite") == "postgresql":
+        c.execute("ANALYZE")
     return console, refs
 
 
@@ -134,62 +144,107 @@ def main():
     ap.add_argument("--kiosks", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite",
+                    help="the gateway database's back end; both: the two side by side, in paired interleaved rounds")
     args = ap.parse_args()
-    from starlette.testclient import TestClient
+    server = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            wheres = {}
+            if args.db in ("sqlite", "both"):
+                wheres["sqlite"] = os.path.join(tmp, "centre.db")
+            if args.db in ("postgresql", "both"):
+                from tests.host.pg_server import PgServer
 
-    rnd = random.Random(12333)
-    with tempfile.TemporaryDirectory() as tmp:
+                server = PgServer(durable=True).start()
+                os.environ["LIB12333_REQUESTS_DIR"] = os.path.join(tmp, "pg")  # a PostgreSQL gateway's request file
+                os.makedirs(os.environ["LIB12333_REQUESTS_DIR"])
+                wheres["postgresql"] = server.new_database()
+            measure(args, [Site(name, where, args) for name, where in wheres.items()])
+    finally:
+        if server is not None:
+            server.stop()
+            server.remove()
+
+
+class Site:
+    """One seeded console (one back end) and the pages measured on it."""
+
+    def __init__(self, name, where, args):
+        from starlette.testclient import TestClient
+
+        self.name = name
         t0 = time.perf_counter()
-        console, refs = seed(os.path.join(tmp, "centre.db"), args.requests, args.kiosks, rnd)
-        print("seeded %d requests, %d kiosks, 100000 cards, 60000 call records in %.1f s"
-              % (args.requests, args.kiosks, time.perf_counter() - t0), file=sys.stderr)
-        timed = Timed(console.app())
-        client = TestClient(timed, base_url="https://testserver")
-        client.post("/login", data={"username": "sup", "password": "bench password 1"})
-        csrf = client.get("/loss").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-        ref = refs[len(refs) // 2]
-        pages = [
+        self.console, refs = seed(where, args.requests, args.kiosks, random.Random(12333))
+        print("%s: seeded %d requests, %d kiosks, 100000 cards, 60000 call records in %.1f s"
+              % (name, args.requests, args.kiosks, time.perf_counter() - t0), file=sys.stderr)
+        self.timed = Timed(self.console.app())
+        self.client = TestClient(self.timed, base_url="https://testserver")
+        self.client.post("/login", data={"username": "sup", "password": "bench password 1"})
+        csrf = self.client.get("/loss").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        self.pages = [
             ("GET", "/requests", None),
             ("GET", "/requests?state=in_progress", None),
             ("GET", "/requests?kind=complaint&region=3301&age=old&page=20", None),
-            ("GET", "/requests/" + ref, None),
+            ("GET", "/requests/" + refs[len(refs) // 2], None),
             ("POST", "/loss", {"csrf": csrf, "q": "A*****123"}),
-            ("GET", "/loss/card/" + console.store.card_handle("A00000008"), None),
+            ("GET", "/loss/card/" + self.console.store.card_handle("A00000008"), None),
             ("GET", "/kiosks", None),
             ("GET", "/kiosks?show=stale", None),
-            ("GET", "/kiosks/1500", None),
+            ("GET", "/kiosks/%d" % min(1500, args.kiosks), None),
             ("GET", "/figures", None),
         ]
-        times = {p[1]: [] for p in pages}
-        client.get("/figures")
-        print("first /figures of a cold console (every day's records through Metrics): %.1f ms" % (timed.last * 1000))
-        console.day_figures.cache.clear()
+        self.names = [url if not url.startswith(("/requests/", "/loss/card/")) else url.rsplit("/", 1)[0] + "/<..>"
+                      for _m, url, _d in self.pages] + ["CLI: request list (RequestStore.list, 100 rows)"]
+        self.times = [[] for _ in self.names]
+
+    def cold_start(self):
+        self.client.get("/figures")
+        print("%s: first /figures of a cold console (every day's records through Metrics): %.1f ms"
+              % (self.name, self.timed.last * 1000))
+        self.console.day_figures.cache.clear()
         t1 = time.perf_counter()
-        console.warm()
-        print("Console.warm() (90 days, what 'lib12333 console' does before listening): %.1f ms"
-              % ((time.perf_counter() - t1) * 1000))
-        cli = []
+        self.console.warm()
+        print("%s: Console.warm() (90 days, what 'lib12333 console' does before listening): %.1f ms"
+              % (self.name, (time.perf_counter() - t1) * 1000))
 
-        def one(method, url, data):
-            r = client.get(url) if method == "GET" else client.post(url, data=data)
-            assert r.status_code == 200, (url, r.status_code)
-            return timed.last
-
-        for i in range(args.warmup + args.rounds):
-            for method, url, data in pages:
-                t = one(method, url, data)
-                if i >= args.warmup:
-                    times[url].append(t)
+    def one(self, index):
+        """Seconds the application took for page ``index`` (the last index: the CLI's request list)."""
+        if index == len(self.pages):
             t1 = time.perf_counter()
-            console.store.requests.list(state="in_progress", limit=100)
-            if i >= args.warmup:
-                cli.append(time.perf_counter() - t1)
-        print("%-58s %9s %9s %7s" % ("page (server time, ms)", "median", "p90", "spread"))
-        rows = [(url, ts) for url, ts in times.items()] + [("CLI: request list (RequestStore.list, 100 rows)", cli)]
-        for name, ts in rows:
-            ts = sorted(ts)
-            print("%-58s %9.1f %9.1f %7.2f" % (name[:58], statistics.median(ts) * 1000,
-                                                 ts[int(len(ts) * 0.9) - 1] * 1000, ts[-1] / ts[0]))
+            self.console.store.requests.list(state="in_progress", limit=100)
+            return time.perf_counter() - t1
+        method, url, data = self.pages[index]
+        r = self.client.get(url) if method == "GET" else self.client.post(url, data=data)
+        assert r.status_code == 200, (self.name, url, r.status_code)
+        return self.timed.last
+
+
+def measure(args, sites):
+    for site in sites:
+        site.cold_start()
+    for i in range(args.warmup + args.rounds):
+        for index in range(len(sites[0].names)):
+            for site in sites:  # each page on every back end in turn: the load of the moment is shared
+                t = site.one(index)
+                if i >= args.warmup:
+                    site.times[index].append(t)
+    head = "%-58s" % "page (server time, ms)" + "".join(" %11s %9s %6s" % (
+        site.name[:11], "p90", "spread") for site in sites)
+    if len(sites) == 2:
+        head += " %9s %6s" % ("ratio", "spread")
+    print(head)
+    for index, name in enumerate(sites[0].names):
+        line = "%-58s" % name[:58]
+        for site in sites:
+            ts = sorted(site.times[index])
+            line += " %11.1f %9.1f %6.2f" % (statistics.median(ts) * 1000, ts[int(len(ts) * 0.9) - 1] * 1000,
+                                             ts[-1] / ts[0])
+        if len(sites) == 2:  # per round: second back end / first, the median and the spread (p90 / p10)
+            ratios = sorted(b / a for a, b in zip(sites[0].times[index], sites[1].times[index]))
+            line += " %9.2f %6.2f" % (statistics.median(ratios), ratios[int(len(ratios) * 0.9) - 1]
+                                      / ratios[int(len(ratios) * 0.1)])
+        print(line)
 
 
 if __name__ == "__main__":

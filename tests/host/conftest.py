@@ -31,3 +31,9 @@ def gateway_db(request, gateway_backend, tmp_path, monkeypatch):
         return lambda name="centre.db": str(tmp_path / name)
     server = request.getfixturevalue("pg_server")
     return lambda name="centre.db": server.new_database()
+
+
+@pytest.fixture()
+def console_db(gateway_db):
+    """The gateway database of a console test (tests/host/console_support.build), on the test's back end."""
+    return gateway_db()

@@ -34,17 +34,20 @@ class Clock:
         return self.now
 
 
-def build(tmp_path, **console_kw):
-    """(console, clock, refs): refs = {name: reference} of the sample requests."""
+def build(db, **console_kw):
+    """(console, clock, refs) on ``db`` -- a SQLite file or postgresql:// URL (the ``console_db`` fixture), or a
+    folder for centre.db in it; refs = {name: reference} of the sample requests."""
     clock = Clock()
-    console = Console(os.path.join(str(tmp_path), "centre.db"), centre_code=CENTRE, clock=clock, **console_kw)
+    if not isinstance(db, str):
+        db = os.path.join(str(db), "centre.db")
+    console = Console(db, centre_code=CENTRE, clock=clock, **console_kw)
     s = console.store
     for role, name in USERS.items():
         add_user(s, name, "agent" if role == "agent2" else role, PASSWORD, NOW - 86400)
     admin.add_device(s.conn, 1001, name="西湖区社保服务大厅", region="330106", phone="+8613800571001", now=NOW - 30 * 86400)
     admin.add_device(s.conn, 1002, name="余杭区服务大厅", region="330110", phone="+8613800571002", now=NOW - 30 * 86400)
     s.conn.execute("INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload)"
-                   " VALUES (1001, 1, 4, ?, 6, x'00')", (NOW - 600,))
+                   " VALUES (1001, 1, 4, ?, 6, ?)", (NOW - 600, b"\0"))
     admin.add_card(s.conn, *HOLDER, now=NOW - 86400)
     admin.add_card(s.conn, "B12345678", "330106199001010011", "王芳", "330100", now=NOW - 86400)
     rec = s.card_record(HOLDER[0], lossreport.Policy(7))

@@ -48,8 +48,8 @@ MATRIX = [
 PUBLIC = [("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/static")]
 
 
-def test_the_matrix_covers_every_route(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_the_matrix_covers_every_route(console_db):
+    console, _clock, _refs = build(console_db)
     app = console.app().app
     routes = set()
     for r in app.routes:
@@ -62,8 +62,8 @@ def test_the_matrix_covers_every_route(tmp_path):
     assert routes == covered | set(PUBLIC)
 
 
-def test_public_routes_answer_anonymous_users(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_public_routes_answer_anonymous_users(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     assert c.get("/login").status_code == 200
     css = c.get("/static/console.css")
@@ -78,8 +78,8 @@ def _fill(path, console, refs):
 
 
 @pytest.mark.parametrize("role", (None,) + ROLES)
-def test_every_route_for_anonymous_and_every_role(tmp_path, role):
-    console, _clock, refs = build(tmp_path)
+def test_every_route_for_anonymous_and_every_role(console_db, role):
+    console, _clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS[role]) if role else "x"
     wrong = []
@@ -102,8 +102,8 @@ def test_every_route_for_anonymous_and_every_role(tmp_path, role):
     assert wrong == []
 
 
-def test_post_without_or_with_a_wrong_csrf_token_changes_nothing(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_post_without_or_with_a_wrong_csrf_token_changes_nothing(console_db):
+    console, _clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["supervisor"])
     for token in (None, "", csrf[:-1] + ("A" if csrf[-1] != "A" else "B")):
@@ -122,16 +122,16 @@ def test_post_without_or_with_a_wrong_csrf_token_changes_nothing(tmp_path):
     assert console.store.requests.get(refs["mine"]).state == "in_progress"
 
 
-def test_a_login_posted_from_another_site_is_refused(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_a_login_posted_from_another_site_is_refused(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     r = c.post("/login", data={"username": USERS["agent"], "password": PASSWORD},
                headers={"origin": "https://evil.example"})
     assert r.status_code == 403 and "set-cookie" not in r.headers
 
 
-def test_csrf_token_of_one_session_does_not_work_in_another(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_csrf_token_of_one_session_does_not_work_in_another(console_db):
+    console, _clock, refs = build(console_db)
     a, b = client(console), client(console)
     csrf_a = login(a, USERS["agent"])
     login(b, USERS["agent2"])
@@ -139,8 +139,8 @@ def test_csrf_token_of_one_session_does_not_work_in_another(tmp_path):
     assert r.status_code == 403
 
 
-def test_session_cookie_is_secure_httponly_samesite_strict(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_session_cookie_is_secure_httponly_samesite_strict(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     r = c.post("/login", data={"username": USERS["agent"], "password": PASSWORD})
     cookie = r.headers["set-cookie"]
@@ -154,8 +154,8 @@ def test_session_cookie_is_secure_httponly_samesite_strict(tmp_path):
     assert token not in stored and auth.token_hash(token) in stored
 
 
-def test_logout_ends_the_session_on_the_server(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_logout_ends_the_session_on_the_server(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     cookie = c.cookies.get("__Host-console")
@@ -164,8 +164,8 @@ def test_logout_ends_the_session_on_the_server(tmp_path):
     assert c.get("/requests").status_code == 303
 
 
-def test_idle_session_expires(tmp_path):
-    console, clock, _refs = build(tmp_path)
+def test_idle_session_expires(console_db):
+    console, clock, _refs = build(console_db)
     c = client(console)
     login(c, USERS["agent"])
     clock.now += 29 * 60
@@ -174,8 +174,8 @@ def test_idle_session_expires(tmp_path):
     assert c.get("/requests").status_code == 303
 
 
-def test_wrong_passwords_lock_the_account_then_unlock_after_the_lock_time(tmp_path):
-    console, clock, _refs = build(tmp_path, login_policy=auth.LoginPolicy(max_failures=3, lock_seconds=600))
+def test_wrong_passwords_lock_the_account_then_unlock_after_the_lock_time(console_db):
+    console, clock, _refs = build(console_db, login_policy=auth.LoginPolicy(max_failures=3, lock_seconds=600))
     c = client(console)
     name = USERS["agent"]
     for _ in range(3):
@@ -188,8 +188,8 @@ def test_wrong_passwords_lock_the_account_then_unlock_after_the_lock_time(tmp_pa
     assert c.post("/login", data={"username": name, "password": PASSWORD}).status_code == 303
 
 
-def test_one_client_guessing_many_names_is_throttled(tmp_path):
-    console, _clock, _refs = build(tmp_path, login_policy=auth.LoginPolicy(client_failures=4))
+def test_one_client_guessing_many_names_is_throttled(console_db):
+    console, _clock, _refs = build(console_db, login_policy=auth.LoginPolicy(client_failures=4))
     c = client(console)
     for i in range(4):
         assert c.post("/login", data={"username": "nobody%d" % i, "password": "x" * 12}).status_code == 401
@@ -197,8 +197,8 @@ def test_one_client_guessing_many_names_is_throttled(tmp_path):
     assert r.status_code == 429 and "set-cookie" not in r.headers
 
 
-def test_unknown_user_and_wrong_password_get_the_same_answer(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_unknown_user_and_wrong_password_get_the_same_answer(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     a = c.post("/login", data={"username": "nobody", "password": "x" * 12})
     b = c.post("/login", data={"username": USERS["agent"], "password": "x" * 12})
@@ -206,8 +206,8 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(tmp_path):
     assert re.search(r'class="err"[^>]*>(.*?)<', a.text).group(1) == re.search(r'class="err"[^>]*>(.*?)<', b.text).group(1)
 
 
-def test_disabled_account_cannot_log_in_and_loses_its_sessions(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_disabled_account_cannot_log_in_and_loses_its_sessions(console_db):
+    console, _clock, _refs = build(console_db)
     agent, adm = client(console), client(console)
     login(agent, USERS["agent2"])
     csrf = login(adm, USERS["administrator"])
@@ -216,16 +216,16 @@ def test_disabled_account_cannot_log_in_and_loses_its_sessions(tmp_path):
     assert client(console).post("/login", data={"username": USERS["agent2"], "password": PASSWORD}).status_code == 401
 
 
-def test_passwords_are_argon2id_hashes(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_passwords_are_argon2id_hashes(console_db):
+    console, _clock, _refs = build(console_db)
     h = console.store.user(USERS["agent"])["pw_hash"]
     assert h.startswith("$argon2id$") and PASSWORD not in h
 
 
 @pytest.mark.parametrize("path", ["/login", "/requests", "/loss", "/kiosks", "/figures", "/users", "/audit",
                                   "/no-such-page"])
-def test_security_headers_and_no_inline_script_or_style(tmp_path, path):
-    console, _clock, _refs = build(tmp_path)
+def test_security_headers_and_no_inline_script_or_style(console_db, path):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     login(c, USERS["supervisor"] if path not in ("/users",) else USERS["administrator"])
     r = c.get(path)
@@ -242,8 +242,8 @@ def test_security_headers_and_no_inline_script_or_style(tmp_path, path):
         assert "<" not in title and len(title) < 60
 
 
-def test_every_form_posts_a_csrf_token(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_every_form_posts_a_csrf_token(console_db):
+    console, _clock, refs = build(console_db)
     c = client(console)
     pages = {USERS["supervisor"]: ["/requests/" + refs["mine"], "/loss",
                                    "/loss/card/" + console.store.card_handle("A38612750"), "/kiosks/1001"],

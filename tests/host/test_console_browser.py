@@ -128,8 +128,8 @@ def browser(tmp_path):
 
 
 @pytest.fixture
-def setting(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def setting(console_db):
+    console, _clock, refs = build(console_db)
     console.clock = time.time  # sessions and the request clock run on the real clock in the browser
     console.store.add_service_rows(sample_calls())
     served = Served(Console(console.store.path, centre_code="330100", clock=lambda: NOW + 3600))

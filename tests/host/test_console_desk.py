@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from lib12333 import citizen_requests as R  # noqa: E402
+from lib12333.host.gateway import request_desk  # noqa: E402
 from tests.host.console_support import (  # noqa: E402
     CENTRE,
     HOLDER,
@@ -44,8 +45,8 @@ def outgoing_notices(console):
         "SELECT to_number, body FROM outgoing WHERE kind = 'notice' ORDER BY id")]
 
 
-def test_claim_then_complete_queues_the_same_notice_as_the_cli(tmp_path):
-    console, clock, refs = build(tmp_path)
+def test_claim_then_complete_queues_the_same_notice_as_the_cli(console_db):
+    console, clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     ref = refs["mine"]
@@ -72,8 +73,8 @@ def test_claim_then_complete_queues_the_same_notice_as_the_cli(tmp_path):
     assert ("request.complete", ref) in audit and ("request.claim", ref) in audit
 
 
-def test_a_telephone_request_is_accepted_at_the_desk_once(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_a_telephone_request_is_accepted_at_the_desk_once(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     form = {"csrf": csrf, "idem": "n1", "kind": "complaint", "subject": "来电投诉窗口服务态度", "contact": "139 1234 5678"}
@@ -89,8 +90,8 @@ def test_a_telephone_request_is_accepted_at_the_desk_once(tmp_path):
     assert r.status_code == 400 and "subject" in r.text
 
 
-def test_close_needs_a_note_and_the_state_machine_refuses_illegal_steps(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_close_needs_a_note_and_the_state_machine_refuses_illegal_steps(console_db):
+    console, _clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     ref = refs["mine"]
@@ -104,8 +105,8 @@ def test_close_needs_a_note_and_the_state_machine_refuses_illegal_steps(tmp_path
     assert console.store.requests.get(ref).state == R.IN_PROGRESS and outgoing_notices(console) == []
 
 
-def test_transfer_is_accepted_by_the_other_centres_console(tmp_path):
-    console, clock, refs = build(tmp_path)
+def test_transfer_is_accepted_by_the_other_centres_console(console_db):
+    console, clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["supervisor"])
     ref = refs["mine"]
@@ -129,8 +130,8 @@ def test_transfer_is_accepted_by_the_other_centres_console(tmp_path):
     assert c.get("/requests/" + ref).status_code == 404
 
 
-def test_requests_of_other_centres_are_not_found_like_unknown_ones(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_requests_of_other_centres_are_not_found_like_unknown_ones(console_db):
+    console, _clock, refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["supervisor"])
     theirs = refs["theirs"]
@@ -143,8 +144,8 @@ def test_requests_of_other_centres_are_not_found_like_unknown_ones(tmp_path):
     assert console.store.requests.get(theirs).state == R.ACCEPTED
 
 
-def test_a_request_claimed_by_one_agent_cannot_be_worked_by_another(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def test_a_request_claimed_by_one_agent_cannot_be_worked_by_another(console_db):
+    console, _clock, refs = build(console_db)
     a, b, s = client(console), client(console), client(console)
     csrf_a, csrf_b, csrf_s = login(a, USERS["agent"]), login(b, USERS["agent2"]), login(s, USERS["supervisor"])
     ref = refs["mine"]
@@ -160,19 +161,24 @@ def test_a_request_claimed_by_one_agent_cannot_be_worked_by_another(tmp_path):
     assert r.status_code == 303 and console.store.requests.get(ref).state == R.RETURNED
 
 
-def test_queue_filters_by_state_kind_region_and_age(tmp_path):
-    console, _clock, refs = build(tmp_path)
+def _listed(c, query):
+    """The references the queue page ``/requests?query`` links to."""
+    return set(re.findall(r'href="/requests/([0-9A-Z]{21})"', c.get("/requests?" + query).text))
+
+
+def test_queue_filters_by_state_kind_region_and_age(console_db):
+    console, _clock, refs = build(console_db)
     c = client(console)
     login(c, USERS["agent"])
 
     def listed(query):
-        return set(re.findall(r'href="/requests/([0-9A-Z]{21})"', c.get("/requests?" + query).text))
+        return _listed(c, query)
 
     assert listed("") == {refs["mine"], refs["old"]}
     assert listed("kind=complaint") == {refs["mine"]}
     assert listed("age=old") == {refs["old"]}
     assert listed("age=1d") == {refs["mine"]}
-    assert listed("region=3301") == {refs["mine"], refs["old"]}
+    assert listed("region=3301") == set()  # the sample requests were not filed at a kiosk: no kiosk region
     assert listed("region=3201") == set()
     assert listed("state=done") == set()
     assert listed("kind=' OR 1=1 --") == {refs["mine"], refs["old"]}  # an unknown kind is no filter, never SQL
@@ -181,11 +187,38 @@ def test_queue_filters_by_state_kind_region_and_age(tmp_path):
     assert page.count("超时") >= 1  # the 10-day-old consultation is overdue
 
 
+def test_region_filter_is_the_region_of_the_kiosk_that_took_the_request(console_db):
+    console, _clock, _refs = build(console_db)  # kiosk 1001 in region 330106, kiosk 1002 in 330110
+    r = console.store.requests
+
+    def filed(device, idem):
+        return r.create("consultation", CENTRE, device, (2026, 11, 29), NOW - 50, "地区", PHONE, idem=idem).ref
+
+    west = filed("K01", request_desk.request_idem(CENTRE, 1001, 7))
+    yuhang = filed("K02", request_desk.request_idem(CENTRE, 1002, 8))
+    legacy = filed("K02", "kiosk-1002-9")  # the creation key before it named the centre: our own kiosk
+    relayed = filed("K01", request_desk.request_idem(OTHER, 1001, 7))  # a peer's kiosk 1001, not ours
+    c = client(console)
+    login(c, USERS["agent"])
+
+    def listed(query):
+        return _listed(c, query)
+
+    assert relayed in listed("")
+    assert listed("region=330106") == {west}
+    assert listed("region=330110") == {yuhang, legacy}
+    assert listed("region=3301") == {west, yuhang, legacy}
+    assert listed("region=3302") == set()
+    # The registry decides: a kiosk moved to another hall is filtered by its new region.
+    console.store.conn.execute("UPDATE devices SET region = '330108' WHERE device_id = 1002")
+    assert listed("region=330110") == set() and listed("region=330108") == {yuhang, legacy}
+
+
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hostile=st.sampled_from(HOSTILE) | st.text(alphabet="<>\"'&/ =abc()", min_size=1, max_size=40))
-def test_hostile_subjects_and_notes_are_escaped(tmp_path_factory, hostile):
-    tmp = tmp_path_factory.mktemp("xss")
-    console, _clock, _refs = build(tmp)
+def test_hostile_subjects_and_notes_are_escaped(tmp_path_factory, gateway_db, hostile):
+    # A new database per example: a SQLite file in a new folder, or a new database on the PostgreSQL server.
+    console, _clock, _refs = build(gateway_db(str(tmp_path_factory.mktemp("xss") / "centre.db")))
     marked = "«" + hostile + "»"
     ref = console.store.requests.create("complaint", CENTRE, "K03", (2026, 11, 29), NOW - 100,
                                         "诉求" + marked, PHONE, idem="x-1").ref
@@ -201,8 +234,8 @@ def test_hostile_subjects_and_notes_are_escaped(tmp_path_factory, hostile):
         assert marked not in queue and marked not in detail
 
 
-def test_hostile_kiosk_names_reasons_and_searches_are_escaped(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_hostile_kiosk_names_reasons_and_searches_are_escaped(console_db):
+    console, _clock, _refs = build(console_db)
     from lib12333.host.gateway import admin
 
     admin.add_device(console.store.conn, 1003, name=HOSTILE[1], region="330100", phone="+8613800571003", now=NOW)

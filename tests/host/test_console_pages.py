@@ -34,8 +34,8 @@ from tests.host.console_support import (  # noqa: E402
 )
 
 
-def test_loss_lookup_by_masked_number_and_by_kiosk_frame(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_loss_lookup_by_masked_number_and_by_kiosk_frame(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     page = c.post("/loss", data={"csrf": csrf, "q": "A******50"}).text
@@ -55,8 +55,8 @@ def test_loss_lookup_by_masked_number_and_by_kiosk_frame(tmp_path):
     assert "/lift" not in card and "/reveal" not in card
 
 
-def test_card_handles_cannot_be_guessed(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_card_handles_cannot_be_guessed(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     login(c, USERS["supervisor"])
     good = console.store.card_handle(HOLDER[0])
@@ -65,14 +65,14 @@ def test_card_handles_cannot_be_guessed(tmp_path):
         assert c.get("/loss/card/" + bad).status_code == 404
 
 
-def _as_supervisor_on_the_card(tmp_path):
-    console, clock, _refs = build(tmp_path)
+def _as_supervisor_on_the_card(console_db):
+    console, clock, _refs = build(console_db)
     c = client(console)
     return console, clock, c, login(c, USERS["supervisor"]), console.store.card_handle(HOLDER[0])
 
 
-def test_unmasked_view_needs_a_reason_and_is_audited(tmp_path):
-    console, _clock, c, csrf, handle = _as_supervisor_on_the_card(tmp_path)
+def test_unmasked_view_needs_a_reason_and_is_audited(console_db):
+    console, _clock, c, csrf, handle = _as_supervisor_on_the_card(console_db)
     r = c.post("/loss/card/%s/reveal" % handle, data={"csrf": csrf, "reason": ""})
     assert r.status_code == 400 and HOLDER[1] not in r.text
     assert [a for a in console.store.audit_log() if a["action"] == "card.unmask"] == []
@@ -84,8 +84,8 @@ def test_unmasked_view_needs_a_reason_and_is_audited(tmp_path):
     assert HOLDER[1] not in c.get("/loss/card/" + handle).text  # the next view is masked again
 
 
-def test_lifting_a_temporary_loss_goes_through_the_state_machine(tmp_path):
-    console, _clock, c, csrf, handle = _as_supervisor_on_the_card(tmp_path)
+def test_lifting_a_temporary_loss_goes_through_the_state_machine(console_db):
+    console, _clock, c, csrf, handle = _as_supervisor_on_the_card(console_db)
     r = c.post("/loss/card/%s/lift" % handle, data={"csrf": csrf, "reason": "本人持证到柜台"})
     assert r.status_code == 400  # identity not confirmed
     assert console.store.card_record(HOLDER[0], lossreport.Policy()).state == lossreport.TEMP_LOST
@@ -105,8 +105,8 @@ def test_lifting_a_temporary_loss_goes_through_the_state_machine(tmp_path):
                                       (HOLDER[0],)).fetchone()[0] == 2
 
 
-def test_a_lapsed_temporary_loss_cannot_be_lifted_and_the_lapse_is_recorded(tmp_path):
-    console, clock, _refs = build(tmp_path)
+def test_a_lapsed_temporary_loss_cannot_be_lifted_and_the_lapse_is_recorded(console_db):
+    console, clock, _refs = build(console_db)
     clock.now += 8 * 86400
     c = client(console)
     csrf = login(c, USERS["supervisor"])
@@ -120,8 +120,8 @@ def test_a_lapsed_temporary_loss_cannot_be_lifted_and_the_lapse_is_recorded(tmp_
     assert actions == ["report_temporary", "expire_temporary"]
 
 
-def test_fleet_marks_stale_kiosks_first(tmp_path):
-    console, clock, _refs = build(tmp_path)
+def test_fleet_marks_stale_kiosks_first(console_db):
+    console, clock, _refs = build(console_db)
     c = client(console)
     login(c, USERS["technician"])
     page = c.get("/kiosks").text
@@ -135,14 +135,14 @@ def test_fleet_marks_stale_kiosks_first(tmp_path):
     assert set(re.findall(r'href="/kiosks/(\d+)"', page)) == {"1001", "1002"}
 
 
-def test_fleet_counts_backlog_errors_and_send_failures(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_fleet_counts_backlog_errors_and_send_failures(console_db):
+    console, _clock, _refs = build(console_db)
     conn = console.store.conn
     conn.execute("INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload)"
-                 " VALUES (1001, 2, 1, ?, 8, x'00')", (NOW - 500,))
+                 " VALUES (1001, 2, 1, ?, 8, ?)", (NOW - 500, b"\0"))
     for failed in (None, None, "modem refused"):
-        conn.execute("INSERT INTO outgoing (kind, to_number, body, created_at, failed) VALUES ('frame', ?, x'00', ?, ?)",
-                     ("+8613800571001", NOW, failed))
+        conn.execute("INSERT INTO outgoing (kind, to_number, body, created_at, failed) VALUES ('frame', ?, ?, ?, ?)",
+                     ("+8613800571001", b"\0", NOW, failed))
     d = console.store.device(1001)
     assert (d["frames"], d["errors"], d["backlog"], d["send_failures"], d["last"]) == (2, 1, 2, 1, NOW - 500)
 
@@ -156,8 +156,8 @@ def _kiosk_request(key, seq):
     return frame_mod.seal(aes.AES128(key), frame_mod.Frame(msg.REQUEST, 1001, seq, NOW, payload, frame_mod.UP))
 
 
-def test_key_rotation_and_revocation_change_what_the_gateway_accepts(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_key_rotation_and_revocation_change_what_the_gateway_accepts(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["technician"])
     old = bytes(console.store.conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0])
@@ -180,6 +180,16 @@ def test_key_rotation_and_revocation_change_what_the_gateway_accepts(tmp_path):
     assert c.get("/kiosks/99999").status_code == 404
 
 
+def test_a_request_the_gateway_takes_from_a_kiosk_is_found_by_that_kiosks_region(console_db):
+    console, _clock, _refs = build(console_db)  # kiosk 1001 is in region 330106, kiosk 1002 in 330110
+    key = bytes(console.store.conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0])
+    centre = Centre(console.store.conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    assert centre.handle("+8613800571001", _kiosk_request(key, 20), NOW) == "applied"
+    (row,), _total = console.store.queue(CENTRE, NOW, kind="complaint", age="1d", region="330106")
+    assert row["subject"] == "请回电" and row["ref"][7:10] == "K01"
+    assert console.store.queue(CENTRE, NOW, kind="complaint", region="330110") == ([], 0)
+
+
 def _call_rows():
     # 2026-11-29 (local) 09:00-09:59: 4 offered, 3 answered (waits 5, 10, 40 s), 1 abandoned.
     t = NOW - 86400 - 8 * 3600 + 9 * 3600 - (NOW - 86400) % 86400
@@ -191,13 +201,13 @@ def _call_rows():
     return rows
 
 
-def test_figures_show_the_call_metrics_of_the_records(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_figures_show_the_call_metrics_of_the_records(console_db):
+    console, _clock, _refs = build(console_db)
     console.store.add_service_rows(_call_rows())
     for kind, n in (("notice", 2), ("frame", 3)):
         for _ in range(n):
             console.store.conn.execute("INSERT INTO outgoing (kind, to_number, body, created_at, sent_at)"
-                                       " VALUES (?, '13912345678', x'00', ?, ?)", (kind, NOW - 100, NOW - 90))
+                                       " VALUES (?, '13912345678', ?, ?, ?)", (kind, b"\0", NOW - 100, NOW - 90))
     c = client(console)
     login(c, USERS["supervisor"])
     page = c.get("/figures").text
@@ -218,8 +228,8 @@ def test_figures_show_the_call_metrics_of_the_records(tmp_path):
     assert re.findall(r"<td>([^<]*)</td>", overall)[:2] == ["8", "6"]
 
 
-def test_annual_report_downloads_match_the_report_module(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_annual_report_downloads_match_the_report_module(console_db):
+    console, _clock, _refs = build(console_db)
     console.store.add_service_rows(_call_rows())
     c = client(console)
     login(c, USERS["administrator"])
@@ -244,8 +254,8 @@ def _cli(*args, **kw):
                           text=True, env=env, timeout=60, **kw)
 
 
-def test_cli_user_add_list_and_login(tmp_path):
-    db = str(tmp_path / "centre.db")
+def test_cli_user_add_list_and_login(console_db, tmp_path):
+    db = console_db  # a new SQLite file, or an empty PostgreSQL database: user add migrates either
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD + "\n")
     r = _cli("user", "add", "--db", db, "--username", "root", "--role", "administrator", "--password-file", str(pw))
@@ -263,8 +273,8 @@ def test_cli_user_add_list_and_login(tmp_path):
     assert c.post("/login", data={"username": "root", "password": PASSWORD}).headers["location"] == "/kiosks"
 
 
-def test_cli_user_reset_unlocks_with_a_new_password(tmp_path):
-    console, clock, _refs = build(tmp_path)
+def test_cli_user_reset_unlocks_with_a_new_password(console_db, tmp_path):
+    console, clock, _refs = build(console_db)
     name = USERS["administrator"]
     c = client(console)
     for _ in range(5):
@@ -286,8 +296,8 @@ def test_cli_console_refuses_a_missing_database(tmp_path):
     assert r.returncode == 4 and "no such database" in r.stderr
 
 
-def test_cli_import_fills_the_figures(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_cli_import_fills_the_figures(console_db, tmp_path):
+    console, _clock, _refs = build(console_db)
     src = tmp_path / "calls.csv"
     from lib12333.host.cdr.native import Writer
     from lib12333.records import ServiceRecord

@@ -47,8 +47,8 @@ def logged_in(console, role):
     ("administrator", "/figures/annual/9999.csv", 404),    # its 1 January of the next year does not exist
     ("administrator", "/figures/annual/²²²².html", 404),
 ])
-def test_odd_digits_and_calendar_ends_are_refused_not_tracebacks(tmp_path, role, path, status):
-    console, _clock, _refs = build(tmp_path)
+def test_odd_digits_and_calendar_ends_are_refused_not_tracebacks(console_db, role, path, status):
+    console, _clock, _refs = build(console_db)
     c, _csrf = logged_in(console, role)
     r = c.get(path)
     assert r.status_code == status, (path, r.status_code)
@@ -56,8 +56,8 @@ def test_odd_digits_and_calendar_ends_are_refused_not_tracebacks(tmp_path, role,
         assert "服务数据" in r.text
 
 
-def test_a_kiosk_frame_reference_in_other_digits_is_not_a_500(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_a_kiosk_frame_reference_in_other_digits_is_not_a_500(console_db):
+    console, _clock, _refs = build(console_db)
     c, csrf = logged_in(console, "supervisor")
     r = c.post("/loss", data={"csrf": csrf, "q": "²-1"})
     assert r.status_code == 200 and "A386" not in r.text
@@ -65,8 +65,8 @@ def test_a_kiosk_frame_reference_in_other_digits_is_not_a_500(tmp_path):
     assert r.status_code == 200
 
 
-def test_file_uploads_in_place_of_text_fields_are_empty_fields(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_file_uploads_in_place_of_text_fields_are_empty_fields(console_db):
+    console, _clock, _refs = build(console_db)
     anonymous = lenient(console)
     r = anonymous.post("/login", files={"username": ("u.txt", USERS["agent"].encode()),
                                         "password": ("p.txt", PASSWORD.encode())})
@@ -80,8 +80,8 @@ def test_file_uploads_in_place_of_text_fields_are_empty_fields(tmp_path):
     assert r.status_code == 400 and console.store.user("new1") is None
 
 
-def test_request_bodies_over_the_limit_are_refused_before_parsing(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_request_bodies_over_the_limit_are_refused_before_parsing(console_db):
+    console, _clock, _refs = build(console_db)
     c = lenient(console)
     big = b"username=x&password=" + b"a" * (web.MAX_BODY + 1)
     r = c.post("/login", content=big, headers={"content-type": "application/x-www-form-urlencoded"})
@@ -99,8 +99,8 @@ def test_request_bodies_over_the_limit_are_refused_before_parsing(tmp_path):
     assert r.status_code == 303
 
 
-def test_user_names_are_one_account_whatever_the_case(tmp_path):
-    console, clock, _refs = build(tmp_path, login_policy=auth.LoginPolicy(max_failures=3, lock_seconds=600))
+def test_user_names_are_one_account_whatever_the_case(console_db):
+    console, clock, _refs = build(console_db, login_policy=auth.LoginPolicy(max_failures=3, lock_seconds=600))
     d = client(console)
     csrf = login(d, USERS["administrator"])
     r = d.post("/users", data={"csrf": csrf, "username": USERS["agent"].upper(), "role": "administrator",
@@ -118,8 +118,8 @@ def test_user_names_are_one_account_whatever_the_case(tmp_path):
 
 
 @pytest.mark.parametrize("typed, stored", [("+86 139 1234 5678", "13912345678"), ("", "")])
-def test_a_telephone_request_keeps_a_mobile_number(tmp_path, typed, stored):
-    console, _clock, _refs = build(tmp_path)
+def test_a_telephone_request_keeps_a_mobile_number(console_db, typed, stored):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     r = c.post("/requests", data={"csrf": csrf, "idem": "p1", "kind": "consultation", "subject": "咨询",
@@ -130,8 +130,8 @@ def test_a_telephone_request_keeps_a_mobile_number(tmp_path, typed, stored):
 
 
 @pytest.mark.parametrize("typed", ["²²²²²²²²²²²", "12345", "0571-87654321", "电话"])
-def test_a_telephone_request_refuses_a_number_no_phone_has(tmp_path, typed):
-    console, _clock, _refs = build(tmp_path)
+def test_a_telephone_request_refuses_a_number_no_phone_has(console_db, typed):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     before = console.store.rconn.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
@@ -188,12 +188,12 @@ def test_demo_console_run_again_on_its_kept_folder_serves_it_again(tmp_path):
         stop_process(proc)
 
 
-def test_the_taker_of_a_telephone_request_can_start_and_close_it(tmp_path):
+def test_the_taker_of_a_telephone_request_can_start_and_close_it(console_db):
     """A request accepted at the desk is claimed by its taker but still 受理: the page must offer to start it
     (it used to hide the button from the claimant, leaving only 退回 and 转办)."""
     from lib12333 import citizen_requests as R
 
-    console, _clock, _refs = build(tmp_path)
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     r = c.post("/requests", data={"csrf": csrf, "idem": "t1", "kind": "consultation", "subject": "咨询退休手续",
@@ -211,7 +211,7 @@ def test_the_taker_of_a_telephone_request_can_start_and_close_it(tmp_path):
     assert sent == 1
 
 
-def test_a_burst_of_log_ins_checks_few_passwords_at_once(tmp_path, monkeypatch):
+def test_a_burst_of_log_ins_checks_few_passwords_at_once(console_db, monkeypatch):
     """Each argon2 check takes 64 MiB: concurrent log-ins (sent before any failure is counted) must wait
     for each other instead of taking a thread of the server's pool -- and 64 MiB -- each."""
     import threading
@@ -221,7 +221,7 @@ def test_a_burst_of_log_ins_checks_few_passwords_at_once(tmp_path, monkeypatch):
 
     from lib12333.host.console import app as console_app
 
-    console, _clock, _refs = build(tmp_path)
+    console, _clock, _refs = build(console_db)
     running, peak, lock = [0], [0], threading.Lock()
     real = auth.verify_password
 
@@ -256,8 +256,8 @@ def test_a_burst_of_log_ins_checks_few_passwords_at_once(tmp_path, monkeypatch):
     assert 1 <= peak[0] <= 2 == getattr(console_app, "HASHING_AT_ONCE", None)
 
 
-def test_logging_in_again_in_one_browser_ends_the_session_it_replaces(tmp_path):
-    console, _clock, _refs = build(tmp_path)
+def test_logging_in_again_in_one_browser_ends_the_session_it_replaces(console_db):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     login(c, USERS["agent"])
     old = c.cookies.get("__Host-console")
@@ -270,11 +270,11 @@ def test_logging_in_again_in_one_browser_ends_the_session_it_replaces(tmp_path):
     assert stale.get("/requests").status_code == 303  # the agent's cookie opens nothing any more
 
 
-def test_the_audit_page_masks_personal_numbers_in_notes_and_reasons(tmp_path):
+def test_the_audit_page_masks_personal_numbers_in_notes_and_reasons(console_db):
     """The request page masks a note's ID and phone numbers; the audit page showed the same note in clear."""
     from tests.host.console_support import HOLDER
 
-    console, _clock, refs = build(tmp_path)
+    console, _clock, refs = build(console_db)
     a = client(console)
     csrf = login(a, USERS["agent"])
     note = "身份证%s 与来电号码13987654321不符，退回" % HOLDER[1]
@@ -290,8 +290,8 @@ def test_the_audit_page_masks_personal_numbers_in_notes_and_reasons(tmp_path):
     assert [e["reason"] for e in console.store.audit_log() if e["action"] == "request.return"] == [note]
 
 
-def test_lock_outs_and_log_outs_are_in_the_audit_log(tmp_path):
-    console, _clock, _refs = build(tmp_path, login_policy=auth.LoginPolicy(max_failures=3, lock_seconds=600))
+def test_lock_outs_and_log_outs_are_in_the_audit_log(console_db):
+    console, _clock, _refs = build(console_db, login_policy=auth.LoginPolicy(max_failures=3, lock_seconds=600))
     c = client(console)
     for _ in range(3):
         c.post("/login", data={"username": USERS["agent"], "password": "not the password"})
@@ -306,10 +306,10 @@ def test_lock_outs_and_log_outs_are_in_the_audit_log(tmp_path):
                                           ("LOCALHOST", 303), ("console.centre.example", 303),
                                           ("rebound.example:8333", 400), ("127.0.0.1.rebound.example", 400),
                                           ("", 400)])
-def test_only_the_consoles_own_host_names_are_answered(tmp_path, host, status):
+def test_only_the_consoles_own_host_names_are_answered(console_db, host, status):
     from lib12333.host.cli.cmd_console import allowed_hosts
 
-    console, _clock, _refs = build(tmp_path)
+    console, _clock, _refs = build(console_db)
     app = console.app(hosts=allowed_hosts("127.0.0.1", ["console.centre.example"]))
     c = TestClient(app, base_url="https://testserver", follow_redirects=False)
     r = c.post("/login", data={"username": USERS["agent"], "password": PASSWORD}, headers={"host": host})
@@ -347,17 +347,17 @@ def test_user_add_says_when_it_starts_a_new_database(tmp_path):
 
 @pytest.mark.parametrize("base, warned", [("http://192.168.1.20:8333", True), ("http://127.0.0.1:8333", False),
                                           ("http://localhost:8333", False), ("https://console.centre.example", False)])
-def test_the_log_in_page_says_why_plain_http_from_another_machine_cannot_log_in(tmp_path, base, warned):
+def test_the_log_in_page_says_why_plain_http_from_another_machine_cannot_log_in(console_db, base, warned):
     """The session cookie is Secure: over http to another address the browser drops it and every log-in
     silently lands back on the log-in page.  The page says so instead."""
-    console, _clock, _refs = build(tmp_path)
+    console, _clock, _refs = build(console_db)
     c = TestClient(console.app(), base_url=base, follow_redirects=False)
     assert ("浏览器不会保存登录凭据" in c.get("/login").text) == warned
 
 
-def test_every_user_can_change_their_own_password(tmp_path):
+def test_every_user_can_change_their_own_password(console_db):
     """The administrator sets an initial password (账号 page); there was no way for its owner to change it."""
-    console, _clock, _refs = build(tmp_path)
+    console, _clock, _refs = build(console_db)
     other = client(console)
     login(other, USERS["agent"])  # the same account in another browser
     c = client(console)
@@ -379,11 +379,11 @@ def test_every_user_can_change_their_own_password(tmp_path):
     assert ("user.password", USERS["agent"]) in [(e["action"], e["object"]) for e in console.store.audit_log()]
 
 
-def test_user_list_shows_a_locked_account(tmp_path):
+def test_user_list_shows_a_locked_account(console_db):
     import subprocess
     import sys
 
-    console, clock, _refs = build(tmp_path, login_policy=auth.LoginPolicy(max_failures=2))
+    console, clock, _refs = build(console_db, login_policy=auth.LoginPolicy(max_failures=2))
     clock.now = int(__import__("time").time())
     c = client(console)
     for _ in range(2):
@@ -396,7 +396,7 @@ def test_user_list_shows_a_locked_account(tmp_path):
     assert states[USERS["administrator"]].startswith("locked until ") and states[USERS["agent"]] == "active"
 
 
-def test_hostile_record_texts_do_not_reach_the_annual_csv_as_formulas(tmp_path):
+def test_hostile_record_texts_do_not_reach_the_annual_csv_as_formulas(console_db):
     """Guard (held before the review too): queue, category, region, agent and caller texts of imported
     records never become CSV cells a spreadsheet would run (= + - @)."""
     import csv
@@ -404,7 +404,7 @@ def test_hostile_record_texts_do_not_reach_the_annual_csv_as_formulas(tmp_path):
 
     from tests.host.console_support import NOW
 
-    console, _clock, _refs = build(tmp_path)
+    console, _clock, _refs = build(console_db)
     evil = ["=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
     console.store.add_service_rows([("call", 12333, e, e, e, NOW - 86400 * 30 + i, NOW - 86400 * 30 + i + 5,
                                      NOW - 86400 * 30 + i + 60, "answered", e, e) for i, e in enumerate(evil)])
@@ -417,12 +417,12 @@ def test_hostile_record_texts_do_not_reach_the_annual_csv_as_formulas(tmp_path):
     assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")] == []
 
 
-def test_a_locked_account_answers_like_an_unknown_name(tmp_path):
+def test_a_locked_account_answers_like_an_unknown_name(console_db):
     """Five wrong passwords lock an account; an unknown name never locks.  The answers used to differ
     from the fifth try on (a "locked" message, then HTTP 423), which told the accounts apart."""
     import re
 
-    console, clock, _refs = build(tmp_path)
+    console, clock, _refs = build(console_db)
     c = client(console)
 
     def answers(name):
@@ -437,10 +437,10 @@ def test_a_locked_account_answers_like_an_unknown_name(tmp_path):
     assert real == unknown and {status for status, _msg in real} == {401}
 
 
-def test_expired_sessions_are_forgotten_not_kept_forever(tmp_path):
+def test_expired_sessions_are_forgotten_not_kept_forever(console_db):
     from lib12333.host.console import app as console_app
 
-    console, clock, _refs = build(tmp_path)
+    console, clock, _refs = build(console_db)
     login(client(console), USERS["agent"])        # a browser that never comes back
     clock.now += console_app.SESSION_IDLE + 1
     login(client(console), USERS["supervisor"])
@@ -450,8 +450,8 @@ def test_expired_sessions_are_forgotten_not_kept_forever(tmp_path):
 
 @pytest.mark.parametrize("typed, kept", [("A38612750", "A******50"), ("A38612750XYZ", "A*********YZ"),
                                          ("xA38612750", "x*******50"), ("A3", "**")])
-def test_a_card_search_is_audited_masked_whatever_was_typed(tmp_path, typed, kept):
-    console, _clock, _refs = build(tmp_path)
+def test_a_card_search_is_audited_masked_whatever_was_typed(console_db, typed, kept):
+    console, _clock, _refs = build(console_db)
     c = client(console)
     csrf = login(c, USERS["agent"])
     assert c.post("/loss", data={"csrf": csrf, "q": typed}).status_code == 200

@@ -7,6 +7,7 @@ import time
 
 from lib12333.host.cli import EXIT_OK
 from lib12333.host.cli.output import add_json_flag, emit, progress
+from lib12333.host.gateway.pg import is_url, masked
 
 HELP = """\
 Serve the centre console on the gateway's database: the requests desk, the loss
@@ -18,9 +19,11 @@ told otherwise; put a TLS-terminating proxy in front of it for other machines
   lib12333 console user add --db centre.db --username admin --role administrator
   lib12333 console --db centre.db --centre-code 330100 --listen 127.0.0.1:8333
   lib12333 console import --db centre.db --format asterisk-queue-log /var/log/asterisk/queue_log
+  lib12333 console --db postgresql://lib12333@db.centre/centre --centre-code 330100
 """
 
 PASSWORD_ENV = "LIB12333_CONSOLE_PASSWORD"
+DB_HELP = "the gateway's database: a SQLite file or a postgresql:// URL"
 
 
 def register(subparsers):
@@ -34,7 +37,7 @@ def register(subparsers):
                         description="The password is read from the file given with --password-file, else from "
                                     "the environment variable %s, else asked for twice on the terminal. At least "
                                     "10 characters; stored as an argon2id hash." % PASSWORD_ENV)
-    a.add_argument("--db", required=True, help="the gateway's SQLite database")
+    a.add_argument("--db", required=True, help=DB_HELP)
     a.add_argument("--username", required=True, help="2-32 characters a-z 0-9 . _ -")
     a.add_argument("--role", required=True, choices=("agent", "supervisor", "technician", "administrator"),
                    help="what the account may do (docs/console.md has the table)")
@@ -43,18 +46,18 @@ def register(subparsers):
     a.set_defaults(handler=user_add)
     rs = user.add_parser("reset", help="set a new password, unlock and enable an account (a locked-out administrator)",
                          description="The new password is read like 'user add' reads it. The account's sessions end.")
-    rs.add_argument("--db", required=True, help="the gateway's SQLite database")
+    rs.add_argument("--db", required=True, help=DB_HELP)
     rs.add_argument("--username", required=True, help="the account")
     rs.add_argument("--password-file", help="read the password from the first line of this file")
     rs.set_defaults(handler=user_reset)
     ls = user.add_parser("list", help="accounts with role and lock state (no hashes)")
-    ls.add_argument("--db", required=True, help="the gateway's SQLite database")
+    ls.add_argument("--db", required=True, help=DB_HELP)
     add_json_flag(ls)
     ls.set_defaults(handler=user_list)
     im = sub.add_parser("import", help="import call records into the database for the figures page",
                         description="Read call records (the formats of lib12333 cdr) into the gateway database's "
                                     "service_records table, which the figures page and the annual report read.")
-    im.add_argument("--db", required=True, help="the gateway's SQLite database")
+    im.add_argument("--db", required=True, help=DB_HELP)
     im.add_argument("--format", required=True, choices=("asterisk-queue-log", "asterisk-master", "freeswitch", "native"),
                     help="input format")
     im.add_argument("files", nargs="+", metavar="FILE", help="record files")
@@ -63,7 +66,7 @@ def register(subparsers):
 
 
 def add_serve_options(p):
-    p.add_argument("--db", help="the gateway's SQLite database (requests in DB.requests)")
+    p.add_argument("--db", help=DB_HELP + " (requests in DB.requests)")
     p.add_argument("--listen", default="127.0.0.1:8333", help="address:port to listen on (default 127.0.0.1:8333)")
     p.add_argument("--centre-code", default="000000", help="this centre's division code (whose requests are shown)")
     p.add_argument("--unit", default="【人力资源社会保障电话咨询服务中心】",
@@ -106,7 +109,7 @@ def run_server(console, listen, behind_proxy=False, extra_hosts=()):
     if host not in ("127.0.0.1", "::1", "localhost"):
         progress("console: listening on %s -- make sure only the TLS proxy can reach it (docs/console.md)" % host)
     progress("console: %d days of call figures ready" % console.warm())
-    progress("console: http://%s:%d/ on %s; Ctrl-C stops" % (host, port, console.store.path))
+    progress("console: http://%s:%d/ on %s; Ctrl-C stops" % (host, port, masked(console.store.path)))
     uvicorn.run(console.app(hsts=behind_proxy, hosts=allowed_hosts(host, extra_hosts)), host=host, port=port,
                 log_level="warning",
                 proxy_headers=behind_proxy, forwarded_allow_ips="127.0.0.1" if behind_proxy else "",
@@ -120,7 +123,7 @@ def serve(args):
         from lib12333.errors import ValidationError
 
         raise ValidationError("the console needs --db FILE", field="arguments")
-    if not os.path.isfile(args.db):
+    if not is_url(args.db) and not os.path.isfile(args.db):
         raise OSError("no such database: %s" % args.db)
     run_server(make_console(args), args.listen, args.behind_tls_proxy, args.allowed_host)
     return EXIT_OK
@@ -149,7 +152,7 @@ def _store(path, create=False):
     would otherwise leave a stray empty database and an account nobody finds)."""
     from lib12333.host.console.store import ConsoleStore
 
-    if not os.path.isfile(path):
+    if not is_url(path) and not os.path.isfile(path):
         if not create:
             raise OSError("no such database: %s" % path)
         progress("console: %s did not exist; created an empty gateway database" % path)

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from lib12333.host.cdr import report as annual
 from lib12333.host.console.figures import TZ, merged, records
 from lib12333.host.console.web import number, page, text_response
+from lib12333.host.gateway import db
 
 
 def _day_number(day):
@@ -106,7 +107,8 @@ def _annual_figures(ctx, year):
     for r in records(ctx.store.service_rows(start, _day_start((year + 1, 1, 1)) + 86400)):
         rep.add(r)
         n += 1
-    return rep.figures([{"source": "gateway database (service_records)", "format": "sqlite", "lines": n,
+    backend = "postgresql" if db.is_postgresql(ctx.store.conn) else "sqlite"
+    return rep.figures([{"source": "gateway database (service_records)", "format": backend, "lines": n,
                          "records": n, "malformed": 0}])
 
 

@@ -131,13 +131,19 @@ async def claim(request, ctx):
         refusal = "此状态的办件不能认领。"
     if refusal:
         return _detail(ctx, req, 409, error=refusal)
+    # The claim first, in one statement: of two users (or two console processes) claiming at once, one wins.
+    before = ctx.store.claims([req.ref]).get(req.ref)
+    holder = ctx.store.claim(req.ref, ctx.user["username"], ctx.now, take_over=ctx.can("requests.reassign"))
+    if holder != ctx.user["username"]:
+        return _detail(ctx, req, 409, error="该办件已由 %s 认领，只有认领人或班长可以操作。" % holder)
     if req.state == R.ACCEPTED:
         try:
             request_desk.update(ctx.store.conn, ctx.store.requests, ctx.console.sms_policy, req.ref, "start", ctx.now,
                                 actor=ctx.console.centre, idem=_idem(ctx))
         except Lib12333Error as exc:
+            if before is None:
+                ctx.store.release_claim(req.ref)
             return _detail(ctx, req, 409, error="未能认领：%s" % exc)
-    ctx.store.claim(req.ref, ctx.user["username"], ctx.now)
     ctx.audit("request.claim", req.ref)
     return redirect("/requests/%s?done=claimed" % req.ref)
 

@@ -1,35 +1,89 @@
 """
-Every SQL statement of the console, for SQLite (a PostgreSQL back end implements the same methods).
+Every SQL statement of the console, on SQLite or PostgreSQL.
 
-``ConsoleStore(db_path)`` opens the gateway database (migrating the gateway's
-and then the console's tables) and the request file next to it.  Pages call
-methods here and never write SQL themselves; all values are bound parameters
-(the only text ever pasted into a statement is a fixed column list or a
-``?`` placeholder list built here).  Changes to requests go through
-``RequestStore`` / ``request_desk.update`` and changes to cards through the
-loss-report state machine, never through SQL written here.
+``ConsoleStore(db)`` opens the gateway database -- a SQLite file or a ``postgresql://``
+URL -- with ``lib12333.host.gateway.db.connect``, which applies the gateway's versioned
+migrations; the console's own tables are one of them (migration 5), so
+``lib12333 gateway migrate`` creates them on both back ends.  On PostgreSQL the
+connection is the gateway's ``pg.PgConnection``: the statements here are written once,
+in the SQLite dialect that layer translates, and avoid what the two back ends read
+differently (a comparison summed as a number, LIKE's case rules; sums come back as
+``int`` through ``_int``).  The request file next to the database stays SQLite
+(``admin.requests_path``).
+
+Pages call methods here and never write SQL themselves; all values are bound
+parameters (the only text ever pasted into a statement is a fixed column list or a
+``?`` placeholder list built here).  Changes to requests go through ``RequestStore`` /
+``request_desk.update`` and changes to cards through the loss-report state machine,
+never through SQL written here.
 """
 
+import functools
 import hashlib
 import hmac
+import os
+import time
 
 from lib12333 import lossreport
-from lib12333.host.console import schema
 from lib12333.host.gateway import admin, db
 from lib12333.host.gateway.db import Transaction
+from lib12333.host.gateway.pg import Conflict
 from lib12333.host.requests_store import RequestStore
 from lib12333.secure import messages as msg
 
+CONFLICT_RETRIES = 5
 AGES = {"1d": (0, 86400), "3d": (86400, 3 * 86400), "7d": (3 * 86400, 7 * 86400), "old": (7 * 86400, None)}
+
+
+def _int(value):
+    """A count or sum as int: PostgreSQL returns SUM of integers as a Decimal (and NULL for no rows)."""
+    return int(value or 0)
+
+
+def _count_if(condition):
+    """SQL counting the rows where ``condition`` holds (SQLite would sum the comparison; PostgreSQL cannot)."""
+    return "SUM(CASE WHEN %s THEN 1 ELSE 0 END)" % condition
+
+
+# The kiosk (device id) that filed a request, read from the request's creation key, which the gateway
+# makes with request_desk.request_idem: "kiosk/<origin centre>/<device>/<seq>" ("kiosk-<device>-<seq>" before
+# the key named the centre).  Only this centre's own kiosks count: a relayed request's kiosk is a peer's, with
+# a region our registry does not know.  NULL for requests taken by telephone.  (SQLite, the request file:
+# CAST takes the leading digits.)
+_KIOSK_OF = ("(CASE WHEN substr(create_idem, 1, ?) = ? THEN CAST(substr(create_idem, ?) AS INTEGER)"
+             " WHEN substr(create_idem, 1, 6) = 'kiosk-' THEN CAST(substr(create_idem, 7) AS INTEGER) END)")
+
+
+def _retried(method):
+    """Run a method whose writes are one transaction again when PostgreSQL aborted it because a concurrent
+    one (another console, a gateway worker) changed what it read (``pg.Conflict``): it was rolled back whole."""
+    @functools.wraps(method)
+    def run(self, *args, **kw):
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return method(self, *args, **kw)
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+    return run
+
+
+def _kiosk_args(centre):
+    prefix = "kiosk/%s/" % centre
+    return [len(prefix), prefix, len(prefix) + 1]
 
 
 class ConsoleStore:
     def __init__(self, db_path):
         self.path = db_path
         self.conn = db.connect(db_path)
-        schema.migrate(self.conn)
         self.requests = RequestStore(admin.requests_path(db_path))
         self.rconn = self.requests._db  # read queries of the queue share the store's connection
+        # The key that turns card numbers into opaque URL handles (card_handle): made by the first console
+        # to open the database; several consoles starting at once keep the first one written.
+        self.conn.execute("INSERT OR IGNORE INTO console_meta (key, value) VALUES ('secret', ?)",
+                          (os.urandom(16).hex(),))
         secret = self.conn.execute("SELECT value FROM console_meta WHERE key = 'secret'").fetchone()[0]
         self._handle_key = bytes.fromhex(secret)
 
@@ -39,6 +93,7 @@ class ConsoleStore:
 
     # ------------------------------------------------------------ accounts
 
+    @_retried
     def add_user(self, username, role, pw_hash, now):
         with Transaction(self.conn):
             self.conn.execute("INSERT INTO console_users (username, role, pw_hash, created_at) VALUES (?,?,?,?)",
@@ -58,6 +113,7 @@ class ConsoleStore:
         return [{"username": r[0], "role": r[1], "disabled": bool(r[2]), "failed": r[3], "locked_until": r[4],
                  "created_at": r[5]} for r in rows]
 
+    @_retried
     def set_user(self, username, disabled=None, unlock=False, pw_hash=None):
         with Transaction(self.conn):
             if disabled is not None:
@@ -70,6 +126,7 @@ class ConsoleStore:
             if pw_hash is not None:
                 self.conn.execute("UPDATE console_users SET pw_hash = ? WHERE username = ?", (pw_hash, username))
 
+    @_retried
     def record_attempt(self, username, client, ok, now, policy):
         """Log a login attempt; a failure counts towards the account's lock-out.  Returns the lock time or 0."""
         with Transaction(self.conn):
@@ -94,6 +151,7 @@ class ConsoleStore:
 
     # ------------------------------------------------------------ sessions
 
+    @_retried
     def add_session(self, token_hash, username, csrf, now, idle, lifetime):
         """Open a session, and forget the expired ones nobody came back with (their rows stayed until then)."""
         with Transaction(self.conn):
@@ -149,8 +207,12 @@ class ConsoleStore:
             where.append("kind = ?")
             args.append(kind)
         if region:
-            where.append("substr(centre, 1, ?) = ?")  # the accepting centre's division code, by prefix
-            args.extend([len(region), region])
+            kiosks = self.kiosks_in(region)
+            if kiosks:
+                where.append(_KIOSK_OF + " IN (" + ",".join("?" * len(kiosks)) + ")")
+                args.extend(_kiosk_args(centre) + kiosks)
+            else:
+                where.append("0 = 1")
         if age in AGES:
             low, high = AGES[age]
             where.append("created_at <= ?")
@@ -170,6 +232,11 @@ class ConsoleStore:
             r["claimed_by"] = claims.get(r["ref"])
         return out, total
 
+    def kiosks_in(self, region):
+        """Ids of this centre's kiosks whose hall region (the device registry's) starts with ``region`` (digits)."""
+        return [r[0] for r in self.conn.execute("SELECT device_id FROM devices WHERE region LIKE ? ORDER BY device_id",
+                                                (region + "%",))]
+
     def state_counts(self, centre):
         # Two queries instead of one OR: the first is answered from the (owner, state) index alone.
         counts = dict(self.rconn.execute("SELECT state, COUNT(*) FROM requests WHERE owner = ? GROUP BY state",
@@ -186,10 +253,21 @@ class ConsoleStore:
         return dict(self.conn.execute("SELECT ref, username FROM console_claims WHERE ref IN (" + marks + ")",
                                       list(refs)).fetchall())
 
-    def claim(self, ref, username, now):
+    def claim(self, ref, username, now, take_over=False):
+        """Claim ``ref`` for ``username``; returns who holds it afterwards (``username`` when the claim was won).
+
+        One statement decides: of two consoles claiming at once (several console processes on one
+        PostgreSQL database), exactly one gets the request; the other sees the winner's name.  A claim
+        held by someone else changes hands only with ``take_over`` (a supervisor reassigning).
+        """
+        # Not in a SERIALIZABLE transaction: PostgreSQL would abort the second claimer instead of answering.
+        # The statement alone is atomic; the loser's upsert waits for the winner's row and leaves it.
         self.conn.execute("INSERT INTO console_claims (ref, username, claimed_at) VALUES (?,?,?)"
                           " ON CONFLICT (ref) DO UPDATE SET username = excluded.username,"
-                          " claimed_at = excluded.claimed_at", (ref, username, int(now)))
+                          " claimed_at = excluded.claimed_at"
+                          " WHERE ? = 1 OR console_claims.username = excluded.username",
+                          (ref, username, int(now), int(bool(take_over))))
+        return self.conn.execute("SELECT username FROM console_claims WHERE ref = ?", (ref,)).fetchone()[0]
 
     def release_claim(self, ref):
         self.conn.execute("DELETE FROM console_claims WHERE ref = ?", (ref,))
@@ -249,6 +327,7 @@ class ConsoleStore:
             return None
         return lossreport.CardRecord(row[0], row[1], card_no, row[2], row[3], row[4], policy)
 
+    @_retried
     def save_card(self, rec, first_event, now):
         """Write ``rec``'s state and the history entries from ``first_event`` on (one transaction)."""
         with Transaction(self.conn):
@@ -293,11 +372,11 @@ class ConsoleStore:
             return
         ids = [d["device_id"] for d in devices]
         marks = ",".join("?" * len(ids))
-        counts = {r[0]: r[1:] for r in self.conn.execute(
-            "SELECT device_id, COUNT(*), SUM(reply_type = ?) FROM applied WHERE device_id IN (" + marks + ")"
+        counts = {r[0]: (_int(r[1]), _int(r[2])) for r in self.conn.execute(
+            "SELECT device_id, COUNT(*), " + _count_if("reply_type = ?") + " FROM applied WHERE device_id IN (" + marks + ")"
             " GROUP BY device_id", [msg.ERROR] + ids)}
-        queued = {r[0]: r[1:] for r in self.conn.execute(
-            "SELECT to_number, SUM(failed IS NULL), SUM(failed IS NOT NULL) FROM outgoing"
+        queued = {r[0]: (_int(r[1]), _int(r[2])) for r in self.conn.execute(
+            "SELECT to_number, " + _count_if("failed IS NULL") + ", " + _count_if("failed IS NOT NULL") + " FROM outgoing"
             " WHERE sent_at IS NULL AND kind = 'frame' GROUP BY to_number")}
         for d in devices:
             d["frames"], d["errors"] = counts.get(d["device_id"], (0, 0))
@@ -314,6 +393,7 @@ class ConsoleStore:
         self._add_counts([d])
         return d
 
+    @_retried
     def rotate_key(self, device_id, key):
         with Transaction(self.conn):
             return self.conn.execute("UPDATE devices SET key = ? WHERE device_id = ? AND status = 'active'",
@@ -338,6 +418,7 @@ class ConsoleStore:
             " WHERE arrival >= ? AND arrival < ? AND channel = ? GROUP BY day", (int(tz), int(start), int(end), channel))
         return {r[0]: (r[1], r[2]) for r in rows}
 
+    @_retried
     def add_service_rows(self, rows):
         with Transaction(self.conn):
             self.conn.executemany(
@@ -347,7 +428,8 @@ class ConsoleStore:
     def sms_by_day(self, start, end, tz):
         """[(local day number, kind, queued, sent, failed)] of SMS queued in [start, end): 'notice' to citizens,
         'frame' to kiosks."""
-        return self.conn.execute(
-            "SELECT (created_at + ?) / 86400 AS day, kind, COUNT(*), SUM(sent_at IS NOT NULL), SUM(failed IS NOT NULL)"
-            " FROM outgoing WHERE created_at >= ? AND created_at < ? GROUP BY day, kind ORDER BY day",
-            (int(tz), int(start), int(end))).fetchall()
+        rows = self.conn.execute(
+            "SELECT (created_at + ?) / 86400 AS day, kind, COUNT(*), " + _count_if("sent_at IS NOT NULL") + ", "
+            + _count_if("failed IS NOT NULL") + " FROM outgoing WHERE created_at >= ? AND created_at < ?"
+            " GROUP BY day, kind ORDER BY day", (int(tz), int(start), int(end))).fetchall()
+        return [(r[0], r[1], r[2], _int(r[3]), _int(r[4])) for r in rows]

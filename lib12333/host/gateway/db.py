@@ -24,6 +24,8 @@ Tables (docs/gateway.md describes every column):
     device_keys     every key a device id has had: generation, first sequence number, retired (migration 3)
     meta            name/value facts about the file itself, e.g. that it is a backup copy (migration 3)
     workers         gateway workers sharing the database and their last heartbeat (migration 4)
+    console_*       the centre console's accounts, sessions, log-in attempts, audit log, request
+                    claims and handle key (migration 5; lib12333.host.console.store, docs/console.md)
 """
 
 import sqlite3
@@ -174,6 +176,52 @@ CREATE TABLE workers (
     frames INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX applied_device_time ON applied (device_id, applied_at);
+    """,
+    # 5: the centre console's tables (lib12333.host.console, issue 17).  IF NOT EXISTS: a SQLite file the
+    # console used before this migration already has them (they were versioned apart, in console_meta).
+    # console_meta holds the key of the console's card handles; the index serves the figures page.
+    """
+CREATE TABLE IF NOT EXISTS console_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS console_users (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('agent', 'supervisor', 'technician', 'administrator')),
+    pw_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS console_sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES console_users (username),
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS console_login_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL,
+    client TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    ok INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS console_attempts_client ON console_login_attempts (client, at);
+CREATE INDEX IF NOT EXISTS console_attempts_user ON console_login_attempts (username, at);
+CREATE TABLE IF NOT EXISTS console_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    client TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS console_claims (
+    ref TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    claimed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS console_service_arrival ON service_records (channel, arrival);
     """,
 )
 VERSION = len(MIGRATIONS)

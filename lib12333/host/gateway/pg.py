@@ -150,9 +150,28 @@ class PgConnection:
                 if cur.description else []
             return Cursor(rows, cur.rowcount)
         except psycopg.Error as exc:
-            if self._conn.closed or isinstance(exc, psycopg.OperationalError) and self._conn.broken:
-                self._conn = None
-            raise _wrap(exc) from exc
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc):
+        """The BackendError for psycopg's ``exc``; a broken connection is dropped (the next call reconnects)."""
+        import psycopg
+
+        if self._conn.closed or isinstance(exc, psycopg.OperationalError) and self._conn.broken:
+            self._conn = None
+        return _wrap(exc)
+
+    def executemany(self, sql, seq_of_params):
+        """One statement for many rows (psycopg sends them in one pipeline), like sqlite3's."""
+        import psycopg
+
+        if self._conn is None or self._conn.closed:
+            self._open()
+        try:
+            with self._conn.cursor() as cur:
+                cur.executemany(translate(sql), [tuple(p) for p in seq_of_params])
+                return Cursor([], cur.rowcount)
+        except psycopg.Error as exc:
+            raise self._failed(exc) from exc
 
     def executescript(self, script):
         for statement in script.split(";"):

@@ -1,0 +1,167 @@
+"""
+The console on both back ends of the gateway store (issue 17): its tables are a gateway migration
+(``gateway migrate`` creates them on SQLite and PostgreSQL), a SQLite file the console used before that
+migration keeps its accounts, and two consoles claiming one request at once leave exactly one claimer.
+"""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("argon2")
+
+from lib12333 import citizen_requests as R  # noqa: E402
+from lib12333.host.console.app import Console  # noqa: E402
+from lib12333.host.gateway import db  # noqa: E402
+from tests.host.console_support import CENTRE, NOW, PASSWORD, PHONE, USERS, build, client, login  # noqa: E402
+
+CONSOLE_TABLES = {"console_meta", "console_users", "console_sessions", "console_login_attempts", "console_audit",
+                  "console_claims"}
+
+
+def _tables(conn):
+    if db.is_postgresql(conn):
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    else:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {r[0] for r in rows}
+
+
+def _lib12333(*args):
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    return subprocess.run([sys.executable, "-m", "lib12333"] + list(args), capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_gateway_migrate_creates_the_console_tables(gateway_db):
+    where = gateway_db()
+    r = _lib12333("gateway", "migrate", "--db", where, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["version"] == db.VERSION
+    conn = db.connect(where)
+    try:
+        assert CONSOLE_TABLES <= _tables(conn)
+    finally:
+        conn.close()
+    # The console then starts on that database and its accounts are made with the CLI.
+    pw_file = os.path.join(os.environ.get("LIB12333_REQUESTS_DIR") or os.path.dirname(where), "pw")
+    with open(pw_file, "w") as f:
+        f.write(PASSWORD + "\n")
+    r = _lib12333("console", "user", "add", "--db", where, "--username", "chief", "--role", "supervisor",
+                  "--password-file", pw_file, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["created"] is True, r.stderr
+    r = _lib12333("console", "user", "list", "--db", where, "--json")
+    assert [u["username"] for u in json.loads(r.stdout)] == ["chief"]
+    c = client(Console(where))
+    assert c.post("/login", data={"username": "chief", "password": PASSWORD}).status_code == 303
+
+
+# The console's own tables as the console created them before they were gateway migration 5.
+_OLD_CONSOLE_SCHEMA = """
+CREATE TABLE console_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE console_users (username TEXT PRIMARY KEY, role TEXT NOT NULL, pw_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, locked_until INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL);
+CREATE TABLE console_sessions (token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+CREATE TABLE console_login_attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL,
+    client TEXT NOT NULL, at INTEGER NOT NULL, ok INTEGER NOT NULL);
+CREATE TABLE console_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, username TEXT NOT NULL,
+    client TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '');
+CREATE TABLE console_claims (ref TEXT PRIMARY KEY, username TEXT NOT NULL, claimed_at INTEGER NOT NULL);
+INSERT INTO console_meta VALUES ('schema', '1');
+INSERT INTO console_meta VALUES ('secret', '00112233445566778899aabbccddeeff');
+"""
+
+
+def test_a_sqlite_file_of_an_earlier_console_keeps_its_accounts_and_handle_key(tmp_path):
+    path = str(tmp_path / "centre.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, script in enumerate(db.MIGRATIONS[:4], 1):
+        conn.executescript(script)
+        conn.execute("PRAGMA user_version = %d" % number)
+    conn.executescript(_OLD_CONSOLE_SCHEMA)
+    conn.execute("INSERT INTO console_users (username, role, pw_hash, created_at) VALUES ('old', 'agent', 'x', 1)")
+    conn.close()
+    console = Console(path)
+    assert db.version(console.store.conn) == db.VERSION
+    assert [u["username"] for u in console.store.users()] == ["old"]
+    assert console.store._handle_key == bytes.fromhex("00112233445566778899aabbccddeeff")
+
+
+def _claim_at_once(consoles, ref, names):
+    """Both agents post the claim of ``ref`` at the same moment, each through their own console process."""
+    clients = [client(c) for c in consoles]
+    tokens = [login(c, name) for c, name in zip(clients, names)]
+    barrier = threading.Barrier(len(clients))
+    codes = [None] * len(clients)
+
+    def post(i):
+        barrier.wait()
+        codes[i] = clients[i].post("/requests/%s/claim" % ref, data={"csrf": tokens[i]}).status_code
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return codes
+
+
+def test_two_consoles_claiming_one_request_at_once_leave_one_claimer(console_db):
+    first, clock, _refs = build(console_db)
+    # A second console process on the same database (several consoles behind one proxy, or two machines).
+    second = Console(console_db, centre_code=CENTRE, clock=clock)
+    names = [USERS["agent"], USERS["agent2"]]
+    for n in range(8):
+        ref = first.store.requests.create("complaint", CENTRE, "K05", (2026, 11, 29), NOW - 60, "并发认领 %d" % n,
+                                          PHONE, idem="race-%d" % n).ref
+        if n % 2:  # started elsewhere (the CLI) and unclaimed: only the claim itself decides
+            first.store.requests.apply(ref, "start", CENTRE, NOW - 30, idem="cli-%d" % n)
+        codes = _claim_at_once([first, second], ref, names)
+        assert sorted(codes) == [303, 409], codes
+        winner = names[codes.index(303)]
+        assert first.store.claims([ref]) == {ref: winner}
+        req = first.store.requests.get(ref)
+        assert req.state == R.IN_PROGRESS and [e.action for e in req.history] == ["start"]  # started once
+    second.store.close()
+
+
+def test_a_supervisor_takes_over_a_claim_an_agent_cannot(console_db):
+    console, _clock, refs = build(console_db)
+    s = console.store
+    assert s.claim(refs["mine"], "age1", NOW) == "age1"
+    assert s.claim(refs["mine"], "age2", NOW) == "age1"
+    assert s.claim(refs["mine"], "sup1", NOW, take_over=True) == "sup1"
+    assert s.claims([refs["mine"]]) == {refs["mine"]: "sup1"}
+
+
+
+def test_a_write_postgresql_aborts_for_a_concurrent_change_is_run_again(pg_server, tmp_path, monkeypatch):
+    from lib12333.host.console import auth
+    from lib12333.host.gateway import pg
+
+    monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))
+    console, _clock, _refs = build(pg_server.new_database())
+    other = pg.PgConnection(console.store.path)  # a second console (or a worker) changing the same account
+    other.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    other.execute("UPDATE console_users SET failed = failed + 1 WHERE username = 'age1'")
+    done = []
+    # This log-in failure waits for the other's row lock; when the other commits, PostgreSQL aborts it
+    # (could not serialize access due to concurrent update) and the store runs it again.
+    worker = threading.Thread(target=lambda: done.append(console.store.record_attempt(
+        "age1", "10.0.0.9", False, NOW, auth.LoginPolicy(max_failures=5))))
+    worker.start()
+    worker.join(0.5)
+    assert worker.is_alive()  # blocked behind the other transaction
+    other.execute("COMMIT")
+    worker.join(30)
+    assert done == [0]
+    assert console.store.user("age1")["failed"] == 2  # both increments, none lost
+    other.close()
