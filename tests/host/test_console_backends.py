@@ -39,7 +39,7 @@ def _lib12333(*args):
                           timeout=120)
 
 
-def test_gateway_migrate_creates_the_console_tables(gateway_db):
+def test_gateway_migrate_creates_the_console_tables(gateway_db, tmp_path):
     where = gateway_db()
     r = _lib12333("gateway", "migrate", "--db", where, "--json")
     assert r.returncode == 0, r.stderr
@@ -50,7 +50,7 @@ def test_gateway_migrate_creates_the_console_tables(gateway_db):
     finally:
         conn.close()
     # The console then starts on that database and its accounts are made with the CLI.
-    pw_file = os.path.join(os.environ.get("LIB12333_REQUESTS_DIR") or os.path.dirname(where), "pw")
+    pw_file = str(tmp_path / "pw")
     with open(pw_file, "w") as f:
         f.write(PASSWORD + "\n")
     r = _lib12333("console", "user", "add", "--db", where, "--username", "chief", "--role", "supervisor",
@@ -147,7 +147,6 @@ def test_a_write_postgresql_aborts_for_a_concurrent_change_is_run_again(pg_serve
     from lib12333.host.console import auth
     from lib12333.host.gateway import pg
 
-    monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))
     console, _clock, _refs = build(pg_server.new_database())
     other = pg.PgConnection(console.store.path)  # a second console (or a worker) changing the same account
     other.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")

@@ -116,7 +116,6 @@ def test_postgresql_backup_and_restore_follow_the_sqlite_procedure(pg_server, tm
     from lib12333.host.gateway import backup
     from tests.host.test_gateway_restore import SSN_B, Kiosk, frames_to_kiosk, loss, sealed, setup
 
-    monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))
     live = pg_server.new_database()
     setup(live)
     saved = str(tmp_path / "backup" / "centre.sql")

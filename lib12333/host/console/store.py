@@ -48,10 +48,12 @@ def _count_if(condition):
 # The kiosk (device id) that filed a request, read from the request's creation key, which the gateway
 # makes with request_desk.request_idem: "kiosk/<origin centre>/<device>/<seq>" ("kiosk-<device>-<seq>" before
 # the key named the centre).  Only this centre's own kiosks count: a relayed request's kiosk is a peer's, with
-# a region our registry does not know.  NULL for requests taken by telephone.  (SQLite, the request file:
-# CAST takes the leading digits.)
-_KIOSK_OF = ("(CASE WHEN substr(create_idem, 1, ?) = ? THEN CAST(substr(create_idem, ?) AS INTEGER)"
-             " WHEN substr(create_idem, 1, 6) = 'kiosk-' THEN CAST(substr(create_idem, 7) AS INTEGER) END)")
+# a region our registry does not know.  NULL for requests taken by telephone.  The id is compared as text:
+# the same statement runs on SQLite and PostgreSQL (a separator appended so the length is never negative).
+_KIOSK_OF = ("(CASE WHEN substr(create_idem, 1, ?) = ?"
+             " THEN substr(create_idem, ?, instr(substr(create_idem, ?) || '/', '/') - 1)"
+             " WHEN substr(create_idem, 1, 6) = 'kiosk-'"
+             " THEN substr(create_idem, 7, instr(substr(create_idem, 7) || '-', '-') - 1) END)")
 
 
 def _retried(method):
@@ -71,7 +73,7 @@ def _retried(method):
 
 def _kiosk_args(centre):
     prefix = "kiosk/%s/" % centre
-    return [len(prefix), prefix, len(prefix) + 1]
+    return [len(prefix), prefix, len(prefix) + 1, len(prefix) + 1]
 
 
 class ConsoleStore:
@@ -210,7 +212,7 @@ class ConsoleStore:
             kiosks = self.kiosks_in(region)
             if kiosks:
                 where.append(_KIOSK_OF + " IN (" + ",".join("?" * len(kiosks)) + ")")
-                args.extend(_kiosk_args(centre) + kiosks)
+                args.extend(_kiosk_args(centre) + [str(k) for k in kiosks])
             else:
                 where.append("0 = 1")
         if age in AGES:

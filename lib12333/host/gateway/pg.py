@@ -34,6 +34,7 @@ _REWRITES = (
     # "window" is a reserved word in PostgreSQL (window functions); a quoted name is the column in both.
     (re.compile(r'(?<!")\bwindow\b(?!")'), '"window"'),
     (re.compile(r"\bROLLBACK TO (?!SAVEPOINT)"), "ROLLBACK TO SAVEPOINT "),
+    (re.compile(r"\binstr\("), "strpos("),  # the same arguments: (text, what to find)
 )
 _INSERT_OR = re.compile(r"^\s*INSERT OR (IGNORE|REPLACE) INTO (\w+)\s*\(([^)]*)\)(.*)$", re.S)
 _CACHE = {}
