@@ -14,6 +14,7 @@ text SMS from a citizen (no kiosk port) goes to ``Centre.handle_text`` (status
 queries are answered, anything else is logged masked) and is deleted.
 """
 
+import collections
 import logging
 import sqlite3
 import threading
@@ -31,6 +32,11 @@ from lib12333.secure import frame as frame_mod
 log = logging.getLogger("lib12333.gateway")
 
 
+def one_line(text):
+    """``text`` (libpq's messages span several lines) on one log line."""
+    return " ".join(text.split())
+
+
 class GatewayService:
     def __init__(self, modem, centre, clock=time.time, on_event=None):
         self.modem = modem
@@ -42,6 +48,10 @@ class GatewayService:
         self.ready = False
         self.frames = 0  # frames handled, reported by the heartbeat (lib12333 gateway status)
         self._beat_at = None
+        # Events taken from the modem and not yet handled: one whose handling failed (the database
+        # went away) stays first and is handled again after the reconnection -- the modem engine
+        # would not offer an unconfirmed SMS again before a restart.
+        self._pending = collections.deque()
         self._started_at = int(clock())
         self._stop = threading.Event()
         # Initialise the modem now: one that is already running sends no boot messages to trigger it.
@@ -51,21 +61,33 @@ class GatewayService:
         self._stop.set()
 
     def run(self, idle=0.05, reconnect_delays=(1, 2, 5, 10, 30)):
-        """Turn the loop until ``stop()``.  A lost PostgreSQL connection is logged and retried (the SMS
-        being handled was not confirmed: nothing half applied); any other StorageError stops the loop."""
-        failures = 0
+        """Turn the loop until ``stop()``.  A lost PostgreSQL connection is logged (one line per outage)
+        and retried with back-off: the event being handled stays pending and is handled again once the
+        database is back (the SMS was not confirmed: nothing half applied, nothing lost); any other
+        StorageError stops the loop."""
+        failures, down_since = 0, None
         while not self._stop.is_set():
             try:
                 self.step(idle)
-                failures = 0
             except StorageError as exc:
                 if not isinstance(exc.__cause__, ConnectionLost):
                     raise
                 delay = reconnect_delays[min(failures, len(reconnect_delays) - 1)]
                 failures += 1
-                log.error("%s; reconnecting in %d s (nothing was applied half-way)", exc, delay)
-                self.on_event("database", "connection lost, retrying in %d s" % delay)
+                if down_since is None:
+                    down_since = time.monotonic()
+                    log.error("%s; reconnecting with back-off (the message being handled is kept and handled "
+                              "again: nothing was applied half-way)", one_line(str(exc)))
+                else:
+                    log.info("gateway database still unreachable (attempt %d); next try in %g s", failures, delay)
+                self.on_event("database", "connection lost, retrying in %g s" % delay)
                 self._stop.wait(delay)
+                continue
+            if down_since is not None:
+                log.warning("gateway database reconnected after %.0f s (%d failed attempts)",
+                            time.monotonic() - down_since, failures)
+                self.on_event("database", "reconnected")
+            failures, down_since = 0, None
 
     def step(self, timeout=0.05):
         """One turn of the loop; StorageError when the gateway database cannot be written (a full disk).
@@ -77,8 +99,10 @@ class GatewayService:
             if self._beat_at is None or now - self._beat_at >= workers.HEARTBEAT:
                 workers.heartbeat(self.centre.conn, self.centre.worker, now, self.frames, self._started_at)
                 self._beat_at = now
-            for ev in self.modem.pump(timeout):
-                self._on_event(ev)
+            self._pending.extend(self.modem.pump(0 if self._pending else timeout))
+            while self._pending:
+                self._on_event(self._pending[0])  # raises: the event stays first, handled again next turn
+                self._pending.popleft()
             if self.ready:
                 self._send_due()
         except sqlite3.DatabaseError as exc:

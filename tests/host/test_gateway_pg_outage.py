@@ -1,0 +1,114 @@
+"""
+The gateway on PostgreSQL when the server goes away (issue 16 review): a real server stopped
+(``pg_ctl stop -m immediate``) in the middle of a kiosk request's transaction, then started
+again.  The running gateway (``GatewayService.run``) must log one clear line, reconnect with
+back-off, and apply the SMS it was handling exactly once after recovery -- never confirm
+(delete) it on the modem before the commit.
+"""
+
+import logging
+import threading
+import time
+
+import pytest
+
+from lib12333.host.gateway import admin, db
+from lib12333.host.gateway.centre import Centre
+from lib12333.host.gateway.service import GatewayService
+from lib12333.host.modem.network import Simulator
+from lib12333.host.modem.transport import SerialModem
+from lib12333.secure import frame as frame_mod
+from tests.host.test_gateway import CARD, KEY, NAME, NOW, SSN, UNIT, kiosk_frame
+
+
+@pytest.fixture()
+def own_server():
+    """A server of this test's own: it is stopped and started again under the gateway's feet."""
+    from tests.host.pg_server import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.stop("immediate")
+    server.remove()
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
+
+
+def _count(url, sql):
+    conn = db.connect(url)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_server_stopped_mid_request_then_back_the_sms_is_applied_once(own_server, caplog):
+    url = own_server.new_database()
+    conn = db.connect(url)
+    admin.add_device(conn, 1001, KEY, region="330106", now=NOW)
+    admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
+    centre = Centre(conn, UNIT, centre_code="330100")
+    outage = {"stopped_at": None, "confirmed_while_down": False}
+    real_execute = conn.execute
+
+    def execute(sql, params=()):
+        # The first time the request is about to be recorded as applied, the server dies: the
+        # transaction that changed the card is cut in the middle.
+        if outage["stopped_at"] is None and sql.lstrip().startswith("INSERT INTO applied"):
+            outage["stopped_at"] = time.monotonic()
+            own_server.stop("immediate")
+        return real_execute(sql, params)
+
+    conn.execute = execute
+    sim = Simulator(count=2).start()
+    centre_modem, kiosk = SerialModem(sim.modems[0].path), SerialModem(sim.modems[1].path)
+    service = GatewayService(centre_modem, centre)
+    confirm = centre_modem.engine.confirm
+
+    def watched_confirm(token):
+        if outage["stopped_at"] is not None and not own_server_up["yes"]:
+            outage["confirmed_while_down"] = True
+        return confirm(token)
+
+    own_server_up = {"yes": True}
+    centre_modem.engine.confirm = watched_confirm
+    caplog.set_level(logging.INFO, logger="lib12333.gateway")
+    runner = threading.Thread(target=service.run, kwargs={"idle": 0.05, "reconnect_delays": (0.2, 0.5, 1)},
+                              daemon=True)
+    try:
+        kiosk.engine.start(kiosk.clock())
+        _wait(lambda: any(e.kind == "ready" for e in kiosk.pump(0.05)), 30, "the kiosk's modem")
+        runner.start()
+        kiosk.engine.send_sms(sim.modems[0].number, data=kiosk_frame(1), port=frame_mod.PORT)
+        deadline = time.monotonic() + 30
+        while outage["stopped_at"] is None and time.monotonic() < deadline:
+            kiosk.pump(0.05)
+        assert outage["stopped_at"] is not None, "the frame never reached the centre"
+        own_server_up["yes"] = False
+        time.sleep(3)  # several reconnection attempts fail meanwhile
+        assert runner.is_alive(), "the gateway stopped instead of retrying"
+        assert not outage["confirmed_while_down"]
+        assert any(sim.modems[0].store[m] for m in sim.modems[0].store), "the SMS was deleted before its commit"
+        own_server.start()
+        own_server_up["yes"] = True
+        _wait(lambda: _count(url, "SELECT COUNT(*) FROM applied") == 1, 30, "the frame to be applied after recovery")
+        _wait(lambda: not any(sim.modems[0].store[m] for m in sim.modems[0].store), 30, "the SMS to be deleted")
+        _wait(lambda: _count(url, "SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL") == 0, 30,
+              "the answer and the notice to be sent")
+    finally:
+        service.stop()
+        runner.join(10)
+        sim.stop()
+    assert _count(url, "SELECT COUNT(*) FROM card_events") == 1
+    assert _count(url, "SELECT COUNT(*) FROM outgoing WHERE kind = 'frame'") == 1
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]  # one clear line per outage, not one per attempt
+    assert "PostgreSQL" in errors[0].getMessage() and "reconnecting" in errors[0].getMessage()
+    assert any("reconnected" in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
