@@ -74,7 +74,31 @@ def translate(sql):
     return text
 
 
-def _wrap(exc):
+def password(url):
+    """The password written in ``url`` (percent-decoded), or None."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        secret = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(secret) if secret else None
+
+
+def _hide(text, url):
+    """``text`` without the password of ``url`` in any spelling (libpq quotes it in some messages)."""
+    from urllib.parse import urlsplit
+
+    try:
+        raw = urlsplit(url).password
+    except ValueError:
+        raw = None
+    for secret in sorted({s for s in (raw, password(url)) if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return masked(text)
+
+
+def _wrap(exc, url=None):
     import psycopg
 
     state = getattr(exc, "sqlstate", None) or ""
@@ -85,6 +109,8 @@ def _wrap(exc):
     else:
         cls = BackendError
     text = str(exc).strip() or type(exc).__name__
+    if url is not None:
+        text = _hide(text, url)
     if state.startswith("53"):  # insufficient resources: disk full, out of memory, too many connections
         text += " (the database server's disk is full or it is out of resources)"
     err = cls("PostgreSQL: %s" % text)
@@ -126,7 +152,7 @@ class PgConnection:
         try:
             self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
         except psycopg.Error as exc:
-            raise _wrap(exc) from exc
+            raise _wrap(exc, self.url) from None  # psycopg's own text may quote the password
 
     @property
     def in_transaction(self):
@@ -152,7 +178,7 @@ class PgConnection:
         except psycopg.Error as exc:
             if self._conn.closed or isinstance(exc, psycopg.OperationalError) and self._conn.broken:
                 self._conn = None
-            raise _wrap(exc) from exc
+            raise _wrap(exc, self.url) from exc
 
     def executescript(self, script):
         for statement in script.split(";"):

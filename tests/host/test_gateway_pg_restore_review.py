@@ -1,0 +1,107 @@
+"""
+PostgreSQL backups and restores attacked as an operations team would run them (review of issue 16):
+the same safe rules as SQLite's (tests/host/test_gateway_restore_review.py) and no password in a
+process list, a log or an error message.
+"""
+
+import subprocess
+
+import psycopg
+import pytest
+
+from lib12333.errors import StorageError
+from lib12333.host.gateway import admin, backup, db, pg
+
+from .test_gateway_restore import KEY, NOW, setup
+
+PASSWORD = "Hz-12333-s3cret"
+
+
+def _down_seq(url):
+    conn = db.connect(url)
+    try:
+        return conn.execute("SELECT down_seq FROM devices WHERE device_id = 1001").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _databases(server):
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        return sorted(r[0] for r in conn.execute("SELECT datname FROM pg_database"))
+
+
+def test_a_backup_of_another_centre_is_refused_on_postgresql(pg_server, tmp_path):
+    ours = pg_server.new_database()
+    setup(ours)
+    other = pg_server.new_database()
+    conn = db.connect(other)
+    admin.add_device(conn, 1001, bytes(range(100, 116)), name="their hall", now=NOW)
+    conn.close()
+    saved = str(tmp_path / "other-backup.sql")
+    backup.backup(other, saved, now=NOW)
+    with pytest.raises(StorageError, match="another centre"):
+        backup.restore(saved, ours, now=NOW + 10)
+    assert _down_seq(ours) == 1  # nothing changed
+    conn = db.connect(ours)
+    assert bytes(conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0]) == KEY
+    conn.close()
+
+
+def test_a_restore_while_a_worker_holds_the_database_is_refused_before_anything_is_made(pg_server, tmp_path):
+    live = pg_server.new_database()
+    setup(live)
+    saved = str(tmp_path / "backup.sql")
+    backup.backup(live, saved, now=NOW)
+    worker = db.connect(live)  # a gateway worker, idle between two frames
+    before = _databases(pg_server)
+    with pytest.raises(StorageError, match="stop every gateway worker"):
+        backup.restore(saved, live, now=NOW + 10)
+    assert _databases(pg_server) == before  # no half-made <name>_restoring left behind
+    worker.close()
+    assert backup.restore(saved, live, now=NOW + 20)["live_database"] == "read"
+
+
+@pytest.fixture()
+def password_url(pg_server):
+    """A database owned by a role that must give its password (scram), as in production."""
+    name = pg_server.new_database().rsplit("/", 1)[1]
+    role = "ops_" + name
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        conn.execute("CREATE ROLE %s LOGIN CREATEDB PASSWORD '%s'" % (role, PASSWORD))
+        conn.execute("ALTER DATABASE %s OWNER TO %s" % (name, role))
+    hba = pg_server.data + "/pg_hba.conf"
+    with open(hba) as f:
+        lines = f.read()
+    with open(hba, "w") as f:
+        f.write("host all %s 127.0.0.1/32 scram-sha-256\n" % role + lines)
+    pg_server._run("pg_ctl", "-D", pg_server.data, "reload")
+    return "postgresql://%s:%s@127.0.0.1:%d/%s" % (role, PASSWORD, pg_server.port, name)
+
+
+def test_no_password_in_the_client_programs_arguments(password_url, tmp_path, monkeypatch):
+    with pytest.raises(psycopg.OperationalError, match="password"):  # the server really asks for it
+        psycopg.connect(password_url.replace(PASSWORD, "wrong")).close()
+    setup(password_url)
+    seen = []
+    real_run = subprocess.run
+
+    def recording_run(argv, *a, **kw):
+        seen.append(list(argv))  # what `ps` would show while it runs
+        return real_run(argv, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
+    saved = str(tmp_path / "backup.sql")
+    report = backup.backup(password_url, saved, now=NOW)
+    restored = backup.restore(saved, password_url, now=NOW + 10)
+    assert report["devices"] == 1 and restored["live_database"] == "read"
+    names = [argv[0].rsplit("/", 1)[-1] for argv in seen]
+    assert "pg_dump" in names and "psql" in names
+    assert not [argv for argv in seen if any(PASSWORD in str(a) for a in argv)], seen
+    assert PASSWORD not in open(saved).read() and PASSWORD not in repr(restored)
+
+
+def test_a_malformed_url_never_shows_its_password():
+    url = "postgresql://ops:%s with space@127.0.0.1:1/centre" % PASSWORD
+    with pytest.raises(pg.BackendError) as caught:
+        db.connect(url)
+    assert PASSWORD not in str(caught.value)
