@@ -105,3 +105,17 @@ def test_a_malformed_url_never_shows_its_password():
     with pytest.raises(pg.BackendError) as caught:
         db.connect(url)
     assert PASSWORD not in str(caught.value)
+
+
+def test_backup_and_restore_commands_never_print_the_password(password_url, tmp_path):
+    from tests.host.test_gateway import cli
+
+    setup(password_url)
+    saved = str(tmp_path / "backup.sql")
+    for argv in (("backup", "--db", password_url, "--to", saved), ("restore", "--db", password_url, "--from", saved)):
+        r = cli("gateway", *argv)
+        assert r.returncode == 0, r.stderr
+        assert PASSWORD not in r.stdout + r.stderr, r.stderr
+    r = cli("gateway", "restore", "--db", password_url.replace(PASSWORD, "wrong-" + PASSWORD), "--from", saved)
+    assert r.returncode == 4 and "password authentication failed" in r.stderr
+    assert PASSWORD not in r.stdout + r.stderr, r.stderr

@@ -204,11 +204,12 @@ def migrate(conn, migrations):
     """Apply the missing ``migrations`` (one transaction each); several workers starting at once take turns."""
     from lib12333.errors import StorageError
 
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     while True:
         conn.execute("BEGIN")
         try:
             conn.execute("SELECT pg_advisory_xact_lock(12333)")  # one migrating worker at a time
+            # Under the lock: two workers creating it at once collide in PostgreSQL's catalogue.
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = conn.execute("SELECT version FROM schema_version").fetchone()
             current = 0 if row is None else row[0]
             if current > len(migrations):
@@ -226,6 +227,11 @@ def migrate(conn, migrations):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def has_schema(conn):
+    """True when the gateway's tables were created in this database (``gateway migrate``)."""
+    return conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
 
 
 def version(conn):
