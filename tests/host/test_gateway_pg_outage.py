@@ -112,3 +112,64 @@ def test_server_stopped_mid_request_then_back_the_sms_is_applied_once(own_server
     assert len(errors) == 1, [r.getMessage() for r in errors]  # one clear line per outage, not one per attempt
     assert "PostgreSQL" in errors[0].getMessage() and "reconnecting" in errors[0].getMessage()
     assert any("reconnected" in r.getMessage() for r in caplog.records), [r.getMessage() for r in caplog.records]
+
+
+def _terminate_own_backend(server, conn):
+    """pg_terminate_backend of ``conn``'s server process, from another session (an operator's or a failover's)."""
+    import psycopg
+
+    pid = conn._conn.info.backend_pid
+    with psycopg.connect(server.url(), autocommit=True) as admin_conn:
+        admin_conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_connection_cut_while_marking_an_answer_sent_never_sends_it_twice(own_server, caplog):
+    url = own_server.new_database()
+    conn = db.connect(url)
+    admin.add_device(conn, 1001, KEY, region="330106", now=NOW)
+    admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
+    centre = Centre(conn, UNIT, centre_code="330100")
+    cut = {"done": False}
+    real_execute = conn.execute
+
+    def execute(sql, params=()):
+        if not cut["done"] and sql.lstrip().startswith("UPDATE outgoing SET sent_at"):
+            cut["done"] = True  # the operator's network accepted the answer; recording it fails
+            _terminate_own_backend(own_server, conn)
+        return real_execute(sql, params)
+
+    conn.execute = execute
+    sim = Simulator(count=2).start()
+    centre_modem, kiosk = SerialModem(sim.modems[0].path), SerialModem(sim.modems[1].path)
+    service = GatewayService(centre_modem, centre)
+    caplog.set_level(logging.INFO, logger="lib12333.gateway")
+    runner = threading.Thread(target=service.run, kwargs={"idle": 0.05, "reconnect_delays": (0.2, 0.5)}, daemon=True)
+    answers = []
+    try:
+        kiosk.engine.start(kiosk.clock())
+        _wait(lambda: any(e.kind == "ready" for e in kiosk.pump(0.05)), 30, "the kiosk's modem")
+        runner.start()
+        kiosk.engine.send_sms(sim.modems[0].number, data=kiosk_frame(1), port=frame_mod.PORT)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and not (
+                cut["done"] and _count(url, "SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL") == 0):
+            for ev in kiosk.pump(0.05):
+                if ev.kind == "message":
+                    answers.append(ev.message.data)
+                    kiosk.engine.confirm(ev.token)
+        assert cut["done"], "no answer was sent"
+        end = time.monotonic() + 4  # anything sent again would arrive meanwhile
+        while time.monotonic() < end:
+            for ev in kiosk.pump(0.05):
+                if ev.kind == "message":
+                    answers.append(ev.message.data)
+                    kiosk.engine.confirm(ev.token)
+    finally:
+        service.stop()
+        runner.join(10)
+        sim.stop()
+    assert _count(url, "SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL") == 0
+    assert len(answers) == 1, "the kiosk got %d answers" % len(answers)
+    rows = _count(url, "SELECT COUNT(*) FROM outgoing")  # the kiosk's answer and the citizen's notice
+    assert sim.modems[0].stats["submitted"] == rows == 2, "an SMS accepted by the network was sent again"
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1

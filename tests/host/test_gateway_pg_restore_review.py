@@ -119,3 +119,24 @@ def test_backup_and_restore_commands_never_print_the_password(password_url, tmp_
     r = cli("gateway", "restore", "--db", password_url.replace(PASSWORD, "wrong-" + PASSWORD), "--from", saved)
     assert r.returncode == 4 and "password authentication failed" in r.stderr
     assert PASSWORD not in r.stdout + r.stderr, r.stderr
+
+
+def test_a_backup_cut_by_the_server_going_away_leaves_no_file(pg_server, tmp_path):
+    """pg_dump fails (the server stopped, the connection cut): no truncated, unmarked dump is left
+    where the next `gateway restore` -- or a `psql -f` by hand -- would take it for a backup."""
+    saved = str(tmp_path / "backup.sql")
+    gone = "postgresql://postgres@127.0.0.1:1/centre"  # nothing listens there
+    with pytest.raises(StorageError, match="pg_dump failed"):
+        backup.backup(gone, saved, now=NOW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    live = pg_server.new_database()
+    setup(live)
+    assert backup.backup(live, saved, now=NOW)["devices"] == 1  # the same name can be used once it works
+    with open(saved) as f:
+        assert sqlite_mark() in f.read()
+
+
+def sqlite_mark():
+    from lib12333.host.gateway import backup as sqlite_backup
+
+    return sqlite_backup.MARK

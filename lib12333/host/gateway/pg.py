@@ -37,6 +37,9 @@ _REWRITES = (
 )
 _INSERT_OR = re.compile(r"^\s*INSERT OR (IGNORE|REPLACE) INTO (\w+)\s*\(([^)]*)\)(.*)$", re.S)
 _CACHE = {}
+# INSERT OR REPLACE on a table whose key has several columns: how many of the listed columns (first) it is.
+_REPLACE_KEYS = {"link_message_ids": 2}
+_CREATE_IF_MISSING = re.compile(r"^\s*CREATE (TABLE|INDEX) IF NOT EXISTS\s+(\w+)", re.I)
 
 
 class BackendError(sqlite3.DatabaseError):
@@ -63,9 +66,10 @@ def translate(sql):
         names = [c.strip() for c in cols.split(",")]
         if verb == "IGNORE":
             tail = " ON CONFLICT DO NOTHING"
-        else:  # OR REPLACE: every table it is used on has its first column as the key (meta)
+        else:  # OR REPLACE: the table's key is its first column(s), as _REPLACE_KEYS says
+            width = _REPLACE_KEYS.get(table, 1)
             tail = " ON CONFLICT (%s) DO UPDATE SET %s" % (
-                names[0], ", ".join("%s = excluded.%s" % (n, n) for n in names[1:]))
+                ", ".join(names[:width]), ", ".join("%s = excluded.%s" % (n, n) for n in names[width:]))
         text = "INSERT INTO %s (%s)%s%s" % (table, cols, rest.rstrip(), tail)
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)
@@ -144,6 +148,7 @@ class PgConnection:
         self.url = url
         self.connect_timeout = connect_timeout
         self._conn = None
+        self._created = set()  # CREATE ... IF NOT EXISTS statements already run (_create_once)
         self._open()
 
     def _open(self):
@@ -169,6 +174,8 @@ class PgConnection:
             if sql.strip().upper() in ("ROLLBACK", "COMMIT"):
                 return Cursor([], 0)  # the server rolled the transaction back with the connection
             self._open()
+        if _CREATE_IF_MISSING.match(sql):
+            return self._create_once(sql)
         text = translate(sql)
         try:
             cur = self._conn.execute(text, tuple(params) if params else None, prepare=False)
@@ -179,6 +186,39 @@ class PgConnection:
             if self._conn.closed or isinstance(exc, psycopg.OperationalError) and self._conn.broken:
                 self._conn = None
             raise _wrap(exc, self.url) from exc
+
+    def executemany(self, sql, seq_of_params):
+        for params in seq_of_params:
+            self.execute(sql, params)
+
+    def _create_once(self, sql):
+        """``CREATE TABLE IF NOT EXISTS`` (the links' tables, made at their first use): PostgreSQL's catalogue
+        refuses a second one created at the same moment by another worker, so a missing one is made under
+        the migrations' advisory lock; one that exists is remembered and not asked for again."""
+        import psycopg
+
+        if sql in self._created:
+            return Cursor([], 0)
+        name = _CREATE_IF_MISSING.match(sql).group(2)
+        if self.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]:
+            self._created.add(sql)  # made and committed earlier (or by this very transaction)
+            return Cursor([], 0)
+        own = not self.in_transaction
+        if own:
+            self.execute("BEGIN")
+        try:
+            self.execute("SELECT pg_advisory_xact_lock(12333)")  # held until this transaction ends
+            try:
+                self._conn.execute(translate(sql), prepare=False)
+            except psycopg.Error as exc:
+                raise _wrap(exc, self.url) from exc
+            if own:
+                self.execute("COMMIT")
+        except BaseException:
+            if own and self.in_transaction:
+                self.execute("ROLLBACK")
+            raise
+        return Cursor([], 0)
 
     def executescript(self, script):
         for statement in script.split(";"):

@@ -74,12 +74,22 @@ def backup(url, to_path, now=None):
         if os.path.exists(path):
             raise StorageError("%s exists: a backup never overwrites a file" % path)
     os.makedirs(os.path.dirname(os.path.abspath(to_path)), mode=0o700, exist_ok=True)
-    db.owner_only(to_path)  # the dump holds every device key
-    _run([_tool("pg_dump"), "--format=plain", "--no-owner", "--no-privileges", "--file", to_path], url, "pg_dump")
-    with open(to_path, "a", encoding="utf-8") as f:
-        for name, value in ((sqlite_backup.MARK, pg.masked(url)), ("backup_at", str(now))):
-            f.write("INSERT INTO public.meta (name, value) VALUES ('%s', '%s') ON CONFLICT (name) DO UPDATE SET value ="
-                    " excluded.value;\n" % (name, value.replace("'", "''")))
+    # Dumped under another name, renamed once complete and marked: a dump cut short (the server went
+    # away, pg_dump killed) is never found where a backup is expected.
+    partial = to_path + ".partial"
+    sqlite_backup._remove(partial)
+    db.owner_only(partial)  # the dump holds every device key
+    try:
+        _run([_tool("pg_dump"), "--format=plain", "--no-owner", "--no-privileges", "--file", partial], url, "pg_dump")
+        with open(partial, "a", encoding="utf-8") as f:
+            for name, value in ((sqlite_backup.MARK, pg.masked(url)), ("backup_at", str(now))):
+                f.write("INSERT INTO public.meta (name, value) VALUES ('%s', '%s') ON CONFLICT (name) DO UPDATE SET "
+                        "value = excluded.value;\n" % (name, value.replace("'", "''")))
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(partial, to_path)  # never over a file that appeared meanwhile (FileExistsError)
+    finally:
+        sqlite_backup._remove(partial)
     conn = db.connect(url, create=False)
     try:
         devices = conn.execute("SELECT COUNT(*) FROM devices").fetchone()[0]

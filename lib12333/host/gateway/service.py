@@ -127,17 +127,20 @@ class GatewayService:
         elif ev.kind == events.PDU_WARNINGS:
             log.warning(pdu_warnings_text(ev))
         elif ev.kind == events.SENT:
-            out_id = self.in_flight.pop(ev.id, None)
+            # Forgotten only once recorded: if the database is lost meanwhile, this event is handled again
+            # and must still find its row (else the row, unsent and no longer in flight, goes out twice).
+            out_id = self.in_flight.get(ev.id)
             if out_id is not None:
                 self.centre.mark_sent(out_id, now)
-                self.on_event("sent", out_id)
-                self.sent_ids[ev.id] = out_id
-                if len(self.sent_ids) > 65536:
-                    self.sent_ids.pop(min(self.sent_ids))
                 if getattr(ev, "link", None) and getattr(ev, "parts", None):
                     from lib12333.host.links import delivery
 
                     delivery.remember(self.centre.conn, out_id, ev.link, ev.parts, now)
+                del self.in_flight[ev.id]
+                self.on_event("sent", out_id)
+                self.sent_ids[ev.id] = out_id
+                if len(self.sent_ids) > 65536:
+                    self.sent_ids.pop(min(self.sent_ids))
         elif ev.kind == events.REPORT and getattr(ev, "token", None) is not None:
             # An operator link's status report (lib12333.host.links): recorded, then acknowledged.
             from lib12333.host.links import delivery
@@ -149,9 +152,10 @@ class GatewayService:
             self.modem.engine.confirm(ev.token)
             self.on_event("report", ev.stat)
         elif ev.kind == events.SEND_FAILED:
-            out_id = self.in_flight.pop(ev.id, None)
+            out_id = self.in_flight.get(ev.id)
             if out_id is not None:
                 self.centre.mark_attempt(out_id, now, ev.error)
+                del self.in_flight[ev.id]
 
     def _on_link_event(self, ev):
         """What an operator link says about itself, logged for the centre's operator (never a secret or
