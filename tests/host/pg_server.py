@@ -16,6 +16,8 @@ import shutil
 import socket
 import subprocess
 
+import pytest
+
 
 def _bindir():
     for name in ("pg_ctl", "initdb"):
@@ -90,3 +92,10 @@ class PgServer:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE %s" % name)
         return self.url(name)
+
+
+@pytest.fixture(autouse=True)
+def requests_in_tmp(tmp_path, monkeypatch):
+    """Imported by a test module: the request store of a PostgreSQL database (``<dbname>.requests``,
+    in ``$LIB12333_REQUESTS_DIR``, by default the working folder) goes to the test's own folder."""
+    monkeypatch.setenv("LIB12333_REQUESTS_DIR", str(tmp_path))

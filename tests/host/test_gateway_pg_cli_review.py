@@ -12,6 +12,7 @@ import threading
 import psycopg
 
 from lib12333.host.gateway import db, pg
+from tests.host.pg_server import requests_in_tmp  # noqa: F401 -- autouse: request stores in tmp_path
 from tests.host.test_gateway import cli
 
 
@@ -20,29 +21,34 @@ def _tables(url):
         return sorted(r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
 
 
-def test_workers_migrating_a_fresh_database_at_the_same_moment_all_succeed(pg_server):
+def at_once(conns, work):
+    """``work(conn)`` in one thread per connection, all released at the same moment: the failures' texts."""
     failures = []
+    start = threading.Barrier(len(conns))
+
+    def run(conn):
+        start.wait()
+        try:
+            work(conn)
+        except Exception as exc:  # noqa: BLE001 -- any failure is the finding
+            failures.append(str(exc))
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return failures
+
+
+def test_workers_migrating_a_fresh_database_at_the_same_moment_all_succeed(pg_server):
     for _ in range(4):
         url = pg_server.new_database()
         conns = [pg.PgConnection(url) for _ in range(6)]
-        start = threading.Barrier(len(conns))
-
-        def migrate(conn, start=start):
-            start.wait()
-            try:
-                pg.migrate(conn, db.MIGRATIONS)
-            except Exception as exc:  # noqa: BLE001 -- any failure is the finding
-                failures.append(str(exc))
-
-        threads = [threading.Thread(target=migrate, args=(c,)) for c in conns]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        assert at_once(conns, lambda conn: pg.migrate(conn, db.MIGRATIONS)) == []
         assert conns[0].execute("SELECT COUNT(*), MAX(version) FROM schema_version").fetchone() == (1, db.VERSION)
         for c in conns:
             c.close()
-    assert failures == []
 
 
 def test_status_on_an_empty_database_says_so_and_creates_nothing(pg_server):

@@ -4,11 +4,12 @@ the operator's message ids, status reports and deliver ids are written with the 
 back ends, and several workers creating those tables at their first use do not collide.
 """
 
-import threading
 from types import SimpleNamespace
 
 from lib12333.host.gateway import db
 from lib12333.host.links import delivery
+from tests.host.pg_server import requests_in_tmp  # noqa: F401 -- autouse: request stores in tmp_path
+from tests.host.test_gateway_pg_cli_review import at_once
 
 NOW = 1_796_083_200
 
@@ -38,23 +39,12 @@ def test_message_ids_reports_and_delivers_on_both_back_ends(gateway_db):
 def test_workers_using_the_link_tables_for_the_first_time_at_once_do_not_collide(pg_server):
     url = pg_server.new_database()
     db.connect(url).close()
-    failures = []
     conns = [db.connect(url) for _ in range(6)]
-    start = threading.Barrier(len(conns))
 
     def first_use(conn):
-        start.wait()
-        try:
-            delivery.mark(conn, "cmpp-a", "k-%d" % id(conn), NOW)
-            delivery.state(conn, 1)
-            delivery.find(conn, "cmpp-a", "m1")
-        except Exception as exc:  # noqa: BLE001 -- any failure is the finding
-            failures.append(str(exc))
+        delivery.mark(conn, "cmpp-a", "k-%d" % id(conn), NOW)
+        delivery.state(conn, 1)
+        delivery.find(conn, "cmpp-a", "m1")
 
-    threads = [threading.Thread(target=first_use, args=(c,)) for c in conns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert failures == []
+    assert at_once(conns, first_use) == []
     assert conns[0].execute("SELECT COUNT(*) FROM link_delivers").fetchone()[0] == 6

@@ -18,6 +18,7 @@ from lib12333.host.gateway.service import GatewayService
 from lib12333.host.modem.network import Simulator
 from lib12333.host.modem.transport import SerialModem
 from lib12333.secure import frame as frame_mod
+from tests.host.pg_server import requests_in_tmp  # noqa: F401 -- autouse: request stores in tmp_path
 from tests.host.test_gateway import CARD, KEY, NAME, NOW, SSN, UNIT, kiosk_frame
 
 
@@ -49,55 +50,74 @@ def _count(url, sql):
         conn.close()
 
 
-def test_server_stopped_mid_request_then_back_the_sms_is_applied_once(own_server, caplog):
-    url = own_server.new_database()
+def _centre(server, before):
+    """(url, centre) of a new database with kiosk 1001 and its card; ``before(sql)`` runs before each
+    statement of the centre's connection (where the test cuts the server off)."""
+    url = server.new_database()
     conn = db.connect(url)
     admin.add_device(conn, 1001, KEY, region="330106", now=NOW)
     admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
-    centre = Centre(conn, UNIT, centre_code="330100")
-    outage = {"stopped_at": None, "confirmed_while_down": False}
     real_execute = conn.execute
 
     def execute(sql, params=()):
+        before(sql)
+        return real_execute(sql, params)
+
+    conn.execute = execute
+    return url, Centre(conn, UNIT, centre_code="330100")
+
+
+def _running_gateway(centre, caplog, watch_confirm=None):
+    """(sim, gateway modem, kiosk modem, service, its thread): the gateway running, the kiosk's modem ready."""
+    sim = Simulator(count=2).start()
+    centre_modem, kiosk = SerialModem(sim.modems[0].path), SerialModem(sim.modems[1].path)
+    service = GatewayService(centre_modem, centre)
+    if watch_confirm is not None:
+        confirm = centre_modem.engine.confirm
+
+        def watched(token):
+            watch_confirm()
+            return confirm(token)
+
+        centre_modem.engine.confirm = watched
+    caplog.set_level(logging.INFO, logger="lib12333.gateway")
+    runner = threading.Thread(target=service.run, kwargs={"idle": 0.05, "reconnect_delays": (0.2, 0.5, 1)},
+                              daemon=True)
+    kiosk.engine.start(kiosk.clock())
+    _wait(lambda: any(e.kind == "ready" for e in kiosk.pump(0.05)), 30, "the kiosk's modem")
+    runner.start()
+    return sim, kiosk, service, runner
+
+
+def test_server_stopped_mid_request_then_back_the_sms_is_applied_once(own_server, caplog):
+    outage = {"stopped_at": None, "confirmed_while_down": False, "up": True}
+
+    def before(sql):
         # The first time the request is about to be recorded as applied, the server dies: the
         # transaction that changed the card is cut in the middle.
         if outage["stopped_at"] is None and sql.lstrip().startswith("INSERT INTO applied"):
             outage["stopped_at"] = time.monotonic()
             own_server.stop("immediate")
-        return real_execute(sql, params)
 
-    conn.execute = execute
-    sim = Simulator(count=2).start()
-    centre_modem, kiosk = SerialModem(sim.modems[0].path), SerialModem(sim.modems[1].path)
-    service = GatewayService(centre_modem, centre)
-    confirm = centre_modem.engine.confirm
-
-    def watched_confirm(token):
-        if outage["stopped_at"] is not None and not own_server_up["yes"]:
+    def watch_confirm():
+        if not outage["up"]:
             outage["confirmed_while_down"] = True
-        return confirm(token)
 
-    own_server_up = {"yes": True}
-    centre_modem.engine.confirm = watched_confirm
-    caplog.set_level(logging.INFO, logger="lib12333.gateway")
-    runner = threading.Thread(target=service.run, kwargs={"idle": 0.05, "reconnect_delays": (0.2, 0.5, 1)},
-                              daemon=True)
+    url, centre = _centre(own_server, before)
+    sim, kiosk, service, runner = _running_gateway(centre, caplog, watch_confirm)
     try:
-        kiosk.engine.start(kiosk.clock())
-        _wait(lambda: any(e.kind == "ready" for e in kiosk.pump(0.05)), 30, "the kiosk's modem")
-        runner.start()
         kiosk.engine.send_sms(sim.modems[0].number, data=kiosk_frame(1), port=frame_mod.PORT)
         deadline = time.monotonic() + 30
         while outage["stopped_at"] is None and time.monotonic() < deadline:
             kiosk.pump(0.05)
         assert outage["stopped_at"] is not None, "the frame never reached the centre"
-        own_server_up["yes"] = False
+        outage["up"] = False
         time.sleep(3)  # several reconnection attempts fail meanwhile
         assert runner.is_alive(), "the gateway stopped instead of retrying"
         assert not outage["confirmed_while_down"]
         assert any(sim.modems[0].store[m] for m in sim.modems[0].store), "the SMS was deleted before its commit"
         own_server.start()
-        own_server_up["yes"] = True
+        outage["up"] = True
         _wait(lambda: _count(url, "SELECT COUNT(*) FROM applied") == 1, 30, "the frame to be applied after recovery")
         _wait(lambda: not any(sim.modems[0].store[m] for m in sim.modems[0].store), 30, "the SMS to be deleted")
         _wait(lambda: _count(url, "SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL") == 0, 30,
@@ -124,31 +144,17 @@ def _terminate_own_backend(server, conn):
 
 
 def test_connection_cut_while_marking_an_answer_sent_never_sends_it_twice(own_server, caplog):
-    url = own_server.new_database()
-    conn = db.connect(url)
-    admin.add_device(conn, 1001, KEY, region="330106", now=NOW)
-    admin.add_card(conn, CARD, SSN, NAME, "330100", now=NOW)
-    centre = Centre(conn, UNIT, centre_code="330100")
     cut = {"done": False}
-    real_execute = conn.execute
 
-    def execute(sql, params=()):
+    def before(sql):
         if not cut["done"] and sql.lstrip().startswith("UPDATE outgoing SET sent_at"):
             cut["done"] = True  # the operator's network accepted the answer; recording it fails
-            _terminate_own_backend(own_server, conn)
-        return real_execute(sql, params)
+            _terminate_own_backend(own_server, centre.conn)
 
-    conn.execute = execute
-    sim = Simulator(count=2).start()
-    centre_modem, kiosk = SerialModem(sim.modems[0].path), SerialModem(sim.modems[1].path)
-    service = GatewayService(centre_modem, centre)
-    caplog.set_level(logging.INFO, logger="lib12333.gateway")
-    runner = threading.Thread(target=service.run, kwargs={"idle": 0.05, "reconnect_delays": (0.2, 0.5)}, daemon=True)
+    url, centre = _centre(own_server, before)
+    sim, kiosk, service, runner = _running_gateway(centre, caplog)
     answers = []
     try:
-        kiosk.engine.start(kiosk.clock())
-        _wait(lambda: any(e.kind == "ready" for e in kiosk.pump(0.05)), 30, "the kiosk's modem")
-        runner.start()
         kiosk.engine.send_sms(sim.modems[0].number, data=kiosk_frame(1), port=frame_mod.PORT)
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline and not (

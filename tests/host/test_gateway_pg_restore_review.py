@@ -10,41 +10,17 @@ import psycopg
 import pytest
 
 from lib12333.errors import StorageError
-from lib12333.host.gateway import admin, backup, db, pg
+from lib12333.host.gateway import backup, db, pg
+from tests.host.pg_server import requests_in_tmp  # noqa: F401 -- autouse: request stores in tmp_path
 
-from .test_gateway_restore import KEY, NOW, setup
+from .test_gateway_restore import NOW, setup
 
 PASSWORD = "Hz-12333-s3cret"
-
-
-def _down_seq(url):
-    conn = db.connect(url)
-    try:
-        return conn.execute("SELECT down_seq FROM devices WHERE device_id = 1001").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def _databases(server):
     with psycopg.connect(server.url(), autocommit=True) as conn:
         return sorted(r[0] for r in conn.execute("SELECT datname FROM pg_database"))
-
-
-def test_a_backup_of_another_centre_is_refused_on_postgresql(pg_server, tmp_path):
-    ours = pg_server.new_database()
-    setup(ours)
-    other = pg_server.new_database()
-    conn = db.connect(other)
-    admin.add_device(conn, 1001, bytes(range(100, 116)), name="their hall", now=NOW)
-    conn.close()
-    saved = str(tmp_path / "other-backup.sql")
-    backup.backup(other, saved, now=NOW)
-    with pytest.raises(StorageError, match="another centre"):
-        backup.restore(saved, ours, now=NOW + 10)
-    assert _down_seq(ours) == 1  # nothing changed
-    conn = db.connect(ours)
-    assert bytes(conn.execute("SELECT key FROM devices WHERE device_id = 1001").fetchone()[0]) == KEY
-    conn.close()
 
 
 def test_a_restore_while_a_worker_holds_the_database_is_refused_before_anything_is_made(pg_server, tmp_path):
