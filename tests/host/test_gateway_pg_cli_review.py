@@ -10,6 +10,7 @@ import os
 import threading
 
 import psycopg
+import pytest
 
 from lib12333.host.gateway import db, pg
 from tests.host.pg_server import requests_in_tmp  # noqa: F401 -- autouse: request stores in tmp_path
@@ -84,3 +85,21 @@ def test_a_database_migrated_by_a_newer_lib12333_is_refused(pg_server):
         assert "newer than this lib12333" in r.stderr
     with psycopg.connect(url) as raw:
         assert raw.execute("SELECT version FROM schema_version").fetchone()[0] == db.VERSION + 1
+
+
+def test_a_full_server_while_reconnecting_is_retried_not_fatal(pg_server):
+    """After a PostgreSQL restart every worker reconnects at once; "too many connections" (SQLSTATE 53300)
+    or "the database system is starting up" (57P03) must be retried like the outage itself, not stop the
+    gateway (lib12333.host.gateway.service retries ConnectionLost only)."""
+    url = pg_server.new_database()
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_server.url(), autocommit=True) as admin_conn:
+        admin_conn.execute("CREATE ROLE busy_%s LOGIN CONNECTION LIMIT 1" % name)
+    busy = url.replace("postgres@", "busy_%s@" % name)
+    first = pg.PgConnection(busy)
+    try:
+        with pytest.raises(pg.ConnectionLost, match="too many connections"):
+            pg.PgConnection(busy)
+    finally:
+        first.close()
+    pg.PgConnection(busy).close()  # and once there is room again, it connects

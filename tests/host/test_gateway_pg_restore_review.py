@@ -116,3 +116,26 @@ def sqlite_mark():
     from lib12333.host.gateway import backup as sqlite_backup
 
     return sqlite_backup.MARK
+
+
+def test_a_worker_starting_during_the_restore_leaves_the_live_database_and_no_staging_copy(pg_server, tmp_path,
+                                                                                            monkeypatch):
+    from lib12333.host.gateway import pg_backup
+
+    live = pg_server.new_database()
+    setup(live)
+    saved = str(tmp_path / "backup.sql")
+    backup.backup(live, saved, now=NOW)
+    before = _databases(pg_server)
+    started = []
+    real_check = pg_backup._refuse_if_in_use
+
+    def check_then_a_worker_starts(admin_conn, name):
+        real_check(admin_conn, name)
+        started.append(db.connect(live))  # a worker (re)started by its supervisor just after the check
+
+    monkeypatch.setattr(pg_backup, "_refuse_if_in_use", check_then_a_worker_starts)
+    with pytest.raises(StorageError, match="stop every gateway worker"):
+        backup.restore(saved, live, now=NOW + 10)
+    assert _databases(pg_server) == before
+    started[0].close()

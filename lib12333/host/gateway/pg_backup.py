@@ -150,18 +150,19 @@ def restore(backup_path, url, now=None):
         _refuse_if_in_use(admin, name)  # first: nothing is made while a worker can still write
         admin.execute('DROP DATABASE IF EXISTS "%s"' % staging)
         admin.execute('CREATE DATABASE "%s"' % staging)
+        previous = None
         try:
             devices, peers, state = _load(backup_path, url, _with_db(url, staging), admin, name, now)
+            if state != "missing":
+                try:
+                    admin.execute('ALTER DATABASE "%s" RENAME TO "%s"' % (name, aside))
+                except pg.BackendError as exc:
+                    raise StorageError("database %s is in use: stop every gateway worker first; nothing was "
+                                       "changed (%s)" % (name, exc)) from exc
+                previous = aside
         except BaseException:
             admin.execute('DROP DATABASE IF EXISTS "%s"' % staging)  # the live database was not touched
             raise
-        previous = None
-        if state != "missing":
-            try:
-                admin.execute('ALTER DATABASE "%s" RENAME TO "%s"' % (name, aside))
-            except pg.BackendError as exc:
-                raise StorageError("database %s is in use: stop every gateway worker first (%s)" % (name, exc)) from exc
-            previous = aside
         admin.execute('ALTER DATABASE "%s" RENAME TO "%s"' % (staging, name))
     finally:
         admin.close()
