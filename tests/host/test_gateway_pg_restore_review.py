@@ -139,3 +139,25 @@ def test_a_worker_starting_during_the_restore_leaves_the_live_database_and_no_st
         backup.restore(saved, live, now=NOW + 10)
     assert _databases(pg_server) == before
     started[0].close()
+
+
+def test_a_password_given_as_a_url_parameter_is_masked_and_kept_off_command_lines(password_url, tmp_path,
+                                                                                    monkeypatch):
+    user_host, name = password_url.split("@", 1)
+    user = user_host.split("://", 1)[1].split(":", 1)[0]
+    url = "postgresql://%s@%s?password=%s&application_name=gw1" % (user, name, PASSWORD)  # libpq's other spelling
+    assert PASSWORD not in pg.masked(url)
+    setup(url)
+    seen = []
+    real_run = subprocess.run
+
+    def recording_run(argv, *a, **kw):
+        seen.append(list(argv))
+        return real_run(argv, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
+    saved = str(tmp_path / "backup.sql")
+    backup.backup(url, saved, now=NOW)
+    assert backup.restore(saved, url, now=NOW + 10)["live_database"] == "read"
+    assert seen and not [argv for argv in seen if any(PASSWORD in str(a) for a in argv)], seen
+    assert PASSWORD not in open(saved).read()

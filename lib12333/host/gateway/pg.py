@@ -79,14 +79,18 @@ def translate(sql):
 
 
 def password(url):
-    """The password written in ``url`` (percent-decoded), or None."""
-    from urllib.parse import unquote, urlsplit
+    """The password written in ``url`` (``user:PASSWORD@`` or ``?password=``, percent-decoded), or None."""
+    from urllib.parse import parse_qs, unquote, urlsplit
 
     try:
-        secret = urlsplit(url).password
+        parts = urlsplit(url)
+        secret = parts.password
     except ValueError:
         return None
-    return unquote(secret) if secret else None
+    if secret:
+        return unquote(secret)
+    given = parse_qs(parts.query).get("password")
+    return given[-1] if given else None
 
 
 def _hide(text, url):
@@ -236,8 +240,9 @@ def is_url(path):
 
 
 def masked(url):
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    """The URL without its password (``user:PASSWORD@`` or ``?password=``), for messages and logs."""
+    text = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    return re.sub(r"([?&]password=)[^&#\s]*", r"\1***", text)
 
 
 def migrate(conn, migrations):

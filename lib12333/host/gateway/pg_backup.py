@@ -50,12 +50,15 @@ def _run(argv, url, what):
 
 
 def _without_password(url):
+    from urllib.parse import parse_qsl, urlencode
+
     parts = urlsplit(url)
     netloc = parts.netloc
     if parts.password is not None:
         user, _, host = netloc.rpartition("@")
         netloc = user.split(":", 1)[0] + "@" + host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _with_db(url, name):
