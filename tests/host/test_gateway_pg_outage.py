@@ -179,3 +179,39 @@ def test_connection_cut_while_marking_an_answer_sent_never_sends_it_twice(own_se
     rows = _count(url, "SELECT COUNT(*) FROM outgoing")  # the kiosk's answer and the citizen's notice
     assert sim.modems[0].stats["submitted"] == rows == 2, "an SMS accepted by the network was sent again"
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+def test_two_workers_answering_citizens_at_once_a_serialization_failure_is_retried(own_server, caplog, tmp_path):
+    """Worker A and worker B each answer a citizen's status query at the same moment: both read the queue
+    (its length, the citizen's answers today) and both add to it, so PostgreSQL aborts one of them
+    (SQLSTATE 40001).  That worker must handle the SMS again, not stop."""
+    from lib12333.host.gateway.db import Transaction
+    from lib12333.host.requests_store import RequestStore
+
+    requests = RequestStore(str(tmp_path / "centre.requests"))
+    other = {"centre": None, "done": False}
+
+    def before(sql):
+        if not other["done"] and sql.lstrip().startswith("INSERT INTO outgoing") and other["centre"] is not None:
+            other["done"] = True  # worker B answers another citizen between A's reads and A's write
+            with Transaction(other["centre"].conn):
+                other["centre"].handle_text("+8613900000009", "查询 T330100K0113030100077", NOW)
+
+    url, centre = _centre(own_server, before)
+    centre.requests = requests
+    other["centre"] = Centre(db.connect(url), UNIT, centre_code="330100", requests=requests)
+    sim, kiosk, service, runner = _running_gateway(centre, caplog)
+    try:
+        kiosk.engine.send_sms(sim.modems[0].number, text="查询 T330100K0113030100077")
+
+        def answered():
+            kiosk.pump(0.05)
+            return _count(url, "SELECT COUNT(*) FROM outgoing WHERE to_number = '%s'" % sim.modems[1].number) == 1
+
+        _wait(answered, 30, "the citizen's answer")
+        assert other["done"] and runner.is_alive(), "the worker stopped on a serialization failure"
+    finally:
+        service.stop()
+        runner.join(10)
+        sim.stop()
+    assert _count(url, "SELECT COUNT(*) FROM outgoing WHERE kind = 'notice'") == 2  # one answer per citizen

@@ -23,7 +23,7 @@ import time
 from lib12333.errors import Lib12333Error, StorageError
 from lib12333.host.gateway import workers
 from lib12333.host.gateway.db import storage_error
-from lib12333.host.gateway.pg import ConnectionLost
+from lib12333.host.gateway.pg import Conflict, ConnectionLost
 from lib12333.host.links import channels
 from lib12333.modem import events
 from lib12333.modem.events import pdu_warnings_text
@@ -61,7 +61,8 @@ class GatewayService:
         self._stop.set()
 
     def run(self, idle=0.05, reconnect_delays=(1, 2, 5, 10, 30)):
-        """Turn the loop until ``stop()``.  A lost PostgreSQL connection is logged (one line per outage)
+        """Turn the loop until ``stop()``.  A serialization failure (another worker changed what this one read)
+        is handled again at once.  A lost PostgreSQL connection is logged (one line per outage)
         and retried with back-off: the event being handled stays pending and is handled again once the
         database is back (the SMS was not confirmed: nothing half applied, nothing lost); any other
         StorageError stops the loop."""
@@ -70,6 +71,11 @@ class GatewayService:
             try:
                 self.step(idle)
             except StorageError as exc:
+                if isinstance(exc.__cause__, Conflict):
+                    # Another worker changed what this one read (SERIALIZABLE): everything was rolled back and
+                    # the event is still pending -- handled again at once, as Centre.handle does for frames.
+                    log.info("%s; handled again", one_line(str(exc)))
+                    continue
                 if not isinstance(exc.__cause__, ConnectionLost):
                     raise
                 delay = reconnect_delays[min(failures, len(reconnect_delays) - 1)]
