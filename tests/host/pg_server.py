@@ -90,3 +90,4 @@ class PgServer:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE %s" % name)
         return self.url(name)
+

@@ -64,10 +64,10 @@ def test_two_restores_in_the_same_second_keep_both_replaced_databases(tmp_path):
     assert first != second and os.path.exists(first) and os.path.exists(second)
 
 
-def test_a_backup_of_another_centre_is_refused(tmp_path):
-    ours = str(tmp_path / "centre.db")
+def test_a_backup_of_another_centre_is_refused(tmp_path, gateway_db):
+    ours = gateway_db("centre.db")  # on both back ends (PostgreSQL: pg_dump, restore through a new database)
     setup(ours)
-    other = str(tmp_path / "other.db")
+    other = gateway_db("other.db")
     conn = db.connect(other)
     admin.add_device(conn, 1001, bytes(range(100, 116)), name="their hall", now=NOW)
     conn.close()

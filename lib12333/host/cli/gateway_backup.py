@@ -15,7 +15,7 @@ def register(sub):
                        description="Copy the gateway database and its request store while the gateway runs "
                        "(SQLite online backup), readable by you only. The copy is marked as a backup: the gateway "
                        "refuses to run on it; put it back only with `lib12333 gateway restore`.")
-    b.add_argument("--db", required=True, help="the gateway's SQLite database")
+    b.add_argument("--db", required=True, help="the gateway's database: a SQLite file or postgresql://...")
     b.add_argument("--to", required=True, metavar="FILE", help="the backup file to create (never overwritten); the request store "
                    "goes to TO.requests")
     add_json_flag(b)
@@ -26,16 +26,16 @@ def register(sub):
                        "kiosk, to each peer centre) jumps past anything that can have been used, and keys "
                        "provisioned or revoked after the backup are taken from the replaced database. Changes "
                        "committed after the backup are lost (docs/gateway.md, Backups).")
-    r.add_argument("--db", required=True, help="the gateway's SQLite database (replaced)")
+    r.add_argument("--db", required=True, help="the gateway's database, a SQLite file or postgresql://... (replaced)")
     r.add_argument("--from", dest="source", required=True, metavar="FILE", help="the backup made by `lib12333 gateway backup`")
     add_json_flag(r)
     r.set_defaults(handler=run_restore)
 
 
 def run_backup(args):
-    from lib12333.host.gateway import backup
+    from lib12333.host.gateway import backup, pg
 
-    progress("backing up %s ..." % args.db)
+    progress("backing up %s ..." % pg.masked(args.db))
     result = backup.backup(args.db, args.to)
     emit(result, args.json, lambda r: "backup %s: %d devices, %d applied frames%s" % (
         r["backup"], r["devices"], r["applied"], "; requests in " + r["requests"] if r["requests"] else ""))
@@ -43,9 +43,9 @@ def run_backup(args):
 
 
 def run_restore(args):
-    from lib12333.host.gateway import backup
+    from lib12333.host.gateway import backup, pg
 
-    progress("restoring %s from %s ..." % (args.db, args.source))
+    progress("restoring %s from %s ..." % (pg.masked(args.db), args.source))
     result = backup.restore(args.source, args.db)
     emit(result, args.json, lambda r: "restored %s from %s (live database: %s; previous kept as %s); sealing "
          "counters moved forward for %d kiosks and %d peers" % (r["database"], r["restored_from"], r["live_database"],

@@ -31,7 +31,7 @@ def register(sub):
 def run_migrate(args):
     from lib12333.host.gateway import db, pg
 
-    where = pg.masked(args.db) if pg.is_url(args.db) else args.db
+    where = pg.masked(args.db)  # any URL: never its password, even one of another kind of database
     progress("migrating %s ..." % where)
     conn = db.connect(args.db)
     result = {"database": where, "backend": "postgresql" if db.is_postgresql(conn) else "sqlite",

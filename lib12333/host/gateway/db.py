@@ -271,8 +271,13 @@ def connect(path, create=True):
 
     if pg.is_url(path):
         conn = pg.PgConnection(path)
+        if not create and not pg.has_schema(conn):  # a read-only command on the wrong (empty) database
+            conn.close()
+            raise pg.BackendError("PostgreSQL: %s has no gateway tables (a mistyped database name?); create them "
+                                  "with `lib12333 gateway migrate --db URL`" % pg.masked(path))
         pg.migrate(conn, MIGRATIONS)
         return conn
+    refuse_other_urls(path)
     # One thread at a time uses a connection; it may be opened in another (the gateway's loop thread).
     kw = {"isolation_level": None, "timeout": 30, "check_same_thread": False}
     if create:
@@ -283,6 +288,21 @@ def connect(path, create=True):
     conn.execute("PRAGMA foreign_keys=ON")
     migrate(conn)
     return conn
+
+
+def refuse_other_urls(path):
+    """ValidationError for ``scheme://...`` other than PostgreSQL's, which would otherwise be taken as a
+    SQLite file name (mysql://..., postgresql+psycopg://..., PostgreSQL://...)."""
+    import re
+
+    if isinstance(path, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", path):
+        from lib12333.errors import ValidationError
+        from lib12333.host.gateway import pg
+
+        scheme = path.split("://", 1)[0]
+        raise ValidationError("%s: unsupported database URL (scheme %r): give a SQLite file path or "
+                              "postgresql://user@host:port/dbname (lower case)" % (pg.masked(path), scheme),
+                              field="db")
 
 
 def is_url(path):

@@ -38,6 +38,9 @@ _REWRITES = (
 )
 _INSERT_OR = re.compile(r"^\s*INSERT OR (IGNORE|REPLACE) INTO (\w+)\s*\(([^)]*)\)(.*)$", re.S)
 _CACHE = {}
+# INSERT OR REPLACE on a table whose key has several columns: how many of the listed columns (first) it is.
+_REPLACE_KEYS = {"link_message_ids": 2}
+_CREATE_IF_MISSING = re.compile(r"^\s*CREATE (TABLE|INDEX) IF NOT EXISTS\s+(\w+)", re.I)
 
 
 class BackendError(sqlite3.DatabaseError):
@@ -64,9 +67,10 @@ def translate(sql):
         names = [c.strip() for c in cols.split(",")]
         if verb == "IGNORE":
             tail = " ON CONFLICT DO NOTHING"
-        else:  # OR REPLACE: every table it is used on has its first column as the key (meta)
+        else:  # OR REPLACE: the table's key is its first column(s), as _REPLACE_KEYS says
+            width = _REPLACE_KEYS.get(table, 1)
             tail = " ON CONFLICT (%s) DO UPDATE SET %s" % (
-                names[0], ", ".join("%s = excluded.%s" % (n, n) for n in names[1:]))
+                ", ".join(names[:width]), ", ".join("%s = excluded.%s" % (n, n) for n in names[width:]))
         text = "INSERT INTO %s (%s)%s%s" % (table, cols, rest.rstrip(), tail)
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)
@@ -75,7 +79,35 @@ def translate(sql):
     return text
 
 
-def _wrap(exc):
+def password(url):
+    """The password written in ``url`` (``user:PASSWORD@`` or ``?password=``, percent-decoded), or None."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        secret = parts.password
+    except ValueError:
+        return None
+    if secret:
+        return unquote(secret)
+    given = parse_qs(parts.query).get("password")
+    return given[-1] if given else None
+
+
+def _hide(text, url):
+    """``text`` without the password of ``url`` in any spelling (libpq quotes it in some messages)."""
+    from urllib.parse import urlsplit
+
+    try:
+        raw = urlsplit(url).password
+    except ValueError:
+        raw = None
+    for secret in sorted({s for s in (raw, password(url)) if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return masked(text)
+
+
+def _wrap(exc, url=None):
     import psycopg
 
     state = getattr(exc, "sqlstate", None) or ""
@@ -86,6 +118,8 @@ def _wrap(exc):
     else:
         cls = BackendError
     text = str(exc).strip() or type(exc).__name__
+    if url is not None:
+        text = _hide(text, url)
     if state.startswith("53"):  # insufficient resources: disk full, out of memory, too many connections
         text += " (the database server's disk is full or it is out of resources)"
     err = cls("PostgreSQL: %s" % text)
@@ -119,6 +153,7 @@ class PgConnection:
         self.url = url
         self.connect_timeout = connect_timeout
         self._conn = None
+        self._created = set()  # CREATE ... IF NOT EXISTS statements already run (_create_once)
         self._open()
 
     def _open(self):
@@ -127,7 +162,7 @@ class PgConnection:
         try:
             self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
         except psycopg.Error as exc:
-            raise _wrap(exc) from exc
+            raise _wrap(exc, self.url) from None  # psycopg's own text may quote the password
 
     @property
     def in_transaction(self):
@@ -144,6 +179,8 @@ class PgConnection:
             if sql.strip().upper() in ("ROLLBACK", "COMMIT"):
                 return Cursor([], 0)  # the server rolled the transaction back with the connection
             self._open()
+        if _CREATE_IF_MISSING.match(sql):
+            return self._create_once(sql)
         text = translate(sql)
         try:
             cur = self._conn.execute(text, tuple(params) if params else None, prepare=False)
@@ -159,7 +196,7 @@ class PgConnection:
 
         if self._conn.closed or isinstance(exc, psycopg.OperationalError) and self._conn.broken:
             self._conn = None
-        return _wrap(exc)
+        return _wrap(exc, self.url)
 
     def executemany(self, sql, seq_of_params):
         """One statement for many rows (psycopg sends them in one pipeline), like sqlite3's."""
@@ -173,6 +210,35 @@ class PgConnection:
                 return Cursor([], cur.rowcount)
         except psycopg.Error as exc:
             raise self._failed(exc) from exc
+
+    def _create_once(self, sql):
+        """``CREATE TABLE IF NOT EXISTS`` (the links' tables, made at their first use): PostgreSQL's catalogue
+        refuses a second one created at the same moment by another worker, so a missing one is made under
+        the migrations' advisory lock; one that exists is remembered and not asked for again."""
+        import psycopg
+
+        if sql in self._created:
+            return Cursor([], 0)
+        name = _CREATE_IF_MISSING.match(sql).group(2)
+        if self.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]:
+            self._created.add(sql)  # made and committed earlier (or by this very transaction)
+            return Cursor([], 0)
+        own = not self.in_transaction
+        if own:
+            self.execute("BEGIN")
+        try:
+            self.execute("SELECT pg_advisory_xact_lock(12333)")  # held until this transaction ends
+            try:
+                self._conn.execute(translate(sql), prepare=False)
+            except psycopg.Error as exc:
+                raise _wrap(exc, self.url) from exc
+            if own:
+                self.execute("COMMIT")
+        except BaseException:
+            if own and self.in_transaction:
+                self.execute("ROLLBACK")
+            raise
+        return Cursor([], 0)
 
     def executescript(self, script):
         for statement in script.split(";"):
@@ -190,19 +256,21 @@ def is_url(path):
 
 
 def masked(url):
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    """The URL without its password (``user:PASSWORD@`` or ``?password=``), for messages and logs."""
+    text = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+    return re.sub(r"([?&]password=)[^&#\s]*", r"\1***", text)
 
 
 def migrate(conn, migrations):
     """Apply the missing ``migrations`` (one transaction each); several workers starting at once take turns."""
     from lib12333.errors import StorageError
 
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     while True:
         conn.execute("BEGIN")
         try:
             conn.execute("SELECT pg_advisory_xact_lock(12333)")  # one migrating worker at a time
+            # Under the lock: two workers creating it at once collide in PostgreSQL's catalogue.
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = conn.execute("SELECT version FROM schema_version").fetchone()
             current = 0 if row is None else row[0]
             if current > len(migrations):
@@ -220,6 +288,11 @@ def migrate(conn, migrations):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def has_schema(conn):
+    """True when the gateway's tables were created in this database (``gateway migrate``)."""
+    return conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
 
 
 def version(conn):

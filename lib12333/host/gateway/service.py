@@ -14,6 +14,7 @@ text SMS from a citizen (no kiosk port) goes to ``Centre.handle_text`` (status
 queries are answered, anything else is logged masked) and is deleted.
 """
 
+import collections
 import logging
 import sqlite3
 import threading
@@ -22,13 +23,18 @@ import time
 from lib12333.errors import Lib12333Error, StorageError
 from lib12333.host.gateway import workers
 from lib12333.host.gateway.db import storage_error
-from lib12333.host.gateway.pg import ConnectionLost
+from lib12333.host.gateway.pg import Conflict, ConnectionLost
 from lib12333.host.links import channels
 from lib12333.modem import events
 from lib12333.modem.events import pdu_warnings_text
 from lib12333.secure import frame as frame_mod
 
 log = logging.getLogger("lib12333.gateway")
+
+
+def one_line(text):
+    """``text`` (libpq's messages span several lines) on one log line."""
+    return " ".join(text.split())
 
 
 class GatewayService:
@@ -42,6 +48,10 @@ class GatewayService:
         self.ready = False
         self.frames = 0  # frames handled, reported by the heartbeat (lib12333 gateway status)
         self._beat_at = None
+        # Events taken from the modem and not yet handled: one whose handling failed (the database
+        # went away) stays first and is handled again after the reconnection -- the modem engine
+        # would not offer an unconfirmed SMS again before a restart.
+        self._pending = collections.deque()
         self._started_at = int(clock())
         self._stop = threading.Event()
         # Initialise the modem now: one that is already running sends no boot messages to trigger it.
@@ -51,21 +61,39 @@ class GatewayService:
         self._stop.set()
 
     def run(self, idle=0.05, reconnect_delays=(1, 2, 5, 10, 30)):
-        """Turn the loop until ``stop()``.  A lost PostgreSQL connection is logged and retried (the SMS
-        being handled was not confirmed: nothing half applied); any other StorageError stops the loop."""
-        failures = 0
+        """Turn the loop until ``stop()``.  A serialization failure (another worker changed what this one read)
+        is handled again at once.  A lost PostgreSQL connection is logged (one line per outage)
+        and retried with back-off: the event being handled stays pending and is handled again once the
+        database is back (the SMS was not confirmed: nothing half applied, nothing lost); any other
+        StorageError stops the loop."""
+        failures, down_since = 0, None
         while not self._stop.is_set():
             try:
                 self.step(idle)
-                failures = 0
             except StorageError as exc:
+                if isinstance(exc.__cause__, Conflict):
+                    # Another worker changed what this one read (SERIALIZABLE): everything was rolled back and
+                    # the event is still pending -- handled again at once, as Centre.handle does for frames.
+                    log.info("%s; handled again", one_line(str(exc)))
+                    continue
                 if not isinstance(exc.__cause__, ConnectionLost):
                     raise
                 delay = reconnect_delays[min(failures, len(reconnect_delays) - 1)]
                 failures += 1
-                log.error("%s; reconnecting in %d s (nothing was applied half-way)", exc, delay)
-                self.on_event("database", "connection lost, retrying in %d s" % delay)
+                if down_since is None:
+                    down_since = time.monotonic()
+                    log.error("%s; reconnecting with back-off (the message being handled is kept and handled "
+                              "again: nothing was applied half-way)", one_line(str(exc)))
+                else:
+                    log.info("gateway database still unreachable (attempt %d); next try in %g s", failures, delay)
+                self.on_event("database", "connection lost, retrying in %g s" % delay)
                 self._stop.wait(delay)
+                continue
+            if down_since is not None:
+                log.warning("gateway database reconnected after %.0f s (%d failed attempts)",
+                            time.monotonic() - down_since, failures)
+                self.on_event("database", "reconnected")
+            failures, down_since = 0, None
 
     def step(self, timeout=0.05):
         """One turn of the loop; StorageError when the gateway database cannot be written (a full disk).
@@ -77,8 +105,10 @@ class GatewayService:
             if self._beat_at is None or now - self._beat_at >= workers.HEARTBEAT:
                 workers.heartbeat(self.centre.conn, self.centre.worker, now, self.frames, self._started_at)
                 self._beat_at = now
-            for ev in self.modem.pump(timeout):
-                self._on_event(ev)
+            self._pending.extend(self.modem.pump(0 if self._pending else timeout))
+            while self._pending:
+                self._on_event(self._pending[0])  # raises: the event stays first, handled again next turn
+                self._pending.popleft()
             if self.ready:
                 self._send_due()
         except sqlite3.DatabaseError as exc:
@@ -103,17 +133,20 @@ class GatewayService:
         elif ev.kind == events.PDU_WARNINGS:
             log.warning(pdu_warnings_text(ev))
         elif ev.kind == events.SENT:
-            out_id = self.in_flight.pop(ev.id, None)
+            # Forgotten only once recorded: if the database is lost meanwhile, this event is handled again
+            # and must still find its row (else the row, unsent and no longer in flight, goes out twice).
+            out_id = self.in_flight.get(ev.id)
             if out_id is not None:
                 self.centre.mark_sent(out_id, now)
-                self.on_event("sent", out_id)
-                self.sent_ids[ev.id] = out_id
-                if len(self.sent_ids) > 65536:
-                    self.sent_ids.pop(min(self.sent_ids))
                 if getattr(ev, "link", None) and getattr(ev, "parts", None):
                     from lib12333.host.links import delivery
 
                     delivery.remember(self.centre.conn, out_id, ev.link, ev.parts, now)
+                del self.in_flight[ev.id]
+                self.on_event("sent", out_id)
+                self.sent_ids[ev.id] = out_id
+                if len(self.sent_ids) > 65536:
+                    self.sent_ids.pop(min(self.sent_ids))
         elif ev.kind == events.REPORT and getattr(ev, "token", None) is not None:
             # An operator link's status report (lib12333.host.links): recorded, then acknowledged.
             from lib12333.host.links import delivery
@@ -125,9 +158,10 @@ class GatewayService:
             self.modem.engine.confirm(ev.token)
             self.on_event("report", ev.stat)
         elif ev.kind == events.SEND_FAILED:
-            out_id = self.in_flight.pop(ev.id, None)
+            out_id = self.in_flight.get(ev.id)
             if out_id is not None:
                 self.centre.mark_attempt(out_id, now, ev.error)
+                del self.in_flight[ev.id]
 
     def _on_link_event(self, ev):
         """What an operator link says about itself, logged for the centre's operator (never a secret or
