@@ -302,3 +302,38 @@ def test_cli_import_fills_the_figures(tmp_path):
     assert '"records": 4' in r.stdout
     n = console.store.conn.execute("SELECT COUNT(*) FROM service_records WHERE channel = 'call'").fetchone()[0]
     assert n == 4
+
+
+def test_fleet_shows_the_status_report_a_simulated_kiosk_sent(tmp_path):
+    """The kiosk firmware on simulated hardware (tests/core/kiosk_sim.py) reports; the real gateway applies it."""
+    import lib12333
+    from tests.core import kiosk_sim as S
+
+    console, _clock, _refs = build(tmp_path)
+    conn = console.store.conn
+    conn.execute("UPDATE devices SET key = ? WHERE device_id = 1001", (S.KEY,))  # provisioned with the sim's key
+    sim = S.KioskSim(config={"status_interval": 86400, "seq_start": 50, "boots": 3})
+    sim.hw.modem.rssi = 7  # weak: -99 dBm
+    S.run(S.boot(sim))
+    for _ in range(300):
+        if sim.hw.centre.status_frames:
+            break
+        sim.step()
+    frame = sim.hw.centre.status_frames[0]
+    centre = Centre(conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    assert centre.handle("+8613800571001", frame, NOW - 60) == "applied"
+    assert centre.handle("+8613800571001", frame, NOW - 30) == "duplicate"  # the kiosk's retry: stored once
+    c = client(console)
+    login(c, USERS["technician"])
+    page = c.get("/kiosks").text
+    row = re.search(r'<tr class="">\s*<td><a href="/kiosks/1001">.*?</tr>', page, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", x).strip() for x in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[3] == lib12333.__version__
+    assert cells[5] == "-99 dBm" and 'class="signal warn"' in row  # weak signal marked
+    assert (cells[6], cells[7]) == ("0", "0 / 0 / 0")
+    stale = re.search(r'<tr class="stale">\s*<td><a href="/kiosks/1002">.*?</tr>', page, re.S).group(0)
+    assert "未上报" in stale and "失联" in stale
+    detail = c.get("/kiosks/1001").text
+    assert re.search(r'id="firmware">%s<' % re.escape(lib12333.__version__), detail)
+    assert "CSQ 7，误码 0" in detail and "第 3 次启动" in detail
+    assert conn.execute("SELECT seq, rssi, boots FROM kiosk_status").fetchall() == [(50, 7, 3)]

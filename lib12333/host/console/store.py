@@ -15,7 +15,7 @@ import hmac
 
 from lib12333 import lossreport
 from lib12333.host.console import schema
-from lib12333.host.gateway import admin, db
+from lib12333.host.gateway import admin, db, kiosk_status
 from lib12333.host.gateway.db import Transaction
 from lib12333.host.requests_store import RequestStore
 from lib12333.secure import messages as msg
@@ -299,7 +299,9 @@ class ConsoleStore:
         queued = {r[0]: r[1:] for r in self.conn.execute(
             "SELECT to_number, SUM(failed IS NULL), SUM(failed IS NOT NULL) FROM outgoing"
             " WHERE sent_at IS NULL AND kind = 'frame' GROUP BY to_number")}
+        reports = kiosk_status.latest(self.conn, ids)  # the kiosks' own status reports (issue 17)
         for d in devices:
+            d["report"] = reports.get(d["device_id"])
             d["frames"], d["errors"] = counts.get(d["device_id"], (0, 0))
             d["backlog"], d["send_failures"] = queued.get(d["phone"], (0, 0)) if d["phone"] else (0, 0)
 
