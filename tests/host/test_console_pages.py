@@ -31,6 +31,7 @@ from tests.host.console_support import (  # noqa: E402
     build,
     client,
     login,
+    simulated_kiosk_report,
 )
 
 
@@ -307,19 +308,10 @@ def test_cli_import_fills_the_figures(tmp_path):
 def test_fleet_shows_the_status_report_a_simulated_kiosk_sent(tmp_path):
     """The kiosk firmware on simulated hardware (tests/core/kiosk_sim.py) reports; the real gateway applies it."""
     import lib12333
-    from tests.core import kiosk_sim as S
 
     console, _clock, _refs = build(tmp_path)
     conn = console.store.conn
-    conn.execute("UPDATE devices SET key = ? WHERE device_id = 1001", (S.KEY,))  # provisioned with the sim's key
-    sim = S.KioskSim(config={"status_interval": 86400, "seq_start": 50, "boots": 3})
-    sim.hw.modem.rssi = 7  # weak: -99 dBm
-    S.run(S.boot(sim))
-    for _ in range(300):
-        if sim.hw.centre.status_frames:
-            break
-        sim.step()
-    frame = sim.hw.centre.status_frames[0]
+    frame = simulated_kiosk_report(conn, rssi=7)  # weak: -99 dBm
     centre = Centre(conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
     assert centre.handle("+8613800571001", frame, NOW - 60) == "applied"
     assert centre.handle("+8613800571001", frame, NOW - 30) == "duplicate"  # the kiosk's retry: stored once
