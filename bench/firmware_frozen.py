@@ -43,6 +43,7 @@ support.project_root = lambda: ROOT  # the frozen simulation reads lib12333/data
 # the mode: set by a prelude (bench/firmware_images.py, ports without sys.argv) or the command line
 MODE = globals().get("FLOW_MODE") or (sys.argv[1] if len(getattr(sys, "argv", ())) > 1 else "measure")
 peak = [0]
+STATUS = {"status_interval": 86400}  # the daily status report of a real kiosk (firmware/main.py SITE_DEFAULTS)
 
 
 def probe():
@@ -65,17 +66,18 @@ def drive(gen, base, out):
 if MODE == "fit":
     from tests.core import kiosk_sim as S
 
-    sim = S.KioskSim(record=False)
+    sim = S.KioskSim(record=False, config=STATUS)
     S.run(S.boot(sim))
     S.run(S.loss_report(sim))
     ok = sim.app.outbox.pending() == [] and len(sim.hw.centre.received) == 1 and sim.app.kiosk.state == "welcome"
+    ok = ok and len(sim.hw.centre.status_reports) == 1
     print("FIT", "ok" if ok else "bad")
 else:
     gc.collect()
     base = gc.mem_alloc()
     from tests.core import kiosk_sim as S
 
-    sim = S.KioskSim(record=False, probe=probe)
+    sim = S.KioskSim(record=False, probe=probe, config=STATUS)
     gc.collect()
     sim_bytes = gc.mem_alloc() - base
     boot = [0, 0]
@@ -92,7 +94,8 @@ else:
 
     print("RESULT " + json.dumps([base, sim_bytes, after_boot, boot[0], boot[1], tx[0], tx[1], after_tx,
                             len(sim.app.outbox.pending()), len(sim.hw.centre.received), sim.app.kiosk.state,
-                            sys.modules["firmware.app"].__file__, list(sys.implementation.version[:3])]))
+                            sys.modules["firmware.app"].__file__, list(sys.implementation.version[:3]),
+                            len(sim.hw.centre.status_reports)]))
 """
 
 
@@ -131,7 +134,7 @@ def main(argv=None):
         return 1
     v = json.loads(line[0][7:])
     keys = ("start", "sim", "after_boot", "boot_live_peak", "boot_alloc_peak", "tx_live_peak", "tx_alloc_peak",
-            "after_tx", "pending_after", "centre_frames", "state_after", "app_file", "version")
+            "after_tx", "pending_after", "centre_frames", "state_after", "app_file", "version", "status_reports")
     r = dict(zip(keys, v))
     r["smallest_heap"] = smallest_heap(a.micropython)
     if a.json:

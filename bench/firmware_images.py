@@ -35,7 +35,7 @@ sys.path.insert(0, HERE)
 from firmware_frozen import FLOW  # noqa: E402
 
 KEYS = ("start", "sim", "after_boot", "boot_live_peak", "boot_alloc_peak", "tx_live_peak", "tx_alloc_peak",
-        "after_tx", "pending_after", "centre_frames", "state_after", "app_file", "version")
+        "after_tx", "pending_after", "centre_frames", "state_after", "app_file", "version", "status_reports")
 
 
 def _prelude(root, mode, ballast_left=None):

@@ -9,7 +9,8 @@ One ``KioskApp.step()`` is one pass of the main loop and never blocks for long
 3. lets the durable outbox send what is due and report what failed;
 4. polls the keypad / touch screen and the card slot;
 5. gives the kiosk a tick (timeouts), carries out the kiosk's actions;
-6. feeds the watchdog.
+6. sends the status report when one is due and nothing else waits (firmware/status_report.py);
+7. feeds the watchdog.
 
 A frame from the centre is handled in this order, so that nothing is applied
 twice and nothing is lost: verify tag -> check replay window -> acknowledge the
@@ -21,7 +22,9 @@ display, keypad, reader, modem (UART-like), storage, watchdog, clock_ms,
 ticks_diff, sleep_ms, wall_time.
 """
 
+import lib12333
 from firmware import screens
+from firmware import status_report as sr
 from firmware.kiosk import Kiosk
 from lib12333.errors import (
     CapacityError,
@@ -102,6 +105,9 @@ class KioskApp:
         self.kiosk = Kiosk(unit=config.get("unit", ""), temp_loss_days=config.get("temp_loss_days", 7),
                            library=library, status=self.status)
         self.window = ReplayWindow(64)
+        # Site configuration "status_interval" (firmware/main.py SITE_DEFAULTS: daily); 0 or absent: no reports.
+        self.report = sr.StatusReport(config.get("status_interval", 0),
+                                      config.get("firmware_version") or lib12333.__version__, config.get("boots", 0))
         self.card_present = False
         self.next_card_poll = 0
         self.sending = {}  # engine send id -> outbox seq
@@ -133,17 +139,20 @@ class KioskApp:
             self.journal_ready = True  # a new key's journal is in use now (firmware/main.py adopts the key)
             if self.outbox.window:
                 self.window = ReplayWindow.from_bytes(self.outbox.window)
+            self.report.recovered(self.outbox)
             self._log("outbox recovered: %d pending" % len(pending))
         except SecurityError as exc:
             problems.append("密钥")  # journal lost under a used key: out of service until re-provisioned
             self._log("key self-test failed: %s" % exc)
         except Lib12333Error as exc:
             problems.append("存储")
+            self.report.note(sr.STORAGE)
             self._log("storage self-test failed: %s" % exc)
         try:
             self.card_present = bool(self.hw.reader.present())
         except Lib12333Error as exc:
             problems.append("读卡器")
+            self.report.note(sr.CARD)
             self._log("reader self-test failed: %s" % exc)
         self.engine.start(self.monotonic())
         self.problems = problems
@@ -171,6 +180,8 @@ class KioskApp:
             self._perform(self.kiosk.handle(("key", key), now))
         self._poll_card(now)
         self._perform(self.kiosk.handle(("tick",), now))
+        if self.modem_ready and self.report.due(self._mono):
+            self._status_report(now)
         hw.watchdog.feed()
 
     def _pump_modem(self, mono):
@@ -209,6 +220,7 @@ class KioskApp:
         elif kind == events.REBOOT:
             # Before the first "ready" this is the module's own power-on banner (RDY), not news.
             if self.modem_ready:
+                self.report.note(sr.MODEM)
                 self._log("modem rebooted")
                 self._perform(self.kiosk.handle(("modem", False), now))
             self.modem_ready = False
@@ -221,9 +233,13 @@ class KioskApp:
             self.sending.pop(ev.id, None)
         elif kind == events.SEND_FAILED:
             seq = self.sending.pop(ev.id, None)
+            self.report.note(sr.MODEM)
             self._log("send of request %s failed: %s" % (seq, ev.error))
         elif kind == events.STORAGE and ev.full:
+            self.report.note(sr.MODEM)
             self._log("modem SMS storage full")
+        elif kind == events.INFO and "signal" in ev.info:
+            self.report.on_signal(ev.info["signal"])
         elif kind == events.PDU_WARNINGS:
             self._log(events.pdu_warnings_text(ev))
 
@@ -253,6 +269,9 @@ class KioskApp:
             self.outbox.ack(ref)
         self.outbox.save_window(self.window.to_bytes())
         self.engine.confirm(ev.token)
+        if f.msg_type in (msg.ACK, msg.ERROR) and self.report.done(ref):
+            self._log("status report %s: %s" % (ref, msg.type_name(f.msg_type)))  # nothing for the screen
+            return
         self._log("reply %s for request %s" % (msg.type_name(f.msg_type), ref))
         self._perform(self.kiosk.handle(("reply", f.msg_type, fields), now))
 
@@ -271,6 +290,9 @@ class KioskApp:
             # A retransmission (same seq, same bytes) keeps its reference: a true duplicate.
             sid = self.engine.send_sms(to, data=event[2], port=frame_mod.PORT, ref=seq & 0xFF)
             self.sending[sid] = seq
+        elif kind == "failed" and self.report.done(seq):
+            self.outbox.dismiss(seq)  # no citizen waits for a status report; the next one says more
+            self._log("status report %d not acknowledged after retries" % seq)
         elif kind == "failed":
             ref = "%d-%d" % (self.config["device_id"], seq)
             self._log("request %s failed after retries" % ref)
@@ -316,6 +338,7 @@ class KioskApp:
             elif isinstance(exc, CardError) and (exc.sw == 0x6A82 or exc.command == "SELECT SSSE"):
                 event = ("card_error", "card_unsupported")
             else:
+                self.report.note(sr.CARD)
                 event = ("card_error", "card_unreadable")
         finally:
             reader.power_off()
@@ -333,6 +356,7 @@ class KioskApp:
             payload = msg.encode(msg_type, fields)
             seq = self.outbox.accept(msg_type, payload, now, destination=destination)
         except (StorageError, CapacityError, OSError) as exc:
+            self.report.note(sr.STORAGE)
             self._log("outbox refused a request: %s" % type(exc).__name__)
             self._perform(self.kiosk.handle(("storage_failed",), now))
             return
@@ -355,6 +379,34 @@ class KioskApp:
             self._log("routed by rule %s (%s)" % (decision.rule, decision.action))
         unload(rc.ROUTING_MODULES + ("lib12333.routing", "firmware.routing_choice"), loaded)
         return fields, number
+
+    # ------------------------------------------------------------------ status report
+
+    def _status_report(self, now):
+        """Queue the status report when the kiosk is idle and nothing in the outbox is due."""
+        rep = self.report
+        mono = self._mono
+        due = self.outbox.next_due()
+        if self.sending or self.kiosk.state not in sr.IDLE_STATES or (due is not None and due <= now):
+            return  # a citizen's request (or its retry) goes first
+        if rep.ask_signal(mono):
+            self.engine.run("signal")
+            return
+        if not rep.ready(mono):
+            return
+        from lib12333.secure import messages as msg
+
+        count, age = self.outbox.backlog(now, msg.KIOSK_STATUS)
+        try:
+            seq = self.outbox.accept(msg.KIOSK_STATUS, msg.encode(msg.KIOSK_STATUS, rep.fields(count, age, int(mono))),
+                                     now)
+        except (StorageError, CapacityError, OSError) as exc:
+            rep.note(sr.STORAGE)
+            rep.postpone(mono)
+            self._log("outbox refused the status report: %s" % type(exc).__name__)
+            return
+        rep.accepted(seq, mono)
+        self._log("status report %d queued" % seq)
 
     # ------------------------------------------------------------------ maintenance
 

@@ -8,7 +8,8 @@ The PC host board calls :func:`start` with its own paths and hardware.
 
 import json
 
-SITE_DEFAULTS = {"temp_loss_days": 7, "unit": "【人力资源社会保障电话咨询服务中心】"}
+# status_interval: seconds between the kiosk's status reports to its centre (firmware/status_report.py; 0 = none)
+SITE_DEFAULTS = {"temp_loss_days": 7, "unit": "【人力资源社会保障电话咨询服务中心】", "status_interval": 86400}
 
 
 KEY_MARKER = "/key.fresh"
@@ -118,6 +119,10 @@ def start(hw, config, key, data_dir, gbk_path, library_dir=None, engine=None):
             from lib12333.library.index import KbIndex
 
             library = KbIndex(idx, dat)
+    if config.get("status_interval"):
+        from firmware.status_report import BOOTS_FILE, count_boot
+
+        config["boots"] = count_boot(data_dir + BOOTS_FILE)
     app = KioskApp(hw, config, key, journal, engine, library=library, gbk=gbk)
     app.boot()
     return app

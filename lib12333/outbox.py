@@ -7,6 +7,7 @@ The kiosk's durable outbox: requests that must reach the centre, and the sequenc
                                          # sealed and durable before it returns; seq is the receipt number
     for ev in ob.poll(now): ...          # ("send", seq, frame_bytes) or ("failed", seq, msg_type)
     ob.ack(seq)                          # the centre acknowledged: done
+    ob.backlog(now, skip_type)           # (unacknowledged count, age of the oldest) for the status report
     seq, frame = ob.seal_volatile(msg_type, payload, now)
                                          # queries that need no durability still take a fresh seq
 
@@ -294,6 +295,24 @@ class Outbox:
 
     def pending(self):
         return sorted(self._pending)
+
+    def pending_of(self, msg_type):
+        """Sequence numbers of the unacknowledged entries of ``msg_type``."""
+        return [s for s in sorted(self._pending) if self._pending[s].msg_type == msg_type]
+
+    def backlog(self, now, skip_type=None):
+        """(count, age in seconds of the oldest) of entries not acknowledged -- waiting or given up --
+        other than those of ``skip_type``; the age is 0 when there are none."""
+        n = 0
+        oldest = None
+        for table in (self._pending, self._failed):
+            for e in table.values():
+                if e.msg_type == skip_type:
+                    continue
+                n += 1
+                if oldest is None or e.accepted_at < oldest:
+                    oldest = e.accepted_at
+        return n, 0 if oldest is None or now < oldest else now - oldest
 
     def destination(self, seq):
         """The number ``seq`` was accepted for, or None (accepted without one, or unknown)."""

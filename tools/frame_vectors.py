@@ -61,6 +61,14 @@ CASES = [
     ("relay answer: the responsible centre's ack for the kiosk", M.RELAY_ANSWER, F.DOWN, 5,
      {"origin_device": DEVICE, "origin_seq": 8, "reply_type": M.ACK,
       "reply": M.encode(M.ACK, {"ref_seq": 8, "result": M.ACK_APPLIED, "state": 3, "until": T0 + 7 * 86400})}),
+    # Issue 17: a kiosk's health report; no personal data in it.
+    ("kiosk status: firmware 1.4.2, rssi 18, 2 requests waiting", M.KIOSK_STATUS, F.UP, 10,
+     {"firmware": "1.4.2", "rssi": 18, "ber": 0, "backlog": 2, "oldest_age": 5400, "storage_errors": 0,
+      "modem_errors": 3, "card_errors": 1, "uptime": 86400, "boots": 12}),
+    ("kiosk status: longest version, signal not known, counters at their limits", M.KIOSK_STATUS, F.UP, 11,
+     {"firmware": "2026.12.03-rc.10", "rssi": 99, "ber": 99, "backlog": 65535, "oldest_age": 4294967295,
+      "storage_errors": 65535, "modem_errors": 65535, "card_errors": 65535, "uptime": 4294967295,
+      "boots": 65535}),
 ]
 
 

@@ -247,6 +247,25 @@ INFO = (
 )
 
 
+def _csq(r):
+    """{"rssi", "dbm", "ber"} of an ``AT+CSQ`` answer (DecodeError when it does not parse)."""
+    p = at.split_params(r.first("+CSQ:") or "", "+CSQ")
+    rssi = at.param_int(p, 0, "+CSQ rssi")
+    return {"rssi": rssi, "dbm": None if rssi == 99 else -113 + 2 * rssi, "ber": p[1] if len(p) > 1 else None}
+
+
+def signal(ctx):
+    """AT+CSQ alone (the kiosk's status report): INFO event {"signal": {"rssi", "dbm", "ber"} or None}."""
+    r = yield Command("AT+CSQ", "+CSQ:")
+    value = None
+    if r.ok:
+        try:
+            value = _csq(r)
+        except Lib12333Error:
+            value = None
+    ctx.emit(events.INFO, info={"signal": value})
+
+
 def info(ctx):
     out = {}
     errors = {}
@@ -264,10 +283,7 @@ def info(ctx):
     out["signal"] = None
     if r.ok:
         try:
-            p = at.split_params(r.first("+CSQ:") or "", "+CSQ")
-            rssi = at.param_int(p, 0, "+CSQ rssi")
-            out["signal"] = {"rssi": rssi, "dbm": None if rssi == 99 else -113 + 2 * rssi,
-                             "ber": p[1] if len(p) > 1 else None}
+            out["signal"] = _csq(r)
         except Lib12333Error as exc:
             errors["signal"] = str(exc)
     for name, text, prefix in (("gsm", "AT+CREG?", "+CREG:"), ("lte", "AT+CEREG?", "+CEREG:")):
@@ -323,5 +339,6 @@ OPERATIONS = {
     "ack": (ack, URGENT),
     "send": (send, NORMAL),
     "info": (info, NORMAL),
+    "signal": (signal, NORMAL),
     "scan": (scan, NORMAL),
 }

@@ -137,7 +137,7 @@ def decode_header(data):
         raise DecodeError("unsupported version " + str(data[0]), field="version", position=0, expected=str(VERSION))
     t = data[1]
     if not _m.is_known(t):
-        raise DecodeError("unknown message type " + str(t), field="type", position=1, expected="1..10")
+        raise DecodeError("unknown message type " + str(t), field="type", position=1, expected="1.." + str(_m.LAST_TYPE))
     flags = data[2]
     if flags & 0xFE:
         raise DecodeError("reserved flag bits set", field="flags", position=2, expected="0x00 or 0x01")

@@ -16,7 +16,8 @@ Field encodings (protocols/frame/README.md has the tables):
     code    u16, a 4-digit category code of 人社信息函[2010]52号 ("0000"-"9999")
     region  3 bytes: a 6-digit GB/T 2260 division code, two digits a byte (BCD)
     bytes   raw bytes up to the end of the payload (an enclosed payload)
-    u8/u32  unsigned, big-endian
+    version u8 byte count (1..16), then printable ASCII (0x21-0x7E): a firmware version
+    u8/u16/u32  unsigned, big-endian
 
 Dicts are returned with plain keys; nothing here is printed, and the frame's
 ``repr`` never shows a payload, so personal data stays out of logs.
@@ -36,14 +37,17 @@ ERROR = 8
 # Centre <-> centre (issue 8): a kiosk frame relayed to the responsible centre, and its answer.
 RELAY = 9
 RELAY_ANSWER = 10
-LAST_TYPE = 10
+# Kiosk -> centre (issue 17): firmware, signal, outbox backlog and error counters; no personal data.
+KIOSK_STATUS = 11
+LAST_TYPE = 11
 
 _NAMES = ("", "loss-report", "card-status-query", "card-status-answer", "request", "status-query",
-          "status-answer", "ack", "error", "relay", "relay-answer")
+          "status-answer", "ack", "error", "relay", "relay-answer",
+          "kiosk-status")
 
 # Types that must fit one SMS; the others may use up to MAX_PARTS concatenated parts.
-SINGLE_SMS_TYPES = (LOSS_REPORT, CARD_STATUS_QUERY, CARD_STATUS_ANSWER, STATUS_QUERY, ACK, ERROR)
-_UP_ONLY = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY, RELAY)
+SINGLE_SMS_TYPES = (LOSS_REPORT, CARD_STATUS_QUERY, CARD_STATUS_ANSWER, STATUS_QUERY, ACK, ERROR, KIOSK_STATUS)
+_UP_ONLY = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY, RELAY, KIOSK_STATUS)
 _DOWN_ONLY = (CARD_STATUS_ANSWER, STATUS_ANSWER, RELAY_ANSWER)
 # Kiosk request types a centre may relay, and the answers that may travel back.
 RELAYABLE = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY)
@@ -88,6 +92,10 @@ LAYOUTS = {
     RELAY: (("origin_device", "u32"), ("origin_seq", "u32"), ("origin_time", "u32"), ("inner_type", "u8"),
             ("inner", "bytes")),
     RELAY_ANSWER: (("origin_device", "u32"), ("origin_seq", "u32"), ("reply_type", "u8"), ("reply", "bytes")),
+    # rssi/ber: AT+CSQ's two numbers (99 = not known); error counters count since the previous report.
+    KIOSK_STATUS: (("firmware", "version"), ("rssi", "u8"), ("ber", "u8"), ("backlog", "u16"), ("oldest_age", "u32"),
+                   ("storage_errors", "u16"), ("modem_errors", "u16"), ("card_errors", "u16"), ("uptime", "u32"),
+                   ("boots", "u16")),
 }
 # Optional trailing fields: present when the payload continues after the last required field.
 # The card-issuing region lets the centre apply the routing rules (relay to the card's centre).
@@ -100,6 +108,7 @@ _CARD_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SSN_LEN = 18
 CARD_LEN = 9
 MAX_PHONE = 20
+MAX_VERSION = 16
 
 
 def is_known(msg_type):
@@ -218,10 +227,24 @@ def _encode_field(name, kind, v, out):
         if not isinstance(v, (bytes, bytearray)):
             raise ValidationError("must be bytes", field=name)
         out.extend(v)
+    elif kind == "version":
+        if not isinstance(v, str) or not 1 <= len(v) <= MAX_VERSION or not _printable(v):
+            raise ValidationError("must be 1..16 printable ASCII characters", field=name, expected="e.g. 1.4.2")
+        out.append(len(v))
+        out.extend(v.encode("ascii"))
     elif kind == "u8":
         _enc_uint(v, 1, out, name)
+    elif kind == "u16":
+        _enc_uint(v, 2, out, name)
     else:
         _enc_uint(v, 4, out, name)
+
+
+def _printable(s):
+    for ch in s:
+        if not ("!" <= ch <= "~"):
+            return False
+    return True
 
 
 def _digits(s):
@@ -344,10 +367,25 @@ def _decode_field(p, pos, name, kind, out):
     elif kind == "bytes":
         out[name] = bytes(p[pos:])
         pos = len(p)
+    elif kind == "version":
+        _need(p, pos, 1, name)
+        n = p[pos]
+        if not 1 <= n <= MAX_VERSION:
+            raise DecodeError("bad length", field=name, position=pos, expected="1..16")
+        _need(p, pos + 1, n, name)
+        for i in range(pos + 1, pos + 1 + n):
+            if not 0x21 <= p[i] <= 0x7E:
+                raise DecodeError("not printable ASCII", field=name, position=i, expected="0x21-0x7E")
+        out[name] = bytes(p[pos + 1 : pos + 1 + n]).decode("ascii")
+        pos += 1 + n
     elif kind == "u8":
         _need(p, pos, 1, name)
         out[name] = p[pos]
         pos += 1
+    elif kind == "u16":
+        _need(p, pos, 2, name)
+        out[name] = (p[pos] << 8) | p[pos + 1]
+        pos += 2
     else:
         _need(p, pos, 4, name)
         out[name] = (p[pos] << 24) | (p[pos + 1] << 16) | (p[pos + 2] << 8) | p[pos + 3]

@@ -41,9 +41,11 @@ MAX_FRAME = 4 * 128
 LOSS_REPORT, CARD_STATUS_QUERY, CARD_STATUS_ANSWER, REQUEST = 1, 2, 3, 4
 STATUS_QUERY, STATUS_ANSWER, ACK, ERROR = 5, 6, 7, 8
 RELAY, RELAY_ANSWER = 9, 10  # centre <-> centre
-UP_ONLY = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY, RELAY)
+KIOSK_STATUS = 11  # kiosk -> centre: health report (issue 17)
+LAST_TYPE = 11
+UP_ONLY = (LOSS_REPORT, CARD_STATUS_QUERY, REQUEST, STATUS_QUERY, RELAY, KIOSK_STATUS)
 DOWN_ONLY = (CARD_STATUS_ANSWER, STATUS_ANSWER, RELAY_ANSWER)
-SINGLE_SMS_TYPES = (LOSS_REPORT, CARD_STATUS_QUERY, CARD_STATUS_ANSWER, STATUS_QUERY, ACK, ERROR)
+SINGLE_SMS_TYPES = (LOSS_REPORT, CARD_STATUS_QUERY, CARD_STATUS_ANSWER, STATUS_QUERY, ACK, ERROR, KIOSK_STATUS)
 
 
 def _direction_ok(ctx):
@@ -57,7 +59,7 @@ def _direction_ok(ctx):
 HEADER = Struct(
     "version" / Const(VERSION, Int8ub),
     "type" / Int8ub,
-    Check(lambda ctx: 1 <= ctx.type <= 10),
+    Check(lambda ctx: 1 <= ctx.type <= LAST_TYPE),
     "flags" / Int8ub,  # bit 0: 0 = kiosk -> centre, 1 = centre -> kiosk; bits 1-7 zero
     Check(lambda ctx: ctx.flags in (0, 1)),
     Check(_direction_ok),
@@ -200,6 +202,22 @@ class _Region(Adapter):
         return bytes.fromhex(obj)
 
 
+class _Version(Adapter):
+    """A firmware version: 1..16 printable ASCII characters (0x21-0x7E) after a u8 count."""
+
+    def _decode(self, obj, context, path):
+        if any(not 0x21 <= c <= 0x7E for c in obj.text):
+            raise ValidationError("version character outside printable ASCII", path=path)
+        return obj.text.decode("ascii")
+
+    def _encode(self, obj, context, path):
+        b = obj.encode("ascii")
+        return dict(length=len(b), text=b)
+
+
+_VERSION = _Version(Struct("length" / Int8ub, Check(1 <= this.length), Check(this.length <= 16),
+                           "text" / Bytes(this.length)))
+
 # Optional trailing card-issuing region: present when the payload goes on after the name.
 _CARD_REGION = Optional(_Region(Bytes(3)))
 _SSN = _Ssn(Bytes(9))
@@ -225,6 +243,12 @@ PAYLOADS = {
     # The responsible centre's answer to a RELAY: the reply payload for the kiosk.
     RELAY_ANSWER: Struct("origin_device" / Int32ub, "origin_seq" / Int32ub, "reply_type" / Int8ub,
                          "reply" / GreedyBytes),
+    # A kiosk's health report (issue 17): rssi/ber as AT+CSQ gives them (99 = not known), the unsent
+    # requests and the age of the oldest in seconds, error counts since the previous report, uptime in
+    # seconds and the number of boots.  Nothing about citizens.
+    KIOSK_STATUS: Struct("firmware" / _VERSION, "rssi" / Int8ub, "ber" / Int8ub, "backlog" / Int16ub,
+                         "oldest_age" / Int32ub, "storage_errors" / Int16ub, "modem_errors" / Int16ub,
+                         "card_errors" / Int16ub, "uptime" / Int32ub, "boots" / Int16ub, Terminated),
 }
 OPTIONAL_FIELDS = ("card_region",)
 

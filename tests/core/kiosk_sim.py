@@ -12,8 +12,9 @@ end inside MicroPython (tests/core/test_kiosk_app.py, bench/firmware_heap.py):
   sequence, takes ``AT+CMGS`` PDUs, hands each one to ``Centre`` and delivers the
   centre's answer as ``+CMTI`` (then ``AT+CMGR``) or, with ``direct=True``, as
   ``+CMT``; ``AT+CMGD`` deletes it;
-- ``Centre`` opens the kiosk's sealed frame (UP) and answers a loss report with a
-  sealed ACK frame (DOWN) in an SMS-DELIVER (``encode_deliver``);
+- ``Centre`` opens the kiosk's sealed frame (UP) and answers a loss report (and a
+  status report, kept apart in ``status_reports``) with a sealed ACK frame (DOWN) in
+  an SMS-DELIVER (``encode_deliver``);
 - the journal lives in two ``MemoryStore`` s.
 
 ``loss_report(sim)`` is the citizen's visit as a generator that yields after every
@@ -187,7 +188,9 @@ class Centre:
         self.number = number
         self.reply = reply
         self.seq = 0
-        self.received = []  # (msg_type, device seq, fields) of every frame from the kiosk
+        self.received = []  # (msg_type, device seq, fields) of every frame from the kiosk but status reports
+        self.status_reports = []  # (device seq, fields) of every KIOSK_STATUS frame (issue 17)
+        self.status_frames = []  # the sealed KIOSK_STATUS frames as sent (for a real gateway in host tests)
         self.concat_refs = []  # (reference, part, total) of every part of a multi-part frame
         self.parts = None  # Reassembler for multi-part frames
 
@@ -213,11 +216,16 @@ class Centre:
         cipher = AES128(self.key)
         f = frame.open(cipher, sms.data, direction=frame.UP)
         fields = messages.decode(f.msg_type, f.payload)
-        self.received.append((f.msg_type, f.seq, fields))
-        if not self.reply or f.msg_type != messages.LOSS_REPORT:
+        status = f.msg_type == messages.KIOSK_STATUS
+        if status:
+            self.status_reports.append((f.seq, fields))
+            self.status_frames.append(bytes(sms.data))
+        else:
+            self.received.append((f.msg_type, f.seq, fields))
+        if not self.reply or f.msg_type not in (messages.LOSS_REPORT, messages.KIOSK_STATUS):
             return []
-        payload = messages.encode(messages.ACK, {"ref_seq": f.seq, "result": messages.ACK_APPLIED, "state": 3,
-                                                 "until": now + 7 * 86400})
+        payload = messages.encode(messages.ACK, {"ref_seq": f.seq, "result": messages.ACK_APPLIED,
+                                                 "state": 0 if status else 3, "until": 0 if status else now + 7 * 86400})
         self.seq += 1
         sealed = frame.seal(cipher, frame.Frame(messages.ACK, self.device_id, self.seq, now, payload,
                                                 direction=frame.DOWN))
@@ -242,6 +250,7 @@ class ModemUart:
         self.stored = {}  # index -> PDU hex
         self.commands = []  # every command line received (record=True, for tests)
         self.submits = 0
+        self.rssi = 18  # what AT+CSQ answers: -77 dBm
 
     # ---- machine.UART
     def write(self, data):
@@ -338,6 +347,9 @@ class ModemUart:
         elif up == "AT+CEREG=1":
             say("OK")
             say("+CEREG: 1")
+        elif up == "AT+CSQ":
+            say("+CSQ: %d,0" % self.rssi)
+            say("OK")
         elif up == "AT+CSCA?":
             say('+CSCA: "+8613800571500",145')
             say("OK")

@@ -260,3 +260,44 @@ class TestMessages(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestKioskStatus(unittest.TestCase):
+    FIELDS = {"firmware": "1.4.2", "rssi": 18, "ber": 0, "backlog": 2, "oldest_age": 5400, "storage_errors": 0,
+              "modem_errors": 3, "card_errors": 1, "uptime": 86400, "boots": 12}
+
+    def test_round_trip_and_size(self):
+        payload = M.encode(M.KIOSK_STATUS, self.FIELDS)
+        self.assertEqual(len(payload), 1 + 5 + 20)
+        self.assertEqual(M.decode(M.KIOSK_STATUS, payload), self.FIELDS)
+        raw = _sealed(M.KIOSK_STATUS, fields=dict(self.FIELDS, firmware="x" * 16))
+        self.assertTrue(len(raw) <= 60)
+
+    def test_up_only(self):
+        self.assertTrue(M.direction_allowed(M.KIOSK_STATUS, F.UP))
+        self.assertFalse(M.direction_allowed(M.KIOSK_STATUS, F.DOWN))
+        self.assertEqual(M.type_name(M.KIOSK_STATUS), "kiosk-status")
+
+    def test_bad_versions_refused(self):
+        for bad in ("", "x" * 17, "1.0 beta", "版本", 7):
+            with self.subTest(bad):
+                with self.assertRaises(ValidationError):
+                    M.encode(M.KIOSK_STATUS, dict(self.FIELDS, firmware=bad))
+        with self.assertRaises(ValidationError):
+            M.encode(M.KIOSK_STATUS, dict(self.FIELDS, backlog=65536))
+
+    def test_malformed_payloads_name_the_field(self):
+        payload = M.encode(M.KIOSK_STATUS, self.FIELDS)
+        cases = (
+            (b"\x00" + payload[1:], "firmware", 0),        # empty version
+            (b"\x11" + payload[1:], "firmware", 0),        # 17 characters
+            (payload[:2] + b" " + payload[3:], "firmware", 2),  # a space inside the version
+            (payload[:-1], "boots", len(payload) - 1),     # cut inside the last field
+        )
+        for data, field, position in cases:
+            with self.subTest(field=field, position=position):
+                with self.assertRaises(DecodeError) as cm:
+                    M.decode(M.KIOSK_STATUS, data)
+                self.assertEqual((cm.exception.field, cm.exception.position), (field, position))
+        with self.assertRaises(DecodeError):
+            M.decode(M.KIOSK_STATUS, payload + b"\x00")

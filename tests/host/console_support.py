@@ -144,3 +144,19 @@ def stop_process(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+def simulated_kiosk_report(conn, device_id=1001, rssi=7, boots=3):
+    """The sealed KIOSK_STATUS frame the kiosk firmware on simulated hardware (tests/core/kiosk_sim.py)
+    sends after boot; ``device_id`` gets the simulation's key so that the gateway accepts it."""
+    from tests.core import kiosk_sim as S
+
+    conn.execute("UPDATE devices SET key = ? WHERE device_id = ?", (S.KEY, device_id))
+    sim = S.KioskSim(config={"device_id": device_id, "status_interval": 86400, "seq_start": 50, "boots": boots})
+    sim.hw.modem.rssi = rssi
+    S.run(S.boot(sim))
+    for _ in range(300):
+        if sim.hw.centre.status_frames:
+            return sim.hw.centre.status_frames[0]
+        sim.step()
+    raise AssertionError("the simulated kiosk sent no status report")

@@ -30,6 +30,7 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
 
 from selenium.webdriver.common.by import By  # noqa: E402
 
+import lib12333  # noqa: E402
 from lib12333.host.console.app import Console  # noqa: E402
 from tests.host.console_support import (  # noqa: E402
     HOLDER,
@@ -41,6 +42,7 @@ from tests.host.console_support import (  # noqa: E402
     build,
     free_port,
     serve_demo,
+    simulated_kiosk_report,
     stop_process,
 )
 
@@ -226,8 +228,19 @@ def test_agent_closes_a_request_and_the_citizen_gets_the_sms_then_card_and_kiosk
     assert d.find_element(By.ID, "card-state").text == "临时挂失"
     shot(d, "card")
 
+    # the kiosk firmware on simulated hardware reports its status; the gateway applies the frame
+    from lib12333.host.gateway import db
+    from lib12333.host.gateway.centre import Centre
+
+    conn = db.connect(console.store.path)
+    frame = simulated_kiosk_report(conn, rssi=20)
+    assert Centre(conn, "【单位】", centre_code="330100").handle("+8613800571001", frame, NOW + 3000) == "applied"
     log_in(d, url, USERS["technician"])
     assert d.current_url == url + "/kiosks"
+    fresh = d.find_element(By.XPATH, "//table[@id='fleet']//tr[td/a[text()='1001']]")
+    assert fresh.find_element(By.CSS_SELECTOR, "td.fw").text == lib12333.__version__
+    assert fresh.find_element(By.CSS_SELECTOR, "td.signal").text == "-73 dBm"
+    assert fresh.find_element(By.CSS_SELECTOR, "td.kiosk-errors").text == "0 / 0 / 0"
     stale = d.find_elements(By.CSS_SELECTOR, "#fleet tr.stale")
     assert [row.find_element(By.TAG_NAME, "a").text for row in stale] == ["1002"]
     assert "失联" in stale[0].text

@@ -31,6 +31,7 @@ from tests.host.console_support import (  # noqa: E402
     build,
     client,
     login,
+    simulated_kiosk_report,
 )
 
 
@@ -312,3 +313,29 @@ def test_cli_import_fills_the_figures(console_db, tmp_path):
     assert '"records": 4' in r.stdout
     n = console.store.conn.execute("SELECT COUNT(*) FROM service_records WHERE channel = 'call'").fetchone()[0]
     assert n == 4
+
+
+def test_fleet_shows_the_status_report_a_simulated_kiosk_sent(tmp_path):
+    """The kiosk firmware on simulated hardware (tests/core/kiosk_sim.py) reports; the real gateway applies it."""
+    import lib12333
+
+    console, _clock, _refs = build(tmp_path)
+    conn = console.store.conn
+    frame = simulated_kiosk_report(conn, rssi=7)  # weak: -99 dBm
+    centre = Centre(conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    assert centre.handle("+8613800571001", frame, NOW - 60) == "applied"
+    assert centre.handle("+8613800571001", frame, NOW - 30) == "duplicate"  # the kiosk's retry: stored once
+    c = client(console)
+    login(c, USERS["technician"])
+    page = c.get("/kiosks").text
+    row = re.search(r'<tr class="">\s*<td><a href="/kiosks/1001">.*?</tr>', page, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", x).strip() for x in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[3] == lib12333.__version__
+    assert cells[5] == "-99 dBm" and 'class="signal warn"' in row  # weak signal marked
+    assert (cells[6], cells[7]) == ("0", "0 / 0 / 0")
+    stale = re.search(r'<tr class="stale">\s*<td><a href="/kiosks/1002">.*?</tr>', page, re.S).group(0)
+    assert "未上报" in stale and "失联" in stale
+    detail = c.get("/kiosks/1001").text
+    assert re.search(r'id="firmware">%s<' % re.escape(lib12333.__version__), detail)
+    assert "CSQ 7，误码 0" in detail and "第 3 次启动" in detail
+    assert conn.execute("SELECT seq, rssi, boots FROM kiosk_status").fetchall() == [(50, 7, 3)]

@@ -31,6 +31,7 @@ def check(target):
     r = firmware_images.measure(target, bisect=False)
     assert r["version"][:3] == [1, 28, 0]
     assert r["pending_after"] == 0 and r["centre_frames"] == 1 and r["state_after"] == "welcome"
+    assert r["status_reports"] == 1  # the status report after boot (issue 17) is part of the measured flow
     assert not r["app_file"].startswith("/")  # firmware.app ran frozen, from flash
     # the targets are the firmware's: the simulation's own RAM (11.5 KB of bytecode on the RP2040
     # image, where it is uploaded as source) is taken off

@@ -22,8 +22,11 @@ def register(sub):
     st = sub.add_parser("status", help="workers, queue depths, oldest unanswered frame, last contact per kiosk",
                         description="What the gateway workers sharing this database are doing: each worker and "
                         "its last heartbeat, answers and notices waiting to be sent, the oldest kiosk frame whose "
-                        "answer has not gone out, and when each kiosk was last heard from. Reads only.")
+                        "answer has not gone out, when each kiosk was last heard from (stale ones marked) and its newest "
+                        "status report: firmware, signal, outbox backlog, errors. Reads only.")
     st.add_argument("--db", required=True, help=DB_HELP)
+    st.add_argument("--stale-hours", type=float, default=24.0,
+                    help="an active kiosk silent this long is marked stale")
     add_json_flag(st)
     st.set_defaults(handler=run_status)
 
@@ -47,6 +50,6 @@ def run_status(args):
 
     from lib12333.host.gateway import db, status
 
-    report = status.status(db.connect(args.db, create=False), time.time())
+    report = status.status(db.connect(args.db, create=False), time.time(), int(args.stale_hours * 3600))
     emit(report, args.json, status.text)
     return EXIT_OK

@@ -8,8 +8,8 @@ migrations; the console's own tables are one of them (migration 5), so
 connection is the gateway's ``pg.PgConnection``: the statements here are written once,
 in the SQLite dialect that layer translates, and avoid what the two back ends read
 differently (a comparison summed as a number, LIKE's case rules; sums come back as
-``int`` through ``_int``).  The request file next to the database stays SQLite
-(``admin.requests_path``).
+``int`` through ``_int``).  The citizen requests are ``admin.requests_path``: a SQLite
+file next to a SQLite database, the same database on PostgreSQL.
 
 Pages call methods here and never write SQL themselves; all values are bound
 parameters (the only text ever pasted into a statement is a fixed column list or a
@@ -25,7 +25,7 @@ import os
 import time
 
 from lib12333 import lossreport
-from lib12333.host.gateway import admin, db
+from lib12333.host.gateway import admin, db, kiosk_status
 from lib12333.host.gateway.db import Transaction
 from lib12333.host.gateway.pg import Conflict
 from lib12333.host.requests_store import RequestStore
@@ -380,7 +380,9 @@ class ConsoleStore:
         queued = {r[0]: (_int(r[1]), _int(r[2])) for r in self.conn.execute(
             "SELECT to_number, " + _count_if("failed IS NULL") + ", " + _count_if("failed IS NOT NULL") + " FROM outgoing"
             " WHERE sent_at IS NULL AND kind = 'frame' GROUP BY to_number")}
+        reports = kiosk_status.latest(self.conn, ids)  # the kiosks' own status reports (issue 17)
         for d in devices:
+            d["report"] = reports.get(d["device_id"])
             d["frames"], d["errors"] = counts.get(d["device_id"], (0, 0))
             d["backlog"], d["send_failures"] = queued.get(d["phone"], (0, 0)) if d["phone"] else (0, 0)
 

@@ -33,7 +33,7 @@ import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
-from lib12333.host.gateway import backup, provisioning, workers
+from lib12333.host.gateway import backup, kiosk_status, provisioning, workers
 from lib12333.host.gateway import request_desk as desk
 from lib12333.host.gateway.counters import NeedNumbers, SealCounters
 from lib12333.host.gateway.db import Transaction, storage_error
@@ -306,6 +306,8 @@ class Centre:
             return self._request(f, fields, region, now, peer)
         if f.msg_type == msg.STATUS_QUERY:
             return self._status_query(f, fields, peer)
+        if f.msg_type == msg.KIOSK_STATUS and peer is None:
+            return kiosk_status.apply(self.conn, f, fields, now)
         return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
 
     def _card(self, card_no):

@@ -22,6 +22,7 @@ Tables (docs/gateway.md describes every column):
     relays_out      requests relayed to the responsible centre, keyed by the kiosk's (device, seq)
     relays_in       requests applied for a peer, keyed by (peer, origin device, origin seq)
     device_keys     every key a device id has had: generation, first sequence number, retired (migration 3)
+    kiosk_status    the newest status report of each kiosk: firmware, signal, backlog, errors (migration 6)
     meta            name/value facts about the file itself, e.g. that it is a backup copy (migration 3)
     workers         gateway workers sharing the database and their last heartbeat (migration 4)
     console_*       the centre console's accounts, sessions, log-in attempts, audit log, request
@@ -222,6 +223,25 @@ CREATE TABLE IF NOT EXISTS console_claims (
     claimed_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS console_service_arrival ON service_records (channel, arrival);
+    """,
+    # 6: kiosk status reports (issue 17, lib12333.host.gateway.kiosk_status): the newest report per kiosk
+    """
+CREATE TABLE kiosk_status (
+    device_id INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    reported_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    firmware TEXT NOT NULL,
+    rssi INTEGER NOT NULL,
+    ber INTEGER NOT NULL,
+    backlog INTEGER NOT NULL,
+    oldest_age INTEGER NOT NULL,
+    storage_errors INTEGER NOT NULL,
+    modem_errors INTEGER NOT NULL,
+    card_errors INTEGER NOT NULL,
+    uptime INTEGER NOT NULL,
+    boots INTEGER NOT NULL
+);
     """,
 )
 VERSION = len(MIGRATIONS)

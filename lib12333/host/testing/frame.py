@@ -1,7 +1,7 @@
 """
 Hypothesis strategies for the secure kiosk frame (lib12333.secure).
 
-    ssns(), cards(), phones(), names(), texts(), regions()   field values the codec accepts
+    ssns(), cards(), phones(), names(), texts(), regions(), versions()   field values the codec accepts
     fields(msg_type)                                  a valid field dict for one message type
     messages()                                        (msg_type, fields)
     frames(max_device=...)                            lib12333.secure.frame.Frame with an encoded payload
@@ -51,7 +51,13 @@ def texts(max_bytes=80):
 
 _u32 = st.integers(min_value=0, max_value=0xFFFFFFFF)
 _u8 = st.integers(min_value=0, max_value=255)
+_u16 = st.integers(min_value=0, max_value=0xFFFF)
 _code = st.integers(min_value=0, max_value=9999).map(lambda v: "%04d" % v)
+
+
+def versions():
+    """Firmware versions: 1..16 printable ASCII characters."""
+    return st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=M.MAX_VERSION)
 
 
 def regions():
@@ -72,6 +78,10 @@ def fields(msg_type):
     if msg_type == M.RELAY_ANSWER:
         return st.fixed_dictionaries({"origin_device": _u32, "origin_seq": _u32, "reply_type": _u8,
                                       "reply": st.binary(max_size=110)})
+    if msg_type == M.KIOSK_STATUS:
+        return st.fixed_dictionaries({"firmware": versions(), "rssi": _u8, "ber": _u8, "backlog": _u16,
+                                      "oldest_age": _u32, "storage_errors": _u16, "modem_errors": _u16,
+                                      "card_errors": _u16, "uptime": _u32, "boots": _u16})
     if msg_type == M.CARD_STATUS_ANSWER:
         return st.fixed_dictionaries({"ref_seq": _u32, "state": _u8, "since": _u32, "until": _u32})
     if msg_type == M.REQUEST:
@@ -92,7 +102,7 @@ def messages():
 
 
 def _direction(msg_type):
-    if msg_type in (M.LOSS_REPORT, M.CARD_STATUS_QUERY, M.REQUEST, M.STATUS_QUERY, M.RELAY):
+    if msg_type in (M.LOSS_REPORT, M.CARD_STATUS_QUERY, M.REQUEST, M.STATUS_QUERY, M.RELAY, M.KIOSK_STATUS):
         return st.just(F.UP)
     if msg_type in (M.CARD_STATUS_ANSWER, M.STATUS_ANSWER, M.RELAY_ANSWER):
         return st.just(F.DOWN)
