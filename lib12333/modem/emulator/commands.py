@@ -107,18 +107,6 @@ ccid = _sim_line("+ICCID: ", "iccid")
 qccid = _sim_line("+QCCID: ", "iccid")
 
 
-def cmee(m, arg, q, t, now):
-    if q:
-        return ["+CMEE: " + str(m.cmee)], "OK"
-    if t:
-        return ["+CMEE: (0-2)"], "OK"
-    value = int(arg)
-    if value not in (0, 1, 2):
-        raise ValueError
-    m.cmee = value
-    return [], "OK"
-
-
 def cpin(m, arg, q, t, now):
     if not m.sim_ready(now):
         return [], m.error(14)
@@ -134,21 +122,29 @@ def csq(m, arg, q, t, now):
     return ["+CSQ: " + ("21,99" if m.registered else "99,99")], "OK"
 
 
-def _registration(name, attr):
+def _setting(name, attr, top, with_stat=False):
+    """A numeric setting 0..top: ``=n`` sets it, ``?`` shows it (with the registration status
+    for CREG and its kin), ``=?`` shows the range."""
+
     def handler(m, arg, q, t, now):
         if q:
-            return ["+" + name + ": " + str(getattr(m, attr)) + "," + ("1" if m.registered else "2")], "OK"
+            line = "+" + name + ": " + str(getattr(m, attr))
+            return [line + ("," + ("1" if m.registered else "2") if with_stat else "")], "OK"
         if t:
-            return ["+" + name + ": (0-2)"], "OK"
-        setattr(m, attr, int(arg))
+            return ["+" + name + ": (0-" + str(top) + ")"], "OK"
+        value = int(arg)
+        if not (0 <= value <= top):
+            raise ValueError
+        setattr(m, attr, value)
         return [], "OK"
 
     return handler
 
 
-creg = _registration("CREG", "creg_n")
-cereg = _registration("CEREG", "cereg_n")
-cgreg = _registration("CGREG", "creg_n")
+cmee = _setting("CMEE", "cmee", 2)
+creg = _setting("CREG", "creg_n", 2, True)
+cereg = _setting("CEREG", "cereg_n", 2, True)
+cgreg = _setting("CGREG", "creg_n", 2, True)
 
 
 def cops(m, arg, q, t, now):
@@ -167,12 +163,18 @@ def cfun(m, arg, q, t, now):
     return [], "OK"
 
 
-def cscs(m, arg, q, t, now):
-    if q:
-        return ['+CSCS: "IRA"'], "OK"
-    if t:
-        return ['+CSCS: ("IRA","GSM","UCS2","HEX","8859-1")'], "OK"
-    return [], "OK"
+def _fixed(query, test):
+    """A setting the emulated module shows as ``query`` and ``test`` and takes without effect."""
+
+    def handler(m, arg, q, t, now):
+        if q or t:
+            return [query if q else test], "OK"
+        return [], "OK"
+
+    return handler
+
+
+cscs = _fixed('+CSCS: "IRA"', '+CSCS: ("IRA","GSM","UCS2","HEX","8859-1")')
 
 
 def csca(m, arg, q, t, now):

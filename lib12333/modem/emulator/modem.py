@@ -210,8 +210,7 @@ class ModemEmulator:
         if self.echo:
             self.out.append(b)
         if b == 0x0D:
-            line = _dec(self.inbuf).strip()
-            self.inbuf = bytearray()
+            line = self._take_text()
             start = line.upper().find("AT")
             if start > 0:
                 line = line[start:]  # like a module, skip noise (an ESC, a stray byte) before "AT"
@@ -225,6 +224,11 @@ class ModemEmulator:
         elif len(self.inbuf) < MAX_LINE:
             self.inbuf.append(b)
 
+    def _take_text(self):
+        text = _dec(self.inbuf).strip()
+        self.inbuf = bytearray()
+        return text
+
     def _pdu_byte(self, b, now):
         if b == 0x1B:  # ESC: leave PDU entry without sending (27.005 3.5.1); modules answer OK
             self.inbuf = bytearray()
@@ -234,11 +238,9 @@ class ModemEmulator:
         if self.echo:
             self.out.append(b)
         if b == 0x1A:
-            data = _dec(self.inbuf).strip()
-            self.inbuf = bytearray()
             length = self.pdu_len
             self.pdu_len = None
-            lines, final = sms.submit(self, length, data, now)
+            lines, final = sms.submit(self, length, self._take_text(), now)
             self._answer(lines, final, now)
         elif b not in (0x0D, 0x0A) and len(self.inbuf) < MAX_LINE:
             self.inbuf.append(b)

@@ -34,9 +34,15 @@ class Store:
         return i
 
 
-def _ready(m, now):
-    """None when the SIM can serve SMS, else the error line (CMS 314: SIM busy)."""
-    return None if m.sim_ready(now) else "+CMS ERROR: 314"
+def _needs_sim(handler):
+    """The command answers CMS 314 (SIM busy) until the SIM is ready; its test form works at once."""
+
+    def checked(m, arg, q, t, now):
+        if not t and not m.sim_ready(now):
+            return [], "+CMS ERROR: 314"
+        return handler(m, arg, q, t, now)
+
+    return checked
 
 
 def cmgf(m, arg, q, t, now):
@@ -62,10 +68,8 @@ def csms(m, arg, q, t, now):
     return ["+CSMS: 1,1,1"], "OK"
 
 
+@_needs_sim
 def cpms(m, arg, q, t, now):
-    err = _ready(m, now)
-    if err:
-        return [], err
     mems = m.store.mems
     if t:
         return ['+CPMS: ("SM","ME"),("SM","ME"),("SM","ME")'], "OK"
@@ -106,12 +110,10 @@ def cnma(m, arg, q, t, now):
     return [], "OK"
 
 
+@_needs_sim
 def cmgs(m, arg, q, t, now):
     if t:
         return [], "OK"
-    err = _ready(m, now)
-    if err:
-        return [], err
     n = int(arg.strip())
     if not (7 <= n <= 164):
         return [], "+CMS ERROR: 304"  # invalid PDU mode parameter
@@ -157,12 +159,10 @@ def _listed(slot):
         slot[0] = 1
 
 
+@_needs_sim
 def cmgr(m, arg, q, t, now):
     if t:
         return [], "OK"
-    err = _ready(m, now)
-    if err:
-        return [], err
     i = _index(m, arg)
     if i is None:
         return [], "+CMS ERROR: 321"  # invalid memory index
@@ -174,12 +174,10 @@ def cmgr(m, arg, q, t, now):
     return [line, slot[1]], "OK"
 
 
+@_needs_sim
 def cmgl(m, arg, q, t, now):
     if t:
         return ["+CMGL: (0-4)"], "OK"
-    err = _ready(m, now)
-    if err:
-        return [], err
     stat = 4 if arg is None or not arg.strip() else int(arg.strip())
     out = []
     mem = m.store.mems[m.mems[0]]
@@ -192,13 +190,11 @@ def cmgl(m, arg, q, t, now):
     return out, "OK"
 
 
+@_needs_sim
 def cmgd(m, arg, q, t, now):
     mem = m.store.mems[m.mems[0]]
     if t:
         return ["+CMGD: (" + ",".join(str(i) for i in sorted(mem)) + "),(0-4)"], "OK"
-    err = _ready(m, now)
-    if err:
-        return [], err
     p = at.split_params(arg)
     flag = p[1] if len(p) > 1 and p[1] is not None else 0
     if flag == 0:
