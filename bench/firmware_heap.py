@@ -6,7 +6,7 @@ Heap of the kiosk firmware on real MicroPython (issue #7): boot and a complete l
     python bench/firmware_heap.py --json     # the raw figures
 
 The real ``firmware/app.py`` ``KioskApp`` runs on the simulated hardware of
-``tests/core/kiosk_sim.py`` (scripted card, minimal A7670C modem on a fake UART, the
+``tests/core/kiosk_sim.py`` (scripted card, the core's AT emulator as an A7670C on a fake UART, the
 centre's sealed ACK in an SMS-DELIVER, journal in RAM) inside the MicroPython
 WebAssembly port that tests/mp/run.py uses (bench/firmware_heap.mjs; one VM per
 experiment).  Each figure is gc.collect() then gc.mem_alloc(), with the work, the
