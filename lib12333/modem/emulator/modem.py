@@ -75,16 +75,14 @@ class ModemEmulator:
         self.commands = [] if record else None
         self.timers = []  # [when, action, argument]; see tick()
         self.out = bytearray()
-        self.network = []
-        self.power_on(now)
-        if started:
-            self.timers = [t for t in self.timers if t[1] != "boot"]
-            self.powered = True
+        self.network_events = []
+        self.power_on(now, started)
 
     # ---- power -----------------------------------------------------------------------
 
-    def power_on(self, now):
-        """Settings back to their defaults; start-up lines after ``BOOT_SECONDS``."""
+    def power_on(self, now, started=False):
+        """Settings back to their defaults; start-up lines after ``BOOT_SECONDS`` (none, and
+        answering at once, when ``started``)."""
         self.echo = True
         self.cmee = 0
         self.cmgf = 0
@@ -97,8 +95,9 @@ class ModemEmulator:
         self.pdu_len = None  # set while the PDU after AT+CMGS=<n> is expected
         self.pending_ack = []  # direct deliveries (hex) waiting for AT+CNMA
         self.sim_ready_at = now + self.faults.sim
-        self.powered = False
-        self.at(now + BOOT_SECONDS, "boot")
+        self.powered = started
+        if not started:
+            self.at(now + BOOT_SECONDS, "boot")
 
     def reboot(self, now):
         """The module restarts: silent, then powered on again with its defaults."""
@@ -110,7 +109,7 @@ class ModemEmulator:
     def sim_ready(self, now):
         return now >= self.sim_ready_at
 
-    def set_registered(self, flag, now=None):
+    def set_registered(self, flag):
         """The network takes the module on or off; +CREG / +CEREG URCs when enabled."""
         if flag == self.registered:
             return
@@ -192,7 +191,7 @@ class ModemEmulator:
         return out
 
     def take_network_events(self):
-        events, self.network = self.network, []
+        events, self.network_events = self.network_events, []
         return events
 
     def lines(self, lines):

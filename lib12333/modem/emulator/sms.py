@@ -142,7 +142,7 @@ def submit(m, length, text, now):
         return [], "+CMS ERROR: " + str(m.faults.cms_code())
     m.mr = (m.mr + 1) % 256
     m.stats["submitted"] += 1
-    m.network.append(("submit", m.mr, raw[sc_len:], msg))
+    m.network_events.append(("submit", m.mr, raw[sc_len:], msg))
     return ["+CMGS: " + str(m.mr)], "OK"
 
 
@@ -206,7 +206,7 @@ def cmgd(m, arg, q, t, now):
         for i in sorted(mem):
             if flag == 4 or (flag == 1 and mem[i][0] == 1) or (flag in (2, 3) and mem[i][0] in (1, 3)):
                 mem.pop(i)
-    m.network.append(("freed",))
+    m.network_events.append(("freed",))
     return [], "OK"
 
 
