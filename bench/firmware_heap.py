@@ -6,7 +6,7 @@ Heap of the kiosk firmware on real MicroPython (issue #7): boot and a complete l
     python bench/firmware_heap.py --json     # the raw figures
 
 The real ``firmware/app.py`` ``KioskApp`` runs on the simulated hardware of
-``tests/core/kiosk_sim.py`` (scripted card, minimal A7670C modem on a fake UART, the
+``tests/core/kiosk_sim.py`` (scripted card, the core's AT emulator as an A7670C on a fake UART, the
 centre's sealed ACK in an SMS-DELIVER, journal in RAM) inside the MicroPython
 WebAssembly port that tests/mp/run.py uses (bench/firmware_heap.mjs; one VM per
 experiment).  Each figure is gc.collect() then gc.mem_alloc(), with the work, the
@@ -41,11 +41,15 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
 import run as mp_run  # noqa: E402
 
 NODE = os.path.join(ROOT, "bench", "firmware_heap.mjs")
-SCAFFOLD = ("tests",)
+SCAFFOLD = ("tests", "lib12333.modem.emulator")  # the simulation and its modem (not on a kiosk)
 # firmware/app.py drops these after each card read on MicroPython; a frozen firmware would
 # keep them in flash, so the data-only run preloads them (and the app then keeps them).
 CARD_MODULES = ("lib12333.card.apdu", "lib12333.card.tlv", "lib12333.card.ssse")  # the simulation's own modules (tests.core.kiosk_sim, card_fixture, support)
 HEAP = 4 * 1024 * 1024
+
+
+def _scaffold(module):
+    return any(module == s or module.startswith(s + ".") for s in SCAFFOLD)
 
 
 def experiment(tmp, staging, name, heapsize=HEAP, **extra):
@@ -71,9 +75,9 @@ def measure(use_mpy):
         out["run"] = natural
         out["run_direct"] = experiment(tmp, staging, "run", direct=True)
         mods = natural.get("modules_after_tx") or []
-        product = [m for m in mods if m.split(".")[0] not in SCAFFOLD]
-        scaffold = [m for m in mods if m.split(".")[0] in SCAFFOLD]
-        boot_mods = [m for m in natural.get("modules_after_boot") or [] if m.split(".")[0] not in SCAFFOLD]
+        product = [m for m in mods if not _scaffold(m)]
+        scaffold = [m for m in mods if _scaffold(m)]
+        boot_mods = [m for m in natural.get("modules_after_boot") or [] if not _scaffold(m)]
         out["code_boot"] = experiment(tmp, staging, "imports", modules=_ordered(boot_mods))
         out["code_all"] = experiment(tmp, staging, "imports", modules=_ordered(product))
         out["code_scaffold"] = experiment(tmp, staging, "imports", modules=_ordered(scaffold),
@@ -272,7 +276,7 @@ def report(r):
                                                                                   res["centre_got"]))
     for key, label in (("code_boot", "code loaded by boot"), ("code_all", "code loaded by boot + loss report"),
                        ("code_card", "code of the card read (dropped after the read)"),
-                       ("code_scaffold", "code of the simulation (tests.core.*)")):
+                       ("code_scaffold", "code of the simulation (tests.core.*, lib12333.modem.emulator)")):
         res = r[key]
         lines.append("%s: %s (qstr pool %s)" % (label, kb(res.get("total", res.get("error"))), kb(res.get("qstr"))))
         for name, n in sorted(res.get("rows", []), key=lambda x: -x[1]):

@@ -9,6 +9,9 @@ the real ``KioskApp`` on the simulated hardware of tests/core/kiosk_sim.py -- bo
 complete loss report.  On qemu-mps2 that simulation is frozen into the image (the machine
 has no kiosk peripherals); on the RP2040 image it is uploaded as source to the file system,
 so its own bytecode is in RAM and counted ("simulation" below) -- the firmware's is not.
+The simulation's modem is the core's AT emulator (lib12333.modem.emulator), which kiosk
+images leave out: on the RP2040 it is uploaded too and imported before the flow (see
+``SIM_EMULATOR``), so its bytecode is in the start-up figure there, not in "simulation".
 
 Figures (bytes):
 - heap: the whole GC heap (``mem_free() + mem_alloc()`` at start-up);
@@ -38,8 +41,23 @@ KEYS = ("start", "sim", "after_boot", "boot_live_peak", "boot_alloc_peak", "tx_l
         "after_tx", "pending_after", "centre_frames", "state_after", "app_file", "version", "status_reports")
 
 
-def _prelude(root, mode, ballast_left=None):
-    lines = ["import sys, gc", "FLOW_MODE = %r" % mode, "ROOT = %s" % root]
+# lib12333.modem is frozen into the kiosk image without its emulator sub-package, and MicroPython
+# looks for a frozen package's sub-modules only under its own (frozen) __path__: point it at the
+# uploaded copy while the emulator is imported, then back.
+SIM_EMULATOR = """
+import lib12333.errors, lib12333.modem.at
+import lib12333.modem as _pkg
+_frozen = _pkg.__path__
+_pkg.__path__ = "/sim/lib12333/modem"
+try:
+    import lib12333.modem.emulator
+finally:
+    _pkg.__path__ = _frozen
+"""
+
+
+def _prelude(root, mode, ballast_left=None, extra=""):
+    lines = ["import sys, gc", "FLOW_MODE = %r" % mode, "ROOT = %s" % root, extra]
     if ballast_left is not None:
         lines += ["gc.collect()", "_ballast = bytearray(max(0, gc.mem_free() - %d))" % ballast_left]
     return "\n".join(lines) + "\n"
@@ -81,9 +99,14 @@ class PicoTarget:
         fsimage.stage(folder, "rp2040-ec800n")
         with open(os.path.join(folder, "maintenance"), "w") as f:
             f.write("bench: the kiosk is not started\n")
-        for rel in ("tests/__init__.py", "tests/core/__init__.py", "tests/core/kiosk_sim.py", "tests/core/support.py"):
-            os.makedirs(os.path.join(folder, os.path.dirname(rel)), exist_ok=True)
-            with open(os.path.join(ROOT, rel), "rb") as src, open(os.path.join(folder, rel), "wb") as dst:
+        emulator = ["lib12333/modem/emulator/" + f for f in sorted(os.listdir(os.path.join(ROOT, "lib12333", "modem",
+                                                                                            "emulator")))
+                    if f.endswith(".py")]
+        for rel in ["tests/__init__.py", "tests/core/__init__.py", "tests/core/kiosk_sim.py",
+                    "tests/core/support.py"] + emulator:
+            target = os.path.join(folder, "sim", rel) if rel.startswith("lib12333/") else os.path.join(folder, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(os.path.join(ROOT, rel), "rb") as src, open(target, "wb") as dst:
                 dst.write(src.read())
         path = os.path.join(self.tmp, "fs.img")
         fsimage.pack(folder, path, 1408 * 1024)
@@ -98,7 +121,7 @@ class PicoTarget:
             try:
                 heap = device.eval("__import__('gc').mem_free() + __import__('gc').mem_alloc()")
                 try:
-                    out = device.exec(_prelude(self.root, mode, ballast_left) + FLOW)
+                    out = device.exec(_prelude(self.root, mode, ballast_left, SIM_EMULATOR) + FLOW)
                 except Exception as exc:
                     out = "ERROR %s" % exc
             finally:

@@ -8,10 +8,11 @@ end inside MicroPython (tests/core/test_kiosk_app.py, bench/firmware_heap.py):
   millisecond counter the simulation advances, ``Watchdog`` counts feeds;
 - ``Reader`` holds ``MinimalCard``, a T=0 card with the holder of
   tests/core/card_fixture.py that imports no card code (or that fixture's ScriptedCard);
-- ``ModemUart`` is a minimal A7670C on the UART: it answers the engine's init
-  sequence, takes ``AT+CMGS`` PDUs, hands each one to ``Centre`` and delivers the
-  centre's answer as ``+CMTI`` (then ``AT+CMGR``) or, with ``direct=True``, as
-  ``+CMT``; ``AT+CMGD`` deletes it;
+- ``ModemUart`` is an A7670C on the UART, the core's AT emulator
+  (``lib12333.modem.emulator``, the same one the host's pty modems use): it hands
+  each ``AT+CMGS`` PDU to ``Centre`` and delivers the centre's answer as ``+CMTI``
+  (then ``AT+CMGR``) or, when the kiosk's engine asks for direct delivery, as
+  ``+CMT`` (then ``AT+CNMA``); ``AT+CMGD`` deletes it;
 - ``Centre`` opens the kiosk's sealed frame (UP) and answers a loss report (and a
   status report, kept apart in ``status_reports``) with a sealed ACK frame (DOWN) in
   an SMS-DELIVER (``encode_deliver``);
@@ -235,30 +236,54 @@ class Centre:
 
 
 class ModemUart:
-    """A minimal A7670C behind a UART (write / any / read, as machine.UART)."""
+    """An A7670C behind a UART (write / any / read, as machine.UART): the core's
+    ``ModemEmulator`` (lib12333.modem.emulator), already started when the kiosk boots, joined
+    to ``Centre``.  The kiosk's AT+CNMI decides between +CMTI (stored) and +CMT (direct)."""
 
     def __init__(self, centre, clock, direct=False, capacity=30, record=True):
+        from lib12333.modem.emulator import ModemEmulator
+
         self.centre = centre
-        self.record = record
         self.clock = clock
-        self.direct = direct
-        self.capacity = capacity
+        self.direct = direct  # what the kiosk's engine asks for; kept for the tests that read it
+        self.modem = ModemEmulator(self._now(), "A7670C", capacity=capacity, started=True, record=record)
+        self.commands = self.modem.commands  # every command line received (record=True, for tests)
+        self.modem.rssi, self.modem.ber = 18, 0  # AT+CSQ: -77 dBm, the kiosk's status report carries it
         self.rx = bytearray()  # modem -> kiosk
-        self.buf = bytearray()  # kiosk -> modem, not yet a whole command
-        self.pdu_length = None  # set while a PDU is expected after the "> " prompt
-        self.mr = 0
-        self.stored = {}  # index -> PDU hex
-        self.commands = []  # every command line received (record=True, for tests)
-        self.submits = 0
-        self.rssi = 18  # what AT+CSQ answers: -77 dBm
+
+    def _now(self):
+        return self.clock.ms / 1000
+
+    @property
+    def stored(self):
+        """{index: [stat, PDU hex, TPDU length]} of the SM storage."""
+        return self.modem.store.mems["SM"]
+
+    @property
+    def rssi(self):
+        return self.modem.rssi
+
+    @rssi.setter
+    def rssi(self, value):
+        self.modem.rssi = value
+
+    @property
+    def submits(self):
+        return self.modem.stats["submitted"]
 
     # ---- machine.UART
     def write(self, data):
-        self.buf.extend(data)
-        self._process()
+        now = self._now()
+        self.rx.extend(self.modem.receive_data(data, now))
+        for event in self.modem.take_network_events():
+            if event[0] == "submit":  # ("submit", mr, TPDU bytes, decoded SMS); the centre reads hex
+                pdu_hex = "00" + event[2].hex().upper()
+                for reply in self.centre.on_submit(pdu_hex, START_TIME + self.clock.ms // 1000):
+                    self.deliver(reply)
         return len(data)
 
     def any(self):
+        self.rx.extend(self.modem.tick(self._now()))
         return len(self.rx)
 
     def read(self, n=None):
@@ -270,116 +295,14 @@ class ModemUart:
             self.rx = self.rx[n:]
         return data or None
 
-    # ---- the modem
-    def _say(self, text):
-        self.rx.extend(b"\r\n" + text.encode() + b"\r\n")
-
-    def _process(self):
-        while True:
-            if self.pdu_length is not None:
-                end = self.buf.find(b"\x1a")
-                esc = self.buf.find(b"\x1b")
-                if esc >= 0 and (end < 0 or esc < end):
-                    self.buf = self.buf[esc + 1:]
-                    self.pdu_length = None
-                    self._say("OK")
-                    continue
-                if end < 0:
-                    return
-                pdu = bytes(self.buf[:end]).decode()
-                self.buf = self.buf[end + 1:]
-                self.pdu_length = None
-                self._submitted(pdu)
-                continue
-            end = self.buf.find(b"\r")
-            if end < 0:
-                return
-            line = bytes(self.buf[:end]).decode().strip()
-            self.buf = self.buf[end + 1:]
-            if line:
-                if self.record:
-                    self.commands.append(line)
-                self._command(line)
-
-    def _submitted(self, pdu):
-        self.mr = (self.mr + 1) & 0xFF
-        self.submits += 1
-        self._say("+CMGS: %d" % self.mr)
-        self._say("OK")
-        now = START_TIME + self.clock.ms // 1000
-        for reply in self.centre.on_submit(pdu, now):
-            self.deliver(reply)
-
     def deliver(self, pdu):
         """An SMS-DELIVER (hex, with the SMSC prefix) arrives from the network."""
-        tpdu_len = len(pdu) // 2 - 1 - int(pdu[:2], 16)
-        if self.direct:
-            self._say("+CMT: ,%d" % tpdu_len)
-            self.rx.extend(pdu.encode() + b"\r\n")
-            return
-        index = 0
-        while index in self.stored:
-            index += 1
-        self.stored[index] = pdu
-        self._say('+CMTI: "SM",%d' % index)
+        from lib12333.hexdigits import parse_hex
 
-    def _command(self, line):
-        up = line.upper()
-        say = self._say
-        if up in ("AT", "ATE0", "AT+CMEE=2", "AT+CMGF=0", "AT+CNMA") or up.startswith("AT+CNMI="):
-            say("OK")
-        elif up == "AT+CGMM":
-            say("A7670C-LASE")
-            say("OK")
-        elif up == "AT+CPIN?":
-            say("+CPIN: READY")
-            say("OK")
-        elif up == "AT+CSMS=1":
-            say("+CSMS: 1,1,1")
-            say("OK")
-        elif up.startswith("AT+CPMS="):
-            n = len(self.stored)
-            say("+CPMS: %d,%d,%d,%d,%d,%d" % (n, self.capacity, n, self.capacity, n, self.capacity))
-            say("OK")
-        elif up == "AT+CREG=1":
-            say("OK")
-            say("+CREG: 1")
-        elif up == "AT+CEREG=1":
-            say("OK")
-            say("+CEREG: 1")
-        elif up == "AT+CSQ":
-            say("+CSQ: %d,0" % self.rssi)
-            say("OK")
-        elif up == "AT+CSCA?":
-            say('+CSCA: "+8613800571500",145')
-            say("OK")
-        elif up == "AT+CMGL=4":
-            for index in sorted(self.stored):
-                pdu = self.stored[index]
-                say("+CMGL: %d,0,,%d" % (index, len(pdu) // 2 - 1 - int(pdu[:2], 16)))
-                self.rx.extend(pdu.encode() + b"\r\n")
-            say("OK")
-        elif up.startswith("AT+CMGR="):
-            pdu = self.stored.get(_int(up[8:]))
-            if pdu is not None:
-                say("+CMGR: 0,,%d" % (len(pdu) // 2 - 1 - int(pdu[:2], 16)))
-                self.rx.extend(pdu.encode() + b"\r\n")
-            say("OK")
-        elif up.startswith("AT+CMGD="):
-            self.stored.pop(_int(up[8:]), None)
-            say("OK")
-        elif up.startswith("AT+CMGS="):
-            self.pdu_length = _int(up[8:])
-            self.rx.extend(b"\r\n> ")
-        else:
-            say("ERROR")
-
-
-def _int(text):
-    try:
-        return int(text.split(",")[0])
-    except ValueError:
-        return -1
+        raw = parse_hex(pdu)
+        if not self.modem.deliver(raw, len(raw) - 1 - raw[0], self._now()):
+            raise SimError("the modem did not take the centre's answer")
+        self.rx.extend(self.modem.data_to_send())
 
 
 class Hardware:

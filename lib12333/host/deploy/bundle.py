@@ -21,6 +21,8 @@ from lib12333.errors import ConfigError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SKIP_DIRS = ("host", "__pycache__", "tests")
+# core folders the kiosk never imports: the AT modem emulator is a test peer (device path prefixes)
+SKIP_PATHS = ("lib12333/modem/emulator",)
 SKIP_FILES = ("__main__.py", "manifest.py")
 DATA_SUFFIXES = (".json", ".bin", ".idx", ".dat", ".txt")
 
@@ -86,12 +88,14 @@ def _walk(base, device_prefix):
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         rel = os.path.relpath(folder, base)
+        folder_path = device_prefix + ("" if rel == "." else "/" + rel.replace(os.sep, "/"))
+        dirs[:] = [d for d in dirs if folder_path + "/" + d not in SKIP_PATHS]
         for name in sorted(files):
             if name in SKIP_FILES:
                 continue
             if not (name.endswith(".py") or name.endswith(DATA_SUFFIXES)) or name == "board.json":
                 continue
-            device_path = device_prefix + ("" if rel == "." else "/" + rel.replace(os.sep, "/")) + "/" + name
+            device_path = folder_path + "/" + name
             yield os.path.join(folder, name), device_path
 
 

@@ -18,6 +18,8 @@ Fault injection for the modem emulator, parsed from ``--faults`` text.
     seed=N      random seed (default 1), so a failing run can be repeated
 
 Probabilities are per event (per command, per delivery).  ``Faults()`` is all off.
+The core emulator (``lib12333.modem.emulator``) asks ``hit``, ``cms_code``, ``noise``
+and ``sim``; latency, dup and full are applied by the host wrapper and the network.
 """
 
 import random
@@ -76,6 +78,14 @@ class Faults:
     def hit(self, name):
         p = getattr(self, name)
         return p > 0 and self.rng.random() < p
+
+    def cms_code(self):
+        """The +CMS ERROR code of an injected sending failure."""
+        return self.cms_codes[self.rng.randrange(len(self.cms_codes))]
+
+    def noise(self):
+        """One line of random non-ASCII bytes."""
+        return bytes(0x80 + self.rng.randrange(0x7F) for _ in range(self.rng.randrange(1, 40)))
 
     def describe(self):
         on = []
