@@ -27,7 +27,7 @@ from tests.host import gateway_fleet as F  # noqa: E402
 from tests.host.pg_server import PgServer  # noqa: E402
 
 
-def run(backend, workers, kiosks, per_kiosk):
+def run(backend, workers, kiosks, per_kiosk, window=4):
     folder = tempfile.mkdtemp(prefix="gateway-load-")
     server = None
     if backend == "postgresql":
@@ -38,7 +38,7 @@ def run(backend, workers, kiosks, per_kiosk):
     try:
         F.setup(url, kiosks)
         items = F.frames(kiosks, per_kiosk=per_kiosk)
-        fleet = F.Fleet(url, os.path.join(folder, "centre.requests"), workers)
+        fleet = F.Fleet(url, os.path.join(folder, "centre.requests"), workers, window=window)
         fleet.wait_ready()
         start = time.perf_counter()
         done = fleet.run(items)
@@ -55,7 +55,7 @@ def run(backend, workers, kiosks, per_kiosk):
         "lost": result["lost"], "duplicates": result["duplicates"], "nonces_reused": result["nonces_reused"],
         "frames_per_s": round(len(done) / wall, 1), "p50_ms": round(statistics.median(lat) * 1000, 1),
         "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1), "wall_s": round(wall, 2),
-        "cpus": os.cpu_count(),
+        "window": window, "conflicts": fleet.work["conflicts"], "reservations": fleet.work["reserved"], "cpus": os.cpu_count(), "load_avg": round(os.getloadavg()[0], 2),
     }
 
 
@@ -65,9 +65,14 @@ def main():
     ap.add_argument("--workers", type=int, default=1, help="gateway worker processes")
     ap.add_argument("--kiosks", type=int, default=200, help="emulated kiosks")
     ap.add_argument("--per-kiosk", type=int, default=3, help="frames each kiosk sends (plus 15%% replays)")
+    ap.add_argument("--window", type=int, default=4,
+                    help="SMS a worker may hold unconfirmed (waiting on its modem); it commits them as one group")
+    ap.add_argument("--profile", metavar="FILE", help="run the first worker under cProfile, its stats to FILE")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
-    r = run(args.db, args.workers, args.kiosks, args.per_kiosk)
+    if args.profile:
+        os.environ["GATEWAY_FLEET_PROFILE"] = os.path.abspath(args.profile)
+    r = run(args.db, args.workers, args.kiosks, args.per_kiosk, args.window)
     if args.json:
         print(json.dumps(r))
     else:

@@ -109,25 +109,62 @@ def worker_main(url, requests_path, name):
             time.sleep(0.2)
     centre = Centre(conn, UNIT, centre_code="330100", requests=RequestStore(requests_path))
     centre.worker = name
+    profile = os.environ.get("GATEWAY_FLEET_PROFILE")  # bench/gateway_load.py --profile: the first worker
+    if profile and name == "w1":
+        import atexit
+        import cProfile
+
+        profiler = cProfile.Profile()
+        atexit.register(lambda: (profiler.disable(), profiler.dump_stats(profile)))
+        profiler.enable()
     print("ready", flush=True)
-    for line in sys.stdin:
-        ident, sender, data, now = line.split()
+    for batch in waiting_lines(GROUP):
+        items = [line.split() for line in batch]
+        frames = [(sender, bytes.fromhex(data), int(now)) for _ident, sender, data, now in items]
         for _attempt in range(300):
             try:
-                outcome = centre.handle(sender, bytes.fromhex(data), int(now))
+                outcomes = centre.handle_many(frames)  # one commit for the SMS waiting (group commit)
                 break
             except StorageError as exc:  # connection lost: nothing applied; wait for the server, again
                 print("log %s" % str(exc).replace("\n", " ")[:200], flush=True)
                 time.sleep(0.1)
         else:
-            continue  # never answered: the driver gives it to another worker
-        print("done %s %s" % (ident, outcome.split(":")[0].replace(" ", "_")), flush=True)
+            continue  # never answered: the driver gives them to another worker
+        # committed: now the modem may delete each of them
+        print("".join("done %s %s\n" % (item[0], outcome.split(":")[0].replace(" ", "_"))
+                      for item, outcome in zip(items, outcomes)), end="", flush=True)
+        now = int(items[-1][3])
         try:
-            for out_id, _kind, _to, _body in centre.due(int(now), limit=20):
-                centre.mark_sent(out_id, int(now))
-                print("sent %d" % out_id, flush=True)
+            due = centre.due(now, limit=20 * len(items))
+            centre.mark_all_sent([row[0] for row in due], now)
         except StorageError:
-            pass  # sent again later (at least once)
+            continue  # sent again later (at least once)
+        print("".join("sent %d\n" % row[0] for row in due), end="", flush=True)
+    print("stats %(applied)d %(duplicates)d %(conflicts)d %(reserved)d" % centre.stats, flush=True)
+
+
+GROUP = 16  # at most this many waiting SMS in one transaction
+
+
+def waiting_lines(bound):
+    """Lists of the complete lines waiting on stdin: blocks for the first, takes at most ``bound``."""
+    import select
+
+    buffered = b""
+    lines = []
+    while True:
+        if not lines or select.select([0], [], [], 0)[0]:
+            chunk = os.read(0, 65536)
+            if not chunk:
+                break
+            buffered += chunk
+            *complete, buffered = buffered.split(b"\n")
+            lines.extend(line.decode() for line in complete if line.strip())
+        if lines:
+            batch, lines = lines[:bound], lines[bound:]
+            yield batch
+    if lines:
+        yield lines
 
 
 # ------------------------------------------------------------------ the driver
@@ -230,10 +267,20 @@ class Fleet:
         return done
 
     def stop(self):
+        """Close every worker's input and wait for it; ``self.work`` then sums what they reported: frames
+        applied and answered as duplicates (retries included), conflicts (transactions run again),
+        sealing-number reservations."""
+        self.work = collections.Counter()
         for name in list(self.procs):
             p = self.procs.pop(name)
             p.stdin.close()
             p.wait(timeout=60)
+        time.sleep(0.1)  # the reader threads pass on the workers' last lines
+        while not self.lines.empty():
+            _name, words = self.lines.get()
+            if words[0] == "stats":
+                for key, value in zip(("applied", "duplicates", "conflicts", "reserved"), words[1:]):
+                    self.work[key] += int(value)
 
 
 def check(url, items):
