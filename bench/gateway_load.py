@@ -27,7 +27,7 @@ from tests.host import gateway_fleet as F  # noqa: E402
 from tests.host.pg_server import PgServer  # noqa: E402
 
 
-def run(backend, workers, kiosks, per_kiosk, window=4):
+def run(backend, workers, kiosks, per_kiosk, window=4, affinity=False):
     folder = tempfile.mkdtemp(prefix="gateway-load-")
     server = None
     if backend == "postgresql":
@@ -41,7 +41,7 @@ def run(backend, workers, kiosks, per_kiosk, window=4):
         fleet = F.Fleet(url, os.path.join(folder, "centre.requests"), workers, window=window)
         fleet.wait_ready()
         start = time.perf_counter()
-        done = fleet.run(items)
+        done = fleet.run(items, affinity=affinity)
         wall = time.perf_counter() - start
         fleet.stop()
         result = F.check(url, items)
@@ -55,7 +55,7 @@ def run(backend, workers, kiosks, per_kiosk, window=4):
         "lost": result["lost"], "duplicates": result["duplicates"], "nonces_reused": result["nonces_reused"],
         "frames_per_s": round(len(done) / wall, 1), "p50_ms": round(statistics.median(lat) * 1000, 1),
         "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1), "wall_s": round(wall, 2),
-        "window": window, "conflicts": fleet.work["conflicts"], "reservations": fleet.work["reserved"], "cpus": os.cpu_count(), "load_avg": round(os.getloadavg()[0], 2),
+        "window": window, "affinity": affinity, "conflicts": fleet.work["conflicts"], "reservations": fleet.work["reserved"], "cpus": os.cpu_count(), "load_avg": round(os.getloadavg()[0], 2),
     }
 
 
@@ -67,12 +67,14 @@ def main():
     ap.add_argument("--per-kiosk", type=int, default=3, help="frames each kiosk sends (plus 15%% replays)")
     ap.add_argument("--window", type=int, default=4,
                     help="SMS a worker may hold unconfirmed (waiting on its modem); it commits them as one group")
+    ap.add_argument("--affinity", action="store_true",
+                    help="each kiosk's SMS go to one worker (one modem pool per group of kiosks), not to any")
     ap.add_argument("--profile", metavar="FILE", help="run the first worker under cProfile, its stats to FILE")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
     if args.profile:
         os.environ["GATEWAY_FLEET_PROFILE"] = os.path.abspath(args.profile)
-    r = run(args.db, args.workers, args.kiosks, args.per_kiosk, args.window)
+    r = run(args.db, args.workers, args.kiosks, args.per_kiosk, args.window, args.affinity)
     if args.json:
         print(json.dumps(r))
     else:

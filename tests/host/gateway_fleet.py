@@ -170,6 +170,12 @@ def waiting_lines(bound):
 # ------------------------------------------------------------------ the driver
 
 
+def frame_peek(data):
+    from lib12333.secure import frame as frame_mod
+
+    return frame_mod.peek(data)
+
+
 class Fleet:
     """Start ``n`` workers on ``url``, deliver every SMS until each has a "done"; kill and restart workers."""
 
@@ -220,9 +226,19 @@ class Fleet:
         p.wait()
         return list(self.inflight.pop(name, {}))
 
-    def run(self, items, chaos=None):
-        """Deliver ``items`` [(sender, frame)]; ``chaos(fleet, done)`` is called between deliveries."""
-        todo = collections.deque(range(len(items)))
+    def run(self, items, chaos=None, affinity=False):
+        """Deliver ``items`` [(sender, frame)]; ``chaos(fleet, done)`` is called between deliveries.
+
+        ``affinity``: each kiosk's SMS go to one worker (one modem pool per group of kiosks, as
+        deployed) instead of to whichever worker has room; what a dead worker held goes to any."""
+        todo = collections.deque()  # for any worker
+        own = collections.defaultdict(collections.deque)  # worker -> for it only (affinity)
+        names = sorted(self.procs)
+        for ident, (_sender, data) in enumerate(items):
+            if affinity:
+                own[names[frame_peek(data).device_id % len(names)]].append(ident)
+            else:
+                todo.append(ident)
         done = set()
         ready = self.ready
         while len(done) < len(items):
@@ -231,18 +247,19 @@ class Fleet:
                     if ident not in done:
                         todo.appendleft(ident)
             for name in list(ready):
-                while todo and name in self.procs and len(self.inflight[name]) < self.window:
-                    ident = todo.popleft()
-                    if ident in done:
-                        continue
-                    sender, data = items[ident]
-                    try:
-                        self.procs[name].stdin.write("%d %s %s %d\n" % (ident, sender, data.hex(), NOW + 60))
-                        self.procs[name].stdin.flush()
-                    except (BrokenPipeError, OSError):
-                        todo.appendleft(ident)
-                        break
-                    self.inflight[name][ident] = time.perf_counter()
+                for waiting in (own[name], todo):
+                    while waiting and name in self.procs and len(self.inflight[name]) < self.window:
+                        ident = waiting.popleft()
+                        if ident in done:
+                            continue
+                        sender, data = items[ident]
+                        try:
+                            self.procs[name].stdin.write("%d %s %s %d\n" % (ident, sender, data.hex(), NOW + 60))
+                            self.procs[name].stdin.flush()
+                        except (BrokenPipeError, OSError):
+                            waiting.appendleft(ident)
+                            break
+                        self.inflight[name][ident] = time.perf_counter()
             try:
                 name, words = self.lines.get(timeout=0.05)
             except queue.Empty:
@@ -264,6 +281,7 @@ class Fleet:
                 ready.discard(name)
                 if name in self.procs:  # died on its own: its SMS go to the others
                     todo.extendleft(self.kill(name))
+                    todo.extend(own.pop(name, ()))
         return done
 
     def stop(self):
