@@ -6,7 +6,8 @@ that arrived on the kiosk port.  In ONE database transaction it:
 
 1. finds the device from the (unauthenticated) header, refuses unknown or revoked ones;
 2. verifies the tag and decrypts (AES-CCM with the device's key);
-3. looks up (device, seq) in ``applied``: a frame seen before is not applied
+3. looks up (device, seq) in ``applied`` (only for a number the replay window has
+   seen: a new one was never applied): a frame seen before is not applied
    again -- its recorded reply is queued once more (the kiosk evidently lost it;
    an ACK then says "duplicate"), within the bounds of ``repeats``;
 4. checks the device's replay window (persisted in ``devices.window``); a frame
@@ -28,15 +29,14 @@ logs, notices and CLI output mask them (lib12333.identifiers).
 """
 
 import logging
-import sqlite3
 import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
-from lib12333.host.gateway import backup, provisioning, workers
+from lib12333.host.gateway import backup, group_commit, provisioning, workers
 from lib12333.host.gateway import request_desk as desk
-from lib12333.host.gateway.counters import NeedNumbers, SealCounters
-from lib12333.host.gateway.db import Transaction, storage_error
+from lib12333.host.gateway.counters import SealCounters
+from lib12333.host.gateway.db import Transaction
 from lib12333.host.gateway.outcomes import (
     ANSWERED,
     APPLIED,
@@ -50,7 +50,6 @@ from lib12333.host.gateway.outcomes import (
     RELAYING,
     Outcome,
 )
-from lib12333.host.gateway.pg import Conflict
 from lib12333.host.gateway.repeats import RepeatLimit, repeated
 from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
@@ -60,7 +59,6 @@ from lib12333.secure.replay import ReplayWindow
 log = logging.getLogger("lib12333.gateway")
 
 STATUS_OF_REQUEST = desk.STATUS_OF_REQUEST
-CONFLICT_RETRIES = 64  # a frame read by several workers at once is handled again from the start
 
 
 class Rejected(Exception):
@@ -137,89 +135,9 @@ class Centre:
         return self.handle_many([(sender, data, now)])[0]
 
     def handle_many(self, frames):
-        """Handle the frames [(sender, data, now)] waiting on the modem with one COMMIT (group commit).
-
-        Returns their outcomes in order, after the commit: only then may the caller delete the SMS.
-        Each frame runs in a savepoint of the shared transaction, so a frame that is rejected or
-        deferred is undone alone; a frame whose kiosk needs sealing numbers is undone alone and
-        handled again after the reservation (its own commit).  A conflict with another worker or a
-        storage failure rolls back the whole group: StorageError, nothing applied, nothing to delete.
-        """
-        outcomes = [None] * len(frames)
-        todo = list(range(len(frames)))
-        try:
-            self._reserve_ahead(frames)
-            for _attempt in range(CONFLICT_RETRIES):
-                needs = []
-                try:
-                    self._handle_group(frames, todo, outcomes, needs)
-                except NeedNumbers as need:  # a single frame: its transaction was rolled back
-                    needs = [(todo[0], need)]
-                except Conflict:
-                    # PostgreSQL: another worker changed what these frames read; everything was rolled back.
-                    self.stats["conflicts"] += 1
-                    continue
-                todo = [i for i, _need in needs]
-                for counters in set(need.counters for _i, need in needs):  # the centre's, the relay's
-                    # rolled back before anything was sealed with a used number
-                    counters.reserve_all(self.conn, [need for _i, need in needs if need.counters is counters])
-                self.stats["reserved"] += len(needs)
-                if not todo:
-                    return outcomes
-            if needs:
-                raise RuntimeError("sealing numbers could not be reserved")
-            raise Conflict("%d conflicts with other workers in a row" % CONFLICT_RETRIES)
-        except sqlite3.DatabaseError as exc:
-            raise storage_error(exc) from exc
-
-    def _reserve_ahead(self, frames):
-        """Reserve sealing numbers, before the transaction, for the authentic frames whose kiosk this worker
-        holds no usable block for (its first answer to it, or another worker reserved since): one read
-        and one commit for the group instead of a rollback and a second run of each such frame.  Only
-        authentic frames: a forged header must not make the centre spend numbers.  Still checked inside
-        the transaction (``SealCounters.usable``), where the device row is locked."""
-        headers = {}
-        for _sender, data, _now in frames:
-            try:
-                header = frame_mod.peek(data)
-            except Lib12333Error:
-                continue
-            if header.msg_type not in (msg.RELAY, msg.RELAY_ANSWER):  # a peer's frame: relay.py reserves
-                headers.setdefault(header.device_id, []).append(data)
-        if not headers:
-            return
-        ids = sorted(headers)
-        rows = self.conn.execute("SELECT device_id, key, down_seq FROM devices WHERE status = 'active' AND device_id"
-                                 " IN (%s)" % ",".join("?" * len(ids)), ids).fetchall()
-        needs = []
-        for device_id, key, stored in rows:
-            if self.counters.usable("devices", "down_seq", device_id, stored):
-                continue
-            cipher = aes.AES128(bytes(key))
-            for data in headers[device_id]:
-                try:
-                    frame_mod.open(cipher, data, direction=frame_mod.UP)
-                except (SecurityError, DecodeError):
-                    continue
-                needs.append(NeedNumbers(self.counters, "devices", "down_seq", device_id))
-                break
-        if needs:
-            self.counters.reserve_all(self.conn, needs)
-            self.stats["reserved"] += len(needs)
-
-    def _handle_group(self, frames, todo, outcomes, needs):
-        self.repeats.count_waiting(self.conn)  # outside the transaction (repeats.py)
-        if len(todo) == 1:  # one frame: its own transaction, no savepoint
-            sender, data, now = frames[todo[0]]
-            outcomes[todo[0]] = self._handle_frame(sender, data, now)
-            return
-        with Transaction(self.conn):  # each frame's own Transaction is a savepoint of this one
-            for i in todo:
-                sender, data, now = frames[i]
-                try:
-                    outcomes[i] = self._handle_frame(sender, data, now)
-                except NeedNumbers as need:
-                    needs.append((i, need))
+        """Handle the frames [(sender, data, now)] waiting on the modem with one COMMIT: their outcomes,
+        in order, after the commit (lib12333.host.gateway.group_commit)."""
+        return group_commit.handle_many(self, frames)
 
     def _handle_frame(self, sender, data, now):
         now = int(self.clock() if now is None else now)
