@@ -1,7 +1,8 @@
 """
 End-to-end load on the centre gateway: emulated kiosks, N worker processes, one database.
 
-    python bench/gateway_load.py --db sqlite|postgresql --workers N --kiosks K [--per-kiosk 3] [--json]
+    python bench/gateway_load.py --db sqlite|postgresql --workers N --kiosks K [--per-kiosk 3] [--window 4]
+                                 [--affinity] [--profile FILE] [--json]
 
 Every frame is opened, verified, applied and answered (the answer sealed and queued, then
 claimed and marked sent) by real gateway workers (tests/host/gateway_fleet.py); a share of
@@ -9,7 +10,9 @@ frames arrives twice (replays) and every fourth kiosk sends a long request (seve
 parts).  PostgreSQL: a server started for the run (Debian's initdb/pg_ctl, fsync on, as in
 production); SQLite: a file with synchronous=FULL.  Printed: frames delivered, (device, seq)
 applied, lost, duplicates, nonces reused, frames per second and the 50th/99th percentile
-latency from delivery to commit.  A load test, not a comparison: there is no peer gateway.
+latency from delivery to commit, the transactions run again after a conflict and the
+sealing-number reservations.  Each worker commits the SMS it holds (up to --window) as one
+group.  A load test, not a comparison: there is no peer gateway.
 """
 
 import argparse
