@@ -1,7 +1,8 @@
 """
 End-to-end load on the centre gateway: emulated kiosks, N worker processes, one database.
 
-    python bench/gateway_load.py --db sqlite|postgresql --workers N --kiosks K [--per-kiosk 3] [--json]
+    python bench/gateway_load.py --db sqlite|postgresql --workers N --kiosks K [--per-kiosk 3] [--window 4]
+                                 [--affinity] [--profile FILE] [--json]
 
 Every frame is opened, verified, applied and answered (the answer sealed and queued, then
 claimed and marked sent) by real gateway workers (tests/host/gateway_fleet.py); a share of
@@ -9,7 +10,9 @@ frames arrives twice (replays) and every fourth kiosk sends a long request (seve
 parts).  PostgreSQL: a server started for the run (Debian's initdb/pg_ctl, fsync on, as in
 production); SQLite: a file with synchronous=FULL.  Printed: frames delivered, (device, seq)
 applied, lost, duplicates, nonces reused, frames per second and the 50th/99th percentile
-latency from delivery to commit.  A load test, not a comparison: there is no peer gateway.
+latency from delivery to commit, the transactions run again after a conflict and the
+sealing-number reservations.  Each worker commits the SMS it holds (up to --window) as one
+group.  A load test, not a comparison: there is no peer gateway.
 """
 
 import argparse
@@ -27,7 +30,7 @@ from tests.host import gateway_fleet as F  # noqa: E402
 from tests.host.pg_server import PgServer  # noqa: E402
 
 
-def run(backend, workers, kiosks, per_kiosk):
+def run(backend, workers, kiosks, per_kiosk, window=4, affinity=False):
     folder = tempfile.mkdtemp(prefix="gateway-load-")
     server = None
     if backend == "postgresql":
@@ -38,10 +41,10 @@ def run(backend, workers, kiosks, per_kiosk):
     try:
         F.setup(url, kiosks)
         items = F.frames(kiosks, per_kiosk=per_kiosk)
-        fleet = F.Fleet(url, os.path.join(folder, "centre.requests"), workers)
+        fleet = F.Fleet(url, os.path.join(folder, "centre.requests"), workers, window=window)
         fleet.wait_ready()
         start = time.perf_counter()
-        done = fleet.run(items)
+        done = fleet.run(items, affinity=affinity)
         wall = time.perf_counter() - start
         fleet.stop()
         result = F.check(url, items)
@@ -55,7 +58,7 @@ def run(backend, workers, kiosks, per_kiosk):
         "lost": result["lost"], "duplicates": result["duplicates"], "nonces_reused": result["nonces_reused"],
         "frames_per_s": round(len(done) / wall, 1), "p50_ms": round(statistics.median(lat) * 1000, 1),
         "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1), "wall_s": round(wall, 2),
-        "cpus": os.cpu_count(),
+        "window": window, "affinity": affinity, "conflicts": fleet.work["conflicts"], "reservations": fleet.work["reserved"], "cpus": os.cpu_count(), "load_avg": round(os.getloadavg()[0], 2),
     }
 
 
@@ -65,9 +68,16 @@ def main():
     ap.add_argument("--workers", type=int, default=1, help="gateway worker processes")
     ap.add_argument("--kiosks", type=int, default=200, help="emulated kiosks")
     ap.add_argument("--per-kiosk", type=int, default=3, help="frames each kiosk sends (plus 15%% replays)")
+    ap.add_argument("--window", type=int, default=4,
+                    help="SMS a worker may hold unconfirmed (waiting on its modem); it commits them as one group")
+    ap.add_argument("--affinity", action="store_true",
+                    help="each kiosk's SMS go to one worker (one modem pool per group of kiosks), not to any")
+    ap.add_argument("--profile", metavar="FILE", help="run the first worker under cProfile, its stats to FILE")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
-    r = run(args.db, args.workers, args.kiosks, args.per_kiosk)
+    if args.profile:
+        os.environ["GATEWAY_FLEET_PROFILE"] = os.path.abspath(args.profile)
+    r = run(args.db, args.workers, args.kiosks, args.per_kiosk, args.window, args.affinity)
     if args.json:
         print(json.dumps(r))
     else:

@@ -109,28 +109,71 @@ def worker_main(url, requests_path, name):
             time.sleep(0.2)
     centre = Centre(conn, UNIT, centre_code="330100", requests=RequestStore(requests_path))
     centre.worker = name
+    profile = os.environ.get("GATEWAY_FLEET_PROFILE")  # bench/gateway_load.py --profile: the first worker
+    if profile and name == "w1":
+        import atexit
+        import cProfile
+
+        profiler = cProfile.Profile()
+        atexit.register(lambda: (profiler.disable(), profiler.dump_stats(profile)))
+        profiler.enable()
     print("ready", flush=True)
-    for line in sys.stdin:
-        ident, sender, data, now = line.split()
+    for batch in waiting_lines(GROUP):
+        items = [line.split() for line in batch]
+        frames = [(sender, bytes.fromhex(data), int(now)) for _ident, sender, data, now in items]
         for _attempt in range(300):
             try:
-                outcome = centre.handle(sender, bytes.fromhex(data), int(now))
+                outcomes = centre.handle_many(frames)  # one commit for the SMS waiting (group commit)
                 break
             except StorageError as exc:  # connection lost: nothing applied; wait for the server, again
                 print("log %s" % str(exc).replace("\n", " ")[:200], flush=True)
                 time.sleep(0.1)
         else:
-            continue  # never answered: the driver gives it to another worker
-        print("done %s %s" % (ident, outcome.split(":")[0].replace(" ", "_")), flush=True)
+            continue  # never answered: the driver gives them to another worker
+        # committed: now the modem may delete each of them
+        print("".join("done %s %s\n" % (item[0], outcome.split(":")[0].replace(" ", "_"))
+                      for item, outcome in zip(items, outcomes)), end="", flush=True)
+        now = int(items[-1][3])
         try:
-            for out_id, _kind, _to, _body in centre.due(int(now), limit=20):
-                centre.mark_sent(out_id, int(now))
-                print("sent %d" % out_id, flush=True)
+            due = centre.due(now, limit=20 * len(items))
+            centre.mark_all_sent([row[0] for row in due], now)
         except StorageError:
-            pass  # sent again later (at least once)
+            continue  # sent again later (at least once)
+        print("".join("sent %d\n" % row[0] for row in due), end="", flush=True)
+    print("stats %(applied)d %(duplicates)d %(conflicts)d %(reserved)d" % centre.stats, flush=True)
+
+
+GROUP = 16  # at most this many waiting SMS in one transaction
+
+
+def waiting_lines(bound):
+    """Lists of the complete lines waiting on stdin: blocks for the first, takes at most ``bound``."""
+    import select
+
+    buffered = b""
+    lines = []
+    while True:
+        if not lines or select.select([0], [], [], 0)[0]:
+            chunk = os.read(0, 65536)
+            if not chunk:
+                break
+            buffered += chunk
+            *complete, buffered = buffered.split(b"\n")
+            lines.extend(line.decode() for line in complete if line.strip())
+        if lines:
+            batch, lines = lines[:bound], lines[bound:]
+            yield batch
+    if lines:
+        yield lines
 
 
 # ------------------------------------------------------------------ the driver
+
+
+def frame_peek(data):
+    from lib12333.secure import frame as frame_mod
+
+    return frame_mod.peek(data)
 
 
 class Fleet:
@@ -183,9 +226,19 @@ class Fleet:
         p.wait()
         return list(self.inflight.pop(name, {}))
 
-    def run(self, items, chaos=None):
-        """Deliver ``items`` [(sender, frame)]; ``chaos(fleet, done)`` is called between deliveries."""
-        todo = collections.deque(range(len(items)))
+    def run(self, items, chaos=None, affinity=False):
+        """Deliver ``items`` [(sender, frame)]; ``chaos(fleet, done)`` is called between deliveries.
+
+        ``affinity``: each kiosk's SMS go to one worker (one modem pool per group of kiosks, as
+        deployed) instead of to whichever worker has room; what a dead worker held goes to any."""
+        todo = collections.deque()  # for any worker
+        own = collections.defaultdict(collections.deque)  # worker -> for it only (affinity)
+        names = sorted(self.procs)
+        for ident, (_sender, data) in enumerate(items):
+            if affinity:
+                own[names[frame_peek(data).device_id % len(names)]].append(ident)
+            else:
+                todo.append(ident)
         done = set()
         ready = self.ready
         while len(done) < len(items):
@@ -194,18 +247,19 @@ class Fleet:
                     if ident not in done:
                         todo.appendleft(ident)
             for name in list(ready):
-                while todo and name in self.procs and len(self.inflight[name]) < self.window:
-                    ident = todo.popleft()
-                    if ident in done:
-                        continue
-                    sender, data = items[ident]
-                    try:
-                        self.procs[name].stdin.write("%d %s %s %d\n" % (ident, sender, data.hex(), NOW + 60))
-                        self.procs[name].stdin.flush()
-                    except (BrokenPipeError, OSError):
-                        todo.appendleft(ident)
-                        break
-                    self.inflight[name][ident] = time.perf_counter()
+                for waiting in (own[name], todo):
+                    while waiting and name in self.procs and len(self.inflight[name]) < self.window:
+                        ident = waiting.popleft()
+                        if ident in done:
+                            continue
+                        sender, data = items[ident]
+                        try:
+                            self.procs[name].stdin.write("%d %s %s %d\n" % (ident, sender, data.hex(), NOW + 60))
+                            self.procs[name].stdin.flush()
+                        except (BrokenPipeError, OSError):
+                            waiting.appendleft(ident)
+                            break
+                        self.inflight[name][ident] = time.perf_counter()
             try:
                 name, words = self.lines.get(timeout=0.05)
             except queue.Empty:
@@ -227,13 +281,24 @@ class Fleet:
                 ready.discard(name)
                 if name in self.procs:  # died on its own: its SMS go to the others
                     todo.extendleft(self.kill(name))
+                    todo.extend(own.pop(name, ()))
         return done
 
     def stop(self):
+        """Close every worker's input and wait for it; ``self.work`` then sums what they reported: frames
+        applied and answered as duplicates (retries included), conflicts (transactions run again),
+        sealing-number reservations."""
+        self.work = collections.Counter()
         for name in list(self.procs):
             p = self.procs.pop(name)
             p.stdin.close()
             p.wait(timeout=60)
+        time.sleep(0.1)  # the reader threads pass on the workers' last lines
+        while not self.lines.empty():
+            _name, words = self.lines.get()
+            if words[0] == "stats":
+                for key, value in zip(("applied", "duplicates", "conflicts", "reserved"), words[1:]):
+                    self.work[key] += int(value)
 
 
 def check(url, items):

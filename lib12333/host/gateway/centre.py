@@ -6,7 +6,8 @@ that arrived on the kiosk port.  In ONE database transaction it:
 
 1. finds the device from the (unauthenticated) header, refuses unknown or revoked ones;
 2. verifies the tag and decrypts (AES-CCM with the device's key);
-3. looks up (device, seq) in ``applied``: a frame seen before is not applied
+3. looks up (device, seq) in ``applied`` (only for a number the replay window has
+   seen: a new one was never applied): a frame seen before is not applied
    again -- its recorded reply is queued once more (the kiosk evidently lost it;
    an ACK then says "duplicate"), within the bounds of ``repeats``;
 4. checks the device's replay window (persisted in ``devices.window``); a frame
@@ -28,15 +29,14 @@ logs, notices and CLI output mask them (lib12333.identifiers).
 """
 
 import logging
-import sqlite3
 import time
 
 from lib12333 import identifiers, lossreport
 from lib12333.errors import ConfigError, DecodeError, Lib12333Error, SecurityError, ValidationError
-from lib12333.host.gateway import backup, kiosk_status, provisioning, workers
+from lib12333.host.gateway import backup, group_commit, kiosk_status, provisioning, workers
 from lib12333.host.gateway import request_desk as desk
-from lib12333.host.gateway.counters import NeedNumbers, SealCounters
-from lib12333.host.gateway.db import Transaction, storage_error
+from lib12333.host.gateway.counters import SealCounters
+from lib12333.host.gateway.db import Transaction
 from lib12333.host.gateway.outcomes import (
     ANSWERED,
     APPLIED,
@@ -50,7 +50,6 @@ from lib12333.host.gateway.outcomes import (
     RELAYING,
     Outcome,
 )
-from lib12333.host.gateway.pg import Conflict
 from lib12333.host.gateway.repeats import RepeatLimit, repeated
 from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
@@ -60,7 +59,6 @@ from lib12333.secure.replay import ReplayWindow
 log = logging.getLogger("lib12333.gateway")
 
 STATUS_OF_REQUEST = desk.STATUS_OF_REQUEST
-CONFLICT_RETRIES = 64  # a frame read by several workers at once is handled again from the start
 
 
 class Rejected(Exception):
@@ -91,7 +89,8 @@ class Centre:
         self.centre_code = centre_code
         self.requests = requests  # a lib12333.host.requests_store.RequestStore, or None
         self.clock = clock
-        self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0, "deferred": 0}
+        self.stats = {"applied": 0, "duplicates": 0, "rejected": 0, "replies": 0, "deferred": 0,
+                      "conflicts": 0, "reserved": 0}
         # Answers sent again (duplicates, relay resends): bounded per device and by the queue length.
         self.repeats = RepeatLimit()
         self.check_config()
@@ -109,14 +108,21 @@ class Centre:
     # ------------------------------------------------------------------ devices
 
     def _device(self, device_id):
+        """(key, window, down_seq, region, seq_floor) of an active device.
+
+        The device's row stays locked until the transaction ends (PostgreSQL: FOR UPDATE; SQLite:
+        BEGIN IMMEDIATE already holds the only write lock): its replay window and sealing counter
+        cannot move under this frame (``SealCounters.usable``), and two frames of one kiosk take turns.
+        """
         row = self.conn.execute(
-            "SELECT key, status, window, down_seq, region FROM devices WHERE device_id = ?", (device_id,)
+            "SELECT key, status, window, down_seq, region, seq_floor FROM devices WHERE device_id = ?"
+            " /*PG: FOR UPDATE*/", (device_id,)
         ).fetchone()
         if row is None:
             raise Rejected("unknown device %d" % device_id)
         if row[1] != "active":
             raise Rejected("revoked device %d" % device_id)
-        return row
+        return row[0], row[2], row[3], row[4], row[5]
 
     # ------------------------------------------------------------------ entry point
 
@@ -126,19 +132,12 @@ class Centre:
         StorageError when the gateway database cannot be written (a full disk): nothing was changed
         and the caller must not delete the SMS.
         """
-        try:
-            for attempt in range(CONFLICT_RETRIES):
-                try:
-                    return self._handle_frame(sender, data, now)
-                except NeedNumbers as need:  # rolled back before anything was sealed with a used number
-                    need.counters.reserve(self.conn, need)
-                except Conflict:
-                    # PostgreSQL: another worker changed what this frame read; everything was rolled back.
-                    if attempt == CONFLICT_RETRIES - 1:
-                        raise
-            raise RuntimeError("sealing numbers could not be reserved")
-        except sqlite3.DatabaseError as exc:
-            raise storage_error(exc) from exc
+        return self.handle_many([(sender, data, now)])[0]
+
+    def handle_many(self, frames):
+        """Handle the frames [(sender, data, now)] waiting on the modem with one COMMIT: their outcomes,
+        in order, after the commit (lib12333.host.gateway.group_commit)."""
+        return group_commit.handle_many(self, frames)
 
     def _handle_frame(self, sender, data, now):
         now = int(self.clock() if now is None else now)
@@ -178,16 +177,23 @@ class Centre:
         return Outcome(DEFERRED, exc)
 
     def _handle(self, sender, data, header, now):
-        key, _status, window_bytes, _down, region = self._device(header.device_id)
+        key, window_bytes, down, region, seq_floor = self._device(header.device_id)
         cipher = aes.AES128(key)
         try:
             f = frame_mod.open(cipher, data, direction=frame_mod.UP)
         except (SecurityError, DecodeError) as exc:
             raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq,
                                                      provisioning.why_not_authentic(self.conn, header, data, exc))) from exc
-        if f.seq < provisioning.seq_floor(self.conn, f.device_id):
+        if f.seq < seq_floor:
             raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.BELOW_FIRST_SEQ))
-        done = self.conn.execute(
+        # Authentic: make sure a number can seal the answer before doing any work (else roll back, reserve).
+        self.counters.check("devices", "down_seq", f.device_id, down)
+        window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
+        verdict = window.classify(f.seq)
+        # A number the window calls new was never accepted, so never applied (applied frames are accepted,
+        # late ones are below the window for good): ``applied`` is read only for the others.  PostgreSQL:
+        # the read would make this transaction conflict with every worker inserting into ``applied``.
+        done = None if verdict == replay.NEW else self.conn.execute(
             "SELECT reply_type, reply_payload, msg_type FROM applied WHERE device_id = ? AND seq = ?",
             (f.device_id, f.seq),
         ).fetchone()
@@ -201,7 +207,7 @@ class Centre:
             if refused:
                 log.warning("device %d seq %d: duplicate not answered: %s", f.device_id, f.seq, refused)
                 return Outcome(DUPLICATE, "not answered (%s)" % refused)
-            self._queue_frame(f.device_id, sender, done[0], repeated(done[0], bytes(done[1])), cipher, now)
+            self._queue_frame(f.device_id, sender, done[0], repeated(done[0], bytes(done[1])), cipher, now, down)
             log.info("device %d seq %d: duplicate, reply sent again", f.device_id, f.seq)
             return Outcome(DUPLICATE)
         if self.relay is not None and self.relay.is_waiting(f.device_id, f.seq):
@@ -211,8 +217,6 @@ class Centre:
                 return Outcome(RELAYING, "not sent again (%s)" % refused)
             self.relay.resend_if_waiting(f.device_id, f.seq, now)
             return Outcome(RELAYING)
-        window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
-        verdict = window.classify(f.seq)
         if verdict == replay.DUPLICATE:
             raise Rejected("device %d seq %d: seen in the replay window but never applied" % (f.device_id, f.seq))
         if verdict == replay.NEW:
@@ -224,7 +228,7 @@ class Centre:
             log.warning("device %d seq %d: below the replay window and %d s old: refused", f.device_id, f.seq,
                         now - f.time)
             return self._answer(f, sender, cipher, now, (msg.ERROR, {"ref_seq": f.seq, "code": msg.E_BUSY,
-                                                                    "state": 0}, None))
+                                                                    "state": 0}, None), down)
         else:
             # Below the window, never applied, within the retry horizon: a late retry (reboots skip
             # sequence blocks, SMS arrive out of order).  ``applied`` makes it exactly once from here.
@@ -239,9 +243,9 @@ class Centre:
             if self.relay is not None and self.relay.route(f, fields, region, sender, now):
                 return Outcome(RELAYED)  # the answer comes back from the responsible centre (relay.py)
             reply_type, reply_fields, notice = self.apply_once(f, fields, region, now)
-        return self._answer(f, sender, cipher, now, (reply_type, reply_fields, notice))
+        return self._answer(f, sender, cipher, now, (reply_type, reply_fields, notice), down)
 
-    def _answer(self, f, sender, cipher, now, answer):
+    def _answer(self, f, sender, cipher, now, answer, stored_down=None):
         """Record the frame ``f`` in ``applied`` with its answer; queue the reply frame and the notice."""
         reply_type, reply_fields, notice = answer
         payload = msg.encode(reply_type, reply_fields)
@@ -249,7 +253,7 @@ class Centre:
             "INSERT INTO applied (device_id, seq, msg_type, applied_at, reply_type, reply_payload) VALUES (?,?,?,?,?,?)",
             (f.device_id, f.seq, f.msg_type, now, reply_type, payload),
         )
-        self._queue_frame(f.device_id, sender, reply_type, payload, cipher, now)
+        self._queue_frame(f.device_id, sender, reply_type, payload, cipher, now, stored_down)
         if notice is not None:
             self.conn.execute(
                 "INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('notice', ?, ?, ?)",
@@ -263,8 +267,13 @@ class Centre:
         """Why an answer sent again to device ``who`` is not sent now, or None (lib12333.host.gateway.repeats)."""
         return self.repeats.refused(self.conn, who, now)
 
-    def _queue_frame(self, device_id, to, msg_type, payload, cipher, now):
-        seq = self.counters.take("devices", "down_seq", device_id)  # reserved before this transaction
+    def _queue_frame(self, device_id, to, msg_type, payload, cipher, now, stored_down=None):
+        """Seal an answer to ``device_id`` with a number reserved before this transaction, from the device's
+        newest block (``stored_down``: devices.down_seq as read, locked, in this transaction)."""
+        if stored_down is None:
+            stored_down = self.conn.execute("SELECT down_seq FROM devices WHERE device_id = ? /*PG: FOR UPDATE*/",
+                                            (device_id,)).fetchone()[0]
+        seq = self.counters.take("devices", "down_seq", device_id, stored_down)
         data = frame_mod.seal(cipher, frame_mod.Frame(msg_type, device_id, seq, now, payload, frame_mod.DOWN))
         self.conn.execute(
             "INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('frame', ?, ?, ?)", (to, data, now)
@@ -453,6 +462,12 @@ class Centre:
 
     def mark_sent(self, out_id, now):
         self.conn.execute("UPDATE outgoing SET sent_at = ? WHERE id = ?", (int(now), out_id))
+
+    def mark_all_sent(self, out_ids, now):
+        """``mark_sent`` for several rows in one statement (one commit)."""
+        if out_ids:
+            self.conn.execute("UPDATE outgoing SET sent_at = ? WHERE id IN (%s)" % ",".join("?" * len(out_ids)),
+                              [int(now)] + list(out_ids))
 
     def mark_attempt(self, out_id, now, error, max_attempts=6):
         row = self.conn.execute("SELECT attempts FROM outgoing WHERE id = ?", (out_id,)).fetchone()

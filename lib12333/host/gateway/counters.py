@@ -19,6 +19,15 @@ skips the rest of a block; no number is ever sealed twice.  The stored value
 (``devices.down_seq``, ``peers.up_seq``, ``peers.down_seq``) is therefore the first
 number *not yet reserved*, which is also what a restore must move past
 (lib12333.host.gateway.backup).
+
+Several workers answering one kiosk: each holds its own block, so without care a worker
+could seal with a number of an old block while another has already sent answers numbered
+far above it -- below the kiosk's replay window (64), dropped, a loss report never
+confirmed.  So only a counter's *newest* block seals: the transaction that seals reads the
+stored value with the row locked (``take(..., stored)``) and a block whose end is not that
+value (someone reserved after it) is dropped and a new one reserved.  Every answer's number
+is then at most BLOCK below the highest number ever reserved for that kiosk, whichever
+worker seals it (tests/host/test_gateway_down_window.py).
 """
 
 from lib12333.errors import CapacityError
@@ -43,31 +52,68 @@ class SealCounters:
     def __init__(self):
         self._blocks = {}
 
-    def take(self, table, column, key):
-        """The next reserved number of the counter (table, column, key); NeedNumbers when none is left."""
-        block = self._blocks.get((table, column, key))
-        if block is None or block[0] >= block[1]:
-            raise NeedNumbers(self, table, column, key)
+    def take(self, table, column, key, stored=None):
+        """The next reserved number of the counter (table, column, key); NeedNumbers when none is left.
+
+        ``stored``: the counter's value read in this transaction.  Given, only the newest block
+        seals (its end is the stored value): see ``usable``.
+        """
+        self.check(table, column, key, stored)
+        block = self._blocks[(table, column, key)]
         seq = block[0]
         block[0] += 1
         return seq
 
-    def reserve(self, conn, need):
-        """Commit the next block of ``need``'s counter (its own statement, outside the failed transaction).
+    def check(self, table, column, key, stored=None):
+        """NeedNumbers unless a number of the counter can be taken now (``take``)."""
+        if not self.usable(table, column, key, stored):
+            raise NeedNumbers(self, table, column, key)
 
-        The database allocates it: one UPDATE ... RETURNING moves the stored counter and reads it back
-        atomically, so several workers (processes, machines) sharing a PostgreSQL database each get
-        blocks no other worker has -- two workers never seal with the same key and number.
+    def usable(self, table, column, key, stored=None):
+        """True when this process holds a number of the counter that may seal now.
+
+        Several workers share a kiosk: when another one has reserved a block since ours, the
+        stored value has moved past our block's end and our remaining numbers are older than
+        what the kiosk may already have received -- far enough behind, below its replay window
+        (64).  Such a block is dropped: only the newest block of a counter seals, so every
+        answer's number is at most BLOCK below the highest number ever reserved for that kiosk.
         """
-        table, column, key = need.counter
-        key_column = KEYS[(table, column)]
+        block = self._blocks.get((table, column, key))
+        if block is None or block[0] >= block[1]:
+            return False
+        if stored is not None and block[1] != stored:
+            del self._blocks[(table, column, key)]  # an older block: never used again (skipped numbers)
+            return False
+        return True
+
+    def reserve(self, conn, need):
+        """Commit the next block of ``need``'s counter (its own statement, outside the failed transaction)."""
+        self.reserve_all(conn, [need])
+
+    def reserve_all(self, conn, needs):
+        """Commit the next block of every counter in ``needs`` (NeedNumbers), one statement per counter kind.
+
+        The database allocates them: one UPDATE ... RETURNING moves the stored counters and reads them
+        back atomically, so several workers (processes, machines) sharing a PostgreSQL database each get
+        blocks no other worker has -- two workers never seal with the same key and number.  A group of
+        frames (``Centre.handle_many``) reserves for all its kiosks with one commit.
+        """
         if conn.in_transaction:
             # inside another transaction the UPDATE would join it, and a later rollback would undo it
             # while the block stays in memory: numbers could then be reserved (and sealed) twice
             raise RuntimeError("sealing numbers must be reserved in their own committed statement")
-        row = conn.execute("UPDATE %s SET %s = %s + ? WHERE %s = ? AND %s + ? <= ? RETURNING %s" % (
-            table, column, column, key_column, column, column), (BLOCK, key, BLOCK, 0xFFFFFFFF + 1)).fetchone()
-        if row is None:
-            raise CapacityError("%s %s: sealing numbers exhausted; give it a new key" % (table, key))
-        upto = row[0]
-        self._blocks[need.counter] = [upto - BLOCK, upto]
+        wanted = {}
+        for need in needs:
+            table, column, key = need.counter
+            wanted.setdefault((table, column), set()).add(key)
+        for (table, column), keys in sorted(wanted.items()):
+            key_column = KEYS[(table, column)]
+            keys = sorted(keys)
+            rows = conn.execute("UPDATE %s SET %s = %s + ? WHERE %s IN (%s) AND %s + ? <= ? RETURNING %s, %s" % (
+                table, column, column, key_column, ",".join("?" * len(keys)), column, key_column, column),
+                [BLOCK] + keys + [BLOCK, 0xFFFFFFFF + 1]).fetchall()
+            for key, upto in rows:
+                self._blocks[(table, column, key)] = [upto - BLOCK, upto]
+            missing = set(keys) - set(key for key, _upto in rows)
+            if missing:
+                raise CapacityError("%s %s: sealing numbers exhausted; give it a new key" % (table, min(missing)))

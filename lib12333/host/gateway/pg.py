@@ -35,6 +35,9 @@ _REWRITES = (
     (re.compile(r'(?<!")\bwindow\b(?!")'), '"window"'),
     (re.compile(r"\bROLLBACK TO (?!SAVEPOINT)"), "ROLLBACK TO SAVEPOINT "),
     (re.compile(r"\binstr\("), "strpos("),  # the same arguments: (text, what to find)
+    # Row locks SQLite has no words for (BEGIN IMMEDIATE already holds its only write lock): written as a
+    # comment SQLite skips, e.g. "/*PG: FOR UPDATE*/", and made a clause here.
+    (re.compile(r"/\*PG: ([^*]*)\*/"), r"\1"),
 )
 _INSERT_OR = re.compile(r"^\s*INSERT OR (IGNORE|REPLACE) INTO (\w+)\s*\(([^)]*)\)(.*)$", re.S)
 _CACHE = {}
@@ -176,14 +179,16 @@ class PgConnection:
         import psycopg
 
         if self._conn is None or self._conn.closed:
-            if sql.strip().upper() in ("ROLLBACK", "COMMIT"):
-                return Cursor([], 0)  # the server rolled the transaction back with the connection
+            if sql.strip().upper().startswith(("ROLLBACK", "COMMIT", "RELEASE")):
+                return Cursor([], 0)  # the server rolled the transaction (and its savepoints) back with the connection
             self._open()
         if _CREATE_IF_MISSING.match(sql):
             return self._create_once(sql)
         text = translate(sql)
         try:
-            cur = self._conn.execute(text, tuple(params) if params else None, prepare=False)
+            # psycopg (prepare left to it) prepares a statement on the server after prepare_threshold (5) runs,
+            # so the hot path parses and plans each of its statements once per connection
+            cur = self._conn.execute(text, tuple(params) if params else None)
             rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in cur.fetchall()] \
                 if cur.description else []
             return Cursor(rows, cur.rowcount)

@@ -166,11 +166,12 @@ class Relay:
                 log.warning("device %d seq %d: rule %s names centre %s but no peer is registered; applied here",
                             f.device_id, f.seq, decision.rule, decision.centre)
             return False
-        code, _peer_id, number, key, _stored_seq = peer
+        code, _peer_id, number, key, stored_up = peer
         try:
             payload = msg.encode(msg.RELAY, {"origin_device": f.device_id, "origin_seq": f.seq,
                                              "origin_time": f.time, "inner_type": f.msg_type, "inner": f.payload})
-            relay_seq = self.counters.take("peers", "up_seq", code)  # reserved before this transaction
+            # reserved before this transaction, from the newest block (counters.py: several workers)
+            relay_seq = self.counters.take("peers", "up_seq", code, stored_up)
             data = frame_mod.seal(aes.AES128(bytes(key)),
                                   frame_mod.Frame(msg.RELAY, self.own_id, relay_seq, now, payload, frame_mod.UP))
         except ValidationError as exc:
@@ -262,7 +263,7 @@ class Relay:
                 log.warning("relay from %s (device %d seq %d): duplicate not answered: %s", code, key[1], key[2],
                             refused)
                 return Outcome(DUPLICATE, "not answered (%s)" % refused)
-            self._answer(code, number, cipher, fields, done[0], bytes(done[1]), now)
+            self._answer(code, number, cipher, fields, done[0], bytes(done[1]), now, peer[6])
             log.info("relay from %s (device %d seq %d): duplicate, answer sent again", code, key[1], key[2])
             return Outcome(DUPLICATE)
         self._window(code, "in_window", peer[4], f.seq)
@@ -287,7 +288,7 @@ class Relay:
             "INSERT INTO relays_in (peer_code, origin_device, origin_seq, relay_seq, msg_type, applied_at, reply_type,"
             " reply_payload) VALUES (?,?,?,?,?,?,?,?)", key + (f.seq, inner_type, now, reply_type, reply),
         )
-        self._answer(code, number, cipher, fields, reply_type, reply, now)
+        self._answer(code, number, cipher, fields, reply_type, reply, now, peer[6])
         if notice is not None:
             self.conn.execute(
                 "INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('notice', ?, ?, ?)",
@@ -304,8 +305,8 @@ class Relay:
             window.accept(seq)
             self.conn.execute("UPDATE peers SET in_window = ? WHERE code = ?", (window.to_bytes(), code))
 
-    def _answer(self, code, number, cipher, fields, reply_type, reply, now):
-        seq = self.counters.take("peers", "down_seq", code)  # reserved before this transaction
+    def _answer(self, code, number, cipher, fields, reply_type, reply, now, stored_down):
+        seq = self.counters.take("peers", "down_seq", code, stored_down)  # reserved before, newest block
         payload = msg.encode(msg.RELAY_ANSWER, {"origin_device": fields["origin_device"],
                                                 "origin_seq": fields["origin_seq"], "reply_type": reply_type,
                                                 "reply": reply})

@@ -24,11 +24,21 @@ class RepeatLimit:
     def __init__(self, per_hour=10, max_queued=500):
         self.per_hour = per_hour
         self.max_queued = max_queued
+        self.waiting = None  # the queue length last counted (count_waiting)
         self._recent = {}  # device id -> times of its recent repeats
 
+    def count_waiting(self, conn):
+        """Count the messages waiting in ``outgoing`` (called before a frame's transaction, see ``refused``)."""
+        self.waiting = conn.execute("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL AND failed IS NULL")\
+            .fetchone()[0]
+        return self.waiting
+
     def refused(self, conn, who, now):
+        # Inside a frame's transaction the queue length counted just before it is used: counting there
+        # would make every PostgreSQL transaction that queues an answer conflict with this one
+        # (a serializable read of the whole queue), and the bound is a rough one anyway.
         """Why a repeat to device ``who`` is not sent at ``now``, or None (then it counts); ``who`` None: queue only."""
-        waiting = conn.execute("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL AND failed IS NULL").fetchone()[0]
+        waiting = self.waiting if conn.in_transaction and self.waiting is not None else self.count_waiting(conn)
         if waiting >= self.max_queued:
             return "outgoing queue full"
         if who is None:

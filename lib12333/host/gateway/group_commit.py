@@ -1,0 +1,113 @@
+"""
+Group commit: the SMS waiting on a worker's modem applied in one transaction (issue 16).
+
+Each commit costs the database an ``fsync``; a worker that commits every frame alone spends
+most of its time waiting for it.  ``handle_many(centre, frames)`` applies the frames that are
+waiting (the caller bounds how many) with one COMMIT and returns their outcomes only after it:
+the caller deletes each SMS from the modem then, so an SMS is still never deleted before what
+it changed is durable.
+
+Each frame runs in a savepoint of the shared transaction (``Centre._handle_frame`` opens a
+``Transaction``, which is a savepoint inside another): a frame that is rejected or deferred is
+undone alone and the others commit.  A frame whose kiosk needs sealing numbers
+(``NeedNumbers``, lib12333.host.gateway.counters) is undone alone too and handled again after
+the reservation, which commits on its own.  A conflict with another worker (PostgreSQL,
+``Conflict``) rolls back the whole group, which runs again from the start; a storage failure
+rolls it back and raises StorageError: nothing applied, nothing to delete.  One frame is
+``handle_many`` of one frame, in a transaction of its own (no savepoint).
+"""
+
+import sqlite3
+
+from lib12333.errors import DecodeError, Lib12333Error, SecurityError
+from lib12333.host.gateway.counters import NeedNumbers
+from lib12333.host.gateway.db import Transaction, storage_error
+from lib12333.host.gateway.pg import Conflict
+from lib12333.secure import aes
+from lib12333.secure import frame as frame_mod
+from lib12333.secure import messages as msg
+
+CONFLICT_RETRIES = 64  # a group read by several workers at once is handled again from the start
+
+
+def handle_many(centre, frames):
+    """The outcomes of the frames [(sender, data, now)], in order, once they are committed."""
+    outcomes = [None] * len(frames)
+    todo = list(range(len(frames)))
+    try:
+        reserve_ahead(centre, frames)
+        for _attempt in range(CONFLICT_RETRIES):
+            needs = []
+            try:
+                _handle_group(centre, frames, todo, outcomes, needs)
+            except NeedNumbers as need:  # a single frame: its transaction was rolled back
+                needs = [(todo[0], need)]
+            except Conflict:
+                # PostgreSQL: another worker changed what these frames read; everything was rolled back.
+                centre.stats["conflicts"] += 1
+                continue
+            todo = [i for i, _need in needs]
+            for counters in set(need.counters for _i, need in needs):  # the centre's, the relay's
+                # rolled back before anything was sealed with a used number
+                counters.reserve_all(centre.conn, [need for _i, need in needs if need.counters is counters])
+            centre.stats["reserved"] += len(needs)
+            if not todo:
+                return outcomes
+        if needs:
+            raise RuntimeError("sealing numbers could not be reserved")
+        raise Conflict("%d conflicts with other workers in a row" % CONFLICT_RETRIES)
+    except sqlite3.DatabaseError as exc:
+        raise storage_error(exc) from exc
+
+
+def reserve_ahead(centre, frames):
+    """Reserve sealing numbers, before the transaction, for the authentic frames whose kiosk this worker
+    holds no usable block for (its first answer to it, or another worker reserved since).
+
+    One read and one commit for the group instead of a rollback and a second run of each such frame.
+    Only authentic frames: a forged header must not make the centre spend numbers.  Checked again
+    inside the transaction (``SealCounters.usable``), where the device row is locked.
+    """
+    waiting = {}
+    for _sender, data, _now in frames:
+        try:
+            header = frame_mod.peek(data)
+        except Lib12333Error:
+            continue
+        if header.msg_type not in (msg.RELAY, msg.RELAY_ANSWER):  # a peer's frame: relay.py reserves
+            waiting.setdefault(header.device_id, []).append(data)
+    if not waiting:
+        return
+    ids = sorted(waiting)
+    rows = centre.conn.execute("SELECT device_id, key, down_seq FROM devices WHERE status = 'active' AND device_id"
+                               " IN (%s)" % ",".join("?" * len(ids)), ids).fetchall()
+    needs = []
+    for device_id, key, stored in rows:
+        if centre.counters.usable("devices", "down_seq", device_id, stored):
+            continue
+        cipher = aes.AES128(bytes(key))
+        for data in waiting[device_id]:
+            try:
+                frame_mod.open(cipher, data, direction=frame_mod.UP)
+            except (SecurityError, DecodeError):
+                continue
+            needs.append(NeedNumbers(centre.counters, "devices", "down_seq", device_id))
+            break
+    if needs:
+        centre.counters.reserve_all(centre.conn, needs)
+        centre.stats["reserved"] += len(needs)
+
+
+def _handle_group(centre, frames, todo, outcomes, needs):
+    centre.repeats.count_waiting(centre.conn)  # outside the transaction (repeats.py)
+    if len(todo) == 1:  # one frame: its own transaction, no savepoint
+        sender, data, now = frames[todo[0]]
+        outcomes[todo[0]] = centre._handle_frame(sender, data, now)
+        return
+    with Transaction(centre.conn):  # each frame's own Transaction is a savepoint of this one
+        for i in todo:
+            sender, data, now = frames[i]
+            try:
+                outcomes[i] = centre._handle_frame(sender, data, now)
+            except NeedNumbers as need:
+                needs.append((i, need))

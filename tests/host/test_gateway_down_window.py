@@ -1,0 +1,59 @@
+"""
+Answers to one kiosk sealed by several gateway workers stay inside the kiosk's replay window (issue 16).
+
+Each worker reserves its sealing numbers in blocks (lib12333.host.gateway.counters).  When two
+workers answer the same kiosk in turn, one of them could seal with a number of an old block,
+far below what the other has already sent: the kiosk's window (the firmware's ReplayWindow(64))
+refuses it as stale, and an applied loss report is never confirmed.  Here the kiosk checks every
+answer in commit order with the core's own window, as the firmware does.
+"""
+
+from lib12333 import identifiers
+from lib12333.host.gateway import admin, db
+from lib12333.host.gateway.centre import Centre
+from lib12333.secure import aes
+from lib12333.secure import frame as frame_mod
+from lib12333.secure import messages as msg
+from lib12333.secure.replay import ReplayWindow
+
+KEY = bytes(range(16))
+UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
+NOW = 1_796_083_200 + 2 * 3600
+SSN = "33010619850312004" + identifiers.citizen_id_check_digit("33010619850312004")
+KIOSK_WINDOW = 64  # firmware/app.py: the kiosk's window for frames from the centre
+
+
+def query(seq):
+    payload = msg.encode(msg.CARD_STATUS_QUERY, {"ssn": SSN, "card": "A38612750", "name": "李明华"})
+    return frame_mod.seal(aes.AES128(KEY), frame_mod.Frame(msg.CARD_STATUS_QUERY, 1001, seq, NOW, payload,
+                                                           frame_mod.UP))
+
+
+def answers(conn, after):
+    rows = conn.execute("SELECT id, body FROM outgoing WHERE kind = 'frame' AND id > ? ORDER BY id", (after,))
+    return [(r[0], bytes(r[1])) for r in rows.fetchall()]
+
+
+def test_answers_by_two_workers_in_turn_are_all_accepted_by_the_kiosk(gateway_db):
+    url = gateway_db("centre.db")
+    setup = db.connect(url)
+    admin.add_device(setup, 1001, KEY, now=NOW)
+    admin.add_card(setup, "A38612750", SSN, "李明华", "330100", now=NOW)
+    setup.close()
+    a = Centre(db.connect(url), UNIT)
+    b = Centre(db.connect(url), UNIT)
+    a.worker, b.worker = "a", "b"
+    # a answers once, b answers many times (several of its blocks), then a again, then both in turn
+    order = [a] + [b] * 80 + [a] + [b, a] * 20
+    window = ReplayWindow(KIOSK_WINDOW)
+    cipher = aes.AES128(KEY)
+    seen = 0
+    for seq, worker in enumerate(order, start=1):
+        assert worker.handle("+8613912345678", query(seq), NOW + seq) == "applied"
+        for out_id, body in answers(worker.conn, seen):
+            seen = out_id
+            f = frame_mod.open(cipher, body, direction=frame_mod.DOWN)
+            assert window.classify(f.seq) == 0, "answer %d sealed with %d, kiosk has seen up to %d" % (
+                seq, f.seq, window.highest)
+            window.accept(f.seq)
+    assert seen and window.highest >= len(order)
