@@ -209,8 +209,8 @@ def test_reset_again_after_the_send_delivers_the_request_exactly_once(out_dir, t
     finally:
         h.close()
     # what happened, for `pytest -rP`: which path the timing took
-    print("centre %s: sends after resets %r, TPDUs %d, centre stats %r, applied %r, resets at %r"
-          % (centre, sent_after, len(submits), stats, applied, [t for t, _why in resets]))
+    print("centre %s: sends after resets %r, TPDUs %d, centre stats %r, applied %r, resets at %r, last screen %r"
+          % (centre, sent_after, len(submits), stats, applied, [t for t, _why in resets], screens[-1]))
     assert [why for _t, why in resets] == ["journalled, handed to the modem", "sent, before the answer"], stalled
     assert status["resets"] == 2, stalled
     if centre == "held":
