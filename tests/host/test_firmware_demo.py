@@ -150,7 +150,8 @@ def test_reset_again_after_the_send_delivers_the_request_exactly_once(out_dir, t
     as a duplicate -- which one depends on timing; both must end with one application.
 
     Either way the citizen's phone gets one notice and the kiosk takes the answer: it stops
-    sending (it retries after 5, 10, 20 s while it has none)."""
+    sending (it retries after 5, 10, 20 s while it has none).  The rebooted kiosk then shows the
+    result when the citizen asks for it (挂失进度: 临时挂失), its next request accepted by the centre."""
     need_rp2040js()
     image("rp2040-ec800n", out_dir)
     resets = []  # (wall time, why)
@@ -206,8 +207,21 @@ def test_reset_again_after_the_send_delivers_the_request_exactly_once(out_dir, t
                    and route_key(entry[1]) == route_key(demo.KIOSK_NUMBER)
                    and route_key(entry[2] or "") == route_key(demo.CENTRE_NUMBER)]
         screens = list(h.pico.screens)
+        # The kiosk shows the result: its session went with the reboot (a late answer is only
+        # logged), so the citizen -- card still in, on the menu -- asks for 挂失进度 (3, then 1).
+        # A new request with a new seq after the two resets: the centre must not refuse it as replayed.
+        shown = len(h.shown)
+        h.press(["3"])
+        assert h.wait_screen("1 挂失进度（本卡）", timeout, since=shown), h.pico.diagnose()
+        shown = len(h.shown)
+        h.press(["1"])
+        assert h.wait_screen("卡片状态：", timeout, since=shown), h.pico.diagnose()
+        result = [lines for lines in h.shown[shown:] if any("卡片状态：" in line for line in lines)][0]
+        rejected = h.centre.stats["rejected"]
     finally:
         h.close()
+    assert result[:2] == ["挂失进度", "卡片状态：临时挂失"], result
+    assert rejected == 0
     # what happened, for `pytest -rP`: which path the timing took
     print("centre %s: sends after resets %r, TPDUs %d, centre stats %r, applied %r, resets at %r, last screen %r"
           % (centre, sent_after, len(submits), stats, applied, [t for t, _why in resets], screens[-1]))
