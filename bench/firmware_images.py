@@ -10,8 +10,9 @@ complete loss report.  On qemu-mps2 that simulation is frozen into the image (th
 has no kiosk peripherals); on the RP2040 image it is uploaded as source to the file system,
 so its own bytecode is in RAM and counted ("simulation" below) -- the firmware's is not.
 The simulation's modem is the core's AT emulator (lib12333.modem.emulator), which kiosk
-images leave out: on the RP2040 it is uploaded too and imported before the flow (see
-``SIM_EMULATOR``), so its bytecode is in the start-up figure there, not in "simulation".
+images leave out: on the RP2040 it is uploaded too and imported by the flow (see
+``SIM_EMULATOR``) after the baseline, so its bytecode counts as "simulation"; the core
+modules it shares with the firmware (errors, modem.at) count as the firmware's on both images.
 
 Figures (bytes):
 - heap: the whole GC heap (``mem_free() + mem_alloc()`` at start-up);
@@ -38,27 +39,33 @@ sys.path.insert(0, HERE)
 from firmware_frozen import FLOW  # noqa: E402
 
 KEYS = ("start", "sim", "after_boot", "boot_live_peak", "boot_alloc_peak", "tx_live_peak", "tx_alloc_peak",
-        "after_tx", "pending_after", "centre_frames", "state_after", "app_file", "version", "status_reports")
+        "after_tx", "pending_after", "centre_frames", "state_after", "app_file", "version", "status_reports",
+        "sim_preloaded")
 
 
 # lib12333.modem is frozen into the kiosk image without its emulator sub-package, and MicroPython
 # looks for a frozen package's sub-modules only under its own (frozen) __path__: point it at the
-# uploaded copy while the emulator is imported, then back.
+# uploaded copy while the emulator is imported, then back.  FLOW calls it after its baseline and
+# after importing the frozen core modules the emulator shares with the firmware, so the emulator's
+# bytecode counts as simulation and those modules as firmware (not both as start-up).
 SIM_EMULATOR = """
-import lib12333.errors, lib12333.modem.at
-import lib12333.modem as _pkg
-_frozen = _pkg.__path__
-_pkg.__path__ = "/sim/lib12333/modem"
-try:
-    import lib12333.modem.emulator
-finally:
-    _pkg.__path__ = _frozen
+def import_sim():
+    import lib12333.errors, lib12333.modem.at  # frozen, before the path points at the copy
+    import lib12333.modem as _pkg
+    _frozen = _pkg.__path__
+    _pkg.__path__ = "/sim/lib12333/modem"
+    try:
+        import lib12333.modem.emulator
+    finally:
+        _pkg.__path__ = _frozen
 """
 
 
 def _prelude(root, mode, ballast_left=None, extra=""):
     lines = ["import sys, gc", "FLOW_MODE = %r" % mode, "ROOT = %s" % root, extra]
     if ballast_left is not None:
+        if extra:
+            lines.append("import_sim()")  # compiled before the ballast: the board's heap is the firmware's
         lines += ["gc.collect()", "_ballast = bytearray(max(0, gc.mem_free() - %d))" % ballast_left]
     return "\n".join(lines) + "\n"
 

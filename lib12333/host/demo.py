@@ -21,13 +21,12 @@ card as 临时挂失 (the command exits 0 only then).
 
 import logging
 import os
-import sys
 import tempfile
 import threading
 import time
 
 from lib12333 import identifiers, lossreport
-from lib12333.host import textbox
+from lib12333.host.transcript import Transcript, TranscriptLog, screen_sink
 from lib12333.modem import events
 
 CENTRE_NUMBER = "+8610657112333"
@@ -35,91 +34,12 @@ KIOSK_NUMBER = "+8613800571001"
 CITIZEN_PHONE = "13912345678"
 DEVICE_ID = 1001
 UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
-SCREEN_COLS = 52  # the kiosk's screen in the transcript, borders included
 HOLDER = {"name": "李明华", "ssn17": "33010619850312004", "card": "A38612750", "region": "330100"}
 
 
 def _holder():
     ssn = HOLDER["ssn17"] + identifiers.citizen_id_check_digit(HOLDER["ssn17"])
     return dict(HOLDER, ssn=ssn)
-
-
-class Transcript:
-    """What a person watching the hall would see, masked; printed as it happens."""
-
-    def __init__(self, echo=True):
-        self.lines = []
-        self.echo = echo
-        self.start = time.monotonic()
-        self.lock = threading.Lock()
-
-    def add(self, who, text):
-        stamp = "%5.1fs" % (time.monotonic() - self.start)
-        with self.lock:
-            for i, line in enumerate(text.split("\n")):
-                entry = "%s %-8s %s" % (stamp if i == 0 else "      ", who if i == 0 else "", line)
-                self.lines.append(entry)
-                if self.echo:
-                    sys.stdout.write(entry + "\n")
-                    sys.stdout.flush()
-
-
-def mask_digit_runs(text):
-    """Mask phone numbers on a screen line for the transcript.
-
-    A run of 7+ digits is masked as ``mask_phone`` does; a run the citizen is still
-    typing (followed by the ``_`` cursor) keeps only its first 3 digits, so that the
-    frames of a number being typed cannot be put together into the whole number.
-    """
-    out, run = [], []
-    for ch in text + "\0":
-        if ch.isdigit():
-            run.append(ch)
-            continue
-        if run:
-            digits = "".join(run)
-            if ch == "_":
-                digits = digits[:3] + "*" * (len(digits) - 3) if len(digits) > 3 else digits
-            elif len(digits) >= 7:
-                digits = identifiers.mask_phone(digits)
-            out.append(digits)
-            run = []
-        out.append(ch)
-    return "".join(out[:-1])
-
-
-def _typing_update(before, after):
-    """True when ``after`` only adds to or removes from the typed line (the one with the ``_`` cursor)."""
-    if before is None or len(before) != len(after):
-        return False
-    changed = [i for i in range(len(after)) if before[i] != after[i]]
-    return len(changed) == 1 and before[changed[0]].endswith("_") and after[changed[0]].endswith("_")
-
-
-def _screen_sink(transcript, shown):
-    def sink(lines):
-        previous = shown[-1] if shown else None
-        shown.append(list(lines))
-        # Each typed key redraws the entry screen; the citizen's "types ..." line already says what
-        # was typed, so the transcript shows the entry screen once instead of one copy per key.
-        if _typing_update(previous, lines):
-            return
-        # The citizen sees what they type; the transcript (a log) does not.
-        body = [mask_digit_runs(line) for line in lines if line]
-        transcript.add("kiosk", "\n".join(textbox.box("screen", body, SCREEN_COLS)))
-
-    return sink
-
-
-class _TranscriptLog(logging.Handler):
-    """Gateway log lines (already masked by the gateway) into the transcript."""
-
-    def __init__(self, transcript):
-        logging.Handler.__init__(self, logging.INFO)
-        self.transcript = transcript
-
-    def emit(self, record):
-        self.transcript.add("centre", "log: " + record.getMessage())
 
 
 class Hall:
@@ -149,7 +69,7 @@ class Hall:
         # scripted visit prints the SMS itself, after the kiosk's screen, so transcripts do not differ.
         self.echo_phone = echo_phone
         self.kiosk_steps = 0  # main-loop steps done, their log lines in the transcript
-        self.log_handler = _TranscriptLog(transcript)
+        self.log_handler = TranscriptLog(transcript)
         logging.getLogger("lib12333.gateway").addHandler(self.log_handler)
         logging.getLogger("lib12333.gateway").setLevel(logging.INFO)
 
@@ -218,7 +138,7 @@ class Hall:
         flash = os.path.join(self.workdir, "kiosk-flash")
         self.keys = keys or host_board.ScriptedKeys()
         self.hw = host_board.Hardware(self.ports[1], self.reader.port, flash,
-                                      display=display or host_board.TerminalDisplay(_screen_sink(self.t, self.shown)),
+                                      display=display or host_board.TerminalDisplay(screen_sink(self.t, self.shown)),
                                       keypad=self.keys)
         self._build_library(flash)
         self.flash = flash

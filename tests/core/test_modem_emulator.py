@@ -215,6 +215,66 @@ class Receiving(unittest.TestCase):
         self.assertFalse(m.can_receive(0.0))
 
 
+class CommandLines(unittest.TestCase):
+    """V.250 command-line rules a host may lean on: ``;`` between commands, ``A/``."""
+
+    def test_commands_joined_with_semicolons_run_in_turn_with_one_result(self):
+        m = started()
+        self.assertEqual(ask(m, "AT+CMGF=0;+CNMI=2,1"), answer("OK"))
+        self.assertEqual(m.cnmi, [2, 1, 0, 0, 0])
+        self.assertEqual(ask(m, "AT+CSQ;+CGMM;"), info("+CSQ: 21,99", "A7670C-LASE"))
+        self.assertEqual(ask(m, 'AT+CSCA="+86;1",145;+CSCA?'), info('+CSCA: "+86;1",145'))
+
+    def test_an_error_stops_the_rest_of_the_line(self):
+        m = started()
+        self.assertEqual(ask(m, "AT+CMEE=1;+NOPE;+CMEE=0"), answer("+CME ERROR: 4"))
+        self.assertEqual(m.cmee, 1)
+
+    def test_a_slash_repeats_the_last_line_without_a_carriage_return(self):
+        m = started()
+        ask(m, "AT+CSQ")
+        self.assertEqual(m.receive_data(b"a/", 0.0), answer("+CSQ: 21,99", "OK"))
+        self.assertEqual(m.receive_data(b"A", 0.0), b"")
+
+    def test_parameters_out_of_their_range_are_refused_and_change_nothing(self):
+        m = started()
+        ask(m, "AT+CNMI=2,1")
+        for line in ("AT+CNMI=9", "AT+CNMI=2,4", "AT+CNMI=2,1,0,0,3", "AT+CMGL=5", "AT+CMGD=0,5", "AT+CMGD=0,-1"):
+            with self.subTest(line=line):
+                self.assertEqual(ask(m, line), answer("ERROR"))
+        self.assertEqual(m.cnmi, [2, 1, 0, 0, 0])
+
+
+class PowerCycles(unittest.TestCase):
+    def test_a_reboot_while_starting_prints_the_start_up_lines_once(self):
+        m = ModemEmulator(0.0, "A7670C")
+        m.reboot(0.1)
+        out = m.tick(0.3) + m.tick(1.0) + m.tick(2.0)
+        self.assertEqual(out, answer(*MODELS["A7670C"][3]))
+        self.assertIsNone(m.next_deadline())
+
+    def test_a_direct_delivery_waiting_for_cnma_survives_a_reboot(self):
+        m = started()
+        ask(m, "AT+CSMS=1")
+        ask(m, "AT+CNMI=2,2")
+        pdu, tlen = deliver_pdu()
+        self.assertTrue(m.deliver(pdu, tlen, 1.0))  # the network counts it delivered
+        m.reboot(2.0)
+        m.tick(20.0)
+        self.assertEqual(m.store.mems["SM"], {0: [0, pdu.hex().upper(), tlen]})
+
+    def test_indications_wait_while_a_pdu_is_typed(self):
+        m = started()
+        ask(m, "AT+CNMI=2,1")
+        length, hexpdu = submit_pdu()
+        self.assertEqual(ask(m, "AT+CMGS=%d" % length), b"\r\n> ")
+        pdu, tlen = deliver_pdu()
+        self.assertTrue(m.deliver(pdu, tlen, 0.0))
+        self.assertEqual(m.data_to_send(), b"")  # not inside the prompt
+        self.assertEqual(m.receive_data(hexpdu.encode() + b"\x1a", 0.0),
+                         answer("+CMGS: 1", "OK", '+CMTI: "SM",0'))
+
+
 class FaultHooks(unittest.TestCase):
     def test_drop_leaves_a_command_unanswered(self):
         m = started(faults=Scripted(on=("drop",)))

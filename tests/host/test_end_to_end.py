@@ -13,7 +13,7 @@ import time
 import pytest
 
 from lib12333 import lossreport
-from lib12333.host import demo
+from lib12333.host import demo, transcript
 from lib12333.host.modem.faults import Faults
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -59,10 +59,10 @@ def test_the_demo_transcript_is_the_same_on_every_run():
 
 
 def test_typed_numbers_are_masked_in_the_transcript():
-    assert demo.mask_digit_runs("139123_") == "139***_"
-    assert demo.mask_digit_runs("13_") == "13_"
-    assert demo.mask_digit_runs("短信通知 13912345678") == "短信通知 139****5678"
-    assert demo.mask_digit_runs("拨打12333") == "拨打12333"
+    assert transcript.mask_digit_runs("139123_") == "139***_"
+    assert transcript.mask_digit_runs("13_") == "13_"
+    assert transcript.mask_digit_runs("短信通知 13912345678") == "短信通知 139****5678"
+    assert transcript.mask_digit_runs("拨打12333") == "拨打12333"
 
 
 def count(hall, sql):

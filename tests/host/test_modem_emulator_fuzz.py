@@ -67,3 +67,34 @@ def test_any_pdu_text_after_the_prompt_is_sent_or_refused(data, length):
         assert events[0][0] == "submit" and len(events[0][2]) == length
     else:
         assert out == b"\r\n+CMS ERROR: 304\r\n"
+
+
+# the final results the emulator documents (commands.py's CME texts, the CMS codes of sms.py)
+CMS_CODES = (b"302", b"303", b"304", b"314", b"321", b"330", b"331", b"340")
+
+
+@SETTINGS
+@given(st.lists(st.tuples(command_lines, st.sampled_from([0, 1, 2])), min_size=1, max_size=12))
+def test_every_command_line_ends_in_one_documented_final_result(script):
+    m = ModemEmulator(0.0, "A7670C", started=True)
+    m.receive_data(b"ATE0\r", 0.0)
+    for line, cmee in script:
+        m.receive_data(b"AT+CMEE=%d\r" % cmee, 0.0)
+        line = line.rstrip(b"\r\n\x1a\x1b").replace(b"\r", b"").replace(b"\x1b", b"").replace(b"\x1a", b"") + b"\r"
+        out = m.receive_data(line, 0.0)
+        if out.endswith(b"\r\n> "):
+            assert m.receive_data(b"\x1b", 0.0) == b"\r\nOK\r\n"
+            continue
+        assert out.endswith(b"\r\n"), out
+        final = out[:-2].rsplit(b"\r\n", 1)[-1]
+        if final in (b"OK", b"ERROR"):
+            continue
+        if final.startswith(b"+CMS ERROR: "):
+            assert final[12:] in CMS_CODES, final
+        else:
+            assert final.startswith(b"+CME ERROR: "), final
+            code = final[12:].decode()
+            if cmee == 2:
+                assert code in commands._CME_TEXT.values(), final
+            else:
+                assert int(code) in commands._CME_TEXT, final

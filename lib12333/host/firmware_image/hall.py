@@ -64,7 +64,7 @@ class EmulatedPicoHall(demo.Hall):
         fsimage.build_fs(BOARD, fs_path, provision, kiosk_library())
         self.t.add("kiosk", "emulated RP2040: %s (%d bytes), file system %s"
                    % (os.path.basename(report["files"]["bin"]), report["image_bytes"], os.path.basename(fs_path)))
-        sink = demo._screen_sink(self.t, self.shown)
+        sink = demo.screen_sink(self.t, self.shown)
         self.pico = EmulatedPico(report["files"]["bin"], fs_path, on_screen=sink).start()
         self.pico.bridge(0, self.ports[1], 115200, trace=self.modem_trace)
         self.pico.bridge(1, self.reader.port, 9600)

@@ -28,6 +28,23 @@ def cme_error(cmee, code):
     return "+CME ERROR: " + str(code)
 
 
+def pieces(line):
+    """The commands of one line, each as "AT..." : ``AT+X=1;+Y?`` gives ``AT+X=1`` and ``AT+Y?``
+    (a ``;`` inside a quoted string belongs to the string; empty pieces are dropped)."""
+    out = []
+    start = 2
+    quoted = False
+    for i in range(2, len(line)):
+        c = line[i]
+        if c == '"':
+            quoted = not quoted
+        elif c == ";" and not quoted:
+            out.append(line[start:i])
+            start = i + 1
+    out.append(line[start:])
+    return ["AT" + x.strip() for x in out if x.strip()] or [line[:2]]
+
+
 def split(line):
     """``(name, arg, query, test)`` of a command line that starts with "AT"; name None when
     it is no extended command.  Basic commands come back with their own names ("E0", "I")."""

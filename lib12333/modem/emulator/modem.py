@@ -94,6 +94,8 @@ class ModemEmulator:
         self.mems = ["SM", "SM", "SM"]
         self.inbuf = bytearray()
         self.pdu_len = None  # set while the PDU after AT+CMGS=<n> is expected
+        self.held = []  # URCs that arrived while a PDU was typed: they follow its result
+        self.last_line = None  # what "A/" repeats
         self.pending_ack = []  # direct deliveries (hex) waiting for AT+CNMA
         self.sim_ready_at = now + self.faults.sim
         self.powered = started
@@ -105,6 +107,16 @@ class ModemEmulator:
         self.stats["reboots"] += 1
         self.powered = False
         self.inbuf = bytearray()
+        # the old power cycle's timers die with it (else its start-up lines come twice); a
+        # direct delivery still waiting for AT+CNMA is kept in storage as its timeout would,
+        # since the network already counts it delivered; the network's own "register" stays
+        keep = []
+        for t in self.timers:
+            if t[1] == "ack_timeout":
+                sms.ack_timeout(self, t[2])
+            elif t[1] == "register":
+                keep.append(t)
+        self.timers = keep
         self.at(now + RESTART_SECONDS, "power_on")
 
     def sim_ready(self, now):
@@ -200,8 +212,21 @@ class ModemEmulator:
             self.out.extend(b"\r\n" + _enc(line) + b"\r\n")
 
     def urc(self, line):
-        if self.powered:
-            self.lines((line,))
+        self.urcs((line,))
+
+    def urcs(self, lines):
+        """Unsolicited lines; while a PDU is typed they wait for its final result (a module does
+        not break into a command in progress)."""
+        if not self.powered:
+            return
+        if self.pdu_len is not None:
+            self.held.extend(lines)
+        else:
+            self.lines(lines)
+
+    def _release(self):
+        held, self.held = self.held, []
+        self.lines(held)
 
     def _byte(self, b, now):
         if self.pdu_len is not None:
@@ -223,6 +248,10 @@ class ModemEmulator:
                 self.inbuf = self.inbuf[:-1]
         elif len(self.inbuf) < MAX_LINE:
             self.inbuf.append(b)
+            if len(self.inbuf) == 2 and self.inbuf[0] in (0x41, 0x61) and self.inbuf[1] == 0x2F:
+                self.inbuf = bytearray()  # "A/": the last command line again, no CR (V.250 5.2.4)
+                if self.last_line is not None:
+                    self._command(self.last_line, now)
 
     def _take_text(self):
         text = _dec(self.inbuf).strip()
@@ -234,6 +263,7 @@ class ModemEmulator:
             self.inbuf = bytearray()
             self.pdu_len = None
             self.lines(("OK",))
+            self._release()
             return
         if self.echo:
             self.out.append(b)
@@ -242,6 +272,7 @@ class ModemEmulator:
             self.pdu_len = None
             lines, final = sms.submit(self, length, self._take_text(), now)
             self._answer(lines, final, now)
+            self._release()
         elif b not in (0x0D, 0x0A) and len(self.inbuf) < MAX_LINE:
             self.inbuf.append(b)
 
@@ -251,6 +282,7 @@ class ModemEmulator:
         self.stats["commands"] += 1
         if self.commands is not None:
             self.commands.append(line)
+        self.last_line = line
         if not line.upper().startswith("AT"):
             self._answer([], "ERROR", now)
             return
@@ -259,8 +291,15 @@ class ModemEmulator:
         if self.faults.hit("reboot"):
             self.reboot(now)
             return
-        lines, final = self.execute(line, now)
+        lines = []
+        for command in commands.pieces(line):  # "AT+X;+Y": in turn, the first error ends the line
+            more, final = self.execute(command, now)
+            lines.extend(more)
+            if final != "OK":
+                break
         if final is None:
+            if lines:
+                self.lines(("\r\n".join(lines),))
             self.out.extend(b"\r\n> ")  # waiting for the PDU
             return
         self._answer(lines, final, now)

@@ -11,6 +11,10 @@ from lib12333.errors import Lib12333Error
 from lib12333.modem import at
 
 MEMORIES = ("SM", "ME")
+# AT+CMGD=<index>,<delflag>: the stats each flag deletes (27.005 3.5.4): 1 read, 2 also sent,
+# 3 also unsent, 4 everything
+_DELETED_BY = {1: (1,), 2: (1, 3), 3: (1, 2, 3), 4: (0, 1, 2, 3)}
+CNMI_VALUES = ((0, 1, 2), (0, 1, 2, 3), (0, 2), (0, 1, 2), (0, 1))  # as AT+CNMI=? shows them
 CNMA_SECONDS = 10.0  # a direct delivery not acknowledged in time is stored instead
 
 
@@ -97,6 +101,8 @@ def cnmi(m, arg, q, t, now):
     for i in range(min(5, len(p))):
         if p[i] is not None:
             values[i] = int(p[i])
+            if values[i] not in CNMI_VALUES[i]:
+                raise ValueError  # refused whole: nothing changes
     m.cnmi = values
     return [], "OK"
 
@@ -179,6 +185,8 @@ def cmgl(m, arg, q, t, now):
     if t:
         return ["+CMGL: (0-4)"], "OK"
     stat = 4 if arg is None or not arg.strip() else int(arg.strip())
+    if not (0 <= stat <= 4):
+        raise ValueError
     out = []
     mem = m.store.mems[m.mems[0]]
     for i in sorted(mem):
@@ -197,6 +205,8 @@ def cmgd(m, arg, q, t, now):
         return ["+CMGD: (" + ",".join(str(i) for i in sorted(mem)) + "),(0-4)"], "OK"
     p = at.split_params(arg)
     flag = p[1] if len(p) > 1 and p[1] is not None else 0
+    if flag != 0 and flag not in _DELETED_BY:
+        raise ValueError  # 27.005 <delflag> is 0..4
     if flag == 0:
         i = _index(m, arg)
         if i is None:
@@ -204,7 +214,7 @@ def cmgd(m, arg, q, t, now):
         mem.pop(i, None)
     else:
         for i in sorted(mem):
-            if flag == 4 or (flag == 1 and mem[i][0] == 1) or (flag in (2, 3) and mem[i][0] in (1, 3)):
+            if mem[i][0] in _DELETED_BY[flag]:
                 mem.pop(i)
     m.network_events.append(("freed",))
     return [], "OK"
@@ -233,9 +243,9 @@ def deliver(m, pdu, tpdu_len, now, report=False):
         if report:
             if m.csms == 1:
                 m.pending_ack.append(hexpdu)
-            m.lines(("+CDS: " + str(tpdu_len), hexpdu))
+            m.urcs(("+CDS: " + str(tpdu_len), hexpdu))
             return True
-        m.lines(("+CMT: ," + str(tpdu_len), hexpdu))
+        m.urcs(("+CMT: ," + str(tpdu_len), hexpdu))
         m.stats["received"] += 1
         if m.csms == 1:
             m.pending_ack.append(hexpdu)
