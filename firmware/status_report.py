@@ -41,6 +41,7 @@ class StatusReport:
         self.next_at = 0.0  # monotonic seconds: the first report right after boot
         self.asked_at = None  # when the signal was asked for this report
         self.seq = None  # the outbox number of the report waiting for its ACK
+        self.withdrawn = None  # a report given up for a citizen's request: its late ACK is still ours
 
     def note(self, kind):
         if self.errors[kind] < _U16:
@@ -94,8 +95,21 @@ class StatusReport:
         self.asked_at = None
         self.next_at = mono + self.interval
 
+    def withdraw(self, mono):
+        """Give up the report waiting for its ACK (a citizen needs its outbox place); returns its number.
+
+        Its counts are lost: the next report, ``RETRY_LATER`` on, starts counting again."""
+        seq = self.seq
+        self.seq = None
+        self.withdrawn = seq
+        self.postpone(mono)
+        return seq
+
     def done(self, seq):
         """True when ``seq`` was the report (acknowledged or given up): the kiosk screen is not told."""
+        if seq is not None and seq == self.withdrawn:
+            self.withdrawn = None
+            return True
         if seq is None or seq != self.seq:
             return False
         self.seq = None

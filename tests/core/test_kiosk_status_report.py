@@ -81,6 +81,31 @@ class StatusReportAfterBoot(unittest.TestCase):
         self.assertEqual(sim.app.outbox.pending(), [query])
 
 
+    def test_a_waiting_report_never_takes_a_citizen_s_place_in_a_full_outbox(self):
+        sim = booted()
+        centre = sim.hw.centre
+        settle(sim, lambda: centre.status_reports and idle(sim))
+        outbox = sim.app.outbox
+        outbox.max_pending = 3
+        centre.reply = False  # the centre is unreachable: nothing is acknowledged from now on
+        now = sim.hw.wall_time()
+        for n in (1, 2):  # two citizens' queries wait for their retries
+            outbox.accept(msg.STATUS_QUERY, msg.encode(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": n}), now)
+        sim.step(ms=86400 * 1000)  # the next report is due; the queries wait for their retry
+        settle(sim, lambda: sim.app.report.seq is not None)
+        report = sim.app.report.seq
+        self.assertEqual(len(outbox.pending()), 3)  # the report took the last place
+        # A third citizen's request: the kiosk gives up its own report rather than turn the citizen away.
+        sim.app._submit(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": 3})
+        self.assertFalse([line for line in sim.app.log.lines if "outbox refused a request" in line])
+        self.assertFalse(report in outbox.pending())
+        self.assertEqual(len(outbox.pending()), 3)
+        self.assertEqual(outbox.pending_of(msg.KIOSK_STATUS), [])
+        self.assertEqual(sim.app.report.seq, None)
+        # a late ACK of the given-up report does not reach the screen as a citizen's reply
+        self.assertTrue(sim.app.report.done(report))
+
+
 class StatusReportAcrossAReset(unittest.TestCase):
     def test_an_unacknowledged_report_is_sent_again_unchanged_after_a_power_cut(self):
         sim = booted()

@@ -164,3 +164,38 @@ def test_a_write_postgresql_aborts_for_a_concurrent_change_is_run_again(pg_serve
     assert done == [0]
     assert console.store.user("age1")["failed"] == 2  # both increments, none lost
     other.close()
+
+
+def test_two_consoles_closing_one_request_at_once_close_it_once_with_one_sms(console_db):
+    """A supervisor on each of two console processes closes the same started request at the same moment,
+    one as 办结 and one as 退回: one of them wins, the other is refused; one final step, one notice."""
+    first, clock, _refs = build(console_db)
+    second = Console(console_db, centre_code=CENTRE, clock=clock)
+    consoles = [first, second]
+    clients = [client(c) for c in consoles]
+    tokens = [login(c, USERS["supervisor"]) for c in clients]
+    actions = ["complete", "return"]
+    for n in range(4):
+        ref = first.store.requests.create("complaint", CENTRE, "K05", (2026, 11, 29), NOW - 60, "并发办结 %d" % n,
+                                          PHONE, idem="close-race-%d" % n).ref
+        first.store.requests.apply(ref, "start", CENTRE, NOW - 30, idem="cli-start-%d" % n)
+        barrier = threading.Barrier(2)
+        codes = [None, None]
+
+        def post(i, ref=ref, barrier=barrier, codes=codes, n=n):
+            barrier.wait()
+            codes[i] = clients[i].post("/requests/%s/act" % ref, data={
+                "csrf": tokens[i], "idem": "race-%d-%d" % (n, i), "action": actions[i], "note": "并发"}).status_code
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(codes) == [303, 409], codes
+        req = first.store.requests.get(ref)
+        assert [e.action for e in req.history] == ["start", actions[codes.index(303)]]
+        notices = [text for text in (bytes(b).decode() for (b,) in first.store.conn.execute(
+            "SELECT body FROM outgoing WHERE kind = 'notice'")) if ref in text]
+        assert notices == [R.notice_text(req, first.sms_policy)[0]], notices
+    second.store.close()
