@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 
+import markupsafe
 import pytest
 
 pytest.importorskip("starlette")
@@ -339,3 +340,24 @@ def test_fleet_shows_the_status_report_a_simulated_kiosk_sent(tmp_path):
     assert re.search(r'id="firmware">%s<' % re.escape(lib12333.__version__), detail)
     assert "CSQ 7，误码 0" in detail and "第 3 次启动" in detail
     assert conn.execute("SELECT seq, rssi, boots FROM kiosk_status").fetchall() == [(50, 7, 3)]
+
+
+@pytest.mark.parametrize("firmware", ["<script>alert(1)", '"><svg/onload=x>', "{{7*7}}"])
+def test_a_hostile_firmware_string_is_shown_as_text(console_db, firmware):
+    """The firmware field is any 1..16 printable ASCII a kiosk (or whoever holds its key) sends."""
+    from lib12333.secure import messages as msg
+    from tests.host.test_gateway import KEY, kiosk_frame
+    from tests.host.test_gateway_kiosk_status import REPORT
+
+    console, _clock, _refs = build(console_db)
+    conn = console.store.conn
+    conn.execute("UPDATE devices SET key = ? WHERE device_id = 1001", (KEY,))
+    centre = Centre(conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    frame = kiosk_frame(40, msg.KIOSK_STATUS, dict(REPORT, firmware=firmware, rssi=200), time=NOW - 60)
+    assert centre.handle("+8613800571001", frame, NOW - 30) == "applied"
+    c = client(console)
+    login(c, USERS["technician"])
+    escaped = str(markupsafe.escape(firmware))
+    for page in (c.get("/kiosks").text, c.get("/kiosks/1001").text):
+        assert escaped in page and (escaped == firmware or firmware not in page)
+        assert "未知" in page  # rssi 200 is no signal value: shown as not known, not as dBm
