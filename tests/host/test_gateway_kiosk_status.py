@@ -120,3 +120,14 @@ def test_a_peer_cannot_relay_a_status_report_for_a_kiosk_of_ours(gateway_db):
     assert fields["reply_type"] == msg.ERROR
     assert msg.decode(msg.ERROR, fields["reply"])["code"] == msg.E_UNSUPPORTED
     assert kiosk_status.latest(b.conn) == {}
+
+
+@pytest.mark.parametrize("hours", ["nan", "inf", "1e308", "-5", "0"])
+def test_stale_hours_out_of_range_is_a_usage_error(tmp_path, hours):
+    """No traceback (int(nan * 3600)), and no 'every kiosk is stale' from a negative or zero limit."""
+    where = str(tmp_path / "centre.db")
+    db.connect(where).close()
+    for argv in (("gateway", "status", "--db", where), ("console", "--db", where)):
+        r = cli(*argv, "--stale-hours", hours)
+        assert r.returncode == 2, (argv, r.stdout, r.stderr)
+        assert "--stale-hours" in r.stderr and "Traceback" not in r.stderr
