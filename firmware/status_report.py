@@ -57,12 +57,16 @@ class StatusReport:
             self.asked_at = -1.0  # answered: the report can go
 
     def recovered(self, outbox):
-        """After boot: a report still in the outbox from before the reset is the one waiting for its ACK."""
+        """After boot: a report still in the outbox from before the reset is the one waiting for its ACK;
+        one given up just before the reset is dismissed, as the app would have done (it is no request)."""
         from lib12333.secure.messages import KIOSK_STATUS
 
         waiting = outbox.pending_of(KIOSK_STATUS)
         if waiting:
             self.seq = waiting[-1]
+        for seq, msg_type, _at in outbox.failures():
+            if msg_type == KIOSK_STATUS:
+                outbox.dismiss(seq)
 
     def postpone(self, mono):
         self.asked_at = None

@@ -127,6 +127,23 @@ class StatusReportAcrossAReset(unittest.TestCase):
         self.assertEqual(len(seqs), 3)
 
 
+    def test_a_report_given_up_just_before_a_power_cut_is_not_left_among_the_failed_requests(self):
+        sim = booted()
+        centre = sim.hw.centre
+        centre.reply = False
+        settle(sim, lambda: centre.status_reports and sim.app.engine.idle())
+        seq = sim.app.report.seq
+        outbox = sim.app.outbox
+        outbox.max_attempts = 1
+        # The outbox gives the report up (journalled), and the power goes before the app dismissed it.
+        events = outbox.poll(sim.hw.wall_time() + 10 ** 6)
+        self.assertEqual([e[:2] for e in events], [("failed", seq)])
+        again = S.KioskSim(hw=sim.hw, stores=sim.stores, config=dict(DAILY, boots=8))
+        S.run(S.boot(again))
+        self.assertEqual(again.app.outbox.failures(), [])  # the technician's "outbox failed" counts requests
+        self.assertEqual(again.app.status()["outbox failed"], 0)
+
+
 class Counters(unittest.TestCase):
     def test_errors_count_since_the_last_report_and_saturate(self):
         rep = sr.StatusReport(60, "1.4.2 beta版", boots=70000)

@@ -361,3 +361,28 @@ def test_a_hostile_firmware_string_is_shown_as_text(console_db, firmware):
     for page in (c.get("/kiosks").text, c.get("/kiosks/1001").text):
         assert escaped in page and (escaped == firmware or firmware not in page)
         assert "未知" in page  # rssi 200 is no signal value: shown as not known, not as dBm
+
+
+def test_a_report_with_every_field_at_its_maximum_is_stored_and_shown(console_db):
+    """u32 ages and times, u16 counters at their top (a hostile or broken kiosk): no overflow, no 500."""
+    from lib12333.host.gateway import kiosk_status
+    from lib12333.secure import messages as msg
+    from tests.host.test_gateway import KEY, kiosk_frame
+
+    top = {"firmware": "~" * 16, "rssi": 255, "ber": 255, "backlog": 0xFFFF, "oldest_age": 0xFFFFFFFF,
+           "storage_errors": 0xFFFF, "modem_errors": 0xFFFF, "card_errors": 0xFFFF, "uptime": 0xFFFFFFFF,
+           "boots": 0xFFFF}
+    console, _clock, _refs = build(console_db)
+    conn = console.store.conn
+    conn.execute("UPDATE devices SET key = ? WHERE device_id = 1001", (KEY,))
+    centre = Centre(conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    assert centre.handle("+8613800571001", kiosk_frame(0xFFFFFFFE, msg.KIOSK_STATUS, top, time=0xFFFFFFFF),
+                         NOW) == "applied"
+    report = kiosk_status.latest(conn)[1001]
+    assert {k: report[k] for k in kiosk_status.FIELDS} == top and report["reported_at"] == 0xFFFFFFFF
+    c = client(console)
+    login(c, USERS["technician"])
+    fleet, detail = c.get("/kiosks"), c.get("/kiosks/1001")
+    assert fleet.status_code == 200 and "65535 / 65535 / 65535" in fleet.text
+    assert detail.status_code == 200 and "存储 65535 · 通信模块 65535 · 读卡器 65535" in detail.text
+    assert "第 65535 次启动" in detail.text and "CSQ 255，误码 255" in detail.text
