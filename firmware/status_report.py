@@ -79,6 +79,7 @@ class StatusReport:
         """True when the app should run the signal operation now (once per report)."""
         if self.asked_at is None:
             self.asked_at = mono
+            self.rssi = self.ber = UNKNOWN  # a modem that does not answer now is not the previous report's signal
             return True
         return False
 

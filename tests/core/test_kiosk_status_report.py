@@ -179,6 +179,18 @@ class Counters(unittest.TestCase):
         self.assertFalse(late.ready(sr.SIGNAL_WAIT - 1))
         self.assertTrue(late.ready(sr.SIGNAL_WAIT))  # no answer: report anyway, signal not known
 
+    def test_a_modem_silent_this_time_is_reported_as_not_known_not_as_yesterday_s_signal(self):
+        rep = sr.StatusReport(60, "1.0")
+        rep.ask_signal(0.0)
+        rep.on_signal({"rssi": 25, "ber": 3})
+        self.assertEqual(rep.fields(0, 0, 0)["rssi"], 25)
+        rep.accepted(5, 1.0)
+        self.assertTrue(rep.done(5))
+        self.assertTrue(rep.ask_signal(100.0))  # the next report: the modem does not answer AT+CSQ
+        self.assertTrue(rep.ready(100.0 + sr.SIGNAL_WAIT))
+        f = rep.fields(0, 0, 0)
+        self.assertEqual((f["rssi"], f["ber"]), (sr.UNKNOWN, sr.UNKNOWN))
+
 
 def S_WELCOME():
     from firmware import screens
