@@ -199,3 +199,43 @@ def test_two_consoles_closing_one_request_at_once_close_it_once_with_one_sms(con
             "SELECT body FROM outgoing WHERE kind = 'notice'")) if ref in text]
         assert notices == [R.notice_text(req, first.sms_policy)[0]], notices
     second.store.close()
+
+
+def test_a_completion_whose_notice_postgresql_aborts_is_run_again_not_a_500_and_one_sms(pg_server, monkeypatch):
+    """Another console process queues the same completion notice (the same form sent to both behind a proxy)
+    while this one is between reading and writing ``outgoing``: PostgreSQL aborts this one's notice
+    transaction (serialization failure).  The request is already 办结 then: the step must be run again (the
+    same idempotency key: the recorded step, the notice found), not answered with a 500 and no notice."""
+    from lib12333.host.gateway import pg
+
+    console, clock, _refs = build(pg_server.new_database())
+    store = console.store
+    ref = store.requests.create("complaint", CENTRE, "K05", (2026, 11, 29), NOW - 60, "冲突", PHONE, idem="c-1").ref
+    store.requests.apply(ref, "start", CENTRE, NOW - 30, idem="cli-start-c")
+    c = client(console)
+    csrf = login(c, USERS["supervisor"])
+    other = pg.PgConnection(store.path)
+    real = store.conn.execute
+    state = {"fired": False}
+
+    def interleaved(sql, params=()):
+        if not state["fired"] and sql.startswith("INSERT INTO outgoing"):
+            state["fired"] = True
+            # The other process: read the same predicate and queue the same text, committed first.
+            text = R.notice_text(store.requests.get(ref), console.sms_policy)[0].encode("utf-8")
+            other.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            other.execute("SELECT 1 FROM outgoing WHERE kind = 'notice' AND to_number = ? AND body = ?", (PHONE, text))
+            other.execute("INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('notice', ?, ?, ?)",
+                          (PHONE, text, NOW))
+            other.execute("COMMIT")
+        return real(sql, params)
+
+    monkeypatch.setattr(store.conn, "execute", interleaved)
+    r = c.post("/requests/%s/act" % ref, data={"csrf": csrf, "idem": "once", "action": "complete", "note": "好"})
+    monkeypatch.undo()
+    other.close()
+    assert state["fired"]
+    assert r.status_code == 303, r.text[:300]
+    assert store.requests.get(ref).state == R.DONE
+    notices = [bytes(b).decode() for (b,) in store.conn.execute("SELECT body FROM outgoing WHERE kind = 'notice'")]
+    assert notices == [R.notice_text(store.requests.get(ref), console.sms_policy)[0]]

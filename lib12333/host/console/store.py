@@ -25,7 +25,7 @@ import os
 import time
 
 from lib12333 import lossreport
-from lib12333.host.gateway import admin, db, kiosk_status
+from lib12333.host.gateway import admin, db, kiosk_status, request_desk
 from lib12333.host.gateway.db import Transaction
 from lib12333.host.gateway.pg import Conflict
 from lib12333.host.requests_store import RequestStore
@@ -233,6 +233,15 @@ class ConsoleStore:
         for r in out:
             r["claimed_by"] = claims.get(r["ref"])
         return out, total
+
+    @_retried
+    def update_request(self, policy, ref, action, now, actor, idem, note=None, target=None):
+        """``request_desk.update``: the step and, on 办结 / 退回, the citizen's notice.  Run again whole when
+        PostgreSQL aborts the notice's transaction for a concurrent one (another console process queueing
+        the same notice, a worker writing ``outgoing``): the step is already recorded under ``idem``, so the
+        second run returns it and queues the notice only if it is not there yet -- one SMS, no 500."""
+        return request_desk.update(self.conn, self.requests, policy, ref, action, now, actor=actor, idem=idem,
+                                   note=note, target=target)
 
     def kiosks_in(self, region):
         """Ids of this centre's kiosks whose hall region (the device registry's) starts with ``region`` (digits)."""
