@@ -239,3 +239,41 @@ def test_a_completion_whose_notice_postgresql_aborts_is_run_again_not_a_500_and_
     assert store.requests.get(ref).state == R.DONE
     notices = [bytes(b).decode() for (b,) in store.conn.execute("SELECT body FROM outgoing WHERE kind = 'notice'")]
     assert notices == [R.notice_text(store.requests.get(ref), console.sms_policy)[0]]
+
+
+def test_lifting_a_temporary_loss_never_undoes_a_formal_loss_made_meanwhile(pg_server, monkeypatch):
+    """A supervisor lifts a card's temporary loss while another counter (a second console process, the
+    gateway CLI) reports the same card formally lost.  The lift read the card before the other change and
+    wrote after it: it must not write 'normal' over the formal loss (a lost update)."""
+    from lib12333 import lossreport
+    from lib12333.host.console.store import ConsoleStore
+    from tests.host.console_support import HOLDER
+
+    console, _clock, _refs = build(pg_server.new_database())
+    store = console.store
+    other = ConsoleStore(store.path)
+    c = client(console)
+    csrf = login(c, USERS["supervisor"])
+    handle = store.card_handle(HOLDER[0])
+    real = store.conn.execute
+    state = {"fired": False}
+
+    def interleaved(sql, params=()):
+        if not state["fired"] and sql.startswith("UPDATE cards SET state"):
+            state["fired"] = True
+            rec = other.card_record(HOLDER[0], lossreport.Policy(7))
+            before = len(rec.history)
+            rec.apply(lossreport.REPORT_FORMAL, lossreport.COUNTER, NOW)
+            other.save_card(rec, before, NOW)
+        return real(sql, params)
+
+    monkeypatch.setattr(store.conn, "execute", interleaved)
+    r = c.post("/loss/card/%s/lift" % handle, data={"csrf": csrf, "reason": "本人持证到柜台", "identity_checked": "yes"})
+    monkeypatch.undo()
+    assert state["fired"]
+    assert store.card_record(HOLDER[0], lossreport.Policy(7)).state == lossreport.LOST
+    assert r.status_code == 409
+    actions = [a for (a,) in store.conn.execute("SELECT action FROM card_events WHERE card_no = ? ORDER BY id",
+                                                 (HOLDER[0],))]
+    assert actions == ["report_temporary", "report_formal"]
+    other.close()

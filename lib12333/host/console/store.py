@@ -25,6 +25,7 @@ import os
 import time
 
 from lib12333 import lossreport
+from lib12333.errors import Lib12333Error
 from lib12333.host.gateway import admin, db, kiosk_status, request_desk
 from lib12333.host.gateway.db import Transaction
 from lib12333.host.gateway.pg import Conflict
@@ -342,11 +343,33 @@ class ConsoleStore:
     def save_card(self, rec, first_event, now):
         """Write ``rec``'s state and the history entries from ``first_event`` on (one transaction)."""
         with Transaction(self.conn):
-            self.conn.execute("UPDATE cards SET state = ?, since = ?, until = ?, updated_at = ? WHERE card_no = ?",
-                              (rec.state, rec.since, rec.until, int(now), rec.card_no))
-            for when, action, channel, old, new in rec.history[first_event:]:
-                self.conn.execute("INSERT INTO card_events (card_no, at, action, channel, from_state, to_state)"
-                                  " VALUES (?,?,?,?,?,?)", (rec.card_no, when, action, channel, old, new))
+            self._write_card(rec, first_event, now)
+
+    def _write_card(self, rec, first_event, now):
+        self.conn.execute("UPDATE cards SET state = ?, since = ?, until = ?, updated_at = ? WHERE card_no = ?",
+                          (rec.state, rec.since, rec.until, int(now), rec.card_no))
+        for when, action, channel, old, new in rec.history[first_event:]:
+            self.conn.execute("INSERT INTO card_events (card_no, at, action, channel, from_state, to_state)"
+                              " VALUES (?,?,?,?,?,?)", (rec.card_no, when, action, channel, old, new))
+
+    @_retried
+    def change_card(self, card_no, policy, action, channel, now):
+        """Apply ``action`` to the card as it is now: read, state machine and write in one transaction, so a
+        change made meanwhile by a gateway worker or another console is never written over (SQLite: the
+        write lock is taken first; PostgreSQL: the transaction is aborted and run again on the new state).
+
+        Returns the refusal (a ``Lib12333Error``) or None; a temporary loss that lapsed on the way is kept."""
+        with Transaction(self.conn):
+            rec = self.card_record(card_no, policy)
+            before = len(rec.history)
+            refusal = None
+            try:
+                rec.apply(action, channel, now)
+            except Lib12333Error as exc:
+                refusal = exc
+            if len(rec.history) > before:
+                self._write_card(rec, before, now)
+        return refusal
 
     # ------------------------------------------------------------ kiosks
 
