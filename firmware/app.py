@@ -402,6 +402,9 @@ class KioskApp:
         due = self.outbox.next_due()
         if self.sending or self.kiosk.state not in sr.IDLE_STATES or (due is not None and due <= now):
             return  # a citizen's request (or its retry) goes first
+        if len(self.outbox.pending()) >= self.outbox.max_pending:
+            rep.postpone(mono)  # full of citizens' requests waiting for the centre: no flash fault, try later
+            return
         if rep.ask_signal(mono):
             self.engine.run("signal")
             return

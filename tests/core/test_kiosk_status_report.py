@@ -106,6 +106,24 @@ class StatusReportAfterBoot(unittest.TestCase):
         self.assertTrue(sim.app.report.done(report))
 
 
+    def test_an_outbox_full_of_citizens_requests_is_not_counted_as_a_storage_error(self):
+        sim = booted()
+        centre = sim.hw.centre
+        settle(sim, lambda: centre.status_reports and idle(sim))
+        outbox = sim.app.outbox
+        outbox.max_pending = 2
+        centre.reply = False
+        now = sim.hw.wall_time()
+        for n in (1, 2):
+            outbox.accept(msg.STATUS_QUERY, msg.encode(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": n}), now)
+        sim.step(ms=86400 * 1000)  # a report is due; the full outbox waits for the centre, the flash is fine
+        for _ in range(100):
+            sim.step()
+        self.assertEqual(sim.app.report.seq, None)
+        self.assertEqual(sim.app.report.errors[sr.STORAGE], 0)
+        self.assertFalse([line for line in sim.app.log.lines if "refused the status report" in line])
+
+
 class StatusReportAcrossAReset(unittest.TestCase):
     def test_an_unacknowledged_report_is_sent_again_unchanged_after_a_power_cut(self):
         sim = booted()
