@@ -386,3 +386,16 @@ def test_a_report_with_every_field_at_its_maximum_is_stored_and_shown(console_db
     assert fleet.status_code == 200 and "65535 / 65535 / 65535" in fleet.text
     assert detail.status_code == 200 and "存储 65535 · 通信模块 65535 · 读卡器 65535" in detail.text
     assert "第 65535 次启动" in detail.text and "CSQ 255，误码 255" in detail.text
+
+
+@pytest.mark.parametrize("q, found", [("A3861275\\", False), ("A\\_______50", False), ("A\\%", False),
+                                      ("\\\\", False), ("A******5\\0", True), ("a\\38612750", True)])
+def test_a_backslash_in_a_card_search_is_ignored_on_both_back_ends(console_db, q, found):
+    """PostgreSQL's LIKE takes a backslash as its escape character (SQLite's LIKE has none): before the
+    fix, A******5\\0 found the card on PostgreSQL only.  Like a space, it is now left out on both."""
+    console, _clock, _refs = build(console_db)
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    r = c.post("/loss", data={"csrf": csrf, "q": q})
+    assert r.status_code == 200
+    assert ('href="/loss/card/' in r.text) is found and ("没有找到" in r.text) is not found

@@ -323,7 +323,10 @@ class ConsoleStore:
 
     def find_cards(self, pattern, limit=50):
         """Card numbers matching a full or masked number (``*`` stands for any one character)."""
-        like = pattern.upper().replace("_", "").replace("%", "").replace("*", "_")
+        # Only what a card number has (letters, digits) and the mask: LIKE's own characters (% _, and a backslash,
+        # PostgreSQL's escape character, which SQLite's LIKE does not have) never reach the pattern.
+        like = "".join(ch for ch in pattern.upper() if ch == "*" or ("0" <= ch <= "9") or ("A" <= ch <= "Z"))
+        like = like.replace("*", "_")
         return [r[0] for r in self.conn.execute("SELECT card_no FROM cards WHERE card_no LIKE ? ORDER BY card_no"
                                                 " LIMIT ?", (like, int(limit)))]
 
