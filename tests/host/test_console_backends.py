@@ -277,3 +277,24 @@ def test_lifting_a_temporary_loss_never_undoes_a_formal_loss_made_meanwhile(pg_s
                                                  (HOLDER[0],))]
     assert actions == ["report_temporary", "report_formal"]
     other.close()
+
+
+@pytest.mark.parametrize("role, path, data", [
+    (None, "/login", {"username": "age1\x00", "password": "wrong password"}),
+    ("supervisor", "/requests", {"kind": "complaint", "subject": "补办\x00进度", "contact": ""}),
+    ("supervisor", "/loss", {"q": "A\x00******50"}),
+    ("administrator", "/users/age1%00/change", {"change": "unlock"}),
+    ("administrator", "/users", {"username": "new\x00user", "role": "agent", "password": "a long password 1"}),
+])
+def test_a_nul_character_in_a_form_or_path_is_refused_or_dropped_not_a_500(console_db, role, path, data):
+    """PostgreSQL text cannot hold NUL (SQLite's can): a NUL typed into a form (or %00 in a path) was a 500 on
+    PostgreSQL -- on the log-in form, before anyone logged in."""
+    console, _clock, _refs = build(console_db)
+    c = client(console)
+    if role is not None:
+        data = dict(data, csrf=login(c, USERS[role]))
+    r = c.post(path, data=data)
+    assert r.status_code < 500, r.text[:200]
+    texts = [v for row in console.store.conn.execute("SELECT username, object, reason FROM console_audit")
+             for v in row if v]
+    assert not [t for t in texts if "\x00" in t]
