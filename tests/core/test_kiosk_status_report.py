@@ -28,6 +28,22 @@ def idle(sim):
     return sim.app.engine.idle() and not sim.app.sending and sim.app.outbox.pending() == []
 
 
+def with_two_queries_waiting(max_pending):
+    """(sim, outbox) a day after the boot report: the centre stopped answering, two citizens' status
+    queries wait in an outbox of ``max_pending`` places for their retries, the next report is due."""
+    sim = booted()
+    centre = sim.hw.centre
+    settle(sim, lambda: centre.status_reports and idle(sim))
+    outbox = sim.app.outbox
+    outbox.max_pending = max_pending
+    centre.reply = False
+    now = sim.hw.wall_time()
+    for n in (1, 2):
+        outbox.accept(msg.STATUS_QUERY, msg.encode(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": n}), now)
+    sim.step(ms=86400 * 1000)
+    return sim, outbox
+
+
 class StatusReportAfterBoot(unittest.TestCase):
     def test_one_report_after_boot_with_the_modem_signal(self):
         sim = booted()
@@ -80,18 +96,8 @@ class StatusReportAfterBoot(unittest.TestCase):
         self.assertTrue(86400 <= fields["oldest_age"] <= 86400 + 60)
         self.assertEqual(sim.app.outbox.pending(), [query])
 
-
     def test_a_waiting_report_never_takes_a_citizen_s_place_in_a_full_outbox(self):
-        sim = booted()
-        centre = sim.hw.centre
-        settle(sim, lambda: centre.status_reports and idle(sim))
-        outbox = sim.app.outbox
-        outbox.max_pending = 3
-        centre.reply = False  # the centre is unreachable: nothing is acknowledged from now on
-        now = sim.hw.wall_time()
-        for n in (1, 2):  # two citizens' queries wait for their retries
-            outbox.accept(msg.STATUS_QUERY, msg.encode(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": n}), now)
-        sim.step(ms=86400 * 1000)  # the next report is due; the queries wait for their retry
+        sim, outbox = with_two_queries_waiting(max_pending=3)  # the next report is due
         settle(sim, lambda: sim.app.report.seq is not None)
         report = sim.app.report.seq
         self.assertEqual(len(outbox.pending()), 3)  # the report took the last place
@@ -105,18 +111,8 @@ class StatusReportAfterBoot(unittest.TestCase):
         # a late ACK of the given-up report does not reach the screen as a citizen's reply
         self.assertTrue(sim.app.report.done(report))
 
-
     def test_an_outbox_full_of_citizens_requests_is_not_counted_as_a_storage_error(self):
-        sim = booted()
-        centre = sim.hw.centre
-        settle(sim, lambda: centre.status_reports and idle(sim))
-        outbox = sim.app.outbox
-        outbox.max_pending = 2
-        centre.reply = False
-        now = sim.hw.wall_time()
-        for n in (1, 2):
-            outbox.accept(msg.STATUS_QUERY, msg.encode(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": n}), now)
-        sim.step(ms=86400 * 1000)  # a report is due; the full outbox waits for the centre, the flash is fine
+        sim, _outbox = with_two_queries_waiting(max_pending=2)  # a report is due; the flash is fine
         for _ in range(100):
             sim.step()
         self.assertEqual(sim.app.report.seq, None)
