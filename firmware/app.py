@@ -354,7 +354,7 @@ class KioskApp:
             fields, destination = self._route(msg_type, fields, now)
         try:
             payload = msg.encode(msg_type, fields)
-            seq = self.outbox.accept(msg_type, payload, now, destination=destination)
+            seq = self._accept_for_citizen(msg_type, payload, now, destination)
         except (StorageError, CapacityError, OSError) as exc:
             self.report.note(sr.STORAGE)
             self._log("outbox refused a request: %s" % type(exc).__name__)
@@ -362,6 +362,19 @@ class KioskApp:
             return
         ref = "%d-%d" % (self.config["device_id"], seq)
         self._perform(self.kiosk.handle(("accepted", ref, not self.modem_ready), now))
+
+    def _accept_for_citizen(self, msg_type, payload, now, destination):
+        """outbox.accept; when the outbox is full and our own status report waits in it (queued while
+        the citizens' requests waited for a retry), the report gives its place up: a citizen is never
+        turned away for it."""
+        try:
+            return self.outbox.accept(msg_type, payload, now, destination=destination)
+        except CapacityError:
+            if self.report.seq not in self.outbox.pending():
+                raise
+        self.outbox.ack(self.report.withdraw(self._mono))  # out of the journal's queue: never sent again
+        self._log("status report given up for a citizen's request")
+        return self.outbox.accept(msg_type, payload, now, destination=destination)
 
     def _route(self, msg_type, fields, now):
         """(fields, number) for a request by the routing rules (firmware/routing_choice.py)."""
@@ -389,6 +402,9 @@ class KioskApp:
         due = self.outbox.next_due()
         if self.sending or self.kiosk.state not in sr.IDLE_STATES or (due is not None and due <= now):
             return  # a citizen's request (or its retry) goes first
+        if len(self.outbox.pending()) >= self.outbox.max_pending:
+            rep.postpone(mono)  # full of citizens' requests waiting for the centre: no flash fault, try later
+            return
         if rep.ask_signal(mono):
             self.engine.run("signal")
             return

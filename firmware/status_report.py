@@ -41,6 +41,7 @@ class StatusReport:
         self.next_at = 0.0  # monotonic seconds: the first report right after boot
         self.asked_at = None  # when the signal was asked for this report
         self.seq = None  # the outbox number of the report waiting for its ACK
+        self.withdrawn = None  # a report given up for a citizen's request: its late ACK is still ours
 
     def note(self, kind):
         if self.errors[kind] < _U16:
@@ -56,12 +57,16 @@ class StatusReport:
             self.asked_at = -1.0  # answered: the report can go
 
     def recovered(self, outbox):
-        """After boot: a report still in the outbox from before the reset is the one waiting for its ACK."""
+        """After boot: a report still in the outbox from before the reset is the one waiting for its ACK;
+        one given up just before the reset is dismissed, as the app would have done (it is no request)."""
         from lib12333.secure.messages import KIOSK_STATUS
 
         waiting = outbox.pending_of(KIOSK_STATUS)
         if waiting:
             self.seq = waiting[-1]
+        for seq, msg_type, _at in outbox.failures():
+            if msg_type == KIOSK_STATUS:
+                outbox.dismiss(seq)
 
     def postpone(self, mono):
         self.asked_at = None
@@ -74,6 +79,7 @@ class StatusReport:
         """True when the app should run the signal operation now (once per report)."""
         if self.asked_at is None:
             self.asked_at = mono
+            self.rssi = self.ber = UNKNOWN  # a modem that does not answer now is not the previous report's signal
             return True
         return False
 
@@ -94,8 +100,21 @@ class StatusReport:
         self.asked_at = None
         self.next_at = mono + self.interval
 
+    def withdraw(self, mono):
+        """Give up the report waiting for its ACK (a citizen needs its outbox place); returns its number.
+
+        Its counts are lost: the next report, ``RETRY_LATER`` on, starts counting again."""
+        seq = self.seq
+        self.seq = None
+        self.withdrawn = seq
+        self.postpone(mono)
+        return seq
+
     def done(self, seq):
         """True when ``seq`` was the report (acknowledged or given up): the kiosk screen is not told."""
+        if seq is not None and seq == self.withdrawn:
+            self.withdrawn = None
+            return True
         if seq is None or seq != self.seq:
             return False
         self.seq = None

@@ -28,6 +28,22 @@ def idle(sim):
     return sim.app.engine.idle() and not sim.app.sending and sim.app.outbox.pending() == []
 
 
+def with_two_queries_waiting(max_pending):
+    """(sim, outbox) a day after the boot report: the centre stopped answering, two citizens' status
+    queries wait in an outbox of ``max_pending`` places for their retries, the next report is due."""
+    sim = booted()
+    centre = sim.hw.centre
+    settle(sim, lambda: centre.status_reports and idle(sim))
+    outbox = sim.app.outbox
+    outbox.max_pending = max_pending
+    centre.reply = False
+    now = sim.hw.wall_time()
+    for n in (1, 2):
+        outbox.accept(msg.STATUS_QUERY, msg.encode(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": n}), now)
+    sim.step(ms=86400 * 1000)
+    return sim, outbox
+
+
 class StatusReportAfterBoot(unittest.TestCase):
     def test_one_report_after_boot_with_the_modem_signal(self):
         sim = booted()
@@ -80,6 +96,29 @@ class StatusReportAfterBoot(unittest.TestCase):
         self.assertTrue(86400 <= fields["oldest_age"] <= 86400 + 60)
         self.assertEqual(sim.app.outbox.pending(), [query])
 
+    def test_a_waiting_report_never_takes_a_citizen_s_place_in_a_full_outbox(self):
+        sim, outbox = with_two_queries_waiting(max_pending=3)  # the next report is due
+        settle(sim, lambda: sim.app.report.seq is not None)
+        report = sim.app.report.seq
+        self.assertEqual(len(outbox.pending()), 3)  # the report took the last place
+        # A third citizen's request: the kiosk gives up its own report rather than turn the citizen away.
+        sim.app._submit(msg.STATUS_QUERY, {"ref_device": 1001, "ref_seq": 3})
+        self.assertFalse([line for line in sim.app.log.lines if "outbox refused a request" in line])
+        self.assertFalse(report in outbox.pending())
+        self.assertEqual(len(outbox.pending()), 3)
+        self.assertEqual(outbox.pending_of(msg.KIOSK_STATUS), [])
+        self.assertEqual(sim.app.report.seq, None)
+        # a late ACK of the given-up report does not reach the screen as a citizen's reply
+        self.assertTrue(sim.app.report.done(report))
+
+    def test_an_outbox_full_of_citizens_requests_is_not_counted_as_a_storage_error(self):
+        sim, _outbox = with_two_queries_waiting(max_pending=2)  # a report is due; the flash is fine
+        for _ in range(100):
+            sim.step()
+        self.assertEqual(sim.app.report.seq, None)
+        self.assertEqual(sim.app.report.errors[sr.STORAGE], 0)
+        self.assertFalse([line for line in sim.app.log.lines if "refused the status report" in line])
+
 
 class StatusReportAcrossAReset(unittest.TestCase):
     def test_an_unacknowledged_report_is_sent_again_unchanged_after_a_power_cut(self):
@@ -100,6 +139,23 @@ class StatusReportAcrossAReset(unittest.TestCase):
         self.assertTrue(seqs[2] > first_seq)
         self.assertEqual(centre.status_reports[2][1]["boots"], 8)
         self.assertEqual(len(seqs), 3)
+
+
+    def test_a_report_given_up_just_before_a_power_cut_is_not_left_among_the_failed_requests(self):
+        sim = booted()
+        centre = sim.hw.centre
+        centre.reply = False
+        settle(sim, lambda: centre.status_reports and sim.app.engine.idle())
+        seq = sim.app.report.seq
+        outbox = sim.app.outbox
+        outbox.max_attempts = 1
+        # The outbox gives the report up (journalled), and the power goes before the app dismissed it.
+        events = outbox.poll(sim.hw.wall_time() + 10 ** 6)
+        self.assertEqual([e[:2] for e in events], [("failed", seq)])
+        again = S.KioskSim(hw=sim.hw, stores=sim.stores, config=dict(DAILY, boots=8))
+        S.run(S.boot(again))
+        self.assertEqual(again.app.outbox.failures(), [])  # the technician's "outbox failed" counts requests
+        self.assertEqual(again.app.status()["outbox failed"], 0)
 
 
 class Counters(unittest.TestCase):
@@ -136,6 +192,18 @@ class Counters(unittest.TestCase):
         late.ask_signal(0.0)
         self.assertFalse(late.ready(sr.SIGNAL_WAIT - 1))
         self.assertTrue(late.ready(sr.SIGNAL_WAIT))  # no answer: report anyway, signal not known
+
+    def test_a_modem_silent_this_time_is_reported_as_not_known_not_as_yesterday_s_signal(self):
+        rep = sr.StatusReport(60, "1.0")
+        rep.ask_signal(0.0)
+        rep.on_signal({"rssi": 25, "ber": 3})
+        self.assertEqual(rep.fields(0, 0, 0)["rssi"], 25)
+        rep.accepted(5, 1.0)
+        self.assertTrue(rep.done(5))
+        self.assertTrue(rep.ask_signal(100.0))  # the next report: the modem does not answer AT+CSQ
+        self.assertTrue(rep.ready(100.0 + sr.SIGNAL_WAIT))
+        f = rep.fields(0, 0, 0)
+        self.assertEqual((f["rssi"], f["ber"]), (sr.UNKNOWN, sr.UNKNOWN))
 
 
 def S_WELCOME():

@@ -164,3 +164,137 @@ def test_a_write_postgresql_aborts_for_a_concurrent_change_is_run_again(pg_serve
     assert done == [0]
     assert console.store.user("age1")["failed"] == 2  # both increments, none lost
     other.close()
+
+
+def test_two_consoles_closing_one_request_at_once_close_it_once_with_one_sms(console_db):
+    """A supervisor on each of two console processes closes the same started request at the same moment,
+    one as 办结 and one as 退回: one of them wins, the other is refused; one final step, one notice."""
+    first, clock, _refs = build(console_db)
+    second = Console(console_db, centre_code=CENTRE, clock=clock)
+    consoles = [first, second]
+    clients = [client(c) for c in consoles]
+    tokens = [login(c, USERS["supervisor"]) for c in clients]
+    actions = ["complete", "return"]
+    for n in range(4):
+        ref = first.store.requests.create("complaint", CENTRE, "K05", (2026, 11, 29), NOW - 60, "并发办结 %d" % n,
+                                          PHONE, idem="close-race-%d" % n).ref
+        first.store.requests.apply(ref, "start", CENTRE, NOW - 30, idem="cli-start-%d" % n)
+        barrier = threading.Barrier(2)
+        codes = [None, None]
+
+        def post(i, ref=ref, barrier=barrier, codes=codes, n=n):
+            barrier.wait()
+            codes[i] = clients[i].post("/requests/%s/act" % ref, data={
+                "csrf": tokens[i], "idem": "race-%d-%d" % (n, i), "action": actions[i], "note": "并发"}).status_code
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(codes) == [303, 409], codes
+        req = first.store.requests.get(ref)
+        assert [e.action for e in req.history] == ["start", actions[codes.index(303)]]
+        notices = [text for text in (bytes(b).decode() for (b,) in first.store.conn.execute(
+            "SELECT body FROM outgoing WHERE kind = 'notice'")) if ref in text]
+        assert notices == [R.notice_text(req, first.sms_policy)[0]], notices
+    second.store.close()
+
+
+def test_a_completion_whose_notice_postgresql_aborts_is_run_again_not_a_500_and_one_sms(pg_server, monkeypatch):
+    """Another console process queues the same completion notice (the same form sent to both behind a proxy)
+    while this one is between reading and writing ``outgoing``: PostgreSQL aborts this one's notice
+    transaction (serialization failure).  The request is already 办结 then: the step must be run again (the
+    same idempotency key: the recorded step, the notice found), not answered with a 500 and no notice."""
+    from lib12333.host.gateway import pg
+
+    console, clock, _refs = build(pg_server.new_database())
+    store = console.store
+    ref = store.requests.create("complaint", CENTRE, "K05", (2026, 11, 29), NOW - 60, "冲突", PHONE, idem="c-1").ref
+    store.requests.apply(ref, "start", CENTRE, NOW - 30, idem="cli-start-c")
+    c = client(console)
+    csrf = login(c, USERS["supervisor"])
+    other = pg.PgConnection(store.path)
+    real = store.conn.execute
+    state = {"fired": False}
+
+    def interleaved(sql, params=()):
+        if not state["fired"] and sql.startswith("INSERT INTO outgoing"):
+            state["fired"] = True
+            # The other process: read the same predicate and queue the same text, committed first.
+            text = R.notice_text(store.requests.get(ref), console.sms_policy)[0].encode("utf-8")
+            other.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            other.execute("SELECT 1 FROM outgoing WHERE kind = 'notice' AND to_number = ? AND body = ?", (PHONE, text))
+            other.execute("INSERT INTO outgoing (kind, to_number, body, created_at) VALUES ('notice', ?, ?, ?)",
+                          (PHONE, text, NOW))
+            other.execute("COMMIT")
+        return real(sql, params)
+
+    monkeypatch.setattr(store.conn, "execute", interleaved)
+    r = c.post("/requests/%s/act" % ref, data={"csrf": csrf, "idem": "once", "action": "complete", "note": "好"})
+    monkeypatch.undo()
+    other.close()
+    assert state["fired"]
+    assert r.status_code == 303, r.text[:300]
+    assert store.requests.get(ref).state == R.DONE
+    notices = [bytes(b).decode() for (b,) in store.conn.execute("SELECT body FROM outgoing WHERE kind = 'notice'")]
+    assert notices == [R.notice_text(store.requests.get(ref), console.sms_policy)[0]]
+
+
+def test_lifting_a_temporary_loss_never_undoes_a_formal_loss_made_meanwhile(pg_server, monkeypatch):
+    """A supervisor lifts a card's temporary loss while another counter (a second console process, the
+    gateway CLI) reports the same card formally lost.  The lift read the card before the other change and
+    wrote after it: it must not write 'normal' over the formal loss (a lost update)."""
+    from lib12333 import lossreport
+    from lib12333.host.console.store import ConsoleStore
+    from tests.host.console_support import HOLDER
+
+    console, _clock, _refs = build(pg_server.new_database())
+    store = console.store
+    other = ConsoleStore(store.path)
+    c = client(console)
+    csrf = login(c, USERS["supervisor"])
+    handle = store.card_handle(HOLDER[0])
+    real = store.conn.execute
+    state = {"fired": False}
+
+    def interleaved(sql, params=()):
+        if not state["fired"] and sql.startswith("UPDATE cards SET state"):
+            state["fired"] = True
+            rec = other.card_record(HOLDER[0], lossreport.Policy(7))
+            before = len(rec.history)
+            rec.apply(lossreport.REPORT_FORMAL, lossreport.COUNTER, NOW)
+            other.save_card(rec, before, NOW)
+        return real(sql, params)
+
+    monkeypatch.setattr(store.conn, "execute", interleaved)
+    r = c.post("/loss/card/%s/lift" % handle, data={"csrf": csrf, "reason": "本人持证到柜台", "identity_checked": "yes"})
+    monkeypatch.undo()
+    assert state["fired"]
+    assert store.card_record(HOLDER[0], lossreport.Policy(7)).state == lossreport.LOST
+    assert r.status_code == 409
+    actions = [a for (a,) in store.conn.execute("SELECT action FROM card_events WHERE card_no = ? ORDER BY id",
+                                                 (HOLDER[0],))]
+    assert actions == ["report_temporary", "report_formal"]
+    other.close()
+
+
+@pytest.mark.parametrize("role, path, data", [
+    (None, "/login", {"username": "age1\x00", "password": "wrong password"}),
+    ("supervisor", "/requests", {"kind": "complaint", "subject": "补办\x00进度", "contact": ""}),
+    ("supervisor", "/loss", {"q": "A\x00******50"}),
+    ("administrator", "/users/age1%00/change", {"change": "unlock"}),
+    ("administrator", "/users", {"username": "new\x00user", "role": "agent", "password": "a long password 1"}),
+])
+def test_a_nul_character_in_a_form_or_path_is_refused_or_dropped_not_a_500(console_db, role, path, data):
+    """PostgreSQL text cannot hold NUL (SQLite's can): a NUL typed into a form (or %00 in a path) was a 500 on
+    PostgreSQL -- on the log-in form, before anyone logged in."""
+    console, _clock, _refs = build(console_db)
+    c = client(console)
+    if role is not None:
+        data = dict(data, csrf=login(c, USERS[role]))
+    r = c.post(path, data=data)
+    assert r.status_code < 500, r.text[:200]
+    texts = [v for row in console.store.conn.execute("SELECT username, object, reason FROM console_audit")
+             for v in row if v]
+    assert not [t for t in texts if "\x00" in t]

@@ -250,3 +250,34 @@ def test_hostile_kiosk_names_reasons_and_searches_are_escaped(console_db):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[2]
 
 
+
+
+def test_a_kiosk_request_through_the_real_gateway_is_worked_at_the_desk_with_one_sms(console_db):
+    """A citizen's REQUEST frame from kiosk 1001 through the gateway's Centre on the test's back end (on
+    PostgreSQL the requests live in the same database): on the desk under the kiosk's region, claimed and
+    completed by an agent; the kiosk's retry of the frame and a second click change nothing."""
+    from lib12333.host.gateway.centre import Centre
+    from lib12333.secure import messages as msg
+    from tests.host.test_gateway import KEY, kiosk_frame
+
+    console, clock, _refs = build(console_db)
+    store = console.store
+    store.conn.execute("UPDATE devices SET key = ? WHERE device_id = 1001", (KEY,))
+    centre = Centre(store.conn, "【单位】", centre_code=CENTRE, requests=store.requests)
+    fields = {"kind": msg.CONSULTATION, "category": "1000", "phone": "13912345678", "text": "养老保险转移进度"}
+    frame = kiosk_frame(21, msg.REQUEST, fields, time=NOW - 120)
+    assert centre.handle("+8613800571001", frame, NOW - 100) == "applied"
+    assert centre.handle("+8613800571001", frame, NOW - 40) == "duplicate"  # the kiosk lost the answer
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    (ref,) = _listed(c, "region=330106") - _listed(c, "region=330110")
+    req = store.requests.get(ref)
+    assert (req.subject, req.state, req.contact) == ("养老保险转移进度", R.ACCEPTED, "13912345678")
+    assert c.post("/requests/%s/claim" % ref, data={"csrf": csrf, "idem": "k1"}).status_code == 303
+    clock.now += 60
+    form = {"csrf": csrf, "idem": "k2", "action": "complete", "note": "已答复"}
+    assert c.post("/requests/%s/act" % ref, data=form).status_code == 303
+    assert c.post("/requests/%s/act" % ref, data=form).status_code == 303
+    done = store.requests.get(ref)
+    assert done.state == R.DONE
+    assert outgoing_notices(console) == [("13912345678", R.notice_text(done, console.sms_policy)[0])]

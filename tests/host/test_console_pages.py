@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 
+import markupsafe
 import pytest
 
 pytest.importorskip("starlette")
@@ -339,3 +340,62 @@ def test_fleet_shows_the_status_report_a_simulated_kiosk_sent(tmp_path):
     assert re.search(r'id="firmware">%s<' % re.escape(lib12333.__version__), detail)
     assert "CSQ 7，误码 0" in detail and "第 3 次启动" in detail
     assert conn.execute("SELECT seq, rssi, boots FROM kiosk_status").fetchall() == [(50, 7, 3)]
+
+
+@pytest.mark.parametrize("firmware", ["<script>alert(1)", '"><svg/onload=x>', "{{7*7}}"])
+def test_a_hostile_firmware_string_is_shown_as_text(console_db, firmware):
+    """The firmware field is any 1..16 printable ASCII a kiosk (or whoever holds its key) sends."""
+    from lib12333.secure import messages as msg
+    from tests.host.test_gateway import KEY, kiosk_frame
+    from tests.host.test_gateway_kiosk_status import REPORT
+
+    console, _clock, _refs = build(console_db)
+    conn = console.store.conn
+    conn.execute("UPDATE devices SET key = ? WHERE device_id = 1001", (KEY,))
+    centre = Centre(conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    frame = kiosk_frame(40, msg.KIOSK_STATUS, dict(REPORT, firmware=firmware, rssi=200), time=NOW - 60)
+    assert centre.handle("+8613800571001", frame, NOW - 30) == "applied"
+    c = client(console)
+    login(c, USERS["technician"])
+    escaped = str(markupsafe.escape(firmware))
+    for page in (c.get("/kiosks").text, c.get("/kiosks/1001").text):
+        assert escaped in page and (escaped == firmware or firmware not in page)
+        assert "未知" in page  # rssi 200 is no signal value: shown as not known, not as dBm
+
+
+def test_a_report_with_every_field_at_its_maximum_is_stored_and_shown(console_db):
+    """u32 ages and times, u16 counters at their top (a hostile or broken kiosk): no overflow, no 500."""
+    from lib12333.host.gateway import kiosk_status
+    from lib12333.secure import messages as msg
+    from tests.host.test_gateway import KEY, kiosk_frame
+
+    top = {"firmware": "~" * 16, "rssi": 255, "ber": 255, "backlog": 0xFFFF, "oldest_age": 0xFFFFFFFF,
+           "storage_errors": 0xFFFF, "modem_errors": 0xFFFF, "card_errors": 0xFFFF, "uptime": 0xFFFFFFFF,
+           "boots": 0xFFFF}
+    console, _clock, _refs = build(console_db)
+    conn = console.store.conn
+    conn.execute("UPDATE devices SET key = ? WHERE device_id = 1001", (KEY,))
+    centre = Centre(conn, "【单位】", centre_code=CENTRE, requests=console.store.requests)
+    assert centre.handle("+8613800571001", kiosk_frame(0xFFFFFFFE, msg.KIOSK_STATUS, top, time=0xFFFFFFFF),
+                         NOW) == "applied"
+    report = kiosk_status.latest(conn)[1001]
+    assert {k: report[k] for k in kiosk_status.FIELDS} == top and report["reported_at"] == 0xFFFFFFFF
+    c = client(console)
+    login(c, USERS["technician"])
+    fleet, detail = c.get("/kiosks"), c.get("/kiosks/1001")
+    assert fleet.status_code == 200 and "65535 / 65535 / 65535" in fleet.text
+    assert detail.status_code == 200 and "存储 65535 · 通信模块 65535 · 读卡器 65535" in detail.text
+    assert "第 65535 次启动" in detail.text and "CSQ 255，误码 255" in detail.text
+
+
+@pytest.mark.parametrize("q, found", [("A3861275\\", False), ("A\\_______50", False), ("A\\%", False),
+                                      ("\\\\", False), ("A******5\\0", True), ("a\\38612750", True)])
+def test_a_backslash_in_a_card_search_is_ignored_on_both_back_ends(console_db, q, found):
+    """PostgreSQL's LIKE takes a backslash as its escape character (SQLite's LIKE has none): before the
+    fix, A******5\\0 found the card on PostgreSQL only.  Like a space, it is now left out on both."""
+    console, _clock, _refs = build(console_db)
+    c = client(console)
+    csrf = login(c, USERS["agent"])
+    r = c.post("/loss", data={"csrf": csrf, "q": q})
+    assert r.status_code == 200
+    assert ('href="/loss/card/' in r.text) is found and ("没有找到" in r.text) is not found

@@ -98,3 +98,36 @@ def test_a_schema_4_database_gains_the_table(tmp_path):
     conn = db.connect(path)
     assert db.version(conn) == db.VERSION >= 5
     assert conn.execute("SELECT COUNT(*) FROM kiosk_status").fetchone()[0] == 0
+
+
+def test_a_peer_cannot_relay_a_status_report_for_a_kiosk_of_ours(gateway_db):
+    """A hostile or buggy peer centre wraps a KIOSK_STATUS in a RELAY naming device 1001, which is also one
+    of our kiosks: refused as unsupported, our kiosk's stored report is untouched."""
+    from lib12333.secure import aes
+    from lib12333.secure import frame as frame_mod
+    from tests.host import test_gateway_relay as TR
+
+    b = TR._centre(gateway_db("jiangsu.db"), "320000", "【单位】", "330000", TR.A_NUMBER)
+    admin.add_device(b.conn, 1001, KEY, name="our hall", region="320106", now=NOW)
+    inner = msg.encode(msg.KIOSK_STATUS, dict(REPORT, firmware="<b>evil</b>"))
+    payload = msg.encode(msg.RELAY, {"origin_device": 1001, "origin_seq": 77, "origin_time": NOW,
+                                     "inner_type": msg.KIOSK_STATUS, "inner": inner})
+    data = frame_mod.seal(aes.AES128(TR.PEER_KEY), frame_mod.Frame(msg.RELAY, 330000, 60, NOW, payload, frame_mod.UP))
+    assert b.handle(TR.A_NUMBER, data, NOW) == "relay-applied"
+    (_, _, answer), = TR.take(b)
+    f = frame_mod.open(aes.AES128(TR.PEER_KEY), answer, direction=frame_mod.DOWN)
+    fields = msg.decode(f.msg_type, f.payload)
+    assert fields["reply_type"] == msg.ERROR
+    assert msg.decode(msg.ERROR, fields["reply"])["code"] == msg.E_UNSUPPORTED
+    assert kiosk_status.latest(b.conn) == {}
+
+
+@pytest.mark.parametrize("hours", ["nan", "inf", "1e308", "-5", "0"])
+def test_stale_hours_out_of_range_is_a_usage_error(tmp_path, hours):
+    """No traceback (int(nan * 3600)), and no 'every kiosk is stale' from a negative or zero limit."""
+    where = str(tmp_path / "centre.db")
+    db.connect(where).close()
+    for argv in (("gateway", "status", "--db", where), ("console", "--db", where)):
+        r = cli(*argv, "--stale-hours", hours)
+        assert r.returncode == 2, (argv, r.stdout, r.stderr)
+        assert "--stale-hours" in r.stderr and "Traceback" not in r.stderr

@@ -6,6 +6,7 @@ import sys
 import time
 
 from lib12333.host.cli import EXIT_OK
+from lib12333.host.cli.gateway_store import stale_hours
 from lib12333.host.cli.output import add_json_flag, emit, progress
 from lib12333.host.gateway.pg import is_url, masked
 
@@ -72,7 +73,7 @@ def add_serve_options(p):
     p.add_argument("--unit", default="【人力资源社会保障电话咨询服务中心】",
                    help="the sending unit that signs citizens' SMS (use the gateway's --unit)")
     p.add_argument("--temp-days", type=int, default=7, help="days a temporary loss lasts (the gateway's --temp-days)")
-    p.add_argument("--stale-hours", type=float, default=24.0, help="a kiosk silent this long is marked stale")
+    p.add_argument("--stale-hours", type=stale_hours, default=24.0, help="a kiosk silent this long is marked stale")
     p.add_argument("--due-days", type=int, default=5, help="a request open this long is marked overdue")
     p.add_argument("--behind-tls-proxy", action="store_true",
                    help="a TLS proxy on this machine forwards to the console: trust its X-Forwarded-For and send HSTS")

@@ -9,6 +9,20 @@ from lib12333.host.cli import EXIT_OK
 from lib12333.host.cli.output import add_json_flag, emit, progress
 
 DB_HELP = "the gateway database: a SQLite file, or postgresql://user@host:port/dbname"
+MAX_STALE_HOURS = 24 * 3660  # ten years: more is a typing slip, and nan/inf have no number of seconds
+
+
+def stale_hours(text):
+    """--stale-hours (gateway status, console): hours, more than 0 (0 or less marks every kiosk stale)."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= MAX_STALE_HOURS:  # also refuses nan
+        raise argparse.ArgumentTypeError("expected hours above 0 and at most %d, got %r" % (MAX_STALE_HOURS, text))
+    return value
 
 
 def register(sub):
@@ -25,7 +39,7 @@ def register(sub):
                         "answer has not gone out, when each kiosk was last heard from (stale ones marked) and its newest "
                         "status report: firmware, signal, outbox backlog, errors. Reads only.")
     st.add_argument("--db", required=True, help=DB_HELP)
-    st.add_argument("--stale-hours", type=float, default=24.0,
+    st.add_argument("--stale-hours", type=stale_hours, default=24.0,
                     help="an active kiosk silent this long is marked stale")
     add_json_flag(st)
     st.set_defaults(handler=run_status)

@@ -13,7 +13,6 @@ with the reason given.
 from starlette.routing import Route
 
 from lib12333 import identifiers, lossreport
-from lib12333.errors import Lib12333Error
 from lib12333.host.console.web import number, page, redirect
 
 
@@ -108,15 +107,10 @@ async def lift(request, ctx):
                                                lambda ctx: ctx.field("identity_checked") == "yes")
     if refused:
         return refused
-    rec = ctx.store.card_record(card_no, _policy(ctx))
-    before = len(rec.history)
-    try:
-        rec.apply(lossreport.RELEASE_TEMPORARY, lossreport.COUNTER, ctx.now)
-    except Lib12333Error as exc:
-        if len(rec.history) > before:  # the loss lapsed on the way: keep that real change
-            ctx.store.save_card(rec, before, ctx.now)
-        return ctx.render("card.html", 409, card=_view(ctx, card_no), error="不能解除：%s" % exc)
-    ctx.store.save_card(rec, before, ctx.now)
+    # A temporary loss that lapsed on the way is kept (a real change); one the state machine refuses is a 409.
+    refusal = ctx.store.change_card(card_no, _policy(ctx), lossreport.RELEASE_TEMPORARY, lossreport.COUNTER, ctx.now)
+    if refusal is not None:
+        return ctx.render("card.html", 409, card=_view(ctx, card_no), error="不能解除：%s" % refusal)
     ctx.audit("card.lift", identifiers.mask_card(card_no), reason)
     return redirect("/loss/card/%s?done=lifted" % view["handle"])
 

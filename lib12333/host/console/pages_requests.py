@@ -138,8 +138,7 @@ async def claim(request, ctx):
         return _detail(ctx, req, 409, error="该办件已由 %s 认领，只有认领人或班长可以操作。" % holder)
     if req.state == R.ACCEPTED:
         try:
-            request_desk.update(ctx.store.conn, ctx.store.requests, ctx.console.sms_policy, req.ref, "start", ctx.now,
-                                actor=ctx.console.centre, idem=_idem(ctx))
+            ctx.store.update_request(ctx.console.sms_policy, req.ref, "start", ctx.now, ctx.console.centre, _idem(ctx))
         except Lib12333Error as exc:
             if before is None:
                 ctx.store.release_claim(req.ref)
@@ -162,9 +161,8 @@ async def act(request, ctx):
     note = ctx.field("note", 1000) or None
     target = ctx.field("target", 6) if action == "transfer" else None
     try:
-        req2, _event, notice = request_desk.update(
-            ctx.store.conn, ctx.store.requests, ctx.console.sms_policy, req.ref, action, ctx.now,
-            actor=ctx.console.centre, idem=_idem(ctx), note=note, target=target)
+        req2, _event, notice = ctx.store.update_request(ctx.console.sms_policy, req.ref, action, ctx.now,
+                                                        ctx.console.centre, _idem(ctx), note=note, target=target)
     except Lib12333Error as exc:
         return _detail(ctx, req, 409, error="操作未完成：%s" % exc)
     if action == "accept_transfer":

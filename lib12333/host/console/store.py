@@ -25,7 +25,8 @@ import os
 import time
 
 from lib12333 import lossreport
-from lib12333.host.gateway import admin, db, kiosk_status
+from lib12333.errors import Lib12333Error
+from lib12333.host.gateway import admin, db, kiosk_status, request_desk
 from lib12333.host.gateway.db import Transaction
 from lib12333.host.gateway.pg import Conflict
 from lib12333.host.requests_store import RequestStore
@@ -234,6 +235,15 @@ class ConsoleStore:
             r["claimed_by"] = claims.get(r["ref"])
         return out, total
 
+    @_retried
+    def update_request(self, policy, ref, action, now, actor, idem, note=None, target=None):
+        """``request_desk.update``: the step and, on 办结 / 退回, the citizen's notice.  Run again whole when
+        PostgreSQL aborts the notice's transaction for a concurrent one (another console process queueing
+        the same notice, a worker writing ``outgoing``): the step is already recorded under ``idem``, so the
+        second run returns it and queues the notice only if it is not there yet -- one SMS, no 500."""
+        return request_desk.update(self.conn, self.requests, policy, ref, action, now, actor=actor, idem=idem,
+                                   note=note, target=target)
+
     def kiosks_in(self, region):
         """Ids of this centre's kiosks whose hall region (the device registry's) starts with ``region`` (digits)."""
         return [r[0] for r in self.conn.execute("SELECT device_id FROM devices WHERE region LIKE ? ORDER BY device_id",
@@ -313,7 +323,10 @@ class ConsoleStore:
 
     def find_cards(self, pattern, limit=50):
         """Card numbers matching a full or masked number (``*`` stands for any one character)."""
-        like = pattern.upper().replace("_", "").replace("%", "").replace("*", "_")
+        # Only what a card number has (letters, digits) and the mask: LIKE's own characters (% _, and a backslash,
+        # PostgreSQL's escape character, which SQLite's LIKE does not have) never reach the pattern.
+        like = "".join(ch for ch in pattern.upper() if ch == "*" or ("0" <= ch <= "9") or ("A" <= ch <= "Z"))
+        like = like.replace("*", "_")
         return [r[0] for r in self.conn.execute("SELECT card_no FROM cards WHERE card_no LIKE ? ORDER BY card_no"
                                                 " LIMIT ?", (like, int(limit)))]
 
@@ -333,11 +346,33 @@ class ConsoleStore:
     def save_card(self, rec, first_event, now):
         """Write ``rec``'s state and the history entries from ``first_event`` on (one transaction)."""
         with Transaction(self.conn):
-            self.conn.execute("UPDATE cards SET state = ?, since = ?, until = ?, updated_at = ? WHERE card_no = ?",
-                              (rec.state, rec.since, rec.until, int(now), rec.card_no))
-            for when, action, channel, old, new in rec.history[first_event:]:
-                self.conn.execute("INSERT INTO card_events (card_no, at, action, channel, from_state, to_state)"
-                                  " VALUES (?,?,?,?,?,?)", (rec.card_no, when, action, channel, old, new))
+            self._write_card(rec, first_event, now)
+
+    def _write_card(self, rec, first_event, now):
+        self.conn.execute("UPDATE cards SET state = ?, since = ?, until = ?, updated_at = ? WHERE card_no = ?",
+                          (rec.state, rec.since, rec.until, int(now), rec.card_no))
+        for when, action, channel, old, new in rec.history[first_event:]:
+            self.conn.execute("INSERT INTO card_events (card_no, at, action, channel, from_state, to_state)"
+                              " VALUES (?,?,?,?,?,?)", (rec.card_no, when, action, channel, old, new))
+
+    @_retried
+    def change_card(self, card_no, policy, action, channel, now):
+        """Apply ``action`` to the card as it is now: read, state machine and write in one transaction, so a
+        change made meanwhile by a gateway worker or another console is never written over (SQLite: the
+        write lock is taken first; PostgreSQL: the transaction is aborted and run again on the new state).
+
+        Returns the refusal (a ``Lib12333Error``) or None; a temporary loss that lapsed on the way is kept."""
+        with Transaction(self.conn):
+            rec = self.card_record(card_no, policy)
+            before = len(rec.history)
+            refusal = None
+            try:
+                rec.apply(action, channel, now)
+            except Lib12333Error as exc:
+                refusal = exc
+            if len(rec.history) > before:
+                self._write_card(rec, before, now)
+        return refusal
 
     # ------------------------------------------------------------ kiosks
 

@@ -142,9 +142,10 @@ class Ctx:
 
 def form_text(form, name, limit=500):
     """The text field ``name`` of a parsed form, stripped and cut to ``limit``; "" when absent or when the
-    client sent a file upload in its place (a multipart form may)."""
+    client sent a file upload in its place (a multipart form may).  NUL characters are left out: PostgreSQL
+    text cannot hold them (a NUL typed into the log-in form was a 500 there), and no field needs one."""
     value = form.get(name) if form is not None else None
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    return value.replace("\x00", "").strip()[:limit] if isinstance(value, str) else ""
 
 
 def form_secret(form, name):
