@@ -93,7 +93,7 @@ def check_one_commit_then_confirms(log, frames):
     applied = [i for i, (kind, text) in enumerate(log) if kind == "sql" and text.startswith("INSERT INTO applied")]
     assert applied
     commit = next(i for i in range(applied[-1], len(log)) if log[i] == ("sql", "COMMIT"))
-    begin = max(i for i in range(applied[0]) if log[i][1].startswith("BEGIN"))
+    begin = max(i for i in range(applied[0]) if log[i][0] == "sql" and log[i][1].startswith("BEGIN"))
     assert ("sql", "COMMIT") not in log[begin:applied[-1]], "a COMMIT inside the group"
     confirms = [i for i, (kind, _t) in enumerate(log) if kind == "confirm"]
     assert len(confirms) == frames and len(set(log[i][1] for i in confirms)) == frames
