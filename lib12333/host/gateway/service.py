@@ -208,8 +208,8 @@ class GatewayService:
         if not rows:
             return
         with Transaction(self.centre.conn):
+            self.centre.mark_all_sent([out_id for _ev, out_id in rows], now)  # one statement
             for ev, out_id in rows:
-                self.centre.mark_sent(out_id, now)
                 if getattr(ev, "link", None) and getattr(ev, "parts", None):
                     from lib12333.host.links import delivery
 
