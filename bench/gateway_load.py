@@ -5,14 +5,17 @@ End-to-end load on the centre gateway: emulated kiosks, N worker processes, one 
                                  [--affinity] [--profile FILE] [--json]
 
 Every frame is opened, verified, applied and answered (the answer sealed and queued, then
-claimed and marked sent) by real gateway workers (tests/host/gateway_fleet.py); a share of
+claimed and marked sent) by real gateway workers: processes running the shipped gateway loop
+(GatewayService, its group commit and its send path) on a modem made of lines
+(tests/host/gateway_fleet.py); a share of
 frames arrives twice (replays) and every fourth kiosk sends a long request (several SMS
 parts).  PostgreSQL: a server started for the run (Debian's initdb/pg_ctl, fsync on, as in
 production); SQLite: a file with synchronous=FULL.  Printed: frames delivered, (device, seq)
 applied, lost, duplicates, nonces reused, frames per second and the 50th/99th percentile
 latency from delivery to commit, the transactions run again after a conflict and the
-sealing-number reservations.  Each worker commits the SMS it holds (up to --window) as one
-group.  A load test, not a comparison: there is no peer gateway.
+sealing-number reservations, and the COMMITs that applied frames with the mean frames per
+commit.  Each worker's service commits the SMS one pump delivers (up to --window, at most
+GatewayService's GROUP) as one group.  A load test, not a comparison: there is no peer gateway.
 """
 
 import argparse
@@ -58,7 +61,9 @@ def run(backend, workers, kiosks, per_kiosk, window=4, affinity=False):
         "lost": result["lost"], "duplicates": result["duplicates"], "nonces_reused": result["nonces_reused"],
         "frames_per_s": round(len(done) / wall, 1), "p50_ms": round(statistics.median(lat) * 1000, 1),
         "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1), "wall_s": round(wall, 2),
-        "window": window, "affinity": affinity, "conflicts": fleet.work["conflicts"], "reservations": fleet.work["reserved"], "cpus": os.cpu_count(), "load_avg": round(os.getloadavg()[0], 2),
+        "window": window, "affinity": affinity, "conflicts": fleet.work["conflicts"], "reservations": fleet.work["reserved"],
+        "commits": fleet.work["groups"], "frames_per_commit": round(fleet.work["frames"] / max(1, fleet.work["groups"]), 2),
+        "cpus": os.cpu_count(), "load_avg": round(os.getloadavg()[0], 2),
     }
 
 

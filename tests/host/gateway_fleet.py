@@ -4,10 +4,11 @@ the harness of the crash test (tests/host/test_gateway_workers.py) and of the lo
 benchmark (bench/gateway_load.py).
 
 Each worker is a real process (``python -m tests.host.gateway_fleet DB REQUESTS NAME``) running
-a ``Centre`` on the shared database; it reads "id sender frame-hex now" lines (an SMS arriving
-on its modem) and answers "done id outcome" once the frame is committed (the point where
-the real gateway deletes the SMS from the modem), then sends what is due (claiming rows
-among the workers) and marks it sent.  An SMS whose worker died before "done" is given to
+the shipped gateway loop (``GatewayService``) and its ``Centre`` on the shared database, with a
+modem made of lines (``LineModem``): it reads "id sender frame-hex now" lines (an SMS arriving
+on its modem; the lines one read returns are one pump, applied as one group commit) and answers
+"done id outcome" once the frame is committed (the point where the real gateway deletes the SMS
+from the modem), then sends what is due (claiming rows among the workers) and marks it sent.  An SMS whose worker died before "done" is given to
 another worker, as a modem keeps an undeleted SMS: the kiosks' frames, their replays and
 those redeliveries must end up applied exactly once.
 """
@@ -92,12 +93,78 @@ def frames(kiosks, per_kiosk=3, first=1001, replay_share=0.15, seed=1):
 # ------------------------------------------------------------------ the worker process
 
 
+class LineModem:
+    """The worker's modem for ``GatewayService``: the SMS arrive as "id sender frame-hex now" lines on
+    stdin; ``confirm`` (the modem deleting the SMS) writes "done id outcome"; each send is accepted at
+    once (a SENT event on the next pump), and "sent out-id" is written once the service recorded it.
+
+    The service drives it exactly as it drives a modem or an operator link: the frames of one pump
+    applied in one transaction (GatewayService._on_frames), confirmed after the commit."""
+
+    def __init__(self, clock, out):
+        self.clock, self.out = clock, out
+        self.engine = self  # the service calls modem.engine.start / confirm / send_sms
+        self.eof = False
+        self.outcome = None  # of the frame confirmed next (the service reports it just before)
+        self._buffered = b""
+        self._events = []
+        self._sends = 0
+
+    def start(self, now):
+        from lib12333.modem import events
+
+        self._events.append(events.Event(events.READY, profile="lines", memory="SM", used=0, total=0, smsc=None))
+
+    def pump(self, timeout):
+        import select
+
+        from lib12333.modem import events
+        from lib12333.secure import frame as frame_mod
+        from lib12333.sms.pdu import Message
+
+        if not self.eof and select.select([0], [], [], 0 if self._events else timeout)[0]:
+            chunk = os.read(0, 65536)
+            self.eof = not chunk
+            *complete, self._buffered = (self._buffered + chunk).split(b"\n")
+            for line in complete:
+                if not line.strip():
+                    continue
+                ident, sender, data, _now = line.decode().split()
+                m = Message()
+                m.number, m.data, m.ports = sender, bytes.fromhex(data), (frame_mod.PORT, frame_mod.PORT)
+                self._events.append(events.Event(events.MESSAGE, message=m, token=ident, key=None, complete=True))
+        ready, self._events = self._events, []
+        return ready
+
+    def confirm(self, token):
+        self.out("done %s %s" % (token, self.outcome.split(":")[0].replace(" ", "_")))
+
+    def send_sms(self, to, text=None, data=None, port=None):
+        from lib12333.modem import events
+
+        self._sends += 1
+        self._events.append(events.Event(events.SENT, id=self._sends, parts=[(1, 0)]))
+        return self._sends
+
+
 def worker_main(url, requests_path, name):
+    import logging
+
     from lib12333.errors import StorageError
     from lib12333.host.gateway import db
     from lib12333.host.gateway.centre import Centre
+    from lib12333.host.gateway.service import GatewayService
     from lib12333.host.requests_store import RequestStore
 
+    def out(line):
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    class ToDriver(logging.Handler):  # the service's log lines, for the driver (fleet.logs)
+        def emit(self, record):
+            out("log " + " ".join(record.getMessage().split())[:200])
+
+    logging.getLogger("lib12333.gateway").addHandler(ToDriver(logging.ERROR))
     while True:
         try:
             conn = db.connect(url)
@@ -105,10 +172,21 @@ def worker_main(url, requests_path, name):
         except StorageError:
             time.sleep(0.2)  # the server is restarting
         except Exception as exc:  # noqa: BLE001 -- a BackendError (sqlite3.DatabaseError) while it restarts
-            print("log connect: %s" % exc, flush=True)
+            out("log connect: %s" % exc)
             time.sleep(0.2)
     centre = Centre(conn, UNIT, centre_code="330100", requests=RequestStore(requests_path))
     centre.worker = name
+    started = time.monotonic()
+    modem = LineModem(lambda: NOW + 60 + (time.monotonic() - started), out)
+
+    def on_event(kind, detail):
+        if kind == "frame":
+            modem.outcome = detail
+        elif kind == "sent":
+            out("sent %d" % detail)
+
+    service = GatewayService(modem, centre, clock=modem.clock, on_event=on_event)
+
     profile = os.environ.get("GATEWAY_FLEET_PROFILE")  # bench/gateway_load.py --profile: the first worker
     if profile and name == "w1":
         import atexit
@@ -117,54 +195,16 @@ def worker_main(url, requests_path, name):
         profiler = cProfile.Profile()
         atexit.register(lambda: (profiler.disable(), profiler.dump_stats(profile)))
         profiler.enable()
-    print("ready", flush=True)
-    for batch in waiting_lines(GROUP):
-        items = [line.split() for line in batch]
-        frames = [(sender, bytes.fromhex(data), int(now)) for _ident, sender, data, now in items]
-        for _attempt in range(300):
-            try:
-                outcomes = centre.handle_many(frames)  # one commit for the SMS waiting (group commit)
-                break
-            except StorageError as exc:  # connection lost: nothing applied; wait for the server, again
-                print("log %s" % str(exc).replace("\n", " ")[:200], flush=True)
-                time.sleep(0.1)
-        else:
-            continue  # never answered: the driver gives them to another worker
-        # committed: now the modem may delete each of them
-        print("".join("done %s %s\n" % (item[0], outcome.split(":")[0].replace(" ", "_"))
-                      for item, outcome in zip(items, outcomes)), end="", flush=True)
-        now = int(items[-1][3])
-        try:
-            due = centre.due(now, limit=20 * len(items))
-            centre.mark_all_sent([row[0] for row in due], now)
-        except StorageError:
-            continue  # sent again later (at least once)
-        print("".join("sent %d\n" % row[0] for row in due), end="", flush=True)
-    print("stats %(applied)d %(duplicates)d %(conflicts)d %(reserved)d" % centre.stats, flush=True)
+    out("ready")
+    threading.Thread(target=lambda: (_wait_eof(modem), service.stop()), daemon=True).start()
+    service.run(idle=0.05, reconnect_delays=(0.1, 0.2, 0.5, 1))
+    out("stats %(applied)d %(duplicates)d %(conflicts)d %(reserved)d" % centre.stats
+        + " %d %d" % (service.groups, service.frames))
 
 
-GROUP = 16  # at most this many waiting SMS in one transaction
-
-
-def waiting_lines(bound):
-    """Lists of the complete lines waiting on stdin: blocks for the first, takes at most ``bound``."""
-    import select
-
-    buffered = b""
-    lines = []
-    while True:
-        if not lines or select.select([0], [], [], 0)[0]:
-            chunk = os.read(0, 65536)
-            if not chunk:
-                break
-            buffered += chunk
-            *complete, buffered = buffered.split(b"\n")
-            lines.extend(line.decode() for line in complete if line.strip())
-        if lines:
-            batch, lines = lines[:bound], lines[bound:]
-            yield batch
-    if lines:
-        yield lines
+def _wait_eof(modem):
+    while not modem.eof:
+        time.sleep(0.05)
 
 
 # ------------------------------------------------------------------ the driver
@@ -297,7 +337,7 @@ class Fleet:
         while not self.lines.empty():
             _name, words = self.lines.get()
             if words[0] == "stats":
-                for key, value in zip(("applied", "duplicates", "conflicts", "reserved"), words[1:]):
+                for key, value in zip(("applied", "duplicates", "conflicts", "reserved", "groups", "frames"), words[1:]):
                     self.work[key] += int(value)
 
 

@@ -157,14 +157,14 @@ def test_gateway_killed_after_commit_before_deleting_the_sms(hall_factory):
 
     hall = hall_factory(kiosk_config={"retry_base": 3, "retry_max": 6})
     crashed = {"done": False}
-    real_handle = hall.centre.handle
+    real_handle = hall.centre.handle_many  # the gateway applies the frames of a pump as one group
 
-    def handle_then_die(sender, data, now=None):
-        real_handle(sender, data, now)
+    def handle_then_die(frames):
+        real_handle(frames)
         crashed["done"] = True
-        raise SystemExit("gateway killed")  # before confirm(): the SMS is not deleted
+        raise SystemExit("gateway killed")  # after the commit, before confirm(): the SMS is not deleted
 
-    hall.centre.handle = handle_then_die
+    hall.centre.handle_many = handle_then_die
     original_step = hall.gateway.step
 
     def step(timeout=0.05):

@@ -6,9 +6,10 @@ a modem): it offers the same ``pump`` / ``engine`` interface.
     svc = GatewayService(SerialModem(port), centre)
     svc.run()            # until stop() or Ctrl-C
 
-Loop: pump the modem; hand each received SMS on the kiosk port to
-``Centre.handle`` and only then confirm it to the engine (which deletes it from
-the modem's storage); send what ``Centre.due`` lists -- reply frames to kiosks,
+Loop: pump the modem; hand the received SMS on the kiosk port to
+``Centre.handle_many`` -- the kiosk frames one pump delivered, up to ``GROUP`` of them, in one
+transaction with one COMMIT (group commit, lib12333.host.gateway.group_commit) -- and only then
+confirm each to the engine (which deletes it from the modem's storage); send what ``Centre.due`` lists -- reply frames to kiosks,
 notices to citizens -- and mark each row sent when the SMSC accepted it.  A
 text SMS from a citizen (no kiosk port) goes to ``Centre.handle_text`` (status
 queries are answered, anything else is logged masked) and is deleted.
@@ -31,6 +32,16 @@ from lib12333.secure import frame as frame_mod
 
 log = logging.getLogger("lib12333.gateway")
 
+# At most this many kiosk frames applied in one transaction: one fsync for all of them, and a group
+# that fails (conflict, lost connection, full disk) is short to run again.
+GROUP = 16
+
+
+def is_kiosk_frame(ev):
+    """An SMS on the kiosk port (a binary frame), handled with the others of its pump in one commit."""
+    m = ev.message if ev.kind == events.MESSAGE else None
+    return m is not None and bool(m.ports) and m.ports[0] == frame_mod.PORT and m.data is not None
+
 
 def one_line(text):
     """``text`` (libpq's messages span several lines) on one log line."""
@@ -47,6 +58,7 @@ class GatewayService:
         self.sent_ids = {}  # engine send id -> outgoing row id, after "sent": status reports find their row
         self.ready = False
         self.frames = 0  # frames handled, reported by the heartbeat (lib12333 gateway status)
+        self.groups = 0  # transactions (COMMITs) that applied those frames: frames / groups = the group size
         self._beat_at = None
         # Events taken from the modem and not yet handled: one whose handling failed (the database
         # went away) stays first and is handled again after the reconnection -- the modem engine
@@ -107,6 +119,15 @@ class GatewayService:
                 self._beat_at = now
             self._pending.extend(self.modem.pump(0 if self._pending else timeout))
             while self._pending:
+                group = self._head_group(is_kiosk_frame)
+                handle = self._on_frames
+                if not group:
+                    group, handle = self._head_group(lambda ev: ev.kind == events.SENT), self._on_sent
+                if group:
+                    handle(group)  # raises: the whole group stays pending, handled again next turn
+                    for _ev in group:
+                        self._pending.popleft()
+                    continue
                 self._on_event(self._pending[0])  # raises: the event stays first, handled again next turn
                 self._pending.popleft()
             if self.ready:
@@ -127,26 +148,13 @@ class GatewayService:
             # Sends in flight are lost with the reboot: their rows stay unsent and go again.
             self.in_flight.clear()
         elif ev.kind == events.MESSAGE:
-            self._on_message(ev, now)
+            self._on_text(ev, now)
         elif ev.kind == events.BAD_MESSAGE:
             self.modem.engine.confirm(ev.token)
         elif ev.kind == events.PDU_WARNINGS:
             log.warning(pdu_warnings_text(ev))
         elif ev.kind == events.SENT:
-            # Forgotten only once recorded: if the database is lost meanwhile, this event is handled again
-            # and must still find its row (else the row, unsent and no longer in flight, goes out twice).
-            out_id = self.in_flight.get(ev.id)
-            if out_id is not None:
-                self.centre.mark_sent(out_id, now)
-                if getattr(ev, "link", None) and getattr(ev, "parts", None):
-                    from lib12333.host.links import delivery
-
-                    delivery.remember(self.centre.conn, out_id, ev.link, ev.parts, now)
-                del self.in_flight[ev.id]
-                self.on_event("sent", out_id)
-                self.sent_ids[ev.id] = out_id
-                if len(self.sent_ids) > 65536:
-                    self.sent_ids.pop(min(self.sent_ids))
+            self._on_sent([ev])
         elif ev.kind == events.REPORT and getattr(ev, "token", None) is not None:
             # An operator link's status report (lib12333.host.links): recorded, then acknowledged.
             from lib12333.host.links import delivery
@@ -178,35 +186,98 @@ class GatewayService:
         elif ev.kind == channels.LINK_THROTTLED:
             log.info("%s: throttled by the operator (%s)", ev.link, ev.text)
 
-    def _on_message(self, ev, now):
-        m = ev.message
+    def _head_group(self, belongs):
+        """The events at the head of the pending queue for which ``belongs(ev)``, at most ``GROUP``: handled
+        as one commit.  Only consecutive ones, so an event is never handled before one that came earlier."""
+        group = []
+        for ev in self._pending:
+            if len(group) == GROUP or not belongs(ev):
+                break
+            group.append(ev)
+        return group
+
+    def _on_sent(self, group):
+        """Record the sends the network accepted (SENT events) in one transaction.  Each is forgotten from
+        ``in_flight`` only after the commit: if the database is lost meanwhile, the group is handled again
+        and must still find its rows (else a row, unsent and no longer in flight, goes out twice)."""
+        from lib12333.host.gateway.db import Transaction
+
+        now = self.clock()
+        rows = [(ev, self.in_flight.get(ev.id)) for ev in group]
+        rows = [(ev, out_id) for ev, out_id in rows if out_id is not None]
+        if not rows:
+            return
+        with Transaction(self.centre.conn):
+            self.centre.mark_all_sent([out_id for _ev, out_id in rows], now)  # one statement
+            for ev, out_id in rows:
+                if getattr(ev, "link", None) and getattr(ev, "parts", None):
+                    from lib12333.host.links import delivery
+
+                    delivery.remember(self.centre.conn, out_id, ev.link, ev.parts, now)
+        for ev, out_id in rows:
+            del self.in_flight[ev.id]
+            self.on_event("sent", out_id)
+            self.sent_ids[ev.id] = out_id
+            if len(self.sent_ids) > 65536:
+                self.sent_ids.pop(min(self.sent_ids))
+
+    def _repeat(self, ev):
+        """True (and the SMS acknowledged) for an operator link's deliver committed before a restart whose
+        acknowledgement was lost: nothing is done again."""
         key, link = getattr(ev, "key", None), getattr(ev, "link", None)  # an operator link's deliver id
-        if key and link:
+        if not (key and link):
+            return False
+        from lib12333.host.links import delivery
+
+        if not delivery.seen(self.centre.conn, link, key):
+            return False
+        self.modem.engine.confirm(ev.token)
+        self.on_event("repeat", link)
+        return True
+
+    def _on_frames(self, group):
+        """Apply the kiosk frames of ``group`` (MESSAGE events) in one transaction, then confirm each.
+
+        Nothing is confirmed before the COMMIT: when it fails (StorageError: a conflict run out of
+        retries, a lost connection, a full disk) nothing of the group was applied and every SMS of it
+        stays pending.  Each frame is idempotent by its own sequence, so a group handled again after
+        a commit whose answer was lost is answered as duplicates, never applied twice."""
+        now = self.clock()
+        fresh = [ev for ev in group if not self._repeat(ev)]
+        if not fresh:
+            return
+        outcomes = self.centre.handle_many([(ev.message.number, ev.message.data, now) for ev in fresh])
+        keyed = [(ev.link, ev.key) for ev in fresh if getattr(ev, "key", None) and getattr(ev, "link", None)]
+        if keyed:  # operator links: the delivers' ids, so a repeat after a restart is only acknowledged
+            from lib12333.host.gateway.db import Transaction
             from lib12333.host.links import delivery
 
-            if delivery.seen(self.centre.conn, link, key):
-                # committed before a restart, its acknowledgement lost: acknowledge, do nothing again
-                self.modem.engine.confirm(ev.token)
-                self.on_event("repeat", link)
-                return
-        if m.ports and m.ports[0] == frame_mod.PORT and m.data is not None:
-            outcome = self.centre.handle(m.number, m.data, now)  # idempotent by the frame's own sequence
-            self.frames += 1
-            if key and link:
-                delivery.mark(self.centre.conn, link, key, now)
-            self.on_event("frame", outcome)
-        else:
-            # A citizen's text: a status query (查询 <reference>) is answered through ``outgoing``; with
-            # the deliver's id in the same commit, a repeat after a restart is not answered twice.
-            from lib12333.host.gateway.db import Transaction
-
             with Transaction(self.centre.conn):
-                outcome = self.centre.handle_text(m.number or "", m.text or "", now)
-                if key and link:
+                for link, key in keyed:
                     delivery.mark(self.centre.conn, link, key, now)
-            self.on_event("text", outcome)
-        # Confirm only now: the change (or the refusal) is committed.
-        self.modem.engine.confirm(ev.token)
+        self.frames += len(fresh)
+        self.groups += 1
+        for ev, outcome in zip(fresh, outcomes):
+            self.on_event("frame", outcome)
+            self.modem.engine.confirm(ev.token)  # only now: the change (or the refusal) is committed
+
+    def _on_text(self, ev, now):
+        """A citizen's text: a status query (查询 <reference>) is answered through ``outgoing``; with the
+        deliver's id in the same commit, a repeat after a restart is not answered twice."""
+        if self._repeat(ev):
+            return
+        from lib12333.host.gateway.db import Transaction
+
+        m = ev.message
+        key, link = getattr(ev, "key", None), getattr(ev, "link", None)
+        with Transaction(self.centre.conn):
+            outcome = self.centre.handle_text(m.number or "", m.text or "", now)
+            if key and link:
+                from lib12333.host.links import delivery
+
+                delivery.mark(self.centre.conn, link, key, now)
+        self.on_event("text", outcome)
+        self.modem.engine.confirm(ev.token)  # only now: the answer (or the refusal) is committed
 
     def _send_due(self):
         now = self.clock()
