@@ -197,13 +197,29 @@ class RequestStore:
 
     # ------------------------------------------------------------ writing
 
-    def _retrying(self, attempt, *args):
-        """``attempt(*args)`` (one whole transaction), run again when another worker's commit aborted it."""
+    def _transaction(self, body, *args):
+        """``body(*args)`` in one transaction, committed when it returns (``body`` may commit a read-only
+        one itself); a database error rolls it back whole and is a StorageError."""
+        self._begin()
+        try:
+            result = body(*args)
+            if self._db.in_transaction:
+                self._commit()
+            return result
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise StorageError("request database: " + str(exc)) from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _retrying(self, body, *args):
+        """``body(*args)`` as one transaction, run again when another worker's commit aborted it."""
         from lib12333.host.gateway import pg
 
         for left in range(_RETRIES, 0, -1):
             try:
-                return attempt(*args)
+                return self._transaction(body, *args)
             except StorageError as exc:
                 cause = exc.__cause__
                 # a conflict, or the same idempotency key inserted by another worker at the same moment
@@ -222,70 +238,52 @@ class RequestStore:
         return self._retrying(self._create, kind, centre, device, day, at, subject, contact, idem)
 
     def _create(self, kind, centre, device, day, at, subject, contact, idem):
-        self._begin()
-        try:
-            if idem is not None:
-                row = self._db.execute("SELECT ref FROM requests WHERE create_idem = ?", (idem,)).fetchone()
-                if row is not None:
-                    self._db.execute("COMMIT")
-                    return self._load(row[0])
-            dkey = "%04d-%02d-%02d" % tuple(day)
-            row = self._db.execute("SELECT last FROM sequences WHERE centre = ? AND device = ? AND day = ?",
-                                   (centre, device, dkey)).fetchone()
-            seq = (row[0] if row else 0) + 1
-            req = R.new_request(kind, centre, device, day, seq, at, subject, contact)
-            if row:
-                self._db.execute("UPDATE sequences SET last = ? WHERE centre = ? AND device = ? AND day = ?",
-                                 (seq, centre, device, dkey))
-            else:
-                self._db.execute("INSERT INTO sequences (centre, device, day, last) VALUES (?, ?, ?, ?)",
-                                 (centre, device, dkey, seq))
-            self._db.execute(
-                "INSERT INTO requests (" + _REQ_COLS + ", create_idem, events) VALUES (?,?,?,?,?,?,?,?,?,?,?,0)",
-                (req.ref, req.kind, req.centre, req.owner, req.pending_owner, req.state, req.created_at,
-                 req.updated_at, req.subject, req.contact, idem if idem is not None else "ref:" + req.ref))
-            self._commit()
-            return req
-        except sqlite3.DatabaseError as exc:
-            self._rollback()
-            raise StorageError("request database: " + str(exc)) from exc
-        except BaseException:
-            self._rollback()
-            raise
+        if idem is not None:
+            row = self._db.execute("SELECT ref FROM requests WHERE create_idem = ?", (idem,)).fetchone()
+            if row is not None:
+                self._db.execute("COMMIT")
+                return self._load(row[0])
+        dkey = "%04d-%02d-%02d" % tuple(day)
+        row = self._db.execute("SELECT last FROM sequences WHERE centre = ? AND device = ? AND day = ?",
+                               (centre, device, dkey)).fetchone()
+        seq = (row[0] if row else 0) + 1
+        req = R.new_request(kind, centre, device, day, seq, at, subject, contact)
+        if row:
+            self._db.execute("UPDATE sequences SET last = ? WHERE centre = ? AND device = ? AND day = ?",
+                             (seq, centre, device, dkey))
+        else:
+            self._db.execute("INSERT INTO sequences (centre, device, day, last) VALUES (?, ?, ?, ?)",
+                             (centre, device, dkey, seq))
+        self._db.execute(
+            "INSERT INTO requests (" + _REQ_COLS + ", create_idem, events) VALUES (?,?,?,?,?,?,?,?,?,?,?,0)",
+            (req.ref, req.kind, req.centre, req.owner, req.pending_owner, req.state, req.created_at,
+             req.updated_at, req.subject, req.contact, idem if idem is not None else "ref:" + req.ref))
+        return req
 
     def apply(self, ref, action, actor, at, idem, note=None, target=None):
         """Apply one transition exactly once; returns the ``Event`` (recorded or new)."""
         return self._retrying(self._apply, ref, action, actor, at, idem, note, target)
 
     def _apply(self, ref, action, actor, at, idem, note, target):
-        self._begin()
-        try:
-            req = self._load(ref)
-            if req is None:
-                raise StorageError("no request " + str(ref))
-            before = len(req.history)
-            event = R.apply(req, action, actor, at, idem, note, target)
-            if len(req.history) == before:  # a retry: nothing to write
-                self._db.execute("COMMIT")
-                return event
-            self._db.execute(
-                "INSERT INTO events (ref, " + _EV_COLS + ") VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (ref, event.seq, event.action, event.from_state, event.to_state, event.actor, event.at,
-                 event.idem, event.note, event.target))
-            cur = self._db.execute(
-                "UPDATE requests SET owner = ?, pending_owner = ?, state = ?, updated_at = ?, events = ? "
-                "WHERE ref = ? AND events = ?",
-                (req.owner, req.pending_owner, req.state, req.updated_at, event.seq, ref, before))
-            if cur.rowcount != 1:
-                raise StorageError("request " + ref + " changed underneath this transaction")
-            self._commit()
+        req = self._load(ref)
+        if req is None:
+            raise StorageError("no request " + str(ref))
+        before = len(req.history)
+        event = R.apply(req, action, actor, at, idem, note, target)
+        if len(req.history) == before:  # a retry: nothing to write
+            self._db.execute("COMMIT")
             return event
-        except sqlite3.DatabaseError as exc:
-            self._rollback()
-            raise StorageError("request database: " + str(exc)) from exc
-        except BaseException:
-            self._rollback()
-            raise
+        self._db.execute(
+            "INSERT INTO events (ref, " + _EV_COLS + ") VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (ref, event.seq, event.action, event.from_state, event.to_state, event.actor, event.at,
+             event.idem, event.note, event.target))
+        cur = self._db.execute(
+            "UPDATE requests SET owner = ?, pending_owner = ?, state = ?, updated_at = ?, events = ? "
+            "WHERE ref = ? AND events = ?",
+            (req.owner, req.pending_owner, req.state, req.updated_at, event.seq, ref, before))
+        if cur.rowcount != 1:
+            raise StorageError("request " + ref + " changed underneath this transaction")
+        return event
 
     def integrity(self):
         """Problems found by cross-checking requests against their events ([] when consistent)."""
