@@ -19,7 +19,10 @@ def pg_server():
     server.remove()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The PostgreSQL half of every back-end pair is in the slow tier: the fast tier runs the gateway on
+# SQLite; the tests that take pg_server by name (test_gateway_store.py, test_gateway_workers.py) keep
+# PostgreSQL in it.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def gateway_backend(request):
     return request.param
 

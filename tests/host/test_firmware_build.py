@@ -101,6 +101,7 @@ def test_second_build_comes_from_the_cache_with_the_same_bytes(out_dir, tmp_path
         assert hashlib.sha256(f.read()).hexdigest() == first["sha256"]
 
 
+@pytest.mark.slow  # two cold image builds: ~25 s idle, ~75 s loaded
 def test_cold_build_in_a_fresh_cache_gives_the_same_bytes(out_dir, tmp_path):
     """Reproducible: a second machine (here: an empty cache folder) builds the identical image."""
     first = image("qemu-mps2", out_dir)

@@ -25,6 +25,7 @@ from .firmware_support import image, wait_screen_on_pico
 from .test_firmware_emulated import need_rp2040js
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+pytestmark = pytest.mark.slow  # the rp2040 image in a whole demo on rp2040js: ~15-45 s each idle, minutes loaded
 
 
 @pytest.fixture(scope="module")

@@ -120,6 +120,7 @@ def test_pico_uart_receives_a_burst_without_dropping_bytes(pico):
     assert echoed == b"kiosk->reader"
 
 
+@pytest.mark.slow  # a kiosk boot on rp2040js: ~5 s idle, ~16 s loaded
 def test_pico_kiosk_boots_to_the_welcome_screen_and_reads_the_card_over_uart(out_dir, tmp_path):
     """The whole hall of lib12333 demo with the rp2040-ec800n image as the kiosk, up to the card menu."""
     need_rp2040js()
@@ -142,6 +143,7 @@ def test_pico_kiosk_boots_to_the_welcome_screen_and_reads_the_card_over_uart(out
     assert "A38612750" not in "".join(menu) and menu[1].startswith("卡号 A")
 
 
+@pytest.mark.slow  # a whole deploy on the emulated RP2040: minutes
 def test_deploy_installs_verifies_and_rolls_back_on_the_emulated_pico(pico, tmp_path):
     """lib12333 deploy over the emulated Pico's USB CDC raw REPL, with the frozen firmware (--skip-frozen)."""
     key = tmp_path / "k.key"

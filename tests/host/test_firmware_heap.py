@@ -54,6 +54,7 @@ def test_qemu_image_heap_within_targets(out_dir):
     assert r["heap"] < 143360  # MicroPython's fixed heap for this port, minus the collector's tables
 
 
+@pytest.mark.slow  # kiosk flows on rp2040js: ~20 s idle, ~70 s loaded
 def test_rp2040_image_heap_within_targets(out_dir):
     need_rp2040js()
     r = check(firmware_images.PicoTarget(image("rp2040-ec800n", out_dir)))

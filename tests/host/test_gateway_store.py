@@ -109,6 +109,7 @@ def test_status_shows_workers_queues_oldest_unanswered_and_last_contact(gateway_
     assert "pool-a" in text and "oldest unanswered frame: none" in text
 
 
+@pytest.mark.slow  # pg_dump and pg_restore of a live database: ~7 s loaded
 def test_postgresql_backup_and_restore_follow_the_sqlite_procedure(pg_server, tmp_path, monkeypatch):
     import subprocess
 

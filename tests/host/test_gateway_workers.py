@@ -5,6 +5,8 @@ sealing numbers allocated by the database, exactly once under kill -9 and a serv
 
 import random
 
+import pytest
+
 from lib12333.host.gateway import admin, db
 from lib12333.host.gateway.centre import Centre
 from lib12333.secure import frame as frame_mod
@@ -44,6 +46,7 @@ def test_the_database_allocates_sealing_numbers_to_each_worker(gateway_db):
     assert conn.execute("SELECT down_seq FROM devices").fetchone()[0] > max(seqs)
 
 
+@pytest.mark.slow  # gateway processes killed and a PostgreSQL restart: ~18 s loaded
 def test_three_workers_killed_at_random_and_a_server_restart_apply_each_frame_once(pg_server, tmp_path):
     url = pg_server.new_database()
     F.setup(url, kiosks=200)

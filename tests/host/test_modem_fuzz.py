@@ -16,7 +16,8 @@ from lib12333.sms.encode import encode_deliver
 from lib12333.sms.scts import Timestamp
 from tests.hypothesis_profiles import examples
 
-SETTINGS = settings(max_examples=examples(200), deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+# deadline: a hang guard, not a timing (2 s was exceeded on the shared 2-core machine under parallel tests)
+SETTINGS = settings(max_examples=examples(200), deadline=10000, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

@@ -11,6 +11,7 @@ from lib12333.routing.regions import RegionTable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 phonenumbers = pytest.importorskip("phonenumbers")
+pytest.importorskip("phonenumbers.geocoder")  # a submodule: loaded here, not by whichever test ran first
 stdnum = pytest.importorskip("stdnum")
 
 
