@@ -84,3 +84,64 @@ def test_a_transaction_lost_with_its_connection_is_neither_continued_nor_committ
     assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
     conn.execute("INSERT INTO t (id) VALUES (4)")
     assert conn.execute("SELECT id FROM t").fetchall() == [(4,)]
+
+
+def test_forged_frames_do_not_lock_a_kiosk_row_nor_make_another_workers_group_conflict(pg_server):
+    url = pg_server.new_database()
+    F.setup(url, 3)
+    reports = {}  # kiosk -> [(sender, frame of seq 1), (sender, frame of seq 2)]
+    for sender, data in sorted(F.frames(3, per_kiosk=2, replay_share=0), key=lambda f: frame_mod.peek(f[1]).seq):
+        reports.setdefault(int(sender[-4:]), []).append((sender, data))
+    forged = bytearray(reports[1002][1][1])
+    forged[-1] ^= 1  # kiosk 1002's header, a tag that does not verify
+    a = Centre(db.connect(url), F.UNIT, centre_code="330100")
+    b = Centre(db.connect(url), F.UNIT, centre_code="330100")
+    a.worker, b.worker = "a", "b"
+    real = Centre._handle_frame
+    steps = []
+
+    def after_first_frame_b_answers_1002(self, sender, data, now):
+        out = real(self, sender, data, now)
+        if self is a and not steps:
+            steps.append(1)
+            # worker b commits an answer to kiosk 1002 while a's group is open (a has read nothing of 1002)
+            assert b.handle(*reports[1002][0], F.NOW) == "applied"
+        return out
+
+    Centre._handle_frame = after_first_frame_b_answers_1002
+    try:
+        outcomes = a.handle_many([(*reports[1001][0], F.NOW), (reports[1002][1][0], bytes(forged), F.NOW),
+                                  (*reports[1003][0], F.NOW)])
+    finally:
+        Centre._handle_frame = real
+    assert [o.split(":")[0] for o in outcomes] == ["applied", "rejected", "applied"]
+    # The forged frame read kiosk 1002's row without locking it: no serialization failure for the group.
+    assert a.stats["conflicts"] == 0
+    other = db.connect(url)
+    assert other.execute("SELECT device_id, seq FROM applied ORDER BY device_id").fetchall() == [(1001, 1), (1002, 1), (1003, 1)]
+
+
+def _query(key, device, seq):
+    from lib12333.secure import aes
+    from lib12333.secure import messages as msg
+
+    payload = msg.encode(msg.CARD_STATUS_QUERY, {"ssn": F.ssn_of(device), "card": F.card_of(device), "name": "李明华"})
+    return frame_mod.seal(aes.AES128(key), frame_mod.Frame(msg.CARD_STATUS_QUERY, device, seq, F.NOW, payload,
+                                                           frame_mod.UP))
+
+
+def test_a_key_replaced_by_another_process_is_not_trusted_from_the_workers_memory(gateway_db):
+    from lib12333.host.gateway import provisioning
+
+    url = gateway_db("centre.db")
+    F.setup(url, 1)
+    centre = Centre(db.connect(url), F.UNIT, centre_code="330100")
+    assert centre.handle("+8613900001001", _query(F.kiosk_key(1001), 1001, 1), F.NOW) == "applied"
+    new_key, first = provisioning.replace_device(db.connect(url), 1001, key=bytes(range(16)), now=F.NOW)
+    # the old key opened 1001's last frame in this worker's memory: a frame under it is refused all the same
+    outcome = centre.handle("+8613900001001", _query(F.kiosk_key(1001), 1001, 2), F.NOW)
+    assert outcome.startswith("rejected") and "retired key generation 1" in outcome
+    assert centre.handle("+8613900001001", _query(new_key, 1001, first), F.NOW) == "applied"
+    assert centre.handle("+8613900001001", _query(F.kiosk_key(1001), 1001, first + 1), F.NOW).startswith("rejected")
+    other = db.connect(url)
+    assert other.execute("SELECT seq FROM applied WHERE device_id = 1001 ORDER BY seq").fetchall() == [(1,), (first,)]
