@@ -41,11 +41,14 @@ def handle_many(centre, frames):
             try:
                 _handle_group(centre, frames, todo, outcomes, needs)
             except NeedNumbers as need:  # a single frame: its transaction was rolled back
+                centre.repeats.undo()
                 needs = [(todo[0], need)]
             except Conflict:
                 # PostgreSQL: another worker changed what these frames read; everything was rolled back.
+                centre.repeats.undo()
                 centre.stats["conflicts"] += 1
                 continue
+            centre.repeats.keep()  # committed: the answers sent again are queued
             todo = [i for i, _need in needs]
             for counters in set(need.counters for _i, need in needs):  # the centre's, the relay's
                 # rolled back before anything was sealed with a used number
@@ -57,7 +60,11 @@ def handle_many(centre, frames):
             raise RuntimeError("sealing numbers could not be reserved")
         raise Conflict("%d conflicts with other workers in a row" % CONFLICT_RETRIES)
     except sqlite3.DatabaseError as exc:
+        centre.repeats.undo()  # rolled back: nothing was sent again
         raise storage_error(exc) from exc
+    except BaseException:
+        centre.repeats.undo()
+        raise
 
 
 def reserve_ahead(centre, frames):
@@ -107,7 +114,9 @@ def _handle_group(centre, frames, todo, outcomes, needs):
     with Transaction(centre.conn):  # each frame's own Transaction is a savepoint of this one
         for i in todo:
             sender, data, now = frames[i]
+            mark = centre.repeats.mark()
             try:
                 outcomes[i] = centre._handle_frame(sender, data, now)
             except NeedNumbers as need:
+                centre.repeats.undo(mark)  # the frame's savepoint was rolled back
                 needs.append((i, need))
