@@ -8,6 +8,7 @@ Real PostgreSQL server (tests/host/pg_server.py), real connections; no stubs.
 import psycopg
 import pytest
 
+from lib12333.errors import StorageError
 from lib12333.host.gateway import db
 from lib12333.host.gateway.centre import Centre
 from lib12333.host.gateway.pg import ConnectionLost, PgConnection
@@ -145,3 +146,29 @@ def test_a_key_replaced_by_another_process_is_not_trusted_from_the_workers_memor
     assert centre.handle("+8613900001001", _query(F.kiosk_key(1001), 1001, first + 1), F.NOW).startswith("rejected")
     other = db.connect(url)
     assert other.execute("SELECT seq FROM applied WHERE device_id = 1001 ORDER BY seq").fetchall() == [(1,), (first,)]
+
+
+def test_a_block_reserved_before_a_lost_connection_is_not_used_after_it(pg_server):
+    # A reservation the client saw committed can still be lost by the server: a crash with
+    # synchronous_commit off, a failover to an asynchronous standby.  Another worker then reserves the
+    # same numbers again; the first must not seal with its block from before (the same key and nonce).
+    from lib12333.host.gateway.counters import NeedNumbers
+    from lib12333.secure import aes
+
+    url = pg_server.new_database()
+    F.setup(url, 1)
+    a = Centre(db.connect(url), F.UNIT, centre_code="330100")
+    b = Centre(db.connect(url), F.UNIT, centre_code="330100")
+    a.counters.reserve_all(a.conn, [NeedNumbers(a.counters, "devices", "down_seq", 1001)])
+    _terminate(pg_server, a.conn)
+    lost = db.connect(url)  # the server comes back without that commit
+    lost.execute("UPDATE devices SET down_seq = 1 WHERE device_id = 1001")
+    key = F.kiosk_key(1001)
+    assert b.handle("+8613900001001", _query(key, 1001, 1), F.NOW) == "applied"
+    with pytest.raises(StorageError):  # the worker notices the lost connection (the service retries)
+        a.handle("+8613900001001", _query(key, 1001, 2), F.NOW)
+    assert a.handle("+8613900001001", _query(key, 1001, 2), F.NOW) == "applied"
+    assert b.handle("+8613900001001", _query(key, 1001, 3), F.NOW) == "applied"
+    sealed = [frame_mod.open(aes.AES128(key), bytes(body), direction=frame_mod.DOWN).seq
+              for (body,) in lost.execute("SELECT body FROM outgoing WHERE kind = 'frame' ORDER BY id").fetchall()]
+    assert len(sealed) == 3 and len(set(sealed)) == 3, sealed

@@ -161,6 +161,9 @@ class PgConnection:
         self._created = set()  # CREATE ... IF NOT EXISTS statements already run (_create_once)
         # True from a connection lost inside a transaction to the caller's ROLLBACK (see ``execute``).
         self._lost_transaction = False
+        # How many times a connection was opened: what was reserved through an earlier one may have been
+        # lost by the server since (lib12333.host.gateway.counters drops its blocks then).
+        self.epoch = 0
         self._open()
 
     def _open(self):
@@ -170,6 +173,7 @@ class PgConnection:
             self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
         except psycopg.Error as exc:
             raise _wrap(exc, self.url) from None  # psycopg's own text may quote the password
+        self.epoch += 1
 
     @property
     def in_transaction(self):
