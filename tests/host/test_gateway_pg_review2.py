@@ -172,3 +172,21 @@ def test_a_block_reserved_before_a_lost_connection_is_not_used_after_it(pg_serve
     sealed = [frame_mod.open(aes.AES128(key), bytes(body), direction=frame_mod.DOWN).seq
               for (body,) in lost.execute("SELECT body FROM outgoing WHERE kind = 'frame' ORDER BY id").fetchall()]
     assert len(sealed) == 3 and len(set(sealed)) == 3, sealed
+
+
+def test_a_group_mixing_two_key_generations_of_one_kiosk_applies_only_the_current_one(gateway_db):
+    from lib12333.host.gateway import provisioning
+
+    url = gateway_db("centre.db")
+    F.setup(url, 1)
+    centre = Centre(db.connect(url), F.UNIT, centre_code="330100")
+    old = F.kiosk_key(1001)
+    assert centre.handle("+8613900001001", _query(old, 1001, 1), F.NOW) == "applied"  # old key in memory
+    new_key, first = provisioning.replace_device(db.connect(url), 1001, key=bytes(range(16)), now=F.NOW)
+    outcomes = centre.handle_many([("+8613900001001", _query(old, 1001, 2), F.NOW),
+                                   ("+8613900001001", _query(new_key, 1001, first), F.NOW),
+                                   ("+8613900001001", _query(old, 1001, first + 1), F.NOW),
+                                   ("+8613900001001", _query(new_key, 1001, first), F.NOW)])
+    assert [o.split(":")[0] for o in outcomes] == ["rejected", "applied", "rejected", "duplicate"]
+    other = db.connect(url)
+    assert other.execute("SELECT seq FROM applied WHERE device_id = 1001 ORDER BY seq").fetchall() == [(1,), (first,)]
