@@ -190,3 +190,23 @@ def test_a_group_mixing_two_key_generations_of_one_kiosk_applies_only_the_curren
     assert [o.split(":")[0] for o in outcomes] == ["rejected", "applied", "rejected", "duplicate"]
     other = db.connect(url)
     assert other.execute("SELECT seq FROM applied WHERE device_id = 1001 ORDER BY seq").fetchall() == [(1,), (first,)]
+
+
+def test_replays_past_the_repeat_bound_reserve_no_sealing_numbers(gateway_db):
+    # A captured frame replayed to two workers in turn: each switch of worker needs a new block, but a
+    # replay that is not answered (the repeat bound) must not reserve one -- nor drop the other's block.
+    url = gateway_db("centre.db")
+    F.setup(url, 1)
+    a = Centre(db.connect(url), F.UNIT, centre_code="330100")
+    b = Centre(db.connect(url), F.UNIT, centre_code="330100")
+    a.worker, b.worker = "a", "b"
+    frame = _query(F.kiosk_key(1001), 1001, 1)
+    assert a.handle("+8613900001001", frame, F.NOW) == "applied"
+    for centre in (a, b):
+        centre.repeats.per_hour = 2
+    outcomes = [(a, b)[i % 2].handle("+8613900001001", frame, F.NOW + i) for i in range(1, 41)]
+    assert outcomes.count("duplicate") == 4 and len(outcomes) == 40  # 2 answered by each, the rest refused
+    other = db.connect(url)
+    down = other.execute("SELECT down_seq FROM devices WHERE device_id = 1001").fetchone()[0]
+    assert down <= 1 + 16 * 6, down  # a block for the first answer and for each answered switch, no more
+    assert a.stats["reserved"] + b.stats["reserved"] <= 6

@@ -217,8 +217,6 @@ class Centre:
                 raise Rejected("device %d seq %d: its key changed while the frame was handled" % (f.device_id, f.seq))
         if f.seq < seq_floor:
             raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.BELOW_FIRST_SEQ))
-        # Authentic: make sure a number can seal the answer before doing any work (else roll back, reserve).
-        self.counters.check("devices", "down_seq", f.device_id, down)
         window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
         verdict = window.classify(f.seq)
         # A number the window calls new was never accepted, so never applied (applied frames are accepted,
@@ -250,6 +248,9 @@ class Centre:
             return Outcome(RELAYING)
         if verdict == replay.DUPLICATE:
             raise Rejected("device %d seq %d: seen in the replay window but never applied" % (f.device_id, f.seq))
+        # To be answered: make sure a number can seal the answer before doing any work (else roll back,
+        # reserve).  Not earlier: a replay that is not answered again (the repeat bound) reserves nothing.
+        self.counters.check("devices", "down_seq", f.device_id, down)
         if verdict == replay.NEW:
             window.accept(f.seq)
             self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))
