@@ -22,6 +22,7 @@ is ``ConnectionLost``: the transaction it was in is rolled back by the server; t
 ``execute`` reconnects.
 """
 
+import os
 import re
 import sqlite3
 
@@ -169,8 +170,11 @@ class PgConnection:
     def _open(self):
         import psycopg
 
+        # LIB12333_PG_PREPARE=0: no server-side prepared statements, for a pooler in transaction mode
+        # (pgbouncer before 1.21), where the next transaction may run on another server connection.
+        prepare = {"prepare_threshold": None} if os.environ.get("LIB12333_PG_PREPARE", "1") == "0" else {}
         try:
-            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
+            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout, **prepare)
         except psycopg.Error as exc:
             raise _wrap(exc, self.url) from None  # psycopg's own text may quote the password
         self.epoch += 1
