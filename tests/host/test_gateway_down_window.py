@@ -57,3 +57,31 @@ def test_answers_by_two_workers_in_turn_are_all_accepted_by_the_kiosk(gateway_db
                 seq, f.seq, window.highest)
             window.accept(f.seq)
     assert seen and window.highest >= len(order)
+
+
+def test_an_answer_delivered_after_several_worker_switches_is_stale_and_the_kiosks_retry_recovers(gateway_db):
+    # The bound holds when an answer is sealed, not when it is delivered: here the answer to frame 1 waits
+    # (its send failed) while five workers in turn answer frames 2..6, each from a new block.  The kiosk
+    # drops it as below its window; its retry of frame 1 is answered again, from ``applied``, and accepted.
+    url = gateway_db("centre.db")
+    setup = db.connect(url)
+    admin.add_device(setup, 1001, KEY, now=NOW)
+    admin.add_card(setup, "A38612750", SSN, "李明华", "330100", now=NOW)
+    setup.close()
+    workers = [Centre(db.connect(url), UNIT) for _ in range(5)]
+    for i, w in enumerate(workers):
+        w.worker = "w%d" % i
+    cipher = aes.AES128(KEY)
+    sealed = []
+    for seq in range(1, 7):
+        worker = workers[(seq - 1) % len(workers)]
+        assert worker.handle("+8613912345678", query(seq), NOW + seq) == "applied"
+        sealed.append(frame_mod.open(cipher, answers(worker.conn, 0)[-1][1], direction=frame_mod.DOWN).seq)
+    window = ReplayWindow(KIOSK_WINDOW)
+    for seq in sealed[1:]:  # delivered first
+        window.accept(seq)
+    assert window.classify(sealed[0]) == 2  # TOO_OLD: the late answer is dropped by the kiosk
+    retry = workers[0].handle("+8613912345678", query(1), NOW + 100)
+    assert retry == "duplicate"
+    again = frame_mod.open(cipher, answers(workers[0].conn, 0)[-1][1], direction=frame_mod.DOWN)
+    assert again.seq > window.highest - KIOSK_WINDOW and window.classify(again.seq) == 0

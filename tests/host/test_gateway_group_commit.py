@@ -84,3 +84,34 @@ def test_a_revoked_kiosk_in_a_group_does_not_hold_back_the_others(world):
     centre = Centre(conn, F.UNIT, centre_code="330100")
     outcomes = centre.handle_many([(*frames[d], F.NOW) for d in (1001, 1002, 1003)])
     assert [o.split(":")[0] for o in outcomes] == ["applied", "rejected", "applied"]
+
+
+def test_a_repeat_counted_in_a_group_that_was_rolled_back_is_not_counted(world, monkeypatch):
+    # The bound on answers sent again (repeats.py) is kept in memory: a group rolled back (a full disk, a
+    # conflict with another worker, a reservation) sent nothing, so its repeats must not use up the bound.
+    frames = loss_reports()
+    centre = Centre(db.connect(world), F.UNIT, centre_code="330100")
+    centre.repeats.per_hour = 2
+    assert centre.handle(*frames[1001], F.NOW) == "applied"
+    assert centre.handle(*frames[1001], F.NOW + 1) == "duplicate"  # the first repeat
+    real = Centre._answer
+
+    def full_disk(self, f, *a):
+        if f.device_id == 1002:
+            import sqlite3
+
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, f, *a)
+
+    monkeypatch.setattr(Centre, "_answer", full_disk)
+    group = [(*frames[1001], F.NOW + 2), (*frames[1002], F.NOW + 2)]
+    for _ in range(3):
+        with pytest.raises(StorageError):
+            centre.handle_many(group)
+    monkeypatch.setattr(Centre, "_answer", real)
+    assert [o.split(":")[0] for o in centre.handle_many(group)] == ["duplicate", "applied"]
+    assert centre.handle_many(group)[0] == "duplicate: not answered (re-answer limit)"  # the third: refused
+    other = db.connect(world)
+    sender = frames[1001][0]
+    assert other.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'frame' AND to_number = ?",
+                         (sender,)).fetchone()[0] == 3  # the answer and two repeats

@@ -96,6 +96,7 @@ class Centre:
         self.check_config()
         backup.refuse_backup_copy(conn)  # a backup's sealing counters are old (lib12333 gateway restore)
         self.counters = SealCounters()  # numbers for frames to kiosks, reserved before use (counters.py)
+        self._ciphers = {}  # device id -> (key, AES128) that last opened one of its frames (``_authentic``)
         self.worker = workers.default_name()  # claims outgoing rows among several workers (workers.py)
 
     def check_config(self):
@@ -106,6 +107,35 @@ class Centre:
         self._notice_text("0000", 0, 0)
 
     # ------------------------------------------------------------------ devices
+
+    def _authentic(self, header, data):
+        """(frame, cipher) of the frame ``data`` whose tag verifies under its device's key; Rejected otherwise.
+
+        Checked before the device row is locked (``_device``): a forged frame locks nothing and, on
+        PostgreSQL, takes no row lock a concurrent answer to that kiosk would make a serialization failure
+        of (the whole group of frames run again).  The key comes from memory (the key that opened this
+        device's last frame) or from an unlocked read; ``_handle`` compares it with the locked row's.
+        """
+        known = self._ciphers.get(header.device_id)
+        if known is not None:
+            try:
+                return frame_mod.open(known[1], data, direction=frame_mod.UP), known[1]
+            except (SecurityError, DecodeError):
+                pass  # forged, or the device has a new key: read it
+        row = self.conn.execute("SELECT key, status FROM devices WHERE device_id = ?", (header.device_id,)).fetchone()
+        if row is None:
+            raise Rejected("unknown device %d" % header.device_id)
+        if row[1] != "active":
+            raise Rejected("revoked device %d" % header.device_id)
+        key = bytes(row[0])
+        cipher = known[1] if known is not None and known[0] == key else aes.AES128(key)
+        try:
+            f = frame_mod.open(cipher, data, direction=frame_mod.UP)
+        except (SecurityError, DecodeError) as exc:
+            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq,
+                                                     provisioning.why_not_authentic(self.conn, header, data, exc))) from exc
+        self._ciphers[header.device_id] = (key, cipher)
+        return f, cipher
 
     def _device(self, device_id):
         """(key, window, down_seq, region, seq_floor) of an active device.
@@ -177,17 +207,16 @@ class Centre:
         return Outcome(DEFERRED, exc)
 
     def _handle(self, sender, data, header, now):
+        f, cipher = self._authentic(header, data)
         key, window_bytes, down, region, seq_floor = self._device(header.device_id)
-        cipher = aes.AES128(key)
-        try:
-            f = frame_mod.open(cipher, data, direction=frame_mod.UP)
-        except (SecurityError, DecodeError) as exc:
-            raise Rejected("device %d seq %d: %s" % (header.device_id, header.seq,
-                                                     provisioning.why_not_authentic(self.conn, header, data, exc))) from exc
+        if bytes(key) != self._ciphers[f.device_id][0]:
+            # replaced (device replace) between the two reads: judged again under the key now locked
+            self._ciphers.pop(f.device_id)
+            f, cipher = self._authentic(header, data)
+            if bytes(key) != self._ciphers[f.device_id][0]:
+                raise Rejected("device %d seq %d: its key changed while the frame was handled" % (f.device_id, f.seq))
         if f.seq < seq_floor:
             raise Rejected("device %d seq %d: %s" % (f.device_id, f.seq, provisioning.BELOW_FIRST_SEQ))
-        # Authentic: make sure a number can seal the answer before doing any work (else roll back, reserve).
-        self.counters.check("devices", "down_seq", f.device_id, down)
         window = ReplayWindow.from_bytes(bytes(window_bytes)) if window_bytes else ReplayWindow(256)
         verdict = window.classify(f.seq)
         # A number the window calls new was never accepted, so never applied (applied frames are accepted,
@@ -219,6 +248,9 @@ class Centre:
             return Outcome(RELAYING)
         if verdict == replay.DUPLICATE:
             raise Rejected("device %d seq %d: seen in the replay window but never applied" % (f.device_id, f.seq))
+        # To be answered: make sure a number can seal the answer before doing any work (else roll back,
+        # reserve).  Not earlier: a replay that is not answered again (the repeat bound) reserves nothing.
+        self.counters.check("devices", "down_seq", f.device_id, down)
         if verdict == replay.NEW:
             window.accept(f.seq)
             self.conn.execute("UPDATE devices SET window = ? WHERE device_id = ?", (window.to_bytes(), f.device_id))

@@ -28,6 +28,11 @@ stored value with the row locked (``take(..., stored)``) and a block whose end i
 value (someone reserved after it) is dropped and a new one reserved.  Every answer's number
 is then at most BLOCK below the highest number ever reserved for that kiosk, whichever
 worker seals it (tests/host/test_gateway_down_window.py).
+
+A block is also dropped when the connection it was reserved through was lost (PostgreSQL:
+``PgConnection.epoch``): the server may have lost that commit with it (a crash with
+``synchronous_commit`` off, a failover to an asynchronous standby) and handed the same
+numbers to another worker since, whose block then ends where ours does.
 """
 
 from lib12333.errors import CapacityError
@@ -81,6 +86,9 @@ class SealCounters:
         block = self._blocks.get((table, column, key))
         if block is None or block[0] >= block[1]:
             return False
+        if block[2] is not None and block[2][1] != block[2][0].epoch:
+            del self._blocks[(table, column, key)]  # reserved through a connection since lost: maybe not durable
+            return False
         if stored is not None and block[1] != stored:
             del self._blocks[(table, column, key)]  # an older block: never used again (skipped numbers)
             return False
@@ -112,8 +120,10 @@ class SealCounters:
             rows = conn.execute("UPDATE %s SET %s = %s + ? WHERE %s IN (%s) AND %s + ? <= ? RETURNING %s, %s" % (
                 table, column, column, key_column, ",".join("?" * len(keys)), column, key_column, column),
                 [BLOCK] + keys + [BLOCK, 0xFFFFFFFF + 1]).fetchall()
+            # the PostgreSQL connection and its epoch now (None: SQLite, whose commits a reconnect cannot undo)
+            through = (conn, conn.epoch) if hasattr(conn, "epoch") else None
             for key, upto in rows:
-                self._blocks[(table, column, key)] = [upto - BLOCK, upto]
+                self._blocks[(table, column, key)] = [upto - BLOCK, upto, through]
             missing = set(keys) - set(key for key, _upto in rows)
             if missing:
                 raise CapacityError("%s %s: sealing numbers exhausted; give it a new key" % (table, min(missing)))

@@ -23,9 +23,10 @@ from lib12333.errors import DecodeError, Lib12333Error, SecurityError
 from lib12333.host.gateway.counters import NeedNumbers
 from lib12333.host.gateway.db import Transaction, storage_error
 from lib12333.host.gateway.pg import Conflict
-from lib12333.secure import aes
+from lib12333.secure import aes, replay
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
+from lib12333.secure.replay import ReplayWindow
 
 CONFLICT_RETRIES = 64  # a group read by several workers at once is handled again from the start
 
@@ -41,11 +42,14 @@ def handle_many(centre, frames):
             try:
                 _handle_group(centre, frames, todo, outcomes, needs)
             except NeedNumbers as need:  # a single frame: its transaction was rolled back
+                centre.repeats.undo()
                 needs = [(todo[0], need)]
             except Conflict:
                 # PostgreSQL: another worker changed what these frames read; everything was rolled back.
+                centre.repeats.undo()
                 centre.stats["conflicts"] += 1
                 continue
+            centre.repeats.keep()  # committed: the answers sent again are queued
             todo = [i for i, _need in needs]
             for counters in set(need.counters for _i, need in needs):  # the centre's, the relay's
                 # rolled back before anything was sealed with a used number
@@ -57,7 +61,11 @@ def handle_many(centre, frames):
             raise RuntimeError("sealing numbers could not be reserved")
         raise Conflict("%d conflicts with other workers in a row" % CONFLICT_RETRIES)
     except sqlite3.DatabaseError as exc:
+        centre.repeats.undo()  # rolled back: nothing was sent again
         raise storage_error(exc) from exc
+    except BaseException:
+        centre.repeats.undo()
+        raise
 
 
 def reserve_ahead(centre, frames):
@@ -65,8 +73,10 @@ def reserve_ahead(centre, frames):
     holds no usable block for (its first answer to it, or another worker reserved since).
 
     One read and one commit for the group instead of a rollback and a second run of each such frame.
-    Only authentic frames: a forged header must not make the centre spend numbers.  Checked again
-    inside the transaction (``SealCounters.usable``), where the device row is locked.
+    Only authentic frames the replay window calls new: a forged header must not make the centre spend
+    numbers, nor a replayed one (it may not be answered at all: the repeat bound); a late frame
+    below the window reserves in the transaction's retry.  Checked again inside the transaction
+    (``SealCounters.usable``), where the device row is locked.
     """
     waiting = {}
     for _sender, data, _now in frames:
@@ -79,17 +89,20 @@ def reserve_ahead(centre, frames):
     if not waiting:
         return
     ids = sorted(waiting)
-    rows = centre.conn.execute("SELECT device_id, key, down_seq FROM devices WHERE status = 'active' AND device_id"
-                               " IN (%s)" % ",".join("?" * len(ids)), ids).fetchall()
+    rows = centre.conn.execute("SELECT device_id, key, down_seq, window FROM devices WHERE status = 'active'"
+                               " AND device_id IN (%s)" % ",".join("?" * len(ids)), ids).fetchall()
     needs = []
-    for device_id, key, stored in rows:
+    for device_id, key, stored, window in rows:
         if centre.counters.usable("devices", "down_seq", device_id, stored):
             continue
         cipher = aes.AES128(bytes(key))
+        window = ReplayWindow.from_bytes(bytes(window)) if window else ReplayWindow(256)
         for data in waiting[device_id]:
             try:
-                frame_mod.open(cipher, data, direction=frame_mod.UP)
+                f = frame_mod.open(cipher, data, direction=frame_mod.UP)
             except (SecurityError, DecodeError):
+                continue
+            if window.classify(f.seq) != replay.NEW:
                 continue
             needs.append(NeedNumbers(centre.counters, "devices", "down_seq", device_id))
             break
@@ -107,7 +120,9 @@ def _handle_group(centre, frames, todo, outcomes, needs):
     with Transaction(centre.conn):  # each frame's own Transaction is a savepoint of this one
         for i in todo:
             sender, data, now = frames[i]
+            mark = centre.repeats.mark()
             try:
                 outcomes[i] = centre._handle_frame(sender, data, now)
             except NeedNumbers as need:
+                centre.repeats.undo(mark)  # the frame's savepoint was rolled back
                 needs.append((i, need))

@@ -22,6 +22,7 @@ is ``ConnectionLost``: the transaction it was in is rolled back by the server; t
 ``execute`` reconnects.
 """
 
+import os
 import re
 import sqlite3
 
@@ -114,7 +115,9 @@ def _wrap(exc, url=None):
     import psycopg
 
     state = getattr(exc, "sqlstate", None) or ""
-    if state in ("40001", "40P01"):
+    if state in ("40001", "40P01") or state == "0A000" and "cached plan" in str(exc):
+        # 0A000 "cached plan must not change result type": a migration changed a column's type under a
+        # statement psycopg had prepared; psycopg prepares it again on the next run: run the transaction again.
         cls = Conflict
     elif isinstance(exc, psycopg.OperationalError) and (state.startswith("08") or state.startswith("57P") or not state):
         cls = ConnectionLost
@@ -157,20 +160,31 @@ class PgConnection:
         self.connect_timeout = connect_timeout
         self._conn = None
         self._created = set()  # CREATE ... IF NOT EXISTS statements already run (_create_once)
+        # True from a connection lost inside a transaction to the caller's ROLLBACK (see ``execute``).
+        self._lost_transaction = False
+        # How many times a connection was opened: what was reserved through an earlier one may have been
+        # lost by the server since (lib12333.host.gateway.counters drops its blocks then).
+        self.epoch = 0
         self._open()
 
     def _open(self):
         import psycopg
 
+        # LIB12333_PG_PREPARE=0: no server-side prepared statements, for a pooler in transaction mode
+        # (pgbouncer before 1.21), where the next transaction may run on another server connection.
+        prepare = {"prepare_threshold": None} if os.environ.get("LIB12333_PG_PREPARE", "1") == "0" else {}
         try:
-            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout)
+            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout, **prepare)
         except psycopg.Error as exc:
             raise _wrap(exc, self.url) from None  # psycopg's own text may quote the password
+        self.epoch += 1
 
     @property
     def in_transaction(self):
         import psycopg.pq
 
+        if self._lost_transaction:
+            return True  # until the caller's ROLLBACK: its statements belong to the lost transaction
         if self._conn is None or self._conn.closed:
             return False
         return self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
@@ -178,13 +192,25 @@ class PgConnection:
     def execute(self, sql, params=()):
         import psycopg
 
+        if self._lost_transaction:
+            # The server rolled the transaction back with the connection.  Undoing is fine; anything else
+            # would run on a new connection outside any transaction (half of a frame's work committed on
+            # its own), and a COMMIT must not look successful.  The caller's ROLLBACK ends it.
+            word = sql.strip().upper()
+            if word.startswith(("ROLLBACK TO", "RELEASE")):
+                return Cursor([], 0)
+            if word.startswith("ROLLBACK"):
+                self._lost_transaction = False
+                return Cursor([], 0)
+            raise _lost()
         if self._conn is None or self._conn.closed:
-            if sql.strip().upper().startswith(("ROLLBACK", "COMMIT", "RELEASE")):
-                return Cursor([], 0)  # the server rolled the transaction (and its savepoints) back with the connection
+            if sql.strip().upper().startswith("ROLLBACK"):
+                return Cursor([], 0)
             self._open()
         if _CREATE_IF_MISSING.match(sql):
             return self._create_once(sql)
         text = translate(sql)
+        inside = self.in_transaction
         try:
             # psycopg (prepare left to it) prepares a statement on the server after prepare_threshold (5) runs,
             # so the hot path parses and plans each of its statements once per connection
@@ -193,13 +219,15 @@ class PgConnection:
                 if cur.description else []
             return Cursor(rows, cur.rowcount)
         except psycopg.Error as exc:
-            raise self._failed(exc) from exc
+            raise self._failed(exc, inside) from exc
 
-    def _failed(self, exc):
-        """The BackendError for psycopg's ``exc``; a broken connection is dropped (the next call reconnects)."""
+    def _failed(self, exc, inside):
+        """The BackendError for psycopg's ``exc``; a broken connection is dropped (the next call reconnects,
+        or, ``inside`` a transaction, the caller's ROLLBACK first)."""
         import psycopg
 
         if self._conn.closed or isinstance(exc, psycopg.OperationalError) and self._conn.broken:
+            self._lost_transaction = inside
             self._conn = None
         return _wrap(exc, self.url)
 
@@ -207,14 +235,17 @@ class PgConnection:
         """One statement for many rows (psycopg sends them in one pipeline), like sqlite3's."""
         import psycopg
 
+        if self._lost_transaction:
+            raise _lost()
         if self._conn is None or self._conn.closed:
             self._open()
+        inside = self.in_transaction
         try:
             with self._conn.cursor() as cur:
                 cur.executemany(translate(sql), [tuple(p) for p in seq_of_params])
                 return Cursor([], cur.rowcount)
         except psycopg.Error as exc:
-            raise self._failed(exc) from exc
+            raise self._failed(exc, inside) from exc
 
     def _create_once(self, sql):
         """``CREATE TABLE IF NOT EXISTS`` (the links' tables, made at their first use): PostgreSQL's catalogue
@@ -303,3 +334,9 @@ def has_schema(conn):
 def version(conn):
     row = conn.execute("SELECT version FROM schema_version").fetchone()
     return 0 if row is None else row[0]
+
+
+def _lost():
+    err = ConnectionLost("PostgreSQL: the connection was lost with the transaction in progress (rolled back)")
+    err.sqlstate = "08003"
+    return err

@@ -26,6 +26,8 @@ class RepeatLimit:
         self.max_queued = max_queued
         self.waiting = None  # the queue length last counted (count_waiting)
         self._recent = {}  # device id -> times of its recent repeats
+        # (device id, time) counted by the transaction in progress: a rollback sent nothing (``undo``)
+        self._counted = []
 
     def count_waiting(self, conn):
         """Count the messages waiting in ``outgoing`` (called before a frame's transaction, see ``refused``)."""
@@ -48,7 +50,22 @@ class RepeatLimit:
         if len(recent) >= self.per_hour:
             return "re-answer limit"
         recent.append(now)
+        self._counted.append((who, now))
         return None
+
+    def mark(self):
+        """Where the repeats counted so far end (``undo`` back to it)."""
+        return len(self._counted)
+
+    def undo(self, mark=0):
+        """Forget the repeats counted since ``mark``: their transaction (or savepoint) was rolled back."""
+        while len(self._counted) > mark:
+            who, when = self._counted.pop()
+            self._recent[who].remove(when)
+
+    def keep(self):
+        """The transaction committed: its repeats were queued and count for good."""
+        self._counted = []
 
 
 def repeated(reply_type, payload):
