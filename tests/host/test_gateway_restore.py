@@ -167,3 +167,32 @@ def test_backup_and_restore_cli(tmp_path, capsys):
     assert out["devices"][0]["down_seq"] == 1 + backup.RESTORE_GAP
     assert os.path.exists(out["previous"])  # the database it replaced is kept aside, owner-only
     assert stat.S_IMODE(os.stat(out["previous"]).st_mode) == 0o600
+
+
+def test_a_kiosk_added_after_the_backup_has_its_frames_applied_again_after_the_restore(tmp_path):
+    """Its replay window from the live database would say "seen" for frames whose `applied` rows the
+    backup does not have: its retry was refused and never answered.  Restored, the kiosk's frames
+    count as new, like those of every kiosk the backup knew: applied once more, on the restored state."""
+    live = str(tmp_path / "centre.db")
+    setup(live)
+    saved = str(tmp_path / "backup" / "centre.db")
+    backup.backup(live, saved, now=NOW)
+    new_key = bytes(range(70, 86))
+    conn = db.connect(live)
+    admin.add_device(conn, 2002, new_key, name="new hall", region="330106", now=NOW + 6)
+    conn.close()
+    frame = frame_mod.seal(aes.AES128(new_key), frame_mod.Frame(
+        msg.LOSS_REPORT, 2002, 1, NOW + 10, loss("B00000019", SSN_B, "张三丰"), frame_mod.UP))
+    c = Centre(db.connect(live), UNIT)
+    assert c.handle("k", frame, NOW + 10) == "applied"
+    c.conn.close()  # the answer never reached the kiosk: it will send the frame again
+
+    backup.restore(saved, live, now=NOW + 100)
+    c = Centre(db.connect(live), UNIT)
+    assert c.conn.execute("SELECT state FROM cards WHERE card_no = 'B00000019'").fetchone()[0] != lossreport.TEMP_LOST
+    assert c.handle("k", frame, NOW + 200) == "applied"
+    kiosk = Kiosk()
+    answer = kiosk.receive(frames_to_kiosk(c.conn)[-1][1], key=new_key)
+    assert answer is not None and answer["result"] == msg.ACK_APPLIED
+    assert c.conn.execute("SELECT state FROM cards WHERE card_no = 'B00000019'").fetchone()[0] == lossreport.TEMP_LOST
+    assert c.handle("k", frame, NOW + 300) == "duplicate"

@@ -173,6 +173,11 @@ def _carry_forward(live, conn):
     for row in live.execute("SELECT %s FROM devices" % _DEVICE_COLS).fetchall():
         mine = conn.execute("SELECT key_generation FROM devices WHERE device_id = ?", (row[0],)).fetchone()
         if mine is None:
+            # Its replay window stays behind: the frames it saw were applied after the backup, so their
+            # `applied` rows are not restored; with the window they would be "seen, never applied" and
+            # the kiosk's retries refused for ever.  Without it they are new, applied once on the restored
+            # state, like those of every kiosk the backup knew.
+            row = tuple(row[:7]) + (None,) + tuple(row[8:])
             conn.execute("INSERT INTO devices (%s) VALUES (?,?,?,?,?,?,?,?,?,?,?)" % _DEVICE_COLS, row)
             continue
         if row[9] > mine[0]:
