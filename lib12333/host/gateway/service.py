@@ -36,6 +36,12 @@ log = logging.getLogger("lib12333.gateway")
 # that fails (conflict, lost connection, full disk) is short to run again.
 GROUP = 16
 
+# Seconds between two looks for due rows when this worker queued nothing meanwhile.  Rows this worker
+# queues (answers, notices) are claimed in the same turn; the look every POLL seconds finds the rest:
+# rows queued by another process (the console, another worker whose lease ran out), retries whose
+# back-off ended.  On PostgreSQL the look is a write (the claim), so it is not made after every pump.
+POLL = 1.0
+
 
 def is_kiosk_frame(ev):
     """An SMS on the kiosk port (a binary frame), handled with the others of its pump in one commit."""
@@ -60,6 +66,10 @@ class GatewayService:
         self.frames = 0  # frames handled, reported by the heartbeat (lib12333 gateway status)
         self.groups = 0  # transactions (COMMITs) that applied those frames: frames / groups = the group size
         self._beat_at = None
+        # True when this worker queued rows (or may have) since its last claim: the claim is made this
+        # turn instead of waiting for POLL (monotonic: a test's frozen ``clock`` must not stop it).
+        self._queued = True
+        self._claimed_at = None
         # Events taken from the modem and not yet handled: one whose handling failed (the database
         # went away) stays first and is handled again after the reconnection -- the modem engine
         # would not offer an unconfirmed SMS again before a restart.
@@ -130,7 +140,8 @@ class GatewayService:
                     continue
                 self._on_event(self._pending[0])  # raises: the event stays first, handled again next turn
                 self._pending.popleft()
-            if self.ready:
+            if self.ready and (self._queued or self._claimed_at is None
+                               or time.monotonic() - self._claimed_at >= POLL):
                 self._send_due()
         except sqlite3.DatabaseError as exc:
             raise storage_error(exc) from exc
@@ -139,6 +150,7 @@ class GatewayService:
         now = self.clock()
         if ev.kind == events.READY:
             self.ready = True
+            self._queued = True  # rows left unsent (a reboot, a restart) go now
             link = getattr(ev, "link", None)  # an operator link (lib12333.host.links.channels) or the modem
             self.on_event("link" if link else "modem", "%s ready" % link if link else "ready")
         elif ev.kind.startswith("link-"):
@@ -207,10 +219,16 @@ class GatewayService:
         rows = [(ev, out_id) for ev, out_id in rows if out_id is not None]
         if not rows:
             return
-        with Transaction(self.centre.conn):
-            self.centre.mark_all_sent([out_id for _ev, out_id in rows], now)  # one statement
-            for ev, out_id in rows:
-                if getattr(ev, "link", None) and getattr(ev, "parts", None):
+        linked = [(ev, out_id) for ev, out_id in rows if getattr(ev, "link", None) and getattr(ev, "parts", None)]
+        if not linked:
+            # One statement is its own transaction (autocommit): no BEGIN and COMMIT round trips.  Not
+            # folded into the next group's SERIALIZABLE transaction: its read of outgoing's newest index
+            # page made other workers' inserts of answers conflict with it (measured: 3x the re-runs).
+            self.centre.mark_all_sent([out_id for _ev, out_id in rows], now)
+        else:
+            with Transaction(self.centre.conn):
+                self.centre.mark_all_sent([out_id for _ev, out_id in rows], now)
+                for ev, out_id in linked:
                     from lib12333.host.links import delivery
 
                     delivery.remember(self.centre.conn, out_id, ev.link, ev.parts, now)
@@ -257,6 +275,7 @@ class GatewayService:
                     delivery.mark(self.centre.conn, link, key, now)
         self.frames += len(fresh)
         self.groups += 1
+        self._queued = True  # their answers and notices
         for ev, outcome in zip(fresh, outcomes):
             self.on_event("frame", outcome)
             self.modem.engine.confirm(ev.token)  # only now: the change (or the refusal) is committed
@@ -276,13 +295,17 @@ class GatewayService:
                 from lib12333.host.links import delivery
 
                 delivery.mark(self.centre.conn, link, key, now)
+        self._queued = True  # the answer, if any
         self.on_event("text", outcome)
         self.modem.engine.confirm(ev.token)  # only now: the answer (or the refusal) is committed
 
-    def _send_due(self):
+    def _send_due(self, limit=20):
         now = self.clock()
         busy = set(self.in_flight.values())
-        for out_id, kind, to, body in self.centre.due(now):
+        due = self.centre.due(now, limit)
+        # Cleared before sending: a full batch may hide more due rows, so the next turn looks again.
+        self._queued, self._claimed_at = len(due) >= limit, time.monotonic()
+        for out_id, kind, to, body in due:
             if out_id in busy:
                 continue
             try:
