@@ -22,11 +22,11 @@ vectors and debugging.
 import os
 import select
 import threading
-import tty
 
 from lib12333.card import ccid
 from lib12333.errors import DecodeError
 from lib12333.host.card.emulator import CardRemoved
+from lib12333.host.pty_port import close_pty, open_raw_pty
 
 FIRMWARE = b"lib12333 GemPC Twin emulator 1.0"
 
@@ -36,9 +36,7 @@ class CcidSerialReaderEmulator:
         self.card = card
         self.echo = echo
         self.trace = trace
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.port = os.ttyname(self.slave)
+        self.master, self.slave, self.port = open_raw_pty()
         self._decoder = ccid.SerialDecoder(accept_events=False)
         self._stop = threading.Event()
         self._thread = None
@@ -58,11 +56,7 @@ class CcidSerialReaderEmulator:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        close_pty(self.master, self.slave)
 
     def __enter__(self):
         return self.start()
