@@ -107,11 +107,16 @@ def _read_number(chars, i, field, max_digits):
     return value, i
 
 
+def _chars(text, field):
+    """``text`` as a list of characters (MicroPython indexes a str by walking its UTF-8 from the start); DecodeError when it is not a str."""
+    if not isinstance(text, str):
+        raise DecodeError("not text", field=field, position=0, expected="str")
+    return list(text)
+
+
 def parse_docnum(text):
     """Parse ``人社信息函〔2010〕52号`` (any of 〔〕 [] ［］ 【】) into a ``DocNumber``."""
-    if not isinstance(text, str):
-        raise DecodeError("not text", field="docnum", position=0, expected="str")
-    chars = list(text)
+    chars = _chars(text, "docnum")
     n = len(chars)
     i = _skip_spaces(chars, 0)
     wrapped = None
@@ -202,9 +207,7 @@ def _read_cn_count(chars, i, field):
 
 def parse_cn_date(text):
     """Parse ``二○一○年十月十二日`` or ``2013年2月25日`` into ``(year, month, day)``."""
-    if not isinstance(text, str):
-        raise DecodeError("not text", field="date", position=0, expected="str")
-    chars = list(text)
+    chars = _chars(text, "date")
     n = len(chars)
     i = _skip_spaces(chars, 0)
     year_at = i
