@@ -51,3 +51,14 @@ def heap_allocated(fn):
     finally:
         gc.enable()
     return keep, allocated
+
+
+def decode_error(fn, *args, **kwargs):
+    """The DecodeError that ``fn(*args, **kwargs)`` raises (AssertionError when it raises none)."""
+    from lib12333.errors import DecodeError
+
+    try:
+        fn(*args, **kwargs)
+    except DecodeError as e:
+        return e
+    raise AssertionError("no DecodeError")
