@@ -20,7 +20,7 @@ from lib12333 import identifiers, lossreport
 from lib12333.compat import data_path
 from lib12333.host import demo
 from lib12333.routing import loader
-from tests.host.polling import wait_until
+from tests.host.polling import insert_card_when_ready, wait_until
 
 HZ_NUMBER = demo.CENTRE_NUMBER
 JS_NUMBER = "+8610652512333"
@@ -97,16 +97,11 @@ def _count(path, sql):
         conn.close()
 
 
-
-
 @pytest.mark.slow
 def test_loss_of_a_card_from_another_province_is_relayed_and_applied_once(tmp_path):
     hall = RelayHall(str(tmp_path), demo.Transcript(echo=False))
     try:
-        assert hall.wait_screen("欢迎使用", 30)
-        assert wait_until(lambda: hall.app.modem_ready, 30)
-        hall.card.insert()
-        assert hall.wait_screen("您好", 30), "card not read"
+        insert_card_when_ready(hall, 30)
         hall.press(["2"])
         assert hall.wait_screen("请输入您的手机号码", 30)
         hall.press(list(demo.CITIZEN_PHONE) + ["ok"])

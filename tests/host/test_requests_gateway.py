@@ -24,7 +24,7 @@ from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.sms.policy import Policy
-from tests.host.polling import wait_until
+from tests.host.polling import insert_card_when_ready, wait_until
 from tests.hypothesis_profiles import examples
 
 KEY = bytes(range(16))
@@ -432,8 +432,6 @@ def _locked_pump(hall):
     return lock
 
 
-
-
 @pytest.mark.slow
 def test_end_to_end_complaint_reference_close_notice_and_sms_query(tmp_path):
     from lib12333.host import demo
@@ -442,10 +440,7 @@ def test_end_to_end_complaint_reference_close_notice_and_sms_query(tmp_path):
     other = None
     try:
         lock = _locked_pump(hall)
-        assert hall.wait_screen("欢迎使用", 60)
-        assert wait_until(lambda: hall.app.modem_ready, 60)
-        hall.card.insert()
-        assert hall.wait_screen("您好", 60), "card not read"
+        insert_card_when_ready(hall, 60)
         hall.press(["4"])
         assert hall.wait_screen("请选择留言类型", 30)
         hall.press(["2", "2"])  # 投诉, 养老保险
