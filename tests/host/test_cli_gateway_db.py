@@ -8,7 +8,6 @@ import pytest
 
 from lib12333.host.cli import EXIT_IO, EXIT_NO, EXIT_OK, main
 
-
 # ---------------------------------------------------------------- databases
 
 
