@@ -87,8 +87,6 @@ def report_loss(hall, timeout=60):
     assert hall.wait_screen("社保卡临时挂失", timeout)
 
 
-
-
 @pytest.fixture()
 def hall_factory(tmp_path):
     halls = []
