@@ -17,15 +17,9 @@ RESPONSE, exact Le); the GBK table is read from lib12333/data/gbk.bin with seek.
 grows past the ``heapsize`` it is started with, so every size "works".)
 """
 
-import json
-import os
-import subprocess
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
-import run as mp_run  # noqa: E402
+from mp_heap import heap_rows, print_table, staged_core
 
 IMPORTS = "from lib12333.card import ssse, readcardbas\nfrom lib12333.card.gbk import GbkTable\n"
 CARD = """
@@ -56,43 +50,14 @@ STEPS = [
      "raw = b'\\xb0\\xa1' * 25\n", "n = t.decode(raw)\n"),
 ]
 
-SETUP = "import gc\n_peak = [0]\ndef _p(v):\n    if v > _peak[0]:\n        _peak[0] = v\n{setup}"
-BEFORE = "gc.collect()\n_b = gc.mem_alloc()\n_peak[0] = _b\n"
-STEP = "{step}\n_p(gc.mem_alloc())\n"
-AFTER = "gc.collect()\nprint('HEAPSTEP', gc.mem_alloc() - _b, _peak[0] - _b)\n"
-
-def run_jobs(staging, jobs):
-    """Each job in a fresh MicroPython VM (tests/mp/run_jobs.mjs); one output line per job."""
-    with tempfile.TemporaryDirectory(prefix="lib12333-cardheap-") as tmp:
-        plan = os.path.join(tmp, "plan.json")
-        with open(plan, "w") as f:
-            json.dump({"root": staging, "jobs": jobs, "keep": ["HEAPSTEP", "OK"]}, f)
-        runner = os.path.join(ROOT, "tests", "mp", "run_jobs.mjs")
-        out = subprocess.run(["node", runner, plan], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return out.strip().splitlines()
-
 
 def measure(use_mpy):
     with tempfile.TemporaryDirectory(prefix="lib12333-cardheap-") as tmp:
-        staging = os.path.join(tmp, "app")
-        mp_run.stage(staging)
-        if use_mpy:
-            mp_run.compile_to_mpy(staging)
-        jobs = [{"heap": 1024 * 1024, "chunks": [SETUP.format(setup=setup), BEFORE, STEP.format(step=step), AFTER]}
-                for _, setup, step in STEPS]
-        rows = []
-        for line in run_jobs(staging, jobs):
-            parts = line.split()
-            rows.append((int(parts[1]), int(parts[2])) if parts[0] == "HEAPSTEP" else (line, ""))
-        return rows
+        return heap_rows(staged_core(tmp, use_mpy), STEPS, 1024 * 1024)
 
 
 def main():
-    py = measure(False)
-    mpy = measure(True)
-    print("%-40s %12s %10s %13s %10s" % ("step", ".py retained", ".py peak", ".mpy retained", ".mpy peak"))
-    for (name, _, _), a, b in zip(STEPS, py, mpy):
-        print("%-40s %12s %10s %13s %10s" % (name, a[0], a[1], b[0], b[1]))
+    print_table(STEPS, measure(False), measure(True))
 
 
 if __name__ == "__main__":

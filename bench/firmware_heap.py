@@ -37,8 +37,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
-import run as mp_run  # noqa: E402
+from mp_heap import staged_core  # noqa: E402 -- bench/ is on sys.path when run as a script
 
 NODE = os.path.join(ROOT, "bench", "firmware_heap.mjs")
 SCAFFOLD = ("tests", "lib12333.modem.emulator")  # the simulation and its modem (not on a kiosk)
@@ -66,10 +65,7 @@ def experiment(tmp, staging, name, heapsize=HEAP, **extra):
 
 def measure(use_mpy):
     with tempfile.TemporaryDirectory(prefix="lib12333-fwheap-") as tmp:
-        staging = os.path.join(tmp, "app")
-        mp_run.stage(staging)
-        if use_mpy:
-            mp_run.compile_to_mpy(staging)
+        staging = staged_core(tmp, use_mpy)
         out = {"mode": "mpy" if use_mpy else "py"}
         natural = experiment(tmp, staging, "run")
         out["run"] = natural

@@ -4,7 +4,7 @@ next to what loading the library as JSON (the obvious alternative) costs.
 
     python bench/library_heap.py
 
-Uses the VM harness of ``bench/card_heap.py`` (each step in a fresh VM of the npm
+Uses the VM harness of ``bench/mp_heap.py`` (each step in a fresh VM of the npm
 wasm port, setup / before / step / after in separate ``runPython`` calls so that
 ``gc.collect()`` really reclaims): *retained* = ``mem_alloc`` after the step minus
 before, *peak* = highest ``mem_alloc`` sampled during the step minus before (a lower
@@ -21,11 +21,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 sys.path.insert(0, ROOT)
-import run as mp_run  # noqa: E402
-from card_heap import AFTER, BEFORE, SETUP, STEP, run_jobs  # noqa: E402
+from mp_heap import heap_rows, print_table, staged_core  # noqa: E402
 
 from lib12333.host import kb  # noqa: E402
 from lib12333.library.entry import Entry  # noqa: E402
@@ -67,10 +65,7 @@ def synthetic(n=3000):
 
 
 def stage(tmp, use_mpy):
-    staging = os.path.join(tmp, "app")
-    mp_run.stage(staging)
-    if use_mpy:
-        mp_run.compile_to_mpy(staging)
+    staging = staged_core(tmp, use_mpy)
     idx, dat, _r = kb.build_from_files([kb.STARTER], "330100", "2013-03-01")
     big = synthetic()
     bidx, bdat = kb.build_index(big, {}, "", "2013-03-01")
@@ -100,22 +95,14 @@ STEPS = [
 def measure(use_mpy):
     with tempfile.TemporaryDirectory(prefix="lib12333-kbheap-") as tmp:
         staging, sizes = stage(tmp, use_mpy)
-        jobs = [{"heap": 8 * 1024 * 1024, "chunks": [SETUP.format(setup=setup), BEFORE, STEP.format(step=step), AFTER]}
-                for _, setup, step in STEPS]
-        rows = []
-        for line in run_jobs(staging, jobs):
-            parts = line.split()
-            rows.append((int(parts[1]), int(parts[2])) if parts[0] == "HEAPSTEP" else (line, ""))
-        return rows, sizes
+        return heap_rows(staging, STEPS, 8 * 1024 * 1024), sizes
 
 
 def main():
     py, sizes = measure(False)
     mpy, _sizes = measure(True)
     print("files: " + ", ".join("%s %d B" % kv for kv in sorted(sizes.items())))
-    print("%-42s %12s %10s %13s %10s" % ("step", ".py retained", ".py peak", ".mpy retained", ".mpy peak"))
-    for (name, _, _), a, b in zip(STEPS, py, mpy):
-        print("%-42s %12s %10s %13s %10s" % (name, a[0], a[1], b[0], b[1]))
+    print_table(STEPS, py, mpy, width=42)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ Sources: docs/identifiers.md and protocols/identifiers/SOURCES.md.
 """
 
 from lib12333.errors import DecodeError, ValidationError
-from lib12333.identifiers import Gb11643Number, _need_text, check_18, province_name
+from lib12333.identifiers import Gb11643Number, _accepts, _need_text, check_18, province_name
 
 KIND = "foreign_pr_id"
 FIELD = "foreign permanent-residence ID"
@@ -70,8 +70,4 @@ def parse_foreign_pr_id(text, today=None):
 
 
 def is_valid_foreign_pr_id(text, today=None):
-    try:
-        parse_foreign_pr_id(text, today)
-    except (DecodeError, ValidationError):
-        return False
-    return True
+    return _accepts(parse_foreign_pr_id, text, today)

@@ -242,12 +242,17 @@ def _check_region(text):
         )
 
 
-def is_valid_citizen_id(text, today=None):
+def _accepts(parse, *args):
+    """True when ``parse(*args)`` raises neither DecodeError nor ValidationError (the ``is_valid_*`` functions)."""
     try:
-        parse_citizen_id(text, today)
+        parse(*args)
     except (DecodeError, ValidationError):
         return False
     return True
+
+
+def is_valid_citizen_id(text, today=None):
+    return _accepts(parse_citizen_id, text, today)
 
 
 def upgrade_citizen_id(text):
@@ -348,11 +353,7 @@ def parse_uscc(text):
 
 
 def is_valid_uscc(text):
-    try:
-        parse_uscc(text)
-    except (DecodeError, ValidationError):
-        return False
-    return True
+    return _accepts(parse_uscc, text)
 
 
 # ---------------------------------------------------------------- card number

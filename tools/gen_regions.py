@@ -36,11 +36,14 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from lib12333.routing.regions import MUNICIPALITIES, city_of  # noqa: E402 -- the rule the reader applies
+
 OUT = os.path.join(ROOT, "lib12333", "data", "regions.txt")
 
 HEADER_WIDTH = 160
 REGION_NAME_BYTES = 36
-MUNICIPALITIES = ("11", "12", "31", "50")
 CONTAINER_MARK = ("市辖区", "县", "郊区", "矿区")
 # A spelling error in the phonenumbers description of 0731 ("株州"); the city is 株洲市.
 SPELLING = {"株州市": "株洲市"}
@@ -131,14 +134,6 @@ def base(name):
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]
     return name
-
-
-def city_of(code):
-    if code[:2] in MUNICIPALITIES:
-        return code[:2] + "0000"
-    if code[2:4] == "90":
-        return code
-    return code[:4] + "00"
 
 
 def match_part(part, prov, regions, history, county_names):

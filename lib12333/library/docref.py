@@ -107,11 +107,16 @@ def _read_number(chars, i, field, max_digits):
     return value, i
 
 
+def _chars(text, field):
+    """``text`` as a list of characters (MicroPython indexes a str by walking its UTF-8 from the start); DecodeError when it is not a str."""
+    if not isinstance(text, str):
+        raise DecodeError("not text", field=field, position=0, expected="str")
+    return list(text)
+
+
 def parse_docnum(text):
     """Parse ``人社信息函〔2010〕52号`` (any of 〔〕 [] ［］ 【】) into a ``DocNumber``."""
-    if not isinstance(text, str):
-        raise DecodeError("not text", field="docnum", position=0, expected="str")
-    chars = list(text)
+    chars = _chars(text, "docnum")
     n = len(chars)
     i = _skip_spaces(chars, 0)
     wrapped = None
@@ -202,9 +207,7 @@ def _read_cn_count(chars, i, field):
 
 def parse_cn_date(text):
     """Parse ``二○一○年十月十二日`` or ``2013年2月25日`` into ``(year, month, day)``."""
-    if not isinstance(text, str):
-        raise DecodeError("not text", field="date", position=0, expected="str")
-    chars = list(text)
+    chars = _chars(text, "date")
     n = len(chars)
     i = _skip_spaces(chars, 0)
     year_at = i
@@ -223,36 +226,36 @@ def parse_cn_date(text):
             raise DecodeError("year must be four Chinese digits", field="date year", position=year_at, expected="e.g. 二〇一〇")
     if year < 1900:
         raise DecodeError("year out of range", field="date year", position=year_at, expected="1900 or later")
-    i = _skip_spaces(chars, i)
-    if i >= n or chars[i] != "年":
-        raise DecodeError("missing 年", field="date", position=i, expected="年")
-    i = _skip_spaces(chars, i + 1)
+    i = _past_unit(chars, i, "年", "年")
     month_at = i
-    if arabic:
-        month, i = _read_number(chars, i, "date month", 2)
-    else:
-        month, i = _read_cn_count(chars, i, "date month")
+    month, i = _read_date_part(chars, i, arabic, "date month")
     if not 1 <= month <= 12:
         raise DecodeError("month out of range", field="date month", position=month_at, expected="1 to 12")
-    i = _skip_spaces(chars, i)
-    if i >= n or chars[i] != "月":
-        raise DecodeError("missing 月", field="date", position=i, expected="月")
-    i = _skip_spaces(chars, i + 1)
+    i = _past_unit(chars, i, "月", "月")
     day_at = i
-    if arabic:
-        day, i = _read_number(chars, i, "date day", 2)
-    else:
-        day, i = _read_cn_count(chars, i, "date day")
+    day, i = _read_date_part(chars, i, arabic, "date day")
     if not 1 <= day <= days_in_month(year, month):
         raise DecodeError("day does not exist in that month", field="date day", position=day_at,
                           expected="1 to " + str(days_in_month(year, month)))
-    i = _skip_spaces(chars, i)
-    if i >= n or chars[i] not in "日号":
-        raise DecodeError("missing 日", field="date", position=i, expected="日")
-    i = _skip_spaces(chars, i + 1)
+    i = _past_unit(chars, i, "日号", "日")
     if i != n:
         raise DecodeError("unexpected text after the date", field="date", position=i, expected="end of text")
     return (year, month, day)
+
+
+def _read_date_part(chars, i, arabic, field):
+    """The month or day at ``i``, written like the year (Arabic digits or a Chinese count); ``(value, next i)``."""
+    if arabic:
+        return _read_number(chars, i, field, 2)
+    return _read_cn_count(chars, i, field)
+
+
+def _past_unit(chars, i, units, shown):
+    """The index after the unit character (one of ``units``) that must follow, spaces skipped either side."""
+    i = _skip_spaces(chars, i)
+    if i >= len(chars) or chars[i] not in units:
+        raise DecodeError("missing " + shown, field="date", position=i, expected=shown)
+    return _skip_spaces(chars, i + 1)
 
 
 def _cn_count(value):

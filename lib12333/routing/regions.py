@@ -23,7 +23,8 @@ MUNICIPALITIES = ("11", "12", "31", "50")
 KIND_NAMES = {"P": "province", "M": "municipality", "C": "prefecture", "D": "province-administered unit"}
 
 
-def _digits(text):
+def is_digits(text):
+    """True for a non-empty string of ASCII digits only (str.isdigit also takes other scripts' digits)."""
     if not text:
         return False
     for ch in text:
@@ -34,7 +35,7 @@ def _digits(text):
 
 def check_code(code, field="region"):
     """Raise ValidationError unless ``code`` is a 6-digit division code string."""
-    if type(code) is not str or len(code) != 6 or not _digits(code):
+    if type(code) is not str or len(code) != 6 or not is_digits(code):
         raise ValidationError("not a 6-digit division code", field=field, expected="6 digits such as 330100")
     if code[:2] == "00":
         raise ValidationError("province part 00 does not exist", field=field, expected="11-82")
@@ -193,7 +194,7 @@ class RegionTable:
 
     def region(self, code):
         """The Region row for a province, municipality, prefecture or province-administered unit, or None."""
-        if type(code) is not str or len(code) != 6 or not _digits(code):
+        if type(code) is not str or len(code) != 6 or not is_digits(code):
             return None
         row = self._search(self._r, code.encode())
         if row is None:
@@ -202,7 +203,7 @@ class RegionTable:
 
     def is_county(self, code):
         """True when ``code`` is a current county-level division in the table."""
-        if type(code) is not str or len(code) != 6 or not _digits(code):
+        if type(code) is not str or len(code) != 6 or not is_digits(code):
             return False
         return self._search(self._k, code.encode()) is not None
 
@@ -221,7 +222,7 @@ class RegionTable:
 
     def area(self, code):
         """Region codes reached through area code ``code`` ("0571"), first the main one; () when unknown."""
-        if type(code) is not str or not 3 <= len(code) <= 4 or not _digits(code):
+        if type(code) is not str or not 3 <= len(code) <= 4 or not is_digits(code):
             return ()
         key = code.encode()
         if len(key) == 3:
@@ -233,7 +234,7 @@ class RegionTable:
 
     def area_for(self, code):
         """The area code to dial for the city of division ``code`` ("0571"), or None if the data has none."""
-        found = self.region(city_of(code)) if len(code) == 6 and _digits(code) else None
+        found = self.region(city_of(code)) if len(code) == 6 and is_digits(code) else None
         if found is None or not found.areas:
             return None
         return found.areas[0]

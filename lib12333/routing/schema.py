@@ -9,7 +9,7 @@ raises ``ConfigError(source, line, item)`` naming the rule.
 from lib12333.compat import is_int
 from lib12333.errors import ConfigError, DecodeError
 from lib12333.routing import clock
-from lib12333.routing.regions import MUNICIPALITIES
+from lib12333.routing.regions import MUNICIPALITIES, is_digits
 
 CHANNELS = ("voice", "sms", "kiosk", "web")
 NUMBERS = ("12333", "12370", "other")
@@ -68,19 +68,10 @@ def _values(raw, key, fail):
     return out
 
 
-def _digits(text):
-    if not text:
-        return False
-    for ch in text:
-        if ch < "0" or ch > "9":
-            return False
-    return True
-
-
 def _region(code, key, fail, table):
     if code == "unknown":
         return code
-    if len(code) != 6 or not _digits(code):
+    if len(code) != 6 or not is_digits(code):
         fail("region must be a 6-digit division code or \"unknown\"", code)
     if table is not None:
         if code[:2] in MUNICIPALITIES and code[2:] != "0000" and code[4:] == "00":
@@ -97,7 +88,7 @@ def _region(code, key, fail, table):
 
 
 def _category(code, fail, categories):
-    if len(code) not in (2, 4, 6, 8) or not _digits(code):
+    if len(code) not in (2, 4, 6, 8) or not is_digits(code):
         fail("category must be 2, 4, 6 or 8 digits (national class, sub-class, local extensions)", code)
     if categories is not None and not categories(code):
         fail("unknown category code", code)
@@ -210,9 +201,9 @@ def parse_rule(raw, order, line, source, table=None, categories=None):
     if action not in ACTIONS:
         fail("action must be one of " + ", ".join(ACTIONS), action)
     centre = then.get("centre", "city")
-    if type(centre) is not str or (centre not in CENTRES and (len(centre) != 6 or not _digits(centre))):
+    if type(centre) is not str or (centre not in CENTRES and (len(centre) != 6 or not is_digits(centre))):
         fail("centre must be one of " + ", ".join(CENTRES) + " or a 6-digit region code", centre)
-    if len(centre) == 6 and _digits(centre) and table is not None and table.region(centre) is None:
+    if len(centre) == 6 and is_digits(centre) and table is not None and table.region(centre) is None:
         fail("unknown centre region (must be a province, municipality or city in regions.txt)", centre)
     if action == "transfer" and centre in ("city", "province"):
         fail("a transfer needs another centre (card-city, card-province, caller-*, national or a code)", centre)

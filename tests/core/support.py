@@ -32,3 +32,33 @@ def read_bytes(relative):
 def read_json(relative):
     with open(project_path(relative)) as f:
         return json.load(f)
+
+
+def heap_allocated(fn):
+    """``(fn(), bytes allocated while it ran)``, MicroPython only (gc.mem_alloc).
+
+    The collector is off during ``fn``, so the growth counts every byte allocated,
+    garbage included: an upper bound of the extra heap ``fn`` needs at its peak.
+    """
+    import gc
+
+    gc.collect()
+    before = gc.mem_alloc()
+    gc.disable()
+    try:
+        keep = fn()
+        allocated = gc.mem_alloc() - before
+    finally:
+        gc.enable()
+    return keep, allocated
+
+
+def decode_error(fn, *args, **kwargs):
+    """The DecodeError that ``fn(*args, **kwargs)`` raises (AssertionError when it raises none)."""
+    from lib12333.errors import DecodeError
+
+    try:
+        fn(*args, **kwargs)
+    except DecodeError as e:
+        return e
+    raise AssertionError("no DecodeError")

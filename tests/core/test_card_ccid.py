@@ -4,7 +4,7 @@ import unittest
 
 from lib12333.card import apdu, ccid
 from lib12333.errors import DecodeError, DeviceError, LocalProtocolError, RemoteProtocolError
-from tests.core.support import read_json
+from tests.core.support import decode_error, read_json
 
 VECTORS = read_json("protocols/card/vectors.json")
 ATR = apdu.from_hex("3B6D00000081")
@@ -70,13 +70,8 @@ class Decoder(unittest.TestCase):
         for raw, pos, field in cases:
             with self.subTest(field=field):
                 dec = ccid.SerialDecoder()
-                try:
-                    dec.feed(raw)
-                except DecodeError as e:
-                    self.assertEqual(e.position, pos)
-                    self.assertEqual(e.field, field)
-                else:
-                    self.fail("no DecodeError")
+                e = decode_error(dec.feed, raw)
+                self.assertEqual((e.position, e.field), (pos, field))
                 # the decoder recovers on the next good frame
                 self.assertEqual(dec.feed(good), [("frame", good[2:-1])])
 

@@ -6,7 +6,7 @@ from lib12333.card import readcardbas, ssse
 from lib12333.card.gbk import GbkTable
 from lib12333.errors import CardError, CardSecurityError, DecodeError, DeviceError, SecurityError
 from tests.core import card_fixture as F
-from tests.core.support import project_path, read_json
+from tests.core.support import decode_error, project_path, read_json
 
 VECTORS = read_json("protocols/card/vectors.json")
 ATR = bytes((0x3B, 0x6D, 0x00, 0x00, 0x00, 0x81, 0x4E, 0x43, 0x23, 0x86, 0x97, 0x15, 0x99, 0x00, 0xBF,
@@ -110,13 +110,8 @@ class ReadCard(unittest.TestCase):
     def test_malformed_record(self):
         files = F.holder()
         files[0xEF05][0x07] = b"X0000\x01019"
-        try:
-            read(F.ScriptedCard(files))
-        except DecodeError as e:
-            self.assertEqual(e.field, "EF05 tag 07")
-            self.assertEqual(e.position, 5)
-        else:
-            self.fail("no DecodeError")
+        e = decode_error(read, F.ScriptedCard(files))
+        self.assertEqual((e.field, e.position), ("EF05 tag 07", 5))
 
     def test_unpersonalised_fields_read_empty(self):
         files = F.holder(b"3.00")
@@ -182,12 +177,7 @@ class ReadCardBas(unittest.TestCase):
 
     def test_nine_item_log_is_rejected(self):
         v = VECTORS["readcardbas"][1]
-        try:
-            readcardbas.parse_basic(v["text"])
-        except DecodeError as e:
-            self.assertIn("found 9", str(e))
-        else:
-            self.fail("no DecodeError")
+        self.assertIn("found 9", str(decode_error(readcardbas.parse_basic, v["text"])))
 
     def test_atr_historical(self):
         self.assertEqual(readcardbas.atr_historical(ATR), ATR[4:])

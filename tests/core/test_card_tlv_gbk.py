@@ -5,7 +5,7 @@ import unittest
 from lib12333.card import apdu, tlv
 from lib12333.card.gbk import GbkTable, strip_padding
 from lib12333.errors import DecodeError, LocalProtocolError, StorageError
-from tests.core.support import project_path, read_json
+from tests.core.support import decode_error, project_path, read_json
 
 VECTORS = read_json("protocols/card/vectors.json")
 
@@ -31,13 +31,8 @@ class SimpleTlv(unittest.TestCase):
     def test_malformed(self):
         for raw, pos in ((b"\x07", 1), (b"\x07\x05AB", 2), (b"\x07\xff\x01", 2), (b"\x07\x01A\x08", 4)):
             with self.subTest(raw=raw):
-                try:
-                    tlv.parse_simple(raw, field="EF05")
-                except DecodeError as e:
-                    self.assertEqual(e.position, pos)
-                    self.assertEqual(e.field, "EF05")
-                else:
-                    self.fail("no DecodeError")
+                e = decode_error(tlv.parse_simple, raw, field="EF05")
+                self.assertEqual((e.position, e.field), (pos, "EF05"))
 
     def test_one_simple(self):
         self.assertEqual(tlv.one_simple(b"\x03\x041.00", 3), b"1.00")
@@ -89,13 +84,8 @@ class Gbk(unittest.TestCase):
             t = GbkTable(f)
             for raw, pos in ((b"A\x80", 1), (b"\xd5", 0), (b"AB\xd5\x7f", 2), (b"\xff\xa1", 0), (b"\xd7\xfa", 0)):
                 with self.subTest(raw=raw):
-                    try:
-                        t.decode(raw, field="name")
-                    except DecodeError as e:
-                        self.assertEqual(e.position, pos)
-                        self.assertEqual(e.field, "name")
-                    else:
-                        self.fail("no DecodeError")
+                    e = decode_error(t.decode, raw, field="name")
+                    self.assertEqual((e.position, e.field), (pos, "name"))
 
     def test_bad_table(self):
         class F:

@@ -62,6 +62,16 @@ class Harness:
         self.pending = [e for e in self.pending if not (kind is None or e.kind == kind)]
         return out
 
+    def resend_succeeds(self, sid, mr):
+        """After the retry delay the queued SMS ``sid`` goes out again and the modem takes it as ``mr``."""
+        self.wait(2.0)
+        out = self.eng.data_to_send()
+        self.test.assertTrue(out.startswith(b"AT+CMGS="))
+        self.rx(b"\r\n> ")
+        self.eng.data_to_send()
+        self.rx(b"\r\n+CMGS: " + str(mr).encode() + b"\r\n\r\nOK\r\n")
+        self.test.assertEqual(self.events("sent")[0].id, sid)
+
     def boot(self, script=INIT):
         self.eng.start(self.t)
         for tx, answer in script:
@@ -188,13 +198,7 @@ class SendTest(unittest.TestCase):
         h.rx(b"\r\n+CMS ERROR: 500\r\n")
         self.assertEqual(h.events("send-failed"), [])
         h.tx(b"")
-        h.wait(2.0)
-        out = h.eng.data_to_send()
-        self.assertTrue(out.startswith(b"AT+CMGS="))
-        h.rx(b"\r\n> ")
-        h.eng.data_to_send()
-        h.rx(b"\r\n+CMGS: 10\r\n\r\nOK\r\n")
-        self.assertEqual(h.events("sent")[0].id, sid)
+        h.resend_succeeds(sid, mr=10)
 
     def test_permanent_error_reported_with_reason(self):
         h = Harness(self)
@@ -523,13 +527,7 @@ class RebootTest(unittest.TestCase):
         for tx, answer in INIT:
             h.step(tx, answer)
         self.assertEqual(len(h.events("ready")), 1)
-        h.wait(2.0)
-        out = h.eng.data_to_send()
-        self.assertTrue(out.startswith(b"AT+CMGS="))
-        h.rx(b"\r\n> ")
-        h.eng.data_to_send()
-        h.rx(b"\r\n+CMGS: 1\r\n\r\nOK\r\n")
-        self.assertEqual(h.events("sent")[0].id, sid)
+        h.resend_succeeds(sid, mr=1)
 
     def test_registration_events_only_on_change(self):
         h = Harness(self)

@@ -6,7 +6,6 @@ upper bound of the extra heap needed at the peak.  Printed as
 ``MODEM-HEAP name allocated=N`` and bounded so that a regression fails.
 """
 
-import gc
 import sys
 import unittest
 
@@ -14,6 +13,7 @@ from lib12333.modem import profiles
 from lib12333.modem.engine import Engine
 from lib12333.sms.encode import encode_deliver
 from lib12333.sms.scts import Timestamp
+from tests.core.support import heap_allocated
 
 MP = sys.implementation.name == "micropython"
 TS = Timestamp(2026, 11, 29, 11, 5, 0, 480)
@@ -21,18 +21,6 @@ TEXT = "您好，您的社保卡挂失申请已受理，请于三个工作日内
 INIT = (b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\n+CPIN: READY\r\n\r\nOK\r\n", b"\r\nOK\r\n",
         b"\r\n+CPMS: 0,30,0,30,0,30\r\n\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n", b"\r\nOK\r\n",
         b'\r\n+CSCA: "+8613800571500",145\r\n\r\nOK\r\n', b"\r\nOK\r\n")
-
-
-def measure(fn):
-    gc.collect()
-    before = gc.mem_alloc()
-    gc.disable()
-    try:
-        keep = fn()
-        allocated = gc.mem_alloc() - before
-    finally:
-        gc.enable()
-    return keep, allocated
 
 
 def boot():
@@ -74,15 +62,15 @@ class Heap(unittest.TestCase):
         part = encode_deliver("+8613800000002", TS, text=TEXT)[0]
         # the first engine also pays for the modules the init imports lazily (modem.ops ...);
         # a running kiosk has them: the warm figure is what each further engine costs
-        eng0, a_first = measure(boot)
-        eng0, a_boot = measure(boot)
+        eng0, a_first = heap_allocated(boot)
+        eng0, a_boot = heap_allocated(boot)
         eng = boot()
         receive(eng, 0, part)  # warm lazy imports (pdu decoder, reassembler paths)
         send(eng)
         part2 = encode_deliver("+8613800000002", TS, text=TEXT + "2")[0]
-        evs, a_recv = measure(lambda: receive(eng, 1, part2))
+        evs, a_recv = heap_allocated(lambda: receive(eng, 1, part2))
         self.assertEqual([e.kind for e in evs], ["message"])
-        evs, a_send = measure(lambda: send(eng))
+        evs, a_send = heap_allocated(lambda: send(eng))
         self.assertEqual([e.kind for e in evs], ["sent"])
         for name, n in (("engine+init first (lazy imports)", a_first), ("engine+init", a_boot),
                         ("receive 1 part", a_recv), ("send 1 part", a_send)):

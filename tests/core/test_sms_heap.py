@@ -10,13 +10,13 @@ The figures are printed as ``SMS-HEAP name allocated=N`` for the benchmark
 notes, and bounded here so that a regression fails.
 """
 
-import gc
 import sys
 import unittest
 
 from lib12333.sms import encode, pdu
 from lib12333.sms.reassembly import Reassembler
 from lib12333.sms.scts import Timestamp
+from tests.core.support import heap_allocated
 
 MP = sys.implementation.name == "micropython"
 NOTICE = (
@@ -29,18 +29,6 @@ TEXT = (NOTICE * 2)[:260]
 TS = Timestamp(2026, 11, 29, 11, 5, 0, 480)
 
 
-def measure(fn):
-    gc.collect()
-    before = gc.mem_alloc()
-    gc.disable()
-    try:
-        keep = fn()
-        allocated = gc.mem_alloc() - before
-    finally:
-        gc.enable()
-    return keep, allocated
-
-
 @unittest.skipIf(not MP, "gc.mem_alloc exists on MicroPython only")
 class Heap(unittest.TestCase):
     def test_encode_decode_four_part_chinese(self):
@@ -51,10 +39,10 @@ class Heap(unittest.TestCase):
         # in steps, and which test happens to cross a step depends on everything run before it
         encode.encode_submit("+8613800571500", TEXT, ref=42, smsc="+8613800571500")
 
-        parts, a_enc = measure(lambda: encode.encode_submit("+8613800571500", TEXT, ref=42, smsc="+8613800571500"))
+        parts, a_enc = heap_allocated(lambda: encode.encode_submit("+8613800571500", TEXT, ref=42, smsc="+8613800571500"))
         self.assertEqual(len(parts), 4)
         delivers = [p.pdu for p in encode.encode_deliver("+8613800571500", TS, TEXT, ref=42, smsc="+8613800571500")]
-        msgs, a_dec = measure(lambda: [pdu.decode(b) for b in delivers])
+        msgs, a_dec = heap_allocated(lambda: [pdu.decode(b) for b in delivers])
         self.assertEqual("".join([m.text for m in msgs]), TEXT)
 
         def join():
@@ -64,7 +52,7 @@ class Heap(unittest.TestCase):
                 out = r.add(pdu.decode(delivers[i]), i)
             return out
 
-        done, a_join = measure(join)
+        done, a_join = heap_allocated(join)
         self.assertEqual(done.text, TEXT)
         for name, a in (("encode-4", a_enc), ("decode-4", a_dec), ("decode+reassemble-4", a_join)):
             print("SMS-HEAP %s allocated=%d" % (name, a))

@@ -8,17 +8,6 @@ import pytest
 
 from lib12333.host.cli import EXIT_IO, EXIT_NO, EXIT_OK, main
 
-KEY = bytes.fromhex("6c6962313233333320746573746b6579")
-FIELDS = {"ssn": "11010519491231002X", "card": "X00000019", "phone": "13900000000", "name": "张三丰"}
-SEAL = ["--type", "loss-report", "--device", "1001", "--seq", "7", "--time", "1796083200",
-        "--fields", json.dumps(FIELDS), "--json"]
-
-
-def _seal(path, capsys):
-    assert main(["frame", "seal", "--key-file", str(path)] + SEAL) == EXIT_OK
-    return json.loads(capsys.readouterr().out)["frame"]
-
-
 # ---------------------------------------------------------------- databases
 
 

@@ -20,6 +20,7 @@ from lib12333 import citizen_requests as R  # noqa: E402
 from lib12333.host.console.app import Console  # noqa: E402
 from lib12333.host.gateway import db  # noqa: E402
 from tests.host.console_support import CENTRE, NOW, PASSWORD, PHONE, USERS, build, client, login  # noqa: E402
+from tests.host.polling import run_at_once  # noqa: E402
 
 CONSOLE_TABLES = {"console_meta", "console_users", "console_sessions", "console_login_attempts", "console_audit",
                   "console_claims"}
@@ -99,18 +100,12 @@ def _claim_at_once(consoles, ref, names):
     """Both agents post the claim of ``ref`` at the same moment, each through their own console process."""
     clients = [client(c) for c in consoles]
     tokens = [login(c, name) for c, name in zip(clients, names)]
-    barrier = threading.Barrier(len(clients))
     codes = [None] * len(clients)
 
     def post(i):
-        barrier.wait()
         codes[i] = clients[i].post("/requests/%s/claim" % ref, data={"csrf": tokens[i]}).status_code
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    run_at_once(post, [(i,) for i in range(len(clients))])
     return codes
 
 
@@ -179,19 +174,13 @@ def test_two_consoles_closing_one_request_at_once_close_it_once_with_one_sms(con
         ref = first.store.requests.create("complaint", CENTRE, "K05", (2026, 11, 29), NOW - 60, "并发办结 %d" % n,
                                           PHONE, idem="close-race-%d" % n).ref
         first.store.requests.apply(ref, "start", CENTRE, NOW - 30, idem="cli-start-%d" % n)
-        barrier = threading.Barrier(2)
         codes = [None, None]
 
-        def post(i, ref=ref, barrier=barrier, codes=codes, n=n):
-            barrier.wait()
+        def post(i, ref=ref, codes=codes, n=n):
             codes[i] = clients[i].post("/requests/%s/act" % ref, data={
                 "csrf": tokens[i], "idem": "race-%d-%d" % (n, i), "action": actions[i], "note": "并发"}).status_code
 
-        threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        run_at_once(post, [(0,), (1,)])
         assert sorted(codes) == [303, 409], codes
         req = first.store.requests.get(ref)
         assert [e.action for e in req.history] == ["start", actions[codes.index(303)]]

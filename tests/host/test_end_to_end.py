@@ -15,6 +15,7 @@ import pytest
 from lib12333 import lossreport
 from lib12333.host import demo, transcript
 from lib12333.host.modem.faults import Faults
+from tests.host.polling import wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -77,24 +78,13 @@ def count(hall, sql):
 
 def report_loss(hall, timeout=60):
     assert hall.wait_screen("欢迎使用", timeout)
-    deadline = time.monotonic() + timeout
-    while not hall.app.modem_ready and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: hall.app.modem_ready, timeout)  # the kiosk copes with a slow modem; the test goes on
     hall.card.insert()
     assert hall.wait_screen("您好", timeout), "card not read"
     hall.press(["2"])
     assert hall.wait_screen("请输入您的手机号码", timeout)
     hall.press(list(demo.CITIZEN_PHONE) + ["ok"])
     assert hall.wait_screen("社保卡临时挂失", timeout)
-
-
-def wait_until(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture()

@@ -34,12 +34,18 @@ def answers(conn, after):
     return [(r[0], bytes(r[1])) for r in rows.fetchall()]
 
 
-def test_answers_by_two_workers_in_turn_are_all_accepted_by_the_kiosk(gateway_db):
+def _centre_db(gateway_db):
+    """A gateway database with kiosk 1001 and one registered card; its URL."""
     url = gateway_db("centre.db")
     setup = db.connect(url)
     admin.add_device(setup, 1001, KEY, now=NOW)
     admin.add_card(setup, "A38612750", SSN, "李明华", "330100", now=NOW)
     setup.close()
+    return url
+
+
+def test_answers_by_two_workers_in_turn_are_all_accepted_by_the_kiosk(gateway_db):
+    url = _centre_db(gateway_db)
     a = Centre(db.connect(url), UNIT)
     b = Centre(db.connect(url), UNIT)
     a.worker, b.worker = "a", "b"
@@ -63,11 +69,7 @@ def test_an_answer_delivered_after_several_worker_switches_is_stale_and_the_kios
     # The bound holds when an answer is sealed, not when it is delivered: here the answer to frame 1 waits
     # (its send failed) while five workers in turn answer frames 2..6, each from a new block.  The kiosk
     # drops it as below its window; its retry of frame 1 is answered again, from ``applied``, and accepted.
-    url = gateway_db("centre.db")
-    setup = db.connect(url)
-    admin.add_device(setup, 1001, KEY, now=NOW)
-    admin.add_card(setup, "A38612750", SSN, "李明华", "330100", now=NOW)
-    setup.close()
+    url = _centre_db(gateway_db)
     workers = [Centre(db.connect(url), UNIT) for _ in range(5)]
     for i, w in enumerate(workers):
         w.worker = "w%d" % i

@@ -7,12 +7,12 @@ database, a database migrated by a newer lib12333.  Exit codes as docs/cli.md sa
 
 import json
 import os
-import threading
 
 import psycopg
 import pytest
 
 from lib12333.host.gateway import db, pg
+from tests.host.polling import run_at_once
 from tests.host.test_gateway import cli
 
 
@@ -24,20 +24,14 @@ def _tables(url):
 def at_once(conns, work):
     """``work(conn)`` in one thread per connection, all released at the same moment: the failures' texts."""
     failures = []
-    start = threading.Barrier(len(conns))
 
     def run(conn):
-        start.wait()
         try:
             work(conn)
         except Exception as exc:  # noqa: BLE001 -- any failure is the finding
             failures.append(str(exc))
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in conns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    run_at_once(run, [(c,) for c in conns])
     return failures
 
 

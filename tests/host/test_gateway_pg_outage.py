@@ -18,6 +18,7 @@ from lib12333.host.gateway.service import GatewayService
 from lib12333.host.modem.network import Simulator
 from lib12333.host.modem.transport import SerialModem
 from lib12333.secure import frame as frame_mod
+from tests.host.polling import wait_until
 from tests.host.test_gateway import CARD, KEY, NAME, NOW, SSN, UNIT, kiosk_frame
 
 
@@ -33,12 +34,8 @@ def own_server():
 
 
 def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
+    if not wait_until(predicate, timeout):
+        raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
 
 
 def _count(url, sql):

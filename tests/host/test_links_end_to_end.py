@@ -17,6 +17,7 @@ from lib12333.host.links.ismg_net import LinkFaults, free_port
 from lib12333.host.links.transport import TcpLink
 from lib12333.host.modem.network import Simulator
 from lib12333.host.modem.transport import SerialModem
+from tests.host.polling import boot_phone
 
 pytestmark = pytest.mark.slow  # operator links under faults: ~50 s
 
@@ -155,13 +156,8 @@ def test_mobile_originated_reaches_the_centre_once_and_is_acked_after_confirm(pr
     ch = channels(protocol, ismg)
     phone = SerialModem(sim.modems[0].path)
     try:
-        phone.engine.start(phone.clock())
         events = []
-        end = time.monotonic() + 15
-        ready = False
-        while time.monotonic() < end and not ready:
-            ready = any(e.kind == "ready" for e in phone.pump(0.05))
-        assert ready
+        assert boot_phone(phone)
         phone.engine.send_sms(CENTRE, text="CX T330100K0113030100077")
         got = []
 
@@ -204,10 +200,7 @@ def test_chinese_text_delivered_in_gb_reaches_the_centre_as_text(protocol):
     ch = channels(protocol, ismg)
     phone = SerialModem(sim.modems[0].path)
     try:
-        phone.engine.start(phone.clock())
-        end = time.monotonic() + 15
-        while time.monotonic() < end and not any(e.kind == "ready" for e in phone.pump(0.05)):
-            pass
+        boot_phone(phone)
         phone.engine.send_sms(CENTRE, text="查询 T330100K0113030100077")
         got = []
         end = time.monotonic() + 20
@@ -299,10 +292,7 @@ def test_gateway_command_on_a_link_answers_a_citizen_and_records_the_delivery(tm
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     phone = SerialModem(sim.modems[0].path)
     try:
-        phone.engine.start(phone.clock())
-        end = time.monotonic() + 15
-        while time.monotonic() < end and not any(e.kind == "ready" for e in phone.pump(0.05)):
-            pass
+        boot_phone(phone)
         phone.engine.send_sms(CENTRE, text="查询 T330100K0113030100077")
         answer = None
         end = time.monotonic() + 30

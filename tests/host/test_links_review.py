@@ -7,6 +7,7 @@ import threading
 import time
 
 from lib12333.host.links.ismg import Ismg
+from tests.host.polling import boot_phone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -265,10 +266,7 @@ def test_a_citizens_query_is_answered_once_when_the_gateway_dies_between_commit_
         return conn.execute("SELECT COUNT(*) FROM outgoing WHERE to_number LIKE '%13900000001'").fetchone()[0]
 
     try:
-        phone.engine.start(phone.clock())
-        end = time.monotonic() + 15
-        while time.monotonic() < end and not any(e.kind == "ready" for e in phone.pump(0.05)):
-            pass
+        boot_phone(phone)
         phone.engine.send_sms("+8610657112333", text="查询 T330100K0113030100077")
         first = gateway()
         service = GatewayService(first, centre)

@@ -20,6 +20,7 @@ from lib12333 import identifiers, lossreport
 from lib12333.compat import data_path
 from lib12333.host import demo
 from lib12333.routing import loader
+from tests.host.polling import insert_card_when_ready, wait_until
 
 HZ_NUMBER = demo.CENTRE_NUMBER
 JS_NUMBER = "+8610652512333"
@@ -96,30 +97,18 @@ def _count(path, sql):
         conn.close()
 
 
-def _wait(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.slow
 def test_loss_of_a_card_from_another_province_is_relayed_and_applied_once(tmp_path):
     hall = RelayHall(str(tmp_path), demo.Transcript(echo=False))
     try:
-        assert hall.wait_screen("欢迎使用", 30)
-        assert _wait(lambda: hall.app.modem_ready, 30)
-        hall.card.insert()
-        assert hall.wait_screen("您好", 30), "card not read"
+        insert_card_when_ready(hall, 30)
         hall.press(["2"])
         assert hall.wait_screen("请输入您的手机号码", 30)
         hall.press(list(demo.CITIZEN_PHONE) + ["ok"])
         assert hall.wait_screen("社保卡临时挂失", 30)
         hall.press(["1"])
         assert hall.wait_screen("挂失成功", 60), "\n".join(hall.t.lines[-40:])
-        assert _wait(lambda: hall.phone_messages, 30), "no notice"
+        assert wait_until(lambda: hall.phone_messages, 30), "no notice"
         notice = hall.phone_messages[-1]
         assert notice.startswith(JS_UNIT) and "临时挂失" in notice and hall.holder["card"] not in notice
 
@@ -137,7 +126,7 @@ def test_loss_of_a_card_from_another_province_is_relayed_and_applied_once(tmp_pa
         assert _count(hz, "SELECT COUNT(*) FROM relays_out WHERE state = 'answered'") == 1
         assert _count(hz, "SELECT COUNT(*) FROM applied WHERE device_id = %d" % demo.DEVICE_ID) == 1
         assert _count(hz, "SELECT COUNT(*) FROM cards") == 0
-        assert _wait(lambda: not hall.app.outbox.pending(), 20)
+        assert wait_until(lambda: not hall.app.outbox.pending(), 20)
         time.sleep(1)  # anything late would show up as a second event
         assert _count(js, "SELECT COUNT(*) FROM card_events") == 1
         assert hall.js_centre.relay.stats["applied"] == 1

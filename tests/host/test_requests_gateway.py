@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +24,7 @@ from lib12333.secure import aes
 from lib12333.secure import frame as frame_mod
 from lib12333.secure import messages as msg
 from lib12333.sms.policy import Policy
+from tests.host.polling import insert_card_when_ready, wait_until
 from tests.hypothesis_profiles import examples
 
 KEY = bytes(range(16))
@@ -432,15 +432,6 @@ def _locked_pump(hall):
     return lock
 
 
-def _wait(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.slow
 def test_end_to_end_complaint_reference_close_notice_and_sms_query(tmp_path):
     from lib12333.host import demo
@@ -449,10 +440,7 @@ def test_end_to_end_complaint_reference_close_notice_and_sms_query(tmp_path):
     other = None
     try:
         lock = _locked_pump(hall)
-        assert hall.wait_screen("欢迎使用", 60)
-        assert _wait(lambda: hall.app.modem_ready, 60)
-        hall.card.insert()
-        assert hall.wait_screen("您好", 60), "card not read"
+        insert_card_when_ready(hall, 60)
         hall.press(["4"])
         assert hall.wait_screen("请选择留言类型", 30)
         hall.press(["2", "2"])  # 投诉, 养老保险
@@ -483,13 +471,13 @@ def test_end_to_end_complaint_reference_close_notice_and_sms_query(tmp_path):
         p = cli("update", "--db", hall.db_path, ref, "close", "--note", "已电话答复", "--unit", demo.UNIT)
         assert p.returncode == 0, p.stderr
         notice = "%s您的投诉（%s）已办结，凭编号在终端或拨12333查询。" % (demo.UNIT, ref)
-        assert _wait(lambda: notice in hall.phone_messages, 60), hall.phone_messages
+        assert wait_until(lambda: notice in hall.phone_messages, 60), hall.phone_messages
         assert len(notice) <= 70  # one part
         # the citizen asks by SMS from the phone the request was filed with
         with lock:
             hall.phone.engine.send_sms(demo.CENTRE_NUMBER, text="查询 " + ref, report=False)
         status = "%s您的投诉（%s）目前状态：办结。" % (demo.UNIT, ref)
-        assert _wait(lambda: status in hall.phone_messages, 60), hall.phone_messages
+        assert wait_until(lambda: status in hall.phone_messages, 60), hall.phone_messages
         # somebody else asks about the same reference
         other = _add_phone(hall, "+8613700001111")
         other.send(demo.CENTRE_NUMBER, "查询 " + ref)

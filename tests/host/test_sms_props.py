@@ -8,6 +8,7 @@ protocols/sms/README.md, "Peers"):
 A peer that cannot be imported skips its tests with the reason.
 """
 
+import importlib
 import json
 import random
 import time
@@ -23,27 +24,19 @@ from lib12333.sms.reassembly import Reassembler
 from lib12333.sms.scts import Timestamp
 from tests.hypothesis_profiles import examples
 
-try:
-    import gammu
-except ImportError as exc:  # pragma: no cover
-    gammu = None
-    GAMMU_WHY = "python-gammu not importable: %s" % exc
-else:
-    GAMMU_WHY = ""
-try:
-    from gsmmodem import pdu as gsmmodem_pdu
-except ImportError as exc:  # pragma: no cover
-    gsmmodem_pdu = None
-    GSMMODEM_WHY = "python-gsmmodem-new not importable: %s" % exc
-else:
-    GSMMODEM_WHY = ""
-try:
-    from smspdudecoder.easy import read_incoming_sms
-except ImportError as exc:  # pragma: no cover (bitstring 5 breaks it: pin bitstring<5)
-    read_incoming_sms = None
-    SPD_WHY = "smspdudecoder not importable (bitstring>=5?): %s" % exc
-else:
-    SPD_WHY = ""
+
+def _peer(module, what):
+    """``(module, "")``, or ``(None, why it is missing)`` for a peer that cannot be imported."""
+    try:
+        return importlib.import_module(module), ""
+    except ImportError as exc:  # pragma: no cover
+        return None, "%s not importable: %s" % (what, exc)
+
+
+gammu, GAMMU_WHY = _peer("gammu", "python-gammu")
+gsmmodem_pdu, GSMMODEM_WHY = _peer("gsmmodem.pdu", "python-gsmmodem-new")
+_spd, SPD_WHY = _peer("smspdudecoder.easy", "smspdudecoder (bitstring 5 breaks it: pin bitstring<5)")
+read_incoming_sms = _spd.read_incoming_sms if _spd is not None else None
 
 with open("protocols/sms/vectors.json", encoding="utf-8") as _f:
     VECTORS = json.load(_f)

@@ -116,6 +116,14 @@ async function softReset() {
   write(bootOut);
 }
 
+// Code sent in raw or raw-paste mode: run it, save the flash, answer stdout ^D stderr ^D >.
+function runRaw(code) {
+  const [o, e] = run(code);
+  saveFlash();
+  write(Buffer.from(o, "utf8")); write("\x04");
+  write(Buffer.from(e, "utf8")); write("\x04>");
+}
+
 async function handle(byte) {
   if (pendingPaste) {
     // Ctrl-E 'A' Ctrl-A: the raw-paste request.
@@ -134,10 +142,7 @@ async function handle(byte) {
       write("\x04");
       const code = Buffer.from(buffer).toString("utf8");
       buffer = [];
-      const [o, e] = run(code);
-      saveFlash();
-      write(Buffer.from(o, "utf8")); write("\x04");
-      write(Buffer.from(e, "utf8")); write("\x04>");
+      runRaw(code);
       return;
     }
     buffer.push(byte);
@@ -174,10 +179,7 @@ async function handle(byte) {
     const code = Buffer.from(buffer).toString("utf8");
     buffer = [];
     write("OK");
-    const [o, e] = run(code);
-    saveFlash();
-    write(Buffer.from(o, "utf8")); write("\x04");
-    write(Buffer.from(e, "utf8")); write("\x04>");
+    runRaw(code);
     return;
   }
   buffer.push(byte);

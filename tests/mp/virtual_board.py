@@ -16,7 +16,8 @@ import subprocess
 import sys
 import threading
 import time
-import tty
+
+from lib12333.host.pty_port import close_pty, open_raw_pty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BOARD_JS = os.path.join(ROOT, "tests", "mp", "board.mjs")
@@ -25,9 +26,7 @@ BOARD_JS = os.path.join(ROOT, "tests", "mp", "board.mjs")
 class VirtualBoard:
     def __init__(self, flash_dir):
         self.flash_dir = flash_dir
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.port = os.ttyname(self.slave)
+        self.master, self.slave, self.port = open_raw_pty()
         self.process = None
         self._threads = []
         self._alive = False
@@ -93,11 +92,7 @@ class VirtualBoard:
 
     def close(self):
         self.power_cut()
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        close_pty(self.master, self.slave)
 
     def __enter__(self):
         return self.power_on()

@@ -22,23 +22,24 @@ vectors and debugging.
 import os
 import select
 import threading
-import tty
 
 from lib12333.card import ccid
 from lib12333.errors import DecodeError
+from lib12333.host.background import BackgroundLoop
 from lib12333.host.card.emulator import CardRemoved
+from lib12333.host.pty_port import close_pty, open_raw_pty
 
 FIRMWARE = b"lib12333 GemPC Twin emulator 1.0"
 
 
-class CcidSerialReaderEmulator:
+class CcidSerialReaderEmulator(BackgroundLoop):
+    thread_name = "ccid-reader-emulator"
+
     def __init__(self, card, echo=True, trace=None):
         self.card = card
         self.echo = echo
         self.trace = trace
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.port = os.ttyname(self.slave)
+        self.master, self.slave, self.port = open_raw_pty()
         self._decoder = ccid.SerialDecoder(accept_events=False)
         self._stop = threading.Event()
         self._thread = None
@@ -49,26 +50,8 @@ class CcidSerialReaderEmulator:
         self.absent_polls = 0  # GetSlotStatus answers that reported no card
 
     # -- lifecycle -------------------------------------------------------
-    def start(self):
-        self._thread = threading.Thread(target=self._run, name="ccid-reader-emulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+    def release(self):
+        close_pty(self.master, self.slave)
 
     # -- card movement ---------------------------------------------------
     def remove_card(self):
@@ -92,7 +75,7 @@ class CcidSerialReaderEmulator:
             n = os.write(self.master, view)
             view = view[n:]
 
-    def _run(self):
+    def run(self):
         while not self._stop.is_set():
             try:
                 ready, _, _ = select.select([self.master], [], [], 0.1)

@@ -11,8 +11,8 @@ thread, and hands what it sends to the emulated network.
 
 import errno
 import os
-import tty
 
+from lib12333.host.pty_port import close_pty, open_raw_pty
 from lib12333.modem.emulator import MODELS, ModemEmulator
 
 __all__ = ["MODELS", "EmulatedModem"]
@@ -23,10 +23,8 @@ class EmulatedModem:
         self.sim = sim
         self.index = index
         self.number = number
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
+        self.master, self.slave, self.path = open_raw_pty()
         os.set_blocking(self.master, False)
-        self.path = os.ttyname(self.slave)
         self.outbuf = bytearray()
         self.out_at = 0.0  # answers leave in order even with random latency
         self._tick_at = None
@@ -127,8 +125,4 @@ class EmulatedModem:
         del self.outbuf[:n]
 
     def close(self):
-        for fd in (self.master, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        close_pty(self.master, self.slave)

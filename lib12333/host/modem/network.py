@@ -24,6 +24,7 @@ import selectors
 import threading
 import time
 
+from lib12333.host.background import BackgroundLoop
 from lib12333.host.modem.emulator import EmulatedModem
 from lib12333.host.modem.faults import Faults
 from lib12333.sms import address
@@ -132,7 +133,9 @@ class Network:
             self._try(it)
 
 
-class Simulator:
+class Simulator(BackgroundLoop):
+    thread_name = "modem-sim"
+
     def __init__(self, count=2, numbers=None, faults=None, model="SIM7600CE", smsc=SMSC):
         self.faults = faults or Faults()
         self.log = []
@@ -183,25 +186,11 @@ class Simulator:
         while not self._stop.is_set():
             self.step()
 
-    def start(self):
-        self._thread = threading.Thread(target=self.run, name="modem-sim", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+    def release(self):
         for m in self.modems:
             self.sel.unregister(m.master)
             m.close()
         self.sel.close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def paths(self):
         return [(m.number, m.path) for m in self.modems]

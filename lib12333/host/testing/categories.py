@@ -45,10 +45,8 @@ def malformed_codes():
 _names = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=12)
 
 
-@st.composite
-def province_tables(draw, region="330000", max_entries=8):
-    """A valid province extension table as a dict (the JSON object of docs/categories.md)."""
-    parents = draw(st.lists(subclass_codes(), min_size=1, max_size=4, unique=True))
+def _table(draw, level, region, parents, max_entries):
+    """A table of ``level`` whose codes extend ``parents`` by two digits (1 to 3 children each)."""
     codes = set()
     for p in parents:
         for suffix in draw(st.lists(st.integers(1, 99), min_size=1, max_size=3, unique=True)):
@@ -56,10 +54,17 @@ def province_tables(draw, region="330000", max_entries=8):
     codes = sorted(codes)[:max_entries]
     return {
         "format": FORMAT_TAG,
-        "level": "province",
+        "level": level,
         "region": region,
         "categories": [{"code": c, "name": draw(_names)} for c in codes],
     }
+
+
+@st.composite
+def province_tables(draw, region="330000", max_entries=8):
+    """A valid province extension table as a dict (the JSON object of docs/categories.md)."""
+    parents = draw(st.lists(subclass_codes(), min_size=1, max_size=4, unique=True))
+    return _table(draw, "province", region, parents, max_entries)
 
 
 @st.composite
@@ -67,14 +72,4 @@ def city_tables(draw, province_table, region="330100", max_entries=8):
     """A valid city table extending the codes of ``province_table`` (a dict)."""
     parents = [e["code"] for e in province_table["categories"]]
     chosen = draw(st.lists(st.sampled_from(parents), min_size=1, max_size=3, unique=True))
-    codes = set()
-    for p in chosen:
-        for suffix in draw(st.lists(st.integers(1, 99), min_size=1, max_size=3, unique=True)):
-            codes.add(p + "%02d" % suffix)
-    codes = sorted(codes)[:max_entries]
-    return {
-        "format": FORMAT_TAG,
-        "level": "city",
-        "region": region,
-        "categories": [{"code": c, "name": draw(_names)} for c in codes],
-    }
+    return _table(draw, "city", region, chosen, max_entries)
