@@ -21,6 +21,8 @@ from lib12333.secure import frame as frame_mod
 from tests.host.polling import wait_until
 from tests.host.test_gateway import CARD, KEY, NAME, NOW, SSN, UNIT, kiosk_frame
 
+pytestmark = pytest.mark.slow  # stops and restarts a PostgreSQL server of its own
+
 
 @pytest.fixture()
 def own_server():

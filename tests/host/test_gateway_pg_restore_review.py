@@ -117,6 +117,7 @@ def sqlite_mark():
     return sqlite_backup.MARK
 
 
+@pytest.mark.slow  # a restore raced by a worker process
 def test_a_worker_starting_during_the_restore_leaves_the_live_database_and_no_staging_copy(pg_server, tmp_path,
                                                                                             monkeypatch):
     from lib12333.host.gateway import pg_backup

@@ -17,6 +17,8 @@ from lib12333.host.gateway import db
 from lib12333.host.gateway.centre import Centre
 from tests.host import gateway_fleet as F
 
+pytestmark = pytest.mark.slow  # starts pgbouncer in front of PostgreSQL
+
 
 @pytest.fixture()
 def bouncer(pg_server):

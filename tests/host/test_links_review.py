@@ -6,6 +6,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from lib12333.host.links.ismg import Ismg
 from tests.host.polling import boot_phone
 
@@ -28,6 +30,7 @@ def run_gateway_for(seconds, link, secret, db):
     return out + err
 
 
+@pytest.mark.slow  # a gateway process run until its link times out
 def test_gateway_says_clearly_when_the_operator_refuses_the_secret(tmp_path):
     ismg = Ismg("cmpp3", {"901234": "right-secret"}, "+8610657112333")
     thread = serve(ismg)
@@ -45,6 +48,7 @@ def test_gateway_says_clearly_when_the_operator_refuses_the_secret(tmp_path):
     assert 1 <= text.count("refused the login") <= 4, text
 
 
+@pytest.mark.slow  # a gateway process run until its link times out
 def test_gateway_names_the_link_when_it_is_ready(tmp_path):
     ismg = Ismg("smpp", {"centre": "pw"}, "+8610657112333")
     thread = serve(ismg)
