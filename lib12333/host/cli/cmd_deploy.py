@@ -4,6 +4,7 @@ import json
 import sys
 
 from lib12333.host.cli import EXIT_FAILED, EXIT_OK
+from lib12333.host.cli.common import add_key_arguments
 from lib12333.host.cli.output import add_json_flag, emit, progress
 
 HELP = """\
@@ -30,10 +31,8 @@ def register(subparsers):
     p.add_argument("--board", help="board folder name under board/ (sets the architecture and drivers)")
     p.add_argument("--arch", help="override the mpy-cross architecture (default: the board's, else the device's)")
     p.add_argument("--device-id", help="provision this device id")
-    key = p.add_mutually_exclusive_group()
-    key.add_argument("--key-file", help="provision the 16-byte device key read from this file "
-                     "(16 raw bytes or 32 hex digits)")
-    key.add_argument("--key-hex", help="provision the device key given as 32 hex digits (other users see it in the process list: prefer --key-file)")
+    add_key_arguments(p, "provision the device key given",
+                      "provision the 16-byte device key read from this file (16 raw bytes or 32 hex digits)")
     p.add_argument("--site", help="JSON file with the site configuration to provision (centre number, hall name...)")
     p.add_argument("--gateway-db", help="register the device and its key in this gateway database (a new key is "
                    "generated when none is given); checked before the board is touched")

@@ -3,7 +3,7 @@
 import argparse
 
 from lib12333.host.cli import EXIT_FAILED, EXIT_IO, EXIT_OK
-from lib12333.host.cli.common import usage_handler
+from lib12333.host.cli.common import add_key_arguments, usage_handler
 from lib12333.host.cli.output import add_json_flag, emit, progress
 
 HELP = """\
@@ -41,9 +41,7 @@ def register(subparsers):
     f.add_argument("--board", required=True, help="rp2040-ec800n")
     f.add_argument("--out", required=True, metavar="FILE", help="the image file to write")
     f.add_argument("--device-id", help="provision this device id (with --key-file or --key-hex)")
-    key = f.add_mutually_exclusive_group()
-    key.add_argument("--key-file", help="the 16-byte device key (16 raw bytes or 32 hex digits)")
-    key.add_argument("--key-hex", help="the device key as 32 hex digits (other users see it in the process list: prefer --key-file)")
+    add_key_arguments(f, "the device key", "the 16-byte device key (16 raw bytes or 32 hex digits)")
     f.add_argument("--site", help="JSON file with the site configuration (centre_number, unit, ...)")
     f.add_argument("--library", nargs="+", metavar="JSON", help="information library sources to index into /data")
     f.add_argument("--region", default="330100", help="region code the library is built for (default 330100)")

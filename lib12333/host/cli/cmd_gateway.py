@@ -6,6 +6,7 @@ import logging
 import sys
 
 from lib12333.host.cli import EXIT_IO, EXIT_OK, gateway_backup, gateway_relay, gateway_store
+from lib12333.host.cli.common import add_key_arguments
 from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, not_found, progress
 
 HELP = """\
@@ -51,9 +52,7 @@ def register(subparsers):
     a = dev.add_parser("add", help="register a kiosk and its key")
     a.add_argument("--db", required=True, help="the gateway's SQLite database")
     a.add_argument("--device-id", type=int, required=True, help="the kiosk's numeric id (1..4294967295)")
-    key = a.add_mutually_exclusive_group()
-    key.add_argument("--key-hex", help="the kiosk's 16-byte key as 32 hex digits (other users see it in the process list: prefer --key-file)")
-    key.add_argument("--key-file", help="read the 16-byte key from this file (16 raw bytes or 32 hex digits)")
+    add_key_arguments(a, "the kiosk's 16-byte key", "read the 16-byte key from this file (16 raw bytes or 32 hex digits)")
     a.add_argument("--key-out", help="with no key given, write the generated key to this file (for deploy)")
     a.add_argument("--name", default="", help="service hall name")
     a.add_argument("--region", default="", help="division code of the hall")

@@ -17,6 +17,17 @@ import signal
 import time
 
 
+def add_key_arguments(parser, key_hex_help, key_file_help):
+    """``--key-file`` / ``--key-hex``, one or the other, for a command given a 16-byte key
+    (``lib12333.host.keyfile.key_from_options`` reads them).  ``--key-hex`` says on its help line
+    that the process list shows it: a key belongs in a file."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--key-file", help=key_file_help)
+    group.add_argument("--key-hex", help=key_hex_help + " as 32 hex digits (other users see it in the process "
+                       "list: prefer --key-file)")
+    return group
+
+
 class Exit(enum.IntEnum):
     """The exit codes of every ``lib12333`` command (docs/cli.md); an ``int``, so ``sys.exit`` takes it."""
 

@@ -9,6 +9,7 @@ Kept out of cmd_gateway.py so that file only calls in here (see docs/routing.md,
 import os
 
 from lib12333.host.cli import EXIT_OK
+from lib12333.host.cli.common import add_key_arguments
 from lib12333.host.cli.output import add_json_flag, add_show_pii, emit
 
 PRESETS = ("city", "province")
@@ -47,9 +48,7 @@ def register_peer(sub):
     a.add_argument("--db", required=True, help="this gateway's SQLite database")
     a.add_argument("--code", required=True, help="the other centre's 6-digit code, e.g. 320000")
     a.add_argument("--number", required=True, help="the SMS number of the other centre's gateway")
-    key = a.add_mutually_exclusive_group()
-    key.add_argument("--key-hex", help="the shared 16-byte key as 32 hex digits (other users see it in the process list: prefer --key-file)")
-    key.add_argument("--key-file", help="read the shared 16-byte key from this file")
+    add_key_arguments(a, "the shared 16-byte key", "read the shared 16-byte key from this file")
     a.add_argument("--key-out", help="with no key given, write the generated key to this file (give it to the peer)")
     a.add_argument("--name", default="", help="the other centre's name")
     add_json_flag(a)
