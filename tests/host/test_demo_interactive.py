@@ -42,6 +42,17 @@ class Terminal:
                     break
         return want in self.screen
 
+    def last_whole_frame(self, must_contain, timeout=30.0):
+        """The newest redraw that was written out completely (it ends with the keys line) and holds the text:
+        the drawing may still be half-way through the newest one when the text first appears."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frames = self.screen.decode("utf-8", "replace").split("\x1b[H\x1b[2J")
+            whole = [f for f in frames if must_contain in f and "q quit" in f]
+            if whole or time.monotonic() > deadline:
+                return whole[-1] if whole else frames[-1]
+            self.read_until("\x00never\x00", timeout=0.3)
+
     def type(self, keys):
         for k in keys:
             os.write(self.master, k.encode())
@@ -71,7 +82,7 @@ def test_a_person_reports_a_card_lost_with_the_keyboard():
         # the whole hall: the phone's SMS, the centre's log, the registry line
         assert term.read_until("SMS from +8610657112333"), term.screen.decode("utf-8", "replace")[-3000:]
         assert term.read_until("registry: card A******50 is 临时挂失 until")
-        hall = term.screen.decode("utf-8", "replace").split("\x1b[H\x1b[2J")[-1]
+        hall = term.last_whole_frame("registry: card A******50 is 临时挂失 until")
         rows = hall.split("\r\n")
         assert any("kiosk screen" in row and "citizen's phone" in row for row in rows), hall  # side by side
         assert "centre log" in hall and "SMS notice to the citizen sent to 139****5678" in hall

@@ -11,7 +11,8 @@ from lib12333.host.cli.output import add_json_flag, add_show_pii, emit, not_foun
 
 HELP = """\
 Run the centre gateway: receive kiosk frames through a modem, apply each request
-exactly once to the SQLite database, answer the kiosk and send the citizen an SMS
+exactly once to the gateway database (a SQLite file, or PostgreSQL
+for several workers), answer the kiosk and send the citizen an SMS
 notice that follows the 12333 SMS rules.
 
   lib12333 gateway --modem /dev/ttyUSB2 --db centre.db --unit "【杭州市人力资源社会保障电话咨询服务中心】"
@@ -50,7 +51,7 @@ def register(subparsers):
 
     dev = sub.add_parser("device", help="kiosks and their keys").add_subparsers(dest="device_command", required=True)
     a = dev.add_parser("add", help="register a kiosk and its key")
-    a.add_argument("--db", required=True, help="the gateway's SQLite database")
+    a.add_argument("--db", required=True, help=gateway_store.DB_HELP)
     a.add_argument("--device-id", type=int, required=True, help="the kiosk's numeric id (1..4294967295)")
     add_key_arguments(a, "the kiosk's 16-byte key", "read the 16-byte key from this file (16 raw bytes or 32 hex digits)")
     a.add_argument("--key-out", help="with no key given, write the generated key to this file (for deploy)")
@@ -60,7 +61,7 @@ def register(subparsers):
     add_json_flag(a)
     a.set_defaults(handler=device_add)
     ls = dev.add_parser("list", help="registered kiosks (no keys shown)")
-    ls.add_argument("--db", required=True, help="the gateway's SQLite database")
+    ls.add_argument("--db", required=True, help=gateway_store.DB_HELP)
     add_show_pii(ls, "show SIM numbers unmasked")
     add_json_flag(ls)
     ls.set_defaults(handler=device_list)
@@ -69,20 +70,20 @@ def register(subparsers):
                         "for a board whose /data was re-formatted: a fresh key is written to --key-out, the old key "
                         "is retired (its frames are refused by name) and the new key's first sequence number is "
                         "printed; give it to `lib12333 deploy --seq-start`. A key is never given to a second board.")
-    rp.add_argument("--db", required=True, help="the gateway's SQLite database")
+    rp.add_argument("--db", required=True, help=gateway_store.DB_HELP)
     rp.add_argument("--device-id", type=int, required=True, help="the registered kiosk id")
     rp.add_argument("--key-out", required=True, help="write the new key to this file (for deploy --key-file)")
     add_json_flag(rp)
     rp.set_defaults(handler=device_replace)
     rv = dev.add_parser("revoke", help="refuse every further frame of a kiosk")
-    rv.add_argument("--db", required=True, help="the gateway's SQLite database")
+    rv.add_argument("--db", required=True, help=gateway_store.DB_HELP)
     rv.add_argument("--device-id", type=int, required=True, help="the kiosk's numeric id")
     add_json_flag(rv)
     rv.set_defaults(handler=device_revoke)
 
     card = sub.add_parser("card", help="the card registry").add_subparsers(dest="card_command", required=True)
     ca = card.add_parser("add", help="add or update a card holder record")
-    ca.add_argument("--db", required=True, help="the gateway's SQLite database")
+    ca.add_argument("--db", required=True, help=gateway_store.DB_HELP)
     ca.add_argument("--card", required=True, help="card number (卡号, 9 characters)")
     ca.add_argument("--ssn", required=True, help="social-security number (18 characters)")
     ca.add_argument("--name", required=True, help="holder's name")
@@ -90,7 +91,7 @@ def register(subparsers):
     add_json_flag(ca)
     ca.set_defaults(handler=card_add)
     cs = card.add_parser("show", help="a card's loss state and history (masked)")
-    cs.add_argument("--db", required=True, help="the gateway's SQLite database")
+    cs.add_argument("--db", required=True, help=gateway_store.DB_HELP)
     cs.add_argument("--card", required=True, help="card number (卡号, 9 characters)")
     add_show_pii(cs, "show personal data unmasked")
     add_json_flag(cs)
@@ -99,14 +100,14 @@ def register(subparsers):
     req = sub.add_parser("request", help="citizen requests (back office)").add_subparsers(
         dest="request_command", required=True)
     rl = req.add_parser("list", help="requests, newest first")
-    rl.add_argument("--db", required=True, help="the gateway's SQLite database")
+    rl.add_argument("--db", required=True, help=gateway_store.DB_HELP)
     rl.add_argument("--state", help="only requests in this state")
     rl.add_argument("--owner", help="only requests owned by this centre")
     add_show_pii(rl, "show contact numbers and personal data in subjects unmasked")
     add_json_flag(rl)
     rl.set_defaults(handler=request_list)
     rs = req.add_parser("show", help="one request with its history")
-    rs.add_argument("--db", required=True, help="the gateway's SQLite database")
+    rs.add_argument("--db", required=True, help=gateway_store.DB_HELP)
     rs.add_argument("ref", help="the request's reference number (dashes allowed)")
     add_show_pii(rs, "show contact numbers and personal data in subjects unmasked")
     add_json_flag(rs)
@@ -116,7 +117,7 @@ def register(subparsers):
         description="Apply one back-office step to a request, exactly once (the idempotency key makes a retry "
                     "harmless). Closing (close = complete) or returning a request queues the citizen's SMS "
                     "notice in the gateway database; the running gateway sends it.")
-    ru.add_argument("--db", required=True, help="the gateway's SQLite database (requests are in DB.requests)")
+    ru.add_argument("--db", required=True, help=gateway_store.DB_HELP + " (on SQLite the requests are in DB.requests)")
     ru.add_argument("ref", help="the request's reference number (dashes allowed)")
     ru.add_argument("action", help="start | close (complete) | return | transfer | accept-transfer | "
                                    "reject-transfer | withdraw-transfer")

@@ -12,6 +12,8 @@ from lib12333.host.cli import EXIT_OK
 from lib12333.host.cli.common import add_key_arguments
 from lib12333.host.cli.output import add_json_flag, add_show_pii, emit
 
+DB_HELP = "this gateway's database: a SQLite file, or postgresql://user@host:port/dbname"
+
 PRESETS = ("city", "province")
 
 
@@ -45,7 +47,7 @@ def register_peer(sub):
     a = peer.add_parser("add", help="register another centre's gateway and the key shared with it",
                         description="Both centres register each other with the same 16-byte key. The code is the "
                                     "other centre's 6-digit division code (its id in centre-to-centre frames).")
-    a.add_argument("--db", required=True, help="this gateway's SQLite database")
+    a.add_argument("--db", required=True, help=DB_HELP)
     a.add_argument("--code", required=True, help="the other centre's 6-digit code, e.g. 320000")
     a.add_argument("--number", required=True, help="the SMS number of the other centre's gateway")
     add_key_arguments(a, "the shared 16-byte key", "read the shared 16-byte key from this file")
@@ -54,7 +56,7 @@ def register_peer(sub):
     add_json_flag(a)
     a.set_defaults(handler=peer_add)
     ls = peer.add_parser("list", help="registered peers (no keys shown)")
-    ls.add_argument("--db", required=True, help="this gateway's SQLite database")
+    ls.add_argument("--db", required=True, help=DB_HELP)
     add_show_pii(ls, "show the peers' numbers unmasked")
     add_json_flag(ls)
     ls.set_defaults(handler=peer_list)
