@@ -374,18 +374,23 @@ def migrate(conn):
 
 class Transaction:
     """``with Transaction(conn):`` -- BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception.
-    Inside another transaction it is a savepoint, so a caller can make several steps one commit."""
+    Inside another transaction it is a savepoint, so a caller can make several steps one commit.
 
-    def __init__(self, conn):
+    PostgreSQL runs it SERIALIZABLE; ``row_locks=True``: READ COMMITTED, for a caller that locks every
+    row it reads to change (``SELECT ... FOR UPDATE``) -- the kiosk frames (group_commit.py).
+    SQLite has one writer at a time either way."""
+
+    def __init__(self, conn, row_locks=False):
         self.conn = conn
         self.savepoint = None
+        self.begin = "BEGIN IMMEDIATE /*PG: ROW LOCKS*/" if row_locks else "BEGIN IMMEDIATE"
 
     def __enter__(self):
         if self.conn.in_transaction:
             self.savepoint = "sp_%x" % id(self)
             self.conn.execute("SAVEPOINT " + self.savepoint)
         else:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(self.begin)
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
