@@ -17,24 +17,28 @@ rolls it back and raises StorageError: nothing applied, nothing to delete.  One 
 ``handle_many`` of one frame, in a transaction of its own (no savepoint on SQLite).
 
 Several workers on PostgreSQL: the group runs READ COMMITTED with row locks, not SERIALIZABLE.
-Serializable isolation made a group run again whenever another worker had changed a row it read
-since it began -- most often the device row of a kiosk whose frames or sealing numbers another
-worker was handling, or a predicate lock of SERIALIZABLE promoted to a whole page of devices --
-about one group in two with 4 workers (docs/benchmarks.md).  What the frames need from isolation
-is given by locks instead, each read that a write depends on being of a locked row or of rows
-only the holder of such a lock writes:
+Serializable isolation aborted a group whenever PostgreSQL saw a read of it changed by another
+worker's transaction -- about one group in three with 4 workers, each then applied again from the
+start (docs/benchmarks.md).  What the frames need from isolation is given by locks instead, each
+read that a write depends on being of a locked row or of rows only the holder of such a lock
+writes:
 
 - the kiosk's device row (``FOR UPDATE``, all of the group's first, in id order, so two workers
   never wait for each other in a circle): its replay window, its sealing counter
   (``SealCounters.usable`` reads the newest value under the lock) and its key;
-- ``applied`` and ``relays_out`` of that kiosk, and its ``kiosk_status``: written only under its
-  device lock, so the look-up before the insert is current, and their keys make a second insert
-  fail rather than apply twice;
+- ``applied`` of that kiosk and its ``kiosk_status``: written only under its device lock (a peer's
+  answer to a relayed request too: relay.py locks the kiosk before it writes), so the look-up
+  before the insert is current, and the keys make a second insert fail rather than apply twice;
 - the card (``Centre._card``: ``FOR UPDATE``): a loss report reads its state and writes the
   next one; a console or another kiosk reporting the same card waits for the lock and then reads
   the state this frame committed;
-- the peer's row for a peer's frames and for relays (relay.py, ``FOR UPDATE``): its replay
-  windows and sealing counters, and ``relays_in`` of that peer under it.
+- the peer's row for a peer's frames (relay.py, ``FOR UPDATE``): its replay windows and answer
+  counter, ``relays_in`` of that peer, and the state of our relays to it in ``relays_out``.
+
+A request relayed to a peer reads the peer's relay counter without a lock (locking it would order
+the peer row before the kiosk's, the other way round from a peer's answer): at worst it is sealed
+from a block reserved just before another worker's newer one, and the peer applies a relay below its
+replay window once all the same (``relays_in``, relay.py ``_window``).
 
 What is read without a lock only bounds, roughly: the queue length (repeats.py) and the notices
 sent to one number today (request_desk.py); two workers may each let one more through.  The

@@ -336,7 +336,9 @@ class Relay:
             msg.decode(reply_type, reply)
         except DecodeError as exc:
             raise PeerRejected("answer from %s does not decode: %s" % (code, exc))  # noqa: B904
-        key = self.conn.execute("SELECT key FROM devices WHERE device_id = ?", (device,)).fetchone()
+        # the kiosk's row locked before its ``applied`` row is written (group_commit.py)
+        key = self.conn.execute("SELECT key, down_seq FROM devices WHERE device_id = ? /*PG: FOR UPDATE*/",
+                                (device,)).fetchone()
         if key is None:
             raise PeerRejected("answer from %s for unknown device %d" % (code, device))
         self.conn.execute(
@@ -345,7 +347,7 @@ class Relay:
         )
         self.conn.execute("UPDATE relays_out SET state = 'answered', answered_at = ? WHERE device_id = ? AND seq = ?",
                           (now, device, seq))
-        centre._queue_frame(device, row[1], reply_type, reply, aes.AES128(bytes(key[0])), now)
+        centre._queue_frame(device, row[1], reply_type, reply, aes.AES128(bytes(key[0])), now, key[1])
         self.stats["answered"] += 1
         log.info("device %d seq %d: answer from centre %s (%s) sent to the kiosk", device, seq, code,
                  msg.type_name(reply_type))
