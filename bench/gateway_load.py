@@ -29,6 +29,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from lib12333.host.gateway import admin  # noqa: E402
 from tests.host import gateway_fleet as F  # noqa: E402
 from tests.host.pg_server import PgServer  # noqa: E402
 
@@ -44,7 +45,8 @@ def run(backend, workers, kiosks, per_kiosk, window=4, affinity=False):
     try:
         F.setup(url, kiosks)
         items = F.frames(kiosks, per_kiosk=per_kiosk)
-        fleet = F.Fleet(url, os.path.join(folder, "centre.requests"), workers, window=window)
+        # where the shipped gateway keeps citizen requests: the same PostgreSQL database, or FILE.requests
+        fleet = F.Fleet(url, admin.requests_path(url), workers, window=window)
         fleet.wait_ready()
         start = time.perf_counter()
         done = fleet.run(items, affinity=affinity)
@@ -64,6 +66,9 @@ def run(backend, workers, kiosks, per_kiosk, window=4, affinity=False):
         "window": window, "affinity": affinity, "conflicts": fleet.work["conflicts"], "reservations": fleet.work["reserved"],
         "commits": fleet.work["groups"], "frames_per_commit": round(fleet.work["frames"] / max(1, fleet.work["groups"]), 2),
         "cpus": os.cpu_count(), "load_avg": round(os.getloadavg()[0], 2),
+        # workers that stopped during the run (their SMS went to the others): a run with any is not a
+        # measurement of N workers
+        "workers_exited": fleet.exited,
     }
 
 
@@ -83,6 +88,9 @@ def main():
     if args.profile:
         os.environ["GATEWAY_FLEET_PROFILE"] = os.path.abspath(args.profile)
     r = run(args.db, args.workers, args.kiosks, args.per_kiosk, args.window, args.affinity)
+    if r["workers_exited"]:
+        print("warning: %d worker(s) stopped during the run; see their errors above" % r["workers_exited"],
+              file=sys.stderr)
     if args.json:
         print(json.dumps(r))
     else:

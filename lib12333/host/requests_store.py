@@ -104,7 +104,9 @@ class RequestStore:
 
                 owner_only(path)  # contact numbers and subjects: personal data
                 self._db = sqlite3.connect(path, **kw)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            from lib12333.host.gateway.db import use_wal
+
+            use_wal(self._db, timeout)
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)

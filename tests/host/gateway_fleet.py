@@ -230,6 +230,7 @@ class Fleet:
         self.logs = []
         self._names = 0
         self.ready = set()
+        self.exited = 0  # workers that stopped on their own (not killed by ``kill``)
         for _ in range(n):
             self.start_worker()
 
@@ -243,6 +244,9 @@ class Fleet:
                 continue
             if words[0] == "ready":
                 self.ready.add(name)
+            elif words[0] == "exit" and name in self.procs:  # failed to start (its error is on stderr)
+                self.exited += 1
+                self.procs.pop(name).wait()
 
     def start_worker(self):
         self._names += 1
@@ -320,6 +324,7 @@ class Fleet:
             elif words[0] == "exit":
                 ready.discard(name)
                 if name in self.procs:  # died on its own: its SMS go to the others
+                    self.exited += 1
                     todo.extendleft(self.kill(name))
                     todo.extend(own.pop(name, ()))
         return done

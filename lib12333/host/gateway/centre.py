@@ -97,6 +97,7 @@ class Centre:
         backup.refuse_backup_copy(conn)  # a backup's sealing counters are old (lib12333 gateway restore)
         self.counters = SealCounters()  # numbers for frames to kiosks, reserved before use (counters.py)
         self._ciphers = {}  # device id -> (key, AES128) that last opened one of its frames (``_authentic``)
+        self._opened = {}  # frames of the group being handled already verified: {data: (frame, cipher)}
         self.worker = workers.default_name()  # claims outgoing rows among several workers (workers.py)
 
     def check_config(self):
@@ -111,13 +112,16 @@ class Centre:
     def _authentic(self, header, data):
         """(frame, cipher) of the frame ``data`` whose tag verifies under its device's key; Rejected otherwise.
 
-        Checked before the device row is locked (``_device``): a forged frame locks nothing and, on
-        PostgreSQL, takes no row lock a concurrent answer to that kiosk would make a serialization failure
-        of (the whole group of frames run again).  The key comes from memory (the key that opened this
+        Checked before the device row is locked (``_device``), so a forged frame changes nothing (on
+        PostgreSQL its group has locked the device it names, which only makes another worker's frame of
+        that kiosk wait for the group's commit).  The key comes from memory (the key that opened this
         device's last frame) or from an unlocked read; ``_handle`` compares it with the locked row's.
         """
         known = self._ciphers.get(header.device_id)
         if known is not None:
+            opened = self._opened.get(data)
+            if opened is not None and opened[1] is known[1]:
+                return opened  # verified a moment ago under this key (group_commit locking the group's kiosks)
             try:
                 return frame_mod.open(known[1], data, direction=frame_mod.UP), known[1]
             except (SecurityError, DecodeError):
@@ -352,8 +356,10 @@ class Centre:
         return msg.ERROR, {"ref_seq": f.seq, "code": msg.E_UNSUPPORTED, "state": 0}, None
 
     def _card(self, card_no):
+        # locked until the frame's transaction ends: the state read here is the one the change starts from
+        # (PostgreSQL, READ COMMITTED: group_commit.py)
         row = self.conn.execute(
-            "SELECT ssn, name, state, since, until, region FROM cards WHERE card_no = ?", (card_no,)
+            "SELECT ssn, name, state, since, until, region FROM cards WHERE card_no = ? /*PG: FOR UPDATE*/", (card_no,)
         ).fetchone()
         if row is None:
             return None, None

@@ -282,6 +282,26 @@ def owner_only(path):
             pass
 
 
+def use_wal(conn, timeout):
+    """``PRAGMA journal_mode=WAL``, waiting up to ``timeout`` seconds for other processes opening the file.
+
+    Two processes opening a new database at once (a gateway and its console; two workers): the change
+    of journal mode may be answered "database is locked" at once, without SQLite's busy wait, when the
+    other one is creating the tables.  Tried again until the other is done.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 def connect(path, create=True):
     """Open (and create or migrate) the gateway database at ``path``; ``create=False``: only an existing file.
 
@@ -303,7 +323,7 @@ def connect(path, create=True):
     if create:
         owner_only(path)
     conn = sqlite3.connect(path, **kw) if create else open_existing(path, **kw)
-    conn.execute("PRAGMA journal_mode=WAL")
+    use_wal(conn, kw["timeout"])
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     migrate(conn)
@@ -354,18 +374,25 @@ def integrity(conn):
 
 
 def migrate(conn):
-    current = version(conn)
-    if current > VERSION:
-        from lib12333.errors import StorageError
-
-        raise StorageError("database schema version %d is newer than this lib12333 (%d)" % (current, VERSION))
-    for number in range(current + 1, VERSION + 1):
+    """Apply the missing migrations, one transaction each.  The version is read inside the transaction
+    (under SQLite's write lock): two processes opening a new file at once take turns, and the second
+    finds the tables made."""
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in MIGRATIONS[number - 1].split(";"):
+            current = version(conn)
+            if current > VERSION:
+                from lib12333.errors import StorageError
+
+                raise StorageError("database schema version %d is newer than this lib12333 (%d)"
+                                   % (current, VERSION))
+            if current == VERSION:
+                conn.execute("COMMIT")
+                return
+            for statement in MIGRATIONS[current].split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            conn.execute("PRAGMA user_version = %d" % number)
+            conn.execute("PRAGMA user_version = %d" % (current + 1))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -374,18 +401,23 @@ def migrate(conn):
 
 class Transaction:
     """``with Transaction(conn):`` -- BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception.
-    Inside another transaction it is a savepoint, so a caller can make several steps one commit."""
+    Inside another transaction it is a savepoint, so a caller can make several steps one commit.
 
-    def __init__(self, conn):
+    PostgreSQL runs it SERIALIZABLE; ``row_locks=True``: READ COMMITTED, for a caller that locks every
+    row it reads to change (``SELECT ... FOR UPDATE``) -- the kiosk frames (group_commit.py).
+    SQLite has one writer at a time either way."""
+
+    def __init__(self, conn, row_locks=False):
         self.conn = conn
         self.savepoint = None
+        self.begin = "BEGIN IMMEDIATE /*PG: ROW LOCKS*/" if row_locks else "BEGIN IMMEDIATE"
 
     def __enter__(self):
         if self.conn.in_transaction:
             self.savepoint = "sp_%x" % id(self)
             self.conn.execute("SAVEPOINT " + self.savepoint)
         else:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(self.begin)
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):

@@ -14,7 +14,36 @@ undone alone and the others commit.  A frame whose kiosk needs sealing numbers
 the reservation, which commits on its own.  A conflict with another worker (PostgreSQL,
 ``Conflict``) rolls back the whole group, which runs again from the start; a storage failure
 rolls it back and raises StorageError: nothing applied, nothing to delete.  One frame is
-``handle_many`` of one frame, in a transaction of its own (no savepoint).
+``handle_many`` of one frame, in a transaction of its own (no savepoint on SQLite).
+
+Several workers on PostgreSQL: the group runs READ COMMITTED with row locks, not SERIALIZABLE.
+Serializable isolation aborted a group whenever PostgreSQL saw a read of it changed by another
+worker's transaction -- about one group in three with 4 workers, each then applied again from the
+start (docs/benchmarks.md).  What the frames need from isolation is given by locks instead, each
+read that a write depends on being of a locked row or of rows only the holder of such a lock
+writes:
+
+- the kiosk's device row (``FOR UPDATE``, all of the group's first, in id order, so two workers
+  never wait for each other in a circle): its replay window, its sealing counter
+  (``SealCounters.usable`` reads the newest value under the lock) and its key;
+- ``applied`` of that kiosk and its ``kiosk_status``: written only under its device lock (a peer's
+  answer to a relayed request too: relay.py locks the kiosk before it writes), so the look-up
+  before the insert is current, and the keys make a second insert fail rather than apply twice;
+- the card (``Centre._card``: ``FOR UPDATE``): a loss report reads its state and writes the
+  next one; a console or another kiosk reporting the same card waits for the lock and then reads
+  the state this frame committed;
+- the peer's row for a peer's frames (relay.py, ``FOR UPDATE``): its replay windows and answer
+  counter, ``relays_in`` of that peer, and the state of our relays to it in ``relays_out``.
+
+A request relayed to a peer reads the peer's relay counter without a lock (locking it would order
+the peer row before the kiosk's, the other way round from a peer's answer): at worst it is sealed
+from a block reserved just before another worker's newer one, and the peer applies a relay below its
+replay window once all the same (``relays_in``, relay.py ``_window``).
+
+What is read without a lock only bounds, roughly: the queue length (repeats.py) and the notices
+sent to one number today (request_desk.py); two workers may each let one more through.  The
+request desk's own store runs its transactions as before.
+``tests/host/test_gateway_row_locks.py`` runs the races these locks are for on a real server.
 """
 
 import sqlite3
@@ -113,16 +142,52 @@ def reserve_ahead(centre, frames):
 
 def _handle_group(centre, frames, todo, outcomes, needs):
     centre.repeats.count_waiting(centre.conn)  # outside the transaction (repeats.py)
-    if len(todo) == 1:  # one frame: its own transaction, no savepoint
+    postgresql = getattr(centre.conn, "backend", None) == "postgresql"
+    if len(todo) == 1 and not postgresql:  # SQLite, one frame: its own transaction, no savepoint
         sender, data, now = frames[todo[0]]
         outcomes[todo[0]] = centre._handle_frame(sender, data, now)
         return
-    with Transaction(centre.conn):  # each frame's own Transaction is a savepoint of this one
-        for i in todo:
-            sender, data, now = frames[i]
-            mark = centre.repeats.mark()
-            try:
-                outcomes[i] = centre._handle_frame(sender, data, now)
-            except NeedNumbers as need:
-                centre.repeats.undo(mark)  # the frame's savepoint was rolled back
-                needs.append((i, need))
+    # Each frame's own Transaction is a savepoint of this one.  PostgreSQL: READ COMMITTED with row locks
+    # (the module's docstring says why that is enough), the group's kiosks locked first, in one order.
+    try:
+        with Transaction(centre.conn, row_locks=True):
+            if postgresql:
+                _lock_devices(centre, [frames[i][1] for i in todo])
+            for i in todo:
+                sender, data, now = frames[i]
+                mark = centre.repeats.mark()
+                try:
+                    outcomes[i] = centre._handle_frame(sender, data, now)
+                except NeedNumbers as need:
+                    centre.repeats.undo(mark)  # the frame's savepoint was rolled back
+                    needs.append((i, need))
+    finally:
+        centre._opened = {}
+
+
+def _lock_devices(centre, datas):
+    """Lock the device rows of the authentic kiosk frames among ``datas``, in the order of their ids.
+
+    Each frame locks its device again when it is handled (``Centre._device``); taking all of them
+    first, sorted, means two workers whose groups share kiosks never wait for each other in a circle
+    (a deadlock PostgreSQL would break only after ``deadlock_timeout``, a second).  Only authentic
+    frames: a forged one, naming any kiosk, must not hold up that kiosk's real frames at another
+    worker (its verdict is kept for ``Centre._authentic``, which is not run twice).
+    """
+    ids = set()
+    for data in datas:
+        try:
+            header = frame_mod.peek(data)
+        except Lib12333Error:
+            continue
+        if header.msg_type in (msg.RELAY, msg.RELAY_ANSWER):  # a peer's frame locks its peer (relay.py)
+            continue
+        try:
+            centre._opened[data] = centre._authentic(header, data)
+        except Exception:  # noqa: BLE001 -- Rejected, or anything the frame's own handling will report
+            continue
+        ids.add(header.device_id)
+    if ids:
+        ids = sorted(ids)
+        centre.conn.execute("SELECT device_id FROM devices WHERE device_id IN (%s) ORDER BY device_id FOR UPDATE"
+                            % ",".join("?" * len(ids)), ids).fetchall()

@@ -31,6 +31,9 @@ _REWRITES = (
     (re.compile(r"\bINTEGER PRIMARY KEY AUTOINCREMENT\b"), "BIGSERIAL PRIMARY KEY"),
     (re.compile(r"\bINTEGER\b"), "BIGINT"),
     (re.compile(r"\bBLOB\b"), "BYTEA"),
+    # A transaction that takes its own row locks (``Transaction(conn, row_locks=True)``: the kiosk frames,
+    # group_commit.py explains why that is enough) runs READ COMMITTED; every other one SERIALIZABLE.
+    (re.compile(r"\bBEGIN IMMEDIATE /\*PG: ROW LOCKS\*/"), "BEGIN ISOLATION LEVEL READ COMMITTED"),
     (re.compile(r"\bBEGIN IMMEDIATE\b"), "BEGIN ISOLATION LEVEL SERIALIZABLE"),
     # "window" is a reserved word in PostgreSQL (window functions); a quoted name is the column in both.
     (re.compile(r'(?<!")\bwindow\b(?!")'), '"window"'),

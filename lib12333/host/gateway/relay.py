@@ -213,9 +213,11 @@ class Relay:
 
     def handle(self, centre, sender, data, header, now):
         """A RELAY or RELAY_ANSWER frame; runs inside the centre's transaction. Returns the outcome."""
+        # the peer's row stays locked until the transaction ends: its replay windows and answer counter, and
+        # relays_in of that peer, change under it only (PostgreSQL, READ COMMITTED: group_commit.py)
         row = self.conn.execute(
-            "SELECT code, number, key, status, in_window, answer_window, down_seq FROM peers WHERE peer_id = ?",
-            (header.device_id,),
+            "SELECT code, number, key, status, in_window, answer_window, down_seq FROM peers WHERE peer_id = ?"
+            " /*PG: FOR UPDATE*/", (header.device_id,),
         ).fetchone()
         if row is None:
             raise PeerRejected("unknown peer %d" % header.device_id)
@@ -334,7 +336,9 @@ class Relay:
             msg.decode(reply_type, reply)
         except DecodeError as exc:
             raise PeerRejected("answer from %s does not decode: %s" % (code, exc))  # noqa: B904
-        key = self.conn.execute("SELECT key FROM devices WHERE device_id = ?", (device,)).fetchone()
+        # the kiosk's row locked before its ``applied`` row is written (group_commit.py)
+        key = self.conn.execute("SELECT key, down_seq FROM devices WHERE device_id = ? /*PG: FOR UPDATE*/",
+                                (device,)).fetchone()
         if key is None:
             raise PeerRejected("answer from %s for unknown device %d" % (code, device))
         self.conn.execute(
@@ -343,7 +347,7 @@ class Relay:
         )
         self.conn.execute("UPDATE relays_out SET state = 'answered', answered_at = ? WHERE device_id = ? AND seq = ?",
                           (now, device, seq))
-        centre._queue_frame(device, row[1], reply_type, reply, aes.AES128(bytes(key[0])), now)
+        centre._queue_frame(device, row[1], reply_type, reply, aes.AES128(bytes(key[0])), now, key[1])
         self.stats["answered"] += 1
         log.info("device %d seq %d: answer from centre %s (%s) sent to the kiosk", device, seq, code,
                  msg.type_name(reply_type))
