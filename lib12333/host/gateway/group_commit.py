@@ -32,8 +32,10 @@ writes:
 - the card (``Centre._card``: ``FOR UPDATE``): a loss report reads its state and writes the
   next one; a console or another kiosk reporting the same card waits for the lock and then reads
   the state this frame committed;
-- the peer's row for a peer's frames (relay.py, ``FOR UPDATE``): its replay windows and answer
-  counter, ``relays_in`` of that peer, and the state of our relays to it in ``relays_out``.
+- the peer's row for a peer's frames (relay.py, ``FOR NO KEY UPDATE``: not ``FOR UPDATE``, which
+  would also block the KEY SHARE lock that ``relays_out``'s foreign key takes when a kiosk frame is
+  relayed to that peer -- a deadlock with the peer's answer to that kiosk): its replay windows and
+  answer counter, ``relays_in`` of that peer, and the state of our relays to it in ``relays_out``.
 
 A request relayed to a peer reads the peer's relay counter without a lock (locking it would order
 the peer row before the kiosk's, the other way round from a peer's answer): at worst it is sealed

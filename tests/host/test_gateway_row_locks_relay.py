@@ -1,0 +1,72 @@
+"""
+Row locks of the relay's frames on a real PostgreSQL server (group_commit.py: READ COMMITTED with row locks).
+
+A peer's frame locks the peer's row (relay.py ``handle``); a kiosk frame relayed to that peer inserts
+into ``relays_out``, whose foreign key to ``peers`` takes a KEY SHARE lock on the same row.  A
+``FOR UPDATE`` lock conflicts with KEY SHARE, so a peer's answer to a kiosk (peer row, then the
+kiosk's row) and the kiosk's next relayed request (kiosk row, then the peer's key) waited for each
+other in a circle until PostgreSQL broke it after ``deadlock_timeout`` and one group ran again.
+"""
+
+from lib12333.host.gateway import admin, db, relay
+from lib12333.host.gateway.centre import Centre
+from tests.host.test_gateway_relay import (
+    A_NUMBER,
+    B_NUMBER,
+    CARD,
+    KIOSK_KEY,
+    KIOSK_NUMBER,
+    NAME,
+    NOW,
+    PEER_KEY,
+    RULES,
+    SSN,
+    kiosk_frame,
+)
+from tests.host.test_gateway_row_locks import Pause, in_thread, result
+
+A_UNIT = "【杭州市人力资源社会保障电话咨询服务中心】"
+B_UNIT = "【江苏省人力资源社会保障电话咨询服务中心】"
+
+
+def _worker(url, name):
+    c = Centre(db.connect(url), A_UNIT, temp_days=7, centre_code="330100")
+    c.relay = relay.Relay(c.conn, "330000", RULES)
+    c.worker = name
+    return c
+
+
+def test_a_peer_answer_and_the_kiosks_next_relayed_request_do_not_deadlock(pg_server, tmp_path):
+    url = pg_server.new_database()
+    conn = db.connect(url)
+    relay.add_peer(conn, "320000", B_NUMBER, PEER_KEY, name="peer", now=NOW)
+    admin.add_device(conn, 1001, KIOSK_KEY, name="西湖区大厅", region="330106", phone=KIOSK_NUMBER, now=NOW)
+    a1, a2 = _worker(url, "a1"), _worker(url, "a2")
+    b = Centre(db.connect(str(tmp_path / "jiangsu.db")), B_UNIT, temp_days=7, centre_code="320000")
+    relay.add_peer(b.conn, "330000", A_NUMBER, PEER_KEY, name="peer", now=NOW)
+    b.relay = relay.Relay(b.conn, "320000", RULES)
+    admin.add_card(b.conn, CARD, SSN, NAME, "320100", now=NOW)
+    try:
+        assert a2.handle(KIOSK_NUMBER, kiosk_frame(1), NOW) == "relayed"
+        (relay_frame,), = conn.execute("SELECT body FROM outgoing WHERE to_number = ?", (B_NUMBER,)).fetchall()
+        assert b.handle(A_NUMBER, bytes(relay_frame), NOW + 1) == "relay-applied"
+        (answer,), = b.conn.execute("SELECT body FROM outgoing WHERE kind = 'frame'").fetchall()
+
+        # worker a2: the kiosk's next request (relayed too) has locked the kiosk's row ...
+        pause = Pause(a2, "_device")
+        ty, box_y = in_thread(a2.handle_many, [(KIOSK_NUMBER, kiosk_frame(2), NOW + 2)])
+        assert pause.reached.wait(20)
+        # ... worker a1: the peer's answer to the first one locks the peer's row, then waits for the kiosk's
+        tx, box_x = in_thread(a1.handle_many, [(B_NUMBER, bytes(answer), NOW + 3)])
+        tx.join(1.0)
+        assert tx.is_alive()
+        pause.go()  # a2 inserts into relays_out: the foreign key's KEY SHARE lock on the peer's row
+        assert [o.kind for o in result(ty, box_y)] == ["relayed"]
+        assert [o.kind for o in result(tx, box_x)] == ["relay-answered"]
+        assert a1.stats["conflicts"] == a2.stats["conflicts"] == 0  # no deadlock broken by the server
+        assert conn.execute("SELECT seq, state FROM relays_out ORDER BY seq").fetchall() == [
+            (1, "answered"), (2, "waiting")]
+        assert conn.execute("SELECT device_id, seq FROM applied").fetchall() == [(1001, 1)]
+    finally:
+        for c in (conn, a1.conn, a2.conn, b.conn):
+            c.close()
