@@ -188,3 +188,30 @@ def test_a_card_lifted_at_the_counter_while_a_kiosk_reports_it_again_ends_lifted
     actions = [r[0] for r in conn.execute("SELECT action FROM card_events WHERE card_no = ? ORDER BY id",
                                           (CARD,)).fetchall()]
     assert actions == [lossreport.REPORT_TEMPORARY, lossreport.RELEASE_TEMPORARY], actions
+
+
+def test_a_kiosk_report_during_a_counter_lift_starts_from_the_lifted_state(two_workers):
+    # The other order from the test above: the counter's transaction has written, the kiosk's frame
+    # comes next.  Without the card's lock the kiosk read the committed state (lost), answered
+    # "already reported" and wrote it back over the lift once the counter committed.
+    conn, a, _b = two_workers
+    assert a.handle("+8613800000001", kiosk_frame(1), NOW) == "applied"  # 临时挂失
+    office = ConsoleStore(a.conn.url)
+    try:
+        pause = Pause(office, "_write_card")  # the lift written, not committed
+        tl, box_l = in_thread(office.change_card, CARD, lossreport.Policy(7), lossreport.RELEASE_TEMPORARY,
+                              lossreport.COUNTER, NOW + 60)
+        assert pause.reached.wait(WAIT)
+        ta, box_a = in_thread(a.handle_many, [("+8613800000001", kiosk_frame(2), NOW + 61)])
+        ta.join(1.0)
+        assert ta.is_alive()  # the kiosk's report waits for the card ...
+        pause.go()
+        assert result(tl, box_l) is None
+        assert [o.kind for o in result(ta, box_a)] == ["applied"]  # ... and reports the lifted card again
+    finally:
+        office.close()
+    assert conn.execute("SELECT state FROM cards WHERE card_no = ?", (CARD,)).fetchone()[0] == lossreport.TEMP_LOST
+    actions = [r[0] for r in conn.execute("SELECT action FROM card_events WHERE card_no = ? ORDER BY id",
+                                          (CARD,)).fetchall()]
+    assert actions == [lossreport.REPORT_TEMPORARY, lossreport.RELEASE_TEMPORARY, lossreport.REPORT_TEMPORARY]
+    assert conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'notice'").fetchone()[0] == 2
