@@ -70,3 +70,42 @@ def test_a_peer_answer_and_the_kiosks_next_relayed_request_do_not_deadlock(pg_se
     finally:
         for c in (conn, a1.conn, a2.conn, b.conn):
             c.close()
+
+
+def test_one_relay_arriving_at_two_workers_of_the_responsible_centre_is_applied_once(pg_server, tmp_path):
+    # Without the peer row's lock the second worker read relays_in before the first committed, applied
+    # the request again and stopped on relays_in's primary key (a plain database error: the worker exits).
+    a = Centre(db.connect(str(tmp_path / "hangzhou.db")), A_UNIT, temp_days=7, centre_code="330100")
+    relay.add_peer(a.conn, "320000", B_NUMBER, PEER_KEY, name="peer", now=NOW)
+    a.relay = relay.Relay(a.conn, "330000", RULES)
+    admin.add_device(a.conn, 1001, KIOSK_KEY, name="西湖区大厅", region="330106", phone=KIOSK_NUMBER, now=NOW)
+    url = pg_server.new_database()
+    conn = db.connect(url)
+    relay.add_peer(conn, "330000", A_NUMBER, PEER_KEY, name="peer", now=NOW)
+    admin.add_card(conn, CARD, SSN, NAME, "320100", now=NOW)
+    workers = []
+    for name in ("b1", "b2"):
+        c = Centre(db.connect(url), B_UNIT, temp_days=7, centre_code="320000")
+        c.relay = relay.Relay(c.conn, "320000", RULES)
+        c.worker = name
+        workers.append(c)
+    b1, b2 = workers
+    try:
+        assert a.handle(KIOSK_NUMBER, kiosk_frame(1), NOW) == "relayed"
+        (relay_frame,), = a.conn.execute("SELECT body FROM outgoing WHERE to_number = ?", (B_NUMBER,)).fetchall()
+        relay_frame = bytes(relay_frame)
+        pause = Pause(b1.relay, "_answer")  # b1 has applied the relay and queued its answer, not committed
+        t1, box_1 = in_thread(b1.handle_many, [(A_NUMBER, relay_frame, NOW + 1)])
+        assert pause.reached.wait(20)
+        t2, box_2 = in_thread(b2.handle_many, [(A_NUMBER, relay_frame, NOW + 1)])
+        t2.join(1.0)
+        assert t2.is_alive()  # the peer's row is locked
+        pause.go()
+        assert [o.kind for o in result(t1, box_1)] == ["relay-applied"]
+        assert [o.kind for o in result(t2, box_2)] == ["duplicate"]
+        assert conn.execute("SELECT COUNT(*) FROM relays_in").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM card_events").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'notice'").fetchone()[0] == 1
+    finally:
+        for c in (a.conn, conn, b1.conn, b2.conn):
+            c.close()
