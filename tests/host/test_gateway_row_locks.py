@@ -215,3 +215,27 @@ def test_a_kiosk_report_during_a_counter_lift_starts_from_the_lifted_state(two_w
                                           (CARD,)).fetchall()]
     assert actions == [lossreport.REPORT_TEMPORARY, lossreport.RELEASE_TEMPORARY, lossreport.REPORT_TEMPORARY]
     assert conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'notice'").fetchone()[0] == 2
+
+
+def test_one_late_frame_arriving_at_two_workers_at_once_is_applied_once(two_workers):
+    # A frame below the replay window (a late retry) writes no window and reserves nothing ahead, so
+    # only the kiosk's row lock makes the second worker wait for the first one's ``applied`` row.
+    # (The tests above pass without the device locks: there the second worker's reservation of sealing
+    # numbers, an UPDATE of the same row, happens to wait for the first worker's transaction.)
+    conn, a, b = two_workers
+    status = {"ssn": SSN, "card": CARD, "name": NAME}
+    assert a.handle("+8613800000001", kiosk_frame(300, msg_type=msg.CARD_STATUS_QUERY, fields=status),
+                    NOW) == "applied"
+    late = kiosk_frame(10)  # 290 below the newest: under the 256-wide window, never applied
+    pause = Pause(a, "_answer")
+    ta, box_a = in_thread(a.handle_many, [("+8613800000001", late, NOW + 60)])
+    assert pause.reached.wait(WAIT)
+    tb, box_b = in_thread(b.handle_many, [("+8613800000001", late, NOW + 60)])
+    tb.join(1.0)
+    assert tb.is_alive()  # the kiosk's row is locked
+    pause.go()
+    assert [o.kind for o in result(ta, box_a)] == ["applied"]
+    assert [o.kind for o in result(tb, box_b)] == ["duplicate"]
+    assert conn.execute("SELECT seq FROM applied ORDER BY seq").fetchall() == [(10,), (300,)]
+    assert conn.execute("SELECT COUNT(*) FROM card_events WHERE action = ?",
+                        (lossreport.REPORT_TEMPORARY,)).fetchone()[0] == 1
