@@ -10,6 +10,7 @@ other in a circle until PostgreSQL broke it after ``deadlock_timeout`` and one g
 
 from lib12333.host.gateway import admin, db, relay
 from lib12333.host.gateway.centre import Centre
+from lib12333.secure import messages as msg
 from tests.host.test_gateway_relay import (
     A_NUMBER,
     B_NUMBER,
@@ -108,4 +109,43 @@ def test_one_relay_arriving_at_two_workers_of_the_responsible_centre_is_applied_
         assert conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'notice'").fetchone()[0] == 1
     finally:
         for c in (a.conn, conn, b1.conn, b2.conn):
+            c.close()
+
+
+def test_a_peer_answer_and_a_group_with_that_kiosk_and_that_peer_do_not_deadlock(pg_server, tmp_path):
+    # Worker a2's group: a frame of kiosk 1001, then an answer from the peer (to another relayed request).
+    # Worker a1: an answer from the peer to kiosk 1001.  Locked as each frame comes, a2 held the kiosk and
+    # waited for the peer while a1 held the peer and waited for the kiosk.  The group locks the kiosks its
+    # peers' answers are for and the peers themselves up front, after its kiosks, in one order.
+    url = pg_server.new_database()
+    conn = db.connect(url)
+    relay.add_peer(conn, "320000", B_NUMBER, PEER_KEY, name="peer", now=NOW)
+    admin.add_device(conn, 1001, KIOSK_KEY, name="西湖区大厅", region="330106", phone=KIOSK_NUMBER, now=NOW)
+    a1, a2 = _worker(url, "a1"), _worker(url, "a2")
+    b = Centre(db.connect(str(tmp_path / "jiangsu.db")), B_UNIT, temp_days=7, centre_code="320000")
+    relay.add_peer(b.conn, "330000", A_NUMBER, PEER_KEY, name="peer", now=NOW)
+    b.relay = relay.Relay(b.conn, "320000", RULES)
+    admin.add_card(b.conn, CARD, SSN, NAME, "320100", now=NOW)
+    status = {"ssn": SSN, "card": CARD, "name": NAME, "card_region": "320100"}
+    try:
+        assert a1.handle(KIOSK_NUMBER, kiosk_frame(1), NOW) == "relayed"
+        assert a1.handle(KIOSK_NUMBER, kiosk_frame(2, msg_type=msg.CARD_STATUS_QUERY, fields=status), NOW) == "relayed"
+        for (body,) in conn.execute("SELECT body FROM outgoing WHERE to_number = ? ORDER BY id", (B_NUMBER,)).fetchall():
+            assert b.handle(A_NUMBER, bytes(body), NOW + 1) == "relay-applied"
+        first, second = [bytes(r[0]) for r in b.conn.execute(
+            "SELECT body FROM outgoing WHERE kind = 'frame' ORDER BY id").fetchall()]
+        local = kiosk_frame(3, card_region="330100")  # a card of our own province: applied here
+        pause = Pause(a2, "_device")
+        ty, box_y = in_thread(a2.handle_many, [(KIOSK_NUMBER, local, NOW + 2), (B_NUMBER, second, NOW + 2)])
+        assert pause.reached.wait(20)
+        tx, box_x = in_thread(a1.handle_many, [(B_NUMBER, first, NOW + 3)])
+        tx.join(1.0)
+        assert tx.is_alive()
+        pause.go()
+        assert [o.kind for o in result(ty, box_y)] == ["applied", "relay-answered"]
+        assert [o.kind for o in result(tx, box_x)] == ["relay-answered"]
+        assert a1.stats["conflicts"] == a2.stats["conflicts"] == 0  # no deadlock broken by the server
+        assert conn.execute("SELECT seq FROM applied ORDER BY seq").fetchall() == [(1,), (2,), (3,)]
+    finally:
+        for c in (conn, a1.conn, a2.conn, b.conn):
             c.close()
