@@ -37,7 +37,8 @@ def _worker(url, name):
     return c
 
 
-def test_a_peer_answer_and_the_kiosks_next_relayed_request_do_not_deadlock(pg_server, tmp_path):
+def _two_workers_and_the_peer(pg_server, tmp_path):
+    """Centre A (PostgreSQL, kiosk 1001, peer 320000) with two workers; centre B (SQLite) holding the card."""
     url = pg_server.new_database()
     conn = db.connect(url)
     relay.add_peer(conn, "320000", B_NUMBER, PEER_KEY, name="peer", now=NOW)
@@ -47,6 +48,11 @@ def test_a_peer_answer_and_the_kiosks_next_relayed_request_do_not_deadlock(pg_se
     relay.add_peer(b.conn, "330000", A_NUMBER, PEER_KEY, name="peer", now=NOW)
     b.relay = relay.Relay(b.conn, "320000", RULES)
     admin.add_card(b.conn, CARD, SSN, NAME, "320100", now=NOW)
+    return conn, a1, a2, b
+
+
+def test_a_peer_answer_and_the_kiosks_next_relayed_request_do_not_deadlock(pg_server, tmp_path):
+    conn, a1, a2, b = _two_workers_and_the_peer(pg_server, tmp_path)
     try:
         assert a2.handle(KIOSK_NUMBER, kiosk_frame(1), NOW) == "relayed"
         (relay_frame,), = conn.execute("SELECT body FROM outgoing WHERE to_number = ?", (B_NUMBER,)).fetchall()
@@ -117,15 +123,7 @@ def test_a_peer_answer_and_a_group_with_that_kiosk_and_that_peer_do_not_deadlock
     # Worker a1: an answer from the peer to kiosk 1001.  Locked as each frame comes, a2 held the kiosk and
     # waited for the peer while a1 held the peer and waited for the kiosk.  The group locks the kiosks its
     # peers' answers are for and the peers themselves up front, after its kiosks, in one order.
-    url = pg_server.new_database()
-    conn = db.connect(url)
-    relay.add_peer(conn, "320000", B_NUMBER, PEER_KEY, name="peer", now=NOW)
-    admin.add_device(conn, 1001, KIOSK_KEY, name="西湖区大厅", region="330106", phone=KIOSK_NUMBER, now=NOW)
-    a1, a2 = _worker(url, "a1"), _worker(url, "a2")
-    b = Centre(db.connect(str(tmp_path / "jiangsu.db")), B_UNIT, temp_days=7, centre_code="320000")
-    relay.add_peer(b.conn, "330000", A_NUMBER, PEER_KEY, name="peer", now=NOW)
-    b.relay = relay.Relay(b.conn, "320000", RULES)
-    admin.add_card(b.conn, CARD, SSN, NAME, "320100", now=NOW)
+    conn, a1, a2, b = _two_workers_and_the_peer(pg_server, tmp_path)
     status = {"ssn": SSN, "card": CARD, "name": NAME, "card_region": "320100"}
     try:
         assert a1.handle(KIOSK_NUMBER, kiosk_frame(1), NOW) == "relayed"
