@@ -38,8 +38,9 @@ writes:
   relayed to that peer -- a deadlock with the peer's answer to that kiosk): its replay windows and
   answer counter, ``relays_in`` of that peer, and the state of our relays to it in ``relays_out``.
 
-A request relayed to a peer reads the peer's relay counter without a lock (locking it would order
-the peer row before the kiosk's, the other way round from a peer's answer): at worst it is sealed
+A request relayed to a peer reads the peer's relay counter without a lock (locking it there would
+take the peer's row after cards of earlier frames of the group, while a peer's relayed request takes
+a card after the peer's row; relays_out's foreign key takes only KEY SHARE): at worst it is sealed
 from a block reserved just before another worker's newer one, and the peer applies a relay below its
 replay window once all the same (``relays_in``, relay.py ``_window``).
 
