@@ -239,3 +239,35 @@ def test_one_late_frame_arriving_at_two_workers_at_once_is_applied_once(two_work
     assert conn.execute("SELECT seq FROM applied ORDER BY seq").fetchall() == [(10,), (300,)]
     assert conn.execute("SELECT COUNT(*) FROM card_events WHERE action = ?",
                         (lossreport.REPORT_TEMPORARY,)).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("command", ["revoke", "replace"])
+def test_a_kiosk_revoked_or_replaced_while_a_worker_applies_its_frame_waits_and_then_succeeds(two_workers, command):
+    # The administration's transactions stay SERIALIZABLE: waiting for the kiosk's row, they were
+    # aborted once the worker committed ("could not serialize access due to concurrent update") and
+    # the command failed; they run again like the console's.
+    from lib12333.host.gateway import provisioning
+
+    conn, a, _b = two_workers
+    pause = Pause(a, "_answer")
+    ta, box_a = in_thread(a.handle_many, [("+8613800000001", kiosk_frame(1), NOW)])
+    assert pause.reached.wait(WAIT)
+    admin_conn = db.connect(conn.url)
+    try:
+        if command == "revoke":
+            tc, box_c = in_thread(admin.revoke_device, admin_conn, 1001)
+        else:
+            tc, box_c = in_thread(provisioning.replace_device, admin_conn, 1001, None, None, NOW + 5)
+        tc.join(1.0)
+        assert tc.is_alive()  # waits for the kiosk's row ...
+        pause.go()
+        assert [o.kind for o in result(ta, box_a)] == ["applied"]
+        result(tc, box_c)  # ... and then goes through
+    finally:
+        admin_conn.close()
+    status, generation, floor = conn.execute("SELECT status, key_generation, seq_floor FROM devices"
+                                             " WHERE device_id = 1001").fetchone()
+    if command == "revoke":
+        assert status == "revoked"
+    else:
+        assert (status, generation) == ("active", 2) and floor > 1  # above the frame just applied
