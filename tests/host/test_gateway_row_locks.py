@@ -188,3 +188,86 @@ def test_a_card_lifted_at_the_counter_while_a_kiosk_reports_it_again_ends_lifted
     actions = [r[0] for r in conn.execute("SELECT action FROM card_events WHERE card_no = ? ORDER BY id",
                                           (CARD,)).fetchall()]
     assert actions == [lossreport.REPORT_TEMPORARY, lossreport.RELEASE_TEMPORARY], actions
+
+
+def test_a_kiosk_report_during_a_counter_lift_starts_from_the_lifted_state(two_workers):
+    # The other order from the test above: the counter's transaction has written, the kiosk's frame
+    # comes next.  Without the card's lock the kiosk read the committed state (lost), answered
+    # "already reported" and wrote it back over the lift once the counter committed.
+    conn, a, _b = two_workers
+    assert a.handle("+8613800000001", kiosk_frame(1), NOW) == "applied"  # 临时挂失
+    office = ConsoleStore(a.conn.url)
+    try:
+        pause = Pause(office, "_write_card")  # the lift written, not committed
+        tl, box_l = in_thread(office.change_card, CARD, lossreport.Policy(7), lossreport.RELEASE_TEMPORARY,
+                              lossreport.COUNTER, NOW + 60)
+        assert pause.reached.wait(WAIT)
+        ta, box_a = in_thread(a.handle_many, [("+8613800000001", kiosk_frame(2), NOW + 61)])
+        ta.join(1.0)
+        assert ta.is_alive()  # the kiosk's report waits for the card ...
+        pause.go()
+        assert result(tl, box_l) is None
+        assert [o.kind for o in result(ta, box_a)] == ["applied"]  # ... and reports the lifted card again
+    finally:
+        office.close()
+    assert conn.execute("SELECT state FROM cards WHERE card_no = ?", (CARD,)).fetchone()[0] == lossreport.TEMP_LOST
+    actions = [r[0] for r in conn.execute("SELECT action FROM card_events WHERE card_no = ? ORDER BY id",
+                                          (CARD,)).fetchall()]
+    assert actions == [lossreport.REPORT_TEMPORARY, lossreport.RELEASE_TEMPORARY, lossreport.REPORT_TEMPORARY]
+    assert conn.execute("SELECT COUNT(*) FROM outgoing WHERE kind = 'notice'").fetchone()[0] == 2
+
+
+def test_one_late_frame_arriving_at_two_workers_at_once_is_applied_once(two_workers):
+    # A frame below the replay window (a late retry) writes no window and reserves nothing ahead, so
+    # only the kiosk's row lock makes the second worker wait for the first one's ``applied`` row.
+    # (The tests above pass without the device locks: there the second worker's reservation of sealing
+    # numbers, an UPDATE of the same row, happens to wait for the first worker's transaction.)
+    conn, a, b = two_workers
+    status = {"ssn": SSN, "card": CARD, "name": NAME}
+    assert a.handle("+8613800000001", kiosk_frame(300, msg_type=msg.CARD_STATUS_QUERY, fields=status),
+                    NOW) == "applied"
+    late = kiosk_frame(10)  # 290 below the newest: under the 256-wide window, never applied
+    pause = Pause(a, "_answer")
+    ta, box_a = in_thread(a.handle_many, [("+8613800000001", late, NOW + 60)])
+    assert pause.reached.wait(WAIT)
+    tb, box_b = in_thread(b.handle_many, [("+8613800000001", late, NOW + 60)])
+    tb.join(1.0)
+    assert tb.is_alive()  # the kiosk's row is locked
+    pause.go()
+    assert [o.kind for o in result(ta, box_a)] == ["applied"]
+    assert [o.kind for o in result(tb, box_b)] == ["duplicate"]
+    assert conn.execute("SELECT seq FROM applied ORDER BY seq").fetchall() == [(10,), (300,)]
+    assert conn.execute("SELECT COUNT(*) FROM card_events WHERE action = ?",
+                        (lossreport.REPORT_TEMPORARY,)).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("command", ["revoke", "replace"])
+def test_a_kiosk_revoked_or_replaced_while_a_worker_applies_its_frame_waits_and_then_succeeds(two_workers, command):
+    # The administration's transactions stay SERIALIZABLE: waiting for the kiosk's row, they were
+    # aborted once the worker committed ("could not serialize access due to concurrent update") and
+    # the command failed; they run again like the console's.
+    from lib12333.host.gateway import provisioning
+
+    conn, a, _b = two_workers
+    pause = Pause(a, "_answer")
+    ta, box_a = in_thread(a.handle_many, [("+8613800000001", kiosk_frame(1), NOW)])
+    assert pause.reached.wait(WAIT)
+    admin_conn = db.connect(conn.url)
+    try:
+        if command == "revoke":
+            tc, box_c = in_thread(admin.revoke_device, admin_conn, 1001)
+        else:
+            tc, box_c = in_thread(provisioning.replace_device, admin_conn, 1001, None, None, NOW + 5)
+        tc.join(1.0)
+        assert tc.is_alive()  # waits for the kiosk's row ...
+        pause.go()
+        assert [o.kind for o in result(ta, box_a)] == ["applied"]
+        result(tc, box_c)  # ... and then goes through
+    finally:
+        admin_conn.close()
+    status, generation, floor = conn.execute("SELECT status, key_generation, seq_floor FROM devices"
+                                             " WHERE device_id = 1001").fetchone()
+    if command == "revoke":
+        assert status == "revoked"
+    else:
+        assert (status, generation) == ("active", 2) and floor > 1  # above the frame just applied

@@ -12,7 +12,7 @@ import time
 from lib12333 import identifiers, lossreport
 from lib12333.errors import ValidationError
 from lib12333.host.gateway import provisioning
-from lib12333.host.gateway.db import Transaction
+from lib12333.host.gateway.db import Transaction, again_on_conflict
 
 
 def requests_path(db_path):
@@ -66,10 +66,13 @@ def list_devices(conn, show_pii=False):
 
 
 def revoke_device(conn, device_id):
-    with Transaction(conn):
-        cur = conn.execute("UPDATE devices SET status = 'revoked' WHERE device_id = ?", (device_id,))
-        if cur.rowcount != 1:
-            raise ValidationError("no device %d" % device_id, field="device-id")
+    def revoke():
+        with Transaction(conn):
+            cur = conn.execute("UPDATE devices SET status = 'revoked' WHERE device_id = ?", (device_id,))
+            if cur.rowcount != 1:
+                raise ValidationError("no device %d" % device_id, field="device-id")
+
+    again_on_conflict(revoke)  # the kiosk's row may be locked by a worker applying its frame
 
 
 def add_card(conn, card_no, ssn, name, region="", state=lossreport.NORMAL, now=None):

@@ -113,8 +113,8 @@ class Centre:
         """(frame, cipher) of the frame ``data`` whose tag verifies under its device's key; Rejected otherwise.
 
         Checked before the device row is locked (``_device``), so a forged frame changes nothing (on
-        PostgreSQL its group has locked the device it names, which only makes another worker's frame of
-        that kiosk wait for the group's commit).  The key comes from memory (the key that opened this
+        PostgreSQL the group does not lock the device a forged frame names either: group_commit.py
+        ``_lock_devices`` locks only the kiosks of frames that opened here).  The key comes from memory (the key that opened this
         device's last frame) or from an unlocked read; ``_handle`` compares it with the locked row's.
         """
         known = self._ciphers.get(header.device_id)

@@ -443,6 +443,27 @@ class Transaction:
             self.conn.execute("ROLLBACK")
 
 
+def again_on_conflict(body, tries=5):
+    """``body()``, one transaction, run again when PostgreSQL aborted it because another transaction
+    (a gateway worker applying a kiosk's frame) changed a row it read or waited for (``pg.Conflict``).
+
+    For the administration's commands, which stay SERIALIZABLE: one that waits for a kiosk's row
+    locked by a worker is aborted when the worker commits ("could not serialize access due to
+    concurrent update"); the console's store does the same (``console.store._retried``).
+    """
+    import time
+
+    from lib12333.host.gateway.pg import Conflict
+
+    for attempt in range(tries):
+        try:
+            return body()
+        except Conflict:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+
+
 def storage_error(exc, what="gateway database"):
     """The lib12333 StorageError for the sqlite3 error ``exc`` (a full disk, an unreadable file)."""
     from lib12333.errors import StorageError

@@ -23,8 +23,9 @@ start (docs/benchmarks.md).  What the frames need from isolation is given by loc
 read that a write depends on being of a locked row or of rows only the holder of such a lock
 writes:
 
-- the kiosk's device row (``FOR UPDATE``, all of the group's first, in id order, so two workers
-  never wait for each other in a circle): its replay window, its sealing counter
+- the kiosk's device row (``FOR UPDATE``, all of the group's first, in id order, with the kiosks
+  its peers' answers are for, then the peers' rows: ``_lock_devices``; so two workers never wait
+  for each other in a circle over kiosks and peers): its replay window, its sealing counter
   (``SealCounters.usable`` reads the newest value under the lock) and its key;
 - ``applied`` of that kiosk and its ``kiosk_status``: written only under its device lock (a peer's
   answer to a relayed request too: relay.py locks the kiosk before it writes), so the look-up
@@ -32,11 +33,14 @@ writes:
 - the card (``Centre._card``: ``FOR UPDATE``): a loss report reads its state and writes the
   next one; a console or another kiosk reporting the same card waits for the lock and then reads
   the state this frame committed;
-- the peer's row for a peer's frames (relay.py, ``FOR UPDATE``): its replay windows and answer
-  counter, ``relays_in`` of that peer, and the state of our relays to it in ``relays_out``.
+- the peer's row for a peer's frames (relay.py, ``FOR NO KEY UPDATE``: not ``FOR UPDATE``, which
+  would also block the KEY SHARE lock that ``relays_out``'s foreign key takes when a kiosk frame is
+  relayed to that peer -- a deadlock with the peer's answer to that kiosk): its replay windows and
+  answer counter, ``relays_in`` of that peer, and the state of our relays to it in ``relays_out``.
 
-A request relayed to a peer reads the peer's relay counter without a lock (locking it would order
-the peer row before the kiosk's, the other way round from a peer's answer): at worst it is sealed
+A request relayed to a peer reads the peer's relay counter without a lock (locking it there would
+take the peer's row after cards of earlier frames of the group, while a peer's relayed request takes
+a card after the peer's row; relays_out's foreign key takes only KEY SHARE): at worst it is sealed
 from a block reserved just before another worker's newer one, and the peer applies a relay below its
 replay window once all the same (``relays_in``, relay.py ``_window``).
 
@@ -166,21 +170,32 @@ def _handle_group(centre, frames, todo, outcomes, needs):
 
 
 def _lock_devices(centre, datas):
-    """Lock the device rows of the authentic kiosk frames among ``datas``, in the order of their ids.
+    """Lock the rows the frames among ``datas`` will lock, before any of them is handled, in one order:
+    the devices of the authentic kiosk frames and of the kiosks the peers' answers are for, by id, then
+    the peers of the peers' frames, by id.
 
-    Each frame locks its device again when it is handled (``Centre._device``); taking all of them
-    first, sorted, means two workers whose groups share kiosks never wait for each other in a circle
-    (a deadlock PostgreSQL would break only after ``deadlock_timeout``, a second).  Only authentic
-    frames: a forged one, naming any kiosk, must not hold up that kiosk's real frames at another
-    worker (its verdict is kept for ``Centre._authentic``, which is not run twice).
+    Each frame locks its rows again when it is handled (``Centre._device``, relay.py ``handle`` and
+    ``_answer_in``); taking all of them first, sorted, means two workers whose groups share kiosks or
+    peers never wait for each other in a circle (a deadlock PostgreSQL would break only after
+    ``deadlock_timeout``, a second): a peer's answer locks the peer, then its kiosk, so a group
+    locking kiosks as its frames came could hold the kiosk the answer waits for and then wait for
+    the peer.  Only authentic frames: a forged one, naming any kiosk, must not hold up that kiosk's
+    real frames at another worker (its verdict is kept for ``Centre._authentic``, which is not run
+    twice).  A peer's frame is opened with an unlocked read of the peer's key (checked again under
+    the lock by relay.py).
     """
-    ids = set()
+    ids, peers = set(), set()
     for data in datas:
         try:
             header = frame_mod.peek(data)
         except Lib12333Error:
             continue
-        if header.msg_type in (msg.RELAY, msg.RELAY_ANSWER):  # a peer's frame locks its peer (relay.py)
+        if header.msg_type in (msg.RELAY, msg.RELAY_ANSWER):
+            kiosk = _peer_frame(centre, header, data)
+            if kiosk is not False:
+                peers.add(header.device_id)
+                if kiosk is not None:
+                    ids.add(kiosk)
             continue
         try:
             centre._opened[data] = centre._authentic(header, data)
@@ -191,3 +206,25 @@ def _lock_devices(centre, datas):
         ids = sorted(ids)
         centre.conn.execute("SELECT device_id FROM devices WHERE device_id IN (%s) ORDER BY device_id FOR UPDATE"
                             % ",".join("?" * len(ids)), ids).fetchall()
+    if peers:
+        peers = sorted(peers)
+        centre.conn.execute("SELECT peer_id FROM peers WHERE peer_id IN (%s) ORDER BY peer_id FOR NO KEY UPDATE"
+                            % ",".join("?" * len(peers)), peers).fetchall()
+
+
+def _peer_frame(centre, header, data):
+    """For a peer's frame: the kiosk a RELAY_ANSWER is for, None for a RELAY; False when it does not open."""
+    if centre.relay is None:
+        return False
+    row = centre.conn.execute("SELECT key FROM peers WHERE peer_id = ? AND status = 'active'",
+                              (header.device_id,)).fetchone()
+    if row is None:
+        return False
+    direction = frame_mod.UP if header.msg_type == msg.RELAY else frame_mod.DOWN
+    try:
+        f = frame_mod.open(aes.AES128(bytes(row[0])), data, direction=direction)
+        if f.msg_type == msg.RELAY:
+            return None
+        return msg.decode(f.msg_type, f.payload)["origin_device"]
+    except Lib12333Error:
+        return False

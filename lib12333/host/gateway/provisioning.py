@@ -28,7 +28,7 @@ import os
 import time
 
 from lib12333.errors import CapacityError, ValidationError
-from lib12333.host.gateway.db import Transaction
+from lib12333.host.gateway.db import Transaction, again_on_conflict
 
 # 65536 numbers between generations: far more than a board can have handed out unseen
 # (its outbox holds at most 32 unacknowledged requests and reserves 16 numbers at a time),
@@ -102,21 +102,27 @@ def replace_device(conn, device_id, key=None, seq_start=None, now=None):
     key = os.urandom(16) if key is None else bytes(key)
     if len(key) != 16:
         raise ValidationError("device key must be 16 bytes", field="key")
-    with Transaction(conn):
-        generation = _active_device(conn, device_id) + 1
-        check_key_unused(conn, key)
-        first = next_first_seq(conn, device_id)
-        if seq_start is not None:
-            if seq_start <= highest_seen(conn, device_id) or seq_start > _U32 - SEQ_GAP:
-                raise ValidationError("first sequence number %d is not above every number the centre has seen"
-                                      % seq_start, field="seq-start", expected="at least %d" % first)
-            first = seq_start
-        conn.execute("UPDATE device_keys SET retired_at = ? WHERE device_id = ? AND retired_at IS NULL",
-                     (now, device_id))
-        conn.execute("INSERT INTO device_keys (device_id, generation, key, first_seq, added_at) VALUES (?,?,?,?,?)",
-                     (device_id, generation, key, first, now))
-        conn.execute("UPDATE devices SET key = ?, key_generation = ?, seq_floor = ? WHERE device_id = ?",
-                     (key, generation, first, device_id))
+
+    def replace():
+        with Transaction(conn):
+            generation = _active_device(conn, device_id) + 1
+            check_key_unused(conn, key)
+            first = next_first_seq(conn, device_id)
+            if seq_start is not None:
+                if seq_start <= highest_seen(conn, device_id) or seq_start > _U32 - SEQ_GAP:
+                    raise ValidationError("first sequence number %d is not above every number the centre has seen"
+                                          % seq_start, field="seq-start", expected="at least %d" % first)
+                first = seq_start
+            conn.execute("UPDATE device_keys SET retired_at = ? WHERE device_id = ? AND retired_at IS NULL",
+                         (now, device_id))
+            conn.execute("INSERT INTO device_keys (device_id, generation, key, first_seq, added_at) VALUES (?,?,?,?,?)",
+                         (device_id, generation, key, first, now))
+            conn.execute("UPDATE devices SET key = ?, key_generation = ?, seq_floor = ? WHERE device_id = ?",
+                         (key, generation, first, device_id))
+        return first
+
+    # the kiosk's row may be locked by a worker applying its frame (db.again_on_conflict)
+    first = again_on_conflict(replace)
     return key, first
 
 

@@ -214,10 +214,13 @@ class Relay:
     def handle(self, centre, sender, data, header, now):
         """A RELAY or RELAY_ANSWER frame; runs inside the centre's transaction. Returns the outcome."""
         # the peer's row stays locked until the transaction ends: its replay windows and answer counter, and
-        # relays_in of that peer, change under it only (PostgreSQL, READ COMMITTED: group_commit.py)
+        # relays_in of that peer, change under it only (PostgreSQL, READ COMMITTED: group_commit.py).
+        # NO KEY UPDATE, not UPDATE: a kiosk frame relayed to this peer meanwhile (its kiosk's row locked)
+        # inserts into relays_out, whose foreign key takes KEY SHARE on this row; FOR UPDATE would make
+        # it wait for us while our answer to that kiosk waits for its row (a deadlock).
         row = self.conn.execute(
             "SELECT code, number, key, status, in_window, answer_window, down_seq FROM peers WHERE peer_id = ?"
-            " /*PG: FOR UPDATE*/", (header.device_id,),
+            " /*PG: FOR NO KEY UPDATE*/", (header.device_id,),
         ).fetchone()
         if row is None:
             raise PeerRejected("unknown peer %d" % header.device_id)
