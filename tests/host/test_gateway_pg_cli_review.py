@@ -95,3 +95,15 @@ def test_a_full_server_while_reconnecting_is_retried_not_fatal(pg_server):
             pg.PgConnection(busy)
     finally:
         first.close()  # (the server frees the slot a moment later: not tried again here)
+
+
+def test_backup_of_an_unreachable_server_or_an_empty_database_fails_like_every_other_command(pg_server, tmp_path):
+    from tests.host.pg_server import _free_port
+
+    nobody = "postgresql://ops:Hz-s3cret@127.0.0.1:%d/centre" % _free_port()  # nothing listens there
+    for url in (nobody, pg_server.new_database()):  # the second: a database with no gateway tables
+        to = str(tmp_path / "centre.backup")
+        r = cli("gateway", "backup", "--db", url, "--to", to, "--json")
+        assert r.returncode == 4, (url, r.returncode, r.stderr)  # as `gateway status` (docs/cli.md: 4)
+        assert "PostgreSQL" in r.stderr and "Hz-s3cret" not in r.stderr + r.stdout, r.stderr
+        assert not os.path.exists(to) and not os.path.exists(to + ".partial")

@@ -96,16 +96,28 @@ def test_backup_and_restore_commands_never_print_the_password(password_url, tmp_
     assert PASSWORD not in r.stdout + r.stderr, r.stderr
 
 
-def test_a_backup_cut_by_the_server_going_away_leaves_no_file(pg_server, tmp_path):
+def test_a_backup_cut_by_the_server_going_away_leaves_no_file(pg_server, tmp_path, monkeypatch):
     """pg_dump fails (the server stopped, the connection cut): no truncated, unmarked dump is left
     where the next `gateway restore` -- or a `psql -f` by hand -- would take it for a backup."""
+    from lib12333.host.gateway import pg, pg_backup
+
     saved = str(tmp_path / "backup.sql")
     gone = "postgresql://postgres@127.0.0.1:1/centre"  # nothing listens there
-    with pytest.raises(StorageError, match="pg_dump failed"):
+    with pytest.raises(pg.ConnectionLost, match="PostgreSQL"):  # found before pg_dump runs
         backup.backup(gone, saved, now=NOW)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     live = pg_server.new_database()
     setup(live)
+    # the server reachable, pg_dump failing on the way (a real program that writes and exits 1)
+    failing = tmp_path / "pg_dump"
+    failing.write_text("#!/bin/sh\nwhile [ \"$1\" != --file ]; do shift; done\necho 'CREATE TABLE half' > \"$2\"\n"
+                       "echo 'pg_dump: error: connection lost' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    monkeypatch.setattr(pg_backup, "_tool", lambda name: str(failing))
+    with pytest.raises(StorageError, match="pg_dump failed: pg_dump: error: connection lost"):
+        backup.backup(live, saved, now=NOW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pg_dump"]  # its half-written dump removed
+    monkeypatch.undo()
     assert backup.backup(live, saved, now=NOW)["devices"] == 1  # the same name can be used once it works
     with open(saved) as f:
         assert sqlite_mark() in f.read()

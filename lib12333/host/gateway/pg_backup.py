@@ -74,6 +74,10 @@ def backup(url, to_path, now=None):
     now = int(now if now is not None else time.time())
     if os.path.exists(to_path):
         raise StorageError("%s exists: a backup never overwrites a file" % to_path)
+    # First the database itself: a server that cannot be reached, or a database with no gateway tables, is
+    # the same error (and exit status) as for every other command -- not a pg_dump failure.
+    conn = db.connect(url, create=False)
+    conn.close()
     os.makedirs(os.path.dirname(os.path.abspath(to_path)), mode=0o700, exist_ok=True)
     # Dumped under another name, renamed once complete and marked: a dump cut short (the server went
     # away, pg_dump killed) is never found where a backup is expected.
