@@ -22,13 +22,11 @@ import functools
 import hashlib
 import hmac
 import os
-import time
 
 from lib12333 import lossreport
 from lib12333.errors import Lib12333Error
 from lib12333.host.gateway import admin, db, kiosk_status, request_desk
 from lib12333.host.gateway.db import Transaction
-from lib12333.host.gateway.pg import Conflict
 from lib12333.host.requests_store import RequestStore
 from lib12333.secure import messages as msg
 
@@ -62,13 +60,7 @@ def _retried(method):
     one (another console, a gateway worker) changed what it read (``pg.Conflict``): it was rolled back whole."""
     @functools.wraps(method)
     def run(self, *args, **kw):
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                return method(self, *args, **kw)
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-                time.sleep(0.005 * (attempt + 1))
+        return db.again_on_conflict(lambda: method(self, *args, **kw), CONFLICT_RETRIES)
     return run
 
 

@@ -447,9 +447,9 @@ def again_on_conflict(body, tries=5):
     """``body()``, one transaction, run again when PostgreSQL aborted it because another transaction
     (a gateway worker applying a kiosk's frame) changed a row it read or waited for (``pg.Conflict``).
 
-    For the administration's commands, which stay SERIALIZABLE: one that waits for a kiosk's row
-    locked by a worker is aborted when the worker commits ("could not serialize access due to
-    concurrent update"); the console's store does the same (``console.store._retried``).
+    For the administration's commands and the console's writes (``console.store._retried``), which stay
+    SERIALIZABLE: one that waits for a kiosk's row locked by a worker is aborted when the worker
+    commits ("could not serialize access due to concurrent update").
     """
     import time
 

@@ -77,7 +77,13 @@ def backup(url, to_path, now=None):
     # First the database itself: a server that cannot be reached, or a database with no gateway tables, is
     # the same error (and exit status) as for every other command -- not a pg_dump failure.
     conn = db.connect(url, create=False)
-    conn.close()
+    try:
+        return _dump(conn, url, to_path, now)
+    finally:
+        conn.close()
+
+
+def _dump(conn, url, to_path, now):
     os.makedirs(os.path.dirname(os.path.abspath(to_path)), mode=0o700, exist_ok=True)
     # Dumped under another name, renamed once complete and marked: a dump cut short (the server went
     # away, pg_dump killed) is never found where a backup is expected.
@@ -95,12 +101,8 @@ def backup(url, to_path, now=None):
         os.link(partial, to_path)  # never over a file that appeared meanwhile (FileExistsError)
     finally:
         sqlite_backup._remove(partial)
-    conn = db.connect(url, create=False)
-    try:
-        devices = conn.execute("SELECT COUNT(*) FROM devices").fetchone()[0]
-        applied = conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0]
-    finally:
-        conn.close()
+    devices = conn.execute("SELECT COUNT(*) FROM devices").fetchone()[0]
+    applied = conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0]
     # the citizen requests are tables of the same database: in the dump, restored with it
     return {"backup": to_path, "requests": None, "at": now, "devices": devices, "applied": applied}
 
