@@ -114,7 +114,7 @@ class Centre:
 
         Checked before the device row is locked (``_device``), so a forged frame changes nothing (on
         PostgreSQL the group does not lock the device a forged frame names either: group_commit.py
-        ``_lock_devices`` locks only the kiosks of frames that opened here).  The key comes from memory (the key that opened this
+        ``_lock_group_rows`` locks only the kiosks of frames that opened here).  The key comes from memory (the key that opened this
         device's last frame) or from an unlocked read; ``_handle`` compares it with the locked row's.
         """
         known = self._ciphers.get(header.device_id)

@@ -24,7 +24,7 @@ read that a write depends on being of a locked row or of rows only the holder of
 writes:
 
 - the kiosk's device row (``FOR UPDATE``, all of the group's first, in id order, with the kiosks
-  its peers' answers are for, then the peers' rows: ``_lock_devices``; so two workers never wait
+  its peers' answers are for, then the peers' rows: ``_lock_group_rows``; so two workers never wait
   for each other in a circle over kiosks and peers): its replay window, its sealing counter
   (``SealCounters.usable`` reads the newest value under the lock) and its key;
 - ``applied`` of that kiosk and its ``kiosk_status``: written only under its device lock (a peer's
@@ -156,7 +156,7 @@ def _handle_group(centre, frames, todo, outcomes, needs):
     try:
         with Transaction(centre.conn, row_locks=True):
             if postgresql:
-                _lock_devices(centre, [frames[i][1] for i in todo])
+                _lock_group_rows(centre, [frames[i][1] for i in todo])
             for i in todo:
                 sender, data, now = frames[i]
                 mark = centre.repeats.mark()
@@ -169,7 +169,7 @@ def _handle_group(centre, frames, todo, outcomes, needs):
         centre._opened = {}
 
 
-def _lock_devices(centre, datas):
+def _lock_group_rows(centre, datas):
     """Lock the rows the frames among ``datas`` will lock, before any of them is handled, in one order:
     the devices of the authentic kiosk frames and of the kiosks the peers' answers are for, by id, then
     the peers of the peers' frames, by id.
@@ -184,6 +184,8 @@ def _lock_devices(centre, datas):
     twice).  A peer's frame is opened with an unlocked read of the peer's key (checked again under
     the lock by relay.py).
     """
+    from lib12333.host.gateway.centre import Rejected  # centre.py imports this module
+
     ids, peers = set(), set()
     for data in datas:
         try:
@@ -199,7 +201,7 @@ def _lock_devices(centre, datas):
             continue
         try:
             centre._opened[data] = centre._authentic(header, data)
-        except Exception:  # noqa: BLE001 -- Rejected, or anything the frame's own handling will report
+        except Rejected:  # forged, unknown or revoked: its own handling reports it, and it locks nothing
             continue
         ids.add(header.device_id)
     if ids:
