@@ -53,6 +53,19 @@ class Terminal:
                 return whole[-1] if whole else frames[-1]
             self.read_until("\x00never\x00", timeout=0.3)
 
+    def wait(self, timeout):
+        """Wait for the program to end, reading what it writes meanwhile, as a terminal does: a pty
+        nobody reads fills up, and the program blocks on its last redraw, its summary, or restoring the
+        terminal (``tcsetattr(TCSADRAIN)`` waits until the output has been read).  A fresh-clone run
+        timed out that way once (killed after 30 s)."""
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.proc.args, timeout)
+            self.read_until("\x00never\x00", timeout=0.2)
+        self.read_until("\x00never\x00", timeout=0.2)  # what was written just before the end
+        return self.proc.returncode
+
     def type(self, keys):
         for k in keys:
             os.write(self.master, k.encode())
@@ -93,7 +106,7 @@ def test_a_person_reports_a_card_lost_with_the_keyboard():
         term.type("i")  # take the card
         assert term.read_until("i: card removed from the reader")
         term.type("q")
-        term.proc.wait(30)
+        term.wait(30)
         assert term.proc.returncode == 0
         assert term.read_until("session summary")
         assert term.read_until("SMS received by the citizen's phone: 1")
@@ -109,7 +122,7 @@ def test_ctrl_c_ends_with_the_summary_and_130():
         assert term.read_until("欢迎使用12333自助服务终端"), term.screen.decode("utf-8", "replace")[-2000:]
         time.sleep(1)
         term.proc.send_signal(signal.SIGINT)  # what Ctrl-C on its terminal sends (the pty is not its ctty here)
-        term.proc.wait(30)
+        term.wait(30)
         assert term.proc.returncode == 130
         assert term.read_until("session summary"), term.screen.decode("utf-8", "replace")[-2000:]
         assert "Traceback" not in term.screen.decode("utf-8", "replace")
